@@ -1,0 +1,79 @@
+/**
+ * Events a run emits, as a typed union with one shape per kind (after zx's log
+ * entries). The TUI, the plain line reporter and tests subscribe to them; each
+ * listener gets the event and the run state after it was applied.
+ */
+import type {OutputChunk} from './ports.js';
+import type {RunState, RunStatus, StepStatus} from './state.js';
+
+/** The run began (or resumed). */
+export interface RunStartedEvent {
+	type: 'run-started';
+	runId: string;
+	resumed: boolean;
+}
+
+/** An attempt of a step's action started. */
+export interface StepStartedEvent {
+	type: 'step-started';
+	stepId: string;
+	attempt: number;
+	/** What runs, for display (script text or a summary). */
+	command: string;
+	/** Absolute log path of this attempt, when it has one. */
+	logPath?: string;
+}
+
+/** Output of the running step (already redacted). */
+export interface OutputEvent extends OutputChunk {
+	type: 'output';
+	stepId: string;
+}
+
+/** Progress of a wait or a long action, in one line ("attempt 3: exit 1; next check in 2s"). */
+export interface ProgressEvent {
+	type: 'progress';
+	stepId: string;
+	message: string;
+}
+
+/** A step reached a new status (final or not: `failed` may be retried). */
+export interface StepStatusEvent {
+	type: 'step-status';
+	stepId: string;
+	status: StepStatus;
+	attempt?: number;
+	exitCode?: number | null;
+	error?: string;
+	durationMs?: number;
+	note?: string;
+}
+
+/** Something the operator should know (runbook changed, retry in 2s, step not supported yet). */
+export interface NoticeEvent {
+	type: 'notice';
+	level: 'info' | 'warn' | 'error';
+	message: string;
+	stepId?: string;
+}
+
+/** The run ended (completed, failed, or aborted by the operator or a signal). */
+export interface RunFinishedEvent {
+	type: 'run-finished';
+	status: RunStatus;
+	/** One line: why it ended, e.g. `step restore failed: exit code 3`. */
+	reason?: string;
+}
+
+/** Every event a run emits. */
+export type RunEvent =
+	| RunStartedEvent
+	| StepStartedEvent
+	| OutputEvent
+	| ProgressEvent
+	| StepStatusEvent
+	| NoticeEvent
+	| RunFinishedEvent;
+
+/** A subscriber to run events; `state` is the state after the event. */
+export type RunListener = (event: RunEvent, state: RunState) => void;

@@ -1,0 +1,144 @@
+/**
+ * The engine's ports: everything a run needs from the world, as interfaces.
+ * Adapters implement them (executors/, store/, ui/, report/); tests use fakes.
+ * Nothing here imports React, zx, conf or the Kubernetes client.
+ */
+import type {Ask, Param, Step} from '../runbook/schema.js';
+import type {RunState} from './state.js';
+
+/** A batch of output lines of one stream, already split on `\n` and redacted. */
+export interface OutputChunk {
+	stream: 'stdout' | 'stderr';
+	lines: string[];
+}
+
+/** What the shell executor is asked to run: a bash script under `bash -euo pipefail`. */
+export interface ShellRequest {
+	/** Step id, for messages. */
+	stepId: string;
+	/** The script text exactly as the runbook has it: values are never spliced in. */
+	script: string;
+	/** Variables the script reads, as environment variables (added to the process environment). */
+	env: Record<string, string>;
+	/** Working directory (absolute). */
+	cwd: string;
+	/** Absolute path of the log file; the full output (redacted) is appended to it. */
+	logPath: string;
+	/** Aborting stops the process group: SIGTERM, then SIGKILL after `graceMs`. */
+	signal: AbortSignal;
+	/** Grace period between SIGTERM and SIGKILL, in ms. */
+	graceMs: number;
+	/** Keep stdout for `capture` (bounded: at most {@link CAPTURE_LIMIT_BYTES}). */
+	capture: boolean;
+	/** Called with batches of complete lines as they arrive (already redacted). */
+	onOutput: (chunk: OutputChunk) => void;
+	/** Replaces secret values with `***`; applied to every line before it is logged or shown. */
+	redact: (text: string) => string;
+}
+
+/** The most stdout a `capture` keeps, in bytes (1 MiB). */
+export const CAPTURE_LIMIT_BYTES = 1024 * 1024;
+
+/** How a shell command ended: a value, never an exception (after zx's ProcessOutput). */
+export interface ShellResult {
+	/** Exit code; null when the process was killed by a signal or could not start. */
+	exitCode: number | null;
+	/** Signal that ended it, such as `SIGTERM`. */
+	signal?: string;
+	/** Wall time, ms. */
+	durationMs: number;
+	/** Whole stdout (trimmed by the caller) when `capture` was asked. */
+	stdout?: string;
+	/** True when the request's signal aborted it. */
+	aborted: boolean;
+	/** Set when the process could not be started at all (spawn failure). */
+	error?: string;
+}
+
+/** Runs bash scripts. Implemented with zx in executors/shell.ts. */
+export interface ShellPort {
+	/** Runs one script to the end (or until aborted). Never throws for a failing command. */
+	run(request: ShellRequest): Promise<ShellResult>;
+}
+
+/** Persists the run state. Implemented with conf in store/. */
+export interface StateStore {
+	/** Writes the whole state atomically; throws only on I/O failure. */
+	save(state: RunState): void;
+}
+
+/** Time, for timeouts, retry delays and timestamps; a fake in tests. */
+export interface Clock {
+	/** Current time. */
+	now(): Date;
+	/** Resolves after `ms` milliseconds, or early (without rejecting) when `signal` aborts. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** A step as shown to the operator: ids, titles and strings with variables resolved. */
+export interface StepView {
+	id: string;
+	index: number;
+	title: string;
+	description?: string;
+	/** The action kind (`run`, `manual`, `ask`, `wait`, `scale`...). */
+	action: string;
+	/** What will run, for display: the script, the instructions, or a one-line summary. */
+	command: string;
+	/** Variables the command reads, with values (secrets as `***`), for display. */
+	vars: Record<string, string>;
+	destructive: boolean;
+	step: Step;
+}
+
+/** Why a step failed, for the failure prompt. */
+export interface FailureInfo {
+	error: string;
+	exitCode?: number | null;
+	/** Absolute path of the attempt's log, when there is one. */
+	logPath?: string;
+	attempt: number;
+}
+
+/** Answer to the step-mode gate shown before each step. */
+export type GateAnswer = 'run' | 'skip' | 'quit';
+/** Answer to a y/N confirmation or a typed-word confirmation. */
+export type ConfirmAnswer = 'yes' | 'no' | 'quit';
+/** Answer after a failure. */
+export type FailureAnswer = 'retry' | 'skip' | 'mark-done' | 'quit';
+/** Answer for a step found `interrupted` on resume. */
+export type InterruptedAnswer = 'rerun' | 'mark-done' | 'skip' | 'quit';
+/** Answer to a manual step. */
+export type ManualAnswer = 'done' | 'skip' | 'quit';
+
+/**
+ * The operator, as the engine sees them. The TUI (ui/) and the plain reporter
+ * (report/) implement it. Every method may answer `quit`, which stops the run
+ * with progress kept.
+ */
+export interface Operator {
+	/** Step mode: before each step; answers at once in auto mode. */
+	beforeStep(step: StepView): Promise<GateAnswer>;
+	/** A `confirm` question, y/N. */
+	confirm(step: StepView, question: string): Promise<ConfirmAnswer>;
+	/** A `destructive` step: the operator must type `word` exactly. */
+	confirmDestructive(step: StepView, question: string, word: string): Promise<ConfirmAnswer>;
+	/** An `ask` action (strings resolved). Returns the answer, or `quit`. */
+	ask(step: StepView, ask: Ask): Promise<{value: string} | 'quit'>;
+	/** A required param with no value, before the first step. */
+	askParam(name: string, param: Param): Promise<{value: string} | 'quit'>;
+	/** A `manual` step: the operator does it elsewhere, then marks it done. */
+	manual(step: StepView, instructions: string): Promise<ManualAnswer>;
+	/** A step failed (after its retries). */
+	onFailure(step: StepView, failure: FailureInfo): Promise<FailureAnswer>;
+	/** A step was running when the last process ended; never re-run without this answer. */
+	onInterrupted(step: StepView): Promise<InterruptedAnswer>;
+}
+
+/** Everything a run needs from outside. */
+export interface Ports {
+	shell: ShellPort;
+	store: StateStore;
+	clock: Clock;
+	operator: Operator;
+}

@@ -1,0 +1,97 @@
+/**
+ * The saved state of a run: what `runbook resume` needs to continue where the
+ * last process stopped. Plain data (JSON), written after every transition.
+ *
+ * Secrets never appear here: secret params and secret `ask` answers are kept in
+ * memory only and asked again on resume.
+ */
+
+/** Status of one step. `interrupted`: it was running when the process ended. */
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
+
+/** Status of a run. `aborted`: the operator quit or a signal stopped it; it can be resumed. */
+export type RunStatus = 'in-progress' | 'completed' | 'failed' | 'aborted';
+
+/** One execution of a step's action. Times are ISO-8601 strings. */
+export interface Attempt {
+	/** 1-based attempt number across the whole life of the step (retries and re-runs included). */
+	n: number;
+	startedAt: string;
+	finishedAt?: string;
+	/** Process exit code; null when killed by a signal or when no process ran. */
+	exitCode?: number | null;
+	/** Signal that ended the process, such as `SIGTERM`. */
+	signal?: string;
+	outcome?: 'succeeded' | 'failed' | 'interrupted' | 'timed-out';
+	/** Why it failed, in one line (`exit code 3`, `timed out after 5m`, `not supported yet`). */
+	error?: string;
+	/** Path of the full output log of this attempt, relative to the run directory. */
+	log?: string;
+	/** Who ran it, `user@host`. */
+	by?: string;
+}
+
+/** Saved state of one step. */
+export interface StepState {
+	id: string;
+	status: StepStatus;
+	attempts: Attempt[];
+	/** When the step reached its final status (ISO-8601). */
+	finishedAt?: string;
+	/** Why it was skipped or marked done: `when` false, operator skip, operator mark done. */
+	note?: string;
+}
+
+/** Kinds of operator decisions, recorded in order. */
+export type DecisionKind =
+	| 'run'
+	| 'confirm'
+	| 'decline'
+	| 'skip'
+	| 'retry'
+	| 'mark-done'
+	| 'rerun-interrupted'
+	| 'stop'
+	| 'quit'
+	| 'resume'
+	| 'runbook-changed-accepted';
+
+/** An operator decision: who, when, on which step, what. */
+export interface Decision {
+	at: string;
+	by: string;
+	kind: DecisionKind;
+	stepId?: string;
+	detail?: string;
+}
+
+/** The whole saved state of a run (format version 1). */
+export interface RunState {
+	stateVersion: 1;
+	runId: string;
+	/** Absolute path of the runbook file. */
+	runbookPath: string;
+	/** sha256 (hex) of the runbook file's bytes when the run began or was last resumed. */
+	runbookHash: string;
+	title: string;
+	status: RunStatus;
+	createdAt: string;
+	updatedAt: string;
+	/** `user@host` of whoever started the run. */
+	startedBy: string;
+	/** Non-secret variable values: params, ask answers, captures. */
+	vars: Record<string, string>;
+	/** Names of secret variables (values never stored). */
+	secretVars: string[];
+	/** Step ids in runbook order. */
+	order: string[];
+	steps: Record<string, StepState>;
+	decisions: Decision[];
+	/** The step the run is on (the next to run, or the one running). */
+	currentStepId?: string;
+}
+
+/** Steps in a final state that the run does not revisit on resume. */
+export function isStepDone(status: StepStatus): boolean {
+	return status === 'succeeded' || status === 'skipped';
+}

@@ -1,0 +1,219 @@
+/**
+ * The runbook format, version 1, as a zod schema: the single source of truth for
+ * loading, validation, the TypeScript types and the published JSON Schema
+ * (`runbook schema`, `schema/runbook.schema.json`).
+ *
+ * Contract: `../shared/design/runbook-format.md`. Cross-field rules (exactly one
+ * action, unique ids, known variables) live in `validate.ts`, because they need
+ * the whole document and report several problems at once.
+ */
+import {z} from 'zod';
+
+/** Names of variables: params, `ask` answers, `capture` values. */
+export const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** Step ids: stable across edits, resume maps state by id. */
+export const STEP_ID = /^[a-z0-9][a-z0-9-]*$/;
+/** Durations: a number and a unit, `500ms`, `30s`, `5m`, `1h`, `1.5h`. */
+export const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
+
+const varName = z.string().regex(VARIABLE_NAME, {error: 'expected a variable name in upper case, such as DB_NAME'});
+const duration = z
+	.string({error: 'expected a duration such as 30s, 5m or 1h'})
+	.regex(DURATION, {error: 'expected a duration such as 500ms, 30s, 5m or 1h'});
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+const regexSource = z.string().refine(
+	source => {
+		try {
+			new RegExp(source);
+			return true;
+		} catch {
+			return false;
+		}
+	},
+	{error: issue => `not a valid regular expression: ${String(issue.input)}`},
+);
+
+/** A runbook parameter: given with `-p NAME=VALUE`, defaulted, or asked before the first step. */
+export const paramSchema = z.strictObject({
+	description: z.string().optional(),
+	default: scalar.optional(),
+	required: z.boolean().optional(),
+	secret: z.boolean().optional(),
+	choices: z.array(scalar).min(1).optional(),
+	pattern: regexSource.optional(),
+});
+
+/** `when`: run the step only if the variable matches; otherwise it is `skipped`. */
+export const whenSchema = z
+	.strictObject({
+		var: varName,
+		equals: scalar.optional(),
+		notEquals: scalar.optional(),
+		in: z.array(scalar).min(1).optional(),
+	})
+	.refine(w => [w.equals, w.notEquals, w.in].filter(v => v !== undefined).length === 1, {
+		error: 'expected exactly one of equals, notEquals, in',
+	});
+
+/** `ask`: a question to the operator whose answer becomes the variable `var`. */
+export const askSchema = z.strictObject({
+	var: varName,
+	prompt: z.string(),
+	choices: z.array(scalar).min(1).optional(),
+	default: scalar.optional(),
+	secret: z.boolean().optional(),
+	pattern: regexSource.optional(),
+});
+
+/** A Kubernetes object reference by kind and name or label selector. */
+const resourceRef = {
+	kind: z.string().min(1),
+	apiVersion: z.string().optional(),
+	name: z.string().optional(),
+	selector: z.string().optional(),
+	namespace: z.string().optional(),
+};
+
+/** Wait kinds; exactly one per `wait` (checked in validate.ts). */
+export const waitSchema = z.strictObject({
+	command: z
+		.strictObject({
+			run: z.string().min(1),
+			interval: duration.optional(),
+			cwd: z.string().optional(),
+		})
+		.optional(),
+	deleted: z.strictObject(resourceRef).optional(),
+	exists: z.strictObject(resourceRef).optional(),
+	jsonpath: z
+		.strictObject({
+			...resourceRef,
+			name: z.string(),
+			path: z.string(),
+			equals: scalar.optional(),
+			in: z.array(scalar).optional(),
+		})
+		.optional(),
+	condition: z
+		.strictObject({
+			...resourceRef,
+			name: z.string(),
+			type: z.string(),
+			status: z.string().optional(),
+		})
+		.optional(),
+	rollout: z.strictObject({kind: z.string(), name: z.string(), namespace: z.string().optional()}).optional(),
+	jobComplete: z.strictObject({name: z.string(), namespace: z.string().optional()}).optional(),
+	podsReady: z.strictObject({selector: z.string(), count: z.number().int().min(0), namespace: z.string().optional()}).optional(),
+});
+
+/** The wait kinds in the order the format lists them. */
+export const WAIT_KINDS = ['command', 'deleted', 'exists', 'jsonpath', 'condition', 'rollout', 'jobComplete', 'podsReady'] as const;
+
+/**
+ * A step: an id, one action, and modifiers. All action keys are optional here;
+ * validate.ts reports zero or two actions with the step's position.
+ */
+export const stepSchema = z.strictObject({
+	id: z.string().regex(STEP_ID, {error: 'expected an id of lower-case letters, digits and dashes, such as stop-synapse'}),
+	title: z.string().optional(),
+	description: z.string().optional(),
+	when: whenSchema.optional(),
+	confirm: z.union([z.string(), z.literal(true)]).optional(),
+	destructive: z.union([z.boolean(), z.string().min(1)]).optional(),
+	timeout: duration.optional(),
+	retries: z.number().int().min(0).max(100).optional(),
+	retryDelay: duration.optional(),
+	continueOnError: z.boolean().optional(),
+	// `run` and its options
+	run: z.string().min(1).optional(),
+	cwd: z.string().optional(),
+	env: z.record(varName, scalar).optional(),
+	capture: varName.optional(),
+	okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
+	// other actions
+	manual: z.string().min(1).optional(),
+	ask: askSchema.optional(),
+	wait: waitSchema.optional(),
+	scale: z.strictObject({kind: z.string(), name: z.string(), replicas: z.number().int().min(0), namespace: z.string().optional()}).optional(),
+	delete: z.strictObject(resourceRef).optional(),
+	apply: z
+		.strictObject({
+			file: z.string().optional(),
+			manifest: z.string().optional(),
+			patch: z.string().optional(),
+			namespace: z.string().optional(),
+		})
+		.optional(),
+	patch: z
+		.strictObject({
+			...resourceRef,
+			name: z.string(),
+			type: z.enum(['merge', 'json']),
+			patch: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
+		})
+		.optional(),
+	restart: z.strictObject({kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: z.string(), namespace: z.string().optional()}).optional(),
+	exec: z
+		.strictObject({
+			pod: z.string(),
+			container: z.string().optional(),
+			command: z.array(z.string()).min(1),
+			stdin: z.string().optional(),
+			namespace: z.string().optional(),
+		})
+		.optional(),
+	copy: z
+		.strictObject({
+			from: z.string(),
+			pod: z.string(),
+			container: z.string().optional(),
+			to: z.string(),
+			namespace: z.string().optional(),
+		})
+		.optional(),
+});
+
+/** The action keys of a step; a step has exactly one. */
+export const ACTION_KEYS = ['run', 'manual', 'ask', 'wait', 'scale', 'delete', 'apply', 'patch', 'restart', 'exec', 'copy'] as const;
+/** Actions that talk to Kubernetes (including the Kubernetes wait kinds). */
+export const KUBERNETES_ACTIONS = ['scale', 'delete', 'apply', 'patch', 'restart', 'exec', 'copy'] as const;
+
+/** The whole runbook file. */
+export const runbookSchema = z.strictObject({
+	version: z.literal(1, {error: 'expected version: 1'}),
+	title: z.string().min(1),
+	description: z.string().optional(),
+	source: z.string().optional(),
+	params: z.record(varName, paramSchema).optional(),
+	kubernetes: z.strictObject({context: z.string().optional(), namespace: z.string().optional()}).optional(),
+	steps: z.array(stepSchema).min(1, {error: 'expected at least one step'}),
+});
+
+/** A parsed runbook, as the schema describes it (before variables are resolved). */
+export type Runbook = z.output<typeof runbookSchema>;
+/** One step of a runbook. */
+export type Step = z.output<typeof stepSchema>;
+/** A parameter declaration. */
+export type Param = z.output<typeof paramSchema>;
+/** An `ask` action. */
+export type Ask = z.output<typeof askSchema>;
+/** A `when` condition. */
+export type When = z.output<typeof whenSchema>;
+/** A `wait` action. */
+export type Wait = z.output<typeof waitSchema>;
+/** Names of step actions. */
+export type ActionKey = (typeof ACTION_KEYS)[number];
+
+/**
+ * The JSON Schema of the runbook format, generated from {@link runbookSchema}
+ * (draft 2020-12, input side: what an author writes). `runbook schema` prints it;
+ * `schema/runbook.schema.json` is a committed copy kept current by a test.
+ */
+export function runbookJsonSchema(): Record<string, unknown> {
+	const schema = z.toJSONSchema(runbookSchema, {io: 'input', unrepresentable: 'any'}) as Record<string, unknown>;
+	return {
+		...schema,
+		title: 'runbook-tui runbook, format version 1',
+	};
+}

@@ -1,0 +1,11 @@
+import {defineConfig} from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+		testTimeout: 30_000,
+		hookTimeout: 60_000,
+		// Tests that start PostgreSQL or spawn the CLI are heavy on a 2-core machine.
+		maxWorkers: 2,
+	},
+});
