@@ -79,6 +79,8 @@ export interface RunState {
 	updatedAt: string;
 	/** `user@host` of whoever started the run. */
 	startedBy: string;
+	/** Working directory of the run's commands (absolute): where the run was started. */
+	cwd: string;
 	/** Non-secret variable values: params, ask answers, captures. */
 	vars: Record<string, string>;
 	/** Names of secret variables (values never stored). */

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * The `runbook` command: parses arguments (commander), runs the subcommand and
+ * exits with its code. Exit codes: 0 completed or valid, 1 a step failed or the
+ * run was aborted, 2 invalid runbook or usage, 130 interrupted (progress saved).
+ * No stack trace reaches the operator: an unexpected error is written to a
+ * crash file whose path is printed.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
+import {EXIT, resumeCommand, runCommand, type SessionOptions} from './session.js';
+import {listRuns, printSchema, validateFiles} from './commands.js';
+
+function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
+	const eq = value.indexOf('=');
+	if (eq <= 0) throw new InvalidArgumentError(`expected NAME=VALUE, got "${value}"`);
+	return {...previous, [value.slice(0, eq)]: value.slice(eq + 1)};
+}
+
+function sessionOptions(opts: Record<string, unknown>): SessionOptions {
+	return {
+		params: (opts.param as Record<string, string>) ?? {},
+		auto: Boolean(opts.auto),
+		plain: Boolean(opts.plain),
+		yes: Boolean(opts.yes),
+		yesDestructive: Boolean(opts.yesDestructive),
+		rerunInterrupted: Boolean(opts.rerunInterrupted),
+		fresh: Boolean(opts.new),
+		...(opts.stateDir ? {stateDir: String(opts.stateDir)} : {}),
+		...(opts.grace !== undefined ? {graceMs: Number(opts.grace) * 1000} : {}),
+	};
+}
+
+function addRunOptions(command: Command): Command {
+	return command
+		.option('-p, --param <NAME=VALUE>', 'set a param (repeatable); also presets the answer of an ask step', collectParam, {})
+		.option('--auto', 'run on without waiting for Enter; stops at confirmations, asks, manual steps and failures')
+		.option('--plain', 'no TUI: one line per event (the default when stdin or stdout is not a terminal)')
+		.option('--yes', 'without a terminal: answer yes to confirm questions and take manual steps as done')
+		.option('--yes-destructive', 'without a terminal: run destructive steps without typing their confirmation word')
+		.option('--rerun-interrupted', 'without a terminal: re-run a step that was interrupted')
+		.option('--state-dir <DIR>', 'where runs are saved (default: $RUNBOOK_STATE_DIR or ~/.local/state/runbook-tui)')
+		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL').default('10'));
+}
+
+/** Builds the command-line program; `exit` receives the exit code. */
+export function buildProgram(exit: (code: number) => void): Command {
+	const program = new Command('runbook')
+		.description('Walk through an operations runbook (YAML), one step at a time; progress is saved and can be resumed.')
+		.version('0.1.0')
+		.showHelpAfterError('(run `runbook --help` for usage)')
+		.exitOverride();
+
+	addRunOptions(program.command('run').argument('<FILE>', 'runbook file (YAML)').description('run a runbook (offers to resume an unfinished run of it)'))
+		.option('--new', 'start a new run even if an unfinished run of this runbook exists')
+		.action(async (file: string, opts: Record<string, unknown>) => exit(await runCommand(file, sessionOptions(opts))));
+
+	addRunOptions(program.command('resume').argument('[RUN_ID]', 'run to resume (default: the latest unfinished run)').description('resume a saved run')).action(
+		async (runId: string | undefined, opts: Record<string, unknown>) => exit(await resumeCommand(runId, sessionOptions(opts))),
+	);
+
+	program
+		.command('runs')
+		.description('list saved runs, newest first')
+		.option('--state-dir <DIR>', 'where runs are saved')
+		.option('--json', 'print JSON')
+		.action((opts: {stateDir?: string; json?: boolean}) => exit(listRuns(opts)));
+
+	program
+		.command('validate')
+		.argument('<FILE...>', 'runbook files')
+		.description('check runbooks; prints every problem with file:line:col; exit 0 when all are valid, 2 otherwise')
+		.action(async (files: string[]) => exit(await validateFiles(files)));
+
+	program
+		.command('schema')
+		.description('print the JSON Schema of the runbook format')
+		.action(() => exit(printSchema()));
+
+	return program;
+}
+
+/** Writes an unexpected error to a crash file and says where it is, without a stack trace. */
+function reportCrash(error: unknown): number {
+	const file = path.join(os.tmpdir(), `runbook-crash-${Date.now()}.log`);
+	const detail = error instanceof Error ? `${error.stack ?? error.message}` : String(error);
+	try {
+		fs.writeFileSync(file, `${new Date().toISOString()} runbook ${process.argv.slice(2).join(' ')}\n${detail}\n`);
+	} catch {
+		// nowhere to write: the one-line message still goes out
+	}
+	const message = error instanceof Error ? error.message : String(error);
+	process.stderr.write(`runbook: unexpected error: ${message}\n  details: ${file}\n  progress of a run is saved; please report this with the details file.\n`);
+	return EXIT.failed;
+}
+
+async function main(): Promise<void> {
+	let code = 0;
+	const program = buildProgram(c => {
+		code = c;
+	});
+	try {
+		await program.parseAsync(process.argv);
+	} catch (error) {
+		if (error instanceof CommanderError) {
+			code = error.exitCode === 0 ? 0 : EXIT.usage;
+		} else {
+			code = reportCrash(error);
+		}
+	}
+	process.exitCode = code;
+	// Let streams flush; a lingering handle must not keep a finished run alive.
+	setTimeout(() => process.exit(code), 50).unref();
+}
+
+await main();

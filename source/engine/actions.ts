@@ -1,0 +1,84 @@
+/**
+ * Executes one attempt of a step's action through the ports. Actions the
+ * engine does not support yet (Kubernetes) fail with a message saying so.
+ */
+import type {Step} from '../runbook/schema.js';
+import {parseDuration} from '../runbook/duration.js';
+import type {RunEvent} from './events.js';
+import type {Clock, ShellPort} from './ports.js';
+import {actionOf, waitKindOf} from './view.js';
+
+/** What an action needs to run one attempt. */
+export interface ActionContext {
+	shell: ShellPort;
+	clock: Clock;
+	/** Environment for commands (every variable, secrets included, and the step's `env`). */
+	env: Record<string, string>;
+	/** Working directory (absolute). */
+	cwd: string;
+	/** Absolute path of this attempt's log file. */
+	logPath: string;
+	/** Aborted on stop or timeout. */
+	signal: AbortSignal;
+	/** SIGTERM → SIGKILL grace period, ms. */
+	graceMs: number;
+	redact: (text: string) => string;
+	emit: (event: RunEvent) => void;
+}
+
+/** How an attempt ended. `error` is one line for the operator. */
+export type ActionOutcome =
+	| {ok: true; exitCode?: number | null; stdout?: string}
+	| {ok: false; exitCode?: number | null; signal?: string; error: string};
+
+/**
+ * Runs one attempt of `step`'s action. Never throws for a failing command; an
+ * aborted signal ends it early (the caller tells a stop from a timeout).
+ */
+export async function executeAction(step: Step, ctx: ActionContext): Promise<ActionOutcome> {
+	const action = actionOf(step);
+	if (action === 'run') return runScript(step, step.run ?? '', ctx, step.okExitCodes ?? [0], Boolean(step.capture));
+	if (action === 'wait' && waitKindOf(step) === 'command') return waitCommand(step, ctx);
+	const what = action === 'wait' ? `wait.${waitKindOf(step)}` : action;
+	return {
+		ok: false,
+		exitCode: null,
+		error: `${what} steps (Kubernetes) are not supported yet: do it by hand, then mark the step done (m) or skip it`,
+	};
+}
+
+async function runScript(step: Step, script: string, ctx: ActionContext, okExitCodes: number[], capture: boolean): Promise<ActionOutcome> {
+	const result = await ctx.shell.run({
+		stepId: step.id,
+		script,
+		env: ctx.env,
+		cwd: ctx.cwd,
+		logPath: ctx.logPath,
+		signal: ctx.signal,
+		graceMs: ctx.graceMs,
+		capture,
+		onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
+		redact: ctx.redact,
+	});
+	if (result.error) return {ok: false, exitCode: null, error: result.error};
+	if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return {ok: true, exitCode: result.exitCode, stdout: result.stdout};
+	const error = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
+	return {ok: false, exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), error};
+}
+
+/** `wait.command`: runs the check until it exits 0, every `interval` (default 2s). */
+async function waitCommand(step: Step, ctx: ActionContext): Promise<ActionOutcome> {
+	const spec = step.wait!.command!;
+	const intervalMs = parseDuration(spec.interval ?? '2s');
+	for (let check = 1; ; check++) {
+		const outcome = await runScript(step, spec.run, ctx, [0], false);
+		if (outcome.ok) {
+			ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: condition holds`});
+			return outcome;
+		}
+		if (ctx.signal.aborted) return outcome;
+		ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${outcome.error}; next check in ${spec.interval ?? '2s'}`});
+		await ctx.clock.sleep(intervalMs, ctx.signal);
+		if (ctx.signal.aborted) return {ok: false, exitCode: outcome.exitCode, error: `condition did not hold (last check: ${outcome.error})`};
+	}
+}

@@ -1,0 +1,33 @@
+/**
+ * What a user interface needs from a run in progress: read the state, follow
+ * the events, and stop the running command. Implemented by `Runner`
+ * (engine/runner.ts); the TUI and tests depend only on this interface.
+ */
+import type {Runbook} from '../runbook/schema.js';
+import type {RunListener} from './events.js';
+import type {StepView} from './ports.js';
+import type {RunState} from './state.js';
+
+/** A run in progress, as the UI sees it. */
+export interface RunHandle {
+	/** The runbook being run (parsed, variables not resolved). */
+	readonly runbook: Runbook;
+	/** Absolute path of the run's folder (state, logs). */
+	readonly runDir: string;
+	/** The current state (a fresh object after every event; do not mutate). */
+	getState(): RunState;
+	/** Follows the run's events; returns the unsubscribe function. */
+	subscribe(listener: RunListener): () => void;
+	/** The display view of a step (strings resolved, secrets shown as `***`). */
+	stepView(stepId: string): StepView;
+	/** Absolute path of a step attempt's log file (it may not exist yet). */
+	logPath(stepId: string, attempt: number): string;
+	/** True while a step's command or wait is running. */
+	isBusy(): boolean;
+	/**
+	 * Stops the running command (SIGTERM to its process group, SIGKILL after the
+	 * grace period); the step is recorded `interrupted` and the run ends `aborted`
+	 * with progress kept. No effect when nothing runs.
+	 */
+	stopCommand(reason: string): void;
+}

@@ -1,0 +1,471 @@
+/**
+ * The run: drives a runbook's steps in order through the ports, applying pure
+ * transitions to the state and saving it after every one. Imports no React, zx,
+ * conf or Kubernetes client; tests drive it with fake ports.
+ */
+import path from 'node:path';
+import type {Param, Runbook, Step} from '../runbook/schema.js';
+import {parseDuration} from '../runbook/duration.js';
+import {interpolate, redactor} from '../runbook/variables.js';
+import type {RunEvent, RunListener} from './events.js';
+import type {RunHandle} from './handle.js';
+import type {FailureInfo, Ports, StepView} from './ports.js';
+import type {RunState, RunStatus} from './state.js';
+import {isStepDone} from './state.js';
+import * as t from './transitions.js';
+import {actionOf, allValues, destructiveWord, displayValues, stepView, waitKindOf, type VarScope} from './view.js';
+import {executeAction, type ActionOutcome} from './actions.js';
+
+/** Everything a run needs besides its ports. */
+export interface RunnerOptions {
+	runbook: Runbook;
+	/** Absolute path of the runbook's folder (`RUNBOOK_DIR`). */
+	runbookDir: string;
+	/** The state to start from: new, or reconciled for resume. */
+	state: RunState;
+	/** Absolute path of the run's folder; logs go to `logs/` in it. */
+	runDir: string;
+	ports: Ports;
+	/** Values of secret variables (params given or asked before the run); kept in memory only. */
+	secrets: Record<string, string>;
+	/** `user@host` of the operator of this process. */
+	by: string;
+	/** True when continuing a saved run. */
+	resumed: boolean;
+	/** Grace period between SIGTERM and SIGKILL when a command is stopped, ms (default 10,000). */
+	graceMs?: number;
+	/**
+	 * Params to ask the operator before the first step: required ones with no
+	 * value, and secrets (never stored, so asked again on every resume).
+	 */
+	askFirst?: Array<{name: string; param: Param}>;
+}
+
+type StepOutcome = 'next' | 'quit' | 'failed';
+
+class StopRequested extends Error {}
+
+/** Drives one run. Start it with {@link Runner.start}; the UI follows it as a {@link RunHandle}. */
+export class Runner implements RunHandle {
+	readonly runbook: Runbook;
+	readonly runDir: string;
+	private state: RunState;
+	private readonly listeners = new Set<RunListener>();
+	private readonly secrets: Record<string, string>;
+	private redact: (text: string) => string;
+	private current: AbortController | undefined;
+	private stopReason: string | undefined;
+	private readonly stopWaiters = new Set<() => void>();
+
+	private readonly options_: RunnerOptions;
+
+	constructor(options: RunnerOptions) {
+		this.options_ = options;
+		const options_ = options;
+		this.runbook = options_.runbook;
+		this.runDir = options_.runDir;
+		this.state = options_.state;
+		this.secrets = {...options_.secrets};
+		this.redact = redactor(Object.values(this.secrets));
+	}
+
+	private get ports(): Ports {
+		return this.options_.ports;
+	}
+
+	/** @inheritdoc */
+	getState(): RunState {
+		return this.state;
+	}
+
+	/** @inheritdoc */
+	subscribe(listener: RunListener): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Variables in scope now: built-ins, saved values and secrets. */
+	scope(): VarScope {
+		const builtins = {RUN_ID: this.state.runId, RUN_DIR: this.runDir, RUNBOOK_DIR: this.options_.runbookDir};
+		return {vars: {...builtins, ...this.state.vars}, secrets: this.secrets};
+	}
+
+	/** @inheritdoc */
+	stepView(stepId: string): StepView {
+		const index = this.runbook.steps.findIndex(s => s.id === stepId);
+		if (index < 0) throw new Error(`unknown step ${stepId}`);
+		return stepView(this.runbook.steps[index], index, this.scope());
+	}
+
+	/** @inheritdoc */
+	logPath(stepId: string, attempt: number): string {
+		return path.join(this.runDir, 'logs', `${stepId}.${attempt}.log`);
+	}
+
+	/** @inheritdoc */
+	isBusy(): boolean {
+		return this.current !== undefined;
+	}
+
+	/** @inheritdoc */
+	stopCommand(reason: string): void {
+		this.requestStop(reason);
+	}
+
+	/**
+	 * Stops the run as soon as possible: aborts the running command (the step is
+	 * recorded `interrupted`) and answers any pending operator question with quit.
+	 * The run then ends `aborted`. Used for q, Ctrl-C, SIGTERM and SIGHUP.
+	 */
+	requestStop(reason: string): void {
+		if (this.stopReason !== undefined) return;
+		this.stopReason = reason;
+		this.current?.abort(new StopRequested(reason));
+		for (const wake of this.stopWaiters) wake();
+	}
+
+	/** True once a stop was requested. */
+	get stopping(): boolean {
+		return this.stopReason !== undefined;
+	}
+
+	private emit(event: RunEvent): void {
+		for (const listener of this.listeners) listener(event, this.state);
+	}
+
+	private commit(next: RunState): void {
+		this.state = next;
+		this.ports.store.save(next);
+	}
+
+	private now(): Date {
+		return this.ports.clock.now();
+	}
+
+	/** Waits for an operator answer, or resolves `quit` when a stop is requested. */
+	private async operatorAnswer<T>(promise: Promise<T>): Promise<T | 'quit'> {
+		if (this.stopping) return 'quit';
+		let wake: () => void = () => {};
+		const stopped = new Promise<'quit'>(resolve => {
+			wake = () => resolve('quit');
+			this.stopWaiters.add(wake);
+		});
+		try {
+			return await Promise.race([promise, stopped]);
+		} finally {
+			this.stopWaiters.delete(wake);
+		}
+	}
+
+	private decide(kind: Parameters<typeof t.recordDecision>[2]['kind'], stepId?: string, detail?: string): void {
+		this.commit(t.recordDecision(this.state, this.now(), {by: this.options_.by, kind, ...(stepId ? {stepId} : {}), ...(detail ? {detail} : {})}));
+	}
+
+	/** Adds a secret value (an answer to a secret `ask`): kept in memory, redacted from output. */
+	private addSecret(name: string, value: string): void {
+		this.secrets[name] = value;
+		this.redact = redactor(Object.values(this.secrets));
+		this.commit(t.addSecretVar(this.state, this.now(), name));
+	}
+
+	/**
+	 * Runs the steps from the first not done to the end, or until the operator
+	 * quits, a step fails and the operator stops, or a stop is requested.
+	 * @returns the run's final status: `completed`, `failed` or `aborted`.
+	 */
+	async start(): Promise<RunStatus> {
+		this.commit(t.setRunStatus(this.state, this.now(), 'in-progress'));
+		if (this.options_.resumed) this.decide('resume', undefined, `by ${this.options_.by}`);
+		this.emit({type: 'run-started', runId: this.state.runId, resumed: this.options_.resumed});
+		for (const {name, param} of this.options_.askFirst ?? []) {
+			const answered = await this.askParam(name, param);
+			if (!answered) return this.finish('aborted', this.stopReason ?? `the operator quit before giving ${name}`);
+		}
+		for (const step of this.runbook.steps) {
+			let outcome: StepOutcome;
+			try {
+				outcome = await this.runStep(step);
+			} catch (error) {
+				if (!(error instanceof StopRequested)) throw error;
+				outcome = 'quit';
+			}
+			if (outcome === 'quit') return this.finish('aborted', this.stopReason ?? `the operator quit at step ${step.id}`);
+			if (outcome === 'failed') return this.finish('failed', `step ${step.id} failed`);
+		}
+		return this.finish('completed');
+	}
+
+	/** Asks one param until the answer fits its choices and pattern; false when the operator quits. */
+	private async askParam(name: string, param: Param): Promise<boolean> {
+		for (;;) {
+			const answer = await this.operatorAnswer(this.ports.operator.askParam(name, param));
+			if (answer === 'quit') return false;
+			const problem = answer.value === '' && !param.required ? undefined : checkAnswer(answer.value, param.choices, param.pattern);
+			if (problem) {
+				this.emit({type: 'notice', level: 'warn', message: `${name}: ${problem}`});
+				continue;
+			}
+			if (param.secret) this.addSecret(name, answer.value);
+			else this.commit(t.setVar(this.state, this.now(), name, answer.value));
+			return true;
+		}
+	}
+
+	private finish(status: RunStatus, reason?: string): RunStatus {
+		const open = this.runbook.steps.find(s => !isStepDone(this.state.steps[s.id].status));
+		this.commit(t.setRunStatus(this.state, this.now(), status, status === 'completed' ? undefined : open?.id));
+		this.emit({type: 'run-finished', status, ...(reason ? {reason} : {})});
+		return status;
+	}
+
+	private setStatus(step: Step, status: 'succeeded' | 'skipped' | 'pending', note?: string): void {
+		this.commit(t.setStepStatus(this.state, step.id, this.now(), status, note));
+		this.emit({type: 'step-status', stepId: step.id, status, ...(note ? {note} : {})});
+	}
+
+	private whenHolds(step: Step): {holds: boolean; note: string} {
+		const when = step.when;
+		if (!when) return {holds: true, note: ''};
+		const value = allValues(this.scope())[when.var] ?? '';
+		const shown = when.var in this.secrets ? '***' : JSON.stringify(value);
+		if (when.equals !== undefined) return {holds: value === when.equals, note: `when: ${when.var} is ${shown}, not ${JSON.stringify(when.equals)}`};
+		if (when.notEquals !== undefined) return {holds: value !== when.notEquals, note: `when: ${when.var} is ${shown}`};
+		return {holds: (when.in ?? []).includes(value), note: `when: ${when.var} is ${shown}, not one of ${(when.in ?? []).join(', ')}`};
+	}
+
+	private async runStep(step: Step): Promise<StepOutcome> {
+		const saved = this.state.steps[step.id];
+		if (isStepDone(saved.status)) return 'next';
+		this.commit({...this.state, currentStepId: step.id});
+		let skipGate = false;
+
+		if (saved.status === 'interrupted' || saved.status === 'running') {
+			const answer = await this.operatorAnswer(this.ports.operator.onInterrupted(this.stepView(step.id)));
+			if (answer === 'quit') return 'quit';
+			if (answer === 'mark-done') {
+				this.decide('mark-done', step.id, 'interrupted step marked done');
+				this.setStatus(step, 'succeeded', 'marked done by the operator after an interruption');
+				return 'next';
+			}
+			if (answer === 'skip') {
+				this.decide('skip', step.id, 'interrupted step skipped');
+				this.setStatus(step, 'skipped', 'skipped by the operator after an interruption');
+				return 'next';
+			}
+			this.decide('rerun-interrupted', step.id);
+			skipGate = true;
+		}
+
+		const when = this.whenHolds(step);
+		if (!when.holds) {
+			this.setStatus(step, 'skipped', when.note);
+			return 'next';
+		}
+
+		const action = actionOf(step);
+		if (action === 'manual') return this.manualStep(step);
+		if (action === 'ask') return this.askStep(step);
+
+		for (;;) {
+			if (!skipGate) {
+				const gate = await this.operatorAnswer(this.ports.operator.beforeStep(this.stepView(step.id)));
+				if (gate === 'quit') return 'quit';
+				if (gate === 'skip') {
+					this.decide('skip', step.id);
+					this.setStatus(step, 'skipped', 'skipped by the operator');
+					return 'next';
+				}
+			}
+			skipGate = false;
+			const confirmed = await this.confirmations(step);
+			if (confirmed === 'quit') return 'quit';
+			if (confirmed === 'no') continue;
+			return this.executeWithFailureHandling(step);
+		}
+	}
+
+	/** Asks `confirm` and the `destructive` word; `no` sends the step back to its gate. */
+	private async confirmations(step: Step): Promise<'yes' | 'no' | 'quit'> {
+		const values = displayValues(this.scope());
+		if (step.confirm !== undefined) {
+			const question = step.confirm === true ? `Run step "${this.stepView(step.id).title}"?` : interpolate(step.confirm, values);
+			const answer = await this.operatorAnswer(this.ports.operator.confirm(this.stepView(step.id), question));
+			if (answer === 'quit') return 'quit';
+			this.decide(answer === 'yes' ? 'confirm' : 'decline', step.id, question);
+			if (answer === 'no') return 'no';
+		}
+		if (step.destructive) {
+			const word = destructiveWord(step, allValues(this.scope()));
+			const question =
+				typeof step.confirm === 'string' ? interpolate(step.confirm, values) : `Step "${this.stepView(step.id).title}" is destructive.`;
+			const answer = await this.operatorAnswer(this.ports.operator.confirmDestructive(this.stepView(step.id), question, word));
+			if (answer === 'quit') return 'quit';
+			this.decide(answer === 'yes' ? 'confirm' : 'decline', step.id, `destructive: typed "${answer === 'yes' ? word : ''}"`);
+			if (answer === 'no') return 'no';
+		}
+		return 'yes';
+	}
+
+	private async manualStep(step: Step): Promise<StepOutcome> {
+		const view = this.stepView(step.id);
+		const answer = await this.operatorAnswer(this.ports.operator.manual(view, view.command));
+		if (answer === 'quit') return 'quit';
+		if (answer === 'skip') {
+			this.decide('skip', step.id);
+			this.setStatus(step, 'skipped', 'skipped by the operator');
+		} else {
+			this.decide('mark-done', step.id, 'manual step done');
+			this.setStatus(step, 'succeeded', 'done by the operator');
+		}
+		return 'next';
+	}
+
+	private async askStep(step: Step): Promise<StepOutcome> {
+		const ask = step.ask!;
+		const values = displayValues(this.scope());
+		const resolved = {...ask, prompt: interpolate(ask.prompt, values), ...(ask.default !== undefined ? {default: interpolate(ask.default, values)} : {})};
+		for (;;) {
+			const answer = await this.operatorAnswer(this.ports.operator.ask(this.stepView(step.id), resolved));
+			if (answer === 'quit') return 'quit';
+			const problem = checkAnswer(answer.value, ask.choices, ask.pattern);
+			if (problem) {
+				this.emit({type: 'notice', level: 'warn', stepId: step.id, message: problem});
+				continue;
+			}
+			if (ask.secret) this.addSecret(ask.var, answer.value);
+			else this.commit(t.setVar(this.state, this.now(), ask.var, answer.value));
+			this.setStatus(step, 'succeeded', ask.secret ? `${ask.var} set (secret)` : `${ask.var} = ${answer.value}`);
+			return 'next';
+		}
+	}
+
+	/** Runs the action with its retries; on failure asks the operator what to do. */
+	private async executeWithFailureHandling(step: Step): Promise<StepOutcome> {
+		for (;;) {
+			const outcome = await this.executeWithRetries(step);
+			if (outcome.kind === 'succeeded') return 'next';
+			if (outcome.kind === 'interrupted') return 'quit';
+			if (step.continueOnError) {
+				this.emit({type: 'notice', level: 'warn', stepId: step.id, message: `step ${step.id} failed (${outcome.failure.error}); continueOnError is set, going on`});
+				return 'next';
+			}
+			const answer = await this.operatorAnswer(this.ports.operator.onFailure(this.stepView(step.id), outcome.failure));
+			if (answer === 'quit') return 'failed';
+			if (answer === 'retry') {
+				this.decide('retry', step.id);
+				continue;
+			}
+			if (answer === 'skip') {
+				this.decide('skip', step.id, 'failed step skipped');
+				this.setStatus(step, 'skipped', 'skipped by the operator after a failure');
+				return 'next';
+			}
+			this.decide('mark-done', step.id, 'failed step marked done');
+			this.setStatus(step, 'succeeded', 'marked done by the operator after a failure');
+			return 'next';
+		}
+	}
+
+	private async executeWithRetries(step: Step): Promise<{kind: 'succeeded'} | {kind: 'interrupted'} | {kind: 'failed'; failure: FailureInfo}> {
+		const retries = step.retries ?? 0;
+		const delayMs = parseDuration(step.retryDelay ?? '2s');
+		for (let i = 0; ; i++) {
+			const result = await this.attempt(step);
+			if (result.kind !== 'failed' || i >= retries) return result;
+			this.emit({type: 'notice', level: 'warn', stepId: step.id, message: `${result.failure.error}; retry ${i + 1} of ${retries} in ${step.retryDelay ?? '2s'}`});
+			const controller = new AbortController();
+			this.current = controller;
+			await this.ports.clock.sleep(delayMs, controller.signal);
+			this.current = undefined;
+			if (this.stopping) return {kind: 'interrupted'};
+		}
+	}
+
+	/** One attempt of a step's action, with its timeout. */
+	private async attempt(step: Step): Promise<{kind: 'succeeded'} | {kind: 'interrupted'} | {kind: 'failed'; failure: FailureInfo}> {
+		if (this.stopping) return {kind: 'interrupted'};
+		const n = this.state.steps[step.id].attempts.length + 1;
+		const logRel = path.join('logs', `${step.id}.${n}.log`);
+		const logPath = path.join(this.runDir, logRel);
+		const view = this.stepView(step.id);
+		this.commit(t.startAttempt(this.state, step.id, this.now(), this.options_.by, logRel));
+		this.emit({type: 'step-started', stepId: step.id, attempt: n, command: view.command, logPath});
+		this.emit({type: 'step-status', stepId: step.id, status: 'running', attempt: n});
+
+		const controller = new AbortController();
+		this.current = controller;
+		const timeoutMs = step.timeout ? parseDuration(step.timeout) : undefined;
+		const timer = new AbortController();
+		let timedOut = false;
+		if (timeoutMs !== undefined) {
+			void this.ports.clock.sleep(timeoutMs, timer.signal).then(() => {
+				if (timer.signal.aborted) return;
+				timedOut = true;
+				controller.abort(new Error('timeout'));
+			});
+		}
+		const started = this.now().getTime();
+		let outcome: ActionOutcome;
+		try {
+			outcome = await executeAction(step, {
+				shell: this.ports.shell,
+				clock: this.ports.clock,
+				env: this.commandEnv(step),
+				cwd: this.commandCwd(step),
+				logPath,
+				signal: controller.signal,
+				graceMs: this.options_.graceMs ?? 10_000,
+				redact: text => this.redact(text),
+				emit: event => this.emit(event),
+			});
+		} finally {
+			timer.abort();
+			this.current = undefined;
+		}
+		const durationMs = this.now().getTime() - started;
+
+		if (outcome.ok) {
+			if (step.capture && outcome.stdout !== undefined) this.commit(t.setVar(this.state, this.now(), step.capture, outcome.stdout.trim()));
+			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'succeeded', exitCode: outcome.exitCode}));
+			this.emit({type: 'step-status', stepId: step.id, status: 'succeeded', attempt: n, exitCode: outcome.exitCode, durationMs});
+			return {kind: 'succeeded'};
+		}
+		if (timedOut) {
+			const error = `timed out after ${step.timeout}`;
+			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'timed-out', exitCode: outcome.exitCode, signal: outcome.signal, error}));
+			this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error, durationMs});
+			return {kind: 'failed', failure: {error, exitCode: outcome.exitCode, logPath, attempt: n}};
+		}
+		if (controller.signal.aborted || this.stopping) {
+			const error = `stopped: ${this.stopReason ?? 'stop requested'}`;
+			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'interrupted', exitCode: outcome.exitCode, signal: outcome.signal, error}));
+			this.emit({type: 'step-status', stepId: step.id, status: 'interrupted', attempt: n, exitCode: outcome.exitCode, error, durationMs});
+			return {kind: 'interrupted'};
+		}
+		this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'failed', exitCode: outcome.exitCode, signal: outcome.signal, error: outcome.error}));
+		this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error: outcome.error, durationMs});
+		return {kind: 'failed', failure: {error: outcome.error, exitCode: outcome.exitCode, logPath, attempt: n}};
+	}
+
+	/** The environment a step's commands get: every variable (secrets included) and the step's `env`. */
+	private commandEnv(step: Step): Record<string, string> {
+		const values = allValues(this.scope());
+		const env: Record<string, string> = {...values};
+		for (const [name, value] of Object.entries(step.env ?? {})) env[name] = interpolate(value, values);
+		return env;
+	}
+
+	/** A step's working directory: its `cwd` (relative to the run's) or the run's. */
+	private commandCwd(step: Step): string {
+		const cwd = step.cwd ?? (waitKindOf(step) === 'command' ? step.wait?.command?.cwd : undefined);
+		if (!cwd) return this.state.cwd;
+		return path.resolve(this.state.cwd, interpolate(cwd, allValues(this.scope())));
+	}
+}
+
+/** Checks an answer against `choices` and `pattern`; returns a problem or undefined. */
+export function checkAnswer(value: string, choices?: string[], pattern?: string): string | undefined {
+	if (choices && !choices.includes(value)) return `"${value}" is not one of: ${choices.join(', ')}`;
+	if (pattern && !new RegExp(pattern).test(value)) return `"${value}" does not match the pattern ${pattern}`;
+	return undefined;
+}

@@ -1,0 +1,189 @@
+/**
+ * Pure transitions of a run's state: each takes a state and returns a new one
+ * (the input is never mutated). The runner applies them and saves the result
+ * after every call, so the saved state is always one transition behind at most.
+ */
+import type {Attempt, Decision, RunState, RunStatus, StepState, StepStatus} from './state.js';
+
+/** What a new run starts from. */
+export interface NewRunInput {
+	runId: string;
+	runbookPath: string;
+	runbookHash: string;
+	title: string;
+	stepIds: string[];
+	by: string;
+	at: Date;
+	/** Working directory of the run's commands (absolute). */
+	cwd: string;
+	vars: Record<string, string>;
+	secretVars: string[];
+}
+
+/** A fresh run state: every step pending, status `in-progress`. */
+export function newRunState(input: NewRunInput): RunState {
+	const at = input.at.toISOString();
+	const steps: Record<string, StepState> = {};
+	for (const id of input.stepIds) steps[id] = {id, status: 'pending', attempts: []};
+	return {
+		stateVersion: 1,
+		runId: input.runId,
+		runbookPath: input.runbookPath,
+		runbookHash: input.runbookHash,
+		title: input.title,
+		status: 'in-progress',
+		createdAt: at,
+		updatedAt: at,
+		startedBy: input.by,
+		cwd: input.cwd,
+		vars: {...input.vars},
+		secretVars: [...input.secretVars],
+		order: [...input.stepIds],
+		steps,
+		decisions: [],
+		currentStepId: input.stepIds[0],
+	};
+}
+
+function touch(state: RunState, at: Date, patch: Partial<RunState>): RunState {
+	return {...state, ...patch, updatedAt: at.toISOString()};
+}
+
+function withStep(state: RunState, stepId: string, at: Date, update: (step: StepState) => StepState): RunState {
+	const step = state.steps[stepId];
+	if (!step) throw new Error(`unknown step ${stepId}`);
+	return touch(state, at, {steps: {...state.steps, [stepId]: update(step)}});
+}
+
+/** Starts a new attempt of a step: status `running`, attempt number one past the last. */
+export function startAttempt(state: RunState, stepId: string, at: Date, by: string, log?: string): RunState {
+	const next = withStep(state, stepId, at, step => {
+		const attempt: Attempt = {n: step.attempts.length + 1, startedAt: at.toISOString(), by, ...(log ? {log} : {})};
+		return {...step, status: 'running', attempts: [...step.attempts, attempt], finishedAt: undefined, note: undefined};
+	});
+	return {...next, currentStepId: stepId};
+}
+
+/** The result of an attempt. */
+export interface AttemptResult {
+	outcome: NonNullable<Attempt['outcome']>;
+	exitCode?: number | null;
+	signal?: string;
+	error?: string;
+}
+
+/**
+ * Ends the last attempt of a step and sets the step's status from the outcome:
+ * succeeded → `succeeded`, interrupted → `interrupted`, failed or timed-out → `failed`.
+ */
+export function finishAttempt(state: RunState, stepId: string, at: Date, result: AttemptResult): RunState {
+	const status: StepStatus =
+		result.outcome === 'succeeded' ? 'succeeded' : result.outcome === 'interrupted' ? 'interrupted' : 'failed';
+	return withStep(state, stepId, at, step => {
+		const attempts = [...step.attempts];
+		const last = attempts.at(-1);
+		if (last) {
+			attempts[attempts.length - 1] = {
+				...last,
+				finishedAt: at.toISOString(),
+				outcome: result.outcome,
+				...(result.exitCode !== undefined ? {exitCode: result.exitCode} : {}),
+				...(result.signal ? {signal: result.signal} : {}),
+				...(result.error ? {error: result.error} : {}),
+			};
+		}
+		return {...step, status, attempts, finishedAt: at.toISOString()};
+	});
+}
+
+/** Sets a step's status directly (skip, mark done, manual done), with a note saying why. */
+export function setStepStatus(state: RunState, stepId: string, at: Date, status: StepStatus, note?: string): RunState {
+	return withStep(state, stepId, at, step => ({
+		...step,
+		status,
+		finishedAt: status === 'pending' || status === 'running' ? undefined : at.toISOString(),
+		...(note === undefined ? {note: undefined} : {note}),
+	}));
+}
+
+/** Records an operator decision. */
+export function recordDecision(state: RunState, at: Date, decision: Omit<Decision, 'at'>): RunState {
+	return touch(state, at, {decisions: [...state.decisions, {at: at.toISOString(), ...decision}]});
+}
+
+/** Sets a non-secret variable (an `ask` answer or a `capture`). */
+export function setVar(state: RunState, at: Date, name: string, value: string): RunState {
+	return touch(state, at, {vars: {...state.vars, [name]: value}});
+}
+
+/** Marks a variable as secret: its name is kept (to ask again on resume), never its value. */
+export function addSecretVar(state: RunState, at: Date, name: string): RunState {
+	if (state.secretVars.includes(name)) return state;
+	const {[name]: _dropped, ...vars} = state.vars;
+	return touch(state, at, {secretVars: [...state.secretVars, name], vars});
+}
+
+/** Sets the run's status (and the step it is on). */
+export function setRunStatus(state: RunState, at: Date, status: RunStatus, currentStepId?: string): RunState {
+	return touch(state, at, {status, ...(currentStepId === undefined ? {} : {currentStepId})});
+}
+
+/** What changed when a saved run was matched to the runbook file as it is now. */
+export interface Reconciliation {
+	state: RunState;
+	/** Steps the state knew that the runbook no longer has (their records are dropped). */
+	removed: string[];
+	/** Steps of the runbook the state did not know (they start pending). */
+	added: string[];
+	/** Steps that were `running` when the last process ended, now `interrupted`. */
+	interrupted: string[];
+	/** True when the runbook's hash differs from the one the run recorded. */
+	changed: boolean;
+}
+
+/**
+ * Prepares a saved state for resuming against the runbook as it is now: steps are
+ * mapped by id (format: "stable across edits: resume maps state by id"), steps
+ * found `running` become `interrupted` (they are never re-run on their own), and
+ * the run goes back to `in-progress`.
+ */
+export function reconcileForResume(
+	saved: RunState,
+	stepIds: string[],
+	runbookHash: string,
+	at: Date,
+): Reconciliation {
+	const steps: Record<string, StepState> = {};
+	const added: string[] = [];
+	const interrupted: string[] = [];
+	for (const id of stepIds) {
+		const old = saved.steps[id];
+		if (!old) {
+			added.push(id);
+			steps[id] = {id, status: 'pending', attempts: []};
+			continue;
+		}
+		if (old.status === 'running') {
+			interrupted.push(id);
+			const attempts = old.attempts.map((a, i) =>
+				i === old.attempts.length - 1 && !a.finishedAt ? {...a, outcome: 'interrupted' as const, error: 'the process ended while it ran'} : a,
+			);
+			steps[id] = {...old, status: 'interrupted', attempts};
+		} else {
+			steps[id] = old;
+		}
+	}
+	const removed = saved.order.filter(id => !stepIds.includes(id));
+	const changed = saved.runbookHash !== runbookHash;
+	const firstOpen = stepIds.find(id => steps[id].status !== 'succeeded' && steps[id].status !== 'skipped');
+	const state: RunState = {
+		...saved,
+		runbookHash,
+		order: [...stepIds],
+		steps,
+		status: 'in-progress',
+		updatedAt: at.toISOString(),
+		currentStepId: firstOpen,
+	};
+	return {state, removed, added, interrupted, changed};
+}

@@ -1,0 +1,161 @@
+/**
+ * Output without a terminal (no TTY, or `--plain`): one line per event, output
+ * lines prefixed by the step id, and an operator that answers from flags.
+ */
+import type {Ask, Param} from '../runbook/schema.js';
+import {formatDuration} from '../runbook/duration.js';
+import type {RunEvent} from '../engine/events.js';
+import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, Operator, StepView} from '../engine/ports.js';
+import type {RunState} from '../engine/state.js';
+
+/** Writes text to the output (a `process.stdout.write` in the CLI). */
+export type Write = (text: string) => void;
+
+function clock(): string {
+	return new Date().toTimeString().slice(0, 8);
+}
+
+const MARKS: Record<string, string> = {succeeded: '✔', failed: '✖', skipped: '↷', interrupted: '⚠', running: '▶', pending: '○'};
+
+/**
+ * A run listener that prints one line per event:
+ *
+ *     23:15:02 ▶ stop-synapse (attempt 1): Stop Synapse
+ *     stop-synapse| output line             (stderr: `stop-synapse!`)
+ *     23:15:03 ✔ stop-synapse succeeded in 1.2s (exit 0)
+ */
+export function createPlainReporter(write: Write): (event: RunEvent, state: RunState) => void {
+	const titles = new Map<string, number>();
+	return (event, state) => {
+		switch (event.type) {
+			case 'run-started':
+				write(`${clock()} run ${event.runId} ${event.resumed ? 'resumed' : 'started'}: ${state.title}\n`);
+				break;
+			case 'step-started': {
+				titles.set(event.stepId, Date.now());
+				const firstLine = event.command.split('\n').find(l => l.trim() !== '') ?? '';
+				write(`${clock()} ▶ ${event.stepId} (attempt ${event.attempt}): ${firstLine.trim()}${event.command.trim().includes('\n') ? ' …' : ''}\n`);
+				break;
+			}
+			case 'output': {
+				const prefix = event.stream === 'stderr' ? `${event.stepId}! ` : `${event.stepId}| `;
+				write(prefix + event.lines.join(`\n${prefix}`) + '\n');
+				break;
+			}
+			case 'progress':
+				write(`${clock()} … ${event.stepId}: ${event.message}\n`);
+				break;
+			case 'step-status': {
+				if (event.status === 'running' || event.status === 'pending') break;
+				const parts = [`${clock()} ${MARKS[event.status] ?? '-'} ${event.stepId} ${event.status}`];
+				if (event.durationMs !== undefined) parts.push(`in ${formatDuration(event.durationMs)}`);
+				if (event.exitCode !== undefined && event.exitCode !== null) parts.push(`(exit ${event.exitCode})`);
+				if (event.error) parts.push(`: ${event.error}`);
+				if (event.note) parts.push(`: ${event.note}`);
+				write(parts.join(' ') + '\n');
+				break;
+			}
+			case 'notice':
+				write(`${clock()} ${event.level === 'info' ? 'note' : event.level}: ${event.message}\n`);
+				break;
+			case 'run-finished':
+				write(`${clock()} run ${state.runId} ${event.status}${event.reason ? `: ${event.reason}` : ''}\n`);
+				break;
+		}
+	};
+}
+
+/** Flags that answer the operator's questions without a terminal. */
+export interface PlainAnswers {
+	/** `--yes`: `confirm` questions and manual steps pass. */
+	yes: boolean;
+	/** `--yes-destructive`: destructive steps pass without typing their word. */
+	yesDestructive: boolean;
+	/** `--rerun-interrupted`: a step found interrupted is re-run. */
+	rerunInterrupted: boolean;
+	/** `-p NAME=VALUE` values, also used to answer `ask` steps. */
+	values: Record<string, string>;
+}
+
+/**
+ * The operator without a terminal: answers from flags; where a flag or value is
+ * missing, it stops the run (quit) and keeps a message saying what to pass.
+ */
+export class PlainOperator implements Operator {
+	private readonly answers: PlainAnswers;
+	private readonly write: Write;
+	/** Why the operator stopped the run, when it did: the flag or `-p` value that was missing. */
+	stopMessage: string | undefined;
+
+	constructor(answers: PlainAnswers, write: Write) {
+		this.answers = answers;
+		this.write = write;
+	}
+
+	private stop(message: string): 'quit' {
+		this.stopMessage = message;
+		return 'quit';
+	}
+
+	/** Runs every step (step mode needs a terminal). */
+	async beforeStep(): Promise<GateAnswer> {
+		return 'run';
+	}
+
+	/** Passes with `--yes`. */
+	async confirm(step: StepView, question: string): Promise<ConfirmAnswer> {
+		if (!this.answers.yes) return this.stop(`step ${step.id} asks "${question}": pass --yes to confirm without a terminal`);
+		this.write(`${clock()} ? ${step.id}: ${question} yes (--yes)\n`);
+		return 'yes';
+	}
+
+	/** Passes only with `--yes-destructive` (typing the word needs a terminal). */
+	async confirmDestructive(step: StepView, question: string, word: string): Promise<ConfirmAnswer> {
+		if (!this.answers.yesDestructive)
+			return this.stop(`step ${step.id} is destructive (${question} confirmation word "${word}"): pass --yes-destructive to run it without a terminal`);
+		this.write(`${clock()} ? ${step.id}: destructive, confirmed by --yes-destructive (word "${word}")\n`);
+		return 'yes';
+	}
+
+	/** Answers from `-p VAR=VALUE`, else the ask's default. */
+	async ask(step: StepView, ask: Ask): Promise<{value: string} | 'quit'> {
+		const value = this.answers.values[ask.var] ?? ask.default;
+		if (value === undefined) return this.stop(`step ${step.id} asks "${ask.prompt}": pass -p ${ask.var}=VALUE${ask.choices ? ` (one of: ${ask.choices.join(', ')})` : ''}`);
+		this.write(`${clock()} ? ${step.id}: ${ask.prompt} ${ask.secret ? '***' : value}\n`);
+		return {value};
+	}
+
+	/** Params are resolved before the run without a terminal; a missing one stops it. */
+	async askParam(name: string, param: Param): Promise<{value: string} | 'quit'> {
+		return this.stop(
+			param.secret
+				? `secret param ${name} is needed: set RUNBOOK_SECRET_${name} in the environment (or pass -p ${name}=VALUE)`
+				: `param ${name} is needed: pass -p ${name}=VALUE`,
+		);
+	}
+
+	/** Passes with `--yes` (the instructions are printed); otherwise stops. */
+	async manual(step: StepView, instructions: string): Promise<ManualAnswer> {
+		this.write(`${clock()} ☐ ${step.id} (manual): ${instructions.trim().replace(/\n/g, `\n${step.id}: `)}\n`);
+		if (!this.answers.yes) return this.stop(`step ${step.id} is a manual step: do it, then pass --yes (or resume in a terminal and mark it done)`);
+		this.write(`${clock()} ${step.id}: taken as done (--yes)\n`);
+		return 'done';
+	}
+
+	/** A failure stops the run (exit 1); retry, skip and mark done need a terminal. */
+	async onFailure(step: StepView, failure: FailureInfo): Promise<FailureAnswer> {
+		this.stopMessage = `step ${step.id} failed: ${failure.error}${failure.logPath ? ` (log: ${failure.logPath})` : ''}`;
+		return 'quit';
+	}
+
+	/** Re-runs only with `--rerun-interrupted`. */
+	async onInterrupted(step: StepView): Promise<InterruptedAnswer> {
+		if (this.answers.rerunInterrupted) {
+			this.write(`${clock()} ${step.id}: was interrupted; re-running it (--rerun-interrupted)\n`);
+			return 'rerun';
+		}
+		return this.stop(
+			`step ${step.id} was interrupted (it was running when the last process ended): pass --rerun-interrupted to run it again, or resume in a terminal to mark it done or skip it`,
+		);
+	}
+}

@@ -1,0 +1,299 @@
+/**
+ * `runbook run` and `runbook resume`: load the runbook, create or reconcile the
+ * run's state, pick the TUI or the plain output, drive the run, and turn its end
+ * into an exit code (0 completed, 1 failed or aborted, 2 invalid runbook or
+ * usage, 130 stopped by a signal with progress saved).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {loadRunbook, RunbookError, type LoadedRunbook} from './runbook/load.js';
+import type {Param} from './runbook/schema.js';
+import {systemClock} from './engine/clock.js';
+import {resolveParams, secretEnvName} from './engine/params.js';
+import type {Operator, ShellPort} from './engine/ports.js';
+import {Runner} from './engine/runner.js';
+import type {RunState} from './engine/state.js';
+import {newRunState, reconcileForResume} from './engine/transitions.js';
+import {createShellExecutor} from './executors/shell.js';
+import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
+import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+
+/** Exit codes of `runbook run` and `runbook resume`. */
+export const EXIT = {completed: 0, failed: 1, usage: 2, interrupted: 130} as const;
+
+/** Options shared by `run` and `resume` (from the command line). */
+export interface SessionOptions {
+	/** `-p NAME=VALUE` values. */
+	params: Record<string, string>;
+	auto: boolean;
+	plain: boolean;
+	yes: boolean;
+	yesDestructive: boolean;
+	rerunInterrupted: boolean;
+	/** `--new`: start a new run even when an unfinished one exists. */
+	fresh: boolean;
+	stateDir?: string;
+	/** SIGTERM → SIGKILL grace period for stopped commands, ms. */
+	graceMs?: number;
+	/** For tests: a shell port instead of the zx executor. */
+	shell?: ShellPort;
+}
+
+/** Who is operating: `user@host`. */
+export function operatorName(): string {
+	let user = process.env.USER ?? '';
+	try {
+		user = os.userInfo().username;
+	} catch {
+		// keep $USER
+	}
+	return `${user || 'unknown'}@${os.hostname()}`;
+}
+
+/** Output streams of a session. */
+interface Io {
+	out: Write;
+	err: Write;
+}
+
+const stdio: Io = {
+	out: text => void process.stdout.write(text),
+	err: text => void process.stderr.write(text),
+};
+
+/** Whether to use the TUI: both ends are terminals and `--plain` was not given. */
+export function wantsTui(options: Pick<SessionOptions, 'plain'>): boolean {
+	return !options.plain && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY);
+}
+
+async function load(file: string, io: Io): Promise<LoadedRunbook | undefined> {
+	try {
+		return await loadRunbook(file);
+	} catch (error) {
+		if (error instanceof RunbookError) {
+			io.err(error.format() + '\n');
+			return undefined;
+		}
+		throw error;
+	}
+}
+
+function describeRun(run: RunSummary): string {
+	return `${run.runId} (${run.status}, ${run.done}/${run.total} steps done${run.currentStepId ? `, at ${run.currentStepId}` : ''}, last active ${run.updatedAt}, started by ${run.startedBy})`;
+}
+
+/** `runbook run FILE`: starts a run, or offers to resume an unfinished run of the same runbook. */
+export async function runCommand(file: string, options: SessionOptions, io: Io = stdio): Promise<number> {
+	const loaded = await load(file, io);
+	if (!loaded) return EXIT.usage;
+	const repo = new RunsRepository(resolveStateDir(options.stateDir));
+	const tui = wantsTui(options);
+
+	if (!options.fresh) {
+		const unfinished = repo.unfinished(loaded.path);
+		if (unfinished.length > 0) {
+			if (!tui) {
+				io.err(
+					`runbook: an unfinished run of ${loaded.path} exists: ${describeRun(unfinished[0])}\n` +
+						`  continue it:   runbook resume ${unfinished[0].runId}\n` +
+						`  or start anew: runbook run ${file} --new\n`,
+				);
+				return EXIT.usage;
+			}
+			const {chooseResume} = await import('./ui/choose-resume.js');
+			const choice = await chooseResume(loaded.runbook.title, unfinished.map(run => ({runId: run.runId, label: describeRun(run)})));
+			if (choice === 'quit') return EXIT.failed;
+			if (choice !== 'new') return resumeCommand(choice, options, io);
+		}
+	}
+
+	const resolution = resolveParams(loaded.runbook, options.params, process.env);
+	if (resolution.problems.length > 0) {
+		for (const problem of resolution.problems) io.err(`runbook: ${problem}\n`);
+		return EXIT.usage;
+	}
+	if (!tui && resolution.missing.length > 0) {
+		for (const name of resolution.missing) {
+			const param = loaded.runbook.params![name];
+			io.err(
+				param.secret
+					? `runbook: secret param ${name} is required: set ${secretEnvName(name)} in the environment (or pass -p ${name}=VALUE)\n`
+					: `runbook: param ${name} is required: pass -p ${name}=VALUE${param.description ? ` (${param.description})` : ''}\n`,
+			);
+		}
+		return EXIT.usage;
+	}
+	const secrets = {...resolution.secrets};
+	const askFirst: Array<{name: string; param: Param}> = [];
+	for (const name of resolution.missing) askFirst.push({name, param: loaded.runbook.params![name]});
+	for (const name of resolution.optionalSecrets) {
+		if (tui) askFirst.push({name, param: loaded.runbook.params![name]});
+		else secrets[name] = '';
+	}
+
+	const at = systemClock.now();
+	const runId = repo.newRunId(loaded.path, at);
+	const state = newRunState({
+		runId,
+		runbookPath: loaded.path,
+		runbookHash: loaded.hash,
+		title: loaded.runbook.title,
+		stepIds: loaded.runbook.steps.map(s => s.id),
+		by: operatorName(),
+		at,
+		cwd: process.cwd(),
+		vars: resolution.vars,
+		secretVars: Object.keys(loaded.runbook.params ?? {}).filter(name => loaded.runbook.params![name].secret),
+	});
+	return drive({loaded, state, repo, secrets, askFirst, resumed: false, notices: []}, options, io);
+}
+
+/** `runbook resume [RUN_ID]`: continues the named run, or the latest unfinished one. */
+export async function resumeCommand(runId: string | undefined, options: SessionOptions, io: Io = stdio): Promise<number> {
+	const repo = new RunsRepository(resolveStateDir(options.stateDir));
+	let id = runId;
+	if (!id) {
+		const latest = repo.unfinished()[0];
+		if (!latest) {
+			io.err(`runbook: no unfinished run in ${repo.stateDir} (see \`runbook runs\`)\n`);
+			return EXIT.usage;
+		}
+		id = latest.runId;
+	}
+	let saved: RunState;
+	try {
+		saved = repo.load(id);
+	} catch (error) {
+		if (error instanceof StateError) {
+			io.err(`runbook: ${error.message}\n`);
+			return EXIT.usage;
+		}
+		throw error;
+	}
+	if (saved.status === 'completed') {
+		io.err(`runbook: run ${id} is already completed; start a new one with \`runbook run ${saved.runbookPath} --new\`\n`);
+		return EXIT.usage;
+	}
+	if (!fs.existsSync(saved.runbookPath)) {
+		io.err(`runbook: the runbook of run ${id} is gone: ${saved.runbookPath}; put it back at that path to resume\n`);
+		return EXIT.usage;
+	}
+	const loaded = await load(saved.runbookPath, io);
+	if (!loaded) return EXIT.usage;
+
+	const at = systemClock.now();
+	const reconciled = reconcileForResume(saved, loaded.runbook.steps.map(s => s.id), loaded.hash, at);
+	const notices: string[] = [];
+	if (reconciled.changed) {
+		notices.push(
+			`the runbook file changed since this run began; steps are matched by id` +
+				(reconciled.added.length ? `; new steps: ${reconciled.added.join(', ')}` : '') +
+				(reconciled.removed.length ? `; steps no longer in the runbook (their records dropped): ${reconciled.removed.join(', ')}` : ''),
+		);
+	}
+	for (const stepId of reconciled.interrupted) notices.push(`step ${stepId} was running when the last process ended: it is interrupted and will not re-run unless you choose to`);
+
+	// Secrets are never stored: take them from -p or the environment, else ask again.
+	const tui = wantsTui(options);
+	const secrets: Record<string, string> = {};
+	const askFirst: Array<{name: string; param: Param}> = [];
+	const missing: string[] = [];
+	for (const name of reconciled.state.secretVars) {
+		const value = options.params[name] ?? process.env[secretEnvName(name)];
+		if (value !== undefined) {
+			secrets[name] = value;
+			continue;
+		}
+		const ask = loaded.runbook.steps.find(s => s.ask?.var === name)?.ask;
+		const param: Param = loaded.runbook.params?.[name] ?? {description: ask?.prompt ?? name, secret: true, required: true};
+		if (tui) askFirst.push({name, param});
+		else if (param.required || ask) missing.push(name);
+		else secrets[name] = '';
+	}
+	if (missing.length > 0) {
+		for (const name of missing) io.err(`runbook: secret ${name} is needed again (secrets are never saved): set ${secretEnvName(name)} in the environment (or pass -p ${name}=VALUE)\n`);
+		return EXIT.usage;
+	}
+	return drive({loaded, state: reconciled.state, repo, secrets, askFirst, resumed: true, notices}, options, io);
+}
+
+interface DriveInput {
+	loaded: LoadedRunbook;
+	state: RunState;
+	repo: RunsRepository;
+	secrets: Record<string, string>;
+	askFirst: Array<{name: string; param: Param}>;
+	resumed: boolean;
+	notices: string[];
+}
+
+/** Runs to the end with the TUI or the plain output; returns the exit code. */
+async function drive(input: DriveInput, options: SessionOptions, io: Io): Promise<number> {
+	const {loaded, state, repo} = input;
+	const runDir = repo.runDir(state.runId);
+	const store = repo.open(state.runId);
+	store.save(state);
+	const tui = wantsTui(options);
+
+	let operator: Operator;
+	let plainOperator: PlainOperator | undefined;
+	let tuiOperator: import('./ui/operator.js').TuiOperator | undefined;
+	if (tui) {
+		const {TuiOperator} = await import('./ui/operator.js');
+		tuiOperator = new TuiOperator();
+		tuiOperator.setAuto(options.auto);
+		operator = tuiOperator;
+	} else {
+		plainOperator = new PlainOperator(
+			{yes: options.yes, yesDestructive: options.yesDestructive, rerunInterrupted: options.rerunInterrupted, values: options.params},
+			io.out,
+		);
+		operator = plainOperator;
+	}
+
+	const runner = new Runner({
+		runbook: loaded.runbook,
+		runbookDir: path.dirname(loaded.path),
+		state,
+		runDir,
+		ports: {shell: options.shell ?? createShellExecutor(), store, clock: systemClock, operator},
+		secrets: input.secrets,
+		by: operatorName(),
+		resumed: input.resumed,
+		askFirst: input.askFirst,
+		...(options.graceMs !== undefined ? {graceMs: options.graceMs} : {}),
+	});
+
+	let signalled: NodeJS.Signals | undefined;
+	const onSignal = (signal: NodeJS.Signals) => {
+		signalled ??= signal;
+		runner.requestStop(`received ${signal}`);
+	};
+	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+	for (const signal of signals) process.on(signal, onSignal);
+
+	let status;
+	try {
+		if (tui) {
+			const {startTui} = await import('./ui/render.js');
+			const app = startTui(runner, tuiOperator!, {notices: input.notices});
+			status = await runner.start();
+			await app.waitUntilExit();
+		} else {
+			runner.subscribe(createPlainReporter(io.out));
+			for (const notice of input.notices) io.out(`note: ${notice}\n`);
+			status = await runner.start();
+		}
+	} finally {
+		for (const signal of signals) process.off(signal, onSignal);
+	}
+
+	const final = runner.getState();
+	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.stopMessage}\n`);
+	if (status !== 'completed') {
+		io.err(`runbook: run ${final.runId} ${status}; progress is saved. Continue with: runbook resume ${final.runId}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}\n`);
+	}
+	if (signalled) return EXIT.interrupted;
+	return status === 'completed' ? EXIT.completed : EXIT.failed;
+}

@@ -1,0 +1,71 @@
+/**
+ * The saved run state's schema, checked whenever a state file is read, so that
+ * a damaged or hand-edited file is reported plainly instead of crashing a run.
+ */
+import {z} from 'zod';
+import type {RunState} from '../engine/state.js';
+
+const stepStatus = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'interrupted']);
+
+const attempt = z.object({
+	n: z.number().int().min(1),
+	startedAt: z.string(),
+	finishedAt: z.string().optional(),
+	exitCode: z.number().int().nullable().optional(),
+	signal: z.string().optional(),
+	outcome: z.enum(['succeeded', 'failed', 'interrupted', 'timed-out']).optional(),
+	error: z.string().optional(),
+	log: z.string().optional(),
+	by: z.string().optional(),
+});
+
+/** Zod schema of {@link RunState} (state format version 1). */
+export const runStateSchema = z.object({
+	stateVersion: z.literal(1),
+	runId: z.string().min(1),
+	runbookPath: z.string().min(1),
+	runbookHash: z.string(),
+	title: z.string(),
+	status: z.enum(['in-progress', 'completed', 'failed', 'aborted']),
+	createdAt: z.string(),
+	updatedAt: z.string(),
+	startedBy: z.string(),
+	cwd: z.string(),
+	vars: z.record(z.string(), z.string()),
+	secretVars: z.array(z.string()),
+	order: z.array(z.string()),
+	steps: z.record(
+		z.string(),
+		z.object({
+			id: z.string(),
+			status: stepStatus,
+			attempts: z.array(attempt),
+			finishedAt: z.string().optional(),
+			note: z.string().optional(),
+		}),
+	),
+	decisions: z.array(
+		z.object({
+			at: z.string(),
+			by: z.string(),
+			kind: z.string(),
+			stepId: z.string().optional(),
+			detail: z.string().optional(),
+		}),
+	),
+	currentStepId: z.string().optional(),
+});
+
+/**
+ * Checks parsed JSON against the state schema.
+ * @returns the state, or a one-line description of the first problems found.
+ */
+export function checkRunState(data: unknown): {ok: true; state: RunState} | {ok: false; problem: string} {
+	const result = runStateSchema.safeParse(data);
+	if (result.success) return {ok: true, state: result.data as RunState};
+	const problem = result.error.issues
+		.slice(0, 3)
+		.map(issue => `${issue.path.join('.') || '(top)'}: ${issue.message}`)
+		.join('; ');
+	return {ok: false, problem};
+}

@@ -1,0 +1,369 @@
+/**
+ * The engine, driven with fake ports: Given a runbook and the operator's
+ * answers, When the run goes, Then these steps ran, these questions were
+ * asked, and the saved state says this.
+ */
+import {describe, expect, it} from 'vitest';
+import {parse} from 'yaml';
+import {runbookSchema, type Runbook} from '../../source/runbook/schema.js';
+import {Runner} from '../../source/engine/runner.js';
+import {newRunState, reconcileForResume} from '../../source/engine/transitions.js';
+import type {RunEvent} from '../../source/engine/events.js';
+import type {RunState} from '../../source/engine/state.js';
+import {FakeClock, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
+
+function book(yaml: string): Runbook {
+	return runbookSchema.parse(parse(yaml));
+}
+
+function setup(runbook: Runbook, options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean} = {}) {
+	const shell = new FakeShell();
+	const store = new MemoryStore();
+	const clock = new FakeClock();
+	const operator = new ScriptedOperator();
+	const state =
+		options.state ??
+		newRunState({
+			runId: 'r1',
+			runbookPath: '/rb/test.yaml',
+			runbookHash: 'h1',
+			title: runbook.title,
+			stepIds: runbook.steps.map(s => s.id),
+			by: 'alice@host',
+			at: clock.now(),
+			cwd: '/tmp',
+			vars: options.vars ?? {},
+			secretVars: Object.keys(options.secrets ?? {}),
+		});
+	const events: RunEvent[] = [];
+	const make = () => {
+		const runner = new Runner({
+			runbook,
+			runbookDir: '/rb',
+			state,
+			runDir: '/state/runs/r1',
+			ports: {shell, store, clock, operator},
+			secrets: options.secrets ?? {},
+			by: 'alice@host',
+			resumed: options.resumed ?? false,
+		});
+		runner.subscribe(e => events.push(e));
+		return runner;
+	};
+	return {shell, store, clock, operator, events, make};
+}
+
+const three = book(`
+version: 1
+title: Three steps
+steps:
+  - id: one
+    run: echo one
+  - id: two
+    run: echo two
+  - id: three
+    run: echo three
+`);
+
+describe('Runner: the happy path', () => {
+	it('runs every step in order, asks the gate before each, and completes', async () => {
+		const t = setup(three);
+		const status = await t.make().start();
+		expect(status).toBe('completed');
+		expect(t.shell.ran()).toEqual(['one', 'two', 'three']);
+		expect(t.operator.asked).toEqual(['gate:one', 'gate:two', 'gate:three']);
+		expect(t.store.last.status).toBe('completed');
+		expect(Object.values(t.store.last.steps).map(s => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+	});
+
+	it('saves the state at every transition: a step is saved running before its command returns', async () => {
+		const t = setup(three);
+		let savedWhileRunning: RunState | undefined;
+		t.shell.on('two', async request => {
+			savedWhileRunning = structuredClone(t.store.last);
+			return {exitCode: 0, durationMs: 1, aborted: false, ...(request.capture ? {stdout: ''} : {})};
+		});
+		await t.make().start();
+		expect(savedWhileRunning?.steps.two.status).toBe('running');
+		expect(savedWhileRunning?.steps.two.attempts).toHaveLength(1);
+		expect(savedWhileRunning?.steps.one.status).toBe('succeeded');
+	});
+
+	it('records attempts with exit code, log path and operator', async () => {
+		const t = setup(three);
+		await t.make().start();
+		const attempt = t.store.last.steps.one.attempts[0];
+		expect(attempt).toMatchObject({n: 1, exitCode: 0, outcome: 'succeeded', log: 'logs/one.1.log', by: 'alice@host'});
+		expect(t.shell.requests[0].logPath).toBe('/state/runs/r1/logs/one.1.log');
+	});
+});
+
+describe('Runner: variables', () => {
+	const rb = book(`
+version: 1
+title: Vars
+params:
+  DB: {default: synapse}
+  PASS: {secret: true}
+steps:
+  - id: count
+    run: echo 42
+    capture: COUNT
+  - id: use
+    env: {TARGET: "$DB-$COUNT"}
+    run: echo "$TARGET $PASS"
+`);
+
+	it('passes params, captures and step env as environment variables, never in the script text', async () => {
+		const t = setup(rb, {vars: {DB: 'synapse'}, secrets: {PASS: 'hunter2'}});
+		t.shell.on('count', {exitCode: 0, stdout: ['  42  ']});
+		await t.make().start();
+		const use = t.shell.requests[1];
+		expect(use.script).toBe('echo "$TARGET $PASS"\n'.trimEnd());
+		expect(use.env).toMatchObject({DB: 'synapse', COUNT: '42', TARGET: 'synapse-42', PASS: 'hunter2'});
+		expect(t.store.last.vars.COUNT).toBe('42');
+	});
+
+	it('never saves a secret value, and redacts it from output', async () => {
+		const t = setup(rb, {vars: {DB: 'synapse'}, secrets: {PASS: 'hunter2'}});
+		t.shell.on('use', {exitCode: 0, stdout: ['the pass is hunter2!']});
+		await t.make().start();
+		expect(JSON.stringify(t.store.saved)).not.toContain('hunter2');
+		const output = t.events.filter(e => e.type === 'output').flatMap(e => (e.type === 'output' ? e.lines : []));
+		expect(output).toContain('the pass is ***!');
+	});
+});
+
+describe('Runner: when, confirm, destructive', () => {
+	const rb = book(`
+version: 1
+title: Guards
+params:
+  MODE: {default: docker, choices: [docker, server]}
+  DB: {default: synapse}
+steps:
+  - id: only-docker
+    when: {var: MODE, equals: docker}
+    run: echo docker
+  - id: only-server
+    when: {var: MODE, equals: server}
+    run: echo server
+  - id: drop
+    confirm: Drop $DB?
+    destructive: $DB
+    run: dropdb "$DB"
+`);
+
+	it('skips a step whose when does not hold, with a note saying why', async () => {
+		const t = setup(rb, {vars: {MODE: 'docker', DB: 'synapse'}});
+		await t.make().start();
+		expect(t.shell.ran()).toEqual(['only-docker', 'drop']);
+		expect(t.store.last.steps['only-server']).toMatchObject({status: 'skipped', note: expect.stringContaining('MODE is "docker"')});
+	});
+
+	it('asks confirm then the destructive word (the resolved database name)', async () => {
+		const t = setup(rb, {vars: {MODE: 'docker', DB: 'synapse'}});
+		await t.make().start();
+		expect(t.operator.asked).toContain('confirm:drop');
+		expect(t.operator.asked).toContain('destructive:drop');
+		expect(t.operator.words).toEqual(['synapse']);
+	});
+
+	it('declining leaves the step pending and goes back to its gate; quitting there aborts', async () => {
+		const t = setup(rb, {vars: {MODE: 'docker', DB: 'synapse'}});
+		t.operator.answers.destructive.push('no');
+		t.operator.answers.gate.push('run', 'run', 'quit');
+		const status = await t.make().start();
+		expect(status).toBe('aborted');
+		expect(t.shell.ran()).toEqual(['only-docker']);
+		expect(t.store.last.steps.drop.status).toBe('pending');
+		expect(t.store.last.decisions.map(d => d.kind)).toContain('decline');
+	});
+});
+
+describe('Runner: failures, retries, continueOnError', () => {
+	const rb = book(`
+version: 1
+title: Failures
+steps:
+  - id: flaky
+    run: exit 1
+    retries: 2
+    retryDelay: 5s
+  - id: tolerant
+    run: exit 3
+    okExitCodes: [0, 3]
+  - id: optional
+    run: exit 9
+    continueOnError: true
+  - id: last
+    run: "true"
+`);
+
+	it('retries after the delay and succeeds on a later attempt', async () => {
+		const t = setup(rb);
+		t.shell.on('flaky', {exitCode: 1}, {exitCode: 1}, {exitCode: 0}).on('tolerant', {exitCode: 3}).on('optional', {exitCode: 9});
+		const status = await t.make().start();
+		expect(status).toBe('completed');
+		expect(t.store.last.steps.flaky.attempts.map(a => a.outcome)).toEqual(['failed', 'failed', 'succeeded']);
+		expect(t.clock.sleeps.filter(ms => ms === 5000)).toHaveLength(2);
+		expect(t.store.last.steps.tolerant.status).toBe('succeeded');
+		expect(t.store.last.steps.optional.status).toBe('failed');
+		expect(t.shell.ran()).toContain('last');
+	});
+
+	it('asks the operator after the last retry; quit ends the run failed', async () => {
+		const t = setup(rb);
+		t.shell.on('flaky', {exitCode: 1});
+		const status = await t.make().start();
+		expect(status).toBe('failed');
+		expect(t.operator.failures).toEqual([expect.objectContaining({error: 'exit code 1', exitCode: 1, attempt: 3})]);
+		expect(t.shell.ran()).toEqual(['flaky', 'flaky', 'flaky']);
+	});
+
+	it('operator retry runs again, skip and mark done move on', async () => {
+		const t = setup(rb);
+		t.shell.on('flaky', {exitCode: 1}, {exitCode: 1}, {exitCode: 1}, {exitCode: 0});
+		t.operator.answers.failure.push('retry');
+		expect(await t.make().start()).toBe('completed');
+		expect(t.store.last.steps.flaky.attempts).toHaveLength(4);
+		expect(t.store.last.decisions.map(d => d.kind)).toContain('retry');
+
+		const s = setup(rb);
+		s.shell.on('flaky', {exitCode: 1});
+		s.operator.answers.failure.push('mark-done');
+		expect(await s.make().start()).toBe('completed');
+		expect(s.store.last.steps.flaky).toMatchObject({status: 'succeeded', note: expect.stringContaining('marked done')});
+	});
+});
+
+describe('Runner: timeouts and stopping', () => {
+	it('a step that runs past its timeout fails with "timed out"', async () => {
+		const rb = book(`
+version: 1
+title: Slow
+steps:
+  - id: slow
+    run: sleep 100
+    timeout: 1s
+`);
+		const t = setup(rb);
+		// A real clock for this one: the fake sleep would fire at once.
+		const {systemClock} = await import('../../source/engine/clock.js');
+		t.shell.on('slow', request =>
+			new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGTERM', durationMs: 1000, aborted: true}))),
+		);
+		const runner = new Runner({
+			runbook: rb,
+			runbookDir: '/rb',
+			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 'Slow', stepIds: ['slow'], by: 'a@h', at: new Date(), cwd: '/tmp', vars: {}, secretVars: []}),
+			runDir: '/tmp/r',
+			ports: {shell: t.shell, store: t.store, clock: systemClock, operator: t.operator},
+			secrets: {},
+			by: 'a@h',
+			resumed: false,
+		});
+		expect(await runner.start()).toBe('failed');
+		expect(t.store.last.steps.slow.attempts[0]).toMatchObject({outcome: 'timed-out', error: 'timed out after 1s'});
+	});
+
+	it('a stop while a command runs records the step interrupted and aborts the run', async () => {
+		const t = setup(three);
+		let runner!: Runner;
+		t.shell.on('two', request => {
+			queueMicrotask(() => runner.requestStop('operator quit'));
+			return new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGTERM', durationMs: 3, aborted: true})));
+		});
+		runner = t.make();
+		expect(await runner.start()).toBe('aborted');
+		expect(t.store.last.steps.two.status).toBe('interrupted');
+		expect(t.store.last.steps.three.status).toBe('pending');
+		expect(t.store.last.status).toBe('aborted');
+	});
+
+	it('a stop while waiting for the operator ends the run without running the step', async () => {
+		const t = setup(three);
+		let runner!: Runner;
+		t.operator.beforeStep = async () => {
+			runner.requestStop('SIGTERM');
+			return new Promise(() => {});
+		};
+		runner = t.make();
+		expect(await runner.start()).toBe('aborted');
+		expect(t.shell.ran()).toEqual([]);
+	});
+});
+
+describe('Runner: manual, ask and unsupported steps', () => {
+	const rb = book(`
+version: 1
+title: People
+steps:
+  - id: choose
+    ask: {var: MODE, prompt: "Which?", choices: [a, b]}
+  - id: secret
+    ask: {var: TOKEN, prompt: "Token?", secret: true}
+  - id: agents
+    manual: Restart the agents with pdsh.
+  - id: scale
+    scale: {kind: StatefulSet, name: x, replicas: 0}
+`);
+
+	it('asks until the answer is one of the choices; a secret answer is kept out of the state', async () => {
+		const t = setup(rb);
+		t.operator.answers.ask.push('c', 'b', 's3cr3t');
+		t.operator.answers.failure.push('skip');
+		expect(await t.make().start()).toBe('completed');
+		expect(t.operator.asked.filter(a => a === 'ask:choose')).toHaveLength(2);
+		expect(t.store.last.vars.MODE).toBe('b');
+		expect(t.store.last.secretVars).toContain('TOKEN');
+		expect(JSON.stringify(t.store.saved)).not.toContain('s3cr3t');
+		expect(t.store.last.steps.agents).toMatchObject({status: 'succeeded', note: 'done by the operator'});
+	});
+
+	it('reports Kubernetes actions as not supported yet, as a failure the operator can skip', async () => {
+		const t = setup(rb);
+		t.operator.answers.ask.push('a', 'x');
+		t.operator.answers.failure.push('skip');
+		await t.make().start();
+		expect(t.operator.failures[0].error).toMatch(/scale steps \(Kubernetes\) are not supported yet/);
+		expect(t.store.last.steps.scale.status).toBe('skipped');
+	});
+});
+
+describe('resume', () => {
+	it('never re-runs succeeded steps; an interrupted step waits for the operator', async () => {
+		const first = setup(three);
+		let runner!: Runner;
+		first.shell.on('two', request => {
+			queueMicrotask(() => runner.requestStop('SIGKILL stand-in'));
+			return new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGKILL', durationMs: 1, aborted: true})));
+		});
+		runner = first.make();
+		await runner.start();
+		// As if the process died mid-step: the last saved state still says running.
+		const saved = structuredClone(first.store.last);
+		saved.steps.two.status = 'running';
+		const reconciled = reconcileForResume(saved, three.steps.map(s => s.id), 'h1', new Date());
+		expect(reconciled.interrupted).toEqual(['two']);
+
+		const second = setup(three, {state: reconciled.state, resumed: true});
+		second.operator.answers.interrupted.push('mark-done');
+		expect(await second.make().start()).toBe('completed');
+		expect(second.shell.ran()).toEqual(['three']);
+		expect(second.store.last.steps.two.note).toMatch(/marked done/);
+		expect(second.store.last.decisions.map(d => d.kind)).toEqual(expect.arrayContaining(['resume', 'mark-done']));
+	});
+
+	it('re-runs an interrupted step only on the operator\'s choice, and maps steps by id when the runbook changed', () => {
+		const saved = newRunState({runId: 'r', runbookPath: '/x', runbookHash: 'old', title: 't', stepIds: ['a', 'b', 'gone'], by: 'a@h', at: new Date(), cwd: '/', vars: {}, secretVars: []});
+		saved.steps.a.status = 'succeeded';
+		const reconciled = reconcileForResume(saved, ['a', 'new', 'b'], 'new-hash', new Date());
+		expect(reconciled.changed).toBe(true);
+		expect(reconciled.added).toEqual(['new']);
+		expect(reconciled.removed).toEqual(['gone']);
+		expect(reconciled.state.order).toEqual(['a', 'new', 'b']);
+		expect(reconciled.state.steps.a.status).toBe('succeeded');
+		expect(reconciled.state.currentStepId).toBe('new');
+	});
+});
