@@ -1,0 +1,26 @@
+/**
+ * Durations in runbooks (`timeout`, `retryDelay`, `interval`): `500ms`, `30s`, `5m`, `1h`.
+ */
+import ms from 'ms';
+import {DURATION} from './schema.js';
+
+/**
+ * Parses a runbook duration into milliseconds.
+ * @throws Error when the text is not a duration (the schema rejects those at load time).
+ */
+export function parseDuration(text: string): number {
+	if (!DURATION.test(text)) throw new Error(`not a duration: ${text} (expected 500ms, 30s, 5m or 1h)`);
+	return ms(text as ms.StringValue);
+}
+
+/** Formats milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
+export function formatDuration(milliseconds: number): string {
+	if (milliseconds < 1000) return `${Math.round(milliseconds)}ms`;
+	const seconds = milliseconds / 1000;
+	if (seconds < 60) return `${seconds.toFixed(1)}s`;
+	const totalSeconds = Math.round(seconds);
+	const m = Math.floor(totalSeconds / 60);
+	const s = totalSeconds % 60;
+	if (m < 60) return `${m}m ${String(s).padStart(2, '0')}s`;
+	return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}

@@ -1,0 +1,48 @@
+/**
+ * The text `runbook validate` prints for a runbook with problems: one line per problem
+ * (`file:line:col: yamlpath: message (hint: ...)`), optionally followed by the offending
+ * source line with a caret under the column, then `N problems in FILE`.
+ */
+import {formatProblem, type Problem, type RunbookError} from './problems.js';
+
+/** Options of {@link formatProblems}. */
+export interface FormatProblemsOptions {
+	/** The file's text; with it, each problem is followed by a code frame. */
+	text?: string | undefined;
+}
+
+/**
+ * The offending line and a caret under `col`, with the line number in a gutter:
+ * ```
+ *    12 |     wiat:
+ *       |     ^
+ * ```
+ * Tabs before the column are kept in the caret line so the caret lines up.
+ * Empty when `line` is outside the text (or 0).
+ */
+export function codeFrame(text: string, line: number, col: number): string {
+	const lines = text.split(/\r?\n/);
+	const source = lines[line - 1];
+	if (line < 1 || source === undefined) return '';
+	const gutter = String(line).padStart(5);
+	const pad = source.slice(0, Math.max(0, col - 1)).replace(/[^\t]/g, ' ');
+	return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${pad}^`;
+}
+
+/** Lines for `runbook validate`: every problem (with a code frame when `text` is given), then the count. */
+export function formatProblems(problems: readonly Problem[], options: FormatProblemsOptions = {}): string {
+	const out: string[] = [];
+	for (const problem of problems) {
+		out.push(formatProblem(problem));
+		const frame = options.text === undefined ? '' : codeFrame(options.text, problem.line, problem.col);
+		if (frame !== '') out.push(frame);
+	}
+	const file = problems[0]?.file ?? 'runbook';
+	out.push(`${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} in ${file}`);
+	return out.join('\n');
+}
+
+/** {@link formatProblems} for a {@link RunbookError}, with code frames when its text is known and `frames` is true (default). */
+export function formatRunbookError(error: RunbookError, frames = true): string {
+	return formatProblems(error.problems, {text: frames ? error.text : undefined});
+}

@@ -1,0 +1,96 @@
+/**
+ * Problems found in a runbook file, and the error that carries them.
+ *
+ * A problem names a file, a 1-based line and column, the YAML path of the offending node
+ * (`steps[3].wait.deleted.kind`; list indices count from 0, as in yq and jq) and what was
+ * expected. The loader collects every problem of a file before it throws, so an author fixes
+ * them all in one pass.
+ */
+
+/** One segment of a YAML path: a mapping key or a list index (0-based). */
+export type PathSegment = string | number;
+/** A path from the document root to a node, e.g. `['steps', 3, 'wait']`. */
+export type YamlPath = readonly PathSegment[];
+
+/** A 1-based position in a file. `line` and `col` are 0 for problems that concern the whole file. */
+export interface Position {
+	line: number;
+	col: number;
+}
+
+/** One problem of a runbook file: where it is and what was expected. */
+export interface Problem {
+	/** The file as the caller named it (relative paths stay relative, for short messages). */
+	file: string;
+	/** 1-based line; 0 when the problem concerns the whole file (not found, unreadable). */
+	line: number;
+	/** 1-based column; 0 when the problem concerns the whole file. */
+	col: number;
+	/** YAML path such as `steps[3].wait.deleted.kind`; empty for the document itself. */
+	path: string;
+	/** What is wrong or what was expected, e.g. `unknown key`. */
+	message: string;
+	/** What to do next, e.g. `did you mean "wait"?`. */
+	hint?: string;
+}
+
+/**
+ * Formats a YAML path for people: `steps[3].wait.deleted.kind`, `params.DB_NAME.default`.
+ * Keys that are not plain words are quoted: `env["my key"]`. The root is the empty string.
+ */
+export function formatPath(path: YamlPath): string {
+	let out = '';
+	for (const segment of path) {
+		if (typeof segment === 'number') out += `[${segment}]`;
+		else if (/^[A-Za-z_][\w-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+		else out += `[${JSON.stringify(segment)}]`;
+	}
+	return out;
+}
+
+/** Formats one problem on one line: `file:line:col: path: message (hint: ...)`. */
+export function formatProblem(problem: Problem): string {
+	const where = problem.line > 0 ? `${problem.file}:${problem.line}:${problem.col}` : problem.file;
+	const path = problem.path === '' ? '' : `${problem.path}: `;
+	const hint = problem.hint === undefined ? '' : ` (hint: ${problem.hint})`;
+	return `${where}: ${path}${problem.message}${hint}`;
+}
+
+/** Orders problems by line, then column, then path; keeps one of each identical problem. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+	const seen = new Set<string>();
+	const unique = problems.filter(p => {
+		const key = `${p.line}:${p.col}:${p.path}:${p.message}`;
+		if (seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
+	return unique.sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+}
+
+/**
+ * The error thrown when a runbook cannot be loaded: it carries every problem found, sorted
+ * by position. `message` is the summary (`3 problems in restore.yaml`); {@link RunbookError.format}
+ * gives one line per problem. `text` is the file's content when it was read (for code frames).
+ */
+export class RunbookError extends Error {
+	/** Every problem, sorted by position. */
+	problems: Problem[];
+	/** The file's text, when it could be read; used to print the offending lines. */
+	text: string | undefined;
+
+	/** @param problems at least one problem (sorted here). @param text the file's text, if read. */
+	constructor(problems: readonly Problem[], text?: string) {
+		const sorted = sortProblems(problems);
+		const file = sorted[0]?.file ?? 'runbook';
+		super(`${sorted.length} ${sorted.length === 1 ? 'problem' : 'problems'} in ${file}`);
+		this.name = 'RunbookError';
+		this.problems = sorted;
+		this.text = text;
+	}
+
+	/** Every problem on its own line: `file:line:col: steps[3].wait.deleted.kind: message (hint: ...)`. */
+	format(): string {
+		return this.problems.map(formatProblem).join('\n');
+	}
+}

@@ -1,0 +1,186 @@
+/**
+ * Variable rules of the runbook format (runbook-format.md, "Variables"):
+ *
+ * - In every string field other than `run` scripts and `wait.command.run`, `$NAME` / `${NAME}`
+ *   must name a param, an `ask.var` or `capture` of an EARLIER step, or a built-in
+ *   ({@link BUILTIN_VARS}); `when.var` too. `pattern` fields are regular expressions and are
+ *   not scanned.
+ * - In scripts, upper-case references must also be one of those, or a name in the step's own
+ *   `env`, a variable the script assigns, a standard environment variable
+ *   ({@link STANDARD_ENV_VARS}), or have a default (`${NAME:-x}`). See shell-vars.ts for what
+ *   the scanner understands (it skips single-quoted text, comments and quoted here-documents).
+ * - `when.equals`, `notEquals` and `in` against a variable with `choices` must use a choice;
+ *   so must a param's or an ask's `default`.
+ */
+import type {Locator} from './positions.js';
+import type {Problem, YamlPath} from './problems.js';
+import {VARIABLE_NAME} from './schema.js';
+import {scanShellScript} from './shell-vars.js';
+import {closestMatch, listWords} from './suggest.js';
+import {BUILTIN_VARS, findReferences, STANDARD_ENV_VARS} from './variables.js';
+
+/** A parsed YAML mapping. */
+export type Mapping = Record<string, unknown>;
+
+/** True for a parsed YAML mapping. */
+export function isMapping(value: unknown): value is Mapping {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Where a step defines a variable (`ask.var` or `capture`). */
+interface Definition {
+	name: string;
+	step: number;
+	id: string;
+	path: YamlPath;
+}
+
+/** State of the walk: what is known at the current step. */
+interface Walk {
+	at: Locator;
+	problems: Problem[];
+	definitions: Definition[];
+	known: Set<string>;
+	choices: Map<string, string[]>;
+	/** Index of the current step; -1 outside steps. */
+	step: number;
+}
+
+const SKIPPED_KEYS = new Set(['pattern']);
+
+/** Calls `visit` for every string under `value`, skipping `pattern` keys and keys in `skip`. */
+function walkStrings(value: unknown, path: YamlPath, visit: (text: string, path: YamlPath) => void, skip: ReadonlySet<string> = SKIPPED_KEYS): void {
+	if (typeof value === 'string') visit(value, path);
+	else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, i], visit, skip));
+	else if (isMapping(value)) for (const [key, item] of Object.entries(value)) if (!skip.has(key)) walkStrings(item, [...path, key], visit, skip);
+}
+
+/** The problem for a name that is not known here: defined later, or unknown (with a suggestion). */
+function unknownName(walk: Walk, name: string, path: YamlPath, within: {index: number; token: string; value: string} | undefined, extra: readonly string[], script: boolean): Problem {
+	const shown = within ? `$${name}` : name;
+	const later = walk.definitions.find(d => d.name === name && d.step >= walk.step && walk.step >= 0);
+	if (later) {
+		const line = walk.at.at(later.path).line;
+		const message = later.step === walk.step
+			? `${shown} is set by this step, so it has no value yet here`
+			: `${shown} is set by step "${later.id}" (line ${line}), which comes after this step`;
+		const hint = later.step === walk.step ? 'use it from the next step on' : `move step "${later.id}" before this one`;
+		return walk.at.problem(path, message, {within, hint});
+	}
+	const near = closestMatch(name, [...walk.known, ...extra]);
+	const hint = near !== undefined
+		? `did you mean ${within ? '$' : ''}${near}?`
+		: script
+			? `declare it under params, set it in env, assign it in the script, or write \${${name}:-default}; lower-case names are not checked`
+			: 'declare it under params, or set it with ask or capture in an earlier step; write $$ for a literal $';
+	return walk.at.problem(path, `unknown variable ${shown}`, {within, hint});
+}
+
+/** Checks the references in one non-script string. */
+function checkText(walk: Walk, text: string, path: YamlPath): void {
+	for (const ref of findReferences(text)) {
+		if (!walk.known.has(ref.name)) walk.problems.push(unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: text}, [], false));
+	}
+}
+
+/** Checks the upper-case references of a bash script. */
+function checkScript(walk: Walk, script: unknown, path: YamlPath, env: readonly string[]): void {
+	if (typeof script !== 'string') return;
+	const {references, assigned} = scanShellScript(script);
+	const local = new Set<string>([...env, ...assigned, ...STANDARD_ENV_VARS]);
+	for (const ref of references) {
+		if (ref.optional || !VARIABLE_NAME.test(ref.name) || walk.known.has(ref.name) || local.has(ref.name)) continue;
+		walk.problems.push(unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: script}, env, true));
+	}
+}
+
+/** A value compared with, or defaulting, a variable that has choices must be one of them. */
+function checkChoice(walk: Walk, name: string, value: unknown, path: YamlPath, what: string): void {
+	const choices = walk.choices.get(name);
+	if (!choices || value === undefined || value === null || typeof value === 'object') return;
+	const text = String(value);
+	if (choices.includes(text)) return;
+	const near = closestMatch(text, choices);
+	walk.problems.push(walk.at.problem(path, `${what} "${text}" is not one of the choices of ${name}: ${listWords(choices.map(c => `"${c}"`))}`, {hint: near === undefined ? undefined : `did you mean "${near}"?`}));
+}
+
+const choicesOf = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter(v => v !== null && typeof v !== 'object').map(String) : undefined);
+
+/** Checks `when`: a known variable, and values among its choices. */
+function checkWhen(walk: Walk, when: unknown, path: YamlPath): void {
+	if (!isMapping(when)) return;
+	walkStrings(when, path, (text, p) => checkText(walk, text, p), new Set(['var']));
+	const name = when.var;
+	if (typeof name !== 'string' || !VARIABLE_NAME.test(name)) return;
+	if (!walk.known.has(name)) {
+		walk.problems.push(unknownName(walk, name, [...path, 'var'], undefined, [], false));
+		return;
+	}
+	checkChoice(walk, name, when.equals, [...path, 'equals'], 'equals');
+	checkChoice(walk, name, when.notEquals, [...path, 'notEquals'], 'notEquals');
+	if (Array.isArray(when.in)) when.in.forEach((value, i) => checkChoice(walk, name, value, [...path, 'in', i], 'value'));
+}
+
+/** Checks one step's fields against what is known before it. */
+function checkStep(walk: Walk, step: Mapping, path: YamlPath): void {
+	const env = isMapping(step.env) ? Object.keys(step.env) : [];
+	for (const [key, value] of Object.entries(step)) {
+		const at = [...path, key];
+		if (key === 'id' || key === 'capture') continue;
+		if (key === 'run') checkScript(walk, value, at, env);
+		else if (key === 'when') checkWhen(walk, value, at);
+		else if (key === 'ask') {
+			walkStrings(value, at, (text, p) => checkText(walk, text, p), new Set(['var', 'pattern']));
+			if (isMapping(value) && typeof value.var === 'string' && value.default !== undefined) {
+				const choices = choicesOf(value.choices);
+				if (choices) checkChoice({...walk, choices: new Map([[value.var, choices]])}, value.var, value.default, [...at, 'default'], 'default');
+			}
+		} else if (key === 'wait' && isMapping(value)) {
+			for (const [kind, body] of Object.entries(value)) {
+				if (kind === 'command' && isMapping(body)) {
+					checkScript(walk, body.run, [...at, kind, 'run'], []);
+					walkStrings(body, [...at, kind], (text, p) => checkText(walk, text, p), new Set(['run']));
+				} else walkStrings(body, [...at, kind], (text, p) => checkText(walk, text, p));
+			}
+		} else walkStrings(value, at, (text, p) => checkText(walk, text, p));
+	}
+}
+
+/**
+ * Checks every variable reference of a runbook (parsed YAML, loosely typed) in step order.
+ * @returns problems at the reference itself (inside scripts too, where the source allows).
+ */
+export function checkVariables(data: Mapping, at: Locator): Problem[] {
+	const params = isMapping(data.params) ? data.params : {};
+	const steps: unknown[] = Array.isArray(data.steps) ? data.steps : [];
+	const definitions: Definition[] = [];
+	steps.forEach((step, i) => {
+		if (!isMapping(step)) return;
+		const id = typeof step.id === 'string' ? step.id : `steps[${i}]`;
+		if (isMapping(step.ask) && typeof step.ask.var === 'string') definitions.push({name: step.ask.var, step: i, id, path: ['steps', i, 'ask', 'var']});
+		if (typeof step.capture === 'string') definitions.push({name: step.capture, step: i, id, path: ['steps', i, 'capture']});
+	});
+	const walk: Walk = {at, problems: [], definitions, known: new Set([...Object.keys(params), ...BUILTIN_VARS]), choices: new Map(), step: -1};
+	for (const [name, param] of Object.entries(params)) {
+		const choices = isMapping(param) ? choicesOf(param.choices) : undefined;
+		if (choices) walk.choices.set(name, choices);
+	}
+	for (const key of ['title', 'description', 'source', 'kubernetes']) walkStrings(data[key], [key], (text, p) => checkText(walk, text, p));
+	for (const [name, param] of Object.entries(params)) {
+		walkStrings(param, ['params', name], (text, p) => checkText(walk, text, p));
+		if (isMapping(param)) checkChoice(walk, name, param.default, ['params', name, 'default'], 'default');
+	}
+	steps.forEach((step, i) => {
+		if (!isMapping(step)) return;
+		walk.step = i;
+		checkStep(walk, step, ['steps', i]);
+		for (const d of definitions.filter(d => d.step === i)) {
+			walk.known.add(d.name);
+			const ask = step.ask;
+			const choices = d.path[2] === 'ask' && isMapping(ask) ? choicesOf(ask.choices) : undefined;
+			if (choices) walk.choices.set(d.name, choices);
+			else walk.choices.delete(d.name);
+		}
+	});
+	return walk.problems;
+}

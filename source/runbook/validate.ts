@@ -1,0 +1,113 @@
+/**
+ * Cross-field rules of the runbook format that a per-field schema cannot express
+ * (runbook-format.md): unique step ids, exactly one action per step, exactly one kind per
+ * `wait`, `run` options only on `run` steps, no empty `confirm`, and the "one of" shapes of
+ * `apply`, `delete` and `wait.jsonpath`. Variable rules are in validate-vars.ts.
+ *
+ * The rules read the parsed YAML as loosely typed data, so they run even when the schema
+ * found problems, and the author sees every problem at once.
+ */
+import {ACTION_KEYS, stepSchema, WAIT_KINDS} from './schema.js';
+import type {Locator} from './positions.js';
+import type {Problem, YamlPath} from './problems.js';
+import {listWords} from './suggest.js';
+import {checkVariables, isMapping, type Mapping} from './validate-vars.js';
+
+/** Options that only a `run` step may have. */
+export const RUN_OPTIONS = ['cwd', 'env', 'capture', 'okExitCodes'] as const;
+
+const STEP_KEYS = new Set(Object.keys(stepSchema.shape));
+const WAIT_KEYS = new Set<string>(WAIT_KINDS);
+
+/** The keys of `mapping` among `keys`, in the order the author wrote them. */
+const present = (mapping: Mapping, keys: readonly string[]): string[] => Object.keys(mapping).filter(key => keys.includes(key));
+
+/**
+ * Checks the cross-field rules on parsed YAML (`doc.toJS()`), before or after the schema.
+ * @returns problems with positions; empty when the runbook passes.
+ */
+export function validateRunbook(data: unknown, at: Locator): Problem[] {
+	if (!isMapping(data)) return [];
+	const problems: Problem[] = [];
+	const steps = Array.isArray(data.steps) ? data.steps : [];
+	const firstId = new Map<string, number>();
+	steps.forEach((step: unknown, index) => {
+		if (!isMapping(step)) return;
+		const path: YamlPath = ['steps', index];
+		if (typeof step.id === 'string') {
+			const first = firstId.get(step.id);
+			if (first === undefined) firstId.set(step.id, index);
+			else {
+				const line = at.at(['steps', first, 'id']).line;
+				problems.push(at.problem([...path, 'id'], `duplicate step id "${step.id}" (first used by steps[${first}] on line ${line})`, {hint: 'give each step its own id: resume finds steps by id'}));
+			}
+		}
+		problems.push(...checkActions(step, path, at), ...checkShapes(step, path, at));
+	});
+	problems.push(...checkVariables(data, at));
+	return problems;
+}
+
+/** Exactly one action; `run` options only with `run`; exactly one wait kind. */
+function checkActions(step: Mapping, path: YamlPath, at: Locator): Problem[] {
+	const problems: Problem[] = [];
+	const actions = present(step, ACTION_KEYS);
+	const unknownKeys = Object.keys(step).some(key => !STEP_KEYS.has(key));
+	if (actions.length === 0 && !unknownKeys) {
+		problems.push(at.problem(path, 'a step needs one action', {hint: `add one of ${listWords([...ACTION_KEYS])}`}));
+	}
+	for (const extra of actions.slice(1)) {
+		const line = at.at([...path, actions[0]!], 'key').line;
+		problems.push(at.problem([...path, extra], `a step has exactly one action, and this one already has "${actions[0]}" (line ${line})`, {on: 'key', hint: 'split it into two steps, each with its own id'}));
+	}
+	if (actions.length > 0 && !actions.includes('run')) {
+		for (const option of present(step, RUN_OPTIONS)) {
+			problems.push(at.problem([...path, option], `"${option}" applies only to run steps, and this step's action is "${actions[0]}"`, {on: 'key', hint: 'remove it, or make the step a run step'}));
+		}
+	}
+	const wait = step.wait;
+	if (isMapping(wait)) {
+		const kinds = present(wait, WAIT_KINDS);
+		const unknownKinds = Object.keys(wait).some(key => !WAIT_KEYS.has(key));
+		if (kinds.length === 0 && !unknownKinds) problems.push(at.problem([...path, 'wait'], 'a wait needs one kind', {hint: `add one of ${listWords([...WAIT_KINDS])}`}));
+		for (const extra of kinds.slice(1)) {
+			const line = at.at([...path, 'wait', kinds[0]!], 'key').line;
+			problems.push(at.problem([...path, 'wait', extra], `a wait has exactly one kind, and this one already has "${kinds[0]}" (line ${line})`, {on: 'key', hint: 'split it into two wait steps'}));
+		}
+	}
+	return problems;
+}
+
+/** `confirm` not empty; `apply` file xor manifest; `delete` by name or selector; `jsonpath` equals xor in. */
+function checkShapes(step: Mapping, path: YamlPath, at: Locator): Problem[] {
+	const problems: Problem[] = [];
+	if (typeof step.confirm === 'string' && step.confirm.trim() === '') {
+		problems.push(at.problem([...path, 'confirm'], 'confirm is empty', {hint: 'write the question to ask, such as "Delete the cluster?", or remove confirm'}));
+	}
+	const apply = step.apply;
+	if (isMapping(apply)) {
+		const sources = present(apply, ['file', 'manifest']);
+		if (sources.length !== 1) {
+			const where = sources.length === 0 ? [...path, 'apply'] : [...path, 'apply', sources[1]!];
+			problems.push(at.problem(where, 'expected exactly one of file, manifest', {on: sources.length === 0 ? 'value' : 'key'}));
+		}
+	}
+	const targets: Array<[YamlPath, unknown, boolean]> = [[[...path, 'delete'], step.delete, true]];
+	if (isMapping(step.wait)) targets.push([[...path, 'wait', 'deleted'], step.wait.deleted, false], [[...path, 'wait', 'exists'], step.wait.exists, false]);
+	for (const [where, ref, required] of targets) {
+		if (!isMapping(ref)) continue;
+		if ('name' in ref && 'selector' in ref) problems.push(at.problem([...where, 'selector'], 'expected a name or a selector, not both', {on: 'key'}));
+		else if (required && !('name' in ref) && !('selector' in ref)) {
+			problems.push(at.problem(where, 'expected a name or a selector', {hint: 'deleting every object of a kind is not allowed; name the object or give a label selector'}));
+		}
+	}
+	const jsonpath = isMapping(step.wait) ? step.wait.jsonpath : undefined;
+	if (isMapping(jsonpath)) {
+		const tests = present(jsonpath, ['equals', 'in']);
+		if (tests.length !== 1) {
+			const where = tests.length === 0 ? [...path, 'wait', 'jsonpath'] : [...path, 'wait', 'jsonpath', tests[1]!];
+			problems.push(at.problem(where, 'expected exactly one of equals, in', {on: tests.length === 0 ? 'value' : 'key'}));
+		}
+	}
+	return problems;
+}

@@ -1,0 +1,80 @@
+/**
+ * Variables in runbook text: literal `$NAME` / `${NAME}` substitution for every string field
+ * other than `run` scripts, and redaction of secret values from output.
+ *
+ * Rule (runbook-format.md, "Variables"): names are upper case (`[A-Z_][A-Z0-9_]*`); values are
+ * replaced literally, never evaluated (no command substitution, no globbing); `$$` writes a
+ * literal `$`. In `run` scripts nothing is substituted: variables reach bash as environment
+ * variables and the shell expands them.
+ */
+import {VARIABLE_NAME} from './schema.js';
+
+/** Variables every run defines: the run's id, its directory, and the runbook file's directory. */
+export const BUILTIN_VARS = ['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR'] as const;
+
+/**
+ * Standard environment variables a `run` script may use without declaring them: they come
+ * from the operator's environment (POSIX, login, Kubernetes, libpq, GnuPG, editor).
+ */
+export const STANDARD_ENV_VARS = [
+	'HOME', 'PATH', 'USER', 'LOGNAME', 'PWD', 'SHELL', 'TMPDIR', 'LANG', 'LC_ALL', 'TERM', 'HOSTNAME',
+	'KUBECONFIG', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'GNUPGHOME', 'EDITOR',
+] as const;
+
+/** One `$NAME` or `${NAME}` in a text. */
+export interface Reference {
+	/** The variable's name, e.g. `DB_NAME`. */
+	name: string;
+	/** Index of the `$` in the text (UTF-16 units). */
+	index: number;
+	/** The reference as written: `$DB_NAME` or `${DB_NAME}`. */
+	token: string;
+}
+
+// `$$` (escape), `${name}`, `$name`; names that are not upper case are not references.
+const REFERENCE = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/**
+ * Every variable reference in a (non-script) text, in order. `$$` is an escaped `$`;
+ * `$lower`, `${lower}` and `$NAMEs` (a name that is not all upper case) are not references.
+ */
+export function findReferences(text: string): Reference[] {
+	const refs: Reference[] = [];
+	if (!text.includes('$')) return refs;
+	for (const match of text.matchAll(REFERENCE)) {
+		const name = match[2] ?? match[3];
+		if (match[1] === undefined && name !== undefined && VARIABLE_NAME.test(name)) refs.push({name, index: match.index, token: match[0]});
+	}
+	return refs;
+}
+
+/** The names referenced in a text (`$NAME`, `${NAME}`), each once, in order of first use. */
+export function referencedVars(text: string): string[] {
+	return [...new Set(findReferences(text).map(ref => ref.name))];
+}
+
+/**
+ * Replaces `$NAME` and `${NAME}` with `vars[NAME]`, literally: the value is not scanned
+ * again, nothing is evaluated. `$$` becomes `$`. Unknown names are left as written (loading
+ * already rejected them). Example: `interpolate('rm $$HOME/${DIR}', {DIR: 'x'})` → `rm $HOME/x`.
+ */
+export function interpolate(text: string, vars: Readonly<Record<string, string>>): string {
+	if (!text.includes('$')) return text;
+	return text.replace(REFERENCE, (token: string, dollar: string | undefined, braced: string | undefined, bare: string | undefined) => {
+		if (dollar !== undefined) return '$';
+		const name = (braced ?? bare)!;
+		return VARIABLE_NAME.test(name) && Object.hasOwn(vars, name) ? vars[name]! : token;
+	});
+}
+
+/**
+ * Returns a function that replaces every occurrence of each non-empty secret value with
+ * `***`, longest value first (so a secret that contains another is hidden whole). With no
+ * secrets it returns the text unchanged without scanning it.
+ */
+export function redactor(secrets: readonly string[]): (text: string) => string {
+	const values = [...new Set(secrets.filter(s => s.length > 0))].sort((a, b) => b.length - a.length);
+	if (values.length === 0) return text => text;
+	const pattern = new RegExp(values.map(v => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+	return text => text.replace(pattern, '***');
+}
