@@ -50,9 +50,8 @@ export function createPlainReporter(write: Write): (event: RunEvent, state: RunS
 				const parts = [`${clock()} ${MARKS[event.status] ?? '-'} ${event.stepId} ${event.status}`];
 				if (event.durationMs !== undefined) parts.push(`in ${formatDuration(event.durationMs)}`);
 				if (event.exitCode !== undefined && event.exitCode !== null) parts.push(`(exit ${event.exitCode})`);
-				if (event.error) parts.push(`: ${event.error}`);
-				if (event.note) parts.push(`: ${event.note}`);
-				write(parts.join(' ') + '\n');
+				const why = event.error ?? event.note;
+				write(parts.join(' ') + (why ? `: ${why}` : '') + '\n');
 				break;
 			}
 			case 'notice':

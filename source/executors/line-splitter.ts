@@ -1,0 +1,61 @@
+/**
+ * Splits a byte stream into text lines as it arrives, keeping only the
+ * unfinished last line between chunks (bounded, so a command that never
+ * prints a newline cannot grow memory).
+ */
+import {StringDecoder} from 'node:string_decoder';
+
+/** Default longest partial line kept while waiting for `\n`, in UTF-16 code units (64 Ki). */
+export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
+
+/**
+ * Decodes UTF-8 (multi-byte characters split across chunks are kept whole)
+ * and splits on `\n`; a trailing `\r` is removed from each line (CRLF output).
+ * An unfinished line longer than `maxPartialChars` is cut and delivered in
+ * pieces of that length: the only place a line is broken without a newline.
+ */
+export class LineSplitter {
+	readonly #decoder = new StringDecoder('utf8');
+	readonly #maxPartial: number;
+	#partial = '';
+
+	/** `maxPartialChars`: see {@link DEFAULT_MAX_PARTIAL_CHARS}; must be >= 1. */
+	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS) {
+		this.#maxPartial = Math.max(1, maxPartialChars);
+	}
+
+	/** Takes a chunk; returns the lines it completed (possibly none), without `\n`. */
+	push(chunk: Buffer | string): string[] {
+		const text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+		const lines: string[] = [];
+		let nl = text.indexOf('\n');
+		if (nl === -1) {
+			this.#partial += text;
+		} else {
+			lines.push(stripCr(this.#partial + text.slice(0, nl)));
+			let start = nl + 1;
+			while ((nl = text.indexOf('\n', start)) !== -1) {
+				lines.push(stripCr(text.slice(start, nl)));
+				start = nl + 1;
+			}
+			this.#partial = text.slice(start);
+		}
+		while (this.#partial.length > this.#maxPartial) {
+			lines.push(this.#partial.slice(0, this.#maxPartial));
+			this.#partial = this.#partial.slice(this.#maxPartial);
+		}
+		return lines;
+	}
+
+	/** Ends the stream: returns the unfinished last line (if any) as a line of its own. */
+	end(): string[] {
+		const rest = this.#partial + this.#decoder.end();
+		this.#partial = '';
+		if (rest === '') return [];
+		return this.push(rest + '\n');
+	}
+}
+
+function stripCr(line: string): string {
+	return line.endsWith('\r') ? line.slice(0, -1) : line;
+}

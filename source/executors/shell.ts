@@ -1,0 +1,251 @@
+/**
+ * The shell executor: runs a `run` step's bash script with zx and streams its
+ * output, line by line and redacted, to the screen and the step's log.
+ *
+ * - The script runs as `bash -c 'set -euo pipefail;<script>'` (zx's own bash
+ *   prefix, so line numbers in bash's messages match the runbook). The script
+ *   text is passed to bash as one argument, unquoted and unchanged; variables
+ *   reach it only as environment variables (`request.env` over `process.env`).
+ * - stdin is /dev/null: the terminal belongs to the TUI, so a command that
+ *   reads stdin gets end-of-file instead of hanging.
+ * - bash starts detached, leading its own process group: aborting sends SIGTERM
+ *   to the whole group, then SIGKILL after `graceMs` (runbook-format.md).
+ * - Memory stays bounded: zx is given a store that keeps nothing, the partial
+ *   line is bounded, `capture` keeps at most CAPTURE_LIMIT_BYTES, and the child's
+ *   pipes are paused while the log file's buffer is full.
+ */
+import {stat} from 'node:fs/promises';
+import {performance} from 'node:perf_hooks';
+import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
+import {CAPTURE_LIMIT_BYTES, type OutputChunk, type ShellPort, type ShellRequest, type ShellResult} from '../engine/ports.js';
+import {CaptureBuffer} from './capture-buffer.js';
+import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
+import {signalGroup, trackGroup, waitGroupGone} from './process-group.js';
+import {StepLog} from './step-log.js';
+
+/** Settings of {@link createShellExecutor}; every field has a default. */
+export interface ShellExecutorOptions {
+	/** The bash to run: a path or a name looked up in PATH (default `bash`). */
+	bash?: string;
+	/** Most stdout kept for `capture`, in bytes (default {@link CAPTURE_LIMIT_BYTES}). */
+	captureLimitBytes?: number;
+	/** Longest unfinished line held while waiting for `\n`, in UTF-16 code units (default 64 Ki). */
+	maxPartialLineChars?: number;
+}
+
+/** The bash options every script runs under (runbook-format.md: `bash -euo pipefail`). */
+export const BASH_PREFIX = 'set -euo pipefail;';
+
+/** How long to wait for a group's last process after SIGKILL before giving up, in ms. */
+const AFTER_KILL_WAIT_MS = 2000;
+
+/**
+ * Creates the `ShellPort` that runs steps' scripts (see the file comment for
+ * how). `run` never throws: a failing command is a result with its exit code;
+ * a command that cannot start (missing cwd, unwritable log, no bash) is a
+ * result with a one-line `error` and `exitCode: null`.
+ */
+export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPort {
+	const settings = {
+		bash: options.bash ?? 'bash',
+		captureLimitBytes: options.captureLimitBytes ?? CAPTURE_LIMIT_BYTES,
+		maxPartial: options.maxPartialLineChars ?? DEFAULT_MAX_PARTIAL_CHARS,
+	};
+	return {
+		run: async request => {
+			try {
+				return await runScript(request, settings);
+			} catch (error) {
+				// A bug here must not pass for a command's failure: say so plainly.
+				return {exitCode: null, durationMs: 0, aborted: false, error: `shell executor failed for step "${request.stepId}": ${(error as Error).message}`};
+			}
+		},
+	};
+}
+
+type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes'>> & {maxPartial: number};
+
+async function runScript(request: ShellRequest, settings: Settings): Promise<ShellResult> {
+	const {stepId, signal} = request;
+	if (signal.aborted) return {exitCode: null, durationMs: 0, aborted: true};
+
+	let log: StepLog;
+	try {
+		log = await StepLog.open(request.logPath);
+	} catch (error) {
+		return notStarted(`step "${stepId}": ${(error as Error).message}; check that its folder is writable`);
+	}
+	log.note(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`);
+	const cwdProblem = await checkCwd(request.cwd, stepId);
+	if (cwdProblem) return finishNotStarted(log, stepId, cwdProblem);
+	if (signal.aborted) {
+		log.note(`step "${stepId}" aborted before it started`);
+		await log.close();
+		return {exitCode: null, durationMs: 0, aborted: true};
+	}
+
+	const started = performance.now();
+	const elapsed = (): number => Math.round(performance.now() - started);
+	const pieces = Object.assign([request.script], {raw: [request.script]}) as unknown as TemplateStringsArray;
+	const zxOptions: Partial<Options> = {
+		shell: settings.bash,
+		prefix: BASH_PREFIX,
+		postfix: '',
+		cwd: request.cwd,
+		env: {...process.env, ...request.env},
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+		nothrow: true,
+		quiet: true,
+		verbose: false,
+		preferLocal: false,
+		timeout: 0,
+		store: discardingStore(),
+	};
+	let processPromise: ProcessPromise;
+	try {
+		processPromise = $(zxOptions)(pieces);
+	} catch (error) {
+		return finishNotStarted(log, stepId, `could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`);
+	}
+	const child = processPromise.child;
+	const pgid = child?.pid;
+
+	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
+	const splitters = {stdout: new LineSplitter(settings.maxPartial), stderr: new LineSplitter(settings.maxPartial)};
+	let paused = false;
+	const resume = (): void => {
+		paused = false;
+		child?.stdout?.resume();
+		child?.stderr?.resume();
+	};
+	const deliver = (stream: OutputChunk['stream'], lines: string[], finished: boolean): void => {
+		if (lines.length === 0) return;
+		for (let i = 0; i < lines.length; i++) lines[i] = request.redact(lines[i]);
+		if (capture && stream === 'stdout' && capture.add(lines, finished)) {
+			log.note(`capture truncated: stdout beyond ${settings.captureLimitBytes} bytes is not kept for the variable`);
+		}
+		if (!log.writeLines(lines) && !paused) {
+			paused = true;
+			child?.stdout?.pause();
+			child?.stderr?.pause();
+			log.onDrain(resume);
+		}
+		request.onOutput({stream, lines});
+	};
+	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
+	child?.stdout?.on('data', (data: Buffer) => deliver('stdout', splitters.stdout.push(data), false));
+	child?.stderr?.on('data', (data: Buffer) => deliver('stderr', splitters.stderr.push(data), false));
+
+	// Abort: SIGTERM to the group now, SIGKILL after the grace period.
+	let aborted = false;
+	let sentSignal: NodeJS.Signals | undefined;
+	let killTimer: NodeJS.Timeout | undefined;
+	let killAt = 0;
+	const kill = (): void => {
+		killTimer = undefined;
+		if (pgid === undefined) return;
+		sentSignal = 'SIGKILL';
+		log.note(`still running after ${request.graceMs} ms: SIGKILL sent to process group ${pgid}`);
+		signalGroup(pgid, 'SIGKILL');
+	};
+	const onAbort = (): void => {
+		if (aborted || pgid === undefined) return;
+		aborted = true;
+		sentSignal = 'SIGTERM';
+		log.note(`aborted: SIGTERM sent to process group ${pgid}`);
+		signalGroup(pgid, 'SIGTERM');
+		killAt = Date.now() + request.graceMs;
+		killTimer = setTimeout(kill, request.graceMs);
+	};
+	const untrack = pgid === undefined ? undefined : trackGroup(pgid);
+	signal.addEventListener('abort', onAbort, {once: true});
+	if (signal.aborted) onAbort();
+
+	let output: ProcessOutput;
+	try {
+		output = await processPromise;
+	} catch (error) {
+		// nothrow is set, so zx resolves even for a failure; kept for safety.
+		output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
+	} finally {
+		signal.removeEventListener('abort', onAbort);
+	}
+	if (aborted && pgid !== undefined) {
+		// bash has ended and its pipes closed, but children that closed their output may live on.
+		if (killTimer) {
+			const gone = await waitGroupGone(pgid, killAt);
+			if (killTimer) {
+				clearTimeout(killTimer);
+				killTimer = undefined;
+				if (!gone) kill();
+			}
+		}
+		if (sentSignal === 'SIGKILL') await waitGroupGone(pgid, Date.now() + AFTER_KILL_WAIT_MS);
+	}
+	untrack?.();
+	if (paused) resume();
+	deliver('stdout', splitters.stdout.end(), true);
+	deliver('stderr', splitters.stderr.end(), true);
+
+	const durationMs = elapsed();
+	const cause = output.cause ?? undefined;
+	if (pgid === undefined || (cause && output.exitCode === null && output.signal === null && !aborted)) {
+		const reason = cause ? oneLine(cause.message) : 'no process id';
+		return finishNotStarted(log, stepId, `could not start ${settings.bash} for step "${stepId}": ${reason}`, durationMs);
+	}
+	const result: ShellResult = aborted
+		? {exitCode: null, signal: output.signal ?? sentSignal, durationMs, aborted: true}
+		: {exitCode: output.exitCode, durationMs, aborted: false, ...(output.signal ? {signal: output.signal} : {})};
+	if (capture) result.stdout = capture.text();
+	log.note(`step "${stepId}" ${describeShellResult(result)} after ${durationMs} ms`);
+	await log.close();
+	return result;
+}
+
+/**
+ * How a command ended, in a few words for the screen and the log:
+ * `exit code 3`, `killed by SIGKILL (aborted)`, `could not start: <error>`.
+ */
+export function describeShellResult(result: ShellResult): string {
+	if (result.error) return `could not start: ${result.error}`;
+	const how = result.exitCode !== null ? `exit code ${result.exitCode}` : `killed by ${result.signal ?? 'a signal'}`;
+	return result.aborted ? `${how} (aborted)` : how;
+}
+
+/** A zx output store that keeps nothing: zx would otherwise hold all output in memory. */
+function discardingStore(): NonNullable<Options['store']> {
+	const nothing = {
+		length: 0,
+		push: () => 0,
+		join: () => '',
+		reduce: <U>(_fn: unknown, init: U): U => init,
+		*[Symbol.iterator](): Iterator<string> {},
+	};
+	return {stdout: nothing, stderr: nothing, stdall: nothing} as unknown as NonNullable<Options['store']>;
+}
+
+async function checkCwd(cwd: string, stepId: string): Promise<string | undefined> {
+	try {
+		if (!(await stat(cwd)).isDirectory()) return `the working directory ${cwd} of step "${stepId}" is not a directory; fix the step's cwd`;
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ENOENT') return `the working directory ${cwd} of step "${stepId}" does not exist; create it or fix the step's cwd`;
+		return `the working directory ${cwd} of step "${stepId}" cannot be used: ${(error as Error).message}`;
+	}
+	return undefined;
+}
+
+function notStarted(error: string, durationMs = 0): ShellResult {
+	return {exitCode: null, durationMs, aborted: false, error};
+}
+
+async function finishNotStarted(log: StepLog, stepId: string, error: string, durationMs = 0): Promise<ShellResult> {
+	log.note(`step "${stepId}" did not run: ${error}`);
+	await log.close();
+	return notStarted(error, durationMs);
+}
+
+function oneLine(text: string): string {
+	return text.split('\n')[0].trim();
+}

@@ -1,0 +1,51 @@
+import {describe, expect, test} from 'vitest';
+import {CaptureBuffer} from '../../source/executors/capture-buffer.js';
+import {LineSplitter} from '../../source/executors/line-splitter.js';
+
+describe('LineSplitter', () => {
+	test('splits on newlines and holds the unfinished line until it ends', () => {
+		const splitter = new LineSplitter();
+		expect(splitter.push(Buffer.from('one\ntw'))).toEqual(['one']);
+		expect(splitter.push(Buffer.from('o\nthr'))).toEqual(['two']);
+		expect(splitter.push(Buffer.from('ee'))).toEqual([]);
+		expect(splitter.end()).toEqual(['three']);
+		expect(splitter.end()).toEqual([]);
+	});
+
+	test('keeps empty lines and removes the CR of CRLF', () => {
+		const splitter = new LineSplitter();
+		expect(splitter.push(Buffer.from('a\r\n\n\r\nb\rc\n'))).toEqual(['a', '', '', 'b\rc']);
+	});
+
+	test('a UTF-8 character split across chunks arrives whole', () => {
+		const bytes = Buffer.from('é€🙂\n');
+		const splitter = new LineSplitter();
+		const lines: string[] = [];
+		for (let i = 0; i < bytes.length; i++) lines.push(...splitter.push(bytes.subarray(i, i + 1)));
+		expect(lines).toEqual(['é€🙂']);
+	});
+
+	test('an unfinished line longer than the limit is delivered in pieces', () => {
+		const splitter = new LineSplitter(4);
+		expect(splitter.push(Buffer.from('abcdefghij'))).toEqual(['abcd', 'efgh']);
+		expect(splitter.push(Buffer.from('k\n'))).toEqual(['ijk']);
+	});
+});
+
+describe('CaptureBuffer', () => {
+	test('joins lines with newlines; the last unfinished line has none', () => {
+		const capture = new CaptureBuffer(100);
+		capture.add(['a', 'b'], false);
+		capture.add(['c'], true);
+		expect(capture.text()).toBe('a\nb\nc');
+		expect(capture.truncated).toBe(false);
+	});
+
+	test('stops at the byte limit and reports the cut once', () => {
+		const capture = new CaptureBuffer(6);
+		expect(capture.add(['abc', 'def'], false)).toBe(true);
+		expect(capture.add(['more'], false)).toBe(false);
+		expect(capture.text()).toBe('abc\nde');
+		expect(capture.truncated).toBe(true);
+	});
+});

@@ -1,0 +1,91 @@
+/**
+ * Helpers for the shell executor tests: a temporary folder per test, a request
+ * with defaults, the output collected per stream, and a look at a process group
+ * through `ps` (independent of the executor's own /proc check).
+ */
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {OutputChunk, ShellRequest, ShellResult} from '../../source/engine/ports.js';
+import {createShellExecutor, type ShellExecutorOptions} from '../../source/executors/shell.js';
+
+/** A temporary folder, removed by `cleanup`. */
+export function tempDir(): {dir: string; cleanup: () => void} {
+	const dir = mkdtempSync(join(tmpdir(), 'runbook-shell-'));
+	return {dir, cleanup: () => rmSync(dir, {recursive: true, force: true})};
+}
+
+/** What one run produced. */
+export interface Ran {
+	result: ShellResult;
+	stdout: string[];
+	stderr: string[];
+	chunks: OutputChunk[];
+	/** The log file's text ('' when it was not written). */
+	log: string;
+	logPath: string;
+}
+
+/**
+ * Runs `script` in `dir` with a fresh executor; `request` overrides the defaults.
+ * With `keep: false` the output is passed to `request.onOutput` but not collected
+ * (for tests of memory).
+ */
+export async function run(
+	dir: string,
+	script: string,
+	request: Partial<ShellRequest> = {},
+	options: ShellExecutorOptions = {},
+	keep = true,
+): Promise<Ran> {
+	const chunks: OutputChunk[] = [];
+	const stdout: string[] = [];
+	const stderr: string[] = [];
+	const logPath = request.logPath ?? join(dir, 'logs', 'nested', 'step.log');
+	const onOutput = request.onOutput;
+	const result = await createShellExecutor(options).run({
+		stepId: 'test-step',
+		script,
+		env: {},
+		cwd: dir,
+		logPath,
+		signal: new AbortController().signal,
+		graceMs: 5000,
+		capture: false,
+		redact: text => text,
+		...request,
+		onOutput: chunk => {
+			if (!keep) return onOutput?.(chunk);
+			chunks.push({stream: chunk.stream, lines: [...chunk.lines]});
+			(chunk.stream === 'stdout' ? stdout : stderr).push(...chunk.lines);
+			onOutput?.(chunk);
+		},
+	});
+	let log = '';
+	try {
+		log = readFileSync(logPath, 'utf8');
+	} catch {
+		// not written
+	}
+	return {result, stdout, stderr, chunks, log, logPath};
+}
+
+/** The live (not zombie) processes of group `pgid`, per `ps`: lines "pid stat command". */
+export function liveInGroup(pgid: number): string[] {
+	const table = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat=,comm='], {encoding: 'utf8'});
+	return table
+		.split('\n')
+		.map(line => line.trim().split(/\s+/))
+		.filter(([pid, group, stat]) => pid && Number(group) === pgid && !stat.startsWith('Z'))
+		.map(fields => fields.join(' '));
+}
+
+/** Resolves when `check` returns true, polling every 20 ms; rejects after `ms`. */
+export async function until(check: () => boolean, ms = 10_000): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error('condition not met in time');
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
