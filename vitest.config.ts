@@ -3,6 +3,8 @@ import {defineConfig} from 'vitest/config';
 export default defineConfig({
 	test: {
 		include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+		// Builds dist/ when it is older than source/: test/cli spawns `node dist/cli.js`.
+		globalSetup: ['test/support/build.ts'],
 		testTimeout: 30_000,
 		hookTimeout: 60_000,
 		// Tests that start PostgreSQL or spawn the CLI are heavy on a 2-core machine.

@@ -49,8 +49,12 @@ export async function validateFiles(files: string[], write: (text: string) => vo
 	return bad === 0 ? 0 : 2;
 }
 
-/** `runbook schema`: the JSON Schema generated from the zod schema. Exit 0. */
+/**
+ * `runbook schema`: the JSON Schema generated from the zod schema, formatted like the
+ * committed schema/runbook.schema.json (tabs, final newline; scripts/write-schema.ts),
+ * so `runbook schema > schema/runbook.schema.json` reproduces it byte for byte. Exit 0.
+ */
 export function printSchema(write: (text: string) => void = t => void process.stdout.write(t)): number {
-	write(JSON.stringify(runbookJsonSchema(), null, 2) + '\n');
+	write(JSON.stringify(runbookJsonSchema(), null, '\t') + '\n');
 	return 0;
 }

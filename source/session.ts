@@ -94,10 +94,11 @@ export async function runCommand(file: string, options: SessionOptions, io: Io =
 		const unfinished = repo.unfinished(loaded.path);
 		if (unfinished.length > 0) {
 			if (!tui) {
+				const stateDirFlag = options.stateDir ? ` --state-dir ${options.stateDir}` : '';
 				io.err(
 					`runbook: an unfinished run of ${loaded.path} exists: ${describeRun(unfinished[0])}\n` +
-						`  continue it:   runbook resume ${unfinished[0].runId}\n` +
-						`  or start anew: runbook run ${file} --new\n`,
+						`  continue it:   runbook resume ${unfinished[0].runId}${stateDirFlag}\n` +
+						`  or start anew: runbook run ${file} --new${stateDirFlag}\n`,
 				);
 				return EXIT.usage;
 			}

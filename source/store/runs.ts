@@ -154,7 +154,8 @@ export class RunsRepository {
 					updatedAt: state.updatedAt,
 					done,
 					total: state.order.length,
-					...(state.currentStepId ? {currentStepId: state.currentStepId} : {}),
+					// A completed run is on no step (its state keeps the last one it ran).
+					...(state.currentStepId && state.status !== 'completed' ? {currentStepId: state.currentStepId} : {}),
 				});
 			} catch (error) {
 				summaries.push({runId, title: '?', status: 'damaged', runbookPath: '?', startedBy: '?', createdAt: '', updatedAt: '', done: 0, total: 0, problem: (error as Error).message});

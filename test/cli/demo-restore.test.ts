@@ -1,0 +1,113 @@
+/**
+ * The demo restore, end to end, as an operator would run it without a terminal:
+ * `runbook run runbooks/synapse-db-restore.yaml --plain --yes --yes-destructive` against
+ * a throwaway PostgreSQL holding a damaged Synapse-shaped database, an encrypted backup
+ * and a stand-in Synapse (source/demo/setup.ts). The restored database must equal the
+ * backup, the output must be one line per event, the saved state must say completed,
+ * and the backup's passphrase must appear nowhere (state, logs, output).
+ */
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {compareCounts, prepareDemo, restoredCounts, PASSPHRASE_ENV, RUNBOOK_PATH, type DemoEnvironment} from '../../source/demo/setup.js';
+import {loadRunbook} from '../../source/runbook/load.js';
+import {filesUnder, runCli, stackLines, stepStatuses, type CliResult} from './helpers.js';
+import type {RunState} from '../../source/engine/state.js';
+
+let demo: DemoEnvironment;
+let stepIds: string[];
+
+beforeAll(async () => {
+	// Smaller than the demo's default size: the same flow, less time on 2 cores.
+	demo = await prepareDemo({size: {users: 60, rooms: 100, events: 3000}});
+	stepIds = (await loadRunbook(RUNBOOK_PATH)).runbook.steps.map(step => step.id);
+}, 60_000);
+
+afterAll(async () => {
+	await demo?.cleanup();
+});
+
+/** Lines of plain output that are neither an event line, an output line of a known step, nor a note. */
+function strayLines(stdout: string, ids: string[]): string[] {
+	const output = new RegExp(`^(${ids.join('|')})[|!] `);
+	const event = /^\d\d:\d\d:\d\d (run \S+ (started|resumed|completed|failed|aborted)|[▶✔✖↷⚠] \S+ |\? \S+: |note: |warn: |… \S+: )/;
+	return stdout
+		.trimEnd()
+		.split('\n')
+		.filter(line => !event.test(line) && !output.test(line) && !line.startsWith('note: '));
+}
+
+/** Lines of `stdout` that start with `HH:MM:SS ` followed by `rest`. */
+function eventLines(stdout: string, rest: string): string[] {
+	return stdout.split('\n').filter(line => /^\d\d:\d\d:\d\d /.test(line) && line.slice(9).startsWith(rest));
+}
+
+describe('runbook run runbooks/synapse-db-restore.yaml without a terminal', () => {
+	it('restores the damaged database from the encrypted backup', async () => {
+		expect(compareCounts(demo.before, demo.damaged).match).toBe(false);
+		expect(demo.passphrase.length).toBeGreaterThanOrEqual(12);
+		expect(demo.env[PASSPHRASE_ENV]).toBe(demo.passphrase);
+
+		const args = ['run', RUNBOOK_PATH];
+		for (const [name, value] of Object.entries(demo.params)) args.push('-p', `${name}=${value}`);
+		args.push('--state-dir', demo.stateDir, '--plain', '--yes', '--yes-destructive');
+		const result: CliResult = await runCli(args, {cwd: demo.work, env: demo.env, timeoutMs: 50_000});
+		expect(result.code, `stderr:\n${result.stderr}\nstdout:\n${result.stdout}`).toBe(0);
+		expect(result.stderr).toBe('');
+		expect(stackLines(result.stdout)).toEqual([]);
+
+		// The database equals the backup: users, rooms, events and the 10 newest event ids.
+		const restored = await restoredCounts(demo.server);
+		expect(restored).toEqual(demo.before);
+		expect(compareCounts(demo.before, restored).match).toBe(true);
+
+		// The saved state: completed, every step succeeded or skipped as this setup implies.
+		const stateFiles = filesUnder(path.join(demo.stateDir, 'runs')).filter(file => file.endsWith('state.json'));
+		expect(stateFiles).toHaveLength(1);
+		const state = JSON.parse(readFileSync(stateFiles[0], 'utf8')) as RunState;
+		expect(state.status).toBe('completed');
+		expect(state.order).toEqual(stepIds);
+		const statuses = stepStatuses(state);
+		expect(Object.values(statuses).every(status => status === 'succeeded' || status === 'skipped'), JSON.stringify(statuses)).toBe(true);
+		// Encrypted backup: decrypt ran; HEALTH_URL given: the health check ran.
+		expect(statuses.decrypt).toBe('succeeded');
+		expect(statuses['synapse-health']).toBe('succeeded');
+		expect(state.vars.BACKUP_FORMAT).toBe('encrypted');
+		expect(state.vars.USER_COUNT).toBe(String(demo.before.users));
+		expect(state.vars.ROOM_COUNT).toBe(String(demo.before.rooms));
+		expect(state.secretVars).toContain('BACKUP_PASSPHRASE');
+		expect(state.vars).not.toHaveProperty('BACKUP_PASSPHRASE');
+		expect(state.decisions).toContainEqual(expect.objectContaining({kind: 'confirm', stepId: 'drop-database', detail: 'destructive: typed "synapse"'}));
+		const runDir = path.dirname(stateFiles[0]);
+		for (const id of stepIds.filter(id => statuses[id] === 'succeeded')) expect(existsSync(path.join(runDir, 'logs', `${id}.1.log`)), id).toBe(true);
+
+		// Plain output: one line per event, output lines prefixed by their step id.
+		const {stdout} = result;
+		expect(strayLines(stdout, stepIds)).toEqual([]);
+		const lines = stdout.trimEnd().split('\n');
+		expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} started: `));
+		expect(lines.at(-1)).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} completed$`));
+		for (const id of stepIds) {
+			if (statuses[id] === 'skipped') {
+				expect(eventLines(stdout, `↷ ${id} skipped`), id).toHaveLength(1);
+				expect(eventLines(stdout, `▶ ${id} `), id).toHaveLength(0);
+				continue;
+			}
+			expect(eventLines(stdout, `▶ ${id} (attempt 1): `), id).toHaveLength(1);
+			expect(eventLines(stdout, `✔ ${id} succeeded in `), id).toHaveLength(1);
+		}
+		expect(stdout).toContain('\ncheck-backup| encrypted\n');
+		expect(stdout).toContain(`\nuser-count| ${demo.before.users}\n`);
+		expect(stdout).toContain(`\nroom-count| ${demo.before.rooms}\n`);
+		expect(stdout).toMatch(/\nterminate-connections\| .*forgotten psql session/);
+		expect(stdout).toMatch(/\ndecrypt! gpg: /);
+		expect(eventLines(stdout, '? drop-database: destructive, confirmed by --yes-destructive (word "synapse")')).toHaveLength(1);
+
+		// The passphrase (a random canary) is nowhere: not in the output, the state or the logs.
+		expect(result.stdout).not.toContain(demo.passphrase);
+		expect(result.stderr).not.toContain(demo.passphrase);
+		const saved = filesUnder(demo.stateDir);
+		expect(saved.length).toBeGreaterThan(stepIds.length);
+		for (const file of saved) expect(readFileSync(file).includes(demo.passphrase), file).toBe(false);
+	}, 60_000);
+});
