@@ -200,7 +200,7 @@ export class Runner implements RunHandle {
 		for (;;) {
 			const answer = await this.operatorAnswer(this.ports.operator.askParam(name, param));
 			if (answer === 'quit') return false;
-			const problem = answer.value === '' && !param.required ? undefined : checkAnswer(answer.value, param.choices, param.pattern);
+			const problem = answer.value === '' && !param.required ? undefined : checkAnswer(answer.value, param.choices, param.pattern, param.secret);
 			if (problem) {
 				this.emit({type: 'notice', level: 'warn', message: `${name}: ${problem}`});
 				continue;
@@ -213,7 +213,7 @@ export class Runner implements RunHandle {
 
 	private finish(status: RunStatus, reason?: string): RunStatus {
 		const open = this.runbook.steps.find(s => !isStepDone(this.state.steps[s.id].status));
-		this.commit(t.setRunStatus(this.state, this.now(), status, status === 'completed' ? undefined : open?.id));
+		this.commit(t.setRunStatus(this.state, this.now(), status, status === 'completed' ? null : open?.id));
 		this.emit({type: 'run-finished', status, ...(reason ? {reason} : {})});
 		return status;
 	}
@@ -327,7 +327,7 @@ export class Runner implements RunHandle {
 		for (;;) {
 			const answer = await this.operatorAnswer(this.ports.operator.ask(this.stepView(step.id), resolved));
 			if (answer === 'quit') return 'quit';
-			const problem = checkAnswer(answer.value, ask.choices, ask.pattern);
+			const problem = checkAnswer(answer.value, ask.choices, ask.pattern, ask.secret);
 			if (problem) {
 				this.emit({type: 'notice', level: 'warn', stepId: step.id, message: problem});
 				continue;
@@ -463,9 +463,13 @@ export class Runner implements RunHandle {
 	}
 }
 
-/** Checks an answer against `choices` and `pattern`; returns a problem or undefined. */
-export function checkAnswer(value: string, choices?: string[], pattern?: string): string | undefined {
-	if (choices && !choices.includes(value)) return `"${value}" is not one of: ${choices.join(', ')}`;
-	if (pattern && !new RegExp(pattern).test(value)) return `"${value}" does not match the pattern ${pattern}`;
+/**
+ * Checks an answer against `choices` and `pattern`; returns a problem or
+ * undefined. A secret value is never quoted in the problem.
+ */
+export function checkAnswer(value: string, choices?: string[], pattern?: string, secret = false): string | undefined {
+	const shown = secret ? 'the value' : `"${value}"`;
+	if (choices && !choices.includes(value)) return `${shown} is not one of: ${choices.join(', ')}`;
+	if (pattern && !new RegExp(pattern).test(value)) return `${shown} does not match the pattern ${pattern}`;
 	return undefined;
 }

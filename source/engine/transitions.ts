@@ -123,8 +123,12 @@ export function addSecretVar(state: RunState, at: Date, name: string): RunState 
 	return touch(state, at, {secretVars: [...state.secretVars, name], vars});
 }
 
-/** Sets the run's status (and the step it is on). */
-export function setRunStatus(state: RunState, at: Date, status: RunStatus, currentStepId?: string): RunState {
+/** Sets the run's status and the step it is on (`null`: none, as when completed; undefined: unchanged). */
+export function setRunStatus(state: RunState, at: Date, status: RunStatus, currentStepId?: string | null): RunState {
+	if (currentStepId === null) {
+		const {currentStepId: _done, ...rest} = state;
+		return touch(rest, at, {status});
+	}
 	return touch(state, at, {status, ...(currentStepId === undefined ? {} : {currentStepId})});
 }
 

@@ -1,0 +1,268 @@
+/**
+ * The runbook TUI: header, step list, step panel, the pending prompt and the
+ * key help, fitted to the terminal. State comes in from the {@link RunHandle}
+ * (events) and the {@link TuiOperator} (prompts); decisions go out through
+ * `operator.answer` and `handle.stopCommand`.
+ */
+import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
+import {Box, Text, useApp, useInput, useWindowSize} from 'ink';
+import {ThemeProvider} from '@inkjs/ui';
+import type {RunHandle} from '../engine/handle.js';
+import {currentStepId, latestAttempt, listItems, panelData, safeStepView, summaryLines} from './app-model.js';
+import {tint, uiTheme} from './color.js';
+import {Header, headerRows} from './header.js';
+import {HelpView} from './help-view.js';
+import {KeyHelp, keysNow} from './key-help.js';
+import {LogView} from './log-view.js';
+import type {Prompt, PromptAnswer, TuiOperator} from './operator.js';
+import {isTextEntry, promptKeyAction, questionText, type QuestionKind} from './prompt-keys.js';
+import {PromptView, promptRows} from './prompt-view.js';
+import {RunView} from './run-view.js';
+import {StepList} from './step-list.js';
+import {StepPanel} from './step-panel.js';
+
+/** Props of {@link App}. */
+export interface AppProps {
+	/** The run to show and control. */
+	handle: RunHandle;
+	/** The operator port the run asks its questions through. */
+	operator: TuiOperator;
+	/** Called once the run has ended and its summary is on screen (the app then exits). */
+	onQuit?: () => void;
+	/** More header rows, such as the Kubernetes context. */
+	headerLines?: readonly string[];
+	/** Lines to show before the run starts (up to 3 rows); a key or the first step dismisses them. */
+	notices?: readonly string[];
+}
+
+/** Most rows the start notices take. */
+const MAX_NOTICE_ROWS = 3;
+
+/** Fewest milliseconds between two re-renders caused by run events (at most 10 a second). */
+export const RENDER_INTERVAL_MS = 100;
+
+/** A y/N question the app shows in place of the prompt: skip, quit, or stop the running command. */
+interface Question {
+	kind: QuestionKind | 'stop';
+	text: string;
+	onYes: () => void;
+}
+
+/** Re-renders at most every {@link RENDER_INTERVAL_MS} on run events; at once when the run ends. */
+function useRunView(handle: RunHandle): RunView {
+	const ref = useRef<RunView | undefined>(undefined);
+	ref.current ??= new RunView(handle);
+	const view = ref.current;
+	const [, setTick] = useState(0);
+	useEffect(() => {
+		let timer: NodeJS.Timeout | undefined;
+		let last = 0;
+		const render = () => {
+			timer = undefined;
+			last = Date.now();
+			setTick(t => t + 1);
+		};
+		const off = view.onEvent(event => {
+			if (event.type === 'run-finished') {
+				clearTimeout(timer);
+				render();
+			} else {
+				timer ??= setTimeout(render, Math.max(0, last + RENDER_INTERVAL_MS - Date.now()));
+			}
+		});
+		setTick(t => t + 1);
+		return () => {
+			off();
+			clearTimeout(timer);
+			view.dispose();
+		};
+	}, [view]);
+	return view;
+}
+
+/** `Date.now()`, updated every second while `active`. */
+function useNow(active: boolean): number {
+	const [now, setNow] = useState(() => Date.now());
+	useEffect(() => {
+		if (!active) return;
+		const timer = setInterval(() => setNow(Date.now()), 1000);
+		return () => clearInterval(timer);
+	}, [active]);
+	return active ? now : Date.now();
+}
+
+/** The whole TUI; see the module comment. Fits `useWindowSize()` (80x24 and up). */
+export function App({handle, operator, onQuit, headerLines, notices = []}: AppProps) {
+	const {exit} = useApp();
+	const {columns, rows} = useWindowSize();
+	const view = useRunView(handle);
+	const [prompt, setPrompt] = useState<Prompt | undefined>(() => operator.current());
+	const [auto, setAuto] = useState(() => operator.isAuto());
+	const [selected, setSelected] = useState<string>();
+	const [overlay, setOverlay] = useState<{kind: 'help'} | {kind: 'log'; path: string; title: string}>();
+	const [question, setQuestion] = useState<Question>();
+	const [flash, setFlash] = useState<string>();
+	const [startNotices, setStartNotices] = useState(notices);
+	const startedAt = useRef(Date.now());
+	const finished = view.finished;
+	const finishedAt = useRef<number | undefined>(undefined);
+	if (finished && finishedAt.current === undefined) finishedAt.current = Date.now();
+	const now = useNow(!finished);
+	const elapsed = (finishedAt.current ?? now) - startedAt.current;
+	const theme = useMemo(() => uiTheme(), []);
+
+	useEffect(() => {
+		const sync = () => {
+			setPrompt(operator.current());
+			setAuto(operator.isAuto());
+		};
+		sync();
+		return operator.subscribe(sync);
+	}, [operator]);
+	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
+	useEffect(() => setQuestion(q => (q?.kind === 'skip' ? undefined : q)), [prompt?.id]);
+	useEffect(() => {
+		if (!finished) return;
+		operator.dispose();
+		onQuit?.();
+		exit();
+	}, [finished, operator, onQuit, exit]);
+
+	const state = view.state;
+	const currentId = currentStepId(prompt, view);
+	const shownId = selected ?? currentId;
+	const busy = handle.isBusy();
+
+	const answer = useCallback(
+		(value: PromptAnswer) => {
+			if (!prompt || operator.current()?.id !== prompt.id) return;
+			setQuestion(undefined);
+			operator.answer(value);
+		},
+		[operator, prompt],
+	);
+	const askQuit = () => {
+		if (handle.isBusy()) {
+			// If the command ended while the question was up, quitting is what is left to do.
+			const onYes = () => (handle.isBusy() ? handle.stopCommand('operator quit') : operator.requestQuit());
+			setQuestion({kind: 'stop', text: 'A command is running. Stop it and quit? (y/N)', onYes});
+		} else {
+			setQuestion({kind: 'quit', text: 'Quit? Progress is kept. (y/N)', onYes: () => operator.requestQuit()});
+		}
+	};
+	const openLog = () => {
+		if (!shownId) return;
+		const attempt = latestAttempt(view, shownId);
+		if (attempt === 0) return setFlash(`Step ${shownId} has no log yet: it has not run.`);
+		const path = view.stepLive(shownId).logPath ?? handle.logPath(shownId, attempt);
+		setOverlay({kind: 'log', path, title: `${safeStepView(handle, shownId).title}, attempt ${attempt}`});
+	};
+
+	// One handler for every single key, so that one key makes one decision (a
+	// key that closes a question must not also reach the prompt behind it).
+	// Overlays and text inputs take their own keys.
+	useInput(
+		(input, key) => {
+			const ctrlC = key.ctrl && input === 'c';
+			if (question) {
+				if (input === 'y' || input === 'Y' || (ctrlC && question.kind !== 'skip')) {
+					setQuestion(undefined);
+					question.onYes();
+				} else if (input === 'n' || input === 'N' || key.return || key.escape || ctrlC) {
+					setQuestion(undefined);
+				}
+				return;
+			}
+			if (overlay) return;
+			setFlash(undefined);
+			setStartNotices(n => (n.length > 0 ? [] : n));
+			if (prompt) {
+				const action = promptKeyAction(prompt, input, key);
+				if (action?.question) {
+					const {answer: value} = action;
+					// Quitting answers whatever prompt is current by then (or the next one).
+					const onYes = action.question === 'quit' ? () => operator.requestQuit() : () => answer(value);
+					return setQuestion({kind: action.question, text: questionText(action.question, prompt), onYes});
+				}
+				if (action) return answer(action.answer);
+				if (isTextEntry(prompt)) return;
+			}
+			const order = state.order;
+			if (key.upArrow || key.downArrow) {
+				const at = Math.max(0, order.indexOf(shownId ?? ''));
+				const next = order[Math.min(order.length - 1, Math.max(0, at + (key.upArrow ? -1 : 1)))];
+				setSelected(next === currentId ? undefined : next);
+			} else if (key.escape || input === '.') setSelected(undefined);
+			else if (input === 'l') openLog();
+			else if (input === 'a') operator.setAuto(!operator.isAuto());
+			else if (input === '?') setOverlay({kind: 'help'});
+			else if (!prompt && (input === 'q' || ctrlC)) askQuit();
+		},
+		{isActive: !finished},
+	);
+
+	const header = headerRows(headerLines);
+	const notice = flash ?? (view.notice ? `${view.notice.level}: ${view.notice.message}` : undefined);
+	const noteRows = notice ? [] : (view.lastStartedStepId ? [] : startNotices).slice(-MAX_NOTICE_ROWS).map(line => `note: ${line}`);
+	const summary = finished ? summaryLines(finished, state.runId, elapsed) : [];
+	const promptArea = finished ? 0 : question ? 1 : prompt ? promptRows(prompt, columns) : 0;
+	const footer = 1 + (notice ? 1 : 0) + noteRows.length + summary.length + (overlay ? 0 : promptArea);
+	const mainRows = Math.max(1, rows - header - footer);
+	const listWidth = Math.min(36, Math.max(16, Math.floor(columns * 0.34)));
+	// List, a space, the separator │, a space, the panel.
+	const panelWidth = Math.max(10, columns - listWidth - 3);
+
+	let main;
+	if (overlay?.kind === 'help') {
+		main = <HelpView width={columns} height={mainRows} onClose={() => setOverlay(undefined)} isActive={!question} />;
+	} else if (overlay?.kind === 'log') {
+		main = <LogView path={overlay.path} title={overlay.title} width={columns} height={mainRows} onClose={() => setOverlay(undefined)} />;
+	} else {
+		main = (
+			<Box height={mainRows}>
+				<StepList steps={listItems(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
+				<Box marginLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1} height={mainRows}>
+					{shownId ? <StepPanel {...panelData(view, shownId, now)} width={panelWidth} height={mainRows} /> : <Text>No steps.</Text>}
+				</Box>
+			</Box>
+		);
+	}
+
+	return (
+		<ThemeProvider theme={theme}>
+			<Box flexDirection="column" width={columns} height={rows} overflow="hidden">
+				<Header title={handle.runbook.title} runId={state.runId} elapsedMs={elapsed} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
+				{main}
+				{!overlay && question && (
+					<Text bold wrap="truncate-end">
+						{question.text}
+					</Text>
+				)}
+				{!overlay && !question && prompt && !finished && (
+					<Box height={promptArea} flexDirection="column" overflow="hidden">
+						<PromptView key={prompt.id} prompt={prompt} width={columns} isActive={!question && !overlay} onAnswer={answer} />
+					</Box>
+				)}
+				{notice && (
+					<Text color={view.notice?.level === 'error' && !flash ? tint('red') : undefined} wrap="truncate-end">
+						{notice}
+					</Text>
+				)}
+				{noteRows.map((line, i) => (
+					<Text key={i} wrap="truncate-end">
+						{line}
+					</Text>
+				))}
+				{summary.map(line => (
+					<Text key={line} bold wrap="truncate-end">
+						{line}
+					</Text>
+				))}
+				<KeyHelp
+					keys={keysNow({overlay: overlay?.kind, question: Boolean(question), prompt, busy, finished: Boolean(finished), auto, browsing: selected !== undefined})}
+					width={columns}
+				/>
+			</Box>
+		</ThemeProvider>
+	);
+}

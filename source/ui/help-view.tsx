@@ -1,0 +1,59 @@
+/**
+ * The help screen (`?`): every key of the TUI.
+ */
+import {Box, Text, useInput} from 'ink';
+
+/** Every key, grouped, as `[keys, what they do]` rows. */
+export const HELP_KEYS: readonly (readonly [string, string])[] = [
+	['Enter', 'run the step (step mode) / mark a manual step done'],
+	['s', 'skip the step (asks first)'],
+	['r', 'retry a failed step / re-run an interrupted one'],
+	['m', 'mark the step done (manual, failed or interrupted)'],
+	['y / n', 'answer a yes/no question (default No)'],
+	['↑ ↓', 'look at another step (the panel shows it)'],
+	['Esc .', 'follow the current step again'],
+	['l', 'view the log of the shown step (↑↓ PgUp PgDn g G; Esc closes)'],
+	['a', 'switch step mode / auto mode (auto stops at questions)'],
+	['q', 'quit, progress kept (asks; stops a running command)'],
+	['Ctrl-C', 'like q; pressed twice, stops the running command'],
+	['?', 'this help (Esc or ? closes)'],
+];
+
+/** Props of {@link HelpView}. */
+export interface HelpViewProps {
+	/** Columns available. */
+	width: number;
+	/** Rows available; rows beyond it are not shown. */
+	height: number;
+	/** Esc, `?` or `q` closes the help. */
+	onClose: () => void;
+	/** False while another part of the UI takes the keys. */
+	isActive?: boolean;
+}
+
+/** The help screen: a title row and one row per key. */
+export function HelpView({width, height, onClose, isActive = true}: HelpViewProps) {
+	useInput(
+		(input, key) => {
+			if (key.escape || input === '?' || input === 'q' || key.return) onClose();
+		},
+		{isActive},
+	);
+	return (
+		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+			<Text bold wrap="truncate-end">
+				Keys (Esc or ? closes)
+			</Text>
+			{HELP_KEYS.map(([keys, what]) => (
+				<Box key={keys} width={width}>
+					<Box width={9} flexShrink={0}>
+						<Text bold>{keys}</Text>
+					</Box>
+					<Box flexShrink={1} minWidth={0}>
+						<Text wrap="truncate-end">{what}</Text>
+					</Box>
+				</Box>
+			))}
+		</Box>
+	);
+}

@@ -1,0 +1,91 @@
+/**
+ * Layout arithmetic for the TUI, kept pure so it is easy to test: which rows of
+ * a long list fit, and how the step panel shares its rows.
+ */
+
+/** A window of a list: items `start` (inclusive) to `end` (exclusive), and how many are hidden. */
+export interface ListWindow {
+	start: number;
+	end: number;
+	/** Items hidden above the window (a "… N more" row is shown for them when > 0). */
+	above: number;
+	/** Items hidden below the window. */
+	below: number;
+}
+
+/**
+ * The part of a list of `total` items to show in `height` rows so that item
+ * `focus` is visible, counting one row for each "… N more" marker. The result
+ * never needs more than `height` rows (at least one item is always shown).
+ */
+export function windowList(total: number, focus: number, height: number): ListWindow {
+	const rows = Math.max(1, Math.floor(height));
+	const at = Math.min(Math.max(0, focus), Math.max(0, total - 1));
+	if (total <= rows) return {start: 0, end: total, above: 0, below: 0};
+	if (rows < 3) {
+		// No room for markers: only the focused item (and the next one if it fits).
+		const end = Math.min(total, at + rows);
+		return {start: at, end, above: at, below: total - end};
+	}
+	let start: number;
+	let end: number;
+	if (at < rows - 1) {
+		start = 0;
+		end = rows - 1;
+	} else if (at >= total - (rows - 1)) {
+		start = total - (rows - 1);
+		end = total;
+	} else {
+		const size = rows - 2;
+		start = at - Math.floor(size / 2);
+		end = start + size;
+	}
+	return {start, end, above: start, below: total - end};
+}
+
+/** Rows of the step panel given to each part (see {@link panelRows}). */
+export interface PanelRows {
+	description: number;
+	command: number;
+	vars: number;
+	progress: number;
+	/** Rows for output lines, not counting the output heading row. */
+	output: number;
+	/** 1 when the output heading row is shown. */
+	outputHeading: number;
+}
+
+/** What the step panel would like to show, in rows. */
+export interface PanelWants {
+	description: number;
+	command: number;
+	vars: number;
+	progress: number;
+	/** Output lines available (0 hides the output section). */
+	output: number;
+}
+
+/**
+ * Shares `height` rows of the step panel: the title and status rows (2) come
+ * first, then progress, at least 3 output rows when there is output, the vars
+ * row, up to 2 description rows and the command (at most half of the rest when
+ * there is output); the output takes what is left.
+ * The sum of the result plus 2 never exceeds `height` (parts shrink to 0 first).
+ */
+export function panelRows(height: number, wants: PanelWants): PanelRows {
+	let left = Math.max(0, height - 2);
+	const take = (want: number): number => {
+		const got = Math.max(0, Math.min(want, left));
+		left -= got;
+		return got;
+	};
+	const progress = take(wants.progress > 0 ? 1 : 0);
+	const outputHeading = take(wants.output > 0 ? 1 : 0);
+	const outputMin = take(outputHeading ? Math.min(wants.output, 3) : 0);
+	const vars = take(wants.vars > 0 ? 1 : 0);
+	const description = take(Math.min(wants.description, 2));
+	// With output to show, a long script gets at most half of what is left.
+	const command = take(outputHeading ? Math.min(wants.command, Math.max(1, Math.ceil(left / 2))) : wants.command);
+	const output = outputMin + take(outputHeading ? wants.output - outputMin : 0);
+	return {description, command, vars, progress, output, outputHeading};
+}

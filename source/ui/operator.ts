@@ -1,0 +1,282 @@
+/**
+ * The operator port for the TUI: every engine question becomes a pending
+ * {@link Prompt} that the Ink app renders and answers. Pure TypeScript (no
+ * React), so the engine side can be tested without a terminal.
+ */
+import type {Ask, Param} from '../runbook/schema.js';
+import type {
+	ConfirmAnswer,
+	FailureAnswer,
+	FailureInfo,
+	GateAnswer,
+	InterruptedAnswer,
+	ManualAnswer,
+	Operator,
+	StepView,
+} from '../engine/ports.js';
+
+/** What an `ask` or a param prompt resolves to. */
+export type AskAnswer = {value: string} | 'quit';
+
+/** Step mode: shown before each step that runs something (Enter run, s skip, q quit). */
+export interface GatePrompt {
+	kind: 'gate';
+	id: number;
+	step: StepView;
+}
+
+/** A `confirm` question, answered y/N (default No). */
+export interface ConfirmPrompt {
+	kind: 'confirm';
+	id: number;
+	step: StepView;
+	question: string;
+}
+
+/** A destructive step: the operator must type `word` exactly. */
+export interface DestructivePrompt {
+	kind: 'destructive';
+	id: number;
+	step: StepView;
+	question: string;
+	word: string;
+}
+
+/** An `ask` action (prompt and default already resolved by the engine). */
+export interface AskPrompt {
+	kind: 'ask';
+	id: number;
+	step: StepView;
+	ask: Ask;
+}
+
+/** A required param without a value, asked before the first step (no step yet). */
+export interface ParamPrompt {
+	kind: 'param';
+	id: number;
+	name: string;
+	param: Param;
+}
+
+/** A `manual` step: instructions the operator carries out elsewhere. */
+export interface ManualPrompt {
+	kind: 'manual';
+	id: number;
+	step: StepView;
+	instructions: string;
+}
+
+/** A step failed after its retries: retry, skip, mark done or quit. */
+export interface FailurePrompt {
+	kind: 'failure';
+	id: number;
+	step: StepView;
+	failure: FailureInfo;
+}
+
+/** A step was running when the last process ended: re-run, mark done, skip or quit. */
+export interface InterruptedPrompt {
+	kind: 'interrupted';
+	id: number;
+	step: StepView;
+}
+
+/** A pending question to the operator; `id` grows by one for every prompt created. */
+export type Prompt =
+	| GatePrompt
+	| ConfirmPrompt
+	| DestructivePrompt
+	| AskPrompt
+	| ParamPrompt
+	| ManualPrompt
+	| FailurePrompt
+	| InterruptedPrompt;
+
+/** The kinds of {@link Prompt}. */
+export type PromptKind = Prompt['kind'];
+
+/** The answer each prompt kind takes. */
+export interface PromptAnswers {
+	gate: GateAnswer;
+	confirm: ConfirmAnswer;
+	destructive: ConfirmAnswer;
+	ask: AskAnswer;
+	param: AskAnswer;
+	manual: ManualAnswer;
+	failure: FailureAnswer;
+	interrupted: InterruptedAnswer;
+}
+
+/** Any answer to any prompt. */
+export type PromptAnswer = PromptAnswers[PromptKind];
+
+/** Answers accepted per kind, besides `{value}` for ask and param. */
+const VALID: Record<PromptKind, readonly string[]> = {
+	gate: ['run', 'skip', 'quit'],
+	confirm: ['yes', 'no', 'quit'],
+	destructive: ['yes', 'no', 'quit'],
+	ask: ['quit'],
+	param: ['quit'],
+	manual: ['done', 'skip', 'quit'],
+	failure: ['retry', 'skip', 'mark-done', 'quit'],
+	interrupted: ['rerun', 'mark-done', 'skip', 'quit'],
+};
+
+/** True when `value` is a valid answer to a prompt of `kind`. */
+export function isValidAnswer(kind: PromptKind, value: unknown): boolean {
+	if (typeof value === 'string') return VALID[kind].includes(value);
+	if (kind !== 'ask' && kind !== 'param') return false;
+	return typeof value === 'object' && value !== null && typeof (value as {value?: unknown}).value === 'string';
+}
+
+/** Called whenever the current prompt or the auto flag changes. */
+export type OperatorListener = () => void;
+
+/** A prompt without its id, as the Operator methods build it. */
+type PromptInput = Prompt extends infer P ? (P extends Prompt ? Omit<P, 'id'> : never) : never;
+
+interface Pending {
+	prompt: Prompt;
+	resolve: (answer: PromptAnswer) => void;
+}
+
+/**
+ * {@link Operator} for the TUI. Each method queues a {@link Prompt} and returns a
+ * promise that {@link TuiOperator.answer} resolves; prompts are answered in the
+ * order they were asked (`current()` is the oldest unanswered one).
+ *
+ * Auto mode (`setAuto(true)`) answers the step-mode gate with `run` at once (and
+ * a gate already waiting); confirmations, asks, params, manual steps, failures
+ * and interrupted steps always wait for the operator.
+ */
+export class TuiOperator implements Operator {
+	private readonly queue: Pending[] = [];
+	private readonly listeners = new Set<OperatorListener>();
+	private nextId = 1;
+	private auto: boolean;
+	private quitRequested = false;
+	private disposed = false;
+
+	/** `options.auto`: start in auto mode (default false: step mode). */
+	constructor(options: {auto?: boolean} = {}) {
+		this.auto = options.auto ?? false;
+	}
+
+	/** Follows changes of the current prompt and of the auto flag; returns the unsubscribe function. */
+	subscribe(listener: OperatorListener): () => void {
+		this.listeners.add(listener);
+		return () => {
+			this.listeners.delete(listener);
+		};
+	}
+
+	/** The prompt waiting for an answer (the oldest), or undefined. */
+	current(): Prompt | undefined {
+		return this.queue[0]?.prompt;
+	}
+
+	/** True in auto mode. */
+	isAuto(): boolean {
+		return this.auto;
+	}
+
+	/** Switches auto mode; turning it on answers a waiting gate with `run`. */
+	setAuto(auto: boolean): void {
+		if (this.auto === auto) return;
+		this.auto = auto;
+		const head = this.queue[0];
+		if (auto && head?.prompt.kind === 'gate') this.settle('run');
+		else this.notify();
+	}
+
+	/**
+	 * Answers the current prompt. Throws an Error when there is no prompt or when
+	 * `value` is not an answer to its kind (a programming error, not an operator's).
+	 */
+	answer(value: PromptAnswer): void {
+		const head = this.queue[0];
+		if (!head) throw new Error('no prompt is waiting for an answer');
+		if (!isValidAnswer(head.prompt.kind, value)) {
+			throw new Error(`not an answer to a ${head.prompt.kind} prompt: ${JSON.stringify(value)}`);
+		}
+		this.settle(value);
+	}
+
+	/**
+	 * The operator wants to quit: answers the current prompt with `quit`, or, when
+	 * none is waiting, the next one (the engine is between two questions).
+	 */
+	requestQuit(): void {
+		if (this.queue.length > 0) this.settle('quit');
+		else this.quitRequested = true;
+	}
+
+	/** Answers every waiting prompt, and every later one at once, with `quit` (the UI is gone). */
+	dispose(): void {
+		this.disposed = true;
+		while (this.queue.length > 0) this.settle('quit');
+	}
+
+	/** @inheritdoc */
+	beforeStep(step: StepView): Promise<GateAnswer> {
+		if (this.auto && !this.quitRequested && !this.disposed) return Promise.resolve('run');
+		return this.enqueue({kind: 'gate', step}) as Promise<GateAnswer>;
+	}
+
+	/** @inheritdoc */
+	confirm(step: StepView, question: string): Promise<ConfirmAnswer> {
+		return this.enqueue({kind: 'confirm', step, question}) as Promise<ConfirmAnswer>;
+	}
+
+	/** @inheritdoc */
+	confirmDestructive(step: StepView, question: string, word: string): Promise<ConfirmAnswer> {
+		return this.enqueue({kind: 'destructive', step, question, word}) as Promise<ConfirmAnswer>;
+	}
+
+	/** @inheritdoc */
+	ask(step: StepView, ask: Ask): Promise<AskAnswer> {
+		return this.enqueue({kind: 'ask', step, ask}) as Promise<AskAnswer>;
+	}
+
+	/** @inheritdoc */
+	askParam(name: string, param: Param): Promise<AskAnswer> {
+		return this.enqueue({kind: 'param', name, param}) as Promise<AskAnswer>;
+	}
+
+	/** @inheritdoc */
+	manual(step: StepView, instructions: string): Promise<ManualAnswer> {
+		return this.enqueue({kind: 'manual', step, instructions}) as Promise<ManualAnswer>;
+	}
+
+	/** @inheritdoc */
+	onFailure(step: StepView, failure: FailureInfo): Promise<FailureAnswer> {
+		return this.enqueue({kind: 'failure', step, failure}) as Promise<FailureAnswer>;
+	}
+
+	/** @inheritdoc */
+	onInterrupted(step: StepView): Promise<InterruptedAnswer> {
+		return this.enqueue({kind: 'interrupted', step}) as Promise<InterruptedAnswer>;
+	}
+
+	private enqueue(input: PromptInput): Promise<PromptAnswer> {
+		if (this.disposed || this.quitRequested) {
+			this.quitRequested = false;
+			return Promise.resolve('quit');
+		}
+		const prompt = {...input, id: this.nextId++} as Prompt;
+		return new Promise<PromptAnswer>(resolve => {
+			this.queue.push({prompt, resolve});
+			if (this.queue.length === 1) this.notify();
+		});
+	}
+
+	private settle(value: PromptAnswer): void {
+		const head = this.queue.shift();
+		head?.resolve(value);
+		this.notify();
+	}
+
+	private notify(): void {
+		for (const listener of [...this.listeners]) listener();
+	}
+}

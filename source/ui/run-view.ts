@@ -1,0 +1,148 @@
+/**
+ * What the TUI remembers about a run beyond its state: one bounded output tail
+ * per step, the last progress line, the command and log of the latest attempt,
+ * the latest notice and how the run ended. Pure TypeScript, fed by the
+ * {@link RunHandle}'s events; React re-renders from it on a throttled tick, so
+ * a step printing a million lines never puts a line into React state.
+ */
+import type {NoticeEvent, RunEvent, RunFinishedEvent} from '../engine/events.js';
+import type {RunHandle} from '../engine/handle.js';
+import type {RunState} from '../engine/state.js';
+import {OutputTail} from '../engine/tail.js';
+
+/** The latest attempt of a step as the events told it. */
+export interface StepLive {
+	/** Attempt number (1-based) of the latest `step-started`. */
+	attempt?: number;
+	/** What runs, for display (script text or a summary). */
+	command?: string;
+	/** Absolute log path of that attempt. */
+	logPath?: string;
+	/** The latest `progress` message of that attempt. */
+	progress?: string;
+	/** Exit code of the latest finished attempt (null: killed or no process). */
+	exitCode?: number | null;
+	/** Error of the latest failed or interrupted attempt, one line. */
+	error?: string;
+	/** Wall time of the latest finished attempt, ms. */
+	durationMs?: number;
+	/** Note of the latest status (why skipped or marked done). */
+	note?: string;
+}
+
+/** Lines kept per step in memory (the whole output is in the step's log file). */
+export const TAIL_LINES = 500;
+/** Longest output line kept in memory, in UTF-16 code units. */
+export const TAIL_LINE_LENGTH = 1000;
+
+/** Called after every event the view applied. */
+export type RunViewListener = (event: RunEvent) => void;
+
+/**
+ * Follows a run from construction (subscribing at once, so no event between
+ * the first render and React's effects is lost) until {@link RunView.dispose}.
+ */
+export class RunView {
+	/** The run followed. */
+	readonly handle: RunHandle;
+	private readonly tails = new Map<string, OutputTail>();
+	private readonly live = new Map<string, StepLive>();
+	private readonly listeners = new Set<RunViewListener>();
+	private readonly unsubscribe: () => void;
+	private latestState: RunState;
+	/** The latest notice, if any; cleared when another step starts. */
+	notice: NoticeEvent | undefined;
+	/** How the run ended, once it did. */
+	finished: RunFinishedEvent | undefined;
+	/** Step of the latest `step-started` event. */
+	lastStartedStepId: string | undefined;
+	/** Bumped by every applied event; lets React memoise on it. */
+	version = 0;
+
+	constructor(handle: RunHandle) {
+		this.handle = handle;
+		this.latestState = handle.getState();
+		this.unsubscribe = handle.subscribe((event, state) => {
+			this.apply(event, state);
+		});
+	}
+
+	/** The run state after the latest event. */
+	get state(): RunState {
+		return this.latestState;
+	}
+
+	/** The bounded output tail of a step (created empty on first use). */
+	tail(stepId: string): OutputTail {
+		let tail = this.tails.get(stepId);
+		if (!tail) {
+			tail = new OutputTail({maxLines: TAIL_LINES, maxLineLength: TAIL_LINE_LENGTH});
+			this.tails.set(stepId, tail);
+		}
+		return tail;
+	}
+
+	/** What the events said about a step's latest attempt (empty before any). */
+	stepLive(stepId: string): StepLive {
+		return this.live.get(stepId) ?? {};
+	}
+
+	/** Follows applied events; returns the unsubscribe function. */
+	onEvent(listener: RunViewListener): () => void {
+		this.listeners.add(listener);
+		return () => {
+			this.listeners.delete(listener);
+		};
+	}
+
+	/** Stops following the run. */
+	dispose(): void {
+		this.unsubscribe();
+		this.listeners.clear();
+	}
+
+	private patch(stepId: string, change: Partial<StepLive>): void {
+		this.live.set(stepId, {...this.live.get(stepId), ...change});
+	}
+
+	private apply(event: RunEvent, state: RunState): void {
+		this.latestState = state;
+		this.version++;
+		switch (event.type) {
+			case 'step-started':
+				this.tail(event.stepId).clear();
+				// A notice about another step (or the run's start) is old news now.
+				if (this.notice?.stepId !== event.stepId) this.notice = undefined;
+				this.lastStartedStepId = event.stepId;
+				this.live.set(event.stepId, {attempt: event.attempt, command: event.command, logPath: event.logPath});
+				break;
+			case 'output':
+				this.tail(event.stepId).push(event);
+				break;
+			case 'progress':
+				this.patch(event.stepId, {progress: event.message});
+				break;
+			case 'step-status':
+				if (event.status !== 'running') {
+					this.patch(event.stepId, {
+						...(event.attempt === undefined ? {} : {attempt: event.attempt}),
+						exitCode: event.exitCode,
+						error: event.error,
+						durationMs: event.durationMs,
+						note: event.note,
+					});
+				}
+				break;
+			case 'notice':
+				this.notice = event;
+				break;
+			case 'run-finished':
+				this.finished = event;
+				break;
+			case 'run-started':
+				this.finished = undefined;
+				break;
+		}
+		for (const listener of [...this.listeners]) listener(event);
+	}
+}

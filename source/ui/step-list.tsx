@@ -1,0 +1,112 @@
+/**
+ * The list of steps with a status mark each, windowed to the rows available
+ * around the focused step.
+ */
+import {Box, Text} from 'ink';
+import {Spinner} from '@inkjs/ui';
+import type {StepStatus} from '../engine/state.js';
+import {tint} from './color.js';
+import {formatDuration} from './format.js';
+import {windowList} from './layout.js';
+
+/** One row of the list. */
+export interface StepListItem {
+	id: string;
+	title: string;
+	status: StepStatus;
+	/** Duration of the latest attempt, ms (running: so far); omitted when there was none. */
+	durationMs?: number;
+}
+
+/** Props of {@link StepList}. */
+export interface StepListProps {
+	/** Every step, in runbook order. */
+	steps: readonly StepListItem[];
+	/** The step the run is on (marked `•` while another step is selected). */
+	currentId?: string;
+	/** The step the panel shows (marked `›`); defaults to `currentId`. */
+	selectedId?: string;
+	/** Rows available; the list is windowed with "… N more" rows to fit. */
+	height: number;
+	/** Columns available; rows are cut to fit. */
+	width: number;
+}
+
+/**
+ * Status marks, readable without colour: pending ○, succeeded ✔, failed ✖,
+ * skipped ↷, interrupted ⚠ (running is a spinner).
+ */
+export const STATUS_MARKS: Record<Exclude<StepStatus, 'running'>, string> = {
+	pending: '○',
+	succeeded: '✔',
+	failed: '✖',
+	skipped: '↷',
+	interrupted: '⚠',
+};
+
+const MARK_COLORS: Record<StepStatus, string | undefined> = {
+	pending: undefined,
+	running: 'cyan',
+	succeeded: 'green',
+	failed: 'red',
+	skipped: 'gray',
+	interrupted: 'yellow',
+};
+
+function Mark({status}: {status: StepStatus}) {
+	if (status === 'running') return <Spinner />;
+	return <Text color={MARK_COLORS[status] ? tint(MARK_COLORS[status]!) : undefined}>{STATUS_MARKS[status]}</Text>;
+}
+
+/**
+ * The step list: `› ✔  3. Title   12s` per row (`›` the selected step, `•` the
+ * current one when another is selected), windowed around the selected step.
+ */
+export function StepList({steps, currentId, selectedId, height, width}: StepListProps) {
+	const focusId = selectedId ?? currentId;
+	const focus = Math.max(
+		0,
+		steps.findIndex(s => s.id === focusId),
+	);
+	const win = windowList(steps.length, focus, height);
+	const digits = String(steps.length).length;
+	return (
+		<Box flexDirection="column" width={width} height={Math.max(1, height)} overflow="hidden">
+			{win.above > 0 && (
+				<Text dimColor wrap="truncate-end">
+					{`  … ${win.above} more`}
+				</Text>
+			)}
+			{steps.slice(win.start, win.end).map((step, offset) => {
+				const index = win.start + offset;
+				const selected = step.id === focusId;
+				const duration = step.durationMs === undefined ? '' : formatDuration(step.durationMs);
+				return (
+					<Box key={step.id} width={width}>
+						<Box flexShrink={0} width={2}>
+							<Text bold={selected}>{selected ? '›' : step.id === currentId ? '•' : ' '}</Text>
+						</Box>
+						<Box flexShrink={0} width={2}>
+							<Mark status={step.status} />
+						</Box>
+						<Box flexGrow={1} flexShrink={1} minWidth={0}>
+							<Text bold={selected} wrap="truncate-end">
+								{`${String(index + 1).padStart(digits)}. ${step.title}`}
+							</Text>
+						</Box>
+						{duration && (
+							<Box flexShrink={0} marginLeft={1}>
+								<Text dimColor>{duration}</Text>
+							</Box>
+						)}
+					</Box>
+				);
+			})}
+			{win.below > 0 && (
+				<Text dimColor wrap="truncate-end">
+					{`  … ${win.below} more`}
+				</Text>
+			)}
+		</Box>
+	);
+}

@@ -1,0 +1,101 @@
+import {describe, expect, test} from 'vitest';
+import {panelRows, windowList} from '../../source/ui/layout.js';
+import {displayLine, displayLines, formatClock, formatDuration} from '../../source/ui/format.js';
+import {answerProblem} from '../../source/ui/prompt-view.js';
+import {colorsEnabled} from '../../source/ui/color.js';
+
+describe('windowList', () => {
+	test('the focused item is always shown and the rows (with "… more" markers) fit', () => {
+		for (const total of [1, 2, 5, 24, 31, 100]) {
+			for (const height of [1, 2, 3, 4, 10, 23]) {
+				for (let focus = 0; focus < total; focus++) {
+					const w = windowList(total, focus, height);
+					const rows = (w.above > 0 ? 1 : 0) + (w.end - w.start) + (w.below > 0 ? 1 : 0);
+					if (height >= 3 || total <= height) expect(rows, `${total}/${focus}/${height}`).toBeLessThanOrEqual(height);
+					expect(focus).toBeGreaterThanOrEqual(w.start);
+					expect(focus).toBeLessThan(w.end);
+					expect(w.above).toBe(w.start);
+					expect(w.below).toBe(total - w.end);
+				}
+			}
+		}
+	});
+
+	test('a short list is shown whole', () => {
+		expect(windowList(5, 4, 10)).toEqual({start: 0, end: 5, above: 0, below: 0});
+	});
+
+	test('a long list centres on the focus with a marker on each side', () => {
+		expect(windowList(30, 15, 10)).toEqual({start: 11, end: 19, above: 11, below: 11});
+	});
+});
+
+describe('panelRows', () => {
+	test('the parts never need more rows than the panel has', () => {
+		for (let height = 0; height < 30; height++) {
+			const rows = panelRows(height, {description: 5, command: 40, vars: 1, progress: 1, output: 10_000});
+			const used = 2 + rows.description + rows.command + rows.vars + rows.progress + rows.outputHeading + rows.output;
+			expect(used).toBeLessThanOrEqual(Math.max(2, height));
+		}
+	});
+
+	test('output takes the rows left after a short command', () => {
+		const rows = panelRows(20, {description: 1, command: 2, vars: 1, progress: 0, output: 500});
+		expect(rows).toEqual({description: 1, command: 2, vars: 1, progress: 0, outputHeading: 1, output: 13});
+	});
+
+	test('a long script gets at most half of the rows when there is output', () => {
+		const rows = panelRows(22, {description: 0, command: 100, vars: 0, progress: 0, output: 100});
+		expect(rows.command).toBeLessThanOrEqual(10);
+		expect(rows.output).toBeGreaterThanOrEqual(9);
+	});
+});
+
+describe('format', () => {
+	test('durations', () => {
+		expect(formatDuration(850)).toBe('850ms');
+		expect(formatDuration(12_400)).toBe('12s');
+		expect(formatDuration(184_000)).toBe('3m04s');
+		expect(formatDuration(3_720_000)).toBe('1h02m');
+		expect(formatClock(65_000)).toBe('01:05');
+		expect(formatClock(3_725_000)).toBe('1:02:05');
+	});
+
+	test('output lines lose escape sequences and control characters, keep the text after the last CR, expand tabs', () => {
+		expect(displayLine('\u001B[31mred\u001B[0m text')).toBe('red text');
+		expect(displayLine('\u001B]0;title\u0007after')).toBe('after');
+		expect(displayLine('10%\r50%\r100%')).toBe('100%');
+		expect(displayLine('crlf line\r')).toBe('crlf line');
+		expect(displayLine('a\tb')).toBe('a       b');
+		expect(displayLine('bell\u0007 nul\u0000')).toBe('bell nul');
+		expect(displayLines('one\ntwo\n')).toEqual(['one', 'two']);
+	});
+});
+
+describe('answers', () => {
+	test('pattern and choices are checked like the engine does; a secret never appears in the message', () => {
+		expect(answerProblem('3', {pattern: '^[0-9]+$'})).toBeUndefined();
+		expect(answerProblem('abc', {pattern: '^[0-9]+$'})).toBe('"abc" does not match the pattern ^[0-9]+$');
+		expect(answerProblem('c', {choices: ['a', 'b']})).toMatch(/not one of: a, b/);
+		const secret = answerProblem('hunter2', {pattern: '^[0-9]{6}$', secret: true});
+		expect(secret).toMatch(/does not match/);
+		expect(secret).not.toContain('hunter2');
+		expect(answerProblem('', {})).toMatch(/answer is needed/);
+	});
+});
+
+test('NO_COLOR counts when set and not empty', () => {
+	expect(colorsEnabled({})).toBe(true);
+	expect(colorsEnabled({NO_COLOR: ''})).toBe(true);
+	expect(colorsEnabled({NO_COLOR: '1'})).toBe(false);
+});
+
+test('textRows counts word-wrapped rows', async () => {
+	const {textRows} = await import('../../source/ui/prompt-view.js');
+	expect(textRows('short', 80, 3)).toBe(1);
+	expect(textRows('aaaa bbbb cccc', 9, 5)).toBe(2);
+	expect(textRows('aaaa bbbb cccc', 4, 5)).toBe(3);
+	expect(textRows('x'.repeat(25), 10, 5)).toBe(3);
+	expect(textRows('x'.repeat(100), 10, 3)).toBe(3);
+	expect(textRows('one\ntwo', 80, 3)).toBe(2);
+});

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {render} from 'ink-testing-library';
+import {afterAll, describe, expect, test} from 'vitest';
+import {LogView} from '../../source/ui/log-view.js';
+import {LOG_VIEW_BYTES, formatBytes, readLog} from '../../source/ui/log-file.js';
+import {KEY, delay, press} from './harness.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-log-'));
+afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
+
+function writeLog(name: string, text: string): string {
+	const file = path.join(dir, name);
+	fs.writeFileSync(file, text);
+	return file;
+}
+
+/** The log rows of a frame (between the title row and the position row). */
+function body(frame: string | undefined): string[] {
+	return (frame ?? '').split('\n').slice(1, -1);
+}
+
+describe('LogView', () => {
+	test('opens at the end; ↑ ↓ PgUp PgDn g G scroll; Esc and l close', async () => {
+		const file = writeLog('scroll.log', Array.from({length: 100}, (_, i) => `line ${i + 1}`).join('\n') + '\n');
+		let closed = 0;
+		const {lastFrame, stdin, unmount} = render(<LogView path={file} title="dump, attempt 1" width={100} height={12} onClose={() => closed++} />);
+		await delay(50);
+		expect(lastFrame()).toContain(`Log of dump, attempt 1: ${file}`);
+		expect(body(lastFrame())).toEqual(Array.from({length: 10}, (_, i) => `line ${91 + i}`));
+		expect(lastFrame()).toContain('lines 91–100 of 100 (end)');
+		await press(stdin, KEY.up);
+		expect(body(lastFrame())[0]).toBe('line 90');
+		await press(stdin, KEY.pageUp);
+		expect(body(lastFrame())[0]).toBe('line 80');
+		await press(stdin, 'g');
+		expect(body(lastFrame())[0]).toBe('line 1');
+		await press(stdin, KEY.up);
+		expect(body(lastFrame())[0]).toBe('line 1');
+		await press(stdin, KEY.pageDown, KEY.down);
+		expect(body(lastFrame())[0]).toBe('line 12');
+		await press(stdin, 'G');
+		expect(body(lastFrame()).at(-1)).toBe('line 100');
+		await press(stdin, 'l');
+		expect(closed).toBe(1);
+		await press(stdin, KEY.escape);
+		expect(closed).toBe(2);
+		unmount();
+	});
+
+	test('a log larger than 2 MiB: only its end is read, and the view says so', async () => {
+		const line = `${'y'.repeat(90)}\n`;
+		const count = Math.ceil((3 * 1024 * 1024) / (line.length + 8));
+		const text = Array.from({length: count}, (_, i) => `${String(i).padStart(7, '0')} ${line}`).join('');
+		const file = writeLog('big.log', text);
+		const log = readLog(file);
+		expect(log.truncated).toBe(true);
+		expect(log.sizeBytes).toBe(Buffer.byteLength(text));
+		expect(log.lines.join('\n').length).toBeLessThanOrEqual(LOG_VIEW_BYTES);
+		expect(log.lines[0]).toMatch(/^\d{7} y+$/);
+		expect(log.lines.at(-1)).toBe(`${String(count - 1).padStart(7, '0')} ${'y'.repeat(90)}`);
+		expect(log.lines).not.toContain(`0000000 ${'y'.repeat(90)}`);
+
+		const {lastFrame, unmount} = render(<LogView path={file} title="big" width={100} height={8} onClose={() => {}} />);
+		await delay(50);
+		expect(lastFrame()).toContain(`showing the last ${formatBytes(LOG_VIEW_BYTES)} of ${formatBytes(log.sizeBytes)}`);
+		expect(lastFrame()).toContain(`${String(count - 1).padStart(7, '0')} yyy`);
+		unmount();
+	});
+
+	test('a missing log says there is none yet; escape sequences in a log are not drawn', async () => {
+		const missing = path.join(dir, 'none.log');
+		const first = render(<LogView path={missing} title="none" width={100} height={6} onClose={() => {}} />);
+		await delay(30);
+		expect(first.lastFrame()).toContain(`No log yet at ${missing}`);
+		first.unmount();
+
+		const file = writeLog('ansi.log', '\u001B[31mred text\u001B[0m\nprogress 10%\rprogress 100%\n');
+		const second = render(<LogView path={file} title="ansi" width={100} height={6} onClose={() => {}} />);
+		await delay(30);
+		expect(body(second.lastFrame()).slice(0, 2)).toEqual(['red text', 'progress 100%']);
+		expect(second.lastFrame()).not.toContain('\u001B[31m');
+		second.unmount();
+	});
+});
