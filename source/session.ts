@@ -15,9 +15,57 @@ import type {Operator, ShellPort} from './engine/ports.js';
 import {Runner} from './engine/runner.js';
 import type {RunState} from './engine/state.js';
 import {newRunState, reconcileForResume} from './engine/transitions.js';
-import {createShellExecutor} from './executors/shell.js';
+import {stopLeftoverGroup} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
 import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+
+/**
+ * The zx shell executor, imported when the first shell step runs: zx is not
+ * needed to draw the first frame (start-up time, see bench/).
+ */
+function lazyShellExecutor(): ShellPort {
+	let executor: Promise<ShellPort> | undefined;
+	return {
+		run: async request => {
+			executor ??= import('./executors/shell.js').then(shell => shell.createShellExecutor());
+			return (await executor).run(request);
+		},
+	};
+}
+
+/** The TUI's modules, once loaded. */
+interface UiModules {
+	operator: typeof import('./ui/operator.js');
+	render: typeof import('./ui/render.js');
+	chooseResume: typeof import('./ui/choose-resume.js');
+}
+
+let uiModules: Promise<UiModules> | undefined;
+
+/**
+ * Starts loading the TUI's modules (once; later calls share the promise), so
+ * they load while the runbook is read and checked. React picks its build from
+ * NODE_ENV when first imported and its development build costs several times
+ * more per frame (owner stacks, performance-track marks: a step printing a
+ * million lines spent most of its time there), so an unset NODE_ENV reads
+ * `production` while they load, then is unset again: steps must not inherit it.
+ */
+function loadUi(): Promise<UiModules> {
+	if (uiModules) return uiModules;
+	const setEnv = process.env.NODE_ENV === undefined;
+	if (setEnv) process.env.NODE_ENV = 'production';
+	uiModules = Promise.all([import('./ui/operator.js'), import('./ui/render.js'), import('./ui/choose-resume.js')])
+		.then(([operator, render, chooseResume]) => ({operator, render, chooseResume}))
+		.finally(() => {
+			if (setEnv) delete process.env.NODE_ENV;
+		});
+	return uiModules;
+}
+
+/** {@link loadUi} ahead of need; a failure surfaces where the modules are awaited. */
+function preloadUi(options: Pick<SessionOptions, 'plain'>): void {
+	if (wantsTui(options)) loadUi().catch(() => {});
+}
 
 /** Exit codes of `runbook run` and `runbook resume`. */
 export const EXIT = {completed: 0, failed: 1, usage: 2, interrupted: 130} as const;
@@ -85,6 +133,7 @@ function describeRun(run: RunSummary): string {
 
 /** `runbook run FILE`: starts a run, or offers to resume an unfinished run of the same runbook. */
 export async function runCommand(file: string, options: SessionOptions, io: Io = stdio): Promise<number> {
+	preloadUi(options);
 	const loaded = await load(file, io);
 	if (!loaded) return EXIT.usage;
 	const repo = new RunsRepository(resolveStateDir(options.stateDir));
@@ -102,7 +151,7 @@ export async function runCommand(file: string, options: SessionOptions, io: Io =
 				);
 				return EXIT.usage;
 			}
-			const {chooseResume} = await import('./ui/choose-resume.js');
+			const {chooseResume} = (await loadUi()).chooseResume;
 			const choice = await chooseResume(loaded.runbook.title, unfinished.map(run => ({runId: run.runId, label: describeRun(run)})));
 			if (choice === 'quit') return EXIT.failed;
 			if (choice !== 'new') return resumeCommand(choice, options, io);
@@ -152,6 +201,7 @@ export async function runCommand(file: string, options: SessionOptions, io: Io =
 
 /** `runbook resume [RUN_ID]`: continues the named run, or the latest unfinished one. */
 export async function resumeCommand(runId: string | undefined, options: SessionOptions, io: Io = stdio): Promise<number> {
+	preloadUi(options);
 	const repo = new RunsRepository(resolveStateDir(options.stateDir));
 	let id = runId;
 	if (!id) {
@@ -193,7 +243,15 @@ export async function resumeCommand(runId: string | undefined, options: SessionO
 				(reconciled.removed.length ? `; steps no longer in the runbook (their records dropped): ${reconciled.removed.join(', ')}` : ''),
 		);
 	}
-	for (const stepId of reconciled.interrupted) notices.push(`step ${stepId} was running when the last process ended: it is interrupted and will not re-run unless you choose to`);
+	for (const stepId of reconciled.interrupted) {
+		notices.push(`step ${stepId} was running when the last process ended: it is interrupted and will not re-run unless you choose to`);
+		// Its command may outlive the process that ran it (a SIGKILL does not reach the
+		// command's own process group): stop it before anything else runs.
+		const last = reconciled.state.steps[stepId].attempts.at(-1);
+		if (last?.pgid && last.host === os.hostname() && (await stopLeftoverGroup(last.pgid, options.graceMs ?? 10_000))) {
+			notices.push(`step ${stepId}: its command was still running (process group ${last.pgid}); it was stopped`);
+		}
+	}
 
 	// Secrets are never stored: take them from -p or the environment, else ask again.
 	const tui = wantsTui(options);
@@ -241,7 +299,7 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 	let plainOperator: PlainOperator | undefined;
 	let tuiOperator: import('./ui/operator.js').TuiOperator | undefined;
 	if (tui) {
-		const {TuiOperator} = await import('./ui/operator.js');
+		const {TuiOperator} = (await loadUi()).operator;
 		tuiOperator = new TuiOperator();
 		tuiOperator.setAuto(options.auto);
 		operator = tuiOperator;
@@ -258,9 +316,10 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 		runbookDir: path.dirname(loaded.path),
 		state,
 		runDir,
-		ports: {shell: options.shell ?? createShellExecutor(), store, clock: systemClock, operator},
+		ports: {shell: options.shell ?? lazyShellExecutor(), store, clock: systemClock, operator},
 		secrets: input.secrets,
 		by: operatorName(),
+		host: os.hostname(),
 		resumed: input.resumed,
 		askFirst: input.askFirst,
 		...(options.graceMs !== undefined ? {graceMs: options.graceMs} : {}),
@@ -277,7 +336,7 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 	let status;
 	try {
 		if (tui) {
-			const {startTui} = await import('./ui/render.js');
+			const {startTui} = (await loadUi()).render;
 			const app = startTui(runner, tuiOperator!, {notices: input.notices});
 			status = await runner.start();
 			await app.waitUntilExit();

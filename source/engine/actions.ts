@@ -24,6 +24,8 @@ export interface ActionContext {
 	graceMs: number;
 	redact: (text: string) => string;
 	emit: (event: RunEvent) => void;
+	/** Called with the process group id of each command as it starts. */
+	onProcess?: (pgid: number) => void;
 }
 
 /** How an attempt ended. `error` is one line for the operator. */
@@ -59,6 +61,7 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 		capture,
 		onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
 		redact: ctx.redact,
+		...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),
 	});
 	if (result.error) return {ok: false, exitCode: null, error: result.error};
 	if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return {ok: true, exitCode: result.exitCode, stdout: result.stdout};

@@ -4,7 +4,7 @@
  * listener gets the event and the run state after it was applied.
  */
 import type {OutputChunk} from './ports.js';
-import type {RunState, RunStatus, StepStatus} from './state.js';
+import type {Decision, RunState, RunStatus, StepStatus} from './state.js';
 
 /** The run began (or resumed). */
 export interface RunStartedEvent {
@@ -57,6 +57,12 @@ export interface NoticeEvent {
 	stepId?: string;
 }
 
+/** The operator decided something (confirm, skip, retry, mark done, resume...); also kept in the state. */
+export interface DecisionEvent {
+	type: 'decision';
+	decision: Decision;
+}
+
 /** The run ended (completed, failed, or aborted by the operator or a signal). */
 export interface RunFinishedEvent {
 	type: 'run-finished';
@@ -73,6 +79,7 @@ export type RunEvent =
 	| ProgressEvent
 	| StepStatusEvent
 	| NoticeEvent
+	| DecisionEvent
 	| RunFinishedEvent;
 
 /** A subscriber to run events; `state` is the state after the event. */

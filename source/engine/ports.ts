@@ -34,6 +34,12 @@ export interface ShellRequest {
 	onOutput: (chunk: OutputChunk) => void;
 	/** Replaces secret values with `***`; applied to every line before it is logged or shown. */
 	redact: (text: string) => string;
+	/**
+	 * Called once the process started, with its process group id (the command runs
+	 * in a group of its own), so the run can record it: after a crash, resume stops
+	 * a group still running from the dead process before anything else.
+	 */
+	onStart?: (pgid: number) => void;
 }
 
 /** The most stdout a `capture` keeps, in bytes (1 MiB). */

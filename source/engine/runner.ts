@@ -32,6 +32,8 @@ export interface RunnerOptions {
 	by: string;
 	/** True when continuing a saved run. */
 	resumed: boolean;
+	/** Host name of this process, recorded with each command's process group (default os.hostname()). */
+	host?: string;
 	/** Grace period between SIGTERM and SIGKILL when a command is stopped, ms (default 10,000). */
 	graceMs?: number;
 	/**
@@ -159,6 +161,7 @@ export class Runner implements RunHandle {
 
 	private decide(kind: Parameters<typeof t.recordDecision>[2]['kind'], stepId?: string, detail?: string): void {
 		this.commit(t.recordDecision(this.state, this.now(), {by: this.options_.by, kind, ...(stepId ? {stepId} : {}), ...(detail ? {detail} : {})}));
+		this.emit({type: 'decision', decision: this.state.decisions.at(-1)!});
 	}
 
 	/** Adds a secret value (an answer to a secret `ask`): kept in memory, redacted from output. */
@@ -417,6 +420,7 @@ export class Runner implements RunHandle {
 				graceMs: this.options_.graceMs ?? 10_000,
 				redact: text => this.redact(text),
 				emit: event => this.emit(event),
+				onProcess: pgid => this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host)),
 			});
 		} finally {
 			timer.abort();

@@ -29,6 +29,9 @@ export interface Attempt {
 	log?: string;
 	/** Who ran it, `user@host`. */
 	by?: string;
+	/** Process group id of the command while it runs, and the host it runs on. */
+	pgid?: number;
+	host?: string;
 }
 
 /** Saved state of one step. */

@@ -82,3 +82,17 @@ export function trackGroup(pgid: number): () => void {
 	liveGroups.add(pgid);
 	return () => liveGroups.delete(pgid);
 }
+
+/**
+ * Stops a process group left running by a process that died (SIGKILL of the
+ * runner, a lost terminal): SIGTERM, then SIGKILL after `graceMs` ms.
+ * @returns true when the group was alive and is gone now.
+ */
+export async function stopLeftoverGroup(pgid: number, graceMs: number): Promise<boolean> {
+	if (!groupAlive(pgid)) return false;
+	signalGroup(pgid, 'SIGTERM');
+	if (await waitGroupGone(pgid, Date.now() + graceMs)) return true;
+	signalGroup(pgid, 'SIGKILL');
+	await waitGroupGone(pgid, Date.now() + 2000);
+	return true;
+}

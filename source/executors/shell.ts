@@ -110,6 +110,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	}
 	const child = processPromise.child;
 	const pgid = child?.pid;
+	if (pgid !== undefined) request.onStart?.(pgid);
 
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
 	const splitters = {stdout: new LineSplitter(settings.maxPartial), stderr: new LineSplitter(settings.maxPartial)};

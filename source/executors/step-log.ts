@@ -24,9 +24,22 @@ export const LOG_NOTE_PREFIX = '=== runbook: ';
 const HIGH_WATER_MARK = 256 * 1024;
 
 /**
+ * Output lines are gathered in memory and written together, at most this many
+ * ms after the first of them: a command that prints line by line (a bash loop
+ * of `echo`) otherwise costs one file write, through libuv's thread pool, per
+ * line (bench/: a million such lines).
+ */
+const FLUSH_DELAY_MS = 20;
+
+/** Gathered output is written at once when it reaches this many UTF-16 code units. */
+const FLUSH_CHARS = 64 * 1024;
+
+/**
  * An open step log. `write` returns false when the caller should pause its
  * source until `onDrain`; a write failure (disk full) is kept in `failure` and
- * later writes are dropped, so output keeps flowing to the screen.
+ * later writes are dropped, so output keeps flowing to the screen. Output is
+ * written in batches (see {@link FLUSH_DELAY_MS}); notes and `close` write
+ * everything gathered before them, so the order is kept.
  */
 export class StepLog {
 	/** The first write error, as a one-line message; undefined while all is well. */
@@ -35,6 +48,8 @@ export class StepLog {
 	readonly #path: string;
 	#onFailure: ((message: string) => void) | undefined;
 	#drainWaiters: (() => void)[] = [];
+	#pending = '';
+	#flushTimer: NodeJS.Timeout | undefined;
 
 	private constructor(stream: WriteStream, path: string) {
 		this.#stream = stream;
@@ -42,6 +57,7 @@ export class StepLog {
 		stream.on('error', error => {
 			if (this.failure) return;
 			this.failure = `writing the log file ${path} failed: ${error.message}`;
+			this.#pending = '';
 			this.#onFailure?.(this.failure);
 			this.#releaseWaiters();
 		});
@@ -71,13 +87,27 @@ export class StepLog {
 	/** Appends lines (each gets `\n`). False: the buffer is full, wait for {@link onDrain}. */
 	writeLines(lines: readonly string[]): boolean {
 		if (this.failure || lines.length === 0) return true;
-		return this.#stream.write(lines.join('\n') + '\n');
+		this.#pending += lines.join('\n') + '\n';
+		if (this.#pending.length >= FLUSH_CHARS) this.#flush();
+		else this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_DELAY_MS);
+		return !this.#stream.writableNeedDrain;
 	}
 
-	/** Appends a note line: `=== runbook: <text> ===`. */
+	/** Appends a note line: `=== runbook: <text> ===` (after any output gathered before it). */
 	note(text: string): void {
 		if (this.failure) return;
-		this.#stream.write(`${LOG_NOTE_PREFIX}${text} ===\n`);
+		this.#pending += `${LOG_NOTE_PREFIX}${text} ===\n`;
+		this.#flush();
+	}
+
+	/** Writes the gathered output now. */
+	#flush(): void {
+		clearTimeout(this.#flushTimer);
+		this.#flushTimer = undefined;
+		if (this.failure || this.#pending === '') return;
+		const text = this.#pending;
+		this.#pending = '';
+		this.#stream.write(text);
 	}
 
 	/** Calls `listener` once when the buffer has drained (or at once after a failure). */
@@ -94,6 +124,7 @@ export class StepLog {
 
 	/** Flushes and closes the file; never rejects (a failure is in `failure`). */
 	async close(): Promise<void> {
+		this.#flush();
 		if (this.#stream.closed) return;
 		await new Promise<void>(resolve => {
 			this.#stream.end(() => resolve());

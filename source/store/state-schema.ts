@@ -17,6 +17,8 @@ const attempt = z.object({
 	error: z.string().optional(),
 	log: z.string().optional(),
 	by: z.string().optional(),
+	pgid: z.number().int().optional(),
+	host: z.string().optional(),
 });
 
 /** Zod schema of {@link RunState} (state format version 1). */
