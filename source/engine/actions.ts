@@ -6,6 +6,8 @@ import type {Step} from '../runbook/schema.js';
 import {parseDuration} from '../runbook/duration.js';
 import type {RunEvent} from './events.js';
 import type {Clock, ShellPort} from './ports.js';
+import type {KubeActionKind, KubernetesPort} from './kubernetes-port.js';
+import {interpolate} from '../runbook/variables.js';
 import {actionOf, waitKindOf} from './view.js';
 
 /** What an action needs to run one attempt. */
@@ -26,6 +28,10 @@ export interface ActionContext {
 	emit: (event: RunEvent) => void;
 	/** Called with the process group id of each command as it starts. */
 	onProcess?: (pgid: number) => void;
+	/** The cluster, when the runbook has Kubernetes steps (created lazily by the CLI). */
+	kubernetes?: KubernetesPort;
+	/** Whether the step captures exec's stdout. */
+	capture?: boolean;
 }
 
 /** How an attempt ended. `error` is one line for the operator. */
@@ -42,11 +48,37 @@ export async function executeAction(step: Step, ctx: ActionContext): Promise<Act
 	if (action === 'run') return runScript(step, step.run ?? '', ctx, step.okExitCodes ?? [0], Boolean(step.capture));
 	if (action === 'wait' && waitKindOf(step) === 'command') return waitCommand(step, ctx);
 	const what = action === 'wait' ? `wait.${waitKindOf(step)}` : action;
-	return {
-		ok: false,
-		exitCode: null,
-		error: `${what} steps (Kubernetes) are not supported yet: do it by hand, then mark the step done (m) or skip it`,
-	};
+	if (!ctx.kubernetes) {
+		return {ok: false, exitCode: null, error: `${what}: no Kubernetes connection (this is a bug: the CLI connects when a runbook has Kubernetes steps)`};
+	}
+	return runKubernetes(step, action as KubeActionKind, ctx, ctx.kubernetes);
+}
+
+/** Replaces variables in every string of a value, deeply (values literal, as in every non-script field). */
+export function resolveDeep(value: unknown, values: Record<string, string>): unknown {
+	if (typeof value === 'string') return interpolate(value, values);
+	if (Array.isArray(value)) return value.map(v => resolveDeep(v, values));
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveDeep(v, values)]));
+	return value;
+}
+
+async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContext, kubernetes: KubernetesPort): Promise<ActionOutcome> {
+	const spec = resolveDeep(step[kind], ctx.env) as Record<string, unknown>;
+	const result = await kubernetes.execute({
+		stepId: step.id,
+		kind,
+		spec,
+		namespace: kubernetes.target().namespace,
+		cwd: ctx.cwd,
+		signal: ctx.signal,
+		logPath: ctx.logPath,
+		onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
+		onProgress: message => ctx.emit({type: 'progress', stepId: step.id, message}),
+		redact: ctx.redact,
+		capture: Boolean(ctx.capture),
+	});
+	if (result.ok) return {ok: true, ...(result.exitCode !== undefined ? {exitCode: result.exitCode} : {}), ...(result.stdout !== undefined ? {stdout: result.stdout} : {})};
+	return {ok: false, exitCode: result.exitCode ?? null, error: result.error ?? `${kind} failed`};
 }
 
 async function runScript(step: Step, script: string, ctx: ActionContext, okExitCodes: number[], capture: boolean): Promise<ActionOutcome> {

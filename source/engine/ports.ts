@@ -144,6 +144,8 @@ export interface Operator {
 /** Everything a run needs from outside. */
 export interface Ports {
 	shell: ShellPort;
+	/** The cluster; present only when the runbook has Kubernetes steps. */
+	kubernetes?: import('./kubernetes-port.js').KubernetesPort;
 	store: StateStore;
 	clock: Clock;
 	operator: Operator;

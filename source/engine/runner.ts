@@ -86,6 +86,15 @@ export class Runner implements RunHandle {
 		return () => this.listeners.delete(listener);
 	}
 
+	/**
+	 * Replaces every secret value known at call time with `***`: secret params and
+	 * the answers to secret asks typed so far (a listener that keeps this method,
+	 * such as the journal's, covers secrets typed after it subscribed).
+	 */
+	redactText(text: string): string {
+		return this.redact(text);
+	}
+
 	/** Variables in scope now: built-ins, saved values and secrets. */
 	scope(): VarScope {
 		const builtins = {RUN_ID: this.state.runId, RUN_DIR: this.runDir, RUNBOOK_DIR: this.options_.runbookDir};
@@ -421,6 +430,8 @@ export class Runner implements RunHandle {
 				redact: text => this.redact(text),
 				emit: event => this.emit(event),
 				onProcess: pgid => this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host)),
+				...(this.ports.kubernetes ? {kubernetes: this.ports.kubernetes} : {}),
+				capture: Boolean(step.capture),
 			});
 		} finally {
 			timer.abort();

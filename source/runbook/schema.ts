@@ -140,8 +140,10 @@ export const stepSchema = z.strictObject({
 	apply: z
 		.strictObject({
 			file: z.string().optional(),
-			manifest: z.string().optional(),
-			patch: z.string().optional(),
+			/** Inline manifest: YAML text (one or more documents) or a mapping. */
+			manifest: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+			/** A JSON merge patch (RFC 7386; null deletes a key) applied to every object before it is applied: YAML text or a mapping. */
+			patch: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 			namespace: z.string().optional(),
 		})
 		.optional(),

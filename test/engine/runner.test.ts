@@ -10,7 +10,7 @@ import {Runner} from '../../source/engine/runner.js';
 import {newRunState, reconcileForResume} from '../../source/engine/transitions.js';
 import type {RunEvent} from '../../source/engine/events.js';
 import type {RunState} from '../../source/engine/state.js';
-import {FakeClock, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
+import {FakeClock, FakeKubernetes, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 
 function book(yaml: string): Runbook {
 	return runbookSchema.parse(parse(yaml));
@@ -321,12 +321,28 @@ steps:
 		expect(t.store.last.steps.agents).toMatchObject({status: 'succeeded', note: 'done by the operator'});
 	});
 
-	it('reports Kubernetes actions as not supported yet, as a failure the operator can skip', async () => {
+	it('sends Kubernetes actions to the Kubernetes port with variables resolved; a failure goes to the operator', async () => {
 		const t = setup(rb);
 		t.operator.answers.ask.push('a', 'x');
 		t.operator.answers.failure.push('skip');
-		await t.make().start();
-		expect(t.operator.failures[0].error).toMatch(/scale steps \(Kubernetes\) are not supported yet/);
+		const kube = new FakeKubernetes();
+		kube.results.push({ok: false, error: 'statefulsets.apps "x" not found'});
+		const runner = new Runner({
+			runbook: rb,
+			runbookDir: '/rb',
+			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 't', stepIds: rb.steps.map(s => s.id), by: 'a@h', at: new Date(), cwd: '/tmp', vars: {}, secretVars: []}),
+			runDir: '/tmp/r',
+			ports: {shell: t.shell, store: t.store, clock: t.clock, operator: t.operator, kubernetes: kube},
+			secrets: {},
+			by: 'a@h',
+			resumed: false,
+		});
+		const events: RunEvent[] = [];
+		runner.subscribe(e => events.push(e));
+		await runner.start();
+		expect(kube.requests[0]).toMatchObject({kind: 'scale', spec: {kind: 'StatefulSet', name: 'x', replicas: 0}, namespace: 'default-ns', stepId: 'scale'});
+		expect(t.operator.failures[0].error).toBe('statefulsets.apps "x" not found');
+		expect(events).toContainEqual({type: 'progress', stepId: 'scale', message: '1 pod left: x-0'});
 		expect(t.store.last.steps.scale.status).toBe('skipped');
 	});
 });

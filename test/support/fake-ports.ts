@@ -20,6 +20,7 @@ import type {
 	StepView,
 } from '../../source/engine/ports.js';
 import type {RunState} from '../../source/engine/state.js';
+import type {KubeRequest, KubeResult, KubeTarget, KubernetesPort} from '../../source/engine/kubernetes-port.js';
 
 /** A scripted result: exit code and output lines, or a function of the request. */
 export type FakeScript = {exitCode: number; stdout?: string[]; stderr?: string[]} | ((request: ShellRequest) => Promise<ShellResult> | ShellResult);
@@ -133,5 +134,19 @@ export class ScriptedOperator implements Operator {
 	async onInterrupted(step: StepView): Promise<InterruptedAnswer> {
 		this.asked.push(`interrupted:${step.id}`);
 		return this.answers.interrupted.shift() ?? 'quit';
+	}
+}
+
+/** A Kubernetes port that records requests and answers from a queue (default ok). */
+export class FakeKubernetes implements KubernetesPort {
+	readonly requests: KubeRequest[] = [];
+	readonly results: KubeResult[] = [];
+	target(): KubeTarget {
+		return {context: 'test', cluster: 'test-cluster', server: 'http://127.0.0.1:1', namespace: 'default-ns'};
+	}
+	async execute(request: KubeRequest): Promise<KubeResult> {
+		this.requests.push(request);
+		request.onProgress('1 pod left: x-0');
+		return this.results.shift() ?? {ok: true};
 	}
 }
