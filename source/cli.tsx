@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
 import {EXIT, resumeCommand, runCommand, type SessionOptions} from './session.js';
-import {listRuns, printSchema, validateFiles} from './commands.js';
+import {listRuns, printSchema, reportRun, validateFiles} from './commands.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
 	const eq = value.indexOf('=');
@@ -73,6 +73,14 @@ export function buildProgram(exit: (code: number) => void): Command {
 		.argument('<FILE...>', 'runbook files')
 		.description('check runbooks; prints every problem with file:line:col; exit 0 when all are valid, 2 otherwise')
 		.action(async (files: string[]) => exit(await validateFiles(files)));
+
+	program
+		.command('report')
+		.argument('<RUN_ID>', 'the run (see `runbook runs`)')
+		.description('print a Markdown report of a run: steps, operators, decisions, failures, timeline, downtime')
+		.option('--state-dir <DIR>', 'where runs are saved')
+		.option('-o, --output <FILE>', 'write the report to FILE instead of stdout')
+		.action(async (runId: string, opts: {stateDir?: string; output?: string}) => exit(await reportRun(runId, opts)));
 
 	program
 		.command('schema')

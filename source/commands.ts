@@ -1,12 +1,22 @@
 /**
- * The small subcommands: `runbook runs`, `runbook validate`, `runbook schema`.
- * Each returns its exit code.
+ * The small subcommands: `runbook runs`, `runbook validate`, `runbook schema`,
+ * `runbook report`. Each returns its exit code.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import {loadRunbook, RunbookError} from './runbook/load.js';
 import {runbookJsonSchema} from './runbook/schema.js';
-import {RunsRepository, resolveStateDir} from './store/runs.js';
+import {interpolate} from './runbook/variables.js';
+import type {RunState} from './engine/state.js';
+import {renderReport} from './report/markdown.js';
+import {JournalError, readJournal, type JournalEntry} from './store/journal.js';
+import {RunsRepository, StateError, resolveStateDir} from './store/runs.js';
 
-/** `runbook runs`: saved runs, newest first; `--json` for scripts. Exit 0. */
+/**
+ * `runbook runs`: saved runs, newest first; `--json` for scripts. A run whose
+ * state.json is damaged but whose last good copy was read is marked `*` in the
+ * STATUS column and explained in a note under the table (`note` in JSON). Exit 0.
+ */
 export function listRuns(options: {stateDir?: string; json?: boolean}, write: (text: string) => void = t => void process.stdout.write(t)): number {
 	const repo = new RunsRepository(resolveStateDir(options.stateDir));
 	const runs = repo.list();
@@ -20,7 +30,7 @@ export function listRuns(options: {stateDir?: string; json?: boolean}, write: (t
 	}
 	const rows = runs.map(run => [
 		run.runId,
-		run.status,
+		run.note ? `${run.status}*` : run.status,
 		run.status === 'damaged' ? '' : `${run.done}/${run.total}`,
 		run.currentStepId ?? '',
 		run.updatedAt.replace('T', ' ').slice(0, 19),
@@ -30,6 +40,9 @@ export function listRuns(options: {stateDir?: string; json?: boolean}, write: (t
 	const header = ['RUN ID', 'STATUS', 'DONE', 'AT STEP', 'LAST ACTIVE (UTC)', 'STARTED BY', 'TITLE'];
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
 	for (const row of [header, ...rows]) write(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ') + '\n');
+	for (const run of runs) {
+		if (run.note) write(`* ${run.note}${run.status === 'completed' ? '' : `; \`runbook resume ${run.runId}\` continues from that copy`}\n`);
+	}
 	return 0;
 }
 
@@ -56,5 +69,66 @@ export async function validateFiles(files: string[], write: (text: string) => vo
  */
 export function printSchema(write: (text: string) => void = t => void process.stdout.write(t)): number {
 	write(JSON.stringify(runbookJsonSchema(), null, '\t') + '\n');
+	return 0;
+}
+
+/**
+ * Step titles by id from the run's runbook file, with the run's variables filled in
+ * (secrets as `***`); `{}` when the file is gone or no longer valid (the report then
+ * shows ids only).
+ */
+async function stepTitles(state: RunState, runDir: string): Promise<Record<string, string>> {
+	try {
+		const loaded = await loadRunbook(state.runbookPath);
+		const vars: Record<string, string> = {RUN_ID: state.runId, RUN_DIR: runDir, RUNBOOK_DIR: loaded.dir, ...state.vars};
+		for (const name of state.secretVars) vars[name] = '***';
+		return Object.fromEntries(loaded.runbook.steps.flatMap(step => (step.title ? [[step.id, interpolate(step.title, vars)]] : [])));
+	} catch {
+		return {};
+	}
+}
+
+/**
+ * `runbook report RUN_ID`: the run's Markdown report (report/markdown.ts) from its
+ * saved state and journal, on stdout or in `--output FILE`. Titles come from the
+ * runbook file when it can still be read. A damaged journal line is skipped with a
+ * warning on stderr.
+ * @returns 0; 2 when the run does not exist, its state is damaged, or the file cannot be written.
+ */
+export async function reportRun(
+	runId: string,
+	options: {stateDir?: string; output?: string},
+	write: (text: string) => void = t => void process.stdout.write(t),
+	writeErr: (text: string) => void = t => void process.stderr.write(t),
+): Promise<number> {
+	const repo = new RunsRepository(resolveStateDir(options.stateDir));
+	let state: RunState;
+	try {
+		state = repo.load(runId);
+	} catch (error) {
+		if (!(error instanceof StateError)) throw error;
+		writeErr(`runbook: ${error.message}\n`);
+		return 2;
+	}
+	let journal: JournalEntry[];
+	try {
+		journal = readJournal(repo.runDir(runId), message => writeErr(`runbook: warning: ${message}\n`));
+	} catch (error) {
+		if (!(error instanceof JournalError)) throw error;
+		writeErr(`runbook: warning: ${error.message}; the timeline is rebuilt from the saved state\n`);
+		journal = [];
+	}
+	const report = renderReport(state, journal, await stepTitles(state, repo.runDir(runId)));
+	if (!options.output) {
+		write(report);
+		return 0;
+	}
+	try {
+		fs.writeFileSync(options.output, report);
+	} catch (error) {
+		writeErr(`runbook: cannot write the report to ${options.output}: ${(error as Error).message}; check that its folder exists and is writable\n`);
+		return 2;
+	}
+	writeErr(`runbook: report of run ${runId} written to ${path.resolve(options.output)}\n`);
 	return 0;
 }

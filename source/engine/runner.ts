@@ -235,14 +235,26 @@ export class Runner implements RunHandle {
 		this.emit({type: 'step-status', stepId: step.id, status, ...(note ? {note} : {})});
 	}
 
+	/**
+	 * Whether a step's `when` holds. Its values are strings like any other field:
+	 * `$NAME` in them is replaced literally (and `$$` is a `$`), as the loader's
+	 * variable check assumes; the note shows secrets as `***`.
+	 */
 	private whenHolds(step: Step): {holds: boolean; note: string} {
 		const when = step.when;
 		if (!when) return {holds: true, note: ''};
-		const value = allValues(this.scope())[when.var] ?? '';
+		const values = allValues(this.scope());
+		const value = values[when.var] ?? '';
+		const resolve = (text: string): string => interpolate(text, values);
 		const shown = when.var in this.secrets ? '***' : JSON.stringify(value);
-		if (when.equals !== undefined) return {holds: value === when.equals, note: `when: ${when.var} is ${shown}, not ${JSON.stringify(when.equals)}`};
-		if (when.notEquals !== undefined) return {holds: value !== when.notEquals, note: `when: ${when.var} is ${shown}`};
-		return {holds: (when.in ?? []).includes(value), note: `when: ${when.var} is ${shown}, not one of ${(when.in ?? []).join(', ')}`};
+		const quote = (text: string): string => this.redact(JSON.stringify(text));
+		if (when.equals !== undefined) {
+			const target = resolve(when.equals);
+			return {holds: value === target, note: `when: ${when.var} is ${this.redact(shown)}, not ${quote(target)}`};
+		}
+		if (when.notEquals !== undefined) return {holds: value !== resolve(when.notEquals), note: `when: ${when.var} is ${this.redact(shown)}`};
+		const choices = (when.in ?? []).map(resolve);
+		return {holds: choices.includes(value), note: `when: ${when.var} is ${this.redact(shown)}, not one of ${this.redact(choices.join(', '))}`};
 	}
 
 	private async runStep(step: Step): Promise<StepOutcome> {
@@ -307,7 +319,8 @@ export class Runner implements RunHandle {
 			if (answer === 'no') return 'no';
 		}
 		if (step.destructive) {
-			const word = destructiveWord(step, allValues(this.scope()));
+			// Shown to the operator and saved with the decision: a secret in it is `***`, typed as such.
+			const word = this.redact(destructiveWord(step, allValues(this.scope())));
 			const question =
 				typeof step.confirm === 'string' ? interpolate(step.confirm, values) : `Step "${this.stepView(step.id).title}" is destructive.`;
 			const answer = await this.operatorAnswer(this.ports.operator.confirmDestructive(this.stepView(step.id), question, word));
@@ -419,7 +432,7 @@ export class Runner implements RunHandle {
 		const started = this.now().getTime();
 		let outcome: ActionOutcome;
 		try {
-			outcome = await executeAction(step, {
+			outcome = redactOutcome(await executeAction(step, {
 				shell: this.ports.shell,
 				clock: this.ports.clock,
 				env: this.commandEnv(step),
@@ -432,7 +445,7 @@ export class Runner implements RunHandle {
 				onProcess: pgid => this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host)),
 				...(this.ports.kubernetes ? {kubernetes: this.ports.kubernetes} : {}),
 				capture: Boolean(step.capture),
-			});
+			}), this.redact);
 		} finally {
 			timer.abort();
 			this.current = undefined;
@@ -476,6 +489,11 @@ export class Runner implements RunHandle {
 		if (!cwd) return this.state.cwd;
 		return path.resolve(this.state.cwd, interpolate(cwd, allValues(this.scope())));
 	}
+}
+
+/** An outcome whose error line (saved in the state, shown) has secret values replaced by `***`. */
+function redactOutcome(outcome: ActionOutcome, redact: (text: string) => string): ActionOutcome {
+	return outcome.ok ? outcome : {...outcome, error: redact(outcome.error)};
 }
 
 /**
