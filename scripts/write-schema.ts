@@ -1,6 +1,8 @@
-// Writes schema/runbook.schema.json from the zod schema (npm run schema).
+// Writes schema/runbook.schema.json and schema/fragment.schema.json from the zod schema (npm run schema).
 import fs from 'node:fs';
-import {runbookJsonSchema} from '../dist/runbook/schema.js';
+import {fragmentJsonSchema, runbookJsonSchema} from '../dist/runbook/schema.js';
 
-fs.writeFileSync(new URL('../schema/runbook.schema.json', import.meta.url), JSON.stringify(runbookJsonSchema(), null, '\t') + '\n');
-console.log('wrote schema/runbook.schema.json');
+for (const [name, schema] of [['runbook', runbookJsonSchema()], ['fragment', fragmentJsonSchema()]] as const) {
+	fs.writeFileSync(new URL(`../schema/${name}.schema.json`, import.meta.url), JSON.stringify(schema, null, '\t') + '\n');
+	console.log(`wrote schema/${name}.schema.json`);
+}

@@ -80,7 +80,7 @@ export function printSchema(write: (text: string) => void = t => void process.st
 async function stepTitles(state: RunState, runDir: string): Promise<Record<string, string>> {
 	try {
 		const loaded = await loadRunbook(state.runbookPath);
-		const vars: Record<string, string> = {RUN_ID: state.runId, RUN_DIR: runDir, RUNBOOK_DIR: loaded.dir, ...state.vars};
+		const vars: Record<string, string> = {RUN_ID: state.runId, RUN_DIR: runDir, RUNBOOK_DIR: loaded.dir, KUBE_CONTEXT: state.kube?.context ?? '', ...state.vars};
 		for (const name of state.secretVars) vars[name] = '***';
 		return Object.fromEntries(loaded.runbook.steps.flatMap(step => (step.title ? [[step.id, interpolate(step.title, vars)]] : [])));
 	} catch {

@@ -97,7 +97,12 @@ export class Runner implements RunHandle {
 
 	/** Variables in scope now: built-ins, saved values and secrets. */
 	scope(): VarScope {
-		const builtins = {RUN_ID: this.state.runId, RUN_DIR: this.runDir, RUNBOOK_DIR: this.options_.runbookDir};
+		const builtins = {
+			RUN_ID: this.state.runId,
+			RUN_DIR: this.runDir,
+			RUNBOOK_DIR: this.options_.runbookDir,
+			KUBE_CONTEXT: this.ports.kubernetes?.target().context ?? '',
+		};
 		return {vars: {...builtins, ...this.state.vars}, secrets: this.secrets};
 	}
 
@@ -308,10 +313,11 @@ export class Runner implements RunHandle {
 		}
 	}
 
-	/** Asks `confirm` and the `destructive` word; `no` sends the step back to its gate. */
+	/** Asks `confirm` (y/N), or for a destructive step the word to type (with the confirm question as its text); `no` sends the step back to its gate. */
 	private async confirmations(step: Step): Promise<'yes' | 'no' | 'quit'> {
 		const values = displayValues(this.scope());
-		if (step.confirm !== undefined) {
+		// A destructive step asks once: its confirm question, answered by typing the word.
+		if (step.confirm !== undefined && !step.destructive) {
 			const question = step.confirm === true ? `Run step "${this.stepView(step.id).title}"?` : interpolate(step.confirm, values);
 			const answer = await this.operatorAnswer(this.ports.operator.confirm(this.stepView(step.id), question));
 			if (answer === 'quit') return 'quit';

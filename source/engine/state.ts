@@ -94,6 +94,8 @@ export interface RunState {
 	decisions: Decision[];
 	/** The step the run is on (the next to run, or the one running). */
 	currentStepId?: string;
+	/** The Kubernetes target the run acts on, when it has Kubernetes steps (resume checks it is the same). */
+	kube?: {context: string; cluster: string; server: string; namespace: string};
 }
 
 /** Steps in a final state that the run does not revisit on resume. */

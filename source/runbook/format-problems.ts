@@ -7,8 +7,12 @@ import {formatProblem, type Problem, type RunbookError} from './problems.js';
 
 /** Options of {@link formatProblems}. */
 export interface FormatProblemsOptions {
-	/** The file's text; with it, each problem is followed by a code frame. */
+	/** The file's text; with it, each problem is followed by a code frame (for problems whose file is not in `texts`). */
 	text?: string | undefined;
+	/** Texts by file name as in problems (a runbook and its fragments); a problem gets the frame of its own file. */
+	texts?: ReadonlyMap<string, string> | undefined;
+	/** The file the count line names; default: the first problem's file. */
+	file?: string | undefined;
 }
 
 /**
@@ -34,15 +38,20 @@ export function formatProblems(problems: readonly Problem[], options: FormatProb
 	const out: string[] = [];
 	for (const problem of problems) {
 		out.push(formatProblem(problem));
-		const frame = options.text === undefined ? '' : codeFrame(options.text, problem.line, problem.col);
+		const text = options.texts?.get(problem.file) ?? options.text;
+		const frame = text === undefined ? '' : codeFrame(text, problem.line, problem.col);
 		if (frame !== '') out.push(frame);
 	}
-	const file = problems[0]?.file ?? 'runbook';
+	const file = options.file ?? problems[0]?.file ?? 'runbook';
 	out.push(`${problems.length} ${problems.length === 1 ? 'problem' : 'problems'} in ${file}`);
 	return out.join('\n');
 }
 
-/** {@link formatProblems} for a {@link RunbookError}, with code frames when its text is known and `frames` is true (default). */
+/**
+ * {@link formatProblems} for a {@link RunbookError}, with code frames (from the file each
+ * problem is in: the runbook or a fragment) when `frames` is true (default); the count line
+ * names the runbook.
+ */
 export function formatRunbookError(error: RunbookError, frames = true): string {
-	return formatProblems(error.problems, {text: frames ? error.text : undefined});
+	return formatProblems(error.problems, frames ? {texts: error.texts, file: error.file} : {file: error.file});
 }

@@ -25,6 +25,8 @@ export interface ProblemOptions {
 export interface Locator {
 	/** The file name used in problems. */
 	readonly file: string;
+	/** A short name of the file for messages: relative to the runbook's folder (`shared/restore.yaml`). */
+	readonly short: string;
 	/** True when a node exists at the path (a key with an empty value exists). */
 	has(path: YamlPath): boolean;
 	/** Position of the node at the path; for a missing node, the nearest existing ancestor. */
@@ -37,6 +39,31 @@ export interface Locator {
 	within(path: YamlPath, index: number, token: string, value: string): Position;
 	/** Builds a problem at the path. */
 	problem(path: YamlPath, message: string, options?: ProblemOptions): Problem;
+	/** The path as problems show it: `steps[2].id`, or with the include chain for a fragment (see Problem). */
+	label(path: YamlPath): string;
+	/**
+	 * Where the node at `path` is, for a message about the node at `from`: `line 8` when both
+	 * are in the same file, else `shared/restore.yaml:8`.
+	 */
+	lineRef(path: YamlPath, from: YamlPath): string;
+}
+
+/** Options of {@link createLocator}. */
+export interface LocatorOptions {
+	/** Short name for messages (default: `file`). */
+	short?: string;
+	/**
+	 * For a fragment: the include chain that leads to it, such as
+	 * `steps[4] (included from spire.yaml:40)`; labels become `PREFIX → steps[2].id`.
+	 */
+	prefix?: string;
+}
+
+/** Joins an include chain and a path inside the fragment: `PREFIX → steps[2].id` (or either alone). */
+export function chainLabel(prefix: string | undefined, path: YamlPath): string {
+	const inner = formatPath(path);
+	if (prefix === undefined || prefix === '') return inner;
+	return inner === '' ? prefix : `${prefix} → ${inner}`;
 }
 
 interface Found {
@@ -51,8 +78,9 @@ interface Found {
 /**
  * Creates a locator for a document parsed with `parseDocument(text, {lineCounter})`.
  * @param file the file name to put in problems.
+ * @param options a short name and, for a fragment, the include chain of its paths.
  */
-export function createLocator(doc: Document, lineCounter: LineCounter, text: string, file: string): Locator {
+export function createLocator(doc: Document, lineCounter: LineCounter, text: string, file: string, options: LocatorOptions = {}): Locator {
 	const pos = (offset: number): Position => {
 		const {line, col} = lineCounter.linePos(offset);
 		return {line, col};
@@ -118,17 +146,21 @@ export function createLocator(doc: Document, lineCounter: LineCounter, text: str
 		return offset === -1 ? at(path) : pos(node.range[0] + offset);
 	};
 
+	const label = (path: YamlPath): string => chainLabel(options.prefix, path);
 	return {
 		file,
+		short: options.short ?? file,
 		has: path => find(path).depth === path.length,
 		at,
 		within,
-		problem(path, message, options = {}) {
-			const {line, col} = options.within
-				? within(path, options.within.index, options.within.token, options.within.value)
-				: at(path, options.on);
-			const problem: Problem = {file, line, col, path: formatPath(path), message};
-			if (options.hint !== undefined) problem.hint = options.hint;
+		label,
+		lineRef: path => `line ${at(path).line}`,
+		problem(path, message, problemOptions = {}) {
+			const {line, col} = problemOptions.within
+				? within(path, problemOptions.within.index, problemOptions.within.token, problemOptions.within.value)
+				: at(path, problemOptions.on);
+			const problem: Problem = {file, line, col, path: label(path), message};
+			if (problemOptions.hint !== undefined) problem.hint = problemOptions.hint;
 			return problem;
 		},
 	};

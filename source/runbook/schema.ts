@@ -192,6 +192,62 @@ export const runbookSchema = z.strictObject({
 	steps: z.array(stepSchema).min(1, {error: 'expected at least one step'}),
 });
 
+/**
+ * The top level of a runbook file with its steps unchecked (a non-empty list): the loader
+ * checks the top level of the file with it, and the steps after includes are expanded.
+ */
+export const runbookHeadSchema = runbookSchema.extend({
+	steps: z.array(z.unknown()).min(1, {error: 'expected at least one step'}),
+});
+
+/**
+ * An include item in a list of steps: `- include: shared/restore.yaml` inserts the steps of
+ * that fragment file here (the path is relative to the file that holds the item).
+ */
+export const includeSchema = z
+	.strictObject({
+		include: z.string().min(1).meta({description: 'Path of a fragment file (fragment: true), relative to this file; its steps are inserted here'}),
+	})
+	.meta({title: 'include', description: 'Inserts the steps of a fragment file at this place'});
+
+/** A step as written in a file: a step, or an include item. */
+export const stepOrIncludeSchema = z.union([includeSchema, stepSchema]);
+
+/** The list of steps after includes are expanded: the loader checks it with this. */
+export const expandedStepsSchema = z.strictObject({steps: z.array(stepSchema)});
+
+/**
+ * A fragment: steps shared by several runbooks, inserted where a runbook writes
+ * `- include: FILE`. It has no params of its own: its steps use the including runbook's
+ * variables, and `requires` lists those it needs (the loader checks that the runbook defines
+ * them before the include). It may include other fragments; a fragment is included at most
+ * once per runbook (its step ids would repeat).
+ */
+export const fragmentSchema = z.strictObject({
+	version: z.literal(1, {error: 'expected version: 1'}),
+	fragment: z.literal(true, {error: 'expected fragment: true'}),
+	title: z.string().min(1).optional(),
+	description: z.string().optional(),
+	source: z.string().optional(),
+	requires: z.array(varName).optional(),
+	steps: z.array(stepSchema).min(1, {error: 'expected at least one step'}),
+});
+
+/** The top level of a fragment file with its steps unchecked (see {@link runbookHeadSchema}). */
+export const fragmentHeadSchema = fragmentSchema.extend({
+	steps: z.array(z.unknown()).min(1, {error: 'expected at least one step'}),
+});
+
+/** A runbook file as an author writes it: steps may be include items (JSON Schema only). */
+export const runbookFileSchema = runbookSchema.extend({
+	steps: z.array(stepOrIncludeSchema).min(1, {error: 'expected at least one step'}),
+});
+
+/** A fragment file as an author writes it: steps may be include items (JSON Schema only). */
+export const fragmentFileSchema = fragmentSchema.extend({
+	steps: z.array(stepOrIncludeSchema).min(1, {error: 'expected at least one step'}),
+});
+
 /** A parsed runbook, as the schema describes it (before variables are resolved). */
 export type Runbook = z.output<typeof runbookSchema>;
 /** One step of a runbook. */
@@ -200,6 +256,8 @@ export type Step = z.output<typeof stepSchema>;
 export type Param = z.output<typeof paramSchema>;
 /** An `ask` action. */
 export type Ask = z.output<typeof askSchema>;
+/** A parsed fragment file (after its includes are expanded). */
+export type Fragment = z.output<typeof fragmentSchema>;
 /** A `when` condition. */
 export type When = z.output<typeof whenSchema>;
 /** A `wait` action. */
@@ -208,14 +266,28 @@ export type Wait = z.output<typeof waitSchema>;
 export type ActionKey = (typeof ACTION_KEYS)[number];
 
 /**
- * The JSON Schema of the runbook format, generated from {@link runbookSchema}
- * (draft 2020-12, input side: what an author writes). `runbook schema` prints it;
- * `schema/runbook.schema.json` is a committed copy kept current by a test.
+ * The JSON Schema of the runbook format, generated from {@link runbookFileSchema}
+ * (draft 2020-12, input side: what an author writes; a step is a step or an include item).
+ * `runbook schema` prints it; `schema/runbook.schema.json` is a committed copy kept current
+ * by a test.
  */
 export function runbookJsonSchema(): Record<string, unknown> {
-	const schema = z.toJSONSchema(runbookSchema, {io: 'input', unrepresentable: 'any'}) as Record<string, unknown>;
+	const schema = z.toJSONSchema(runbookFileSchema, {io: 'input', unrepresentable: 'any'}) as Record<string, unknown>;
 	return {
 		...schema,
 		title: 'runbook-tui runbook, format version 1',
+	};
+}
+
+/**
+ * The JSON Schema of fragment files (`fragment: true`), generated from
+ * {@link fragmentFileSchema}; `schema/fragment.schema.json` is a committed copy kept current
+ * by a test.
+ */
+export function fragmentJsonSchema(): Record<string, unknown> {
+	const schema = z.toJSONSchema(fragmentFileSchema, {io: 'input', unrepresentable: 'any'}) as Record<string, unknown>;
+	return {
+		...schema,
+		title: 'runbook-tui runbook fragment, format version 1',
 	};
 }

@@ -11,7 +11,13 @@
  *   the scanner understands (it skips single-quoted text, comments and quoted here-documents).
  * - `when.equals`, `notEquals` and `in` against a variable with `choices` must use a choice;
  *   so must a param's or an ask's `default`.
+ * - Fragments (includes): a step that came from a fragment sees only the built-ins, the
+ *   fragment's `requires` and what earlier steps of the same fragment (or fragments it
+ *   includes) define; the including file must define every name of `requires` before the
+ *   include item. What a fragment's steps define is known to the including file after it.
+ *   A required variable keeps its choices inside the fragment.
  */
+import type {IncludeScope} from './include.js';
 import type {Locator} from './positions.js';
 import type {Problem, YamlPath} from './problems.js';
 import {VARIABLE_NAME} from './schema.js';
@@ -33,6 +39,16 @@ interface Definition {
 	step: number;
 	id: string;
 	path: YamlPath;
+	/** Keys of the includes the defining step is inside. */
+	scopes: string[];
+}
+
+/** What is known in one scope: the runbook itself (key '') or one include of a fragment. */
+interface ScopeState {
+	known: Set<string>;
+	choices: Map<string, string[]>;
+	/** True inside a fragment (its hints speak of requires, not params). */
+	fragment: boolean;
 }
 
 /** State of the walk: what is known at the current step. */
@@ -44,7 +60,16 @@ interface Walk {
 	choices: Map<string, string[]>;
 	/** Index of the current step; -1 outside steps. */
 	step: number;
+	/** Key of the current scope: '' for the runbook, else the fragment's absolute path. */
+	scope: string;
+	/** True when the current scope is a fragment. */
+	fragment: boolean;
 }
+
+const ROOT_SCOPE = '';
+
+/** True when a definition made in a step inside `definition.scopes` is visible in scope `scope`. */
+const visibleIn = (definition: Definition, scope: string): boolean => scope === ROOT_SCOPE || definition.scopes.includes(scope);
 
 const SKIPPED_KEYS = new Set(['pattern']);
 
@@ -58,21 +83,22 @@ function walkStrings(value: unknown, path: YamlPath, visit: (text: string, path:
 /** The problem for a name that is not known here: defined later, or unknown (with a suggestion). */
 function unknownName(walk: Walk, name: string, path: YamlPath, within: {index: number; token: string; value: string} | undefined, extra: readonly string[], script: boolean): Problem {
 	const shown = within ? `$${name}` : name;
-	const later = walk.definitions.find(d => d.name === name && d.step >= walk.step && walk.step >= 0);
+	const later = walk.definitions.find(d => d.name === name && d.step >= walk.step && walk.step >= 0 && visibleIn(d, walk.scope));
 	if (later) {
-		const line = walk.at.at(later.path).line;
 		const message = later.step === walk.step
 			? `${shown} is set by this step, so it has no value yet here`
-			: `${shown} is set by step "${later.id}" (line ${line}), which comes after this step`;
+			: `${shown} is set by step "${later.id}" (${walk.at.lineRef(later.path, path)}), which comes after this step`;
 		const hint = later.step === walk.step ? 'use it from the next step on' : `move step "${later.id}" before this one`;
 		return walk.at.problem(path, message, {within, hint});
 	}
 	const near = closestMatch(name, [...walk.known, ...extra]);
+	const declare = walk.fragment ? 'list it under requires (the including runbook must define it)' : 'declare it under params';
+	const earlier = walk.fragment ? 'an earlier step of the fragment' : 'an earlier step';
 	const hint = near !== undefined
 		? `did you mean ${within ? '$' : ''}${near}?`
 		: script
-			? `declare it under params, set it in env, assign it in the script, or write \${${name}:-default}; lower-case names are not checked`
-			: 'declare it under params, or set it with ask or capture in an earlier step; write $$ for a literal $';
+			? `${declare}, set it in env, assign it in the script, or write \${${name}:-default}; lower-case names are not checked`
+			: `${declare}, or set it with ask or capture in ${earlier}; write $$ for a literal $`;
 	return walk.at.problem(path, `unknown variable ${shown}`, {within, hint});
 }
 
@@ -146,21 +172,64 @@ function checkStep(walk: Walk, step: Mapping, path: YamlPath): void {
 	}
 }
 
+/** The names of a `requires` list (strings only). */
+const namesOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
 /**
- * Checks every variable reference of a runbook (parsed YAML, loosely typed) in step order.
+ * Enters the scopes of a step: creates the state of each include not seen before (its
+ * built-ins and `requires`, with the choices the including scope knows) and checks that
+ * the including scope defines every required name at this point.
+ */
+function enterScopes(walk: Walk, states: Map<string, ScopeState>, scopes: readonly IncludeScope[]): ScopeState {
+	let parent = states.get(ROOT_SCOPE)!;
+	let parentKey = ROOT_SCOPE;
+	for (const scope of scopes) {
+		let state = states.get(scope.key);
+		if (!state) {
+			state = {known: new Set([...BUILTIN_VARS, ...scope.requires]), choices: new Map(), fragment: true};
+			for (const name of scope.requires) {
+				const choices = parent.choices.get(name);
+				if (choices) state.choices.set(name, choices);
+				if (parent.known.has(name)) continue;
+				const later = walk.definitions.find(d => d.name === name && d.step >= walk.step && visibleIn(d, parentKey));
+				const near = closestMatch(name, [...parent.known]);
+				let hint = scope.parent === undefined
+					? `declare ${name} under params, or set it with ask or capture in a step before the include`
+					: `list ${name} under requires in ${scope.parent}, or set it with ask or capture in a step of ${scope.parent} before the include`;
+				if (near !== undefined) hint = `did you mean ${near}? The fragment's requires and the runbook's names must match`;
+				if (later) hint = `move step "${later.id}" before this include`;
+				walk.problems.push(scope.problem(`${scope.short} requires ${name}, which is not defined before this include`, hint));
+			}
+			states.set(scope.key, state);
+		}
+		parent = state;
+		parentKey = scope.key;
+	}
+	return parent;
+}
+
+/**
+ * Checks every variable reference of a runbook (parsed YAML, loosely typed, includes
+ * expanded) in step order.
+ * @param scopes for each step, the includes it is inside (outermost first); none for a
+ * runbook without includes. A fragment checked on its own (`fragment: true` at the top)
+ * knows its `requires` as the runbook knows its params.
  * @returns problems at the reference itself (inside scripts too, where the source allows).
  */
-export function checkVariables(data: Mapping, at: Locator): Problem[] {
+export function checkVariables(data: Mapping, at: Locator, scopes: ReadonlyArray<readonly IncludeScope[]> = []): Problem[] {
 	const params = isMapping(data.params) ? data.params : {};
 	const steps: unknown[] = Array.isArray(data.steps) ? data.steps : [];
 	const definitions: Definition[] = [];
 	steps.forEach((step, i) => {
 		if (!isMapping(step)) return;
 		const id = typeof step.id === 'string' ? step.id : `steps[${i}]`;
-		if (isMapping(step.ask) && typeof step.ask.var === 'string') definitions.push({name: step.ask.var, step: i, id, path: ['steps', i, 'ask', 'var']});
-		if (typeof step.capture === 'string') definitions.push({name: step.capture, step: i, id, path: ['steps', i, 'capture']});
+		const keys = (scopes[i] ?? []).map(scope => scope.key);
+		if (isMapping(step.ask) && typeof step.ask.var === 'string') definitions.push({name: step.ask.var, step: i, id, path: ['steps', i, 'ask', 'var'], scopes: keys});
+		if (typeof step.capture === 'string') definitions.push({name: step.capture, step: i, id, path: ['steps', i, 'capture'], scopes: keys});
 	});
-	const walk: Walk = {at, problems: [], definitions, known: new Set([...Object.keys(params), ...BUILTIN_VARS]), choices: new Map(), step: -1};
+	const root: ScopeState = {known: new Set([...Object.keys(params), ...namesOf(data.requires), ...BUILTIN_VARS]), choices: new Map(), fragment: data.fragment === true};
+	const states = new Map<string, ScopeState>([[ROOT_SCOPE, root]]);
+	const walk: Walk = {at, problems: [], definitions, known: root.known, choices: root.choices, step: -1, scope: ROOT_SCOPE, fragment: root.fragment};
 	for (const [name, param] of Object.entries(params)) {
 		const choices = isMapping(param) ? choicesOf(param.choices) : undefined;
 		if (choices) walk.choices.set(name, choices);
@@ -171,15 +240,24 @@ export function checkVariables(data: Mapping, at: Locator): Problem[] {
 		if (isMapping(param)) checkChoice(walk, name, param.default, ['params', name, 'default'], 'default');
 	}
 	steps.forEach((step, i) => {
-		if (!isMapping(step)) return;
 		walk.step = i;
+		const chain = scopes[i] ?? [];
+		const state = enterScopes(walk, states, chain);
+		walk.known = state.known;
+		walk.choices = state.choices;
+		walk.fragment = state.fragment;
+		walk.scope = chain.at(-1)?.key ?? ROOT_SCOPE;
+		if (!isMapping(step)) return;
 		checkStep(walk, step, ['steps', i]);
+		const visible = [root, ...chain.map(scope => states.get(scope.key)!)];
 		for (const d of definitions.filter(d => d.step === i)) {
-			walk.known.add(d.name);
 			const ask = step.ask;
 			const choices = d.path[2] === 'ask' && isMapping(ask) ? choicesOf(ask.choices) : undefined;
-			if (choices) walk.choices.set(d.name, choices);
-			else walk.choices.delete(d.name);
+			for (const scope of visible) {
+				scope.known.add(d.name);
+				if (choices) scope.choices.set(d.name, choices);
+				else scope.choices.delete(d.name);
+			}
 		}
 	});
 	return walk.problems;

@@ -8,6 +8,7 @@
  * found problems, and the author sees every problem at once.
  */
 import {ACTION_KEYS, stepSchema, WAIT_KINDS} from './schema.js';
+import type {IncludeScope} from './include.js';
 import type {Locator} from './positions.js';
 import type {Problem, YamlPath} from './problems.js';
 import {listWords} from './suggest.js';
@@ -24,9 +25,12 @@ const present = (mapping: Mapping, keys: readonly string[]): string[] => Object.
 
 /**
  * Checks the cross-field rules on parsed YAML (`doc.toJS()`), before or after the schema.
+ * Step ids must be unique across the runbook and every fragment it includes.
+ * @param data the runbook with its includes expanded (see include.ts).
+ * @param scopes for each step, the includes it is inside (see checkVariables).
  * @returns problems with positions; empty when the runbook passes.
  */
-export function validateRunbook(data: unknown, at: Locator): Problem[] {
+export function validateRunbook(data: unknown, at: Locator, scopes: ReadonlyArray<readonly IncludeScope[]> = []): Problem[] {
 	if (!isMapping(data)) return [];
 	const problems: Problem[] = [];
 	const steps = Array.isArray(data.steps) ? data.steps : [];
@@ -38,13 +42,13 @@ export function validateRunbook(data: unknown, at: Locator): Problem[] {
 			const first = firstId.get(step.id);
 			if (first === undefined) firstId.set(step.id, index);
 			else {
-				const line = at.at(['steps', first, 'id']).line;
-				problems.push(at.problem([...path, 'id'], `duplicate step id "${step.id}" (first used by steps[${first}] on line ${line})`, {hint: 'give each step its own id: resume finds steps by id'}));
+				const where = at.lineRef(['steps', first, 'id'], [...path, 'id']);
+				problems.push(at.problem([...path, 'id'], `duplicate step id "${step.id}" (first used by ${at.label(['steps', first])} on ${where})`, {hint: 'give each step its own id: resume finds steps by id'}));
 			}
 		}
 		problems.push(...checkActions(step, path, at), ...checkShapes(step, path, at));
 	});
-	problems.push(...checkVariables(data, at));
+	problems.push(...checkVariables(data, at, scopes));
 	return problems;
 }
 

@@ -9,8 +9,12 @@
  */
 import {VARIABLE_NAME} from './schema.js';
 
-/** Variables every run defines: the run's id, its directory, and the runbook file's directory. */
-export const BUILTIN_VARS = ['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR'] as const;
+/**
+ * Variables every run defines: the run's id, its directory, the runbook file's directory, and
+ * the Kubernetes context chosen for the run (`--context`; the empty string for the
+ * kubeconfig's current context, which `kubectl --context ""` also means).
+ */
+export const BUILTIN_VARS = ['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR', 'KUBE_CONTEXT'] as const;
 
 /**
  * Standard environment variables a `run` script may use without declaring them: they come
@@ -68,12 +72,28 @@ export function interpolate(text: string, vars: Readonly<Record<string, string>>
 }
 
 /**
+ * Shortest line of a multi-line secret that is hidden on its own, in UTF-16 code units.
+ * Output is redacted line by line, so a secret holding newlines (a PEM key) never appears
+ * whole in one line; its lines are secrets too, except short ones (`}`, an empty line)
+ * that would hide ordinary output.
+ */
+export const SECRET_LINE_MIN_LENGTH = 8;
+
+/**
  * Returns a function that replaces every occurrence of each non-empty secret value with
- * `***`, longest value first (so a secret that contains another is hidden whole). With no
- * secrets it returns the text unchanged without scanning it.
+ * `***`, longest value first (so a secret that contains another is hidden whole). A secret
+ * with newlines also has each of its lines (trimmed, at least {@link SECRET_LINE_MIN_LENGTH}
+ * long) hidden. With no secrets it returns the text unchanged without scanning it.
  */
 export function redactor(secrets: readonly string[]): (text: string) => string {
-	const values = [...new Set(secrets.filter(s => s.length > 0))].sort((a, b) => b.length - a.length);
+	const hidden = new Set<string>();
+	for (const secret of secrets) {
+		if (secret.length === 0) continue;
+		hidden.add(secret);
+		if (!secret.includes('\n')) continue;
+		for (const line of secret.split('\n')) if (line.trim().length >= SECRET_LINE_MIN_LENGTH) hidden.add(line.trim());
+	}
+	const values = [...hidden].sort((a, b) => b.length - a.length);
 	if (values.length === 0) return text => text;
 	const pattern = new RegExp(values.map(v => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
 	return text => text.replace(pattern, '***');

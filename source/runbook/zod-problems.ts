@@ -123,8 +123,8 @@ const isStepPath = (path: YamlPath): boolean => path.length === 2 && path[0] ===
 const isWaitPath = (path: YamlPath): boolean => path.length === 3 && isStepPath(path.slice(0, 2)) && path[2] === 'wait';
 
 /** The hint for an unknown key: the closest valid key here, and the actions or wait kinds. */
-function unknownKeyHint(parent: YamlPath, key: string, data: unknown): string {
-	const valid = validKeysAt(runbookSchema, parent);
+function unknownKeyHint(parent: YamlPath, key: string, data: unknown, schema: z.ZodType): string {
+	const valid = validKeysAt(schema, parent);
 	const suggestion = closestMatch(key, valid);
 	const mean = suggestion === undefined ? '' : `did you mean "${suggestion}"?`;
 	if (isStepPath(parent)) {
@@ -153,22 +153,38 @@ function missingKey(path: YamlPath, at: Locator): Problem {
 		steps: 'add "steps:" with a list of steps',
 		id: 'every step needs an id such as stop-synapse',
 		title: 'add "title:" with a one-line name of the procedure',
+		fragment: 'add "fragment: true": only fragment files can be included',
 	};
 	return at.problem(path, `missing required key "${key}"`, {hint: path.length <= 3 ? hints[key] : undefined});
 }
+
+/** Options of {@link issuesToProblems}. */
+export interface IssuesOptions {
+	/** The schema that gave the issues, for the valid keys of a place (default: runbookSchema). */
+	schema?: z.ZodType;
+	/** What the whole document should be, for the message when it is not a mapping (default `runbook`). */
+	document?: 'runbook' | 'fragment';
+}
+
+const DOCUMENT_SHAPES = {
+	runbook: 'a runbook: a mapping with version, title and steps',
+	fragment: 'a fragment: a mapping with version, fragment: true and steps',
+} as const;
 
 /**
  * Maps zod issues (parsed with `reportInput: true` and {@link zodErrorMap}) to problems at
  * the offending node: a missing key at its parent mapping, an unknown key at the key.
  * @param data the parsed YAML, for hints that depend on neighbours.
  */
-export function issuesToProblems(issues: readonly Issue[], at: Locator, data: unknown): Problem[] {
+export function issuesToProblems(issues: readonly Issue[], at: Locator, data: unknown, options: IssuesOptions = {}): Problem[] {
+	const schema = options.schema ?? runbookSchema;
+	const shape = DOCUMENT_SHAPES[options.document ?? 'runbook'];
 	const problems: Problem[] = [];
 	for (const issue of issues) {
 		const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
 		switch (issue.code) {
 			case 'unrecognized_keys':
-				for (const key of issue.keys) problems.push(at.problem([...path, key], 'unknown key', {on: 'key', hint: unknownKeyHint(path, key, data)}));
+				for (const key of issue.keys) problems.push(at.problem([...path, key], 'unknown key', {on: 'key', hint: unknownKeyHint(path, key, data, schema)}));
 				break;
 			case 'invalid_key': {
 				const key = String(issue.input);
@@ -182,7 +198,7 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 				else if (isStepPath(path) && issue.expected === 'object')
 					problems.push(at.problem(path, `expected a step: a mapping with an id and one action, found ${describeValue(issue.input)}`, {hint: 'write "- id: my-step" and the action on the next line, indented under id'}));
 				else if (path.length === 0 && issue.expected === 'object')
-					problems.push(at.problem(path, `expected a runbook: a mapping with version, title and steps, found ${issue.input === null ? 'an empty file' : describeValue(issue.input)}`));
+					problems.push(at.problem(path, `expected ${shape}, found ${issue.input === null ? 'an empty file' : describeValue(issue.input)}`));
 				else problems.push(at.problem(path, issue.message));
 				break;
 			case 'invalid_value': {
@@ -190,6 +206,7 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 				const near = typeof issue.input === 'string' ? closestMatch(issue.input, choices) : undefined;
 				let hint = near === undefined ? undefined : `did you mean "${near}"?`;
 				if (path.length === 1 && path[0] === 'version') hint = issue.input === '1' ? 'write 1 without quotes' : 'this program reads format version 1';
+				if (path.length === 1 && path[0] === 'fragment') hint = 'only a fragment can be included: write "fragment: true" at its top, and list the variables its steps use under requires';
 				problems.push(at.problem(path, issue.message, {hint}));
 				break;
 			}

@@ -56,6 +56,7 @@ export const runStateSchema = z.object({
 		}),
 	),
 	currentStepId: z.string().optional(),
+	kube: z.object({context: z.string(), cluster: z.string(), server: z.string(), namespace: z.string()}).optional(),
 });
 
 /**

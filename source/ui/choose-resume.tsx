@@ -4,7 +4,8 @@
  */
 import React from 'react';
 import {Box, Text, render, useInput} from 'ink';
-import {Select} from '@inkjs/ui';
+import {Select, ThemeProvider} from '@inkjs/ui';
+import {uiTheme} from './color.js';
 
 /** An unfinished run offered for resuming. */
 export interface ResumeCandidate {
@@ -33,15 +34,18 @@ export function ResumeChooser({title, runs, onChoice}: ResumeChooserProps): Reac
 		{label: 'Start a new run', value: 'new'},
 		{label: 'Quit', value: 'quit'},
 	];
+	// The theme honours NO_COLOR (Select's focus colour), as the run's TUI does.
 	return (
-		<Box flexDirection="column">
-			<Text bold>{title}</Text>
-			<Text>
-				{runs.length === 1 ? 'An unfinished run of this runbook exists.' : `${runs.length} unfinished runs of this runbook exist.`} Resume it, or start anew?
-			</Text>
-			<Select options={options} onChange={onChoice} visibleOptionCount={Math.min(options.length, 8)} />
-			<Text dimColor>↑/↓ choose · Enter select · q quit</Text>
-		</Box>
+		<ThemeProvider theme={uiTheme()}>
+			<Box flexDirection="column">
+				<Text bold>{title}</Text>
+				<Text>
+					{runs.length === 1 ? 'An unfinished run of this runbook exists.' : `${runs.length} unfinished runs of this runbook exist.`} Resume it, or start anew?
+				</Text>
+				<Select options={options} onChange={onChoice} visibleOptionCount={Math.min(options.length, 8)} />
+				<Text dimColor>↑/↓ choose · Enter select · q quit</Text>
+			</Box>
+		</ThemeProvider>
 	);
 }
 

@@ -69,7 +69,7 @@ export interface PanelWants {
  * Shares `height` rows of the step panel: the title and status rows (2) come
  * first, then progress, at least 3 output rows when there is output, the vars
  * row, up to 2 description rows and the command (at most half of the rest when
- * there is output); the output takes what is left.
+ * there is output, unless the output needs less); the output takes what is left.
  * The sum of the result plus 2 never exceeds `height` (parts shrink to 0 first).
  */
 export function panelRows(height: number, wants: PanelWants): PanelRows {
@@ -84,8 +84,10 @@ export function panelRows(height: number, wants: PanelWants): PanelRows {
 	const outputMin = take(outputHeading ? Math.min(wants.output, 3) : 0);
 	const vars = take(wants.vars > 0 ? 1 : 0);
 	const description = take(Math.min(wants.description, 2));
-	// With output to show, a long script gets at most half of what is left.
-	const command = take(outputHeading ? Math.min(wants.command, Math.max(1, Math.ceil(left / 2))) : wants.command);
+	// With output to show, a long script gets at most half of what is left, or more
+	// when the output needs fewer rows than the other half (no empty rows below a cut script).
+	const outputRest = outputHeading ? wants.output - outputMin : 0;
+	const command = take(outputHeading ? Math.min(wants.command, Math.max(1, Math.ceil(left / 2), left - outputRest)) : wants.command);
 	const output = outputMin + take(outputHeading ? wants.output - outputMin : 0);
 	return {description, command, vars, progress, output, outputHeading};
 }

@@ -161,12 +161,13 @@ steps:
 		expect(t.store.last.steps['only-server']).toMatchObject({status: 'skipped', note: expect.stringContaining('MODE is "docker"')});
 	});
 
-	it('asks confirm then the destructive word (the resolved database name)', async () => {
+	it('a destructive step with a confirm question asks once: the question with the word to type (the resolved database name)', async () => {
 		const t = setup(rb, {vars: {MODE: 'docker', DB: 'synapse'}});
 		await t.make().start();
-		expect(t.operator.asked).toContain('confirm:drop');
+		expect(t.operator.asked).not.toContain('confirm:drop');
 		expect(t.operator.asked).toContain('destructive:drop');
 		expect(t.operator.words).toEqual(['synapse']);
+		expect(t.store.last.decisions.filter(d => d.stepId === 'drop').map(d => d.kind)).toEqual(['confirm']);
 	});
 
 	it('declining leaves the step pending and goes back to its gate; quitting there aborts', async () => {
@@ -323,7 +324,7 @@ steps:
 
 	it('sends Kubernetes actions to the Kubernetes port with variables resolved; a failure goes to the operator', async () => {
 		const t = setup(rb);
-		t.operator.answers.ask.push('a', 'x');
+		t.operator.answers.ask.push('a', 'tok3n');
 		t.operator.answers.failure.push('skip');
 		const kube = new FakeKubernetes();
 		kube.results.push({ok: false, error: 'statefulsets.apps "x" not found'});

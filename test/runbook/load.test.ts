@@ -19,7 +19,8 @@ async function problemsOf(file: string): Promise<RunbookError> {
 	return error as RunbookError;
 }
 
-type Expected = Omit<Problem, 'file' | 'hint'> & {hint?: string};
+/** A problem as the corpus expects it; `file` (relative to test/fixtures) defaults to the broken runbook itself. */
+type Expected = Omit<Problem, 'file' | 'hint'> & {hint?: string; file?: string};
 
 const ACTIONS = 'run, manual, ask, wait, scale, delete, apply, patch, restart, exec or copy';
 
@@ -120,6 +121,85 @@ const corpus: Record<string, Expected[]> = {
 		},
 		{line: 12, col: 5, path: 'steps[2].capture', message: '"capture" applies only to run steps, and this step\'s action is "manual"', hint: 'remove it, or make the step a run step'},
 	],
+	// Includes: fragments live in test/fixtures/fragments/.
+	'include-missing.yaml': [
+		{
+			line: 6,
+			col: 14,
+			path: 'steps[1].include',
+			message: 'cannot include ../fragments/does-not-exist.yaml: file not found',
+			hint: 'the path is relative to the folder of include-missing.yaml; a fragment is a YAML file with "fragment: true"',
+		},
+	],
+	'include-cycle.yaml': [
+		{
+			file: 'fragments/cycle-b.yaml',
+			line: 6,
+			col: 14,
+			path: 'steps[0] (included from include-cycle.yaml:4) → steps[1] (included from ../fragments/cycle-a.yaml:6) → steps[1].include',
+			message: 'include cycle: ../fragments/cycle-a.yaml → ../fragments/cycle-b.yaml → ../fragments/cycle-a.yaml',
+			hint: 'a file cannot include itself, directly or through other fragments; remove this include',
+		},
+	],
+	'include-unknown-var.yaml': [
+		{
+			file: 'fragments/unknown-var.yaml',
+			line: 7,
+			col: 19,
+			path: 'steps[1] (included from include-unknown-var.yaml:11) → steps[0].confirm',
+			message: 'unknown variable $DB_NAME',
+			hint: 'list it under requires (the including runbook must define it), or set it with ask or capture in an earlier step of the fragment; write $$ for a literal $',
+		},
+		{
+			file: 'fragments/unknown-var.yaml',
+			line: 8,
+			col: 18,
+			path: 'steps[1] (included from include-unknown-var.yaml:11) → steps[0].run',
+			message: 'unknown variable $DB_NAME',
+			hint: 'list it under requires (the including runbook must define it), set it in env, assign it in the script, or write ${DB_NAME:-default}; lower-case names are not checked',
+		},
+	],
+	'include-duplicate-id.yaml': [
+		{
+			line: 7,
+			col: 9,
+			path: 'steps[2].id',
+			message: 'duplicate step id "check" (first used by steps[1] (included from include-duplicate-id.yaml:6) → steps[1] on ../fragments/stop-and-check.yaml:6)',
+			hint: 'give each step its own id: resume finds steps by id',
+		},
+	],
+	'include-missing-requires.yaml': [
+		{
+			line: 7,
+			col: 14,
+			path: 'steps[0].include',
+			message: '../fragments/needs-dumpfile.yaml requires DUMPFILE, which is not defined before this include',
+			hint: 'move step "ask-dump" before this include',
+		},
+	],
+	'include-not-fragment.yaml': [
+		{
+			file: 'valid/minimal.yaml',
+			line: 1,
+			col: 1,
+			path: 'steps[0] (included from include-not-fragment.yaml:4) → fragment',
+			message: 'expected fragment: true',
+			hint: 'only a fragment can be included: write "fragment: true" at its top, and list the variables its steps use under requires',
+		},
+	],
+	'include-twice.yaml': [
+		{
+			line: 7,
+			col: 14,
+			path: 'steps[2].include',
+			message: "../fragments/stop-and-check.yaml is already included (include-twice.yaml:4); a fragment's steps can be in a runbook only once, because step ids must be unique",
+			hint: 'remove this include, or move the steps both places need into a fragment of their own',
+		},
+	],
+	'include-item-keys.yaml': [
+		{line: 5, col: 5, path: 'steps[0].when', message: 'unknown key', hint: 'an include item has only the key "include"; give ids, titles and when to the steps of the fragment'},
+		{line: 6, col: 14, path: 'steps[1].include', message: 'expected the path of a fragment file, such as shared/restore.yaml, found a number (42)'},
+	],
 };
 
 describe('the broken corpus', () => {
@@ -131,11 +211,7 @@ describe('the broken corpus', () => {
 
 	test.each(Object.entries(corpus))('%s', async (name, expected) => {
 		const error = await problemsOf(broken(name));
-		const got = error.problems.map(({file, ...rest}) => {
-			expect(file).toBe(broken(name));
-			return rest;
-		});
-		expect(got).toEqual(expected.map(e => (e.hint === undefined ? e : {...e})));
+		expect(error.problems).toEqual(expected.map(({file, ...rest}) => ({file: file === undefined ? broken(name) : join(fixtures, file), ...rest})));
 		expect(error.message).toBe(`${expected.length} ${expected.length === 1 ? 'problem' : 'problems'} in ${broken(name)}`);
 	});
 });
@@ -149,11 +225,13 @@ describe('problems', () => {
 		expect(lines[0]).toBe(`${broken('several-problems.yaml')}:3:1: colour: unknown key (hint: valid keys here: version, title, description, source, params, kubernetes, steps)`);
 	});
 
-	test('problems come sorted by line and column', async () => {
+	test('problems come sorted by line and column within each file', async () => {
 		for (const name of Object.keys(corpus)) {
 			const {problems} = await problemsOf(broken(name));
-			const keys = problems.map(p => p.line * 10_000 + p.col);
-			expect(keys).toEqual([...keys].sort((a, b) => a - b));
+			for (const file of new Set(problems.map(p => p.file))) {
+				const keys = problems.filter(p => p.file === file).map(p => p.line * 10_000 + p.col);
+				expect(keys).toEqual([...keys].sort((a, b) => a - b));
+			}
 		}
 	});
 

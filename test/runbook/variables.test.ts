@@ -43,7 +43,7 @@ describe('references', () => {
 	});
 
 	test('the built-ins and the standard environment variables', () => {
-		expect([...BUILTIN_VARS]).toEqual(['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR']);
+		expect([...BUILTIN_VARS]).toEqual(['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR', 'KUBE_CONTEXT']);
 		expect(STANDARD_ENV_VARS).toContain('KUBECONFIG');
 		expect(STANDARD_ENV_VARS).toContain('PGPASSWORD');
 		expect(new Set(STANDARD_ENV_VARS).size).toBe(STANDARD_ENV_VARS.length);

@@ -1,0 +1,103 @@
+/**
+ * Helpers for the TUI's end-to-end tests: the built CLI (`node dist/cli.js`, built by
+ * test/support/build.ts) runs in a real terminal (tmux, test/support/tmux.ts) as
+ * `sh -c 'node dist/cli.js ARGS; echo $? > exitfile'`, so the test can read the exit
+ * code once the CLI has ended while the last screen stays capturable.
+ */
+import {existsSync, readFileSync} from 'node:fs';
+import {afterEach} from 'vitest';
+import stringWidth from 'string-width';
+import {shellQuote, startTmux, type TmuxOptions, type TmuxSession} from '../support/tmux.js';
+import {CLI, type Workspace} from '../cli/helpers.js';
+
+/** The CLI in a terminal. */
+export interface TuiRun {
+	/** The terminal. */
+	term: TmuxSession;
+	/** The file the exit code is written to. */
+	exitFile: string;
+	/**
+	 * Resolves with the CLI's exit code once it has ended.
+	 * @throws Error after `timeoutMs` (default 10,000) with the last screen.
+	 */
+	exitCode(timeoutMs?: number): Promise<number>;
+}
+
+/** Options of {@link startTui}: tmux options without the command. */
+export type TuiOptions = Omit<TmuxOptions, 'command'> & {
+	/** Name of the exit-code file in the workspace (default `exitfile`). */
+	exitFile?: string;
+};
+
+/**
+ * How long a test waits for the CLI's first screen, ms. About 1 s on an idle 2-core
+ * machine, but several seconds when other tests load it (node start-up, imports).
+ */
+export const START_MS = 30_000;
+
+const started: TmuxSession[] = [];
+
+/** Registers an `afterEach` that stops every terminal started during the test. */
+export function useTerminals(): void {
+	afterEach(() => {
+		for (const term of started.splice(0)) term.kill();
+	});
+}
+
+/**
+ * Starts `node dist/cli.js ...args` in a terminal in `ws` (cwd; XDG_STATE_HOME inside
+ * it, so nothing reaches the real home), 80x24 unless given.
+ */
+export function startTui(ws: Workspace, args: readonly string[], options: TuiOptions = {}): TuiRun {
+	const exitFile = ws.path(options.exitFile ?? 'exitfile');
+	const line = [process.execPath, CLI, ...args].map(shellQuote).join(' ');
+	const term = startTmux({
+		...options,
+		cwd: options.cwd ?? ws.dir,
+		env: {XDG_STATE_HOME: ws.path('xdg-state'), ...options.env},
+		command: ['sh', '-c', `${line}; echo $? > ${shellQuote(exitFile)}`],
+	});
+	started.push(term);
+	return {
+		term,
+		exitFile,
+		async exitCode(timeoutMs = 10_000) {
+			await term.waitUntil(`the CLI to end (${exitFile})`, () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').endsWith('\n'), timeoutMs);
+			return Number(readFileSync(exitFile, 'utf8').trim());
+		},
+	};
+}
+
+/**
+ * Lines of `screens` wider than `columns` (display width), each `width: line`; empty
+ * when all fit. Lines starting with `runbook: ` are left out: they are the CLI's plain
+ * messages on stderr after the TUI has ended, which the terminal wraps like any output.
+ */
+export function tooWide(screens: readonly string[], columns: number): string[] {
+	const wide = new Set<string>();
+	for (const screen of screens) {
+		for (const line of screen.split('\n')) {
+			const width = stringWidth(line);
+			if (line.startsWith('runbook: ')) continue;
+			if (width > columns) wide.add(`${width}: ${line}`);
+		}
+	}
+	return [...wide];
+}
+
+/** SGR sequences (`ESC [ ... m`) of `text` that set a foreground or background colour. */
+export function colourCodes(text: string): string[] {
+	const found: string[] = [];
+	// eslint-disable-next-line no-control-regex
+	for (const match of text.matchAll(/\u001B\[([0-9;:]*)m/g)) {
+		const params = match[1].split(/[;:]/).map(Number);
+		const colour = params.some(p => (p >= 30 && p <= 38) || (p >= 40 && p <= 48) || (p >= 90 && p <= 97) || (p >= 100 && p <= 107));
+		if (colour) found.push(JSON.stringify(match[0]));
+	}
+	return found;
+}
+
+/** The run id shown in the header (`run <id> ·`), or undefined. */
+export function shownRunId(screen: string): string | undefined {
+	return /\brun (\S+) ·/.exec(screen)?.[1];
+}
