@@ -2,7 +2,9 @@
 /**
  * The `runbook` command: parses arguments (commander), runs the subcommand and
  * exits with its code. Exit codes: 0 completed or valid, 1 a step failed or the
- * run was aborted, 2 invalid runbook or usage, 130 interrupted (progress saved).
+ * run was aborted, 2 invalid runbook or usage, or a run refused before anything
+ * ran (in use by another process, completed, unreadable), 130 interrupted
+ * (progress saved).
  * No stack trace reaches the operator: an unexpected error is written to a
  * crash file whose path is printed.
  */
@@ -95,7 +97,9 @@ function reportCrash(error: unknown): number {
 	const file = path.join(os.tmpdir(), `runbook-crash-${Date.now()}.log`);
 	const detail = error instanceof Error ? `${error.stack ?? error.message}` : String(error);
 	try {
-		fs.writeFileSync(file, `${new Date().toISOString()} runbook ${process.argv.slice(2).join(' ')}\n${detail}\n`);
+		// Param values may be secrets: the crash file names the command, not its -p values.
+		const args = process.argv.slice(2).map((arg, i, all) => (i > 0 && ['-p', '--param'].includes(all[i - 1]) ? `${arg.split('=')[0]}=***` : arg.replace(/^(--param=[^=]+=).*/, '$1***')));
+		fs.writeFileSync(file, `${new Date().toISOString()} runbook ${args.join(' ')}\n${detail}\n`);
 	} catch {
 		// nowhere to write: the one-line message still goes out
 	}

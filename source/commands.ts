@@ -104,7 +104,7 @@ export async function reportRun(
 	const repo = new RunsRepository(resolveStateDir(options.stateDir));
 	let state: RunState;
 	try {
-		state = repo.load(runId);
+		state = repo.load(runId, {onWarning: warning => writeErr(`runbook: warning: ${warning}\n`)});
 	} catch (error) {
 		if (!(error instanceof StateError)) throw error;
 		writeErr(`runbook: ${error.message}\n`);

@@ -2,7 +2,8 @@
  * `runbook run` and `runbook resume`: load the runbook, create or reconcile the
  * run's state, pick the TUI or the plain output, drive the run, and turn its end
  * into an exit code (0 completed, 1 failed or aborted, 2 invalid runbook or
- * usage, 130 stopped by a signal with progress saved).
+ * usage, or a run refused before anything ran, such as one in use by another
+ * process, 130 stopped by a signal with progress saved).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,8 @@ import {newRunState, reconcileForResume} from './engine/transitions.js';
 import {stopLeftoverGroup} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
 import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
+import {Journal, JournalError, journalListener} from './store/journal.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -88,8 +91,13 @@ export interface SessionOptions {
 	shell?: ShellPort;
 }
 
-/** Who is operating: `user@host`. */
+/**
+ * Who is operating: `RUNBOOK_OPERATOR` when set (a name for the journal and the
+ * report, e.g. when several people share one account), else `user@host`.
+ */
 export function operatorName(): string {
+	const named = process.env.RUNBOOK_OPERATOR?.trim();
+	if (named) return named;
 	let user = process.env.USER ?? '';
 	try {
 		user = os.userInfo().username;
@@ -196,7 +204,42 @@ export async function runCommand(file: string, options: SessionOptions, io: Io =
 		vars: resolution.vars,
 		secretVars: Object.keys(loaded.runbook.params ?? {}).filter(name => loaded.runbook.params![name].secret),
 	});
-	return drive({loaded, state, repo, secrets, askFirst, resumed: false, notices: []}, options, io);
+	// One process per run: the new run's folder is locked before its state is first saved.
+	fs.mkdirSync(repo.runDir(runId), {recursive: true});
+	const runLock = await takeRunLock(repo, runId, io);
+	if (!runLock) return EXIT.usage;
+	try {
+		return await drive({loaded, state, repo, secrets, askFirst, resumed: false, notices: []}, options, io);
+	} finally {
+		await runLock.release();
+	}
+}
+
+/**
+ * Takes the lock of run `runId` (see store/lock.ts). When the run is in use by a
+ * live process, says so (pid, user@host, since when) on stderr and returns
+ * undefined: the caller exits 2, as for the other refusals before anything ran.
+ */
+async function takeRunLock(repo: RunsRepository, runId: string, io: Io): Promise<RunLock | undefined> {
+	try {
+		return await lockRun(repo.runDir(runId), currentOwner());
+	} catch (error) {
+		if (!(error instanceof RunLockedError)) throw error;
+		io.err(`runbook: ${error.message}\n`);
+		return undefined;
+	}
+}
+
+/**
+ * The notice for a lock taken over from a holder that was gone. Without the run id
+ * (the session is about that run) and the holder first: the TUI shows a notice on
+ * one 80-column row and cuts the rest.
+ */
+function takeoverNotice(lock: RunLock): string[] {
+	const gone = lock.tookOver;
+	if (!gone) return [];
+	const why = gone.host === os.hostname() ? 'which is no longer running' : 'which stopped keeping it fresh (presumed gone)';
+	return [`took over the lock from pid ${gone.pid} (${ownerName(gone)}), ${why}`];
 }
 
 /** `runbook resume [RUN_ID]`: continues the named run, or the latest unfinished one. */
@@ -212,9 +255,26 @@ export async function resumeCommand(runId: string | undefined, options: SessionO
 		}
 		id = latest.runId;
 	}
+	// A run id names a folder under runs/: nothing else (no `..`, no `/`).
+	if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) || !fs.existsSync(repo.runDir(id))) {
+		io.err(`runbook: no run ${id} in ${repo.stateDir} (see \`runbook runs\`)\n`);
+		return EXIT.usage;
+	}
+	// One process per run: locked before the state is read, so two resumes cannot both reconcile it.
+	const runLock = await takeRunLock(repo, id, io);
+	if (!runLock) return EXIT.usage;
+	try {
+		return await resumeLocked(repo, id, takeoverNotice(runLock), options, io);
+	} finally {
+		await runLock.release();
+	}
+}
+
+/** `runbook resume` once the run's lock is held; `early` are notices so far (a lock takeover). */
+async function resumeLocked(repo: RunsRepository, id: string, early: string[], options: SessionOptions, io: Io): Promise<number> {
 	let saved: RunState;
 	try {
-		saved = repo.load(id);
+		saved = repo.load(id, {setAside: true, onWarning: warning => early.push(warning)});
 	} catch (error) {
 		if (error instanceof StateError) {
 			io.err(`runbook: ${error.message}\n`);
@@ -235,7 +295,7 @@ export async function resumeCommand(runId: string | undefined, options: SessionO
 
 	const at = systemClock.now();
 	const reconciled = reconcileForResume(saved, loaded.runbook.steps.map(s => s.id), loaded.hash, at);
-	const notices: string[] = [];
+	const notices: string[] = early;
 	if (reconciled.changed) {
 		notices.push(
 			`the runbook file changed since this run began; steps are matched by id` +
@@ -249,7 +309,8 @@ export async function resumeCommand(runId: string | undefined, options: SessionO
 		// command's own process group): stop it before anything else runs.
 		const last = reconciled.state.steps[stepId].attempts.at(-1);
 		if (last?.pgid && last.host === os.hostname() && (await stopLeftoverGroup(last.pgid, options.graceMs ?? 10_000))) {
-			notices.push(`step ${stepId}: its command was still running (process group ${last.pgid}); it was stopped`);
+			// Short, the verb first: the TUI shows a notice on one row (80 columns) and cuts the rest.
+			notices.push(`step ${stepId}: its leftover command was stopped (process group ${last.pgid})`);
 		}
 	}
 
@@ -325,6 +386,26 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 		...(options.graceMs !== undefined ? {graceMs: options.graceMs} : {}),
 	});
 
+	// The audit journal: every event but output, redacted with the secrets known at each
+	// write. One that cannot be opened or written (another Unix user's file) never stops
+	// a run: the state file and the step logs still record it; the operator is told.
+	let journal: Journal | undefined;
+	let journalFailure: string | undefined;
+	try {
+		journal = new Journal(runDir);
+	} catch (error) {
+		if (!(error instanceof JournalError)) throw error;
+		journalFailure = `${error.message}; this session is not journalled`;
+		io.err(`runbook: warning: ${journalFailure}\n`);
+	}
+	if (journal) {
+		const journalEvents = journalListener(journal, operatorName(), text => runner.redactText(text), {
+			onError: error => void (journalFailure ??= `${error.message}; later entries may be missing`),
+		});
+		runner.subscribe(journalEvents);
+		for (const message of input.notices) journalEvents({type: 'notice', level: 'warn', message}, state);
+	}
+
 	let signalled: NodeJS.Signals | undefined;
 	const onSignal = (signal: NodeJS.Signals) => {
 		signalled ??= signal;
@@ -340,6 +421,9 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 			const app = startTui(runner, tuiOperator!, {notices: input.notices});
 			status = await runner.start();
 			await app.waitUntilExit();
+			// Ink leaves the cursor at the end of the last frame row (the key-help row):
+			// what comes next (the message below, the shell's prompt) starts on a new line.
+			process.stdout.write('\n');
 		} else {
 			runner.subscribe(createPlainReporter(io.out));
 			for (const notice of input.notices) io.out(`note: ${notice}\n`);
@@ -347,7 +431,9 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 		}
 	} finally {
 		for (const signal of signals) process.off(signal, onSignal);
+		journal?.close();
 	}
+	if (journalFailure) io.err(`runbook: warning: ${journalFailure} (the state file and the step logs are complete)\n`);
 
 	const final = runner.getState();
 	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.stopMessage}\n`);

@@ -1,12 +1,26 @@
 /**
  * Saved runs on disk, one folder per run:
  *
- *     <state dir>/runs/<run id>/state.json   the run state (conf, atomic writes with fsync)
- *     <state dir>/runs/<run id>/logs/        full output of every attempt: <step id>.<n>.log
+ *     <state dir>/runs/<run id>/state.json        the run state (conf: temp file, fsync, rename)
+ *     <state dir>/runs/<run id>/state.prev.json   the state before it: the last good copy
+ *     <state dir>/runs/<run id>/state.damaged-<time>.json   a damaged state.json, kept aside
+ *     <state dir>/runs/<run id>/logs/             full output of every attempt: <step id>.<n>.log
  *
  * The state dir is `--state-dir`, else `RUNBOOK_STATE_DIR`, else
  * `$XDG_STATE_HOME/runbook-tui` (default `~/.local/state/runbook-tui`): progress is
  * state, not configuration, in the XDG base-directory sense.
+ *
+ * Why one of the two files is always a complete, valid state (see
+ * {@link ConfStateStore.save}): each save first writes the state saved before it
+ * to `state.prev.json` (temp file, fsync, rename, fsync of the folder), and only
+ * then writes the new state to `state.json` (conf: temp file, fsync, rename; then
+ * fsync of the folder). A rename replaces a name atomically, and its data was on
+ * disk before it, so each name always points at a whole file: the old one or the
+ * new one, never a part. A crash before the first rename changes nothing; between
+ * the two steps both files hold the same (previous) state; after the second,
+ * `state.prev.json` is one transition older than `state.json`. So a damaged
+ * `state.json` can only come from outside (a disk error, a hand edit), and then
+ * `state.prev.json` is there to fall back on.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +30,83 @@ import Conf from 'conf';
 import type {StateStore} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
 import {checkRunState} from './state-schema.js';
+
+/** File names inside a run's folder. */
+const STATE_FILE = 'state.json';
+const PREV_FILE = 'state.prev.json';
+
+/** What reading one state file gave: a valid state (and its text), or why not. */
+type ReadResult = {ok: true; state: RunState; text: string} | {ok: false; missing: boolean; problem: string};
+
+/** Reads and checks one state file; never throws. */
+function readStateFile(file: string): ReadResult {
+	let text: string;
+	try {
+		text = fs.readFileSync(file, 'utf8');
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		return {ok: false, missing: code === 'ENOENT', problem: `cannot be read: ${code ?? (error as Error).message}`};
+	}
+	if (text.trim() === '') return {ok: false, missing: false, problem: 'empty file'};
+	let data: unknown;
+	try {
+		data = JSON.parse(text);
+	} catch (error) {
+		return {ok: false, missing: false, problem: `not JSON: ${(error as Error).message}`};
+	}
+	const checked = checkRunState(data);
+	if (!checked.ok) return {ok: false, missing: false, problem: checked.problem};
+	return {ok: true, state: checked.state, text};
+}
+
+/**
+ * Flushes a folder's entries (a rename inside it) to disk. Platforms that cannot
+ * open or fsync a folder (Windows) skip it: their rename is as durable as it gets.
+ */
+function syncDir(dir: string): void {
+	let fd: number | undefined;
+	try {
+		fd = fs.openSync(dir, 'r');
+		fs.fsyncSync(fd);
+	} catch (error) {
+		if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+	} finally {
+		if (fd !== undefined) fs.closeSync(fd);
+	}
+}
+
+/** Writes `text` to `file` atomically and durably: temp file, fsync, rename, fsync of the folder. */
+function writeFileDurably(file: string, text: string): void {
+	const temp = `${file}.tmp-${process.pid}`;
+	try {
+		const fd = fs.openSync(temp, 'w');
+		try {
+			fs.writeFileSync(fd, text);
+			fs.fsyncSync(fd);
+		} finally {
+			fs.closeSync(fd);
+		}
+		fs.renameSync(temp, file);
+	} catch (error) {
+		fs.rmSync(temp, {force: true});
+		throw error;
+	}
+	syncDir(path.dirname(file));
+}
+
+/**
+ * Renames a damaged state file to `state.damaged-<ISO time with - for : and .>.json`
+ * next to it, so that it is kept for inspection and never overwritten.
+ * @returns the new file name (without folder).
+ */
+function setAside(file: string, at: Date): string {
+	const stamp = at.toISOString().replace(/[:.]/g, '-');
+	let name = `state.damaged-${stamp}.json`;
+	for (let n = 2; fs.existsSync(path.join(path.dirname(file), name)); n++) name = `state.damaged-${stamp}-${n}.json`;
+	fs.renameSync(file, path.join(path.dirname(file), name));
+	syncDir(path.dirname(file));
+	return name;
+}
 
 /** A state file that cannot be read or does not hold a valid run state. */
 export class StateError extends Error {
@@ -39,27 +130,53 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
 	return path.join(base, 'runbook-tui');
 }
 
-/** Saves a run's state through conf (temp file, fsync, rename). */
+/**
+ * Saves a run's state: the new state through conf (temp file, fsync, rename), the
+ * one before it to `state.prev.json` first (see the module comment for why one
+ * of the two is always whole and valid).
+ */
 export class ConfStateStore implements StateStore {
-	private readonly conf: Conf<RunState>;
+	private conf: Conf<RunState> | undefined;
+	private readonly runDir: string;
+	/** Text of the state this store saved last: the next save keeps it as the last good copy. */
+	private lastSaved: string | undefined;
 	/** Absolute path of the state file. */
 	readonly path: string;
 
 	constructor(runDir: string) {
-		this.conf = new Conf<RunState>({
-			cwd: runDir,
+		this.runDir = runDir;
+		this.path = path.join(runDir, STATE_FILE);
+	}
+
+	/**
+	 * Writes `state` to `state.json` after keeping the state saved before it in
+	 * `state.prev.json`. The state before it is the one this store saved last, else
+	 * the `state.json` on disk when it is valid; a damaged `state.json` found here
+	 * is set aside (`state.damaged-<time>.json`) and the last good copy is left as
+	 * it is.
+	 * @throws the file system's error (ENOSPC, EACCES...) when a write fails; then
+	 *   `state.json` still holds the state saved before, unchanged.
+	 */
+	save(state: RunState): void {
+		let previous = this.lastSaved;
+		if (previous === undefined) {
+			const current = readStateFile(this.path);
+			if (current.ok) previous = current.text;
+			else if (!current.missing) setAside(this.path, new Date());
+		}
+		if (previous !== undefined) writeFileDurably(path.join(this.runDir, PREV_FILE), previous);
+		// conf reads the file when it is made: made after the damaged file was set aside.
+		this.conf ??= new Conf<RunState>({
+			cwd: this.runDir,
 			configName: 'state',
 			projectName: 'runbook-tui',
 			accessPropertiesByDotNotation: false,
 			clearInvalidConfig: false,
 			watch: false,
 		});
-		this.path = this.conf.path;
-	}
-
-	/** @inheritdoc */
-	save(state: RunState): void {
 		this.conf.store = state;
+		syncDir(this.runDir);
+		this.lastSaved = JSON.stringify(state, undefined, '\t');
 	}
 }
 
@@ -78,6 +195,16 @@ export interface RunSummary {
 	currentStepId?: string;
 	/** Set when the state file could not be read. */
 	problem?: string;
+	/** Set when `state.json` is damaged and the run is shown from its last good copy: what {@link RunsRepository.load} warned. */
+	note?: string;
+}
+
+/** Options of {@link RunsRepository.load}. */
+export interface LoadOptions {
+	/** Told, in one line, when the last good copy is used instead of a damaged or missing `state.json`. */
+	onWarning?: (message: string) => void;
+	/** Rename a damaged `state.json` to `state.damaged-<time>.json` (only the lock holder should). */
+	setAside?: boolean;
 }
 
 /** The runs kept in one state directory. */
@@ -108,26 +235,34 @@ export class RunsRepository {
 	}
 
 	/**
-	 * Reads and checks a run's state.
-	 * @throws StateError when the run does not exist or its file is damaged.
+	 * Reads and checks a run's state. When `state.json` is damaged (unreadable, empty,
+	 * truncated, not JSON, or failing the schema) or missing while the last good
+	 * copy `state.prev.json` is valid, that copy is returned and `onWarning` is told
+	 * so in one line; with `setAside` (only for the process holding the run's lock,
+	 * which is about to save) the damaged file is renamed `state.damaged-<time>.json`
+	 * so that it is kept, not overwritten. Nothing is ever reset silently.
+	 * @throws StateError when the run does not exist, or when neither file holds a
+	 *   valid state (the message names both files and their problems).
 	 */
-	load(runId: string): RunState {
-		const file = path.join(this.runDir(runId), 'state.json');
-		let text: string;
-		try {
-			text = fs.readFileSync(file, 'utf8');
-		} catch {
+	load(runId: string, options: LoadOptions = {}): RunState {
+		const dir = this.runDir(runId);
+		const file = path.join(dir, STATE_FILE);
+		const prevFile = path.join(dir, PREV_FILE);
+		const current = readStateFile(file);
+		if (current.ok) return current.state;
+		const previous = readStateFile(prevFile);
+		if (current.missing && (!previous.ok && previous.missing)) {
 			throw new StateError(file, `no run ${runId} in ${this.stateDir} (see \`runbook runs\`)`);
 		}
-		let data: unknown;
-		try {
-			data = JSON.parse(text);
-		} catch (error) {
-			throw new StateError(file, `the state file of run ${runId} is damaged (not JSON: ${(error as Error).message}): ${file}`);
+		if (!previous.ok) {
+			const damaged = current.missing ? `${STATE_FILE} is missing` : `${STATE_FILE} is damaged (${current.problem})`;
+			const backup = previous.missing ? `there is no last good copy (${PREV_FILE})` : `its last good copy ${PREV_FILE} is damaged too (${previous.problem})`;
+			throw new StateError(file, `the state of run ${runId} cannot be read: ${damaged} and ${backup}; both are left as they are in ${dir} for inspection`);
 		}
-		const checked = checkRunState(data);
-		if (!checked.ok) throw new StateError(file, `the state file of run ${runId} is damaged (${checked.problem}): ${file}`);
-		return checked.state;
+		let warning = `${STATE_FILE} of run ${runId} is ${current.missing ? 'missing' : `damaged (${current.problem})`}; using the last good copy from ${previous.state.updatedAt}, one transition older`;
+		if (options.setAside && !current.missing) warning += `; the damaged file is kept as ${path.join(dir, setAside(file, new Date()))}`;
+		options.onWarning?.(warning);
+		return previous.state;
 	}
 
 	/** Every run, newest first; damaged ones are listed with their problem. */
@@ -142,7 +277,8 @@ export class RunsRepository {
 		const summaries: RunSummary[] = [];
 		for (const runId of ids) {
 			try {
-				const state = this.load(runId);
+				let note: string | undefined;
+				const state = this.load(runId, {onWarning: warning => (note = warning)});
 				const done = state.order.filter(id => ['succeeded', 'skipped'].includes(state.steps[id]?.status)).length;
 				summaries.push({
 					runId,
@@ -156,6 +292,7 @@ export class RunsRepository {
 					total: state.order.length,
 					// A completed run is on no step (its state keeps the last one it ran).
 					...(state.currentStepId && state.status !== 'completed' ? {currentStepId: state.currentStepId} : {}),
+					...(note ? {note} : {}),
 				});
 			} catch (error) {
 				summaries.push({runId, title: '?', status: 'damaged', runbookPath: '?', startedBy: '?', createdAt: '', updatedAt: '', done: 0, total: 0, problem: (error as Error).message});

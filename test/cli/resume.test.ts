@@ -227,11 +227,13 @@ describe('runbook resume: runs it cannot continue', () => {
 		expect(completed.stderr).toContain(`run ${runId} is already completed`);
 		expect(ws.lines()).toEqual(['one', 'two', 'three', 'four']);
 
+		// Damaged beyond the last good copy (state.prev.json, see test/cli/damaged-state.test.ts).
 		ws.write(`state/runs/${runId}/state.json`, '{"stateVersion": 1, "runId": ');
+		ws.write(`state/runs/${runId}/state.prev.json`, '');
 		const damaged = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
 		expect(damaged.code).toBe(2);
-		expect(damaged.stderr).toContain(`the state file of run ${runId} is damaged`);
-		expect(damaged.stderr).toContain(ws.statePath(runId));
+		expect(damaged.stderr).toContain(`the state of run ${runId} cannot be read: state.json is damaged`);
+		expect(damaged.stderr).toContain(`${ws.stateDir}/runs/${runId}`);
 		const listed = JSON.parse((await ws.cli(['runs', '--json', '--state-dir', ws.stateDir])).stdout) as Array<{runId: string; status: string}>;
 		expect(listed).toEqual([expect.objectContaining({runId, status: 'damaged'})]);
 		for (const result of [unknown, completed, damaged]) expect(stackLines(result.stderr)).toEqual([]);
