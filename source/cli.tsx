@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
-import {EXIT, resumeCommand, runCommand, type SessionOptions} from './session.js';
+import {EXIT, resumeCommand, runCommand, type RunOptions} from './session.js';
 import {listRuns, printSchema, reportRun, validateFiles} from './commands.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
@@ -21,8 +21,12 @@ function collectParam(value: string, previous: Record<string, string>): Record<s
 	return {...previous, [value.slice(0, eq)]: value.slice(eq + 1)};
 }
 
-function sessionOptions(opts: Record<string, unknown>): SessionOptions {
+function sessionOptions(opts: Record<string, unknown>): RunOptions {
 	return {
+		...(opts.kubeconfig ? {kubeconfig: String(opts.kubeconfig)} : {}),
+		...(opts.context ? {context: String(opts.context)} : {}),
+		...(opts.namespace ? {namespace: String(opts.namespace)} : {}),
+		...(opts.confirmContext ? {confirmContext: String(opts.confirmContext)} : {}),
 		params: (opts.param as Record<string, string>) ?? {},
 		auto: Boolean(opts.auto),
 		plain: Boolean(opts.plain),
@@ -44,7 +48,11 @@ function addRunOptions(command: Command): Command {
 		.option('--yes-destructive', 'without a terminal: run destructive steps without typing their confirmation word')
 		.option('--rerun-interrupted', 'without a terminal: re-run a step that was interrupted')
 		.option('--state-dir <DIR>', 'where runs are saved (default: $RUNBOOK_STATE_DIR or ~/.local/state/runbook-tui)')
-		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL').default('10'));
+		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL').default('10'))
+		.option('--kubeconfig <FILE>', 'kubeconfig for Kubernetes steps (default: $KUBECONFIG or ~/.kube/config, as kubectl)')
+		.option('--context <NAME>', "kubeconfig context (default: the runbook's kubernetes.context, else the current context)")
+		.option('-n, --namespace <NAME>', "default namespace of Kubernetes steps (default: the runbook's kubernetes.namespace, else the context's)")
+		.option('--confirm-context <NAME>', 'without a terminal: resume against a different Kubernetes target by naming its context');
 }
 
 /** Builds the command-line program; `exit` receives the exit code. */

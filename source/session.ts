@@ -14,6 +14,9 @@ import {systemClock} from './engine/clock.js';
 import {resolveParams, secretEnvName} from './engine/params.js';
 import type {Operator, ShellPort} from './engine/ports.js';
 import {Runner} from './engine/runner.js';
+import type {KubernetesPort} from './engine/kubernetes-port.js';
+import {recordDecision} from './engine/transitions.js';
+import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kube-session.js';
 import type {RunState} from './engine/state.js';
 import {newRunState, reconcileForResume} from './engine/transitions.js';
 import {stopLeftoverGroup} from './executors/process-group.js';
@@ -91,6 +94,9 @@ export interface SessionOptions {
 	shell?: ShellPort;
 }
 
+/** `run`/`resume` options, Kubernetes ones included (`--kubeconfig`, `--context`, `-n`, `--confirm-context`). */
+export type RunOptions = SessionOptions & KubeOptions;
+
 /**
  * Who is operating: `RUNBOOK_OPERATOR` when set (a name for the journal and the
  * report, e.g. when several people share one account), else `user@host`.
@@ -140,7 +146,7 @@ function describeRun(run: RunSummary): string {
 }
 
 /** `runbook run FILE`: starts a run, or offers to resume an unfinished run of the same runbook. */
-export async function runCommand(file: string, options: SessionOptions, io: Io = stdio): Promise<number> {
+export async function runCommand(file: string, options: RunOptions, io: Io = stdio): Promise<number> {
 	preloadUi(options);
 	const loaded = await load(file, io);
 	if (!loaded) return EXIT.usage;
@@ -243,7 +249,7 @@ function takeoverNotice(lock: RunLock): string[] {
 }
 
 /** `runbook resume [RUN_ID]`: continues the named run, or the latest unfinished one. */
-export async function resumeCommand(runId: string | undefined, options: SessionOptions, io: Io = stdio): Promise<number> {
+export async function resumeCommand(runId: string | undefined, options: RunOptions, io: Io = stdio): Promise<number> {
 	preloadUi(options);
 	const repo = new RunsRepository(resolveStateDir(options.stateDir));
 	let id = runId;
@@ -271,7 +277,7 @@ export async function resumeCommand(runId: string | undefined, options: SessionO
 }
 
 /** `runbook resume` once the run's lock is held; `early` are notices so far (a lock takeover). */
-async function resumeLocked(repo: RunsRepository, id: string, early: string[], options: SessionOptions, io: Io): Promise<number> {
+async function resumeLocked(repo: RunsRepository, id: string, early: string[], options: RunOptions, io: Io): Promise<number> {
 	let saved: RunState;
 	try {
 		saved = repo.load(id, {setAside: true, onWarning: warning => early.push(warning)});
@@ -349,12 +355,45 @@ interface DriveInput {
 }
 
 /** Runs to the end with the TUI or the plain output; returns the exit code. */
-async function drive(input: DriveInput, options: SessionOptions, io: Io): Promise<number> {
-	const {loaded, state, repo} = input;
+async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<number> {
+	const {loaded, repo} = input;
+	let state = input.state;
 	const runDir = repo.runDir(state.runId);
+	const tui = wantsTui(options);
+
+	// Kubernetes: connect only when the runbook needs it; the run records its target,
+	// and a resume against another target needs the operator's typed confirmation.
+	let kubernetes: KubernetesPort | undefined;
+	if (needsKubernetes(loaded.runbook)) {
+		try {
+			kubernetes = await connectKubernetes(loaded.runbook, options, state.vars);
+		} catch (error) {
+			io.err(`runbook: cannot connect to Kubernetes: ${(error as Error).message}\n`);
+			return EXIT.usage;
+		}
+		const target = kubernetes.target();
+		const changes = targetChanges(state.kube, target);
+		if (changes.length > 0) {
+			let accepted: boolean;
+			if (tui) {
+				const {confirmTargetChange} = await import('./ui/confirm-target.js');
+				accepted = await confirmTargetChange(changes, target.context);
+			} else {
+				accepted = options.confirmContext === target.context;
+				if (!accepted) {
+					io.err(
+						`runbook: run ${state.runId} was started against another Kubernetes target (${changes.join('; ')}).\n` +
+							`  to continue against ${target.context}, pass --confirm-context ${target.context}; or choose the recorded one with --context ${state.kube?.context}\n`,
+					);
+				}
+			}
+			if (!accepted) return EXIT.usage;
+			state = recordDecision(state, systemClock.now(), {by: operatorName(), kind: 'context-change-accepted', detail: changes.join('; ')});
+		}
+		state = {...state, kube: recordedTarget(target)};
+	}
 	const store = repo.open(state.runId);
 	store.save(state);
-	const tui = wantsTui(options);
 
 	let operator: Operator;
 	let plainOperator: PlainOperator | undefined;
@@ -377,7 +416,7 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 		runbookDir: path.dirname(loaded.path),
 		state,
 		runDir,
-		ports: {shell: options.shell ?? lazyShellExecutor(), store, clock: systemClock, operator},
+		ports: {shell: options.shell ?? lazyShellExecutor(), store, clock: systemClock, operator, ...(kubernetes ? {kubernetes} : {})},
 		secrets: input.secrets,
 		by: operatorName(),
 		host: os.hostname(),
@@ -418,7 +457,7 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 	try {
 		if (tui) {
 			const {startTui} = (await loadUi()).render;
-			const app = startTui(runner, tuiOperator!, {notices: input.notices});
+			const app = startTui(runner, tuiOperator!, {notices: input.notices, ...(kubernetes ? {headerLines: [describeTarget(kubernetes.target())]} : {})});
 			status = await runner.start();
 			await app.waitUntilExit();
 			// Ink leaves the cursor at the end of the last frame row (the key-help row):
@@ -426,6 +465,7 @@ async function drive(input: DriveInput, options: SessionOptions, io: Io): Promis
 			process.stdout.write('\n');
 		} else {
 			runner.subscribe(createPlainReporter(io.out));
+			if (kubernetes) io.out(`kubernetes: ${describeTarget(kubernetes.target())}\n`);
 			for (const notice of input.notices) io.out(`note: ${notice}\n`);
 			status = await runner.start();
 		}

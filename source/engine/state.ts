@@ -57,7 +57,8 @@ export type DecisionKind =
 	| 'stop'
 	| 'quit'
 	| 'resume'
-	| 'runbook-changed-accepted';
+	| 'runbook-changed-accepted'
+	| 'context-change-accepted';
 
 /** An operator decision: who, when, on which step, what. */
 export interface Decision {
