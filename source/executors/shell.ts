@@ -57,7 +57,8 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPo
 				return await runScript(request, settings);
 			} catch (error) {
 				// A bug here must not pass for a command's failure: say so plainly.
-				return {exitCode: null, durationMs: 0, aborted: false, error: `shell executor failed for step "${request.stepId}": ${(error as Error).message}`};
+				const message = request.redact(`shell executor failed for step "${request.stepId}": ${(error as Error).message}`);
+				return {exitCode: null, durationMs: 0, aborted: false, error: message};
 			}
 		},
 	};
@@ -75,9 +76,10 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	} catch (error) {
 		return notStarted(`step "${stepId}": ${(error as Error).message}; check that its folder is writable`);
 	}
-	log.note(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`);
+	// The cwd may hold a variable's value (`cwd: $DIR`): notes and errors are redacted like output.
+	log.note(request.redact(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`));
 	const cwdProblem = await checkCwd(request.cwd, stepId);
-	if (cwdProblem) return finishNotStarted(log, stepId, cwdProblem);
+	if (cwdProblem) return finishNotStarted(log, stepId, request.redact(cwdProblem));
 	if (signal.aborted) {
 		log.note(`step "${stepId}" aborted before it started`);
 		await log.close();
@@ -106,7 +108,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	try {
 		processPromise = $(zxOptions)(pieces);
 	} catch (error) {
-		return finishNotStarted(log, stepId, `could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`);
+		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
 	}
 	const child = processPromise.child;
 	const pgid = child?.pid;
@@ -193,7 +195,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const cause = output.cause ?? undefined;
 	if (pgid === undefined || (cause && output.exitCode === null && output.signal === null && !aborted)) {
 		const reason = cause ? oneLine(cause.message) : 'no process id';
-		return finishNotStarted(log, stepId, `could not start ${settings.bash} for step "${stepId}": ${reason}`, durationMs);
+		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${reason}`), durationMs);
 	}
 	const result: ShellResult = aborted
 		? {exitCode: null, signal: output.signal ?? sentSignal, durationMs, aborted: true}
