@@ -34,6 +34,8 @@ const PLAIN_FLUSH_CHARS = 64 * 1024;
  *     23:15:02 ▶ stop-synapse (attempt 1): Stop Synapse
  *     stop-synapse| output line             (stderr: `stop-synapse!`)
  *     23:15:03 ✔ stop-synapse succeeded in 1.2s (exit 0)
+ *
+ * Output lines are written in batches, at most {@link PLAIN_FLUSH_MS} late.
  */
 export function createPlainReporter(write: Write): (event: RunEvent, state: RunState) => void {
 	const titles = new Map<string, number>();

@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: builds, then measures and prints figures (not pass/fail):
+ *
+ * 1. start-up to the first frame of the TUI, against an Ink hello-world;
+ * 2. a step printing 1,000,000 lines, in the TUI and with --plain, against the
+ *    same command sent to /dev/null by bash, with the runbook process's peak RSS.
+ *
+ * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
+ *   --only startup,seq,chatty   run only these measures
+ *   --startup-runs N            rounds of the start-up measure (default 10)
+ *   --seq-runs N                rounds of the `seq` case (default 7)
+ *   --chatty-runs N             rounds of the chatty case (default 3: one round takes ~35 s)
+ * Exit code 0 when every run worked (whatever the figures), 1 when one failed.
+ */
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {benchOutput, type OutputCase, type OutputResult} from './output.ts';
+import {benchStartup, type StartupResult} from './startup.ts';
+import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
+import {machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows} from './summary.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const LINES = 1_000_000;
+/** The case the 1.3x wall-time target is judged on (see the note printed at the end). */
+const JUDGED_CASE = 'chatty';
+
+function log(line: string): void {
+	process.stdout.write(line + '\n');
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+	if (value === undefined) return fallback;
+	const n = Number(value);
+	if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} expects a whole number >= 1, got "${value}"`);
+	return n;
+}
+
+function checkTools(): void {
+	const script = spawnSync('script', ['--version'], {encoding: 'utf8'});
+	if (script.error || script.status !== 0) {
+		throw new Error('`script` (util-linux) is needed to give the TUI a terminal: install util-linux (apt-get install util-linux)');
+	}
+	if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does)');
+}
+
+/**
+ * Copies dist/ to a temporary folder (with node_modules linked and the
+ * package.json copied, so imports resolve as in the project) and returns that
+ * folder: the figures then come from one build, even if dist/ is rebuilt while
+ * the benchmark runs. The caller removes the folder.
+ */
+function snapshotBuild(): string {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-build-'));
+	fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), {recursive: true});
+	fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+	fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+	return dir;
+}
+
+const mbText = (s: Summary): string => `median ${Math.round(s.median)} MB, p90 ${Math.round(s.p90)} MB`;
+
+function printStartup(result: StartupResult): void {
+	log(`  ours (runbook run, first frame):  ${formatSummaryMs(result.ours)}`);
+	log(`  Ink hello-world:                  ${formatSummaryMs(result.hello)}`);
+	log(`  pty floor (script + stty + echo): ${formatSummaryMs(result.floor)}`);
+	log(`  ratio ours/hello (medians): ${formatRatio(result.ratio)}, target <= ${STARTUP_TARGET}x: ${result.ratio <= STARTUP_TARGET ? 'target met' : 'target NOT met'}`);
+	log(`  (fastest runs: ours ${Math.round(result.ours.min)} ms, hello ${Math.round(result.hello.min)} ms, ratio ${formatRatio(result.ours.min / result.hello.min)})`);
+}
+
+function printOutput(result: OutputResult): void {
+	const base = result.baseline.wall.median;
+	const line = (name: string, wall: Summary, extra = ''): void => {
+		const ratio = wall.median / base;
+		log(`  ${name.padEnd(30)} ${formatSummaryMs(wall)}  ratio ${formatRatio(ratio)}${extra}`);
+	};
+	log(`  ${'bash > /dev/null (baseline)'.padEnd(30)} ${formatSummaryMs(result.baseline.wall)}`);
+	line('node drain (floor, context)', result.drain.wall);
+	for (const way of ['plain', 'tui'] as const) {
+		const figures = result[way];
+		const ratio = figures.wall.median / base;
+		const verdict = ratio <= OUTPUT_TARGET ? 'target met' : 'target NOT met';
+		const rssVerdict = figures.rssMb!.p90 <= RSS_TARGET_MB ? 'target met' : 'target NOT met';
+		line(way === 'tui' ? 'runbook run (TUI, pty)' : 'runbook run --plain > /dev/null', figures.wall, ` (<= ${OUTPUT_TARGET}x: ${verdict})`);
+		log(`  ${''.padEnd(30)} step's own time ${formatSummaryMs(figures.stepMs!)}; peak RSS ${mbText(figures.rssMb!)} (<= ${RSS_TARGET_MB} MB: ${rssVerdict})`);
+	}
+}
+
+async function main(): Promise<void> {
+	const {values} = parseArgs({
+		options: {
+			only: {type: 'string'},
+			'startup-runs': {type: 'string'},
+			'seq-runs': {type: 'string'},
+			'chatty-runs': {type: 'string'},
+		},
+	});
+	const only = new Set((values.only ?? 'startup,seq,chatty').split(',').map(s => s.trim()));
+	for (const name of only) if (!['startup', 'seq', 'chatty'].includes(name)) throw new Error(`--only: unknown measure "${name}" (startup, seq, chatty)`);
+	const seqRuns = positive(values['seq-runs'], 7, 'seq-runs');
+	const cases: OutputCase[] = [
+		{name: 'seq', script: `seq ${LINES}`, lines: LINES, runs: seqRuns, warmup: true, drainRuns: seqRuns},
+		{
+			name: 'chatty',
+			script: `for i in $(seq 1 ${LINES}); do echo "row $i: INSERT 0 1"; done`,
+			lines: LINES,
+			runs: positive(values['chatty-runs'], 3, 'chatty-runs'),
+			warmup: false,
+			drainRuns: 1,
+		},
+	];
+	checkTools();
+	const build = snapshotBuild();
+	try {
+		await measure(only, cases, build, values['startup-runs']);
+	} finally {
+		fs.rmSync(build, {recursive: true, force: true});
+	}
+}
+
+async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined): Promise<void> {
+	const cli = path.join(build, 'dist', 'cli.js');
+	const started = Date.now();
+	log(`runbook-tui benchmarks, ${new Date().toISOString()}`);
+	log(`machine: ${machineLine()}`);
+	log('Times are wall times, spawn to event; each measure runs its variants in alternation, round after round.');
+
+	let startup: StartupResult | undefined;
+	if (only.has('startup')) {
+		log('');
+		log('1. Start-up to first frame (pty 80x24; first frame = the runbook title or the first step title appears)');
+		startup = await benchStartup(root, cli, positive(startupRuns, 10, 'startup-runs'), log);
+		printStartup(startup);
+	}
+
+	const outputs: OutputResult[] = [];
+	for (const c of cases) {
+		if (!only.has(c.name)) continue;
+		log('');
+		log(`2${c.name === 'seq' ? 'a' : 'b'}. A step printing ${LINES.toLocaleString('en')} lines, ${c.name}: ${c.script}`);
+		const result = await benchOutput(root, cli, c, log);
+		printOutput(result);
+		outputs.push(result);
+	}
+
+	log('');
+	log('Summary (Markdown, for README.md):');
+	log('');
+	log(markdownTable(summaryRows(startup, outputs, JUDGED_CASE)));
+	log('');
+	log(`Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}; \`npm run bench\`, ${Math.round((Date.now() - started) / 1000)} s.`);
+	log(
+		'The 1.3x wall-time target is judged on the chatty case: `seq` finishes in ~10-20 ms, so its ratio measures ' +
+			"node's start-up (~0.5-1 s), not the cost of the output; the chatty step (bash writes each line with its own " +
+			'write) makes the command itself take seconds, so the ratio shows what handling a million lines costs. ' +
+			'The "floor" row is a Node program that only reads and discards the same output: what streaming it live costs ' +
+			'at the least (bash writing to a socket instead of /dev/null).',
+	);
+}
+
+try {
+	await main();
+} catch (error) {
+	process.stderr.write(`bench: ${(error as Error).message}\n`);
+	process.exitCode = 1;
+}
