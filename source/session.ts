@@ -166,7 +166,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 				return EXIT.usage;
 			}
 			const {chooseResume} = (await loadUi()).chooseResume;
-			const choice = await chooseResume(loaded.runbook.title, unfinished.map(run => ({runId: run.runId, label: describeRun(run)})));
+			const choice = await chooseResume(loaded.runbook.title, unfinished);
 			if (choice === 'quit') return EXIT.failed;
 			if (choice !== 'new') return resumeCommand(choice, options, io);
 		}
@@ -457,12 +457,11 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	try {
 		if (tui) {
 			const {startTui} = (await loadUi()).render;
-			const app = startTui(runner, tuiOperator!, {notices: input.notices, ...(kubernetes ? {headerLines: [describeTarget(kubernetes.target())]} : {})});
+			const resumeHint = `runbook resume ${state.runId}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}`;
+			const app = startTui(runner, tuiOperator!, {notices: input.notices, resumeCommand: resumeHint, ...(kubernetes ? {headerLines: [describeTarget(kubernetes.target())]} : {})});
 			status = await runner.start();
+			// The TUI leaves the alternate screen and prints the run's summary, ending with a newline.
 			await app.waitUntilExit();
-			// Ink leaves the cursor at the end of the last frame row (the key-help row):
-			// what comes next (the message below, the shell's prompt) starts on a new line.
-			process.stdout.write('\n');
 		} else {
 			runner.subscribe(createPlainReporter(io.out));
 			if (kubernetes) io.out(`kubernetes: ${describeTarget(kubernetes.target())}\n`);
@@ -485,7 +484,8 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 
 	const final = runner.getState();
 	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.stopMessage}\n`);
-	if (status !== 'completed') {
+	// The TUI prints its own summary with the resume command after it ends.
+	if (status !== 'completed' && !tui) {
 		io.err(`runbook: run ${final.runId} ${status}; progress is saved. Continue with: runbook resume ${final.runId}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}\n`);
 	}
 	if (signalled) return EXIT.interrupted;

@@ -47,9 +47,15 @@ export function listItems(handle: RunHandle, state: RunState, now: number): Step
 	});
 }
 
-/** The step the run is on: the prompt's step, else the state's current step, else the latest started, else the first. */
+/**
+ * The step the run is on: the prompt's step, else the state's current step,
+ * else the latest started, else the first. Once the run has completed it is on
+ * no step of its own: the last step is shown (not the last one that ran a
+ * command, which would look like where the run stopped).
+ */
 export function currentStepId(prompt: Prompt | undefined, view: RunView): string | undefined {
 	if (prompt && prompt.kind !== 'param') return prompt.step.id;
+	if (view.finished?.status === 'completed') return view.state.order.at(-1);
 	return view.state.currentStepId ?? view.lastStartedStepId ?? view.state.order[0];
 }
 
@@ -84,12 +90,13 @@ export function panelData(view: RunView, stepId: string, now: number): Omit<Step
 
 /**
  * The summary rows of an ended run: how it ended and how long it took, then,
- * unless it completed, how to resume (`runbook resume <run id>`).
+ * unless it completed, how to resume (`resumeCommand`, default
+ * `runbook resume <run id>`; the caller adds `--state-dir DIR` when needed).
  */
-export function summaryLines(finished: RunFinishedEvent, runId: string, elapsedMs: number): string[] {
+export function summaryLines(finished: RunFinishedEvent, runId: string, elapsedMs: number, resumeCommand = `runbook resume ${runId}`): string[] {
 	const took = formatDuration(elapsedMs);
 	const reason = finished.reason ? `: ${finished.reason}` : '';
-	const resume = `Resume with: runbook resume ${runId}`;
+	const resume = `Resume with: ${resumeCommand}`;
 	switch (finished.status) {
 		case 'completed':
 			return [`✔ Run completed in ${took}.`];
@@ -100,4 +107,42 @@ export function summaryLines(finished: RunFinishedEvent, runId: string, elapsedM
 		default:
 			return [`Run ${finished.status} after ${took}${reason}.`, resume];
 	}
+}
+
+/** What {@link finalSummary} reads. */
+export interface FinalSummaryInput {
+	finished: RunFinishedEvent;
+	state: RunState;
+	/** The runbook's title. */
+	title: string;
+	/** How long the run went in this process, ms. */
+	elapsedMs: number;
+	/** Absolute path of the run's folder (state, journal, logs). */
+	runDir: string;
+	/** The command that resumes the run (default `runbook resume <run id>`). */
+	resumeCommand?: string;
+}
+
+/**
+ * The lines printed to the terminal after the TUI has left the alternate
+ * screen, so the end of the run stays in the scrollback: how it ended (the
+ * same first line as the last frame's summary), the runbook, steps done of
+ * all (skipped among them), one line per failed or interrupted step with its
+ * error, the run folder, and, unless it completed, the resume command.
+ */
+export function finalSummary({finished, state, title, elapsedMs, runDir, resumeCommand}: FinalSummaryInput): string[] {
+	const [first, ...resume] = summaryLines(finished, state.runId, elapsedMs, resumeCommand);
+	const statuses = state.order.map(id => state.steps[id]?.status ?? 'pending');
+	const count = (status: string) => statuses.filter(s => s === status).length;
+	const skipped = count('skipped');
+	const done = count('succeeded') + skipped;
+	const lines = [first, `Runbook: ${title}`, `Steps: ${done}/${state.order.length} done${skipped ? ` (${skipped} skipped)` : ''}.`];
+	for (const id of state.order) {
+		const step = state.steps[id];
+		if (step?.status !== 'failed' && step?.status !== 'interrupted') continue;
+		const error = step.attempts.at(-1)?.error;
+		lines.push(`${step.status === 'failed' ? '✖' : '⚠'} Step ${id} ${step.status}${error ? `: ${error}` : ''}`);
+	}
+	lines.push(`Run folder: ${runDir}`);
+	return [...lines, ...resume];
 }

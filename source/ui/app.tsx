@@ -8,18 +8,23 @@ import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize} from 'ink';
 import {ThemeProvider} from '@inkjs/ui';
 import type {RunHandle} from '../engine/handle.js';
-import {currentStepId, latestAttempt, listItems, panelData, safeStepView, summaryLines} from './app-model.js';
+import {currentStepId, finalSummary, latestAttempt, listItems, panelData, safeStepView, summaryLines} from './app-model.js';
 import {tint, uiTheme} from './color.js';
+import {GatePanel} from './gate-panel.js';
 import {Header, headerRows} from './header.js';
 import {HelpView} from './help-view.js';
+import {useClock, useRunView} from './hooks.js';
 import {KeyHelp, keysNow} from './key-help.js';
 import {LogView} from './log-view.js';
+import {fitNotices, noticeRowBudget, NOTICE_PREFIX} from './notices.js';
+import {NoticesView} from './notices-view.js';
 import type {Prompt, PromptAnswer, TuiOperator} from './operator.js';
 import {isTextEntry, promptKeyAction, questionText, type QuestionKind} from './prompt-keys.js';
 import {PromptView, promptRows} from './prompt-view.js';
-import {RunView} from './run-view.js';
 import {StepList} from './step-list.js';
 import {StepPanel} from './step-panel.js';
+
+export {RENDER_INTERVAL_MS} from './hooks.js';
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -27,19 +32,23 @@ export interface AppProps {
 	handle: RunHandle;
 	/** The operator port the run asks its questions through. */
 	operator: TuiOperator;
-	/** Called once the run has ended and its summary is on screen (the app then exits). */
-	onQuit?: () => void;
-	/** More header rows, such as the Kubernetes context. */
+	/**
+	 * Called once the run has ended and its summary is on screen (the app then
+	 * exits), with the lines to print after the TUI is gone ({@link finalSummary}).
+	 */
+	onQuit?: (summary: readonly string[]) => void;
+	/** More header rows, such as the Kubernetes target (`context: … · server: … · namespace: …`). */
 	headerLines?: readonly string[];
-	/** Lines to show before the run starts (up to 3 rows); a key or the first step dismisses them. */
+	/**
+	 * Notes to show before the run starts, word-wrapped below the panels (a
+	 * quarter of the rows at most; `n` shows them all). A key other than `n`, or
+	 * the first step starting, puts them away; when some were never shown, a
+	 * one-row reminder stays until a key.
+	 */
 	notices?: readonly string[];
+	/** The command that resumes this run, for the end summary (default `runbook resume <run id>`). */
+	resumeCommand?: string;
 }
-
-/** Most rows the start notices take. */
-const MAX_NOTICE_ROWS = 3;
-
-/** Fewest milliseconds between two re-renders caused by run events (at most 10 a second). */
-export const RENDER_INTERVAL_MS = 100;
 
 /** A y/N question the app shows in place of the prompt: skip, quit, or stop the running command. */
 interface Question {
@@ -48,66 +57,27 @@ interface Question {
 	onYes: () => void;
 }
 
-/** Re-renders at most every {@link RENDER_INTERVAL_MS} on run events; at once when the run ends. */
-function useRunView(handle: RunHandle): RunView {
-	const ref = useRef<RunView | undefined>(undefined);
-	ref.current ??= new RunView(handle);
-	const view = ref.current;
-	const [, setTick] = useState(0);
-	useEffect(() => {
-		let timer: NodeJS.Timeout | undefined;
-		let last = 0;
-		const render = () => {
-			timer = undefined;
-			last = Date.now();
-			setTick(t => t + 1);
-		};
-		const off = view.onEvent(event => {
-			if (event.type === 'run-finished') {
-				clearTimeout(timer);
-				render();
-			} else {
-				timer ??= setTimeout(render, Math.max(0, last + RENDER_INTERVAL_MS - Date.now()));
-			}
-		});
-		setTick(t => t + 1);
-		return () => {
-			off();
-			clearTimeout(timer);
-			view.dispose();
-		};
-	}, [view]);
-	return view;
-}
-
-/** `Date.now()`, updated every second while `active`. */
-function useNow(active: boolean): number {
-	const [now, setNow] = useState(() => Date.now());
-	useEffect(() => {
-		if (!active) return;
-		const timer = setInterval(() => setNow(Date.now()), 1000);
-		return () => clearInterval(timer);
-	}, [active]);
-	return active ? now : Date.now();
-}
+type Overlay = {kind: 'help'} | {kind: 'notices'} | {kind: 'log'; path: string; title: string};
 
 /** The whole TUI; see the module comment. Fits `useWindowSize()` (80x24 and up). */
-export function App({handle, operator, onQuit, headerLines, notices = []}: AppProps) {
+export function App({handle, operator, onQuit, headerLines, notices = [], resumeCommand}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useWindowSize();
 	const view = useRunView(handle);
 	const [prompt, setPrompt] = useState<Prompt | undefined>(() => operator.current());
 	const [auto, setAuto] = useState(() => operator.isAuto());
 	const [selected, setSelected] = useState<string>();
-	const [overlay, setOverlay] = useState<{kind: 'help'} | {kind: 'log'; path: string; title: string}>();
+	const [overlay, setOverlay] = useState<Overlay>();
 	const [question, setQuestion] = useState<Question>();
 	const [flash, setFlash] = useState<string>();
-	const [startNotices, setStartNotices] = useState(notices);
+	const [noticesAcked, setNoticesAcked] = useState(notices.length === 0);
 	const startedAt = useRef(Date.now());
 	const finished = view.finished;
 	const finishedAt = useRef<number | undefined>(undefined);
 	if (finished && finishedAt.current === undefined) finishedAt.current = Date.now();
-	const now = useNow(!finished);
+	const state = view.state;
+	const running = state.order.some(id => state.steps[id]?.status === 'running');
+	const now = useClock(!finished, running);
 	const elapsed = (finishedAt.current ?? now) - startedAt.current;
 	const theme = useMemo(() => uiTheme(), []);
 
@@ -124,14 +94,16 @@ export function App({handle, operator, onQuit, headerLines, notices = []}: AppPr
 	useEffect(() => {
 		if (!finished) return;
 		operator.dispose();
-		onQuit?.();
+		const elapsedMs = (finishedAt.current ?? Date.now()) - startedAt.current;
+		onQuit?.(finalSummary({finished, state: view.state, title: handle.runbook.title, elapsedMs, runDir: handle.runDir, resumeCommand}));
 		exit();
-	}, [finished, operator, onQuit, exit]);
+	}, [finished, operator, onQuit, exit, view, handle, resumeCommand]);
 
-	const state = view.state;
 	const currentId = currentStepId(prompt, view);
 	const shownId = selected ?? currentId;
 	const busy = handle.isBusy();
+	// Keys typed at these prompts are answers: they neither acknowledge the notes nor open them.
+	const typing = isTextEntry(prompt) || prompt?.kind === 'confirm';
 
 	const answer = useCallback(
 		(value: PromptAnswer) => {
@@ -157,6 +129,7 @@ export function App({handle, operator, onQuit, headerLines, notices = []}: AppPr
 		const path = view.stepLive(shownId).logPath ?? handle.logPath(shownId, attempt);
 		setOverlay({kind: 'log', path, title: `${safeStepView(handle, shownId).title}, attempt ${attempt}`});
 	};
+	const closeOverlay = () => setOverlay(undefined);
 
 	// One handler for every single key, so that one key makes one decision (a
 	// key that closes a question must not also reach the prompt behind it).
@@ -175,7 +148,11 @@ export function App({handle, operator, onQuit, headerLines, notices = []}: AppPr
 			}
 			if (overlay) return;
 			setFlash(undefined);
-			setStartNotices(n => (n.length > 0 ? [] : n));
+			if (input === 'n' && !typing && notices.length > 0) {
+				setNoticesAcked(true);
+				return setOverlay({kind: 'notices'});
+			}
+			if (!typing) setNoticesAcked(true);
 			if (prompt) {
 				const action = promptKeyAction(prompt, input, key);
 				if (action?.question) {
@@ -201,28 +178,43 @@ export function App({handle, operator, onQuit, headerLines, notices = []}: AppPr
 		{isActive: !finished},
 	);
 
-	const header = headerRows(headerLines);
+	const title = handle.runbook.title;
+	const header = headerRows(title, state.runId, columns, headerLines);
 	const notice = flash ?? (view.notice ? `${view.notice.level}: ${view.notice.message}` : undefined);
-	const noteRows = notice ? [] : (view.lastStartedStepId ? [] : startNotices).slice(-MAX_NOTICE_ROWS).map(line => `note: ${line}`);
-	const summary = finished ? summaryLines(finished, state.runId, elapsed) : [];
+	let noteRows: string[] = [];
+	if (!notice && !noticesAcked && !finished) {
+		const fitted = fitNotices(notices, columns, noticeRowBudget(rows), typing ? 'n shows all, after this answer' : 'n shows all');
+		if (!view.lastStartedStepId) noteRows = fitted.rows;
+		else if (fitted.hidden > 0) noteRows = [`${NOTICE_PREFIX}${notices.length} notes from the start were not all shown (n shows them)`];
+	}
+	const summary = finished ? summaryLines(finished, state.runId, elapsed, resumeCommand) : [];
 	const promptArea = finished ? 0 : question ? 1 : prompt ? promptRows(prompt, columns) : 0;
 	const footer = 1 + (notice ? 1 : 0) + noteRows.length + summary.length + (overlay ? 0 : promptArea);
 	const mainRows = Math.max(1, rows - header - footer);
 	const listWidth = Math.min(36, Math.max(16, Math.floor(columns * 0.34)));
 	// List, a space, the separator │, a space, the panel.
 	const panelWidth = Math.max(10, columns - listWidth - 3);
+	// Step mode's gate after a step ended: that step's result and output stay in view above what Enter runs.
+	const endedId = view.lastEndedStepId;
+	const gateAfter = prompt?.kind === 'gate' && selected === undefined && endedId !== undefined && endedId !== prompt.step.id ? endedId : undefined;
 
 	let main;
 	if (overlay?.kind === 'help') {
-		main = <HelpView width={columns} height={mainRows} onClose={() => setOverlay(undefined)} isActive={!question} />;
+		main = <HelpView width={columns} height={mainRows} onClose={closeOverlay} isActive={!question} />;
+	} else if (overlay?.kind === 'notices') {
+		main = <NoticesView notices={notices} width={columns} height={mainRows} onClose={closeOverlay} isActive={!question} />;
 	} else if (overlay?.kind === 'log') {
-		main = <LogView path={overlay.path} title={overlay.title} width={columns} height={mainRows} onClose={() => setOverlay(undefined)} />;
+		main = <LogView path={overlay.path} title={overlay.title} width={columns} height={mainRows} onClose={closeOverlay} />;
 	} else {
+		let panel;
+		if (gateAfter && prompt?.kind === 'gate') panel = <GatePanel ended={panelData(view, gateAfter, now)} next={prompt.step} width={panelWidth} height={mainRows} />;
+		else if (shownId) panel = <StepPanel {...panelData(view, shownId, now)} width={panelWidth} height={mainRows} />;
+		else panel = <Text>No steps.</Text>;
 		main = (
 			<Box height={mainRows}>
 				<StepList steps={listItems(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
 				<Box marginLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1} height={mainRows}>
-					{shownId ? <StepPanel {...panelData(view, shownId, now)} width={panelWidth} height={mainRows} /> : <Text>No steps.</Text>}
+					{panel}
 				</Box>
 			</Box>
 		);
@@ -231,7 +223,7 @@ export function App({handle, operator, onQuit, headerLines, notices = []}: AppPr
 	return (
 		<ThemeProvider theme={theme}>
 			<Box flexDirection="column" width={columns} height={rows} overflow="hidden">
-				<Header title={handle.runbook.title} runId={state.runId} elapsedMs={elapsed} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
+				<Header title={title} runId={state.runId} elapsedMs={elapsed} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
 				{main}
 				{!overlay && question && (
 					<Text bold wrap="truncate-end">

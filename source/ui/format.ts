@@ -66,3 +66,103 @@ export function displayLines(text: string): string[] {
 export function formatCount(n: number): string {
 	return n.toLocaleString('en-US');
 }
+
+/** Columns `text` takes, counted in code points (the TUI's own text is single-width). */
+export function textWidth(text: string): number {
+	return [...text].length;
+}
+
+/** `text` cut to `width` columns with `…` as its last column when it is longer. */
+export function truncateEnd(text: string, width: number): string {
+	const chars = [...text];
+	if (chars.length <= width) return text;
+	if (width <= 0) return '';
+	return `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/**
+ * `text` cut to `width` columns by replacing its middle with `…` (the start and
+ * the end stay: `https://api.exam…:6443`), as Ink's `truncate-middle` does.
+ */
+export function truncateMiddle(text: string, width: number): string {
+	const chars = [...text];
+	if (chars.length <= width) return text;
+	if (width <= 1) return width === 1 ? '…' : '';
+	const head = Math.ceil((width - 1) / 2);
+	const tail = width - 1 - head;
+	return `${chars.slice(0, head).join('')}…${tail > 0 ? chars.slice(-tail).join('') : ''}`;
+}
+
+/**
+ * `text` word-wrapped greedily at `width` columns: a row breaks at spaces, no
+ * row starts or ends with a space (runs of spaces between words read as one),
+ * a word longer than a row is broken across rows, and `\n` starts a new row.
+ * Always at least one row (`['']` for empty text). Unlike Ink's `wrap` (wrap-ansi
+ * with `trim: false`), a wrapped row never starts with the space it broke at.
+ */
+export function wrapText(text: string, width: number): string[] {
+	const columns = Math.max(1, Math.floor(width));
+	const rows: string[] = [];
+	for (const paragraph of text.split('\n')) {
+		let row: string[] = [];
+		for (const word of paragraph.split(' ')) {
+			if (word === '') continue;
+			let rest = [...word];
+			if (row.length > 0 && row.length + 1 + rest.length <= columns) {
+				row.push(' ', ...rest);
+				continue;
+			}
+			if (row.length > 0) rows.push(row.join(''));
+			while (rest.length > columns) {
+				rows.push(rest.slice(0, columns).join(''));
+				rest = rest.slice(columns);
+			}
+			row = rest;
+		}
+		rows.push(row.join(''));
+	}
+	return rows;
+}
+
+/**
+ * {@link wrapText} kept to `maxRows` rows: when the text needs more, the last
+ * row kept ends with `…`.
+ */
+export function wrapTextTo(text: string, width: number, maxRows: number): string[] {
+	const rows = wrapText(text, width);
+	const max = Math.max(1, Math.floor(maxRows));
+	if (rows.length <= max) return rows;
+	const kept = rows.slice(0, max);
+	kept[max - 1] = truncateEnd(`${kept[max - 1]} …`, Math.max(1, width)).replace(/ …$/, '…');
+	return kept;
+}
+
+/**
+ * How long a running step has been going: whole seconds (`0s`, `12s`, `3m04s`),
+ * so a label ticking several times a second does not jitter through
+ * milliseconds. A finished step's exact time is {@link formatDuration}.
+ */
+export function formatRunning(ms: number): string {
+	if (!Number.isFinite(ms) || ms < 1000) return '0s';
+	return formatDuration(ms);
+}
+
+function pad2(n: number): string {
+	return String(n).padStart(2, '0');
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * A moment (ISO-8601 or ms) in the local time zone, short: `23:41` when it is on
+ * the same local day as `now`, `Nov 19 23:41` in the same year, else
+ * `2025-11-19 23:41`. `withSeconds` adds `:ss`. An unreadable time comes back as given.
+ */
+export function formatLocalTime(at: string | number, now: Date = new Date(), withSeconds = false): string {
+	const date = new Date(at);
+	if (Number.isNaN(date.getTime())) return String(at);
+	const time = `${pad2(date.getHours())}:${pad2(date.getMinutes())}${withSeconds ? `:${pad2(date.getSeconds())}` : ''}`;
+	if (date.getFullYear() !== now.getFullYear()) return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ${time}`;
+	if (date.getMonth() === now.getMonth() && date.getDate() === now.getDate()) return time;
+	return `${MONTHS[date.getMonth()]} ${date.getDate()} ${time}`;
+}

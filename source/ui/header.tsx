@@ -1,10 +1,11 @@
 /**
- * The top rows of the TUI: runbook title, run id, elapsed time and mode.
+ * The top rows of the TUI: runbook title, run id, elapsed time and mode, and
+ * extra rows such as the Kubernetes target.
  */
 import {Box, Text} from 'ink';
 import type {RunStatus} from '../engine/state.js';
 import {tint} from './color.js';
-import {formatClock} from './format.js';
+import {formatClock, textWidth, truncateEnd, truncateMiddle} from './format.js';
 
 /** Props of {@link Header}. */
 export interface HeaderProps {
@@ -20,19 +21,66 @@ export interface HeaderProps {
 	status: RunStatus;
 	/** Width in columns; every row is cut to fit. */
 	width: number;
-	/** More rows below the first one (the Kubernetes context, for instance), one row each. */
+	/**
+	 * More rows below (the Kubernetes target, for instance), one row each, cut at
+	 * the end to fit; a `context: C · server: URL · namespace: N` row is fitted
+	 * by cutting the server URL in its middle ({@link fitTargetLine}).
+	 */
 	extra?: readonly string[];
 }
 
-/** Rows a {@link Header} takes: one, plus one per extra line. */
-export function headerRows(extra?: readonly string[]): number {
-	return 1 + (extra?.length ?? 0);
+/** Columns kept between the title and the right part of the first row. */
+const GAP = 2;
+
+/** The right part of the first row without the run id: `03:12 · step mode` (` · failed` once ended). */
+export function headerClock(elapsedMs: number, mode: 'step' | 'auto', status: RunStatus): string {
+	return `${formatClock(elapsedMs)} · ${mode} mode${status === 'in-progress' ? '' : ` · ${status}`}`;
 }
 
-/** The header: `▍title` on the left; `run <id> · 03:12 · step mode` on the right. */
+/**
+ * Whether the run id goes on a row of its own: when `title`, the gap and
+ * `run <id> · <clock>` do not fit `width` together. The title has priority:
+ * it keeps the first row (with the clock and mode on its right) and the run id
+ * moves to the second row, whole. Measured while the run is in progress and
+ * under an hour, so the header keeps its shape; the few columns the run's end
+ * status or an hour's `h:` add later are taken from the title's end.
+ */
+export function runIdOnOwnRow(title: string, runId: string, width: number): boolean {
+	return textWidth(title) + GAP + textWidth(`run ${runId} · ${headerClock(0, 'auto', 'in-progress')}`) > width;
+}
+
+/** Rows a {@link Header} takes: one, plus one for the run id when it does not fit beside the title, plus one per extra line. */
+export function headerRows(title: string, runId: string, width: number, extra?: readonly string[]): number {
+	return 1 + (runIdOnOwnRow(title, runId, width) ? 1 : 0) + (extra?.length ?? 0);
+}
+
+/**
+ * A header row fitted to `width` columns. `context: C · server: URL ·
+ * namespace: N` (session.ts's Kubernetes target) is cut in the server URL's
+ * middle first (its scheme, host start and port stay readable), down to 10
+ * columns of URL; anything still too wide, or any other row, is cut at its end.
+ */
+export function fitTargetLine(line: string, width: number): string {
+	if (textWidth(line) <= width) return line;
+	const match = /^(context: .*? · server: )(\S+)( · namespace: .*)$/.exec(line);
+	if (match) {
+		const [, head, server, tail] = match;
+		const room = width - textWidth(head) - textWidth(tail);
+		const url = truncateMiddle(server, Math.max(10, room));
+		return truncateEnd(`${head}${url}${tail}`, width);
+	}
+	return truncateEnd(line, width);
+}
+
+/**
+ * The header: `▍title` on the left; `run <id> · 03:12 · step mode` on the
+ * right, or, when the title needs the room, `03:12 · step mode` on the right and
+ * `run <id>` on a second row (see {@link runIdOnOwnRow}). Then the extra rows.
+ */
 export function Header({title, runId, elapsedMs, mode, status, width, extra = []}: HeaderProps) {
-	const state = status === 'in-progress' ? '' : ` · ${status}`;
-	const right = `run ${runId} · ${formatClock(elapsedMs)} · ${mode} mode${state}`;
+	const ownRow = runIdOnOwnRow(title, runId, width);
+	const clock = headerClock(elapsedMs, mode, status);
+	const right = ownRow ? clock : `run ${runId} · ${clock}`;
 	return (
 		<Box flexDirection="column" width={width}>
 			<Box width={width}>
@@ -41,13 +89,18 @@ export function Header({title, runId, elapsedMs, mode, status, width, extra = []
 						{title}
 					</Text>
 				</Box>
-				<Box flexShrink={0} marginLeft={1}>
-					<Text wrap="truncate-start">{right.length > width - 10 ? right.slice(-(width - 10)) : right}</Text>
+				<Box flexShrink={0} marginLeft={GAP}>
+					<Text>{truncateEnd(right, Math.max(1, width - GAP - 1))}</Text>
 				</Box>
 			</Box>
+			{ownRow && (
+				<Text dimColor wrap="truncate-end">
+					{`run ${runId}`}
+				</Text>
+			)}
 			{extra.map((line, index) => (
-				<Text key={index} dimColor wrap="truncate-end">
-					{line}
+				<Text key={index} dimColor>
+					{fitTargetLine(line, width)}
 				</Text>
 			))}
 		</Box>

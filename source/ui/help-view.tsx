@@ -14,6 +14,7 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
 	['Esc .', 'follow the current step again'],
 	['l', 'view the log of the shown step (↑↓ PgUp PgDn g G; Esc closes)'],
 	['a', 'switch step mode / auto mode (auto stops at questions)'],
+	['n', 'show the notes from the start of the run, all of them'],
 	['q', 'quit, progress kept (asks; stops a running command)'],
 	['Ctrl-C', 'like q; pressed twice, stops the running command'],
 	['?', 'this help (Esc or ? closes)'],

@@ -9,7 +9,7 @@ import type {Prompt} from './operator.js';
 /** What decides the keys valid now. */
 export interface KeyContext {
 	/** An overlay that takes the keys. */
-	overlay?: 'help' | 'log';
+	overlay?: 'help' | 'log' | 'notices';
 	/** A y/N question is shown. */
 	question?: boolean;
 	/** The pending prompt. */
@@ -32,6 +32,7 @@ export function keysNow(context: KeyContext): string[] {
 	if (context.finished) return [];
 	if (context.overlay === 'log') return ['↑↓ scroll', 'PgUp/PgDn page', 'g/G top/end', 'Esc/l close'];
 	if (context.overlay === 'help') return ['Esc/? close'];
+	if (context.overlay === 'notices') return ['↑↓ scroll', 'Esc/n close'];
 	if (context.question) return ['y yes', 'n/Enter/Esc no'];
 	const prompt = context.prompt;
 	if (prompt?.kind === 'destructive') return ['type the word, Enter confirm', 'Esc cancel', 'Ctrl-C quit'];

@@ -91,3 +91,50 @@ export function panelRows(height: number, wants: PanelWants): PanelRows {
 	const output = outputMin + take(outputHeading ? wants.output - outputMin : 0);
 	return {description, command, vars, progress, output, outputHeading};
 }
+
+/** What the gate panel (the step that just ended, then the next one) would like to show, in rows. */
+export interface GatePanelWants {
+	/** Rows of the ended step's status (1, or 2 when it wraps). */
+	status: number;
+	/** Output lines of the ended step available. */
+	output: number;
+	/** Description lines of the next step. */
+	nextDescription: number;
+	/** Command lines of the next step. */
+	nextCommand: number;
+	/** 1 when the next step has variables to show. */
+	nextVars: number;
+}
+
+/** Rows of the gate panel given to each part (see {@link gatePanelRows}). */
+export interface GatePanelRows {
+	/** Rows for the ended step's output lines (below its output heading row). */
+	output: number;
+	nextDescription: number;
+	nextCommand: number;
+	nextVars: number;
+}
+
+/**
+ * Shares `height` rows of the gate panel. Fixed rows come first: the ended
+ * step's title, its status (`wants.status` rows) and output heading, and the
+ * next step's heading.
+ * Then at least 2 output rows (fewer when it printed fewer), the next step's
+ * whole command (what Enter runs: it is cut only when it does not fit even so),
+ * its vars row, up to 2 description rows; the output takes what is left.
+ * The sum of the result plus the fixed rows never exceeds `height` (parts shrink to 0 first).
+ */
+export function gatePanelRows(height: number, wants: GatePanelWants): GatePanelRows {
+	let left = Math.max(0, height - 3 - Math.max(1, wants.status));
+	const take = (want: number): number => {
+		const got = Math.max(0, Math.min(want, left));
+		left -= got;
+		return got;
+	};
+	const outputMin = take(Math.min(wants.output, 2));
+	const nextCommand = take(wants.nextCommand);
+	const nextVars = take(wants.nextVars > 0 ? 1 : 0);
+	const nextDescription = take(Math.min(wants.nextDescription, 2));
+	const output = outputMin + take(wants.output - outputMin);
+	return {output, nextDescription, nextCommand, nextVars};
+}

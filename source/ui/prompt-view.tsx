@@ -9,7 +9,7 @@ import {Box, Text} from 'ink';
 import {ConfirmInput, PasswordInput, Select, TextInput} from '@inkjs/ui';
 import type {Prompt, PromptAnswer} from './operator.js';
 import {tint} from './color.js';
-import {displayLine} from './format.js';
+import {displayLine, displayLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
 
 /** Props of {@link PromptView}. */
@@ -28,27 +28,11 @@ export interface PromptViewProps {
 const MAX_CHOICES = 5;
 
 /**
- * Rows `text` takes when word-wrapped greedily at `width` columns (as Ink's
- * `wrap` does; a word longer than a row is broken), kept between 1 and `max`.
+ * Rows `text` takes when word-wrapped at `width` columns by {@link wrapText}
+ * (as {@link Question} draws it), kept between 1 and `max`.
  */
 export function textRows(text: string, width: number, max: number): number {
-	const columns = Math.max(1, width);
-	let rows = 0;
-	for (const line of text.split('\n')) {
-		let used = 0;
-		rows++;
-		for (const word of line.split(' ')) {
-			const length = [...word].length;
-			if (used > 0 && used + 1 + length <= columns) {
-				used += 1 + length;
-				continue;
-			}
-			if (used > 0) rows++;
-			rows += Math.floor(Math.max(0, length - 1) / columns);
-			used = length % columns || (length > 0 ? columns : 0);
-		}
-	}
-	return Math.max(1, Math.min(max, rows));
+	return Math.max(1, Math.min(max, wrapText(displayLines(text).join('\n'), width).length));
 }
 
 function moreChoices(choices?: string[]): string {
@@ -166,11 +150,16 @@ function KeyedRow({text, keys, width}: {text: string; keys: string; width: numbe
 	);
 }
 
+/** A question word-wrapped to at most 3 rows (no row starts with a space; a cut last row ends with `…`). */
 function Question({text, width}: {text: string; width: number}) {
-	const rows = textRows(text, width, 3);
+	const rows = wrapTextTo(displayLines(text).join('\n'), width, 3);
 	return (
-		<Box height={rows} overflow="hidden">
-			<Text bold>{displayLine(text)}</Text>
+		<Box flexDirection="column" height={rows.length} overflow="hidden">
+			{rows.map((row, i) => (
+				<Text key={i} bold wrap="truncate-end">
+					{row || ' '}
+				</Text>
+			))}
 		</Box>
 	);
 }

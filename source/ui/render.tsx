@@ -16,36 +16,69 @@ export interface StartTuiOptions {
 	stdin?: NodeJS.ReadStream;
 	/** Lines to show before the run starts (runbook changed, interrupted steps); dismissed by a key or the first step. */
 	notices?: readonly string[];
-	/** More header rows, such as the Kubernetes context. */
+	/** More header rows, such as the Kubernetes target (`context: … · server: … · namespace: …`). */
 	headerLines?: readonly string[];
+	/**
+	 * The command that resumes this run, shown when it ends unfinished (default
+	 * `runbook resume <run id>`); the caller adds `--state-dir DIR` when the run
+	 * uses a state dir given on the command line.
+	 */
+	resumeCommand?: string;
 }
 
 /** The running TUI. */
 export interface TuiInstance {
-	/** Resolves when the app has exited (the run ended, or `unmount` was called). */
+	/**
+	 * Resolves when the app has exited (the run ended, or `unmount` was called).
+	 * After a run that ended, the terminal is back on its primary screen with the
+	 * run's summary printed there (ending with a newline).
+	 */
 	waitUntilExit(): Promise<void>;
 	/** Removes the app from the terminal at once (the operator's pending prompts stay unanswered). */
 	unmount(): void;
 }
 
 /**
- * Renders the TUI for `handle` and `operator`. Ink options: `exitOnCtrlC: false`
+ * Renders the TUI for `handle` and `operator`. Ink options: `alternateScreen:
+ * true` (a full-screen program, like less or htop: its frames never reach the
+ * scrollback, and the terminal's screen comes back as it was on exit), then the
+ * run's summary (how it ended, steps done, failures, run folder, resume command)
+ * is printed on the primary screen, where it stays; `exitOnCtrlC: false`
  * (Ctrl-C is a key of the app: it asks before quitting), `interactive: true`
  * (Ink would treat CI=true as non-interactive and draw only the last frame),
  * `patchConsole: false` (nothing of ours logs to the console while it runs,
  * and the runner's notices arrive as events).
  */
 export function startTui(handle: RunHandle, operator: TuiOperator, options: StartTuiOptions = {}): TuiInstance {
-	const instance = render(<App handle={handle} operator={operator} notices={options.notices} headerLines={options.headerLines} />, {
-		stdout: options.stdout ?? process.stdout,
-		stdin: options.stdin ?? process.stdin,
-		exitOnCtrlC: false,
-		interactive: true,
-		patchConsole: false,
-	});
+	const stdout = options.stdout ?? process.stdout;
+	let summary: readonly string[] = [];
+	const instance = render(
+		<App
+			handle={handle}
+			operator={operator}
+			notices={options.notices}
+			headerLines={options.headerLines}
+			resumeCommand={options.resumeCommand}
+			onQuit={lines => {
+				summary = lines;
+			}}
+		/>,
+		{
+			stdout,
+			stdin: options.stdin ?? process.stdin,
+			exitOnCtrlC: false,
+			interactive: true,
+			alternateScreen: true,
+			patchConsole: false,
+		},
+	);
+	let exited: Promise<void> | undefined;
 	return {
-		async waitUntilExit() {
-			await instance.waitUntilExit();
+		waitUntilExit() {
+			exited ??= instance.waitUntilExit().then(() => {
+				if (summary.length > 0) stdout.write(`${summary.join('\n')}\n`);
+			});
+			return exited;
 		},
 		unmount() {
 			instance.unmount();

@@ -56,6 +56,12 @@ export class RunView {
 	finished: RunFinishedEvent | undefined;
 	/** Step of the latest `step-started` event. */
 	lastStartedStepId: string | undefined;
+	/**
+	 * Step of the latest `step-status` event with an end status (succeeded,
+	 * failed, skipped, interrupted): the step that just ended, whether it ran a
+	 * command, was done by hand or was skipped.
+	 */
+	lastEndedStepId: string | undefined;
 	/** Bumped by every applied event; lets React memoise on it. */
 	version = 0;
 
@@ -123,6 +129,7 @@ export class RunView {
 				this.patch(event.stepId, {progress: event.message});
 				break;
 			case 'step-status':
+				if (event.status !== 'running' && event.status !== 'pending') this.lastEndedStepId = event.stepId;
 				if (event.status !== 'running') {
 					this.patch(event.stepId, {
 						...(event.attempt === undefined ? {} : {attempt: event.attempt}),

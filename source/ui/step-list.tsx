@@ -6,7 +6,7 @@ import {Box, Text} from 'ink';
 import {Spinner} from '@inkjs/ui';
 import type {StepStatus} from '../engine/state.js';
 import {tint} from './color.js';
-import {formatDuration} from './format.js';
+import {formatDuration, formatRunning} from './format.js';
 import {windowList} from './layout.js';
 
 /** One row of the list. */
@@ -80,7 +80,7 @@ export function StepList({steps, currentId, selectedId, height, width}: StepList
 			{steps.slice(win.start, win.end).map((step, offset) => {
 				const index = win.start + offset;
 				const selected = step.id === focusId;
-				const duration = step.durationMs === undefined ? '' : formatDuration(step.durationMs);
+				const duration = step.durationMs === undefined ? '' : step.status === 'running' ? formatRunning(step.durationMs) : formatDuration(step.durationMs);
 				return (
 					<Box key={step.id} width={width}>
 						<Box flexShrink={0} width={2}>

@@ -7,7 +7,7 @@ import type {StepView} from '../engine/ports.js';
 import type {StepStatus} from '../engine/state.js';
 import type {TailLine} from '../engine/tail.js';
 import {tint} from './color.js';
-import {displayLine, displayLines, formatCount, formatDuration} from './format.js';
+import {displayLine, displayLines, formatCount, formatDuration, formatRunning} from './format.js';
 import {panelRows} from './layout.js';
 
 /** Props of {@link StepPanel}. */
@@ -43,10 +43,18 @@ export interface StepPanelProps {
 /** Output line prefixes: stderr is marked so it stands out without colour. */
 export const STREAM_PREFIX = {stdout: '  ', stderr: '! '} as const;
 
-function statusText(props: StepPanelProps): string {
+/** What {@link statusText} reads. */
+export type StatusTextInput = Pick<StepPanelProps, 'attempt' | 'status' | 'durationMs' | 'exitCode' | 'error' | 'note'>;
+
+/**
+ * The status row of a step: `attempt 2 · failed in 1m05s · exit code 3`; a
+ * running step's time in whole seconds (`running for 12s`).
+ */
+export function statusText(props: StatusTextInput): string {
 	const parts: string[] = [];
 	if (props.attempt !== undefined) parts.push(`attempt ${props.attempt}`);
-	const duration = props.durationMs === undefined ? '' : ` ${props.status === 'running' ? 'for' : 'in'} ${formatDuration(props.durationMs)}`;
+	const running = props.status === 'running';
+	const duration = props.durationMs === undefined ? '' : ` ${running ? 'for' : 'in'} ${running ? formatRunning(props.durationMs) : formatDuration(props.durationMs)}`;
 	parts.push(`${props.status}${duration}`);
 	const saysExit = props.error?.includes('exit code') ?? false;
 	if (props.status !== 'running' && typeof props.exitCode === 'number' && !saysExit) parts.push(`exit code ${props.exitCode}`);
@@ -55,7 +63,57 @@ function statusText(props: StepPanelProps): string {
 	return parts.join(' · ');
 }
 
-const STATUS_COLORS: Partial<Record<StepStatus, string>> = {failed: 'red', interrupted: 'yellow', succeeded: 'green', running: 'cyan'};
+/** Colour of a step's status row. */
+export const STATUS_COLORS: Partial<Record<StepStatus, string>> = {failed: 'red', interrupted: 'yellow', succeeded: 'green', running: 'cyan'};
+
+/** A step's title row: `3/30 Title [run]`, with ` DESTRUCTIVE` for a destructive step. */
+export function titleText(view: StepView, stepCount: number): string {
+	return `${view.index + 1}/${stepCount} ${view.title} [${view.action}]${view.destructive ? ' DESTRUCTIVE' : ''}`;
+}
+
+/** True when a step's command reads as a shell script (`$ `): a `run`, or a `wait` on a command; instructions and summaries read as plain text. */
+export function isShell(view: StepView): boolean {
+	return view.action === 'run' || (view.action === 'wait' && view.step?.wait?.command !== undefined);
+}
+
+/**
+ * A step's command in at most `rows` rows (`$ ` before a shell script's first
+ * line); when it is longer, the last row says how many lines are not shown.
+ */
+export function CommandRows({view, lines, rows}: {view: StepView; lines: readonly string[]; rows: number}) {
+	const shown = lines.length > rows ? lines.slice(0, Math.max(0, rows - 1)) : lines;
+	const hidden = lines.length - shown.length;
+	const shell = isShell(view);
+	return (
+		<>
+			{shown.map((line, i) => (
+				<Text key={`c${i}`} wrap="truncate-end">
+					{`${shell ? (i === 0 ? '$ ' : '  ') : ''}${line || ' '}`}
+				</Text>
+			))}
+			{rows > 0 && hidden > 0 && <Text dimColor wrap="truncate-end">{`  … ${hidden} more line${hidden === 1 ? '' : 's'}`}</Text>}
+		</>
+	);
+}
+
+/** The `vars: NAME=value  NAME=***` row (secret values are already `***`). */
+export function VarsRow({vars}: {vars: ReadonlyArray<readonly [string, string]>}) {
+	return <Text wrap="truncate-end">{`vars: ${vars.map(([name, value]) => `${name}=${displayLine(value)}`).join('  ')}`}</Text>;
+}
+
+/** The heading of an output tail: `── output: 12,345 lines, last 9 (! = stderr) ──`. */
+export function outputHeading(totalLines: number, shown: number): string {
+	return `── output: ${formatCount(totalLines)} line${totalLines === 1 ? '' : 's'}${totalLines > shown ? `, last ${shown}` : ''} (! = stderr) ──`;
+}
+
+/** One output line as drawn: `  text`, or `! text` for stderr (in yellow). */
+export function OutputLine({line}: {line: TailLine}) {
+	return (
+		<Text color={line.stream === 'stderr' ? tint('yellow') : undefined} wrap="truncate-end">
+			{`${STREAM_PREFIX[line.stream]}${displayLine(line.text) || ' '}`}
+		</Text>
+	);
+}
 
 /**
  * The step panel, at most `height` rows: title row, description (2 rows),
@@ -75,50 +133,31 @@ export function StepPanel(props: StepPanelProps) {
 		progress: props.progress ? 1 : 0,
 		output: tail.length,
 	});
-	const commandShown = command.length > rows.command ? command.slice(0, Math.max(0, rows.command - 1)) : command;
-	const commandHidden = command.length - commandShown.length;
 	const output = rows.output > 0 ? tail.slice(-rows.output) : [];
 	const statusColor = STATUS_COLORS[props.status];
-	// A shell script reads as one (`$ `); instructions and summaries as plain text.
-	const shell = view.action === 'run' || (view.action === 'wait' && view.step?.wait?.command !== undefined);
 	return (
 		<Box flexDirection="column" width={width} height={Math.max(1, height)} overflow="hidden">
 			<Text bold wrap="truncate-end">
-				{`${view.index + 1}/${props.stepCount} ${view.title} [${view.action}]${view.destructive ? ' DESTRUCTIVE' : ''}`}
+				{titleText(view, props.stepCount)}
 			</Text>
 			{description.slice(0, rows.description).map((line, i) => (
 				<Text key={`d${i}`} dimColor wrap="truncate-end">
 					{line || ' '}
 				</Text>
 			))}
-			{commandShown.map((line, i) => (
-				<Text key={`c${i}`} wrap="truncate-end">
-					{`${shell ? (i === 0 ? '$ ' : '  ') : ''}${line || ' '}`}
-				</Text>
-			))}
-			{rows.command > 0 && commandHidden > 0 && (
-				<Text dimColor wrap="truncate-end">{`  … ${commandHidden} more line${commandHidden === 1 ? '' : 's'}`}</Text>
-			)}
-			{rows.vars > 0 && (
-				<Text wrap="truncate-end">
-					{`vars: ${vars.map(([name, value]) => `${name}=${displayLine(value)}`).join('  ')}`}
-				</Text>
-			)}
+			<CommandRows view={view} lines={command} rows={rows.command} />
+			{rows.vars > 0 && <VarsRow vars={vars} />}
 			<Text color={statusColor ? tint(statusColor) : undefined} wrap="truncate-end">
 				{statusText(props)}
 			</Text>
 			{rows.progress > 0 && <Text wrap="truncate-end">{`↻ ${displayLine(props.progress ?? '')}`}</Text>}
 			{rows.outputHeading > 0 && (
 				<Text dimColor wrap="truncate-end">
-					{`── output: ${formatCount(props.totalLines)} line${props.totalLines === 1 ? '' : 's'}${
-						props.totalLines > output.length ? `, last ${output.length}` : ''
-					} (! = stderr) ──`}
+					{outputHeading(props.totalLines, output.length)}
 				</Text>
 			)}
 			{output.map((line, i) => (
-				<Text key={`o${i}`} color={line.stream === 'stderr' ? tint('yellow') : undefined} wrap="truncate-end">
-					{`${STREAM_PREFIX[line.stream]}${displayLine(line.text) || ' '}`}
-				</Text>
+				<OutputLine key={`o${i}`} line={line} />
 			))}
 		</Box>
 	);

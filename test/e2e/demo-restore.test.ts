@@ -14,7 +14,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {compareCounts, prepareDemo, restoredCounts, DATABASE, PASSPHRASE_ENV, RUNBOOK_PATH, type DemoEnvironment} from '../../source/demo/setup.js';
 import {filesUnder, stepStatuses, useWorkspaces} from '../cli/helpers.js';
-import {shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
+import {exitSummary, shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
 
 const workspace = useWorkspaces();
 useTerminals();
@@ -54,7 +54,10 @@ describe('the demo restore in the TUI', () => {
 
 		// Step mode first: a switches to auto mode and the gate of step 1 goes by itself.
 		const gate = await term.waitFor('▶ Run step 1 "Check the backup file"?');
-		expect(gate.split('\n')[0]).toMatch(/ · step mode$/);
+		// The long title keeps the first row whole; the run id has the second row.
+		const [titleRow, runRow] = gate.split('\n');
+		expect(titleRow).toMatch(/^Restore the Synapse database from a backup \(drop & recreate\) +\d\d:\d\d · step mode$/);
+		expect(runRow).toMatch(/^run synapse-db-restore-\d{8}-\d{6}-[0-9a-f]+$/);
 		term.sendKeys('a');
 		await term.waitFor(/ · auto mode$/m);
 
@@ -65,13 +68,18 @@ describe('the demo restore in the TUI', () => {
 		expect(drop).toContain(question);
 		expect(drop).toMatch(/│ 8\/19 Drop the database synapse \[run\] DESTRUCTIVE$/m);
 		expect(drop).not.toContain('Confirm: y/N');
+		// The question wraps at a space: its second row starts with a word.
+		const lines = drop.split('\n');
+		const questionRow = lines.findIndex(line => line.startsWith(question));
+		expect(questionRow).toBeGreaterThan(0);
+		expect(lines[questionRow + 1]).toMatch(/^\S/);
 		expect(await restoredCounts(demo.server)).toEqual(demo.damaged);
 		term.type(DATABASE);
 		await term.waitFor(`(Esc cancels): ${DATABASE}`);
 		term.sendKeys('Enter');
 
-		await term.waitFor('✔ Run completed', 60_000);
-		expect(await tui.exitCode()).toBe(0);
+		expect(await tui.exitCode(60_000)).toBe(0);
+		expect(exitSummary(term.capture({history: true}))).toMatch(/^✔ Run completed in \S+\.\nRunbook: Restore the Synapse database from a backup \(drop & recreate\)\nSteps: 19\/19 done/);
 
 		// The database equals the backup again.
 		const restored = await restoredCounts(demo.server);

@@ -9,7 +9,7 @@ import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {groupAlive} from '../../source/executors/process-group.js';
 import {groupProcesses, killGroup, stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
-import {shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
+import {exitSummary, shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
 
 const workspace = useWorkspaces();
 useTerminals();
@@ -69,8 +69,15 @@ describe('quitting while a command runs', () => {
 		}
 		const screen = term.capture({history: true});
 		const runId = ws.onlyRunId();
-		expect(screen).toContain(`Resume with: runbook resume ${runId}`);
-		expect(screen).toMatch(/^⚠ Run stopped after \S+, progress kept: operator quit\.$/m);
+		// The summary printed after the TUI left the alternate screen: the resume command
+		// names the state dir the run was given with --state-dir.
+		const summary = exitSummary(screen);
+		expect(summary, screen).toBeDefined();
+		expect(summary).toMatch(/^⚠ Run stopped after \S+, progress kept: operator quit\.$/m);
+		expect(summary).toContain('\nSteps: 1/3 done.\n');
+		expect(summary).toMatch(/^⚠ Step long interrupted/m);
+		expect(summary).toContain(`\nRun folder: ${ws.stateDir}/runs/${runId}\n`);
+		expect(summary).toContain(`\nResume with: runbook resume ${runId} --state-dir ${ws.stateDir}\n`);
 		// After the TUI, the CLI's message starts on a line of its own, at column 0.
 		expect(screen).toMatch(new RegExp(`^runbook: run ${runId} aborted; progress is saved\\. Continue with: runbook resume ${runId} --state-dir `, 'm'));
 		const state = ws.state(runId);
@@ -124,8 +131,8 @@ describe('resuming in the TUI after the CLI was killed', () => {
 			term.sendKeys('m');
 			await term.waitFor('▶ Run step 3 "The last step"?');
 			term.sendKeys('Enter');
-			await term.waitFor('✔ Run completed');
 			expect(await resumed.exitCode()).toBe(0);
+			expect(exitSummary(term.capture({history: true}))).toMatch(/^✔ Run completed in \S+\.\nRunbook: A long step\nSteps: 3\/3 done\.\n/);
 			expect(tooWide(term.screens, 80)).toEqual([]);
 		} finally {
 			killGroup(pgid);
@@ -165,8 +172,12 @@ steps:
 		const {term} = tui;
 		const chooser = await term.waitFor('Start a new run', START_MS);
 		expect(chooser).toContain('An unfinished run of this runbook exists. Resume it, or start anew?');
-		// The label is wider than 80 columns: Ink wraps it (and drops the space after ❯).
-		expect(chooser).toMatch(new RegExp(`^❯ ?Resume ${oldId} \\(failed, 0/1 steps done, at one`, 'm'));
+		// One row: local time it was last active, the run id's suffix, where it stopped, who.
+		const suffix = oldId.slice(oldId.lastIndexOf('-') + 1);
+		expect(chooser).toMatch(new RegExp(`^❯ Resume (?:\\w{3} \\d+ )?\\d\\d:\\d\\d run …${suffix} · failed at "one" · 0/1 done · \\S+@\\S+$`, 'm'));
+		expect(chooser).not.toMatch(/\d{4}-\d\d-\d\dT/);
+		// The highlighted run's details below the list: its whole id.
+		expect(chooser).toContain(`run ${oldId}: failed at step "one", 0 of 1 steps done;`);
 		expect(chooser).toMatch(/^ {2}Quit$/m);
 		term.sendKeys('Down');
 		await term.waitFor(/^❯ Start a new run$/m);
@@ -178,8 +189,8 @@ steps:
 		expect(newId).not.toBe(oldId);
 		expect(ws.runIds()).toEqual([oldId, newId].sort());
 		term.sendKeys('Enter');
-		await term.waitFor('✔ Run completed');
 		expect(await tui.exitCode()).toBe(0);
+		expect(exitSummary(term.capture({history: true}))).toContain(`\nRun folder: ${ws.stateDir}/runs/${newId}\n`);
 		expect(ws.state(newId!).status).toBe('completed');
 		expect(ws.state(oldId).status).toBe('failed');
 		expect(ws.lines()).toEqual(['one', 'one']);

@@ -1,12 +1,13 @@
 /**
  * The TUI in a real terminal (tmux, 80x24), step mode: a gate before each step,
  * a confirm answered y, an ask answered from a choice list with the arrows, a
- * manual step marked done with m; the run completes, the CLI exits 0 and the
- * saved state says completed.
+ * manual step marked done with m; the run completes, the CLI exits 0, its summary
+ * is on the screen (the frames were on the alternate screen) and the saved state
+ * says completed.
  */
 import {describe, expect, it} from 'vitest';
 import {stepStatuses, useWorkspaces} from '../cli/helpers.js';
-import {shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
+import {exitSummary, shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
 
 const workspace = useWorkspaces();
 useTerminals();
@@ -54,16 +55,23 @@ describe('the TUI in step mode', () => {
 		expect(first).toContain('$ echo hello >> marks');
 		expect(ws.lines()).toEqual([]);
 
-		// Enter runs step 1: it succeeds and the run moves on to step 2's gate.
+		// Enter runs step 1: it succeeds and the run moves on to step 2's gate. Step 1's
+		// result and output stay in the panel, above what Enter runs next.
 		term.sendKeys('Enter');
 		const second = await term.waitFor('▶ Run step 2 "A careful step"?');
 		expect(second).toMatch(/^ {2}✔ 1\. Say hello +\d+ms │/m);
+		expect(second).toMatch(/│ ✔ 1\/4 Say hello \[run\]$/m);
+		expect(second).toMatch(/│ attempt 1 · succeeded in \d+ms · exit code 0$/m);
+		expect(second).toMatch(/│ {3}hello from step one$/m);
+		expect(second).toMatch(/│ ▶ Next: 2\/4 A careful step \[run\]$/m);
+		expect(second).toMatch(/│ \$ echo careful >> marks$/m);
+		expect(second.indexOf('hello from step one')).toBeLessThan(second.indexOf('▶ Next:'));
 		expect(ws.lines()).toEqual(['hello']);
-		// Its output is in its panel: ↑ selects it, Esc follows the run again.
+		// ↑ still shows step 1's own panel; Esc follows the run again.
 		term.sendKeys('Up');
-		const browsing = await term.waitFor('hello from step one');
-		expect(browsing).toMatch(/attempt 1 · succeeded in \d+ms · exit code 0/);
-		expect(browsing).toContain('Esc follow');
+		const browsing = await term.waitFor('Esc follow');
+		expect(browsing).toContain('hello from step one');
+		expect(browsing).not.toContain('▶ Next:');
 		term.sendKeys('Escape');
 		await term.waitUntil('the panel to follow step 2 again', () => !term.capture().includes('Esc follow'));
 
@@ -86,15 +94,20 @@ describe('the TUI in step mode', () => {
 		const manual = await term.waitFor('☐ Manual step');
 		expect(manual).toContain('Walk to the server room and press the button.');
 		term.sendKeys('m');
-		await term.waitFor('✔ Run completed');
 		expect(await tui.exitCode()).toBe(0);
-		// The last frame, from its header (the final newline and tmux's "Pane is dead"
-		// row scroll the screen, so the header is in the history by now): it says completed.
+		// The TUI ran on the alternate screen: on exit the terminal shows what it showed
+		// before (nothing here) and the summary below it; no frame reached the scrollback.
+		// (tmux's "Pane is dead" row scrolls the screen up one row: read from the history.)
 		const history = term.capture({history: true});
-		const last = history.slice(history.lastIndexOf('\nFour kinds of ste') + 1);
-		expect(last).toMatch(/^Four kinds of ste.* run \S+ · \d\d:\d\d · step mode · completed\n/);
-		for (const n of [1, 2, 3, 4]) expect(last).toMatch(new RegExp(`^[›• ] ✔ ${n}\\. `, 'm'));
-		expect(last).toMatch(/^✔ Run completed in \S+\.$/m);
+		const summary = exitSummary(history);
+		expect(summary, history).toBeDefined();
+		expect(summary).toMatch(/^✔ Run completed in \S+\.\nRunbook: Four kinds of steps\nSteps: 4\/4 done\.\n/);
+		expect(summary).toContain(`Run folder: ${ws.stateDir}/runs/${runId}\n`);
+		expect(summary).not.toContain('Resume with');
+		expect(history.startsWith('✔ Run completed')).toBe(true);
+		expect(history).not.toContain('Enter run · s skip');
+		expect(history).not.toContain('Four kinds of steps  ');
+		expect(history.match(/✔ Run completed/g)).toHaveLength(1);
 
 		const state = ws.state(runId);
 		expect(state.status).toBe('completed');

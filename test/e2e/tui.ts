@@ -69,16 +69,23 @@ export function startTui(ws: Workspace, args: readonly string[], options: TuiOpt
 }
 
 /**
+ * Lines printed after the TUI has ended, which the terminal wraps like any output
+ * (a command or a path must not be cut): the CLI's plain messages on stderr
+ * (`runbook: `), and the summary's run folder and resume command. In a TUI frame
+ * these rows are cut to the width, so they can never be too wide there.
+ */
+const AFTER_EXIT = ['runbook: ', 'Run folder: ', 'Resume with: '];
+
+/**
  * Lines of `screens` wider than `columns` (display width), each `width: line`; empty
- * when all fit. Lines starting with `runbook: ` are left out: they are the CLI's plain
- * messages on stderr after the TUI has ended, which the terminal wraps like any output.
+ * when all fit. Lines printed after the TUI has ended are left out (see AFTER_EXIT).
  */
 export function tooWide(screens: readonly string[], columns: number): string[] {
 	const wide = new Set<string>();
 	for (const screen of screens) {
 		for (const line of screen.split('\n')) {
 			const width = stringWidth(line);
-			if (line.startsWith('runbook: ')) continue;
+			if (AFTER_EXIT.some(prefix => line.startsWith(prefix))) continue;
 			if (width > columns) wide.add(`${width}: ${line}`);
 		}
 	}
@@ -97,7 +104,20 @@ export function colourCodes(text: string): string[] {
 	return found;
 }
 
-/** The run id shown in the header (`run <id> ·`), or undefined. */
+/**
+ * The run id shown in the header, or undefined: `run <id> · 00:03 · step mode` on
+ * the title's row, or `run <id>` alone on the second row when the title needs the room.
+ */
 export function shownRunId(screen: string): string | undefined {
-	return /\brun (\S+) ·/.exec(screen)?.[1];
+	return /\brun (\S+)(?: ·|$)/m.exec(screen)?.[1];
+}
+
+/**
+ * The summary the CLI prints after the TUI has left the alternate screen, from its
+ * first line (`✔ Run completed`, `✖ Run failed`, `⚠ Run stopped`) to the end of the
+ * screen, or undefined when it is not (yet) there.
+ */
+export function exitSummary(screen: string): string | undefined {
+	const at = screen.search(/^(?:✔ Run completed|✖ Run failed|⚠ Run stopped)/m);
+	return at < 0 ? undefined : screen.slice(at);
 }

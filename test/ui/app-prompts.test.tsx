@@ -182,6 +182,21 @@ describe('confirmations', () => {
 	});
 });
 
+describe('a question wrapped onto a second row', () => {
+	test('the second row starts with the word, not with the space it broke at', async () => {
+		const {handle, operator, t} = start();
+		const question = 'Drop the database synapse? Its current data is lost (the safety backup keeps a copy).';
+		void operator.confirmDestructive(handle.stepView('drop'), question, 'synapse');
+		const frame = await waitForPrompt(t, 'Type synapse to confirm');
+		const lines = frame.split('\n');
+		const at = lines.findIndex(line => line.startsWith('? Drop the database synapse?'));
+		expect(at).toBeGreaterThan(0);
+		expect(lines[at]).toBe('? Drop the database synapse? Its current data is lost (the safety backup keeps a');
+		expect(lines[at + 1]).toBe('copy).');
+		expect(lines[at + 2]).toMatch(/^Type synapse to confirm \(Esc cancels\):/);
+	});
+});
+
 describe('failure', () => {
 	const failure = {error: 'exit code 3', exitCode: 3, attempt: 1};
 

@@ -1,7 +1,7 @@
 import {render} from 'ink-testing-library';
 import {describe, expect, test} from 'vitest';
 import type {StepStatus} from '../../source/engine/state.js';
-import {Header} from '../../source/ui/header.js';
+import {fitTargetLine, Header, headerRows} from '../../source/ui/header.js';
 import {KeyHelp, keysNow} from '../../source/ui/key-help.js';
 import {StepList, STATUS_MARKS} from '../../source/ui/step-list.js';
 import {StepPanel} from '../../source/ui/step-panel.js';
@@ -102,6 +102,40 @@ describe('Header and KeyHelp', () => {
 			<Header title="Restore Postgres" runId="r-1" elapsedMs={125_000} mode="auto" status="in-progress" width={80} extra={['context: kind-test']} />,
 		);
 		expect(lastFrame()).toMatch(/^Restore Postgres +run r-1 · 02:05 · auto mode\ncontext: kind-test$/);
+		unmount();
+	});
+
+	test('a long title keeps the first row (with the clock and mode); the run id moves whole to the second row', () => {
+		const title = 'Restore the Synapse database from a backup (drop & recreate)';
+		const runId = 'synapse-db-restore-20261120-234606-e49b';
+		const {lastFrame, unmount} = render(<Header title={title} runId={runId} elapsedMs={8_000} mode="auto" status="in-progress" width={80} />);
+		const lines = (lastFrame() ?? '').split('\n');
+		expect(lines).toHaveLength(2);
+		expect(lines[0]).toMatch(/^Restore the Synapse database from a backup \(drop & recreate\) +00:08 · auto mode$/);
+		expect(lines[0].length).toBeLessThanOrEqual(80);
+		expect(lines[1]).toBe(`run ${runId}`);
+		expect(headerRows(title, runId, 80)).toBe(2);
+		// A title that leaves room keeps everything on one row.
+		expect(headerRows('Four kinds of steps', 'four-20261120-234606-e49b', 80)).toBe(1);
+		expect(headerRows(title, runId, 80, ['context: x'])).toBe(3);
+		unmount();
+	});
+
+	test('the Kubernetes target row fits 80 columns by cutting the server URL in its middle; context and namespace stay whole', () => {
+		const line = 'context: prod-eu1 · server: https://api.very-long-cluster-name.region-1.example.internal.corp:6443 · namespace: spire-system';
+		expect(line.length).toBeGreaterThan(80);
+		const {lastFrame, unmount} = render(
+			<Header title="Restore Postgres" runId="r-1" elapsedMs={0} mode="step" status="in-progress" width={80} extra={[line]} />,
+		);
+		const row = (lastFrame() ?? '').split('\n')[1];
+		expect(row).toHaveLength(80);
+		expect(row).toMatch(/^context: prod-eu1 · server: https:\/\/api\.\S*…\S*:6443 · namespace: spire-system$/);
+		// Long context and namespace names: the URL gives way down to 10 columns (scheme and port).
+		const crowded = fitTargetLine('context: kind-spire-prod-cluster · server: https://api.example.internal.corp:6443 · namespace: spire-system', 80);
+		expect(crowded).toBe('context: kind-spire-prod-cluster · server: https…:6443 · namespace: spire-system');
+		// A short target is shown as given; other rows are cut at their end.
+		expect(fitTargetLine('context: kind · server: https://127.0.0.1:6443 · namespace: default', 80)).toBe('context: kind · server: https://127.0.0.1:6443 · namespace: default');
+		expect(fitTargetLine('x'.repeat(100), 80)).toBe(`${'x'.repeat(79)}…`);
 		unmount();
 	});
 

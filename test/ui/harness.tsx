@@ -164,19 +164,30 @@ export async function settled(promise: Promise<unknown>, ms = 50): Promise<boole
 	return done;
 }
 
-/** A TUI on a fake run: the handle, a real operator, the terminal, and how often onQuit was called. */
+/** A TUI on a fake run: the handle, a real operator, the terminal, how often onQuit was called and the summary it was given last. */
 export interface AppUnderTest {
 	handle: FakeHandle;
 	operator: TuiOperator;
 	t: Terminal;
-	quits: {count: number};
+	quits: {count: number; summary?: readonly string[]};
 }
 
 /** Starts the {@link App} on a {@link FakeHandle} of `steps` in a `size` terminal (default 80x24). */
-export function startApp(steps: Step[], size: {columns?: number; rows?: number} = {}, options: {runDir?: string; notices?: string[]} = {}): AppUnderTest {
-	const handle = new FakeHandle(steps, {runDir: options.runDir});
+export function startApp(
+	steps: Step[],
+	size: {columns?: number; rows?: number} = {},
+	options: {runDir?: string; notices?: string[]; resumeCommand?: string; headerLines?: string[]; title?: string; runId?: string} = {},
+): AppUnderTest {
+	const handle = new FakeHandle(steps, {runDir: options.runDir, title: options.title, runId: options.runId});
 	const operator = new TuiOperator();
-	const quits = {count: 0};
-	const t = renderIn(<App handle={handle} operator={operator} notices={options.notices} onQuit={() => quits.count++} />, size);
+	const quits: AppUnderTest['quits'] = {count: 0};
+	const onQuit = (summary: readonly string[]) => {
+		quits.count++;
+		quits.summary = summary;
+	};
+	const t = renderIn(
+		<App handle={handle} operator={operator} notices={options.notices} resumeCommand={options.resumeCommand} headerLines={options.headerLines} onQuit={onQuit} />,
+		size,
+	);
 	return {handle, operator, t, quits};
 }

@@ -99,3 +99,34 @@ test('textRows counts word-wrapped rows', async () => {
 	expect(textRows('x'.repeat(100), 10, 3)).toBe(3);
 	expect(textRows('one\ntwo', 80, 3)).toBe(2);
 });
+
+test('wrapText: greedy word wrap, no row starting or ending with a space, long words broken, newlines kept', async () => {
+	const {wrapText, wrapTextTo, truncateMiddle} = await import('../../source/ui/format.js');
+	expect(wrapText('aaaa bbbb cccc', 9)).toEqual(['aaaa bbbb', 'cccc']);
+	expect(wrapText('aaaa  bbbb   cccc', 9)).toEqual(['aaaa bbbb', 'cccc']);
+	expect(wrapText('x'.repeat(25), 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]);
+	expect(wrapText('one\ntwo', 80)).toEqual(['one', 'two']);
+	expect(wrapText('', 10)).toEqual(['']);
+	for (const row of wrapText('a lost (the safety backup keeps a copy). And more words here', 12)) {
+		expect(row).not.toMatch(/^ | $/);
+		expect(row.length).toBeLessThanOrEqual(12);
+	}
+	expect(wrapTextTo('aaaa bbbb cccc dddd', 9, 2)).toEqual(['aaaa bbbb', 'cccc dddd']);
+	expect(wrapTextTo('aaaa bbbb cccc dddd eeee', 9, 2)).toEqual(['aaaa bbbb', 'cccc ddd…']);
+	expect(wrapTextTo('aaaa bbbb cc dd eeee', 9, 2)).toEqual(['aaaa bbbb', 'cc dd…']);
+	expect(truncateMiddle('https://api.example.com:6443', 15)).toBe('https:/…om:6443');
+	expect(truncateMiddle('short', 15)).toBe('short');
+});
+
+describe('gatePanelRows', () => {
+	test('fixed rows first, then 2 output rows, the whole next command, vars, description; output takes the rest; never more than the height', async () => {
+		const {gatePanelRows} = await import('../../source/ui/layout.js');
+		expect(gatePanelRows(21, {status: 1, output: 100, nextDescription: 1, nextCommand: 4, nextVars: 1})).toEqual({output: 11, nextDescription: 1, nextCommand: 4, nextVars: 1});
+		// A command longer than the panel: the output keeps 2 rows, the command gets the rest.
+		expect(gatePanelRows(21, {status: 2, output: 100, nextDescription: 2, nextCommand: 40, nextVars: 1})).toEqual({output: 2, nextDescription: 0, nextCommand: 14, nextVars: 0});
+		for (let height = 0; height < 30; height++) {
+			const rows = gatePanelRows(height, {status: 2, output: 50, nextDescription: 3, nextCommand: 20, nextVars: 1});
+			expect(4 + rows.output + rows.nextDescription + rows.nextCommand + rows.nextVars).toBeLessThanOrEqual(Math.max(5, height));
+		}
+	});
+});

@@ -1,6 +1,7 @@
 /**
  * startTui: renders interactively even under CI=true (Ink would otherwise draw
- * only the last frame), takes keys, and exits by itself when the run ends.
+ * only the last frame), on the alternate screen, takes keys, exits by itself
+ * when the run ends, and then prints the run's summary on the primary screen.
  */
 import {expect, test} from 'vitest';
 
@@ -47,6 +48,40 @@ test('draws frames while the run goes on, takes keys, exits when the run ends', 
 	handle.finishRun('completed');
 	await until(() => exited, 'the app to exit');
 	expect(output()).toContain('✔ Run completed in');
+});
+
+const ENTER_ALTERNATE = '\u001B[?1049h';
+const LEAVE_ALTERNATE = '\u001B[?1049l';
+
+test('frames go to the alternate screen; after it is left, the summary is printed once, with the resume command given', async () => {
+	const handle = new FakeHandle([{id: 'dump', title: 'Dump the database', run: 'pg_dump'}], {runDir: '/srv/state/runs/r-1', runId: 'r-1'});
+	const stdout = new Stdout(80, 24);
+	const tui = startTui(handle, new TuiOperator(), {
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		stdin: new Stdin() as unknown as NodeJS.ReadStream,
+		resumeCommand: 'runbook resume r-1 --state-dir /srv/state',
+	});
+	await until(() => plain(stdout.frames.join('')).includes('1. Dump the database'), 'the first frame');
+	handle.start('dump');
+	handle.finish('dump', 'failed', {exitCode: 3, error: 'exit code 3'});
+	handle.finishRun('failed', 'step dump failed: exit code 3');
+	await tui.waitUntilExit();
+	const all = stdout.frames.join('');
+	const entered = all.indexOf(ENTER_ALTERNATE);
+	const left = all.lastIndexOf(LEAVE_ALTERNATE);
+	expect(entered).toBeGreaterThanOrEqual(0);
+	expect(left).toBeGreaterThan(entered);
+	// Every frame is between the two; the summary comes after, on the primary screen.
+	expect(all.slice(0, entered)).not.toContain('Dump the database');
+	const after = plain(all.slice(left));
+	expect(after).not.toContain('1. Dump the database');
+	const summary = after.slice(after.indexOf('✖'));
+	expect(summary).toMatch(
+		/^✖ Run failed after \S+: step dump failed: exit code 3\.\nRunbook: Restore the test database\nSteps: 0\/1 done\.\n✖ Step dump failed: exit code 3\nRun folder: \/srv\/state\/runs\/r-1\nResume with: runbook resume r-1 --state-dir \/srv\/state\n$/,
+	);
+	// Waiting again prints nothing more.
+	await tui.waitUntilExit();
+	expect(stdout.frames.join('')).toBe(all);
 });
 
 test('unmount() ends it at once', async () => {

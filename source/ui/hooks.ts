@@ -1,0 +1,64 @@
+/**
+ * The app's React hooks around time and the run: a throttled re-render on run
+ * events, and a clock that ticks faster while a step runs.
+ */
+import {useEffect, useRef, useState} from 'react';
+import type {RunHandle} from '../engine/handle.js';
+import {RunView} from './run-view.js';
+
+/** Fewest milliseconds between two re-renders caused by run events (at most 10 a second). */
+export const RENDER_INTERVAL_MS = 100;
+
+/** Clock tick while a step runs, ms: its `running for` label follows within a quarter of a second. */
+export const TICK_RUNNING_MS = 250;
+
+/** Clock tick otherwise, ms (the header's elapsed time). */
+export const TICK_IDLE_MS = 1000;
+
+/** Re-renders at most every {@link RENDER_INTERVAL_MS} on run events; at once when the run ends. */
+export function useRunView(handle: RunHandle): RunView {
+	const ref = useRef<RunView | undefined>(undefined);
+	ref.current ??= new RunView(handle);
+	const view = ref.current;
+	const [, setTick] = useState(0);
+	useEffect(() => {
+		let timer: NodeJS.Timeout | undefined;
+		let last = 0;
+		const render = () => {
+			timer = undefined;
+			last = Date.now();
+			setTick(t => t + 1);
+		};
+		const off = view.onEvent(event => {
+			if (event.type === 'run-finished') {
+				clearTimeout(timer);
+				render();
+			} else {
+				timer ??= setTimeout(render, Math.max(0, last + RENDER_INTERVAL_MS - Date.now()));
+			}
+		});
+		setTick(t => t + 1);
+		return () => {
+			off();
+			clearTimeout(timer);
+			view.dispose();
+		};
+	}, [view]);
+	return view;
+}
+
+/**
+ * `Date.now()` of this render. While `active`, the component re-renders every
+ * {@link TICK_RUNNING_MS} when `running`, else every {@link TICK_IDLE_MS}. The
+ * time is read at every render (a render caused by an event is never up to a
+ * tick late: a step that just started reads 0s, not a negative time).
+ */
+export function useClock(active: boolean, running: boolean): number {
+	const [, setTick] = useState(0);
+	useEffect(() => {
+		if (!active) return;
+		const timer = setInterval(() => setTick(t => t + 1), running ? TICK_RUNNING_MS : TICK_IDLE_MS);
+		return () => clearInterval(timer);
+	}, [active, running]);
+	return Date.now();
+}

@@ -1,0 +1,44 @@
+/**
+ * The running step's time: read at every render (a step that just started
+ * reads 0s, not a stale clock's 0ms), ticking every 250 ms while it runs, in
+ * whole seconds so the label does not jitter.
+ */
+import {afterEach, expect, test} from 'vitest';
+import {formatRunning} from '../../source/ui/format.js';
+import {TICK_RUNNING_MS} from '../../source/ui/hooks.js';
+import {delay, plain, startApp, waitForFrame, type AppUnderTest} from './harness.js';
+
+let app: AppUnderTest | undefined;
+afterEach(() => {
+	app?.t.unmount();
+	app = undefined;
+});
+
+test('a new step reads "running for 0s" at once and "1s" within a tick of a second; never milliseconds while it runs', async () => {
+	app = startApp([{id: 'dump', title: 'Dump the database', run: 'pg_dump'}]);
+	const {handle, t} = app;
+	await waitForFrame(t, '1. Dump the database');
+	// Start away from the app's first tick, so a once-a-second clock would be late.
+	await delay(150);
+	const before = t.stdout.frames.length;
+	const started = Date.now();
+	handle.start('dump');
+	await waitForFrame(t, 'attempt 1 · running for');
+	expect(t.lastFrame()).toContain('attempt 1 · running for 0s');
+	await waitForFrame(t, 'attempt 1 · running for 1s', 4000);
+	const late = Date.now() - started;
+	expect(late).toBeGreaterThanOrEqual(1000);
+	expect(late).toBeLessThan(1000 + TICK_RUNNING_MS + 350);
+	const frames = t.stdout.frames.slice(before).map(plain);
+	expect(frames.some(frame => /running for \d+ms/.test(frame))).toBe(false);
+	// The list shows the same whole seconds.
+	expect(t.lastFrame()).toMatch(/Dump the database +1s │/);
+});
+
+test('formatRunning: whole seconds, minutes past 60 s', () => {
+	expect(formatRunning(0)).toBe('0s');
+	expect(formatRunning(999)).toBe('0s');
+	expect(formatRunning(1000)).toBe('1s');
+	expect(formatRunning(61_500)).toBe('1m01s');
+	expect(formatRunning(-5)).toBe('0s');
+});
