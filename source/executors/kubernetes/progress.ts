@@ -1,0 +1,85 @@
+/**
+ * Progress of a stream sent to a pod (`exec.stdin`, `copy`), as one line:
+ * `stdin: 412 MiB of 1.0 GiB (40%), 95 MiB/s, ETA 7s`, reported at most every
+ * `intervalMs` (the first and last always).
+ */
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** `512 B`, `9.5 KiB`, `412 MiB`, `1.0 GiB`: binary units, one decimal below 10. */
+export function formatBytes(bytes: number): string {
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < UNITS.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	if (unit === 0) return `${bytes} B`;
+	// 1023.9 MiB shows as 1.0 GiB, not 1024 MiB.
+	if (value >= 1023.5 && unit < UNITS.length - 1) return `1.0 ${UNITS[unit + 1]}`;
+	return value < 10 ? `${value.toFixed(1)} ${UNITS[unit]}` : `${Math.round(value)} ${UNITS[unit]}`;
+}
+
+/** A rate in MiB/s: `95 MiB/s`, `3.2 MiB/s`, `0.1 MiB/s`. */
+export function formatRate(bytesPerSecond: number): string {
+	const mib = bytesPerSecond / (1024 * 1024);
+	return mib < 10 ? `${mib.toFixed(1)} MiB/s` : `${Math.round(mib)} MiB/s`;
+}
+
+/** `7s`, `2m05s`, `1h02m`: whole seconds, rounded up. */
+export function formatEta(seconds: number): string {
+	const s = Math.max(0, Math.ceil(seconds));
+	if (s < 60) return `${s}s`;
+	if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+	return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Counts bytes sent and reports throttled progress lines. */
+export class TransferProgress {
+	readonly #label: string;
+	readonly #total: number;
+	readonly #intervalMs: number;
+	readonly #report: (message: string) => void;
+	readonly #started = performance.now();
+	#sent = 0;
+	#lastReport = -Infinity;
+
+	/** `label`: `stdin` or `copy`; `total`: bytes to send; `report` gets each line. */
+	constructor(label: string, total: number, intervalMs: number, report: (message: string) => void) {
+		this.#label = label;
+		this.#total = total;
+		this.#intervalMs = intervalMs;
+		this.#report = report;
+	}
+
+	/** Bytes sent so far. */
+	get sent(): number {
+		return this.#sent;
+	}
+
+	/** Adds `bytes` sent; reports when the interval has passed since the last report. */
+	add(bytes: number): void {
+		this.#sent += bytes;
+		const now = performance.now();
+		if (now - this.#lastReport < this.#intervalMs) return;
+		this.#lastReport = now;
+		this.#report(this.line(now));
+	}
+
+	/** The progress line at time `now` (performance.now() ms). */
+	line(now = performance.now()): string {
+		const seconds = Math.max((now - this.#started) / 1000, 1e-3);
+		const rate = this.#sent / seconds;
+		const percent = this.#total > 0 ? Math.floor((this.#sent / this.#total) * 100) : 100;
+		const eta = rate > 0 ? `, ETA ${formatEta((this.#total - this.#sent) / rate)}` : '';
+		return `${this.#label}: ${formatBytes(this.#sent)} of ${formatBytes(this.#total)} (${percent}%), ${formatRate(rate)}${eta}`;
+	}
+
+	/** Reports the end: `stdin: 1.0 GiB sent in 11s (93 MiB/s)`. */
+	finish(): string {
+		const seconds = Math.max((performance.now() - this.#started) / 1000, 1e-3);
+		const line = `${this.#label}: ${formatBytes(this.#sent)} sent in ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s (${formatRate(this.#sent / seconds)})`;
+		this.#report(line);
+		return line;
+	}
+}

@@ -1,0 +1,159 @@
+/**
+ * `exec` and `copy` against the test cluster, whose "pods" run commands as
+ * local processes: exit codes, output lines, capture, errors before the
+ * command starts, stdin streamed byte-exact with progress, abort, and copy.
+ */
+import {createHash, randomBytes} from 'node:crypto';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {put, runningPod, sleep, startHarness, typeOf, type Harness} from './harness.js';
+
+let h: Harness;
+let bigFile: string;
+let bigHash: string;
+const BIG_BYTES = 50 * 1024 * 1024 + 12345; // not a multiple of any message size
+
+beforeAll(async () => {
+	h = await startHarness();
+	put(h.cluster, 'Pod', runningPod('shell'));
+	put(h.cluster, 'Pod', {
+		metadata: {name: 'two', namespace: 'default', annotations: {'kubectl.kubernetes.io/default-container': 'sidecar'}},
+		spec: {containers: [{name: 'main', image: 'x'}, {name: 'sidecar', image: 'y'}]},
+		status: {phase: 'Running'},
+	});
+	// Made Pending after creation: the test cluster's kubelet starts pods created Pending.
+	const pending = put(h.cluster, 'Pod', runningPod('pending'));
+	h.cluster.store.update(typeOf('Pod'), {...pending, status: {phase: 'Pending'}});
+	put(h.cluster, 'Pod', {...runningPod('finished'), status: {phase: 'Succeeded'}});
+	bigFile = join(h.dir, 'dump.bin');
+	const data = randomBytes(BIG_BYTES);
+	writeFileSync(bigFile, data);
+	bigHash = createHash('sha256').update(data).digest('hex');
+});
+afterAll(async () => {
+	await h?.stop();
+});
+
+describe('exec', () => {
+	test('output lines per stream and exit code 0', async () => {
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'printf "one\\ntwo\\n"; echo oops >&2; printf "no newline"']});
+		expect(ran.result).toEqual({ok: true, exitCode: 0});
+		expect(ran.stdout).toEqual(['one', 'two', 'no newline']);
+		expect(ran.stderr).toEqual(['oops']);
+		expect(ran.log).toContain("=== runbook: exec in pod shell (container main) in default: sh -c 'printf \"one\\ntwo\\n\"; echo oops >&2; printf \"no newline\"' ===");
+		expect(ran.log).toMatch(/one\ntwo\n(oops\n)?no newline\n/);
+		expect(ran.log).toMatch(/=== runbook: exec exit code 0 after \d+ ms ===/);
+	});
+
+	test('a non-zero exit code fails the step with that code', async () => {
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'exit 3']});
+		expect(ran.result).toEqual({ok: false, exitCode: 3, error: 'exit code 3'});
+	});
+
+	test('a command that does not exist', async () => {
+		const ran = await h.run('exec', {pod: 'shell', command: ['no-such-program-xyz']});
+		expect(ran.result.ok).toBe(false);
+		expect(ran.result.exitCode).toBe(127);
+		expect(ran.stderr.join('\n')).toContain('no-such-program-xyz');
+	});
+
+	test('capture keeps stdout; every line is redacted', async () => {
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'echo token=hunter2; echo hunter2 >&2']}, {
+			capture: true,
+			redact: text => text.replaceAll('hunter2', '***'),
+		});
+		expect(ran.result).toEqual({ok: true, exitCode: 0, stdout: 'token=***\n'});
+		expect(ran.stdout).toEqual(['token=***']);
+		expect(ran.stderr).toEqual(['***']);
+		expect(ran.log).not.toContain('hunter2');
+	});
+
+	test('the default container: the annotation, else the only one; a named container', async () => {
+		const defaulted = await h.run('exec', {pod: 'two', command: ['true']});
+		expect(defaulted.result.ok).toBe(true);
+		expect(defaulted.log).toContain('defaulted container "sidecar" out of: main, sidecar');
+		expect(defaulted.log).toContain('(container sidecar)');
+		const named = await h.run('exec', {pod: 'two', container: 'main', command: ['true']});
+		expect(named.log).toContain('(container main)');
+	});
+
+	test('errors before the command runs are one clear line', async () => {
+		expect((await h.run('exec', {pod: 'ghost', command: ['true']})).result).toEqual({ok: false, error: 'pod ghost not found in namespace default'});
+		expect((await h.run('exec', {pod: 'pending', command: ['true']})).result).toEqual({ok: false, error: 'pod pending is Pending, not Running: wait for it first (wait.podsReady)'});
+		expect((await h.run('exec', {pod: 'finished', command: ['true']})).result).toEqual({ok: false, error: 'cannot exec into a container in a completed pod; pod finished is Succeeded'});
+		expect((await h.run('exec', {pod: 'two', container: 'db', command: ['true']})).result).toEqual({ok: false, error: 'container db is not in pod two (containers: main, sidecar)'});
+		expect((await h.run('exec', {pod: 'shell', command: ['cat'], stdin: 'missing.psql'})).result).toEqual({ok: false, error: `cannot read ${join(h.dir, 'missing.psql')}: no such file`});
+		expect((await h.run('exec', {pod: 'shell', command: []})).result.error).toBe('exec needs command, a list such as [sh, -c, "..."]');
+	});
+
+	test('stdin streams a local file byte-exact, with progress at most 4 times a second', async () => {
+		const times: number[] = [];
+		const progress: string[] = [];
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'sha256sum; wc -c < /dev/null'], stdin: 'dump.bin'}, {
+			onProgress: message => {
+				times.push(performance.now());
+				progress.push(message);
+			},
+		});
+		expect(ran.result).toEqual({ok: true, exitCode: 0});
+		expect(ran.stdout[0]).toBe(`${bigHash}  -`);
+		const during = progress.filter(m => m.includes(' of 50 MiB '));
+		expect(during.length).toBeGreaterThanOrEqual(1);
+		for (const message of during) expect(message).toMatch(/^stdin: \d+(\.\d)? (B|KiB|MiB) of 50 MiB \(\d+%\), \d+(\.\d)? MiB\/s, ETA \d+s$/);
+		expect(progress.at(-1)).toMatch(/^stdin: 50 MiB sent in \d+(\.\d)?s \(\d+(\.\d)? MiB\/s\)$/);
+		const gaps = times.slice(0, during.length).map((t, i, all) => (i === 0 ? Infinity : t - all[i - 1]));
+		expect(Math.min(...gaps)).toBeGreaterThanOrEqual(245);
+		expect(ran.log).toMatch(/=== runbook: stdin: 50 MiB sent in /);
+	});
+
+	test('a command that stops reading stdin early still ends with its exit code', async () => {
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'head -c 10 > /dev/null; exit 4'], stdin: 'dump.bin'});
+		expect(ran.result).toEqual({ok: false, exitCode: 4, error: 'exit code 4'});
+		expect(ran.ms).toBeLessThan(5000);
+		expect(ran.log).toMatch(/stdin: the command stopped reading after \d+ of \d+ bytes/);
+	});
+
+	test('abort closes the connection at once, while streaming stdin too', async () => {
+		for (const spec of [{pod: 'shell', command: ['sleep', '30']}, {pod: 'shell', command: ['sh', '-c', 'sleep 30; cat'], stdin: 'dump.bin'}]) {
+			const controller = new AbortController();
+			const running = h.start('exec', spec, {signal: controller.signal});
+			await sleep(300);
+			const aborted = performance.now();
+			controller.abort();
+			const ran = await running.done;
+			expect(performance.now() - aborted).toBeLessThan(100);
+			expect(ran.result).toEqual({ok: false, exitCode: null, error: 'exec aborted: the connection to the pod was closed'});
+		}
+	});
+});
+
+describe('copy', () => {
+	test('a file into the pod, byte-exact, with progress', async () => {
+		const ran = await h.run('copy', {from: 'dump.bin', pod: 'shell', to: '/tmp/restore.bin'});
+		expect(ran.result).toEqual({ok: true});
+		expect(ran.stdout).toEqual([`copied ${bigFile} to shell:/tmp/restore.bin (50 MiB)`]);
+		const copied = readFileSync(join(h.cluster.pods.rootOf('default', 'shell'), 'tmp', 'restore.bin'));
+		expect(createHash('sha256').update(copied).digest('hex')).toBe(bigHash);
+		expect(ran.progress.at(-1)).toMatch(/^copy: 50 MiB sent in /);
+	});
+
+	test('into a folder (trailing slash or existing), the file keeps its name', async () => {
+		mkdirSync(join(h.dir, 'sub'));
+		writeFileSync(join(h.dir, 'sub', 'note.txt'), 'hello\n');
+		mkdirSync(join(h.cluster.pods.rootOf('default', 'shell'), 'data'), {recursive: true});
+		expect((await h.run('copy', {from: 'sub/note.txt', pod: 'shell', to: '/tmp/'})).result).toEqual({ok: true});
+		expect((await h.run('copy', {from: 'sub/note.txt', pod: 'shell', to: '/data'})).result).toEqual({ok: true});
+		const root = h.cluster.pods.rootOf('default', 'shell');
+		expect(readFileSync(join(root, 'tmp', 'note.txt'), 'utf8')).toBe('hello\n');
+		expect(readFileSync(join(root, 'data', 'note.txt'), 'utf8')).toBe('hello\n');
+	});
+
+	test('errors: a missing local file, a folder that does not exist in the pod', async () => {
+		expect((await h.run('copy', {from: 'nope.bin', pod: 'shell', to: '/tmp/x'})).result).toEqual({ok: false, error: `cannot read ${join(h.dir, 'nope.bin')}: no such file`});
+		const ran = await h.run('copy', {from: 'sub/note.txt', pod: 'shell', to: '/no/such/dir/x'});
+		expect(ran.result.ok).toBe(false);
+		expect(ran.result.error).toMatch(/^copy to shell:\/no\/such\/dir\/x failed: exit code \d+$/);
+		expect(ran.stderr.join('\n')).toMatch(/No such file or directory|Directory nonexistent|can't create/);
+	});
+});

@@ -1,0 +1,120 @@
+/**
+ * Helpers for the Kubernetes executor tests: a test cluster
+ * (test/support/kube/server.ts) with a port connected to it, a temporary
+ * folder for logs and files, and `run`, which executes one request and
+ * collects what it produced (result, output lines per stream, progress
+ * messages, the log's text, the time it took).
+ */
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {KubeActionKind, KubeRequest, KubeResult} from '../../../source/engine/kubernetes-port.js';
+import {createKubernetesPort, type KubernetesPortOptions, type KubernetesPortWithStats} from '../../../source/executors/kubernetes/index.js';
+import {startTestCluster, type TestCluster, type TestClusterOptions} from '../../support/kube/server.js';
+import {RESOURCE_TYPES, type KubeObject} from '../../support/kube/resources.js';
+
+/** What one request produced. */
+export interface Ran {
+	result: KubeResult;
+	stdout: string[];
+	stderr: string[];
+	progress: string[];
+	/** The log file's text. */
+	log: string;
+	/** Wall time of `execute`, ms. */
+	ms: number;
+}
+
+/** A cluster, a port on it, and a folder. */
+export interface Harness {
+	cluster: TestCluster;
+	port: KubernetesPortWithStats;
+	dir: string;
+	/** Runs one request; `request` overrides the defaults (namespace `default`, cwd `dir`). */
+	run(kind: KubeActionKind, spec: Record<string, unknown>, request?: Partial<KubeRequest>): Promise<Ran>;
+	/** Starts a request without waiting, with progress messages visible as they come. */
+	start(kind: KubeActionKind, spec: Record<string, unknown>, request?: Partial<KubeRequest>): {done: Promise<Ran>; progress: string[]; stdout: string[]};
+	/** Stops the cluster and removes the folder. */
+	stop(): Promise<void>;
+}
+
+let logCounter = 0;
+
+/** Starts a test cluster (fast timings unless given) and a port on it. */
+export async function startHarness(clusterOptions: TestClusterOptions = {}, portOptions: KubernetesPortOptions = {}): Promise<Harness> {
+	const cluster = await startTestCluster(clusterOptions);
+	const dir = mkdtempSync(join(tmpdir(), 'runbook-kube-'));
+	const port = createKubernetesPort({kubeconfig: cluster.kubeconfigPath, ...portOptions});
+	const start = (kind: KubeActionKind, spec: Record<string, unknown>, request: Partial<KubeRequest> = {}) => {
+		const stdout: string[] = [];
+		const stderr: string[] = [];
+		const progress: string[] = [];
+		const logPath = request.logPath ?? join(dir, 'logs', `${++logCounter}-${kind}.log`);
+		const started = performance.now();
+		const done = port.execute({
+			stepId: 'test-step',
+			kind,
+			spec,
+			namespace: 'default',
+			cwd: dir,
+			signal: new AbortController().signal,
+			logPath,
+			onOutput: chunk => (chunk.stream === 'stdout' ? stdout : stderr).push(...chunk.lines),
+			onProgress: message => progress.push(message),
+			redact: text => text,
+			capture: false,
+			...request,
+		}).then(result => {
+			let log = '';
+			try {
+				log = readFileSync(logPath, 'utf8');
+			} catch {
+				// no log written
+			}
+			return {result, stdout, stderr, progress, log, ms: performance.now() - started};
+		});
+		return {done, progress, stdout};
+	};
+	return {
+		cluster,
+		port,
+		dir,
+		start,
+		run: (kind, spec, request) => start(kind, spec, request).done,
+		async stop() {
+			await cluster.stop();
+			rmSync(dir, {recursive: true, force: true});
+		},
+	};
+}
+
+/** The test cluster's resource type of `kind`. */
+export function typeOf(kind: string) {
+	const type = RESOURCE_TYPES.find(t => t.kind === kind);
+	if (!type) throw new Error(`no type ${kind}`);
+	return type;
+}
+
+/** Creates an object in the store directly (as another client would). */
+export function put(cluster: TestCluster, kind: string, object: KubeObject): KubeObject {
+	return cluster.store.create(typeOf(kind), object);
+}
+
+/** Reads an object from the store; undefined when absent. */
+export function get(cluster: TestCluster, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+	return cluster.store.get(typeOf(kind), namespace, name);
+}
+
+/** A Running, Ready pod object with one container (bare: no controller owns it). */
+export function runningPod(name: string, labels: Record<string, string> = {}, namespace = 'default'): KubeObject {
+	return {
+		metadata: {name, namespace, labels},
+		spec: {containers: [{name: 'main', image: 'busybox'}]},
+		status: {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}], containerStatuses: [{name: 'main', ready: true}]},
+	};
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+	return new Promise(resolve => setTimeout(resolve, ms));
+}
