@@ -78,7 +78,6 @@ describe('quitting while a command runs', () => {
 		expect(summary).toMatch(/^⚠ Step long interrupted/m);
 		expect(summary).toContain(`\nRun folder: ${ws.stateDir}/runs/${runId}\n`);
 		expect(summary).toContain(`\nResume with: runbook resume ${runId} --state-dir ${ws.stateDir}\n`);
-		// After the TUI, the CLI's message starts on a line of its own, at column 0.
 		// The TUI's exit summary (printed after the alternate screen) says how to go on.
 		expect(screen).toMatch(/^⚠ Run stopped after .*progress kept: operator quit\.$/m);
 		expect(screen).toMatch(new RegExp(`^Resume with: runbook resume ${runId} --state-dir `, 'm'));
