@@ -3,13 +3,20 @@
  *
  * 1. start-up to the first frame of the TUI, against an Ink hello-world;
  * 2. a step printing 1,000,000 lines, in the TUI and with --plain, against the
- *    same command sent to /dev/null by bash, with the runbook process's peak RSS.
+ *    same command sent to /dev/null by bash, with the runbook process's peak RSS;
+ * 3. Kubernetes (bench/kubernetes.ts), against the test cluster of test/support/kube/:
+ *    wait reaction latency (port and CLI) against the documents' kubectl polling loop,
+ *    API requests per wait for 1 s, 5 s and 20 s, and exec with a 1 GiB stdin against
+ *    a local pipe, with the runbook process's peak RSS. Needs kubectl on PATH.
  *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
- *   --only startup,seq,chatty   run only these measures
+ *   --only startup,seq,chatty,kubernetes   run only these measures
  *   --startup-runs N            rounds of the start-up measure (default 10)
  *   --seq-runs N                rounds of the `seq` case (default 7)
  *   --chatty-runs N             rounds of the chatty case (default 3: one round takes ~35 s)
+ *   --kube-wait-runs N          waits measured through the port and through the CLI (default 30)
+ *   --kube-poll-runs N          runs of the documents' polling loop (default 5)
+ *   --kube-exec-runs N          rounds of each 1 GiB exec (default 2: a sha256sum round takes ~1 min here)
  * Exit code 0 when every run worked (whatever the figures), 1 when one failed.
  */
 import {spawnSync} from 'node:child_process';
@@ -21,7 +28,8 @@ import {parseArgs} from 'node:util';
 import {benchOutput, type OutputCase, type OutputResult} from './output.ts';
 import {benchStartup, type StartupResult} from './startup.ts';
 import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
-import {machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows} from './summary.ts';
+import {machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
+import type {KubernetesOptions} from './kubernetes.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LINES = 1_000_000;
@@ -39,7 +47,11 @@ function positive(value: string | undefined, fallback: number, name: string): nu
 	return n;
 }
 
-function checkTools(): void {
+function checkTools(only: Set<string>): void {
+	if (only.has('kubernetes')) {
+		const kubectl = spawnSync('kubectl', ['version', '--client'], {encoding: 'utf8'});
+		if (kubectl.error || kubectl.status !== 0) throw new Error('the kubernetes measure needs kubectl on PATH (its polling loop and kubectl exec are the baselines): install kubectl, or leave it out with --only');
+	}
 	const script = spawnSync('script', ['--version'], {encoding: 'utf8'});
 	if (script.error || script.status !== 0) {
 		throw new Error('`script` (util-linux) is needed to give the TUI a terminal: install util-linux (apt-get install util-linux)');
@@ -96,10 +108,19 @@ async function main(): Promise<void> {
 			'startup-runs': {type: 'string'},
 			'seq-runs': {type: 'string'},
 			'chatty-runs': {type: 'string'},
+			'kube-wait-runs': {type: 'string'},
+			'kube-poll-runs': {type: 'string'},
+			'kube-exec-runs': {type: 'string'},
 		},
 	});
-	const only = new Set((values.only ?? 'startup,seq,chatty').split(',').map(s => s.trim()));
-	for (const name of only) if (!['startup', 'seq', 'chatty'].includes(name)) throw new Error(`--only: unknown measure "${name}" (startup, seq, chatty)`);
+	const only = new Set((values.only ?? 'startup,seq,chatty,kubernetes').split(',').map(s => s.trim()));
+	for (const name of only) if (!['startup', 'seq', 'chatty', 'kubernetes'].includes(name)) throw new Error(`--only: unknown measure "${name}" (startup, seq, chatty, kubernetes)`);
+	const kube: KubernetesOptions = {
+		waitRuns: positive(values['kube-wait-runs'], 30, 'kube-wait-runs'),
+		pollingRuns: positive(values['kube-poll-runs'], 5, 'kube-poll-runs'),
+		durations: [1, 5, 20],
+		execRuns: positive(values['kube-exec-runs'], 2, 'kube-exec-runs'),
+	};
 	const seqRuns = positive(values['seq-runs'], 7, 'seq-runs');
 	const cases: OutputCase[] = [
 		{name: 'seq', script: `seq ${LINES}`, lines: LINES, runs: seqRuns, warmup: true, drainRuns: seqRuns},
@@ -112,16 +133,16 @@ async function main(): Promise<void> {
 			drainRuns: 1,
 		},
 	];
-	checkTools();
+	checkTools(only);
 	const build = snapshotBuild();
 	try {
-		await measure(only, cases, build, values['startup-runs']);
+		await measure(only, cases, build, values['startup-runs'], kube);
 	} finally {
 		fs.rmSync(build, {recursive: true, force: true});
 	}
 }
 
-async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined): Promise<void> {
+async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined, kube: KubernetesOptions): Promise<void> {
 	const cli = path.join(build, 'dist', 'cli.js');
 	const started = Date.now();
 	log(`runbook-tui benchmarks, ${new Date().toISOString()}`);
@@ -146,10 +167,19 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 		outputs.push(result);
 	}
 
+	let kubeRows: Row[] = [];
+	let kubeNote = '';
+	if (only.has('kubernetes')) {
+		// Loaded only when measured: it loads the test cluster from test/ (bench/ts-resolve.ts).
+		const {benchKubernetes, kubernetesRows, KUBERNETES_NOTE} = await import('./kubernetes.ts');
+		kubeRows = kubernetesRows(await benchKubernetes(root, build, cli, kube, log));
+		kubeNote = KUBERNETES_NOTE;
+	}
+
 	log('');
 	log('Summary (Markdown, for README.md):');
 	log('');
-	log(markdownTable(summaryRows(startup, outputs, JUDGED_CASE)));
+	log(markdownTable([...summaryRows(startup, outputs, JUDGED_CASE), ...kubeRows]));
 	log('');
 	log(`Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}; \`npm run bench\`, ${Math.round((Date.now() - started) / 1000)} s.`);
 	log(
@@ -159,6 +189,7 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 			'The "floor" row is a Node program that only reads and discards the same output: what streaming it live costs ' +
 			'at the least (bash writing to a socket instead of /dev/null).',
 	);
+	if (kubeNote) log(kubeNote);
 }
 
 try {

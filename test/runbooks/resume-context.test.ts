@@ -1,0 +1,116 @@
+/**
+ * A run records its Kubernetes target, and resuming it against another one needs the
+ * operator's word: runbooks/vcs-postgres-restore.yaml started without a terminal against
+ * context `a` (test cluster A) stops at its first destructive step; resumed with
+ * `--context b` (test cluster B, same kubeconfig) it exits 2 naming `--confirm-context`
+ * and changes nothing; with `--confirm-context b` it runs to the end against B — the
+ * kubectl steps too, through KUBE_CONTEXT — and records B. Cluster A keeps what the first
+ * session did and nothing more.
+ */
+import {writeFileSync} from 'node:fs';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {stringify as toYaml} from 'yaml';
+import {useWorkspaces} from '../cli/helpers.js';
+import type {TestCluster} from '../support/kube/server.js';
+import {startPostgres, type PostgresServer} from '../support/postgres.js';
+import {postgresqlState, workloadState} from './cluster-checks.js';
+import {dropService} from './database.js';
+import {cliEnvFor, prepareBackup, runbookPath, runPlain, shown, startCsmCluster} from './harness.js';
+import {before, expectRestored, type RestoredService} from './restore-checks.js';
+
+const SERVICE: RestoredService & {owner: string} = {
+	namespace: 'services',
+	postgresql: 'gitea-vcs-postgres',
+	secrets: ['postgres.gitea-vcs-postgres.credentials', 'service-account.gitea-vcs-postgres.credentials', 'standby.gitea-vcs-postgres.credentials'],
+	database: 'service_db',
+	owner: 'service_account',
+};
+
+const workspace = useWorkspaces();
+let pg: PostgresServer;
+let clusterA: TestCluster;
+let clusterB: TestCluster;
+
+beforeAll(async () => {
+	pg = await startPostgres();
+	const bind = [{namespace: SERVICE.namespace, postgresql: SERVICE.postgresql}];
+	[clusterA, clusterB] = await Promise.all([startCsmCluster(pg, bind), startCsmCluster(pg, bind)]);
+});
+afterAll(async () => {
+	await Promise.all([clusterA?.stop(), clusterB?.stop()]);
+	await pg?.stop();
+});
+
+/** A kubeconfig with two contexts: `a` (cluster A, the current one) and `b` (cluster B). */
+function twoContexts(file: string): string {
+	writeFileSync(
+		file,
+		toYaml({
+			apiVersion: 'v1',
+			kind: 'Config',
+			clusters: [
+				{name: 'cluster-a', cluster: {server: clusterA.url, 'insecure-skip-tls-verify': true}},
+				{name: 'cluster-b', cluster: {server: clusterB.url, 'insecure-skip-tls-verify': true}},
+			],
+			users: [{name: 'operator', user: {token: 'test-token'}}],
+			contexts: [
+				{name: 'a', context: {cluster: 'cluster-a', user: 'operator', namespace: 'default'}},
+				{name: 'b', context: {cluster: 'cluster-b', user: 'operator', namespace: 'default'}},
+			],
+			'current-context': 'a',
+		}),
+		{mode: 0o600},
+	);
+	return file;
+}
+
+describe('resuming against another Kubernetes target', () => {
+	it('exits 2 naming --confirm-context, and passes with it against the new target', async () => {
+		const ws = workspace();
+		const kubeconfig = twoContexts(ws.path('kubeconfig'));
+		const backup = await prepareBackup(ws, clusterB, pg, SERVICE);
+		await dropService(pg, {database: SERVICE.database, owner: SERVICE.owner, roles: {service_account: '', standby: ''}});
+		const params = ['-p', 'DUMP_SOURCE=local', '-p', `DUMPFILE=${backup.dumpFile}`, '-p', 'MANIFEST=none', '-p', 'SECRETS_MODE=update-passwords'];
+		const wasA = postgresqlState(clusterA, 'services', SERVICE.postgresql).uid;
+		const wasB = before(clusterB, SERVICE);
+
+		// 1. Against a (the current context), without --yes-destructive: stops at delete-cluster.
+		const first = await ws.cli(['run', runbookPath('vcs'), '--plain', '--yes', '--state-dir', ws.stateDir, '--kubeconfig', kubeconfig, ...params], {env: cliEnvFor(ws)});
+		expect(first.code, shown(first)).toBe(1);
+		expect(first.stderr).toContain('step delete-cluster is destructive');
+		expect(first.stdout).toContain(`kubernetes: context: a · server: ${clusterA.url} · namespace: services`);
+		const runId = ws.onlyRunId();
+		expect(ws.state(runId).kube).toEqual({context: 'a', cluster: 'cluster-a', server: clusterA.url, namespace: 'services'});
+		expect(ws.state(runId).steps['save-cluster-definition'].status).toBe('succeeded');
+		expect(workloadState(clusterA, 'Deployment', 'services', 'gitea-vcs').replicas).toBe(0);
+
+		// 2. Resumed against b without the confirmation: exit 2, nothing ran, the target is still a.
+		const resume = ['resume', runId, '--plain', '--yes', '--yes-destructive', '--state-dir', ws.stateDir, '--kubeconfig', kubeconfig, '--context', 'b', ...params];
+		const refused = await ws.cli(resume, {env: cliEnvFor(ws)});
+		expect(refused.code, shown(refused)).toBe(2);
+		expect(refused.stderr).toContain(`run ${runId} was started against another Kubernetes target (context a → b; server ${clusterA.url} → ${clusterB.url})`);
+		expect(refused.stderr).toContain('pass --confirm-context b');
+		expect(refused.stdout).toBe('');
+		expect(ws.state(runId).kube?.context).toBe('a');
+		expect(ws.state(runId).steps['delete-cluster'].status).toBe('pending');
+		// Naming another context than the one connected to is no confirmation either.
+		const wrong = await ws.cli([...resume, '--confirm-context', 'a'], {env: cliEnvFor(ws)});
+		expect(wrong.code, shown(wrong)).toBe(2);
+		expect(postgresqlState(clusterB, 'services', SERVICE.postgresql).uid).toBe(wasB.postgresqlUid);
+
+		// 3. With --confirm-context b: runs to the end against B and records it.
+		const accepted = await ws.cli([...resume, '--confirm-context', 'b'], {env: cliEnvFor(ws), timeoutMs: 90_000});
+		expect(accepted.code, shown(accepted)).toBe(0);
+		expect(accepted.stdout).toContain(`kubernetes: context: b · server: ${clusterB.url} · namespace: services`);
+		const state = ws.state(runId);
+		expect(state.status).toBe('completed');
+		expect(state.kube).toEqual({context: 'b', cluster: 'cluster-b', server: clusterB.url, namespace: 'services'});
+		expect(state.decisions.filter(d => d.kind === 'context-change-accepted').map(d => d.detail)).toEqual([`context a → b; server ${clusterA.url} → ${clusterB.url}`]);
+		// B was restored (the kubectl steps read B's Secrets through KUBE_CONTEXT=b)...
+		await expectRestored(clusterB, pg, SERVICE, backup, wasB, 'update-passwords');
+		expect(workloadState(clusterB, 'Deployment', 'services', 'gitea-vcs')).toMatchObject({replicas: 1, readyReplicas: 1});
+		// ...and A kept what the first session did, nothing more.
+		expect(postgresqlState(clusterA, 'services', SERVICE.postgresql).uid).toBe(wasA);
+		expect(workloadState(clusterA, 'Deployment', 'services', 'gitea-vcs').replicas).toBe(0);
+	}, 150_000);
+});

@@ -1,0 +1,120 @@
+/**
+ * runbooks/spire-postgres-restore.yaml end to end, without a terminal (`--plain --yes
+ * --yes-destructive`), against the test cluster seeded with the CSM objects, with
+ * `spire-postgres-0` bound to a real PostgreSQL: the dump of a database with known rows is
+ * restored through `exec` after the database and its roles were dropped; both secret
+ * paths; then spire-server back to 3 ready pods, spire-agent and spire-jwks restarted, and
+ * the agents on the nodes (a manual step, passed with --yes).
+ *
+ * The last two steps run programs of a CSM management node, at fixed paths
+ * (/opt/cray/platform-utils/spire/fix-spire-on-storage.sh, /usr/bin/heartbeat-spire-agent).
+ * Off a node the first stops the run with the runbook's own message (exit 1); the operator
+ * then runs them on ncn-mw by hand and skips the two steps in the TUI, as the step says:
+ * the first test does that through tmux and the run completes.
+ */
+import {existsSync} from 'node:fs';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {useWorkspaces, type Workspace} from '../cli/helpers.js';
+import type {TestCluster} from '../support/kube/server.js';
+import {startPostgres, type PostgresServer} from '../support/postgres.js';
+import {startTui, START_MS, useTerminals} from '../e2e/tui.js';
+import {restartedAt, rolledOut, workloadState} from './cluster-checks.js';
+import {dropService} from './database.js';
+import {cliEnvFor, dumpParams, installCray, prepareBackup, runbookPath, runPlain, shown, startCsmCluster} from './harness.js';
+import {before, expectCompletedRun, expectRestored, skippedSteps, type RestoredService, type SecretsMode} from './restore-checks.js';
+
+const SERVICE: RestoredService & {owner: string} = {
+	namespace: 'spire',
+	postgresql: 'spire-postgres',
+	secrets: ['postgres.spire-postgres.credentials', 'service-account.spire-postgres.credentials', 'spire.spire-postgres.credentials', 'standby.spire-postgres.credentials'],
+	database: 'spire',
+	owner: 'spire',
+};
+const FIX_SCRIPT = '/opt/cray/platform-utils/spire/fix-spire-on-storage.sh';
+/** Steps that only run on a CSM management node. */
+const NODE_STEPS = ['fix-spire-on-storage', 'verify-spire'];
+const TITLES: Record<string, string> = {'fix-spire-on-storage': 'Fix any issues with the Spire token on storage nodes', 'verify-spire': 'Verify that Spire is working'};
+
+const workspace = useWorkspaces();
+useTerminals();
+let pg: PostgresServer;
+let cluster: TestCluster | undefined;
+
+beforeAll(async () => {
+	pg = await startPostgres();
+});
+afterAll(async () => {
+	await pg?.stop();
+});
+afterEach(async () => {
+	await cluster?.stop();
+	cluster = undefined;
+});
+
+/** Runs the runbook until it stops at the first step that needs a management node; checks the cluster there. */
+async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local'): Promise<{runId: string; cluster: TestCluster}> {
+	installCray(ws);
+	const c = (cluster = await startCsmCluster(pg, [{namespace: SERVICE.namespace, postgresql: SERVICE.postgresql}]));
+	const backup = await prepareBackup(ws, c, pg, SERVICE);
+	await dropService(pg, {database: SERVICE.database, owner: SERVICE.owner, roles: {service_account: '', spire: '', standby: ''}});
+	const was = before(c, SERVICE);
+	const startedAt = Date.now();
+
+	const dump = dumpParams(source, mode, backup);
+	const result = await runPlain(ws, runbookPath('spire'), c.kubeconfigPath, {...dump, SECRETS_MODE: mode});
+	const runId = ws.onlyRunId();
+	const state = ws.state(runId);
+	if (existsSync(FIX_SCRIPT)) throw new Error(`${FIX_SCRIPT} exists on this machine: this test expects to run off a CSM node`);
+	expect(result.code, shown(result)).toBe(1);
+	expect(result.stderr).toContain(`runbook: step fix-spire-on-storage failed: exit code 1`);
+	expect(result.stdout).toContain(`${FIX_SCRIPT} not found: run this step on a master or worker node (ncn-mw) as root.`);
+	expect(state.steps['fix-spire-on-storage'].status).toBe('failed');
+	expect(state.steps['verify-spire'].status).toBe('pending');
+	// Everything before it is done: the manual step passed with --yes.
+	const before_ = state.order.slice(0, state.order.indexOf('fix-spire-on-storage'));
+	const skipped = skippedSteps(source, mode);
+	expect(before_.filter(id => state.steps[id].status !== (skipped.includes(id) ? 'skipped' : 'succeeded'))).toEqual([]);
+	expect(result.stdout).toContain('restart-spire-agent-on-nodes: taken as done (--yes)');
+	expect(result.stdout).toContain("pdsh -S -w ncn-m00[1-3],ncn-w00[1-3],ncn-s00[1-3] 'systemctl restart spire-agent'");
+	expect(state.kube).toEqual({context: 'test', cluster: 'test-cluster', server: c.url, namespace: 'spire'});
+
+	expect(workloadState(c, 'StatefulSet', 'spire', 'spire-server')).toEqual({
+		replicas: 3,
+		readyReplicas: 3,
+		pods: {'spire-server-0': true, 'spire-server-1': true, 'spire-server-2': true},
+	});
+	await expectRestored(c, pg, SERVICE, backup, was, mode);
+	for (const [kind, name] of [['DaemonSet', 'spire-agent'], ['Deployment', 'spire-jwks']] as const) {
+		expect(Date.parse(restartedAt(c, kind, 'spire', name)), `${kind} ${name} restarted`).toBeGreaterThanOrEqual(startedAt - 1000);
+		expect(rolledOut(c, kind, 'spire', name), `${kind} ${name} rolled out`).toBe(true);
+	}
+	return {runId, cluster: c};
+}
+
+describe('Restore Postgres for Spire, end to end', () => {
+	it('update-passwords, from a manual dump; the node-only steps skipped in the TUI', async () => {
+		const ws = workspace();
+		const {runId, cluster: c} = await restore(ws, 'update-passwords', 'local');
+
+		// The operator ran the two scripts on ncn-mw by hand: resume in a terminal and skip them.
+		const tui = startTui(ws, ['resume', runId, '--state-dir', ws.stateDir, '--kubeconfig', c.kubeconfigPath], {env: cliEnvFor(ws), width: 100, height: 30});
+		const {term} = tui;
+		const order = ws.state(runId).order;
+		for (const step of NODE_STEPS) {
+			// Resumed in step mode: each step waits at its gate, where s skips it.
+			const gate = await term.waitFor(`Run step ${order.indexOf(step) + 1} "${TITLES[step]}"?`, START_MS);
+			expect(gate).toContain('s skip');
+			term.sendKeys('s');
+			await term.waitFor(`Skip step "${TITLES[step]}"? (y/N)`);
+			term.sendKeys('y');
+			await term.waitUntil(`${step} to be skipped`, () => ws.state(runId).steps[step].status === 'skipped', 20_000);
+		}
+		expect(await tui.exitCode(20_000)).toBe(0);
+		expectCompletedRun(ws.state(runId), c, 'spire', [...skippedSteps('local', 'update-passwords'), ...NODE_STEPS]);
+		expect(ws.state(runId).decisions.filter(d => d.kind === 'skip').map(d => d.stepId)).toEqual(NODE_STEPS);
+	}, 150_000);
+
+	it('recreate-from-manifest, from the postgres-backup bucket', async () => {
+		await restore(workspace(), 'recreate-from-manifest', 's3');
+	}, 120_000);
+});
