@@ -9,6 +9,13 @@
  *   node fake-synapse.js serve DIR   the server itself (what `start` runs)
  *
  * DIR holds config.json ({@link FakeSynapseConfig}), synapse.pid and synapse.log.
+ *
+ * `start` and `stop` are idempotent, as `docker compose start/stop` are, also after one
+ * of them was killed half-way (the crash harness, test/crash, kills them at random):
+ * the server answers every request with its pid (header `x-synapse-pid`), so a server
+ * whose pid file was never written (its `start` was killed just after spawning it) is
+ * still found on its port; `start` then adopts it instead of starting a second one, and
+ * `stop` stops it. A second server that loses the race for the port exits at once.
  * This file imports only node: modules, so Node can run the .ts source directly in tests.
  */
 import {spawn, execFile} from 'node:child_process';
@@ -64,6 +71,28 @@ function readPid(dir: string): number | undefined {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
+/** The header in which the server tells its pid. */
+const PID_HEADER = 'x-synapse-pid';
+
+/** The pid of the live server answering on `port`, or undefined when none answers. */
+async function pidOnPort(port: number): Promise<number | undefined> {
+	try {
+		const response = await fetch(`http://127.0.0.1:${port}/health`, {signal: AbortSignal.timeout(1000)});
+		await response.arrayBuffer();
+		const pid = Number(response.headers.get(PID_HEADER));
+		return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The running server: the live pid of the pid file, else the server answering on the configured port. */
+async function runningPid(dir: string): Promise<number | undefined> {
+	const recorded = readPid(dir);
+	if (recorded && alive(recorded)) return recorded;
+	return pidOnPort(readConfig(dir).port);
+}
+
 /** Counts users with psql; rejects when the database cannot be read. */
 function countUsers(config: FakeSynapseConfig): Promise<string> {
 	return new Promise((resolve, reject) => {
@@ -91,6 +120,7 @@ async function serve(dir: string): Promise<void> {
 		log(`ERROR database check failed: ${(error as Error).message}`);
 	}
 	const server = createServer((request, response) => {
+		response.setHeader(PID_HEADER, String(process.pid));
 		if (request.url !== '/health') {
 			response.writeHead(404).end('Not found\n');
 			return;
@@ -102,6 +132,12 @@ async function serve(dir: string): Promise<void> {
 				response.writeHead(503, {'content-type': 'text/plain'}).end('database unavailable');
 			},
 		);
+	});
+	server.once('error', error => {
+		// Another server has the port (two starts raced): this one gives way.
+		log(`ERROR cannot listen on port ${config.port}: ${error.message}; exiting`);
+		connection.kill('SIGTERM');
+		process.exit(1);
 	});
 	server.listen(config.port, '127.0.0.1', () => log(`listening on http://127.0.0.1:${config.port}`));
 	const shutdown = (signal: string) => {
@@ -115,11 +151,15 @@ async function serve(dir: string): Promise<void> {
 	process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-/** Starts `serve` detached; resolves to an exit code once it listens (or has died). */
+/**
+ * Starts `serve` detached; resolves to an exit code once it listens (or has died).
+ * A server already running (pid file, or answering on the port) is kept: exit 0.
+ */
 async function start(dir: string): Promise<number> {
 	const paths = fakeSynapsePaths(dir);
-	const running = readPid(dir);
-	if (running && alive(running)) {
+	const running = await runningPid(dir);
+	if (running) {
+		writeFileSync(paths.pid, `${running}\n`);
 		console.log(`synapse is already running (pid ${running})`);
 		return 0;
 	}
@@ -130,25 +170,26 @@ async function start(dir: string): Promise<number> {
 	child.unref();
 	writeFileSync(paths.pid, `${child.pid}\n`);
 	for (let waited = 0; waited < 15_000; waited += 200) {
-		if (!alive(child.pid ?? 0)) break;
-		try {
-			await fetch(`http://127.0.0.1:${config.port}/health`, {signal: AbortSignal.timeout(1000)});
-			console.log(`Started synapse (pid ${child.pid}), listening on http://127.0.0.1:${config.port}`);
+		const answering = await pidOnPort(config.port);
+		if (answering) {
+			// Another server may have won the port (a start killed before writing its pid file).
+			writeFileSync(paths.pid, `${answering}\n`);
+			console.log(`${answering === child.pid ? 'Started' : 'Found'} synapse (pid ${answering}), listening on http://127.0.0.1:${config.port}`);
 			return 0;
-		} catch {
-			await sleep(200);
 		}
+		if (!alive(child.pid ?? 0)) break;
+		await sleep(200);
 	}
 	console.error(`synapse did not start; the end of ${paths.log}:`);
 	console.error(readFileSync(paths.log, 'utf8').split('\n').slice(-10).join('\n'));
 	return 1;
 }
 
-/** SIGTERMs the pid in synapse.pid and waits until it is gone (SIGKILL after 10 s). */
+/** SIGTERMs the running server (see {@link runningPid}) and waits until it is gone (SIGKILL after 10 s). */
 async function stop(dir: string): Promise<number> {
 	const paths = fakeSynapsePaths(dir);
-	const pid = readPid(dir);
-	if (!pid || !alive(pid)) {
+	const pid = await runningPid(dir);
+	if (!pid) {
 		rmSync(paths.pid, {force: true});
 		console.log('synapse is not running');
 		return 0;

@@ -14,7 +14,7 @@ import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {damage, makeGnupgHome, stopGpgAgent, takeBackup, type Backup} from './backup.js';
 import {fakeSynapsePaths, type FakeSynapseConfig} from './fake-synapse.js';
-import {createDatabase, freePort, pgProgram, startPostgres, type PostgresServer} from './postgres.js';
+import {createDatabase, freePort, pgProgram, psql, startPostgres, type PostgresServer} from './postgres.js';
 import {formatCounts, loadSynapseData, synapseCounts, DEFAULT_SIZE, type SynapseCounts, type SynapseDataSize} from './synapse-data.js';
 
 const run = promisify(execFile);
@@ -67,6 +67,13 @@ export interface DemoOptions {
 	cleanups?: Cleanups;
 	/** Aborting stops the setup at the next stage; what was started is cleaned up and the abort reason thrown. */
 	signal?: AbortSignal;
+	/**
+	 * A running server to use instead of starting one (the caller stops it; cleanup
+	 * leaves it running): its database {@link DATABASE} is dropped (WITH (FORCE), so
+	 * sessions left on it are ended) and made anew. For many demos in a row, as the
+	 * crash harness (test/crash) runs them.
+	 */
+	server?: PostgresServer;
 }
 
 /** Everything the demo set up. */
@@ -89,7 +96,7 @@ export interface DemoEnvironment {
 	stateDir: string;
 	/** The stand-in Synapse's directory (config, pid file, log). */
 	synapseDir: string;
-	/** Stops everything and removes the temporary directories; safe to call twice. */
+	/** Stops everything it started (not a server given in `DemoOptions.server`) and removes the temporary directories; safe to call twice. */
 	cleanup(): Promise<void>;
 }
 
@@ -132,9 +139,16 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoEnviro
 		cleanups.add(() => rm(work, {recursive: true, force: true}));
 		assertNoSpaces([work, ...fakeSynapseCommand()]);
 
-		log('Starting a throwaway PostgreSQL...');
-		const server = await startPostgres();
-		cleanups.add(() => server.stop());
+		let server: PostgresServer;
+		if (options.server) {
+			server = options.server;
+			await psql(server, 'postgres', `DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE);`);
+		} else {
+			log('Starting a throwaway PostgreSQL...');
+			const started = await startPostgres();
+			server = started;
+			cleanups.add(() => started.stop());
+		}
 		log(`PostgreSQL listening on ${server.host}:${server.port} (data in ${server.dataDir})`);
 		assertNoSpaces([server.bindir]);
 		checkpoint();
