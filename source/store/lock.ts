@@ -216,6 +216,12 @@ export async function lockRun(runDir: string, owner: OwnerInfo, options: LockRun
 	let tookOver: OwnerInfo | undefined;
 	try {
 		const holder = readOwner(ownerFile);
+		if (!holder && fs.existsSync(lockDir)) {
+			// A lock without an owner record: under the acquire lock no live taker is between
+			// taking the lock and writing its record, and a releaser removes the lock before
+			// its record; so it was left by a process killed in that window (crash harness).
+			fs.rmSync(lockDir, {recursive: true, force: true});
+		}
 		if (holder && holder.host === os.hostname()) {
 			// A live holder keeps the run even if its lock is stale (suspended) or was removed by hand.
 			if (holderRuns(holder)) throw new RunLockedError(runId, holder);
@@ -255,10 +261,12 @@ export async function lockRun(runDir: string, owner: OwnerInfo, options: LockRun
 		release: async () => {
 			if (released) return;
 			released = true;
-			const record = readOwner(ownerFile);
-			if (record?.pid === owner.pid && record.startedAt === owner.startedAt) fs.rmSync(ownerFile, {force: true});
+			// The lock goes first, then the record: a process killed in between leaves a
+			// record of a dead holder (taken over with a notice), never a lock without one.
 			// ERELEASED: the lock was lost (onCompromised said so); nothing left to release.
 			await releaseLock().catch(() => {});
+			const record = readOwner(ownerFile);
+			if (record?.pid === owner.pid && record.startedAt === owner.startedAt) fs.rmSync(ownerFile, {force: true});
 		},
 	};
 }

@@ -75,6 +75,17 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('lockRun', () => {
+	it('takes a lock left without an owner record (a process killed between taking the lock and writing its record)', async () => {
+		const dir = runDir();
+		const first = await lockRun(dir, currentOwner());
+		// As after a SIGKILL right after the lock folder was made: the folder, fresh, and no record.
+		rmSync(path.join(dir, 'lock-owner.json'));
+		const next = await lockRun(dir, currentOwner(), {staleMs: 600_000});
+		expect(JSON.parse(readFileSync(path.join(dir, 'lock-owner.json'), 'utf8')).pid).toBe(process.pid);
+		await next.release();
+		await first.release();
+	});
+
 	it('refuses a second taker in the same process, naming pid, user@host and start time; release lets the next in', async () => {
 		const dir = runDir();
 		const owner = currentOwner(new Date('2026-11-20T23:15:02.456Z'));
