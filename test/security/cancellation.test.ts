@@ -151,7 +151,11 @@ steps:
 			const grace = ignoreTerm ? 1 : 20;
 			const cli = ws.start(['run', file, '--plain', '--grace', String(grace), '--state-dir', ws.stateDir]);
 			try {
-				await waitFor('the whole process tree', () => markedProcesses('MARKER', marker).length >= TREE_SIZE);
+				// A forked child shows as bash until it has exec'd sleep: wait for the three sleeps.
+				await waitFor(
+					'the whole process tree',
+					() => markedProcesses('MARKER', marker).length >= TREE_SIZE && markedProcesses('MARKER', marker).filter(p => p.cmdline.startsWith('sleep 300')).length === 3,
+				);
 				const before = markedProcesses('MARKER', marker);
 				expect(before.filter(p => p.cmdline.startsWith('sleep 300'))).toHaveLength(3);
 				const sentAt = Date.now();
