@@ -24,6 +24,8 @@ import {createPlainReporter, PlainOperator, type Write} from './report/plain.js'
 import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
+import {flushCompileCache} from './compile-cache.js';
+import {keepYoungGenerationSize} from './heap-tuning.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -393,7 +395,9 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		state = {...state, kube: recordedTarget(target)};
 	}
 	const store = repo.open(state.runId);
-	store.save(state);
+	// The TUI saves just after its first frame is drawn (below): the save waits for the
+	// disk (fsync), the operator need not. Either way it comes before any step runs.
+	if (!tui) store.save(state);
 
 	let operator: Operator;
 	let plainOperator: PlainOperator | undefined;
@@ -453,12 +457,23 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	for (const signal of signals) process.on(signal, onSignal);
 
+	// Start-up is over (the TUI's modules are loaded): V8's young generation keeps its size from here (heap-tuning.ts).
+	keepYoungGenerationSize();
 	let status;
 	try {
 		if (tui) {
 			const {startTui} = (await loadUi()).render;
+			// The modules of the first frame are compiled: their code goes to the compile cache
+			// now, not only at exit, in case this process does not end normally (compile-cache.ts).
+			flushCompileCache();
 			const resumeHint = `runbook resume ${state.runId}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}`;
 			const app = startTui(runner, tuiOperator!, {notices: input.notices, resumeCommand: resumeHint, ...(kubernetes ? {headerLines: [describeTarget(kubernetes.target())]} : {})});
+			try {
+				store.save(state);
+			} catch (error) {
+				app.unmount(); // the terminal back to normal before the error is reported
+				throw error;
+			}
 			status = await runner.start();
 			// The TUI leaves the alternate screen and prints the run's summary, ending with a newline.
 			await app.waitUntilExit();

@@ -10,16 +10,24 @@
  *   reads stdin gets end-of-file instead of hanging.
  * - bash starts detached, leading its own process group: aborting sends SIGTERM
  *   to the whole group, then SIGKILL after `graceMs` (runbook-format.md).
+ * - stdout and stderr are real pipes (FIFOs, fifo.ts), read lazily
+ *   (output-reader.ts): a command printing line by line costs a few thousand
+ *   reads per million lines. When FIFOs cannot be made, Node's own pipes are used.
+ *   The step ends when bash has exited and both pipes are closed by every process
+ *   that held them (as with Node's pipes: a background child still holding the
+ *   output keeps the step running).
  * - Memory stays bounded: zx is given a store that keeps nothing, the partial
  *   line is bounded, `capture` keeps at most CAPTURE_LIMIT_BYTES, and the child's
- *   pipes are paused while the log file's buffer is full.
+ *   pipes are not read while the log file's buffer is full.
  */
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
 import {CAPTURE_LIMIT_BYTES, type OutputChunk, type ShellPort, type ShellRequest, type ShellResult} from '../engine/ports.js';
 import {CaptureBuffer} from './capture-buffer.js';
+import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
+import {readFifos, readStream, type OutputReader} from './output-reader.js';
 import {signalGroup, trackGroup, waitGroupGone} from './process-group.js';
 import {StepLog} from './step-log.js';
 
@@ -31,6 +39,12 @@ export interface ShellExecutorOptions {
 	captureLimitBytes?: number;
 	/** Longest unfinished line held while waiting for `\n`, in UTF-16 code units (default 64 Ki). */
 	maxPartialLineChars?: number;
+	/**
+	 * How the command's output reaches us: `fifo` (default: named pipes, read
+	 * lazily; falls back to `socket` when they cannot be made) or `socket`
+	 * (Node's own pipes, socket pairs on Linux).
+	 */
+	pipes?: 'fifo' | 'socket';
 }
 
 /** The bash options every script runs under (runbook-format.md: `bash -euo pipefail`). */
@@ -50,6 +64,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPo
 		bash: options.bash ?? 'bash',
 		captureLimitBytes: options.captureLimitBytes ?? CAPTURE_LIMIT_BYTES,
 		maxPartial: options.maxPartialLineChars ?? DEFAULT_MAX_PARTIAL_CHARS,
+		pipes: options.pipes ?? 'fifo',
 	};
 	return {
 		run: async request => {
@@ -64,7 +79,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPo
 	};
 }
 
-type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes'>> & {maxPartial: number};
+type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes' | 'pipes'>> & {maxPartial: number};
 
 async function runScript(request: ShellRequest, settings: Settings): Promise<ShellResult> {
 	const {stepId, signal} = request;
@@ -86,6 +101,14 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		return {exitCode: null, durationMs: 0, aborted: true};
 	}
 
+	const fifos = settings.pipes === 'fifo' ? await openFifos(2) : undefined;
+	if (signal.aborted) {
+		for (const ends of fifos ?? []) closeFifo(ends);
+		log.note(`step "${stepId}" aborted before it started`);
+		await log.close();
+		return {exitCode: null, durationMs: 0, aborted: true};
+	}
+
 	const started = performance.now();
 	const elapsed = (): number => Math.round(performance.now() - started);
 	const pieces = Object.assign([request.script], {raw: [request.script]}) as unknown as TemplateStringsArray;
@@ -95,7 +118,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		postfix: '',
 		cwd: request.cwd,
 		env: {...process.env, ...request.env},
-		stdio: ['ignore', 'pipe', 'pipe'],
+		stdio: fifos ? ['ignore', fifos[0].writeFd, fifos[1].writeFd] : ['ignore', 'pipe', 'pipe'],
 		detached: true,
 		nothrow: true,
 		quiet: true,
@@ -108,8 +131,12 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	try {
 		processPromise = $(zxOptions)(pieces);
 	} catch (error) {
+		for (const ends of fifos ?? []) closeFifo(ends);
 		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
 	}
+	// zx has spawned bash (or failed to) by now: our copies of the write ends go,
+	// so the pipes end when bash and its children have closed theirs.
+	for (const ends of fifos ?? []) closeQuietly(ends.writeFd);
 	const child = processPromise.child;
 	const pgid = child?.pid;
 	if (pgid !== undefined) request.onStart?.(pgid);
@@ -117,10 +144,11 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
 	const splitters = {stdout: new LineSplitter(settings.maxPartial), stderr: new LineSplitter(settings.maxPartial)};
 	let paused = false;
+	// Assigned below, before any output can arrive (reads start in a later tick).
+	let readers: OutputReader[] = [];
 	const resume = (): void => {
 		paused = false;
-		child?.stdout?.resume();
-		child?.stderr?.resume();
+		for (const reader of readers) reader.release();
 	};
 	const deliver = (stream: OutputChunk['stream'], lines: string[], finished: boolean): void => {
 		if (lines.length === 0) return;
@@ -130,15 +158,20 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		}
 		if (!log.writeLines(lines) && !paused) {
 			paused = true;
-			child?.stdout?.pause();
-			child?.stderr?.pause();
+			for (const reader of readers) reader.hold();
 			log.onDrain(resume);
 		}
 		request.onOutput({stream, lines});
 	};
 	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
-	child?.stdout?.on('data', (data: Buffer) => deliver('stdout', splitters.stdout.push(data), false));
-	child?.stderr?.on('data', (data: Buffer) => deliver('stderr', splitters.stderr.push(data), false));
+	const onStdout = (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
+	const onStderr = (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
+	readers = fifos
+		? readFifos([
+				{fd: fifos[0].readFd, onBytes: onStdout},
+				{fd: fifos[1].readFd, onBytes: onStderr},
+			])
+		: [readStream(child?.stdout, onStdout), readStream(child?.stderr, onStderr)];
 
 	// Abort: SIGTERM to the group now, SIGKILL after the grace period.
 	let aborted = false;
@@ -167,12 +200,16 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 
 	let output: ProcessOutput;
 	try {
-		output = await processPromise;
-	} catch (error) {
-		// nothrow is set, so zx resolves even for a failure; kept for safety.
-		output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
+		try {
+			output = await processPromise;
+		} catch (error) {
+			// nothrow is set, so zx resolves even for a failure; kept for safety.
+			output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
+		}
+		await Promise.all(readers.map(reader => reader.done));
 	} finally {
 		signal.removeEventListener('abort', onAbort);
+		for (const reader of readers) reader.destroy();
 	}
 	if (aborted && pgid !== undefined) {
 		// bash has ended and its pipes closed, but children that closed their output may live on.
@@ -237,6 +274,12 @@ async function checkCwd(cwd: string, stepId: string): Promise<string | undefined
 		return `the working directory ${cwd} of step "${stepId}" cannot be used: ${(error as Error).message}`;
 	}
 	return undefined;
+}
+
+/** Closes both ends of a FIFO that will not be used. */
+function closeFifo(ends: FifoEnds): void {
+	closeQuietly(ends.readFd);
+	closeQuietly(ends.writeFd);
 }
 
 function notStarted(error: string, durationMs = 0): ShellResult {

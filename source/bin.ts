@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+/**
+ * The entry of the bundled `runbook` command: `npm run build` bundles this file
+ * (esbuild, see `bundle` in package.json) as dist/cli.js, the package's bin.
+ * It turns on Node's compile cache (compile-cache.ts) before anything else
+ * loads, then runs the program, cli.tsx, which the bundle keeps in a chunk of
+ * its own so that it is loaded, and cached, after the cache is on.
+ */
+import {enableCompileCache} from './compile-cache.js';
+
+enableCompileCache();
+await import('./cli.js');

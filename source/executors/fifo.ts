@@ -1,0 +1,118 @@
+/**
+ * Real pipes for a step's output. Node gives a child's 'pipe' stdio as UNIX
+ * socket pairs; a command that writes line by line (a bash loop of `echo`)
+ * then fills the socket buffer after a few hundred lines (each write is a
+ * separate buffer, accounted at its full size), and Node wakes up once per
+ * line. A pipe packs small writes into pages (64 KiB per pipe on Linux), so
+ * the reader can wait a moment and take thousands of lines in one read
+ * (bench/: a million lines). Node cannot create an anonymous pipe, so these
+ * are named pipes (FIFOs) made by `mkfifo` (coreutils) in a private folder
+ * (mode 0700, FIFOs mode 0600) and unlinked as soon as both ends are open:
+ * nothing else can open them, and nothing is left on disk. (A process killed
+ * in the few ms between `mkfifo` and the unlink leaves its folder behind: the
+ * folder's name holds the pid, and the next process that makes FIFOs removes
+ * the folders of processes that are gone.)
+ */
+import {execFile} from 'node:child_process';
+import {closeSync, constants, mkdtempSync, openSync, rmSync} from 'node:fs';
+import {lstat, readdir, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+/** One pipe: both ends as file descriptors (close-on-exec, as Node opens every file). */
+export interface FifoEnds {
+	/** Read end, non-blocking: ours. */
+	readFd: number;
+	/** Write end, blocking: given to the child as its stdout or stderr, then closed here. */
+	writeFd: number;
+}
+
+/** Start of the FIFOs' folder name in the temporary folder; the pid and random characters follow. */
+const DIR_PREFIX = 'runbook-pipes-';
+
+/** How long `mkfifo` may take before we give up on FIFOs, in ms. */
+const MKFIFO_TIMEOUT_MS = 10_000;
+
+/**
+ * Creates `count` pipes and opens both ends of each. Resolves undefined when
+ * they cannot be made (no `mkfifo`, no writable temporary folder, a file system
+ * without FIFOs): the caller then uses Node's own pipes. Never rejects; leaves
+ * no file and no open descriptor behind when it fails.
+ */
+export async function openFifos(count: number): Promise<FifoEnds[] | undefined> {
+	let dir: string;
+	try {
+		dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+	} catch {
+		return undefined;
+	}
+	const opened: number[] = [];
+	try {
+		const names = Array.from({length: count}, (_, i) => join(dir, `out${i}`));
+		await new Promise<void>((resolve, reject) => {
+			execFile('mkfifo', ['-m', '600', ...names], {timeout: MKFIFO_TIMEOUT_MS}, error => (error ? reject(error) : resolve()));
+		});
+		const ends: FifoEnds[] = [];
+		for (const name of names) {
+			// The read end first, non-blocking: opening it does not wait for a writer,
+			// and then opening the write end does not wait for a reader.
+			const readFd = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
+			opened.push(readFd);
+			const writeFd = openSync(name, constants.O_WRONLY);
+			opened.push(writeFd);
+			ends.push({readFd, writeFd});
+		}
+		sweepOnce ??= removeLeftovers(tmpdir());
+		return ends;
+	} catch {
+		for (const fd of opened) closeQuietly(fd);
+		return undefined;
+	} finally {
+		try {
+			rmSync(dir, {recursive: true, force: true});
+		} catch {
+			// an empty private folder left in the temporary folder: harmless
+		}
+	}
+}
+
+let sweepOnce: Promise<void> | undefined;
+
+/**
+ * Removes the FIFO folders in `dir` left by processes of this user that are
+ * gone (the pid in the name no longer runs). Never rejects. Exported for tests.
+ */
+export async function removeLeftovers(dir: string): Promise<void> {
+	try {
+		const uid = process.getuid?.();
+		for (const name of await readdir(dir)) {
+			const match = /^runbook-pipes-(\d+)-/.exec(name);
+			if (!match || Number(match[1]) === process.pid || processRuns(Number(match[1]))) continue;
+			const path = join(dir, name);
+			const info = await lstat(path);
+			if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
+			await rm(path, {recursive: true, force: true});
+		}
+	} catch {
+		// a folder left behind: harmless
+	}
+}
+
+/** True when process `pid` exists (ours or another user's). */
+function processRuns(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/** Closes `fd`, ignoring errors (already closed). */
+export function closeQuietly(fd: number): void {
+	try {
+		closeSync(fd);
+	} catch {
+		// already closed
+	}
+}

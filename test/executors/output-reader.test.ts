@@ -1,0 +1,114 @@
+/**
+ * The FIFOs of a step's output (fifo.ts) and their lazy readers
+ * (output-reader.ts), with real processes writing into them.
+ */
+import {spawn, spawnSync} from 'node:child_process';
+import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterEach, beforeEach, expect, test} from 'vitest';
+import {closeQuietly, openFifos, removeLeftovers} from '../../source/executors/fifo.js';
+import {readFifos} from '../../source/executors/output-reader.js';
+
+let tmp: string;
+let savedTmpdir: string | undefined;
+beforeEach(() => {
+	tmp = mkdtempSync(join(tmpdir(), 'runbook-fifo-test-'));
+	savedTmpdir = process.env.TMPDIR;
+	process.env.TMPDIR = tmp; // os.tmpdir() reads it: the FIFOs are made in our folder
+});
+afterEach(() => {
+	if (savedTmpdir === undefined) delete process.env.TMPDIR;
+	else process.env.TMPDIR = savedTmpdir;
+	rmSync(tmp, {recursive: true, force: true});
+});
+
+/** Starts `bash -c script` writing its stdout into `fd`; resolves with its exit code. */
+function writer(script: string, fd: number): {exited: Promise<number | null>; running: () => boolean} {
+	const child = spawn('bash', ['-c', script], {stdio: ['ignore', fd, 'inherit']});
+	let alive = true;
+	const exited = new Promise<number | null>(resolve => child.on('exit', code => {
+		alive = false;
+		resolve(code);
+	}));
+	return {exited, running: () => alive};
+}
+
+test('openFifos leaves no file behind: both ends are open, the names are gone', async () => {
+	const fifos = await openFifos(2);
+	expect(fifos).toHaveLength(2);
+	expect(readdirSync(tmp)).toEqual([]);
+	for (const {readFd, writeFd} of fifos!) {
+		closeQuietly(readFd);
+		closeQuietly(writeFd);
+	}
+});
+
+test('removeLeftovers removes the FIFO folders of processes that are gone, and only those', async () => {
+	const gone = spawnSync('true').pid!; // has exited
+	const folders = [`runbook-pipes-${gone}-abc123`, `runbook-pipes-${process.pid}-def456`, `runbook-pipes-${process.ppid}-ghi789`, 'runbook-pipes-old', 'other-folder'];
+	for (const name of folders) {
+		mkdirSync(join(tmp, name));
+		writeFileSync(join(tmp, name, 'out0'), '');
+	}
+	await removeLeftovers(tmp);
+	expect(readdirSync(tmp).sort()).toEqual(folders.slice(1).sort());
+});
+
+test('openFifos resolves undefined, leaving nothing, when no FIFO can be made', async () => {
+	process.env.TMPDIR = join(tmp, 'missing', 'folder');
+	expect(await openFifos(2)).toBeUndefined();
+});
+
+test('every byte arrives, in order, and done resolves once the writer closed its end', async () => {
+	const [fifo] = (await openFifos(1))!;
+	const w = writer('for i in $(seq 1 30000); do echo "line $i"; done', fifo.writeFd);
+	closeQuietly(fifo.writeFd);
+	let text = '';
+	let reads = 0;
+	const [reader] = readFifos([{fd: fifo.readFd, onBytes: bytes => {
+		reads++;
+		text += bytes.toString('latin1');
+	}}]);
+	await reader.done;
+	expect(await w.exited).toBe(0);
+	const lines = text.trimEnd().split('\n');
+	expect(lines).toHaveLength(30_000);
+	expect(lines[0]).toBe('line 1');
+	expect(lines.at(-1)).toBe('line 30000');
+	expect(reads).toBeLessThan(3000);
+});
+
+test('hold stops reading (the writer waits on the full pipe); release reads the rest', async () => {
+	const [fifo] = (await openFifos(1))!;
+	const total = 1_000_000;
+	const w = writer(`head -c ${total} /dev/zero`, fifo.writeFd);
+	closeQuietly(fifo.writeFd);
+	let received = 0;
+	const [reader] = readFifos([{fd: fifo.readFd, onBytes: bytes => void (received += bytes.length)}]);
+	reader.hold();
+	await new Promise(resolve => setTimeout(resolve, 300));
+	// At most what was read before the hold plus nothing after: the writer is blocked.
+	expect(received).toBeLessThan(total);
+	expect(w.running()).toBe(true);
+	const whileHeld = received;
+	await new Promise(resolve => setTimeout(resolve, 100));
+	expect(received).toBe(whileHeld);
+	reader.release();
+	await reader.done;
+	expect(received).toBe(total);
+	expect(await w.exited).toBe(0);
+});
+
+test('destroy ends the reader at once; the writer then gets a broken pipe', async () => {
+	const [fifo] = (await openFifos(1))!;
+	const w = writer('while true; do echo y; done', fifo.writeFd);
+	closeQuietly(fifo.writeFd);
+	const [reader] = readFifos([{fd: fifo.readFd, onBytes: () => {}}]);
+	await new Promise(resolve => setTimeout(resolve, 50));
+	reader.destroy();
+	await reader.done;
+	// bash dies of SIGPIPE (exit code null with a signal, or 141 from the shell).
+	const code = await w.exited;
+	expect(code === null || code === 141 || code === 1).toBe(true);
+});

@@ -1,0 +1,42 @@
+/**
+ * keepYoungGenerationSize: after it, V8's young generation no longer grows
+ * under an allocation load that makes it grow otherwise. Each case runs in a
+ * fresh Node process (the setting is process-wide).
+ */
+import {execFileSync} from 'node:child_process';
+import path from 'node:path';
+import {expect, test} from 'vitest';
+
+const MODULE = path.resolve(import.meta.dirname, '..', 'source', 'heap-tuning.ts');
+
+/** Young generation size (MB) before and after an allocation load in which many objects survive a while. */
+function youngGeneration(keep: boolean): {before: number; after: number} {
+	const script = `
+		import v8 from 'node:v8';
+		import {keepYoungGenerationSize} from ${JSON.stringify(MODULE)};
+		const young = () => v8.getHeapSpaceStatistics().find(s => s.space_name === 'new_space').space_size / 2 ** 20;
+		if (${keep}) keepYoungGenerationSize();
+		// A few collections of short-lived objects first: both halves of the young generation in use.
+		let garbage = [];
+		for (let i = 0; i < 3e6; i++) {
+			garbage.push({i});
+			if (garbage.length > 1000) garbage = [];
+		}
+		const before = young();
+		const kept = [];
+		for (let i = 0; i < 5e6; i++) {
+			kept.push({i, text: 'row ' + i});
+			if (kept.length > 200000) kept.splice(0, 100000);
+		}
+		console.log(JSON.stringify({before, after: young()}));
+	`;
+	const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'});
+	return JSON.parse(output) as {before: number; after: number};
+}
+
+test('the young generation grows under load by default, and keeps its size after keepYoungGenerationSize', () => {
+	const grown = youngGeneration(false);
+	expect(grown.after).toBeGreaterThan(grown.before);
+	const kept = youngGeneration(true);
+	expect(kept.after).toBe(kept.before);
+}, 60_000);
