@@ -191,7 +191,7 @@ steps:
 		expect(ws.runIds()).toEqual([oldId, newId].sort());
 		term.sendKeys('Enter');
 		expect(await tui.exitCode()).toBe(0);
-		expect(exitSummary(term.capture({history: true}))).toContain(`\nRun folder: ${ws.stateDir}/runs/${newId}\n`);
+		expect(exitSummary(term.capture({history: true}))?.split('\n')).toContain(`Run folder: ${ws.stateDir}/runs/${newId}`);
 		expect(ws.state(newId!).status).toBe('completed');
 		expect(ws.state(oldId).status).toBe('failed');
 		expect(ws.lines()).toEqual(['one', 'one']);

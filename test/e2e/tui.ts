@@ -17,7 +17,7 @@ export interface TuiRun {
 	/** The file the exit code is written to. */
 	exitFile: string;
 	/**
-	 * Resolves with the CLI's exit code once it has ended.
+	 * Resolves with the CLI's exit code once it has ended and tmux has read all its output.
 	 * @throws Error after `timeoutMs` (default 10,000) with the last screen.
 	 */
 	exitCode(timeoutMs?: number): Promise<number>;
@@ -62,7 +62,14 @@ export function startTui(ws: Workspace, args: readonly string[], options: TuiOpt
 		term,
 		exitFile,
 		async exitCode(timeoutMs = 10_000) {
-			await term.waitUntil(`the CLI to end (${exitFile})`, () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').endsWith('\n'), timeoutMs);
+			// The exit file is written once the CLI has ended, but tmux may not have read
+			// the CLI's last output from the terminal yet: wait for the pane to be dead too
+			// (tmux marks it at the end of the output), so a capture after this has it all.
+			await term.waitUntil(
+				`the CLI to end (${exitFile}) and tmux to read all its output`,
+				() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').endsWith('\n') && term.ended(),
+				timeoutMs,
+			);
 			return Number(readFileSync(exitFile, 'utf8').trim());
 		},
 	};
@@ -115,9 +122,12 @@ export function shownRunId(screen: string): string | undefined {
 /**
  * The summary the CLI prints after the TUI has left the alternate screen, from its
  * first line (`✔ Run completed`, `✖ Run failed`, `⚠ Run stopped`) to the end of the
- * screen, or undefined when it is not (yet) there.
+ * screen, each line ending in `\n`; or undefined when it is not (yet) there. tmux's
+ * `Pane is dead (...)` row is left out: tmux 3.3 writes it only once it has reaped
+ * the command, which it sometimes never does (the pane is dead all the same).
  */
 export function exitSummary(screen: string): string | undefined {
 	const at = screen.search(/^(?:✔ Run completed|✖ Run failed|⚠ Run stopped)/m);
-	return at < 0 ? undefined : screen.slice(at);
+	if (at < 0) return undefined;
+	return `${screen.slice(at).replace(/^Pane is dead \(.*\)$/gm, '').trimEnd()}\n`;
 }
