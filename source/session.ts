@@ -26,6 +26,7 @@ import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './
 import {Journal, JournalError, journalListener} from './store/journal.js';
 import {flushCompileCache} from './compile-cache.js';
 import {keepYoungGenerationSize} from './heap-tuning.js';
+import {countSelfSignals, takeSelfSignal} from './self-signals.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -450,7 +451,11 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	}
 
 	let signalled: NodeJS.Signals | undefined;
+	// A second signal while the command is stopping kills it at once (runner.requestStop);
+	// the echo when-exit sends of the first one is not a second signal (self-signals.ts).
+	countSelfSignals();
 	const onSignal = (signal: NodeJS.Signals) => {
+		if (takeSelfSignal(signal)) return;
 		signalled ??= signal;
 		runner.requestStop(`received ${signal}`);
 	};

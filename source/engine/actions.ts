@@ -24,10 +24,14 @@ export interface ActionContext {
 	signal: AbortSignal;
 	/** SIGTERM → SIGKILL grace period, ms. */
 	graceMs: number;
+	/** Aborted on a second stop request: SIGKILL now, without the rest of the grace period. */
+	kill?: AbortSignal;
 	redact: (text: string) => string;
 	emit: (event: RunEvent) => void;
 	/** Called with the process group id of each command as it starts. */
 	onProcess?: (pgid: number) => void;
+	/** Called when each command started through {@link ActionContext.onProcess} has ended. */
+	onProcessEnd?: () => void;
 	/** The cluster, when the runbook has Kubernetes steps (created lazily by the CLI). */
 	kubernetes?: KubernetesPort;
 	/** Whether the step captures exec's stdout. */
@@ -82,19 +86,22 @@ async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContex
 }
 
 async function runScript(step: Step, script: string, ctx: ActionContext, okExitCodes: number[], capture: boolean): Promise<ActionOutcome> {
-	const result = await ctx.shell.run({
-		stepId: step.id,
-		script,
-		env: ctx.env,
-		cwd: ctx.cwd,
-		logPath: ctx.logPath,
-		signal: ctx.signal,
-		graceMs: ctx.graceMs,
-		capture,
-		onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
-		redact: ctx.redact,
-		...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),
-	});
+	const result = await ctx.shell
+		.run({
+			stepId: step.id,
+			script,
+			env: ctx.env,
+			cwd: ctx.cwd,
+			logPath: ctx.logPath,
+			signal: ctx.signal,
+			graceMs: ctx.graceMs,
+			...(ctx.kill ? {kill: ctx.kill} : {}),
+			capture,
+			onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
+			redact: ctx.redact,
+			...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),
+		})
+		.finally(() => ctx.onProcessEnd?.());
 	if (result.error) return {ok: false, exitCode: null, error: result.error};
 	if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return {ok: true, exitCode: result.exitCode, stdout: result.stdout};
 	const error = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;

@@ -27,7 +27,10 @@ export interface RunHandle {
 	/**
 	 * Stops the running command (SIGTERM to its process group, SIGKILL after the
 	 * grace period); the step is recorded `interrupted` and the run ends `aborted`
-	 * with progress kept. No effect when nothing runs.
+	 * with progress kept. No effect when nothing runs. Called again while the
+	 * command is still stopping, it sends SIGKILL at once.
 	 */
 	stopCommand(reason: string): void;
+	/** True once a stop was requested (the running command, if any, is being stopped). */
+	readonly stopping: boolean;
 }

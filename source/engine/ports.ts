@@ -28,6 +28,12 @@ export interface ShellRequest {
 	signal: AbortSignal;
 	/** Grace period between SIGTERM and SIGKILL, in ms. */
 	graceMs: number;
+	/**
+	 * Aborting it sends SIGKILL to the process group at once, without waiting out
+	 * the grace period (a second stop request: the operator will not wait). It is
+	 * only aborted after `signal`.
+	 */
+	kill?: AbortSignal;
 	/** Keep stdout for `capture` (bounded: at most {@link CAPTURE_LIMIT_BYTES}). */
 	capture: boolean;
 	/** Called with batches of complete lines as they arrive (already redacted). */

@@ -58,6 +58,10 @@ export class Runner implements RunHandle {
 	private current: AbortController | undefined;
 	private stopReason: string | undefined;
 	private readonly stopWaiters = new Set<() => void>();
+	/** Aborted by a second stop request while a command runs: SIGKILL without the grace period. */
+	private readonly kill = new AbortController();
+	/** True while a shell command of the current attempt runs (from its start to its end). */
+	private commandRunning = false;
 
 	private readonly options_: RunnerOptions;
 
@@ -132,10 +136,24 @@ export class Runner implements RunHandle {
 	 * Stops the run as soon as possible: aborts the running command (the step is
 	 * recorded `interrupted`) and answers any pending operator question with quit.
 	 * The run then ends `aborted`. Used for q, Ctrl-C, SIGTERM and SIGHUP.
+	 *
+	 * A second request while the command is still stopping kills its process group
+	 * at once (SIGKILL) instead of waiting out the grace period, as a second Ctrl-C
+	 * does in most tools (docker compose, helm); a notice says so.
 	 */
 	requestStop(reason: string): void {
-		if (this.stopReason !== undefined) return;
+		if (this.stopReason !== undefined) {
+			if (this.current && this.commandRunning && !this.kill.signal.aborted) {
+				this.kill.abort();
+				this.emit({type: 'notice', level: 'warn', message: `${reason} again: SIGKILL sent to the command at once`});
+			}
+			return;
+		}
 		this.stopReason = reason;
+		if (this.current && this.commandRunning) {
+			const graceS = (this.options_.graceMs ?? 10_000) / 1000;
+			this.emit({type: 'notice', level: 'warn', message: `${reason}: SIGTERM sent; SIGKILL in ${graceS}s, or at once if stopped again`});
+		}
 		this.current?.abort(new StopRequested(reason));
 		for (const wake of this.stopWaiters) wake();
 	}
@@ -446,15 +464,23 @@ export class Runner implements RunHandle {
 				logPath,
 				signal: controller.signal,
 				graceMs: this.options_.graceMs ?? 10_000,
+				kill: this.kill.signal,
 				redact: text => this.redact(text),
 				emit: event => this.emit(event),
-				onProcess: pgid => this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host)),
+				onProcess: pgid => {
+					this.commandRunning = true;
+					this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host));
+				},
+				onProcessEnd: () => {
+					this.commandRunning = false;
+				},
 				...(this.ports.kubernetes ? {kubernetes: this.ports.kubernetes} : {}),
 				capture: Boolean(step.capture),
 			}), this.redact);
 		} finally {
 			timer.abort();
 			this.current = undefined;
+			this.commandRunning = false;
 		}
 		const durationMs = this.now().getTime() - started;
 

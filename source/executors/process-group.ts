@@ -53,12 +53,13 @@ export function groupAlive(pgid: number): boolean {
 
 /**
  * Resolves true once group `pgid` has no live process, polling every `pollMs`;
- * resolves false if it still has one at `deadline` (epoch ms).
+ * resolves false if it still has one at `deadline` (epoch ms) or when `cancel`
+ * is aborted (checked at each poll).
  */
-export async function waitGroupGone(pgid: number, deadline: number, pollMs = 25): Promise<boolean> {
+export async function waitGroupGone(pgid: number, deadline: number, pollMs = 25, cancel?: AbortSignal): Promise<boolean> {
 	for (;;) {
 		if (!groupAlive(pgid)) return true;
-		if (Date.now() >= deadline) return false;
+		if (Date.now() >= deadline || cancel?.aborted) return false;
 		await new Promise(resolve => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
 	}
 }

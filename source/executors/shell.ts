@@ -2,11 +2,17 @@
  * The shell executor: runs a `run` step's bash script with zx and streams its
  * output, line by line and redacted, to the screen and the step's log.
  *
- * - The script runs as `bash -c 'set -euo pipefail;<script>'` (zx's own bash
- *   prefix, so line numbers in bash's messages match the runbook). The script
- *   text is passed to bash as one argument, unquoted and unchanged; variables
- *   reach it only as environment variables (`request.env` over `process.env`).
- * - stdin is /dev/null: the terminal belongs to the TUI, so a command that
+ * - The script runs as `bash -c '<BASH_PREFIX><script>'` (zx's own bash prefix,
+ *   on the script's first line, so line numbers in bash's messages match the
+ *   runbook). The script text is passed to bash as one argument, unquoted and
+ *   unchanged; variables reach it only as environment variables (`request.env`
+ *   over `process.env`).
+ * - The start gate: bash first reads one line from its stdin, a pipe. The
+ *   executor writes that line only after `onStart(pgid)` has returned, that is
+ *   after the run has saved the process group; so no command of the script runs
+ *   before a crash of this process could leave it unrecorded. If this process
+ *   dies first, bash reads end-of-file and exits 125 having run nothing.
+ * - Then stdin is /dev/null: the terminal belongs to the TUI, so a command that
  *   reads stdin gets end-of-file instead of hanging.
  * - bash starts detached, leading its own process group: aborting sends SIGTERM
  *   to the whole group, then SIGKILL after `graceMs` (runbook-format.md).
@@ -47,8 +53,12 @@ export interface ShellExecutorOptions {
 	pipes?: 'fifo' | 'socket';
 }
 
-/** The bash options every script runs under (runbook-format.md: `bash -euo pipefail`). */
-export const BASH_PREFIX = 'set -euo pipefail;';
+/**
+ * What bash runs before the script, on its first line: the start gate (one line
+ * read from stdin, else exit 125; see the file comment), stdin from /dev/null,
+ * and the options every script runs under (runbook-format.md: `bash -euo pipefail`).
+ */
+export const BASH_PREFIX = 'IFS= read -r __runbook_start || exit 125; unset __runbook_start; exec </dev/null; set -euo pipefail;';
 
 /** How long to wait for a group's last process after SIGKILL before giving up, in ms. */
 const AFTER_KILL_WAIT_MS = 2000;
@@ -118,7 +128,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		postfix: '',
 		cwd: request.cwd,
 		env: {...process.env, ...request.env},
-		stdio: fifos ? ['ignore', fifos[0].writeFd, fifos[1].writeFd] : ['ignore', 'pipe', 'pipe'],
+		stdio: fifos ? ['pipe', fifos[0].writeFd, fifos[1].writeFd] : ['pipe', 'pipe', 'pipe'],
 		detached: true,
 		nothrow: true,
 		quiet: true,
@@ -140,6 +150,10 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const child = processPromise.child;
 	const pgid = child?.pid;
 	if (pgid !== undefined) request.onStart?.(pgid);
+	// The start gate opens now that the group is recorded (onStart saves it). A bash
+	// that has died meanwhile makes the write fail (EPIPE): that is not an error here.
+	child?.stdin?.on('error', () => {});
+	child?.stdin?.end('\n');
 
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
 	const splitters = {stdout: new LineSplitter(settings.maxPartial), stderr: new LineSplitter(settings.maxPartial)};
@@ -194,9 +208,18 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		killAt = Date.now() + request.graceMs;
 		killTimer = setTimeout(kill, request.graceMs);
 	};
+	// A second stop request: SIGKILL now instead of at the end of the grace period.
+	const onKill = (): void => {
+		onAbort();
+		if (!killTimer) return;
+		clearTimeout(killTimer);
+		kill();
+	};
 	const untrack = pgid === undefined ? undefined : trackGroup(pgid);
 	signal.addEventListener('abort', onAbort, {once: true});
 	if (signal.aborted) onAbort();
+	request.kill?.addEventListener('abort', onKill, {once: true});
+	if (request.kill?.aborted) onKill();
 
 	let output: ProcessOutput;
 	try {
@@ -209,12 +232,13 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		await Promise.all(readers.map(reader => reader.done));
 	} finally {
 		signal.removeEventListener('abort', onAbort);
+		request.kill?.removeEventListener('abort', onKill);
 		for (const reader of readers) reader.destroy();
 	}
 	if (aborted && pgid !== undefined) {
 		// bash has ended and its pipes closed, but children that closed their output may live on.
 		if (killTimer) {
-			const gone = await waitGroupGone(pgid, killAt);
+			const gone = await waitGroupGone(pgid, killAt, 25, request.kill);
 			if (killTimer) {
 				clearTimeout(killTimer);
 				killTimer = undefined;

@@ -16,7 +16,7 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
 	['a', 'switch step mode / auto mode (auto stops at questions)'],
 	['n', 'show the notes from the start of the run, all of them'],
 	['q', 'quit, progress kept (asks; stops a running command)'],
-	['Ctrl-C', 'like q; pressed twice, stops the running command'],
+	['Ctrl-C', 'like q; twice stops a running command, again kills it'],
 	['?', 'this help (Esc or ? closes)'],
 ];
 

@@ -96,6 +96,48 @@ function parentPid(pid: number): number {
 	return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
+describe('quitting twice while a command ignores SIGTERM', () => {
+	it('the second q kills it at once (SIGKILL) instead of waiting out --grace 60', async () => {
+		const ws = workspace();
+		const file = ws.write(
+			'stubborn.yaml',
+			`version: 1
+title: A stubborn step
+steps:
+  - id: stubborn
+    run: |
+      trap '' TERM
+      echo "ignoring TERM"
+      sleep 300
+`,
+		);
+		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--grace', '60']);
+		const {term} = tui;
+		await term.waitFor('ignoring TERM', START_MS);
+		await term.waitUntil('the pgid of the step in state.json', () => recordedPgid(ws, 'stubborn') !== undefined);
+		const pgid = recordedPgid(ws, 'stubborn')!;
+		try {
+			term.sendKeys('q');
+			await term.waitFor('A command is running. Stop it and quit? (y/N)');
+			term.sendKeys('y');
+			await term.waitFor('warn: operator quit: SIGTERM sent; SIGKILL in 60s, or at once if stopped again');
+			// SIGTERM is ignored: the command is still there.
+			expect(groupAlive(pgid)).toBe(true);
+			term.sendKeys('q');
+			await term.waitFor('The command is still stopping (SIGTERM sent). Kill it now (SIGKILL)? (y/N)');
+			const killedAt = Date.now();
+			term.sendKeys('y');
+			expect(await tui.exitCode()).toBe(1);
+			expect(Date.now() - killedAt).toBeLessThan(20_000);
+			expect(groupAlive(pgid)).toBe(false);
+			expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({stubborn: 'interrupted'});
+			expect(ws.read(`state/runs/${ws.onlyRunId()}/logs/stubborn.1.log`)).toContain(`SIGKILL sent to process group ${pgid}`);
+		} finally {
+			killGroup(pgid);
+		}
+	}, 90_000);
+});
+
 describe('resuming in the TUI after the CLI was killed', () => {
 	it('stops the leftover command, offers re-run / mark done / skip, and goes on without re-running step 1', async () => {
 		const ws = workspace();

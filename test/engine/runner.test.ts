@@ -282,6 +282,55 @@ steps:
 		expect(t.store.last.status).toBe('aborted');
 	});
 
+	it('a second stop while the command is stopping aborts its kill signal (SIGKILL now), with a notice for each', async () => {
+		const t = setup(three);
+		let runner!: Runner;
+		const seen: string[] = [];
+		t.shell.on('two', request => {
+			request.onStart?.(4242);
+			queueMicrotask(() => runner.requestStop('received SIGINT'));
+			return new Promise(resolve => {
+				request.signal.addEventListener('abort', () => {
+					seen.push(`term, kill aborted: ${request.kill?.aborted}`);
+					// The command ignores SIGTERM; the operator asks again.
+					queueMicrotask(() => runner.requestStop('received SIGINT'));
+				});
+				request.kill?.addEventListener('abort', () => {
+					seen.push('kill');
+					resolve({exitCode: null, signal: 'SIGKILL', durationMs: 3, aborted: true});
+				});
+			});
+		});
+		runner = t.make();
+		const notices: string[] = [];
+		runner.subscribe(event => void (event.type === 'notice' && notices.push(event.message)));
+		expect(await runner.start()).toBe('aborted');
+		expect(seen).toEqual(['term, kill aborted: false', 'kill']);
+		expect(notices).toEqual([
+			'received SIGINT: SIGTERM sent; SIGKILL in 10s, or at once if stopped again',
+			'received SIGINT again: SIGKILL sent to the command at once',
+		]);
+		expect(t.store.last.steps.two.status).toBe('interrupted');
+		// A third request changes nothing.
+		runner.requestStop('received SIGINT');
+		expect(notices).toHaveLength(2);
+	});
+
+	it('a second stop while no command runs (waiting for the operator) sends no kill notice', async () => {
+		const t = setup(three);
+		let runner!: Runner;
+		t.operator.beforeStep = async () => {
+			runner.requestStop('SIGTERM');
+			runner.requestStop('SIGTERM');
+			return new Promise(() => {});
+		};
+		runner = t.make();
+		const notices: string[] = [];
+		runner.subscribe(event => void (event.type === 'notice' && notices.push(event.message)));
+		expect(await runner.start()).toBe('aborted');
+		expect(notices).toEqual([]);
+	});
+
 	it('a stop while waiting for the operator ends the run without running the step', async () => {
 		const t = setup(three);
 		let runner!: Runner;

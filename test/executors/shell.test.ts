@@ -1,4 +1,5 @@
-import {existsSync, writeFileSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {CAPTURE_LIMIT_BYTES} from '../../source/engine/ports.js';
@@ -181,6 +182,52 @@ describe('capture', () => {
 	});
 });
 
+describe('the start gate', () => {
+	test('no command of the script runs until onStart (which saves the process group) has returned', async () => {
+		const marker = join(dir, 'ran');
+		const seen: boolean[] = [];
+		const {result} = await run(dir, `touch ${marker}\nread -r line || echo "stdin: end of file"`, {
+			onStart: () => {
+				seen.push(existsSync(marker));
+				// Hold onStart for 300 ms (as a slow disk would the state save): still nothing runs.
+				Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+				seen.push(existsSync(marker));
+			},
+		});
+		expect(seen).toEqual([false, false]);
+		expect(result.exitCode).toBe(0);
+		expect(existsSync(marker)).toBe(true);
+	});
+
+	test('after the gate, the script reads end-of-file from stdin, and its line numbers are the runbook\'s', async () => {
+		const {result, stdout, stderr} = await run(dir, 'read -r line || echo "stdin: end of file"\nno-such-command-xyz');
+		expect(stdout).toEqual(['stdin: end of file']);
+		expect(result.exitCode).toBe(127);
+		expect(stderr.join('\n')).toMatch(/line 2: no-such-command-xyz: command not found/);
+	});
+
+	test('a runner killed (SIGKILL) before the gate opens leaves nothing run and nothing running', async () => {
+		const marker = join(dir, 'ran');
+		const pidFile = join(dir, 'pgid');
+		const program = `
+import {writeFileSync} from 'node:fs';
+import {createShellExecutor} from ${JSON.stringify(join(process.cwd(), 'dist/executors/shell.js'))};
+await createShellExecutor().run({
+	stepId: 'gated', script: 'touch ' + ${JSON.stringify(marker)}, env: {}, cwd: ${JSON.stringify(dir)},
+	logPath: ${JSON.stringify(join(dir, 'gated.log'))}, signal: new AbortController().signal, graceMs: 1000,
+	capture: false, redact: text => text, onOutput: () => {},
+	onStart: pgid => { writeFileSync(${JSON.stringify(pidFile)}, String(pgid)); process.kill(process.pid, 'SIGKILL'); },
+});`;
+		expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', program], {stdio: 'pipe'})).toThrow();
+		const pgid = Number(readFileSync(pidFile, 'utf8'));
+		expect(pgid).toBeGreaterThan(0);
+		// bash read end-of-file at the gate and exited 125 without running the script.
+		await until(() => liveInGroup(pgid).length === 0);
+		await new Promise(resolve => setTimeout(resolve, 200));
+		expect(existsSync(marker)).toBe(false);
+	});
+});
+
 describe('abort', () => {
 	test('SIGTERM reaches the whole process group; nothing of it remains', async () => {
 		const controller = new AbortController();
@@ -245,6 +292,61 @@ describe('abort', () => {
 		const {result, log} = await running;
 		expect(result.aborted).toBe(true);
 		expect(result.exitCode).toBeNull();
+		expect(liveInGroup(pgid)).toEqual([]);
+		expect(log).toContain('SIGKILL sent to process group');
+	});
+
+	test('a second stop (kill) sends SIGKILL at once instead of waiting out the grace period', async () => {
+		const controller = new AbortController();
+		const kill = new AbortController();
+		let pgid = 0;
+		const running = run(dir, "trap '' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
+			signal: controller.signal,
+			kill: kill.signal,
+			graceMs: 60_000,
+			onOutput: chunk => {
+				const line = chunk.lines.find(text => text.startsWith('pid '));
+				if (line) pgid = Number(line.slice(4));
+			},
+		});
+		await until(() => pgid > 0);
+		controller.abort();
+		// SIGTERM is ignored: the group is still there a moment later.
+		await new Promise(resolve => setTimeout(resolve, 200));
+		expect(liveInGroup(pgid).length).toBeGreaterThan(0);
+		const killedAt = Date.now();
+		kill.abort();
+		const {result, log} = await running;
+		expect(Date.now() - killedAt).toBeLessThan(10_000); // not the 60 s grace period
+		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
+		expect(liveInGroup(pgid)).toEqual([]);
+		expect(log).toContain(`aborted: SIGTERM sent to process group ${pgid}`);
+		expect(log).toContain(`SIGKILL sent to process group ${pgid}`);
+	});
+
+	test('the kill also ends the wait for a child that outlived bash', async () => {
+		const controller = new AbortController();
+		const kill = new AbortController();
+		let pgid = 0;
+		const script = "(trap '' TERM; exec sleep 300) >/dev/null 2>&1 &\necho \"pid $$\"\nwait";
+		const running = run(dir, script, {
+			signal: controller.signal,
+			kill: kill.signal,
+			graceMs: 60_000,
+			onOutput: chunk => {
+				const line = chunk.lines.find(text => text.startsWith('pid '));
+				if (line) pgid = Number(line.slice(4));
+			},
+		});
+		await until(() => pgid > 0 && liveInGroup(pgid).some(line => line.includes('sleep')));
+		controller.abort();
+		// bash ends on SIGTERM; the sleep ignores it and lives on.
+		await until(() => liveInGroup(pgid).length === 1);
+		const killedAt = Date.now();
+		kill.abort();
+		const {result, log} = await running;
+		expect(Date.now() - killedAt).toBeLessThan(10_000);
+		expect(result.aborted).toBe(true);
 		expect(liveInGroup(pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});

@@ -24,7 +24,7 @@
  * The TUI's double Ctrl-C is tested with tmux elsewhere (test/e2e).
  */
 import {randomUUID} from 'node:crypto';
-import {readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {stackLines, stepStatuses, useWorkspaces, waitFor, type Workspace} from '../cli/helpers.js';
@@ -68,6 +68,18 @@ function killMarked(marker: string): void {
 	}
 }
 
+/** The text of every step log of the workspace's only run ('' before there is one). */
+function readLogs(ws: Workspace): string {
+	const runs = path.join(ws.stateDir, 'runs');
+	if (!existsSync(runs)) return '';
+	return readdirSync(runs)
+		.flatMap(run => {
+			const logs = path.join(runs, run, 'logs');
+			return existsSync(logs) ? readdirSync(logs).map(name => readFileSync(path.join(logs, name), 'utf8')) : [];
+		})
+		.join('\n');
+}
+
 const CASES = [
 	{signal: 'SIGINT', ignoreTerm: false},
 	{signal: 'SIGTERM', ignoreTerm: false},
@@ -103,6 +115,33 @@ steps:
 			expect(markedProcesses('MARKER', marker)).toEqual([]);
 			expect(result.code).toBe(130);
 			expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({stubborn: 'interrupted'});
+		} finally {
+			cli.child.kill('SIGKILL');
+			killMarked(marker);
+		}
+	});
+
+	it('a second SIGINT while the command is stopping kills it at once (SIGKILL), not after the --grace 60 period', async () => {
+		const ws = workspace();
+		const marker = randomUUID();
+		const file = treeRunbook(ws, marker, true);
+		const cli = ws.start(['run', file, '--plain', '--grace', '60', '--state-dir', ws.stateDir]);
+		try {
+			await waitFor('the tree', () => markedProcesses('MARKER', marker).length === TREE_SIZE);
+			cli.child.kill('SIGINT');
+			// The tree ignores SIGTERM: the first SIGINT leaves it running for the grace period.
+			await waitFor('the SIGTERM', () => readLogs(ws).includes('SIGTERM sent'));
+			await new Promise(resolve => setTimeout(resolve, 300));
+			expect(markedProcesses('MARKER', marker)).toHaveLength(TREE_SIZE);
+			const sentAt = Date.now();
+			cli.child.kill('SIGINT');
+			const result = await cli.done;
+			expect(Date.now() - sentAt).toBeLessThan(20_000);
+			expect(result.code).toBe(130);
+			expect(markedProcesses('MARKER', marker)).toEqual([]);
+			expect(result.stdout).toMatch(/received SIGINT again: SIGKILL sent to the command at once/);
+			expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({first: 'succeeded', tree: 'interrupted', last: 'pending'});
+			expect(readLogs(ws)).toContain('SIGKILL sent to process group');
 		} finally {
 			cli.child.kill('SIGKILL');
 			killMarked(marker);
