@@ -49,7 +49,7 @@ export interface StepStatusEvent {
 	note?: string;
 }
 
-/** Something the operator should know (runbook changed, retry in 2s, step not supported yet). */
+/** Something the operator should know (runbook changed, retry in 2s, a command being stopped). */
 export interface NoticeEvent {
 	type: 'notice';
 	level: 'info' | 'warn' | 'error';

@@ -23,7 +23,7 @@ export interface Attempt {
 	/** Signal that ended the process, such as `SIGTERM`. */
 	signal?: string;
 	outcome?: 'succeeded' | 'failed' | 'interrupted' | 'timed-out';
-	/** Why it failed, in one line (`exit code 3`, `timed out after 5m`, `not supported yet`). */
+	/** Why it failed, in one line (`exit code 3`, `timed out after 5m`, `killed by SIGTERM`). */
 	error?: string;
 	/** Path of the full output log of this attempt, relative to the run directory. */
 	log?: string;

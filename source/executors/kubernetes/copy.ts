@@ -8,8 +8,12 @@
  * `tar xf -`; for one file the archive adds nothing but a dependency (a tar
  * writer here, `tar` in the image): `cat` streams the same bytes, at the same
  * speed, with the same progress line as `exec.stdin`, and needs only `sh`
- * and `cat` in the container. Unlike `kubectl cp`, the file's mode and owner
- * are not carried over (the pod's umask applies).
+ * and `cat` in the container. As `kubectl cp` run as root does (tar keeps
+ * modes), the file's permission bits are carried over: the file is created
+ * under `umask 077` and then given the local file's mode with `chmod`, so a
+ * dump readable only by its owner here is never readable by others in the pod,
+ * not even while it is written. The owner is the pod user's (as `kubectl cp`
+ * as a non-root user).
  *
  * As with `kubectl cp`, when `to` ends with `/` or names an existing folder,
  * the file keeps its name inside it.
@@ -21,8 +25,11 @@ import type {ActionIO, PortContext} from './context.js';
 import {runExec} from './exec.js';
 import {formatBytes} from './progress.js';
 
-/** The script run in the pod: `$1` is `to`, `$2` the file's name. Prints the bytes written. */
-export const COPY_SCRIPT = 'dest=$1; case $dest in */) dest=$dest$2 ;; *) if [ -d "$dest" ]; then dest=$dest/$2; fi ;; esac; cat > "$dest" && wc -c < "$dest"';
+/**
+ * The script run in the pod: `$1` is `to`, `$2` the file's name, `$3` its mode
+ * (octal permission bits, such as `640`). Prints the bytes written.
+ */
+export const COPY_SCRIPT = 'umask 077; dest=$1; case $dest in */) dest=$dest$2 ;; *) if [ -d "$dest" ]; then dest=$dest/$2; fi ;; esac; cat > "$dest" && chmod "$3" "$dest" && wc -c < "$dest"';
 
 /** Copies `from` (relative to the request's cwd) to `pod:to`; byte counts must match. */
 export async function copy(ctx: PortContext, io: ActionIO): Promise<KubeResult> {
@@ -32,10 +39,12 @@ export async function copy(ctx: PortContext, io: ActionIO): Promise<KubeResult> 
 	if (typeof spec.to !== 'string' || spec.to === '') return {ok: false, error: 'copy needs to (a path in the pod)'};
 	const from = resolve(io.request.cwd, spec.from);
 	let size: number;
+	let mode: string;
 	try {
 		const info = await stat(from);
 		if (!info.isFile()) return {ok: false, error: `copy: ${from} is not a file`};
 		size = info.size;
+		mode = (info.mode & 0o7777).toString(8);
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
 		return {ok: false, error: `cannot read ${from}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`};
@@ -44,7 +53,7 @@ export async function copy(ctx: PortContext, io: ActionIO): Promise<KubeResult> 
 		namespace: io.namespaceOf(spec),
 		pod: spec.pod,
 		...(typeof spec.container === 'string' && spec.container ? {container: spec.container} : {}),
-		command: ['sh', '-c', COPY_SCRIPT, 'sh', spec.to, basename(from)],
+		command: ['sh', '-c', COPY_SCRIPT, 'sh', spec.to, basename(from), mode],
 		stdinFile: from,
 		progressLabel: 'copy',
 		capture: true,

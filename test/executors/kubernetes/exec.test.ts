@@ -4,7 +4,7 @@
  * command starts, stdin streamed byte-exact with progress, abort, and copy.
  */
 import {createHash, randomBytes} from 'node:crypto';
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {put, runningPod, sleep, startHarness, typeOf, type Harness} from './harness.js';
@@ -147,6 +147,24 @@ describe('copy', () => {
 		const root = h.cluster.pods.rootOf('default', 'shell');
 		expect(readFileSync(join(root, 'tmp', 'note.txt'), 'utf8')).toBe('hello\n');
 		expect(readFileSync(join(root, 'data', 'note.txt'), 'utf8')).toBe('hello\n');
+	});
+
+	test('the file keeps its permission bits (0600 stays private, 0755 stays executable)', async () => {
+		const root = h.cluster.pods.rootOf('default', 'shell');
+		for (const [name, mode] of [['private.sql', 0o600], ['script.sh', 0o755], ['shared.txt', 0o644]] as const) {
+			writeFileSync(join(h.dir, name), 'data\n', {mode});
+			chmodSync(join(h.dir, name), mode);
+			expect((await h.run('copy', {from: name, pod: 'shell', to: `/tmp/${name}`})).result).toEqual({ok: true});
+			expect((statSync(join(root, 'tmp', name)).mode & 0o777).toString(8)).toBe(mode.toString(8));
+		}
+		// An existing file in the pod (mode 0666) gets the local file's mode too.
+		writeFileSync(join(root, 'tmp', 'old.sql'), 'old', {mode: 0o666});
+		chmodSync(join(root, 'tmp', 'old.sql'), 0o666);
+		writeFileSync(join(h.dir, 'old.sql'), 'new\n');
+		chmodSync(join(h.dir, 'old.sql'), 0o600);
+		expect((await h.run('copy', {from: 'old.sql', pod: 'shell', to: '/tmp/old.sql'})).result).toEqual({ok: true});
+		expect(statSync(join(root, 'tmp', 'old.sql')).mode & 0o777).toBe(0o600);
+		expect(readFileSync(join(root, 'tmp', 'old.sql'), 'utf8')).toBe('new\n');
 	});
 
 	test('errors: a missing local file, a folder that does not exist in the pod', async () => {
