@@ -6,13 +6,15 @@
  * paths; then spire-server back to 3 ready pods, spire-agent and spire-jwks restarted, and
  * the agents on the nodes (a manual step, passed with --yes).
  *
- * The last two steps run programs of a CSM management node, at fixed paths
- * (/opt/cray/platform-utils/spire/fix-spire-on-storage.sh, /usr/bin/heartbeat-spire-agent).
- * Off a node the first stops the run with the runbook's own message (exit 1); the operator
- * then runs them on ncn-mw by hand and skips the two steps in the TUI, as the step says:
- * the first test does that through tmux and the run completes.
+ * The last two steps run programs of a CSM management node, by default at the document's
+ * paths (params FIX_SPIRE_SCRIPT, HEARTBEAT_SPIRE_AGENT, SPIRE_AGENT_SOCKET). Off a node the
+ * first stops the run with the runbook's own message (exit 1); the operator then runs them
+ * on ncn-mw by hand and skips the two steps in the TUI, as the step says: the first test
+ * does that through tmux and the run completes. The second gives the params stand-in
+ * programs (as an operator on a node with another layout would give its paths): the run
+ * completes in plain mode, and the stand-ins show they were called as the document says.
  */
-import {existsSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {useWorkspaces, type Workspace} from '../cli/helpers.js';
 import type {TestCluster} from '../support/kube/server.js';
@@ -51,8 +53,32 @@ afterEach(async () => {
 	cluster = undefined;
 });
 
-/** Runs the runbook until it stops at the first step that needs a management node; checks the cluster there. */
-async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local'): Promise<{runId: string; cluster: TestCluster}> {
+/**
+ * Writes stand-ins for the node's programs into the workspace's bin/: each logs its
+ * arguments to `node-tools.calls`; the heartbeat prints a token. Returns their params.
+ */
+function installNodeTools(ws: Workspace): Record<string, string> {
+	const calls = JSON.stringify(ws.path('node-tools.calls'));
+	const tools = {
+		FIX_SPIRE_SCRIPT: ['fix-spire-on-storage.sh', 'echo "Spire token fixed on ncn-s001"'],
+		HEARTBEAT_SPIRE_AGENT: ['heartbeat-spire-agent', 'echo "eyJhbGciOiJSUzI1NiJ9.test-token"'],
+	};
+	const params: Record<string, string> = {SPIRE_AGENT_SOCKET: ws.path('agent.sock')};
+	mkdirSync(ws.path('bin'), {recursive: true});
+	for (const [param, [name, body]] of Object.entries(tools)) {
+		const file = ws.path(`bin/${name}`);
+		writeFileSync(file, `#!/bin/bash\nprintf '%s %s\\n' ${name} "$*" >> ${calls}\n${body}\n`);
+		chmodSync(file, 0o755);
+		params[param] = file;
+	}
+	return params;
+}
+
+/**
+ * Runs the runbook in plain mode. Without `nodeTools` it stops at the first step that
+ * needs a management node; with them it completes. Checks the cluster and the database.
+ */
+async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local', nodeTools?: Record<string, string>): Promise<{runId: string; cluster: TestCluster}> {
 	installCray(ws);
 	const c = (cluster = await startCsmCluster(pg, [{namespace: SERVICE.namespace, postgresql: SERVICE.postgresql}]));
 	const backup = await prepareBackup(ws, c, pg, SERVICE);
@@ -61,19 +87,29 @@ async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local')
 	const startedAt = Date.now();
 
 	const dump = dumpParams(source, mode, backup);
-	const result = await runPlain(ws, runbookPath('spire'), c.kubeconfigPath, {...dump, SECRETS_MODE: mode});
+	const result = await runPlain(ws, runbookPath('spire'), c.kubeconfigPath, {...dump, SECRETS_MODE: mode, ...nodeTools});
 	const runId = ws.onlyRunId();
 	const state = ws.state(runId);
-	if (existsSync(FIX_SCRIPT)) throw new Error(`${FIX_SCRIPT} exists on this machine: this test expects to run off a CSM node`);
-	expect(result.code, shown(result)).toBe(1);
-	expect(result.stderr).toContain(`runbook: step fix-spire-on-storage failed: exit code 1`);
-	expect(result.stdout).toContain(`${FIX_SCRIPT} not found: run this step on a master or worker node (ncn-mw) as root.`);
-	expect(state.steps['fix-spire-on-storage'].status).toBe('failed');
-	expect(state.steps['verify-spire'].status).toBe('pending');
-	// Everything before it is done: the manual step passed with --yes.
-	const before_ = state.order.slice(0, state.order.indexOf('fix-spire-on-storage'));
 	const skipped = skippedSteps(source, mode);
-	expect(before_.filter(id => state.steps[id].status !== (skipped.includes(id) ? 'skipped' : 'succeeded'))).toEqual([]);
+	if (nodeTools) {
+		expect(result.code, shown(result)).toBe(0);
+		expectCompletedRun(state, c, 'spire', skipped);
+		expect(ws.lines('node-tools.calls')).toEqual([
+			'fix-spire-on-storage.sh ',
+			`heartbeat-spire-agent api fetch jwt -socketPath=${nodeTools.SPIRE_AGENT_SOCKET} -audience test`,
+		]);
+		expect(result.stdout).toContain('verify-spire| eyJhbGciOiJSUzI1NiJ9.test-token');
+	} else {
+		if (existsSync(FIX_SCRIPT)) throw new Error(`${FIX_SCRIPT} exists on this machine: this test expects to run off a CSM node`);
+		expect(result.code, shown(result)).toBe(1);
+		expect(result.stderr).toContain(`runbook: step fix-spire-on-storage failed: exit code 1`);
+		expect(result.stdout).toContain(`${FIX_SCRIPT} not found: run this step on a master or worker node (ncn-mw) as root.`);
+		expect(state.steps['fix-spire-on-storage'].status).toBe('failed');
+		expect(state.steps['verify-spire'].status).toBe('pending');
+		// Everything before it is done: the manual step passed with --yes.
+		const before_ = state.order.slice(0, state.order.indexOf('fix-spire-on-storage'));
+		expect(before_.filter(id => state.steps[id].status !== (skipped.includes(id) ? 'skipped' : 'succeeded'))).toEqual([]);
+	}
 	expect(result.stdout).toContain('restart-spire-agent-on-nodes: taken as done (--yes)');
 	expect(result.stdout).toContain("pdsh -S -w ncn-m00[1-3],ncn-w00[1-3],ncn-s00[1-3] 'systemctl restart spire-agent'");
 	expect(state.kube).toEqual({context: 'test', cluster: 'test-cluster', server: c.url, namespace: 'spire'});
@@ -114,7 +150,8 @@ describe('Restore Postgres for Spire, end to end', () => {
 		expect(ws.state(runId).decisions.filter(d => d.kind === 'skip').map(d => d.stepId)).toEqual(NODE_STEPS);
 	}, 150_000);
 
-	it('recreate-from-manifest, from the postgres-backup bucket', async () => {
-		await restore(workspace(), 'recreate-from-manifest', 's3');
+	it('recreate-from-manifest, from the postgres-backup bucket; the node programs given as params: the run completes', async () => {
+		const ws = workspace();
+		await restore(ws, 'recreate-from-manifest', 's3', installNodeTools(ws));
 	}, 120_000);
 });
