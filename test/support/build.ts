@@ -1,9 +1,10 @@
 /**
  * vitest global setup: makes sure dist/ (the built CLI that the end-to-end tests in
- * test/cli spawn as `node dist/cli.js`) is current. It builds with the project's
- * TypeScript (`tsc -p tsconfig.json`) only when dist/cli.js is missing or a file under
- * source/ (or tsconfig.json) is newer than everything in dist/, so it costs a
- * directory walk when `npm test` has just built.
+ * test/cli spawn as `node dist/cli.js`) is current. It builds as `npm run build` does,
+ * with the project's TypeScript (`tsc -p tsconfig.json`) and then the bundle
+ * (`npm run bundle`: esbuild makes dist/cli.js the CLI that users run), only when
+ * dist/cli.js is missing or a file under source/ (or tsconfig.json) is newer than
+ * everything in dist/, so it costs a directory walk when `npm test` has just built.
  */
 import {execFileSync} from 'node:child_process';
 import {existsSync, readdirSync, statSync} from 'node:fs';
@@ -42,7 +43,8 @@ export function distIsStale(): boolean {
 /**
  * Builds dist/ when it is stale. tsc emits even when it reports type errors; those are
  * printed as a warning (the tests then run the emitted code).
- * @throws Error with tsc's output when dist/cli.js still does not exist afterwards.
+ * @throws Error with tsc's output when dist/cli.js still does not exist afterwards, or
+ * with the bundler's output when the bundle fails.
  */
 export default function setup(): void {
 	if (!distIsStale()) return;
@@ -53,5 +55,11 @@ export default function setup(): void {
 		const output = `${(error as {stdout?: string}).stdout ?? ''}${(error as {stderr?: string}).stderr ?? ''}`.trim();
 		if (!existsSync(path.join(DIST, 'cli.js'))) throw new Error(`building dist/ failed (tsc -p tsconfig.json):\n${output}`);
 		console.warn(`test/support/build.ts: tsc reported problems (dist/ was emitted anyway):\n${output}`);
+	}
+	try {
+		execFileSync('npm', ['run', '--silent', 'bundle'], {cwd: ROOT, stdio: 'pipe', encoding: 'utf8'});
+	} catch (error) {
+		const output = `${(error as {stdout?: string}).stdout ?? ''}${(error as {stderr?: string}).stderr ?? ''}`.trim();
+		throw new Error(`bundling dist/cli.js failed (npm run bundle):\n${output}`);
 	}
 }
