@@ -3,7 +3,7 @@
  * and defaults, before the first step.
  */
 import type {Runbook} from '../runbook/schema.js';
-import {checkAnswer} from './runner.js';
+import {checkAnswer} from './answers.js';
 
 /** Params resolved for a new run. */
 export interface ParamResolution {

@@ -15,6 +15,7 @@ import {isStepDone} from './state.js';
 import * as t from './transitions.js';
 import {actionOf, allValues, destructiveWord, displayValues, stepView, waitKindOf, type VarScope} from './view.js';
 import {executeAction, type ActionOutcome} from './actions.js';
+import {checkAnswer} from './answers.js';
 
 /** Everything a run needs besides its ports. */
 export interface RunnerOptions {
@@ -526,15 +527,4 @@ export class Runner implements RunHandle {
 /** An outcome whose error line (saved in the state, shown) has secret values replaced by `***`. */
 function redactOutcome(outcome: ActionOutcome, redact: (text: string) => string): ActionOutcome {
 	return outcome.ok ? outcome : {...outcome, error: redact(outcome.error)};
-}
-
-/**
- * Checks an answer against `choices` and `pattern`; returns a problem or
- * undefined. A secret value is never quoted in the problem.
- */
-export function checkAnswer(value: string, choices?: string[], pattern?: string, secret = false): string | undefined {
-	const shown = secret ? 'the value' : `"${value}"`;
-	if (choices && !choices.includes(value)) return `${shown} is not one of: ${choices.join(', ')}`;
-	if (pattern && !new RegExp(pattern).test(value)) return `${shown} does not match the pattern ${pattern}`;
-	return undefined;
 }

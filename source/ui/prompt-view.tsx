@@ -11,6 +11,7 @@ import type {Prompt, PromptAnswer} from './operator.js';
 import {tint} from './color.js';
 import {displayLine, displayLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
+import {checkAnswer} from '../engine/answers.js';
 
 /** Props of {@link PromptView}. */
 export interface PromptViewProps {
@@ -204,16 +205,15 @@ function DestructiveInput({prompt, width, isActive, onAnswer}: InputProps<Extrac
 }
 
 /**
- * Checks an answer the way the engine does (runner.ts `checkAnswer`: one of the
- * choices, and `new RegExp(pattern).test(value)`, unanchored); returns the
- * problem or undefined. A secret value never appears in the message.
+ * Checks an answer as the engine does (engine/answers.ts `checkAnswer`: one of the
+ * choices, and `new RegExp(pattern).test(value)`, unanchored), and refuses an empty
+ * one; returns the problem as a sentence, or undefined. A secret value never
+ * appears in the message.
  */
 export function answerProblem(value: string, options: {choices?: string[]; pattern?: string; secret?: boolean}): string | undefined {
-	const shown = options.secret ? 'The value' : `"${value}"`;
 	if (value === '') return 'An answer is needed (Ctrl-C or Esc to quit).';
-	if (options.choices && !options.choices.includes(value)) return `${shown} is not one of: ${options.choices.join(', ')}`;
-	if (options.pattern && !new RegExp(options.pattern).test(value)) return `${shown} does not match the pattern ${options.pattern}`;
-	return undefined;
+	const problem = checkAnswer(value, options.choices, options.pattern, options.secret);
+	return problem === undefined ? undefined : problem.charAt(0).toUpperCase() + problem.slice(1);
 }
 
 /** An `ask` or a param: a choice list, a text input (with default) or a masked input. */

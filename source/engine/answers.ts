@@ -1,0 +1,19 @@
+/**
+ * The check of an operator's answer (an `ask` step, a param), shared by the engine,
+ * the param resolution and the TUI's prompts, so that all three accept the same
+ * values (runbook-format.md: `choices`, `pattern`).
+ */
+
+/**
+ * Checks `value` against `choices` (it must be one of them) and `pattern` (a regular
+ * expression, unanchored: `new RegExp(pattern).test(value)`); returns the problem in
+ * one line, or undefined when the value is acceptable. A `secret` value is never
+ * quoted in the problem ("the value" stands for it). An invalid `pattern` cannot
+ * reach here: the loader rejects it.
+ */
+export function checkAnswer(value: string, choices?: string[], pattern?: string, secret = false): string | undefined {
+	const shown = secret ? 'the value' : `"${value}"`;
+	if (choices && !choices.includes(value)) return `${shown} is not one of: ${choices.join(', ')}`;
+	if (pattern && !new RegExp(pattern).test(value)) return `${shown} does not match the pattern ${pattern}`;
+	return undefined;
+}
