@@ -52,7 +52,8 @@ export async function validateFiles(files: string[], write: (text: string) => vo
 	for (const file of files) {
 		try {
 			const loaded = await loadRunbook(file);
-			write(`${file}: ok (${loaded.runbook.steps.length} steps)\n`);
+			const count = loaded.runbook.steps.length;
+			write(`${file}: ok (${count} step${count === 1 ? '' : 's'})\n`);
 		} catch (error) {
 			if (!(error instanceof RunbookError)) throw error;
 			bad++;

@@ -19,7 +19,7 @@ import {recordDecision} from './engine/transitions.js';
 import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kube-session.js';
 import type {RunState} from './engine/state.js';
 import {newRunState, reconcileForResume} from './engine/transitions.js';
-import {stopLeftoverGroup} from './executors/process-group.js';
+import {stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
 import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
@@ -317,7 +317,8 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		// Its command may outlive the process that ran it (a SIGKILL does not reach the
 		// command's own process group): stop it before anything else runs.
 		const last = reconciled.state.steps[stepId].attempts.at(-1);
-		if (last?.pgid && last.host === os.hostname() && (await stopLeftoverGroup(last.pgid, options.graceMs ?? 10_000))) {
+		const leftover = last?.pgid ? {pgid: last.pgid, ...(last.commandId ? {commandId: last.commandId} : {})} : undefined;
+		if (leftover && last?.host === os.hostname() && (await stopLeftoverCommand(leftover, options.graceMs ?? 10_000))) {
 			// Short, the verb first: the TUI shows a notice on one row (80 columns) and cuts the rest.
 			notices.push(`step ${stepId}: its leftover command was stopped (process group ${last.pgid})`);
 		}

@@ -29,7 +29,7 @@ export interface ActionContext {
 	redact: (text: string) => string;
 	emit: (event: RunEvent) => void;
 	/** Called with the process group id of each command as it starts. */
-	onProcess?: (pgid: number) => void;
+	onProcess?: (pgid: number, commandId: string) => void;
 	/** Called when each command started through {@link ActionContext.onProcess} has ended. */
 	onProcessEnd?: () => void;
 	/** The cluster, when the runbook has Kubernetes steps (created lazily by the CLI). */

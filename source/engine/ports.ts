@@ -42,10 +42,12 @@ export interface ShellRequest {
 	redact: (text: string) => string;
 	/**
 	 * Called once the process started, with its process group id (the command runs
-	 * in a group of its own), so the run can record it: after a crash, resume stops
-	 * a group still running from the dead process before anything else.
+	 * in a group of its own) and the id its processes carry in their environment
+	 * (`RUNBOOK_COMMAND_ID`), so the run can record them: after a crash, resume stops
+	 * what is still running of the command before anything else. The command runs
+	 * nothing until this has returned (the start gate, executors/shell.ts).
 	 */
-	onStart?: (pgid: number) => void;
+	onStart?: (pgid: number, commandId: string) => void;
 }
 
 /** The most stdout a `capture` keeps, in bytes (1 MiB). */

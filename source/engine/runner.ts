@@ -468,9 +468,9 @@ export class Runner implements RunHandle {
 				kill: this.kill.signal,
 				redact: text => this.redact(text),
 				emit: event => this.emit(event),
-				onProcess: pgid => {
+				onProcess: (pgid, commandId) => {
 					this.commandRunning = true;
-					this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host));
+					this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host, commandId));
 				},
 				onProcessEnd: () => {
 					this.commandRunning = false;

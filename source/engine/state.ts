@@ -32,6 +32,8 @@ export interface Attempt {
 	/** Process group id of the command while it runs, and the host it runs on. */
 	pgid?: number;
 	host?: string;
+	/** The id every process of the command carries in its environment (`RUNBOOK_COMMAND_ID`), so that a resume finds those that left the group. */
+	commandId?: string;
 }
 
 /** Saved state of one step. */

@@ -64,12 +64,12 @@ export function startAttempt(state: RunState, stepId: string, at: Date, by: stri
 	return {...next, currentStepId: stepId};
 }
 
-/** Records the process group (and host) of the last attempt's command. */
-export function setAttemptProcess(state: RunState, stepId: string, at: Date, pgid: number, host?: string): RunState {
+/** Records the process group, host and command id (RUNBOOK_COMMAND_ID) of the last attempt's command. */
+export function setAttemptProcess(state: RunState, stepId: string, at: Date, pgid: number, host?: string, commandId?: string): RunState {
 	return withStep(state, stepId, at, step => {
 		const attempts = [...step.attempts];
 		const last = attempts.at(-1);
-		if (last) attempts[attempts.length - 1] = {...last, pgid, ...(host ? {host} : {})};
+		if (last) attempts[attempts.length - 1] = {...last, pgid, ...(host ? {host} : {}), ...(commandId ? {commandId} : {})};
 		return {...step, attempts};
 	});
 }

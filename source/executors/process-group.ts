@@ -1,7 +1,15 @@
 /**
- * Signalling and watching a process group (a step's bash and everything it
- * started). The shell executor starts bash detached, so bash leads a new
- * group whose id is its pid.
+ * Signalling and watching a step's command: its process group (bash and
+ * everything it started) and the processes that left that group. The shell
+ * executor starts bash detached, so bash leads a new group whose id is its pid.
+ *
+ * A process that calls `setsid` (a daemon's double fork, `setsid cmd &`) leaves
+ * the group, so `kill(-pgid)` misses it. Every command therefore runs with
+ * `RUNBOOK_COMMAND_ID=<uuid>` in its environment, which its children inherit: a
+ * stop signals the group and every process whose environment holds that id
+ * (read from /proc/<pid>/environ, Linux only). A process that clears its
+ * environment (`env -i`, sudo's env_reset) is not found that way; one still in
+ * the group is signalled all the same.
  */
 import {readdirSync, readFileSync} from 'node:fs';
 
@@ -84,16 +92,112 @@ export function trackGroup(pgid: number): () => void {
 	return () => liveGroups.delete(pgid);
 }
 
+/** The variable in every step command's environment that names the command (see the file comment). */
+export const COMMAND_ID_VAR = 'RUNBOOK_COMMAND_ID';
+
+/** A step's command as a stop sees it: its process group, and the id its processes carry. */
+export interface CommandProcesses {
+	/** The process group bash leads (its pid). */
+	pgid: number;
+	/** The value of {@link COMMAND_ID_VAR} in its processes' environment (none: the group only). */
+	commandId?: string;
+}
+
 /**
- * Stops a process group left running by a process that died (SIGKILL of the
- * runner, a lost terminal): SIGTERM, then SIGKILL after `graceMs` ms.
- * @returns true when the group was alive and is gone now.
+ * Pids of the live processes, other than this one, whose environment holds
+ * `RUNBOOK_COMMAND_ID=<commandId>`, leaving out those of group `exceptGroup`.
+ * Reads /proc/<pid>/environ, which only the processes' user (or root) can read;
+ * others are skipped, as are zombies (their environment is empty). Not Linux:
+ * always empty.
  */
-export async function stopLeftoverGroup(pgid: number, graceMs: number): Promise<boolean> {
-	if (!groupAlive(pgid)) return false;
-	signalGroup(pgid, 'SIGTERM');
-	if (await waitGroupGone(pgid, Date.now() + graceMs)) return true;
-	signalGroup(pgid, 'SIGKILL');
-	await waitGroupGone(pgid, Date.now() + 2000);
+export function markedProcesses(commandId: string, exceptGroup?: number): number[] {
+	if (process.platform !== 'linux') return [];
+	const needle = Buffer.from(`${COMMAND_ID_VAR}=${commandId}\0`);
+	let pids: string[];
+	try {
+		pids = readdirSync('/proc');
+	} catch {
+		return [];
+	}
+	const found: number[] = [];
+	for (const pid of pids) {
+		if (pid.charCodeAt(0) < 48 || pid.charCodeAt(0) > 57 || Number(pid) === process.pid) continue;
+		let environ: Buffer;
+		try {
+			environ = readFileSync(`/proc/${pid}/environ`);
+		} catch {
+			continue; // ended meanwhile, or another user's
+		}
+		for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
+			if (at === 0 || environ[at - 1] === 0) {
+				if (exceptGroup === undefined || groupOf(pid) !== exceptGroup) found.push(Number(pid));
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+/** The process group of `pid` (from /proc/<pid>/stat), or undefined when it has ended. */
+function groupOf(pid: string): number | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		// "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+		return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Sends `signal` to the command's group and to every process that carries its id
+ * outside the group. Returns how many such outside processes were signalled;
+ * never throws.
+ */
+export function signalCommand(command: CommandProcesses, signal: NodeJS.Signals): number {
+	signalGroup(command.pgid, signal);
+	if (!command.commandId) return 0;
+	let outside = 0;
+	for (const pid of markedProcesses(command.commandId, command.pgid)) {
+		try {
+			process.kill(pid, signal);
+			outside++;
+		} catch {
+			// ended meanwhile
+		}
+	}
+	return outside;
+}
+
+/** True while the command's group has a live process, or a process carries its id. */
+export function commandAlive(command: CommandProcesses): boolean {
+	return groupAlive(command.pgid) || (command.commandId !== undefined && markedProcesses(command.commandId).length > 0);
+}
+
+/**
+ * Resolves true once {@link commandAlive} is false, polling every `pollMs`;
+ * resolves false if it is still alive at `deadline` (epoch ms) or when `cancel`
+ * is aborted (checked at each poll).
+ */
+export async function waitCommandGone(command: CommandProcesses, deadline: number, pollMs = 25, cancel?: AbortSignal): Promise<boolean> {
+	for (;;) {
+		if (!commandAlive(command)) return true;
+		if (Date.now() >= deadline || cancel?.aborted) return false;
+		await new Promise(resolve => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+	}
+}
+
+/**
+ * Stops a command left running by a process that died (SIGKILL of the runner, a
+ * lost terminal): SIGTERM to its group and to the processes carrying its id,
+ * then SIGKILL after `graceMs` ms.
+ * @returns true when something of it was alive and is gone now.
+ */
+export async function stopLeftoverCommand(command: CommandProcesses, graceMs: number): Promise<boolean> {
+	if (!commandAlive(command)) return false;
+	signalCommand(command, 'SIGTERM');
+	if (await waitCommandGone(command, Date.now() + graceMs)) return true;
+	signalCommand(command, 'SIGKILL');
+	await waitCommandGone(command, Date.now() + 2000);
 	return true;
 }

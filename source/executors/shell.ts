@@ -8,14 +8,16 @@
  *   unchanged; variables reach it only as environment variables (`request.env`
  *   over `process.env`).
  * - The start gate: bash first reads one line from its stdin, a pipe. The
- *   executor writes that line only after `onStart(pgid)` has returned, that is
+ *   executor writes that line only after `onStart(pgid, commandId)` has returned, that is
  *   after the run has saved the process group; so no command of the script runs
  *   before a crash of this process could leave it unrecorded. If this process
  *   dies first, bash reads end-of-file and exits 125 having run nothing.
  * - Then stdin is /dev/null: the terminal belongs to the TUI, so a command that
  *   reads stdin gets end-of-file instead of hanging.
  * - bash starts detached, leading its own process group: aborting sends SIGTERM
- *   to the whole group, then SIGKILL after `graceMs` (runbook-format.md).
+ *   to the whole group, then SIGKILL after `graceMs` (runbook-format.md). Its
+ *   environment has `RUNBOOK_COMMAND_ID=<uuid>`, so processes that left the group
+ *   (`setsid`, daemons) are signalled too (process-group.ts).
  * - stdout and stderr are real pipes (FIFOs, fifo.ts), read lazily
  *   (output-reader.ts): a command printing line by line costs a few thousand
  *   reads per million lines. When FIFOs cannot be made, Node's own pipes are used.
@@ -26,6 +28,7 @@
  *   line is bounded, `capture` keeps at most CAPTURE_LIMIT_BYTES, and the child's
  *   pipes are not read while the log file's buffer is full.
  */
+import {randomUUID} from 'node:crypto';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
@@ -34,7 +37,7 @@ import {CaptureBuffer} from './capture-buffer.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
 import {readFifos, readStream, type OutputReader} from './output-reader.js';
-import {signalGroup, trackGroup, waitGroupGone} from './process-group.js';
+import {COMMAND_ID_VAR, type CommandProcesses, signalCommand, trackGroup, waitCommandGone} from './process-group.js';
 import {StepLog} from './step-log.js';
 
 /** Settings of {@link createShellExecutor}; every field has a default. */
@@ -59,6 +62,11 @@ export interface ShellExecutorOptions {
  * and the options every script runs under (runbook-format.md: `bash -euo pipefail`).
  */
 export const BASH_PREFIX = 'IFS= read -r __runbook_start || exit 125; unset __runbook_start; exec </dev/null; set -euo pipefail;';
+
+/** ` and N processes it started outside the group` for a log note, or nothing when N is 0. */
+function outsideNote(outside: number): string {
+	return outside === 0 ? '' : ` and ${outside} process${outside === 1 ? '' : 'es'} it started outside the group`;
+}
 
 /** How long to wait for a group's last process after SIGKILL before giving up, in ms. */
 const AFTER_KILL_WAIT_MS = 2000;
@@ -119,6 +127,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		return {exitCode: null, durationMs: 0, aborted: true};
 	}
 
+	const commandId = randomUUID();
 	const started = performance.now();
 	const elapsed = (): number => Math.round(performance.now() - started);
 	const pieces = Object.assign([request.script], {raw: [request.script]}) as unknown as TemplateStringsArray;
@@ -127,7 +136,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		prefix: BASH_PREFIX,
 		postfix: '',
 		cwd: request.cwd,
-		env: {...process.env, ...request.env},
+		env: {...process.env, ...request.env, [COMMAND_ID_VAR]: commandId},
 		stdio: fifos ? ['pipe', fifos[0].writeFd, fifos[1].writeFd] : ['pipe', 'pipe', 'pipe'],
 		detached: true,
 		nothrow: true,
@@ -149,7 +158,8 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	for (const ends of fifos ?? []) closeQuietly(ends.writeFd);
 	const child = processPromise.child;
 	const pgid = child?.pid;
-	if (pgid !== undefined) request.onStart?.(pgid);
+	const command: CommandProcesses | undefined = pgid === undefined ? undefined : {pgid, commandId};
+	if (pgid !== undefined) request.onStart?.(pgid, commandId);
 	// The start gate opens now that the group is recorded (onStart saves it). A bash
 	// that has died meanwhile makes the write fail (EPIPE): that is not an error here.
 	child?.stdin?.on('error', () => {});
@@ -194,17 +204,17 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	let killAt = 0;
 	const kill = (): void => {
 		killTimer = undefined;
-		if (pgid === undefined) return;
+		if (command === undefined) return;
 		sentSignal = 'SIGKILL';
-		log.note(`still running after ${request.graceMs} ms: SIGKILL sent to process group ${pgid}`);
-		signalGroup(pgid, 'SIGKILL');
+		const outside = signalCommand(command, 'SIGKILL');
+		log.note(`still running after ${request.graceMs} ms: SIGKILL sent to process group ${pgid}${outsideNote(outside)}`);
 	};
 	const onAbort = (): void => {
-		if (aborted || pgid === undefined) return;
+		if (aborted || command === undefined) return;
 		aborted = true;
 		sentSignal = 'SIGTERM';
-		log.note(`aborted: SIGTERM sent to process group ${pgid}`);
-		signalGroup(pgid, 'SIGTERM');
+		const outside = signalCommand(command, 'SIGTERM');
+		log.note(`aborted: SIGTERM sent to process group ${pgid}${outsideNote(outside)}`);
 		killAt = Date.now() + request.graceMs;
 		killTimer = setTimeout(kill, request.graceMs);
 	};
@@ -235,17 +245,17 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		request.kill?.removeEventListener('abort', onKill);
 		for (const reader of readers) reader.destroy();
 	}
-	if (aborted && pgid !== undefined) {
+	if (aborted && command !== undefined) {
 		// bash has ended and its pipes closed, but children that closed their output may live on.
 		if (killTimer) {
-			const gone = await waitGroupGone(pgid, killAt, 25, request.kill);
+			const gone = await waitCommandGone(command, killAt, 25, request.kill);
 			if (killTimer) {
 				clearTimeout(killTimer);
 				killTimer = undefined;
 				if (!gone) kill();
 			}
 		}
-		if (sentSignal === 'SIGKILL') await waitGroupGone(pgid, Date.now() + AFTER_KILL_WAIT_MS);
+		if (sentSignal === 'SIGKILL') await waitCommandGone(command, Date.now() + AFTER_KILL_WAIT_MS);
 	}
 	untrack?.();
 	if (paused) resume();

@@ -18,11 +18,13 @@ export const BUILTIN_VARS = ['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR', 'KUBE_CONTEXT']
 
 /**
  * Standard environment variables a `run` script may use without declaring them: they come
- * from the operator's environment (POSIX, login, Kubernetes, libpq, GnuPG, editor).
+ * from the operator's environment (POSIX, login, Kubernetes, libpq, GnuPG, editor), and
+ * `RUNBOOK_COMMAND_ID`, which the shell executor gives every command (process-group.ts).
  */
 export const STANDARD_ENV_VARS = [
 	'HOME', 'PATH', 'USER', 'LOGNAME', 'PWD', 'SHELL', 'TMPDIR', 'LANG', 'LC_ALL', 'TERM', 'HOSTNAME',
 	'KUBECONFIG', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'GNUPGHOME', 'EDITOR',
+	'RUNBOOK_COMMAND_ID',
 ] as const;
 
 /** One `$NAME` or `${NAME}` in a text. */

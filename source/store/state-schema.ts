@@ -19,6 +19,7 @@ const attempt = z.object({
 	by: z.string().optional(),
 	pgid: z.number().int().optional(),
 	host: z.string().optional(),
+	commandId: z.string().optional(),
 });
 
 /** Zod schema of {@link RunState} (state format version 1). */

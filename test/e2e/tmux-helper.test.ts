@@ -21,9 +21,9 @@ describe('test/support/tmux.ts', () => {
 			if (saved === undefined) delete process.env.CI;
 			else process.env.CI = saved;
 			await term.waitFor('term=xterm-256color ci=unset extra=yes size=80x24');
-			term.type('hello there');
+			term.type('-hello there');
 			term.sendKeys('Enter');
-			await term.waitFor('got: hello there');
+			await term.waitFor('got: -hello there');
 			// The 90-column row wrapped in the terminal and comes back as one line.
 			const screen = await term.waitFor('0'.repeat(90));
 			expect(tooWide([screen], 80)).toEqual([`90: ${'0'.repeat(90)}`]);

@@ -12,8 +12,10 @@
  * it exits at least the grace period after the signal, with the tree gone.
  * So is a child that ignores SIGTERM and outlives bash with its output closed.
  *
- * Not covered, a known limit: a process that leaves the step's process group
- * (`setsid`, a daemon's double fork) is not stopped: the executor signals the group only.
+ * A process that leaves the step's process group (`setsid`, a daemon's double
+ * fork) is stopped too: it carries the command's RUNBOOK_COMMAND_ID, and so is
+ * found after a SIGKILL of the CLI, by the resume. One that clears its
+ * environment as well is not found (a known limit, not tested).
  *
  * A signal that comes while no command runs (between the checks of a
  * `wait.command`) must end the run the same way: exit 130, not death by the
@@ -142,6 +144,76 @@ steps:
 			expect(result.stdout).toMatch(/received SIGINT again: SIGKILL sent to the command at once/);
 			expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({first: 'succeeded', tree: 'interrupted', last: 'pending'});
 			expect(readLogs(ws)).toContain('SIGKILL sent to process group');
+		} finally {
+			cli.child.kill('SIGKILL');
+			killMarked(marker);
+		}
+	});
+
+	it('a process that left the group (setsid, its own session) is stopped with the command; one left by a completed step is not', async () => {
+		const ws = workspace();
+		const marker = randomUUID();
+		const file = ws.write(
+			'escaped.yaml',
+			`version: 1
+title: Escaped
+steps:
+  - id: daemon
+    env: {MARKER: ${marker}-kept}
+    run: setsid sleep 301 >/dev/null 2>&1 < /dev/null &
+  - id: escaped
+    env: {MARKER: ${marker}}
+    run: |
+      setsid sleep 300 >/dev/null 2>&1 < /dev/null &
+      sleep 300
+`,
+		);
+		const cli = ws.start(['run', file, '--plain', '--grace', '20', '--state-dir', ws.stateDir]);
+		try {
+			await waitFor('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+			// The setsid'd sleep is in a group (and session) of its own.
+			const groups = new Set(markedProcesses('MARKER', marker).map(p => readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]));
+			expect(groups.size).toBe(2);
+			cli.child.kill('SIGINT');
+			const result = await cli.done;
+			expect(result.code).toBe(130);
+			expect(markedProcesses('MARKER', marker)).toEqual([]);
+			expect(readLogs(ws)).toMatch(/aborted: SIGTERM sent to process group \d+ and 1 process it started outside the group/);
+			// The daemon the completed step started is not the stopped command's: it runs on.
+			expect(markedProcesses('MARKER', `${marker}-kept`).map(p => p.cmdline)).toEqual(['sleep 301']);
+		} finally {
+			cli.child.kill('SIGKILL');
+			killMarked(marker);
+			killMarked(`${marker}-kept`);
+		}
+	});
+
+	it('after a SIGKILL of the CLI, resume stops what is left of the command, in the group and outside it', async () => {
+		const ws = workspace();
+		const marker = randomUUID();
+		const file = ws.write(
+			'escaped.yaml',
+			`version: 1
+title: Escaped
+steps:
+  - id: escaped
+    env: {MARKER: ${marker}}
+    run: |
+      setsid sleep 300 >/dev/null 2>&1 < /dev/null &
+      sleep 300
+`,
+		);
+		const cli = ws.start(['run', file, '--plain', '--state-dir', ws.stateDir]);
+		try {
+			await waitFor('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+			cli.child.kill('SIGKILL');
+			await cli.done;
+			expect(markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300')).toHaveLength(2);
+			const runId = ws.onlyRunId();
+			expect(ws.state(runId).steps.escaped.attempts[0].commandId).toMatch(/^[0-9a-f-]{36}$/);
+			const resumed = await ws.cli(['resume', runId, '--plain', '--grace', '5', '--state-dir', ws.stateDir]);
+			expect(resumed.stdout).toMatch(/note: step escaped: its leftover command was stopped \(process group \d+\)/);
+			expect(markedProcesses('MARKER', marker)).toEqual([]);
 		} finally {
 			cli.child.kill('SIGKILL');
 			killMarked(marker);

@@ -95,9 +95,9 @@ export class TmuxSession {
 		for (const key of keys) this.tmux('send-keys', '-t', 'main', key);
 	}
 
-	/** Types `text` literally (`send-keys -l`), as one burst of input. */
+	/** Types `text` literally (`send-keys -l -- text`, so a text that starts with `-` is not an option), as one burst of input. */
 	type(text: string): void {
-		this.tmux('send-keys', '-t', 'main', '-l', text);
+		this.tmux('send-keys', '-t', 'main', '-l', '--', text);
 	}
 
 	/**
