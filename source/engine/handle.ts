@@ -31,6 +31,9 @@ export interface RunHandle {
 	 * command is still stopping, it sends SIGKILL at once.
 	 */
 	stopCommand(reason: string): void;
-	/** True once a stop was requested (the running command, if any, is being stopped). */
-	readonly stopping: boolean;
+	/**
+	 * True while a stopped command is still running out its grace period (SIGTERM
+	 * sent): another {@link RunHandle.stopCommand} kills it at once (SIGKILL).
+	 */
+	readonly canKill: boolean;
 }

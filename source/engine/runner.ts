@@ -144,7 +144,7 @@ export class Runner implements RunHandle {
 	 */
 	requestStop(reason: string): void {
 		if (this.stopReason !== undefined) {
-			if (this.current && this.commandRunning && !this.kill.signal.aborted) {
+			if (this.canKill) {
 				this.kill.abort();
 				this.emit({type: 'notice', level: 'warn', message: `${reason} again: SIGKILL sent to the command at once`});
 			}
@@ -157,6 +157,11 @@ export class Runner implements RunHandle {
 		}
 		this.current?.abort(new StopRequested(reason));
 		for (const wake of this.stopWaiters) wake();
+	}
+
+	/** @inheritdoc */
+	get canKill(): boolean {
+		return this.stopReason !== undefined && this.current !== undefined && this.commandRunning && !this.kill.signal.aborted;
 	}
 
 	/** True once a stop was requested. */

@@ -59,37 +59,25 @@ export function groupAlive(pgid: number): boolean {
 	return false;
 }
 
-/**
- * Resolves true once group `pgid` has no live process, polling every `pollMs`;
- * resolves false if it still has one at `deadline` (epoch ms) or when `cancel`
- * is aborted (checked at each poll).
- */
-export async function waitGroupGone(pgid: number, deadline: number, pollMs = 25, cancel?: AbortSignal): Promise<boolean> {
-	for (;;) {
-		if (!groupAlive(pgid)) return true;
-		if (Date.now() >= deadline || cancel?.aborted) return false;
-		await new Promise(resolve => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
-	}
-}
-
-const liveGroups = new Set<number>();
+const liveCommands = new Set<CommandProcesses>();
 let exitHookInstalled = false;
 
 /**
- * Remembers a running step's group so that, if this program exits (normally or
- * through `process.exit`) while the step runs, the group gets SIGTERM instead of
- * running on unseen. (A detached group does not get the terminal's Ctrl-C or
- * hangup: the caller aborts on those.) Returns the function that forgets it.
+ * Remembers a running step's command so that, if this program exits (normally or
+ * through `process.exit`) while the step runs, it gets SIGTERM (its group and the
+ * processes carrying its id, as a stop) instead of running on unseen. (A detached
+ * group does not get the terminal's Ctrl-C or hangup: the caller aborts on those.)
+ * Returns the function that forgets it.
  */
-export function trackGroup(pgid: number): () => void {
+export function trackCommand(command: CommandProcesses): () => void {
 	if (!exitHookInstalled) {
 		exitHookInstalled = true;
 		process.on('exit', () => {
-			for (const group of liveGroups) signalGroup(group, 'SIGTERM');
+			for (const tracked of liveCommands) signalCommand(tracked, 'SIGTERM');
 		});
 	}
-	liveGroups.add(pgid);
-	return () => liveGroups.delete(pgid);
+	liveCommands.add(command);
+	return () => liveCommands.delete(command);
 }
 
 /** The variable in every step command's environment that names the command (see the file comment). */
@@ -97,8 +85,8 @@ export const COMMAND_ID_VAR = 'RUNBOOK_COMMAND_ID';
 
 /** A step's command as a stop sees it: its process group, and the id its processes carry. */
 export interface CommandProcesses {
-	/** The process group bash leads (its pid). */
-	pgid: number;
+	/** The process group bash leads (its pid); none: only the processes carrying the id. */
+	pgid?: number;
 	/** The value of {@link COMMAND_ID_VAR} in its processes' environment (none: the group only). */
 	commandId?: string;
 }
@@ -155,7 +143,7 @@ function groupOf(pid: string): number | undefined {
  * never throws.
  */
 export function signalCommand(command: CommandProcesses, signal: NodeJS.Signals): number {
-	signalGroup(command.pgid, signal);
+	if (command.pgid !== undefined) signalGroup(command.pgid, signal);
 	if (!command.commandId) return 0;
 	let outside = 0;
 	for (const pid of markedProcesses(command.commandId, command.pgid)) {
@@ -171,33 +159,57 @@ export function signalCommand(command: CommandProcesses, signal: NodeJS.Signals)
 
 /** True while the command's group has a live process, or a process carries its id. */
 export function commandAlive(command: CommandProcesses): boolean {
-	return groupAlive(command.pgid) || (command.commandId !== undefined && markedProcesses(command.commandId).length > 0);
+	return (command.pgid !== undefined && groupAlive(command.pgid)) || (command.commandId !== undefined && markedProcesses(command.commandId).length > 0);
 }
 
+/** How often, at most, a wait reads every process's environment (ms): the group is checked every poll. */
+const MARKED_SCAN_MS = 250;
+
 /**
- * Resolves true once {@link commandAlive} is false, polling every `pollMs`;
- * resolves false if it is still alive at `deadline` (epoch ms) or when `cancel`
- * is aborted (checked at each poll).
+ * Resolves true once {@link commandAlive} is false, polling the group every
+ * `pollMs` and the processes carrying the id every {@link MARKED_SCAN_MS} (reading
+ * every process's environment costs more); resolves false if something is still
+ * alive at `deadline` (epoch ms) or when `cancel` is aborted (checked at each poll).
  */
 export async function waitCommandGone(command: CommandProcesses, deadline: number, pollMs = 25, cancel?: AbortSignal): Promise<boolean> {
+	let marked = command.commandId !== undefined;
+	let scannedAt = 0;
 	for (;;) {
-		if (!commandAlive(command)) return true;
+		if (marked && Date.now() - scannedAt >= MARKED_SCAN_MS) {
+			marked = markedProcesses(command.commandId!, command.pgid).length > 0;
+			scannedAt = Date.now();
+		}
+		if (!marked && (command.pgid === undefined || !groupAlive(command.pgid))) return true;
 		if (Date.now() >= deadline || cancel?.aborted) return false;
 		await new Promise(resolve => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
 	}
 }
 
 /**
+ * True when a live process of group `pgid` carries `commandId` in its environment:
+ * the group is still the command's, not a group that reuses the id (after a reboot,
+ * pids start again).
+ */
+function groupCarries(pgid: number, commandId: string): boolean {
+	return markedProcesses(commandId).some(pid => groupOf(String(pid)) === pgid);
+}
+
+/**
  * Stops a command left running by a process that died (SIGKILL of the runner, a
- * lost terminal): SIGTERM to its group and to the processes carrying its id,
- * then SIGKILL after `graceMs` ms.
+ * lost terminal): SIGTERM to its group and to the processes carrying its id, then
+ * SIGKILL after `graceMs` ms. With a `commandId`, the group is signalled only if a
+ * process of it carries the id (so after a reboot an unrelated group that got the
+ * same id is left alone); without one (a state saved by an older version), the
+ * group is trusted.
  * @returns true when something of it was alive and is gone now.
  */
 export async function stopLeftoverCommand(command: CommandProcesses, graceMs: number): Promise<boolean> {
-	if (!commandAlive(command)) return false;
-	signalCommand(command, 'SIGTERM');
-	if (await waitCommandGone(command, Date.now() + graceMs)) return true;
-	signalCommand(command, 'SIGKILL');
-	await waitCommandGone(command, Date.now() + 2000);
+	const {pgid, commandId} = command;
+	const target: CommandProcesses = pgid === undefined || commandId === undefined || groupCarries(pgid, commandId) ? command : {commandId};
+	if (!commandAlive(target)) return false;
+	signalCommand(target, 'SIGTERM');
+	if (await waitCommandGone(target, Date.now() + graceMs)) return true;
+	signalCommand(target, 'SIGKILL');
+	await waitCommandGone(target, Date.now() + 2000);
 	return true;
 }

@@ -37,7 +37,7 @@ import {CaptureBuffer} from './capture-buffer.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
 import {readFifos, readStream, type OutputReader} from './output-reader.js';
-import {COMMAND_ID_VAR, type CommandProcesses, signalCommand, trackGroup, waitCommandGone} from './process-group.js';
+import {COMMAND_ID_VAR, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
 import {StepLog} from './step-log.js';
 
 /** Settings of {@link createShellExecutor}; every field has a default. */
@@ -159,10 +159,25 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const child = processPromise.child;
 	const pgid = child?.pid;
 	const command: CommandProcesses | undefined = pgid === undefined ? undefined : {pgid, commandId};
-	if (pgid !== undefined) request.onStart?.(pgid, commandId);
-	// The start gate opens now that the group is recorded (onStart saves it). A bash
-	// that has died meanwhile makes the write fail (EPIPE): that is not an error here.
+	// A bash that has died meanwhile makes a write to its stdin fail (EPIPE): not an error here.
 	child?.stdin?.on('error', () => {});
+	if (pgid !== undefined && request.onStart) {
+		try {
+			request.onStart(pgid, commandId);
+		} catch (error) {
+			// The command could not be recorded (saving the state failed): it must not run.
+			// Closing the gate's pipe unread: bash reads end-of-file and exits 125, having run nothing.
+			child?.stdin?.destroy();
+			try {
+				await processPromise;
+			} catch {
+				// nothrow is set; kept for safety
+			}
+			for (const ends of fifos ?? []) closeQuietly(ends.readFd);
+			return finishNotStarted(log, stepId, request.redact(`recording the command's process failed, so it was not run: ${oneLine((error as Error).message)}`));
+		}
+	}
+	// The start gate opens now that the group is recorded (onStart saves it).
 	child?.stdin?.end('\n');
 
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
@@ -202,12 +217,20 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	let sentSignal: NodeJS.Signals | undefined;
 	let killTimer: NodeJS.Timeout | undefined;
 	let killAt = 0;
-	const kill = (): void => {
+	let giveUpTimer: NodeJS.Timeout | undefined;
+	const kill = (why = `still running after ${request.graceMs} ms`): void => {
 		killTimer = undefined;
 		if (command === undefined) return;
 		sentSignal = 'SIGKILL';
 		const outside = signalCommand(command, 'SIGKILL');
-		log.note(`still running after ${request.graceMs} ms: SIGKILL sent to process group ${pgid}${outsideNote(outside)}`);
+		log.note(`${why}: SIGKILL sent to process group ${pgid}${outsideNote(outside)}`);
+		// A process that survives SIGKILL (stuck in the kernel, or another user's, as
+		// under sudo) may hold the output open for good: stop reading it, so the step ends.
+		giveUpTimer = setTimeout(() => {
+			if (readers.length === 0) return;
+			log.note(`output still open ${AFTER_KILL_WAIT_MS} ms after SIGKILL: no longer read`);
+			for (const reader of readers) reader.destroy();
+		}, AFTER_KILL_WAIT_MS);
 	};
 	const onAbort = (): void => {
 		if (aborted || command === undefined) return;
@@ -223,9 +246,9 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		onAbort();
 		if (!killTimer) return;
 		clearTimeout(killTimer);
-		kill();
+		kill('stopped again');
 	};
-	const untrack = pgid === undefined ? undefined : trackGroup(pgid);
+	const untrack = command === undefined ? undefined : trackCommand(command);
 	signal.addEventListener('abort', onAbort, {once: true});
 	if (signal.aborted) onAbort();
 	request.kill?.addEventListener('abort', onKill, {once: true});
@@ -252,11 +275,12 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 			if (killTimer) {
 				clearTimeout(killTimer);
 				killTimer = undefined;
-				if (!gone) kill();
+				if (!gone) kill(request.kill?.aborted ? 'stopped again' : undefined);
 			}
 		}
 		if (sentSignal === 'SIGKILL') await waitCommandGone(command, Date.now() + AFTER_KILL_WAIT_MS);
 	}
+	clearTimeout(giveUpTimer);
 	untrack?.();
 	if (paused) resume();
 	deliver('stdout', splitters.stdout.end(), true);

@@ -118,7 +118,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			// If the command ended while the question was up, quitting is what is left to do.
 			const onYes = () => (handle.isBusy() ? handle.stopCommand('operator quit') : operator.requestQuit());
 			// Asked again while the command is still stopping (SIGTERM sent, grace period running): kill it now.
-			const text = handle.stopping ? 'The command is still stopping (SIGTERM sent). Kill it now (SIGKILL)? (y/N)' : 'A command is running. Stop it and quit? (y/N)';
+			const text = handle.canKill ? 'The command is still stopping (SIGTERM sent). Kill it now (SIGKILL)? (y/N)' : 'A command is running. Stop it and quit? (y/N)';
 			setQuestion({kind: 'stop', text, onYes});
 		} else {
 			setQuestion({kind: 'quit', text: 'Quit? Progress is kept. (y/N)', onYes: () => operator.requestQuit()});

@@ -199,6 +199,23 @@ describe('the start gate', () => {
 		expect(existsSync(marker)).toBe(true);
 	});
 
+	test('when onStart throws (the state could not be saved), the script does not run and the step ends with the error', async () => {
+		const marker = join(dir, 'ran');
+		let pgid = 0;
+		const {result, log} = await run(dir, `touch ${marker}`, {
+			onStart: started => {
+				pgid = started;
+				throw new Error('ENOSPC: no space left on device, write');
+			},
+		});
+		expect(result).toMatchObject({exitCode: null, aborted: false});
+		expect(result.error).toBe("recording the command's process failed, so it was not run: ENOSPC: no space left on device, write");
+		expect(log).toContain('did not run');
+		expect(pgid).toBeGreaterThan(0);
+		expect(liveInGroup(pgid)).toEqual([]);
+		expect(existsSync(marker)).toBe(false);
+	});
+
 	test('after the gate, the script reads end-of-file from stdin, and its line numbers are the runbook\'s', async () => {
 		const {result, stdout, stderr} = await run(dir, 'read -r line || echo "stdin: end of file"\nno-such-command-xyz');
 		expect(stdout).toEqual(['stdin: end of file']);

@@ -132,6 +132,21 @@ describe('quitting', () => {
 		expect(handle.stopped).toEqual(['operator quit']);
 	});
 
+	test('asked again while the stopped command runs out its grace period, the question is to kill it', async () => {
+		app = startApp(steps);
+		const {handle, t} = app;
+		handle.start('dump');
+		await waitForPrompt(t, 'q stop & quit');
+		await press(t.stdin, 'q', 'y');
+		expect(handle.stopped).toEqual(['operator quit']);
+		// The command ignores SIGTERM: still busy, and a second stop would kill it.
+		handle.canKill = true;
+		await press(t.stdin, 'q');
+		expect(t.lastFrame()).toContain('The command is still stopping (SIGTERM sent). Kill it now (SIGKILL)? (y/N)');
+		await press(t.stdin, 'y');
+		expect(handle.stopped).toEqual(['operator quit', 'operator quit']);
+	});
+
 	test('q at a prompt asks "Quit? Progress is kept." and answers quit on y', async () => {
 		app = startApp(steps);
 		const {handle, operator, t} = app;

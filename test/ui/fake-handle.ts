@@ -15,6 +15,8 @@ export class FakeHandle implements RunHandle {
 	readonly runDir: string;
 	readonly stopped: string[] = [];
 	busy = false;
+	/** What {@link RunHandle.canKill} says (a test sets it). */
+	canKill = false;
 	/** Variables shown per step (`StepView.vars`), secrets as `***`. */
 	vars: Record<string, Record<string, string>> = {};
 	private state: RunState;

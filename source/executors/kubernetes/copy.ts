@@ -8,12 +8,14 @@
  * `tar xf -`; for one file the archive adds nothing but a dependency (a tar
  * writer here, `tar` in the image): `cat` streams the same bytes, at the same
  * speed, with the same progress line as `exec.stdin`, and needs only `sh`
- * and `cat` in the container. As `kubectl cp` run as root does (tar keeps
- * modes), the file's permission bits are carried over: the file is created
- * under `umask 077` and then given the local file's mode with `chmod`, so a
- * dump readable only by its owner here is never readable by others in the pod,
- * not even while it is written. The owner is the pod user's (as `kubectl cp`
- * as a non-root user).
+ * and `cat` in the container. The bytes go to a part file next to `to`
+ * (`<to>.runbook-part-<pid>`), created under `umask 077`; once counted, it gets
+ * the local file's permission bits (as `kubectl cp` run as root: tar keeps
+ * modes) and is renamed over `to`. So a dump readable only by its owner here is
+ * never readable by others in the pod, not even while it is written, and an
+ * interrupted copy never leaves a partial file at `to` (it replaces `to` as
+ * tar does, rather than writing through an existing file). The owner is the pod
+ * user's (as `kubectl cp` as a non-root user).
  *
  * As with `kubectl cp`, when `to` ends with `/` or names an existing folder,
  * the file keeps its name inside it.
@@ -29,7 +31,10 @@ import {formatBytes} from './progress.js';
  * The script run in the pod: `$1` is `to`, `$2` the file's name, `$3` its mode
  * (octal permission bits, such as `640`). Prints the bytes written.
  */
-export const COPY_SCRIPT = 'umask 077; dest=$1; case $dest in */) dest=$dest$2 ;; *) if [ -d "$dest" ]; then dest=$dest/$2; fi ;; esac; cat > "$dest" && chmod "$3" "$dest" && wc -c < "$dest"';
+export const COPY_SCRIPT =
+	'umask 077; dest=$1; case $dest in */) dest=$dest$2 ;; *) if [ -d "$dest" ]; then dest=$dest/$2; fi ;; esac; ' +
+	'part="$dest.runbook-part-$$"; ' +
+	'if cat > "$part" && n=$(wc -c < "$part") && chmod "$3" "$part" && mv -f "$part" "$dest"; then echo "$n"; else rm -f "$part"; exit 1; fi';
 
 /** Copies `from` (relative to the request's cwd) to `pod:to`; byte counts must match. */
 export async function copy(ctx: PortContext, io: ActionIO): Promise<KubeResult> {

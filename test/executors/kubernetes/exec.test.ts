@@ -4,7 +4,7 @@
  * command starts, stdin streamed byte-exact with progress, abort, and copy.
  */
 import {createHash, randomBytes} from 'node:crypto';
-import {chmodSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {put, runningPod, sleep, startHarness, typeOf, type Harness} from './harness.js';
@@ -151,7 +151,7 @@ describe('copy', () => {
 
 	test('the file keeps its permission bits (0600 stays private, 0755 stays executable)', async () => {
 		const root = h.cluster.pods.rootOf('default', 'shell');
-		for (const [name, mode] of [['private.sql', 0o600], ['script.sh', 0o755], ['shared.txt', 0o644]] as const) {
+		for (const [name, mode] of [['private.sql', 0o600], ['script.sh', 0o755], ['shared.txt', 0o644], ['write-only.bin', 0o200]] as const) {
 			writeFileSync(join(h.dir, name), 'data\n', {mode});
 			chmodSync(join(h.dir, name), mode);
 			expect((await h.run('copy', {from: name, pod: 'shell', to: `/tmp/${name}`})).result).toEqual({ok: true});
@@ -165,6 +165,8 @@ describe('copy', () => {
 		expect((await h.run('copy', {from: 'old.sql', pod: 'shell', to: '/tmp/old.sql'})).result).toEqual({ok: true});
 		expect(statSync(join(root, 'tmp', 'old.sql')).mode & 0o777).toBe(0o600);
 		expect(readFileSync(join(root, 'tmp', 'old.sql'), 'utf8')).toBe('new\n');
+		// The part files were renamed into place: none is left.
+		expect(readdirSync(join(root, 'tmp')).filter(name => name.includes('.runbook-part-'))).toEqual([]);
 	});
 
 	test('errors: a missing local file, a folder that does not exist in the pod', async () => {
@@ -173,5 +175,6 @@ describe('copy', () => {
 		expect(ran.result.ok).toBe(false);
 		expect(ran.result.error).toMatch(/^copy to shell:\/no\/such\/dir\/x failed: exit code \d+$/);
 		expect(ran.stderr.join('\n')).toMatch(/No such file or directory|Directory nonexistent|can't create/);
+		expect(ran.stderr.join('\n')).toContain('/no/such/dir/x.runbook-part-');
 	});
 });
