@@ -112,14 +112,20 @@ export interface FailureInfo {
 	/** Absolute path of the attempt's log, when there is one. */
 	logPath?: string;
 	attempt: number;
+	/**
+	 * Set when a `wait` step ran out of its `timeout` (`5m`): the operator may then
+	 * also answer `wait-longer`, another wait of that length (issue 3: "wait longer /
+	 * retry / skip / quit").
+	 */
+	waitLonger?: string;
 }
 
 /** Answer to the step-mode gate shown before each step. */
 export type GateAnswer = 'run' | 'skip' | 'quit';
 /** Answer to a y/N confirmation or a typed-word confirmation. */
 export type ConfirmAnswer = 'yes' | 'no' | 'quit';
-/** Answer after a failure. */
-export type FailureAnswer = 'retry' | 'skip' | 'mark-done' | 'quit';
+/** Answer after a failure; `wait-longer` only when {@link FailureInfo.waitLonger} is set. */
+export type FailureAnswer = 'retry' | 'wait-longer' | 'skip' | 'mark-done' | 'quit';
 /** Answer for a step found `interrupted` on resume. */
 export type InterruptedAnswer = 'rerun' | 'mark-done' | 'skip' | 'quit';
 /** Answer to a manual step. */

@@ -410,6 +410,12 @@ export class Runner implements RunHandle {
 				this.decide('retry', step.id);
 				continue;
 			}
+			if (answer === 'wait-longer') {
+				// Offered only after a wait timed out; anywhere else it is taken as retry, never as done.
+				if (outcome.failure.waitLonger) this.decide('wait-longer', step.id, `waiting another ${outcome.failure.waitLonger}`);
+				else this.decide('retry', step.id);
+				continue;
+			}
 			if (answer === 'skip') {
 				this.decide('skip', step.id, 'failed step skipped');
 				this.setStatus(step, 'skipped', 'skipped by the operator after a failure');
@@ -500,7 +506,8 @@ export class Runner implements RunHandle {
 			const error = `timed out after ${step.timeout}`;
 			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'timed-out', exitCode: outcome.exitCode, signal: outcome.signal, error}));
 			this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error, durationMs});
-			return {kind: 'failed', failure: {error, exitCode: outcome.exitCode, logPath, attempt: n}};
+			const waitLonger = actionOf(step) === 'wait' ? {waitLonger: step.timeout} : {};
+			return {kind: 'failed', failure: {error, exitCode: outcome.exitCode, logPath, attempt: n, ...waitLonger}};
 		}
 		if (controller.signal.aborted || this.stopping) {
 			const error = `stopped: ${this.stopReason ?? 'stop requested'}`;

@@ -54,6 +54,7 @@ export type DecisionKind =
 	| 'decline'
 	| 'skip'
 	| 'retry'
+	| 'wait-longer'
 	| 'mark-done'
 	| 'rerun-interrupted'
 	| 'stop'

@@ -8,6 +8,7 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
 	['Enter', 'run the step (step mode) / mark a manual step done'],
 	['s', 'skip the step (asks first)'],
 	['r', 'retry a failed step / re-run an interrupted one'],
+	['w', 'wait longer: a wait that timed out waits its timeout again'],
 	['m', 'mark the step done (manual, failed or interrupted)'],
 	['y / n', 'answer a yes/no question (default No)'],
 	['↑ ↓', 'look at another step (the panel shows it)'],

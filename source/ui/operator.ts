@@ -118,7 +118,7 @@ const VALID: Record<PromptKind, readonly string[]> = {
 	ask: ['quit'],
 	param: ['quit'],
 	manual: ['done', 'skip', 'quit'],
-	failure: ['retry', 'skip', 'mark-done', 'quit'],
+	failure: ['retry', 'wait-longer', 'skip', 'mark-done', 'quit'],
 	interrupted: ['rerun', 'mark-done', 'skip', 'quit'],
 };
 

@@ -55,6 +55,7 @@ export function promptKeyAction(prompt: Prompt, input: string, key: Key): Prompt
 			return input === 's' ? skip : undefined;
 		case 'failure':
 			if (input === 'r') return {answer: 'retry'};
+			if (input === 'w' && prompt.failure.waitLonger) return {answer: 'wait-longer'};
 			if (input === 'm') return {answer: 'mark-done'};
 			return input === 's' ? skip : undefined;
 		case 'interrupted':

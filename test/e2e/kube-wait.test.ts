@@ -5,6 +5,9 @@
  * time (highest ordinal first), so the step's live "what is left" line reads "2 pods left:
  * web-0, web-1", then "1 pod left: web-0", then the step succeeds — right after the last
  * pod is removed from the cluster.
+ *
+ * A wait that runs out of its timeout offers "wait longer" (w) besides retry, skip and
+ * quit: the second test's pods take longer to go than the step's 2s, and w waits again.
  */
 import {afterEach, describe, expect, it} from 'vitest';
 import {stepStatuses, useWorkspaces} from '../cli/helpers.js';
@@ -77,5 +80,32 @@ describe('a Kubernetes wait in the TUI', () => {
 		expect(first).toBeGreaterThanOrEqual(0);
 		expect(second).toBeGreaterThan(first);
 		expect(term.screens.slice(second + 1).some(s => s.includes('2 pods left'))).toBe(false);
+	}, 90_000);
+
+	it('a wait that times out offers w: wait longer, which waits its timeout again and succeeds', async () => {
+		cluster = await startTestCluster({terminationDelayMs: TERMINATION_MS, controllerDelayMs: 10});
+		seed(cluster.context, [statefulSet('shop', 'web', 2, {app: 'web'})]);
+		const ws = workspace();
+		// Two pods, one after the other, take 2 x 2.5 s: more than one 2 s wait.
+		const file = ws.write('stop-web.yaml', RUNBOOK.replace('timeout: 1m', 'timeout: 2s'));
+		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--kubeconfig', cluster.kubeconfigPath]);
+		const {term} = tui;
+		const failed = await term.waitFor('failed (attempt 1): timed out after', START_MS);
+		expect(failed).toContain('attempt 1 · failed in 2s · timed out after 2s');
+		expect(failed).toContain('w wait 2s longer · r retry · s skip · m mark done · l view log · q quit');
+		term.sendKeys('w');
+		// Each longer wait that still times out asks again; w until the pods are gone.
+		for (let n = 2; ; n++) {
+			const screen = await term.waitFor(new RegExp(`failed \\(attempt ${n}\\)|Run completed`), 15_000);
+			if (!screen.includes(`failed (attempt ${n})`)) break;
+			term.sendKeys('w');
+		}
+		expect(await tui.exitCode(15_000)).toBe(0);
+		const state = ws.state(ws.onlyRunId());
+		expect(stepStatuses(state)).toEqual({'scale-down': 'succeeded', 'pods-gone': 'succeeded'});
+		const outcomes = state.steps['pods-gone'].attempts.map(a => a.outcome);
+		expect(outcomes.at(-1)).toBe('succeeded');
+		expect(outcomes.slice(0, -1).every(o => o === 'timed-out')).toBe(true);
+		expect(state.decisions.filter(d => d.kind === 'wait-longer').map(d => d.detail)).toEqual(outcomes.slice(0, -1).map(() => 'waiting another 2s'));
 	}, 90_000);
 });

@@ -268,6 +268,58 @@ steps:
 		expect(t.store.last.steps.slow.attempts[0]).toMatchObject({outcome: 'timed-out', error: 'timed out after 1s'});
 	});
 
+	it('a wait that timed out offers "wait longer": another wait of its timeout, journalled as wait-longer', async () => {
+		const rb = book(`
+version: 1
+title: Waiting
+steps:
+  - id: ready
+    wait:
+      command: {run: test -f ready, interval: 50ms}
+    timeout: 300ms
+`);
+		const t = setup(rb);
+		const {systemClock} = await import('../../source/engine/clock.js');
+		let checks = 0;
+		let ready = false;
+		t.shell.on('ready', () => {
+			checks++;
+			return {exitCode: ready ? 0 : 1, durationMs: 1, aborted: false};
+		});
+		const operator = t.operator;
+		operator.answers.failure.push('wait-longer');
+		const onFailure = operator.onFailure.bind(operator);
+		operator.onFailure = async (step, failure) => {
+			ready = true; // the condition holds during the longer wait
+			return onFailure(step, failure);
+		};
+		const runner = new Runner({
+			runbook: rb,
+			runbookDir: '/rb',
+			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 'Waiting', stepIds: ['ready'], by: 'a@h', at: new Date(), cwd: '/tmp', vars: {}, secretVars: []}),
+			runDir: '/tmp/r',
+			ports: {shell: t.shell, store: t.store, clock: systemClock, operator},
+			secrets: {},
+			by: 'a@h',
+			resumed: false,
+		});
+		expect(await runner.start()).toBe('completed');
+		expect(operator.failures).toEqual([expect.objectContaining({error: 'timed out after 300ms', waitLonger: '300ms'})]);
+		expect(t.store.last.steps.ready.attempts.map(a => a.outcome)).toEqual(['timed-out', 'succeeded']);
+		expect(t.store.last.decisions.filter(d => d.kind === 'wait-longer')).toEqual([expect.objectContaining({stepId: 'ready', detail: 'waiting another 300ms'})]);
+		expect(checks).toBeGreaterThan(2);
+	});
+
+	it('a failed run step offers no "wait longer"; the answer, if given anyway, is a retry, never a mark done', async () => {
+		const t = setup(three);
+		t.shell.on('two', {exitCode: 3}, {exitCode: 0});
+		t.operator.answers.failure.push('wait-longer');
+		expect(await t.make().start()).toBe('completed');
+		expect(t.operator.failures[0].waitLonger).toBeUndefined();
+		expect(t.store.last.steps.two.attempts.map(a => a.outcome)).toEqual(['failed', 'succeeded']);
+		expect(t.store.last.decisions.map(d => d.kind)).toContain('retry');
+	});
+
 	it('a stop while a command runs records the step interrupted and aborts the run', async () => {
 		const t = setup(three);
 		let runner!: Runner;

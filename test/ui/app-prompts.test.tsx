@@ -217,6 +217,24 @@ describe('failure', () => {
 		expect(await second).toBe('skip');
 	});
 
+	test('a wait that timed out: w waits its timeout again; without the offer, w does nothing', async () => {
+		const {handle, operator, t} = start();
+		const view = handle.stepView('restore');
+		const failed = operator.onFailure(view, failure);
+		await waitForPrompt(t, 'failed (attempt 1)');
+		expect(t.lastFrame()).not.toContain('longer');
+		await press(t.stdin, 'w');
+		expect(await settled(failed)).toBe(false);
+		await press(t.stdin, 'r');
+		expect(await failed).toBe('retry');
+
+		const timedOut = operator.onFailure(view, {error: 'timed out after 5m', attempt: 2, waitLonger: '5m'});
+		const frame = await waitForPrompt(t, 'failed (attempt 2): timed out after 5m');
+		expect(frame).toContain('w wait 5m longer · r retry · s skip · m mark done · l view log · q quit');
+		await press(t.stdin, 'w');
+		expect(await timedOut).toBe('wait-longer');
+	});
+
 	test('l opens the log of the attempt; Esc closes it; m marks the step done', async () => {
 		const {handle, operator, t} = start();
 		handle.start('restore');
