@@ -11,15 +11,18 @@ import {newRunState, reconcileForResume} from '../../source/engine/transitions.j
 import type {RunEvent} from '../../source/engine/events.js';
 import type {RunState} from '../../source/engine/state.js';
 import {FakeClock, FakeKubernetes, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
+import {systemClock} from '../../source/engine/clock.js';
+import type {Clock} from '../../source/engine/ports.js';
 
 function book(yaml: string): Runbook {
 	return runbookSchema.parse(parse(yaml));
 }
 
-function setup(runbook: Runbook, options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean} = {}) {
+/** Fake ports and a runner factory; `realClock` uses the system clock (a fake sleep would fire at once, so timeouts need it). */
+function setup(runbook: Runbook, options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean; realClock?: boolean} = {}) {
 	const shell = new FakeShell();
 	const store = new MemoryStore();
-	const clock = new FakeClock();
+	const clock: Clock = options.realClock ? systemClock : new FakeClock();
 	const operator = new ScriptedOperator();
 	const state =
 		options.state ??
@@ -248,23 +251,11 @@ steps:
     run: sleep 100
     timeout: 1s
 `);
-		const t = setup(rb);
-		// A real clock for this one: the fake sleep would fire at once.
-		const {systemClock} = await import('../../source/engine/clock.js');
+		const t = setup(rb, {realClock: true});
 		t.shell.on('slow', request =>
 			new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGTERM', durationMs: 1000, aborted: true}))),
 		);
-		const runner = new Runner({
-			runbook: rb,
-			runbookDir: '/rb',
-			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 'Slow', stepIds: ['slow'], by: 'a@h', at: new Date(), cwd: '/tmp', vars: {}, secretVars: []}),
-			runDir: '/tmp/r',
-			ports: {shell: t.shell, store: t.store, clock: systemClock, operator: t.operator},
-			secrets: {},
-			by: 'a@h',
-			resumed: false,
-		});
-		expect(await runner.start()).toBe('failed');
+		expect(await t.make().start()).toBe('failed');
 		expect(t.store.last.steps.slow.attempts[0]).toMatchObject({outcome: 'timed-out', error: 'timed out after 1s'});
 	});
 
@@ -278,8 +269,7 @@ steps:
       command: {run: test -f ready, interval: 50ms}
     timeout: 300ms
 `);
-		const t = setup(rb);
-		const {systemClock} = await import('../../source/engine/clock.js');
+		const t = setup(rb, {realClock: true});
 		let checks = 0;
 		let ready = false;
 		t.shell.on('ready', () => {
@@ -293,17 +283,7 @@ steps:
 			ready = true; // the condition holds during the longer wait
 			return onFailure(step, failure);
 		};
-		const runner = new Runner({
-			runbook: rb,
-			runbookDir: '/rb',
-			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 'Waiting', stepIds: ['ready'], by: 'a@h', at: new Date(), cwd: '/tmp', vars: {}, secretVars: []}),
-			runDir: '/tmp/r',
-			ports: {shell: t.shell, store: t.store, clock: systemClock, operator},
-			secrets: {},
-			by: 'a@h',
-			resumed: false,
-		});
-		expect(await runner.start()).toBe('completed');
+		expect(await t.make().start()).toBe('completed');
 		expect(operator.failures).toEqual([expect.objectContaining({error: 'timed out after 300ms', waitLonger: '300ms'})]);
 		expect(t.store.last.steps.ready.attempts.map(a => a.outcome)).toEqual(['timed-out', 'succeeded']);
 		expect(t.store.last.decisions.filter(d => d.kind === 'wait-longer')).toEqual([expect.objectContaining({stepId: 'ready', detail: 'waiting another 300ms'})]);
