@@ -34,7 +34,7 @@ describe('the built entry, dist/bin.js', () => {
 	test('writes its compiled code to the cache folder; NODE_DISABLE_COMPILE_CACHE turns it off', () => {
 		const cli = path.join(root, 'dist', 'bin.js');
 		const runbook = path.join(root, 'runbooks', 'synapse-db-restore.yaml');
-		const env = {...process.env, XDG_CACHE_HOME: cache};
+		const env: NodeJS.ProcessEnv = {...process.env, XDG_CACHE_HOME: cache};
 		delete env.NODE_COMPILE_CACHE;
 		execFileSync(process.execPath, [cli, 'validate', runbook], {env: {...env, NODE_DISABLE_COMPILE_CACHE: '1'}, encoding: 'utf8'});
 		expect(existsSync(path.join(cache, 'runbook-tui'))).toBe(false);

@@ -12,7 +12,6 @@ import type {RunEvent} from '../../source/engine/events.js';
 import type {RunState} from '../../source/engine/state.js';
 import {FakeClock, FakeKubernetes, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 import {systemClock} from '../../source/engine/clock.js';
-import type {Clock} from '../../source/engine/ports.js';
 
 function book(yaml: string): Runbook {
 	return runbookSchema.parse(parse(yaml));
@@ -22,7 +21,7 @@ function book(yaml: string): Runbook {
 function setup(runbook: Runbook, options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean; realClock?: boolean} = {}) {
 	const shell = new FakeShell();
 	const store = new MemoryStore();
-	const clock: Clock = options.realClock ? systemClock : new FakeClock();
+	const clock = new FakeClock();
 	const operator = new ScriptedOperator();
 	const state =
 		options.state ??
@@ -45,7 +44,7 @@ function setup(runbook: Runbook, options: {vars?: Record<string, string>; secret
 			runbookDir: '/rb',
 			state,
 			runDir: '/state/runs/r1',
-			ports: {shell, store, clock, operator},
+			ports: {shell, store, clock: options.realClock ? systemClock : clock, operator},
 			secrets: options.secrets ?? {},
 			by: 'alice@host',
 			resumed: options.resumed ?? false,
@@ -319,7 +318,7 @@ steps:
 		let runner!: Runner;
 		const seen: string[] = [];
 		t.shell.on('two', request => {
-			request.onStart?.(4242);
+			request.onStart?.(4242, 'command-id');
 			queueMicrotask(() => runner.requestStop('received SIGINT'));
 			return new Promise(resolve => {
 				request.signal.addEventListener('abort', () => {

@@ -36,6 +36,7 @@ export class FakeHandle implements RunHandle {
 			createdAt: now,
 			updatedAt: now,
 			startedBy: 'tester@host',
+			cwd: '/tmp',
 			vars: {},
 			secretVars: [],
 			order: steps.map(s => s.id),
