@@ -35,8 +35,12 @@ function youngGeneration(keep: boolean): {before: number; after: number} {
 }
 
 test('the young generation grows under load by default, and keeps its size after keepYoungGenerationSize', () => {
+	// By default it doubles again and again (4 MB -> 128 MB here).
 	const grown = youngGeneration(false);
-	expect(grown.after).toBeGreaterThan(grown.before);
+	expect(grown.after).toBeGreaterThanOrEqual(grown.before * 8);
+	// Kept: no doubling. (Under a loaded machine V8 was once seen to add a page or two,
+	// 2 MB -> 2.5 MB, which is not the growth this prevents.)
 	const kept = youngGeneration(true);
-	expect(kept.after).toBe(kept.before);
+	expect(kept.after).toBeLessThan(kept.before * 1.5);
+	expect(kept.after * 8).toBeLessThanOrEqual(grown.after);
 }, 60_000);
