@@ -197,7 +197,7 @@ describe('podsReady', () => {
 });
 
 describe('stopping', () => {
-	test('abort ends a wait within 100 ms, saying what was left', async () => {
+	test('abort ends a wait at once (within 500 ms even on a loaded machine; it takes a few ms), saying what was left', async () => {
 		put(h.cluster, 'Pod', runningPod('stays', {app: 'stays'}));
 		const controller = new AbortController();
 		const waiting = h.start('wait', {deleted: {kind: 'Pod', selector: 'app=stays'}}, {signal: controller.signal});
@@ -207,13 +207,13 @@ describe('stopping', () => {
 		const aborted = performance.now();
 		controller.abort();
 		const ran = await waiting.done;
-		expect(performance.now() - aborted).toBeLessThan(100);
+		expect(performance.now() - aborted).toBeLessThan(500);
 		expect(ran.result).toEqual({ok: false, error: 'stopped while waiting: 1 pod left: stays'});
-		await sleep(50);
-		expect(h.cluster.faults.watches.size).toBe(watchesBefore - 1); // the watch request was closed
+		// The watch request is closed (the server sees it a moment later).
+		await until([h.cluster.faults], faults => faults.watches.size === watchesBefore - 1);
 	});
 
-	test('abort while the API server does not answer also ends within 100 ms', async () => {
+	test('abort while the API server does not answer also ends at once (within 500 ms)', async () => {
 		h.cluster.faults.pause(3000);
 		try {
 			const controller = new AbortController();
@@ -222,7 +222,7 @@ describe('stopping', () => {
 			const aborted = performance.now();
 			controller.abort();
 			const ran = await waiting.done;
-			expect(performance.now() - aborted).toBeLessThan(100);
+			expect(performance.now() - aborted).toBeLessThan(500);
 			expect(ran.result.ok).toBe(false);
 		} finally {
 			h.cluster.faults.resume();
