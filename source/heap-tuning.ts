@@ -5,8 +5,10 @@
  * million lines makes the TUI allocate steadily for minutes (lines, the output
  * tail, frames), so it grew, and the process's resident memory with it, by
  * tens of MB that the run does not need (bench/: peak RSS, target 150 MB). With
- * the growth factor at 1 the young generation keeps its size; collections are
- * then a little more frequent, each as cheap (little survives them).
+ * the growth factor at 1 the young generation mostly keeps its size (V8 still
+ * grows it now and then by other heuristics: 2 MB became 2.5 to 12.5 MB in about
+ * one test run of ten, against 128 MB without); collections are then a little
+ * more frequent, each as cheap (little survives them).
  *
  * `node --max-semi-space-size` would do the same from the command line, but
  * the command is run as `runbook` or `node dist/cli.js`, without flags; V8 reads

@@ -137,8 +137,10 @@ describe('saving a run state', () => {
 			const base = JSON.parse(process.argv[2]);
 			let n = Number(process.argv[3]);
 			const save = () => store.save({...base, vars: {...base.vars, N: String(++n)}, updatedAt: new Date().toISOString()});
+			// Two saves before the kills may come: from the second on, there is a last good copy.
 			save();
-			process.stdout.write('saved once\\n');
+			save();
+			process.stdout.write('saved twice\\n');
 			for (;;) save();
 		`;
 		let last = 0;
