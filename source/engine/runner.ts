@@ -153,7 +153,11 @@ export class Runner implements RunHandle {
 		this.stopReason = reason;
 		if (this.current && this.commandRunning) {
 			const graceS = (this.options_.graceMs ?? 10_000) / 1000;
-			this.emit({type: 'notice', level: 'warn', message: `${reason}: SIGTERM sent; SIGKILL in ${graceS}s, or at once if stopped again`});
+			// A step whose timeout ran out is already being stopped: its grace period is counting.
+			const message = this.current.signal.aborted
+				? `${reason}: the command is already stopping (its timeout ran out); stop again to kill it at once`
+				: `${reason}: SIGTERM sent; SIGKILL in ${graceS}s, or at once if stopped again`;
+			this.emit({type: 'notice', level: 'warn', message});
 		}
 		this.current?.abort(new StopRequested(reason));
 		for (const wake of this.stopWaiters) wake();

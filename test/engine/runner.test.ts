@@ -347,6 +347,33 @@ steps:
 		expect(notices).toHaveLength(2);
 	});
 
+	it('a stop after the timeout ran out says the command is already stopping, not that SIGTERM is sent now', async () => {
+		const rb = book(`
+version: 1
+title: Stubborn
+steps:
+  - id: stubborn
+    run: trap '' TERM; sleep 100
+    timeout: 200ms
+`);
+		const t = setup(rb, {realClock: true});
+		let runner!: Runner;
+		t.shell.on('stubborn', request => {
+			request.onStart?.(4242, 'command-id');
+			return new Promise(resolve => {
+				// The timeout aborts; the command ignores SIGTERM; the operator stops the run.
+				request.signal.addEventListener('abort', () => queueMicrotask(() => runner.requestStop('received SIGINT')));
+				request.kill?.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGKILL', durationMs: 3, aborted: true}));
+				setTimeout(() => resolve({exitCode: null, signal: 'SIGKILL', durationMs: 3, aborted: true}), 2000);
+			});
+		});
+		runner = t.make();
+		const notices: string[] = [];
+		runner.subscribe(event => void (event.type === 'notice' && notices.push(event.message)));
+		await runner.start();
+		expect(notices[0]).toBe('received SIGINT: the command is already stopping (its timeout ran out); stop again to kill it at once');
+	});
+
 	it('a second stop while no command runs (waiting for the operator) sends no kill notice', async () => {
 		const t = setup(three);
 		let runner!: Runner;
