@@ -240,16 +240,14 @@ steps:
 	});
 });
 
+/** A runbook of one `run` step with a `timeout`. */
+function timedStep(id: string, run: string, timeout: string): Runbook {
+	return runbookSchema.parse({version: 1, title: id, steps: [{id, run, timeout}]});
+}
+
 describe('Runner: timeouts and stopping', () => {
 	it('a step that runs past its timeout fails with "timed out"', async () => {
-		const rb = book(`
-version: 1
-title: Slow
-steps:
-  - id: slow
-    run: sleep 100
-    timeout: 1s
-`);
+		const rb = timedStep('slow', 'sleep 100', '1s');
 		const t = setup(rb, {realClock: true});
 		t.shell.on('slow', request =>
 			new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGTERM', durationMs: 1000, aborted: true}))),
@@ -348,14 +346,7 @@ steps:
 	});
 
 	it('a stop after the timeout ran out says the command is already stopping, not that SIGTERM is sent now', async () => {
-		const rb = book(`
-version: 1
-title: Stubborn
-steps:
-  - id: stubborn
-    run: trap '' TERM; sleep 100
-    timeout: 200ms
-`);
+		const rb = timedStep('stubborn', "trap '' TERM; sleep 100", '200ms');
 		const t = setup(rb, {realClock: true});
 		let runner!: Runner;
 		t.shell.on('stubborn', request => {
