@@ -59,6 +59,32 @@ ${ignoreTerm ? "      trap '' TERM\n" : ''}      echo tree >> marks
 	);
 }
 
+/**
+ * A step (`escaped`) whose `setsid sleep 300` leaves its process group while its own
+ * `sleep 300` stays in it; with `daemon`, a first step leaves a `setsid sleep 301`
+ * running and completes (its processes carry `<marker>-kept`).
+ */
+function escapedRunbook(ws: Workspace, marker: string, daemon: boolean): string {
+	const first = daemon ? `  - id: daemon\n    env: {MARKER: ${marker}-kept}\n    run: setsid sleep 301 >/dev/null 2>&1 < /dev/null &\n` : '';
+	return ws.write(
+		'escaped.yaml',
+		`version: 1
+title: Escaped
+steps:
+${first}  - id: escaped
+    env: {MARKER: ${marker}}
+    run: |
+      setsid sleep 300 >/dev/null 2>&1 < /dev/null &
+      sleep 300
+`,
+	);
+}
+
+/** Waits until two `sleep 300` carrying `marker` run (one in the step's group, one outside, or both in it). */
+function bothSleeps(marker: string): Promise<void> {
+	return waitFor('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+}
+
 /** Kills whatever is left of the tree (after a failed assertion), so no test leaves processes behind. */
 function killMarked(marker: string): void {
 	for (const {pid} of markedProcesses('MARKER', marker)) {
@@ -109,7 +135,7 @@ steps:
 		);
 		const cli = ws.start(['run', file, '--plain', '--grace', '1', '--state-dir', ws.stateDir]);
 		try {
-			await waitFor('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+			await bothSleeps(marker);
 			const sentAt = Date.now();
 			cli.child.kill('SIGTERM');
 			const result = await cli.done;
@@ -153,24 +179,10 @@ steps:
 	it('a process that left the group (setsid, its own session) is stopped with the command; one left by a completed step is not', async () => {
 		const ws = workspace();
 		const marker = randomUUID();
-		const file = ws.write(
-			'escaped.yaml',
-			`version: 1
-title: Escaped
-steps:
-  - id: daemon
-    env: {MARKER: ${marker}-kept}
-    run: setsid sleep 301 >/dev/null 2>&1 < /dev/null &
-  - id: escaped
-    env: {MARKER: ${marker}}
-    run: |
-      setsid sleep 300 >/dev/null 2>&1 < /dev/null &
-      sleep 300
-`,
-		);
+		const file = escapedRunbook(ws, marker, true);
 		const cli = ws.start(['run', file, '--plain', '--grace', '20', '--state-dir', ws.stateDir]);
 		try {
-			await waitFor('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+			await bothSleeps(marker);
 			// The setsid'd sleep is in a group (and session) of its own.
 			const groups = new Set(markedProcesses('MARKER', marker).map(p => readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]));
 			expect(groups.size).toBe(2);
@@ -191,21 +203,10 @@ steps:
 	it('after a SIGKILL of the CLI, resume stops what is left of the command, in the group and outside it', async () => {
 		const ws = workspace();
 		const marker = randomUUID();
-		const file = ws.write(
-			'escaped.yaml',
-			`version: 1
-title: Escaped
-steps:
-  - id: escaped
-    env: {MARKER: ${marker}}
-    run: |
-      setsid sleep 300 >/dev/null 2>&1 < /dev/null &
-      sleep 300
-`,
-		);
+		const file = escapedRunbook(ws, marker, false);
 		const cli = ws.start(['run', file, '--plain', '--state-dir', ws.stateDir]);
 		try {
-			await waitFor('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+			await bothSleeps(marker);
 			cli.child.kill('SIGKILL');
 			await cli.done;
 			expect(markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300')).toHaveLength(2);
