@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {CAPTURE_LIMIT_BYTES} from '../../source/engine/ports.js';
+import {CAPTURE_LIMIT_BYTES, type OutputChunk} from '../../source/engine/ports.js';
 import {describeShellResult} from '../../source/executors/shell.js';
 import {liveInGroup, run, tempDir, until} from './shell-helpers.js';
 
@@ -245,126 +245,123 @@ await createShellExecutor().run({
 	});
 });
 
+/** Reads the `pid $$` line a test script prints: `pgid` is bash's pid, its process group (0 until printed). */
+function pidReporter(): {pgid: number; onOutput: (chunk: OutputChunk) => void} {
+	const reporter = {
+		pgid: 0,
+		onOutput: (chunk: OutputChunk) => {
+			const line = chunk.lines.find(text => text.startsWith('pid '));
+			if (line) reporter.pgid = Number(line.slice(4));
+		},
+	};
+	return reporter;
+}
+
 describe('abort', () => {
 	test('SIGTERM reaches the whole process group; nothing of it remains', async () => {
 		const controller = new AbortController();
-		let pgid = 0;
+		const pid = pidReporter();
 		let before: string[] = [];
 		const running = run(dir, 'sleep 300 &\nsleep 300 &\necho "pid $$"\nsleep 300\nwait', {
 			signal: controller.signal,
 			graceMs: 20_000,
-			onOutput: chunk => {
-				const line = chunk.lines.find(text => text.startsWith('pid '));
-				if (line) pgid = Number(line.slice(4));
-			},
+			onOutput: pid.onOutput,
 		});
 		// Three sleeps seen (a forked child shows as bash until it has exec'd sleep).
-		await until(() => pgid > 0 && liveInGroup(pgid).filter(line => line.includes('sleep')).length >= 3);
-		before = liveInGroup(pgid);
+		await until(() => pid.pgid > 0 && liveInGroup(pid.pgid).filter(line => line.includes('sleep')).length >= 3);
+		before = liveInGroup(pid.pgid);
 		controller.abort();
 		const {result, log} = await running;
 		expect(before.filter(line => line.includes('sleep'))).toHaveLength(3);
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGTERM'});
 		expect(result.durationMs).toBeLessThan(20_000); // ended by SIGTERM, not the SIGKILL after the grace period
-		expect(liveInGroup(pgid)).toEqual([]);
-		expect(log).toContain(`aborted: SIGTERM sent to process group ${pgid}`);
+		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
 		expect(log).not.toContain('SIGKILL');
 	});
 
 	test('a script that ignores SIGTERM gets SIGKILL after graceMs', async () => {
 		const controller = new AbortController();
-		let pgid = 0;
+		const pid = pidReporter();
 		const running = run(dir, "trap '' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
 			signal: controller.signal,
 			graceMs: 600,
-			onOutput: chunk => {
-				const line = chunk.lines.find(text => text.startsWith('pid '));
-				if (line) pgid = Number(line.slice(4));
-			},
+			onOutput: pid.onOutput,
 		});
-		await until(() => pgid > 0);
+		await until(() => pid.pgid > 0);
 		const abortedAt = Date.now();
 		controller.abort();
 		const {result, log} = await running;
 		expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(550);
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
-		expect(liveInGroup(pgid)).toEqual([]);
+		expect(liveInGroup(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
 	test('a child that outlives bash with its output closed still gets SIGKILL', async () => {
 		const controller = new AbortController();
-		let pgid = 0;
+		const pid = pidReporter();
 		const script = "(trap '' TERM; exec sleep 300) >/dev/null 2>&1 &\necho \"pid $$\"\nwait";
 		const running = run(dir, script, {
 			signal: controller.signal,
 			graceMs: 500,
-			onOutput: chunk => {
-				const line = chunk.lines.find(text => text.startsWith('pid '));
-				if (line) pgid = Number(line.slice(4));
-			},
+			onOutput: pid.onOutput,
 		});
-		await until(() => pgid > 0 && liveInGroup(pgid).some(line => line.includes('sleep')));
+		await until(() => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
 		controller.abort();
 		const {result, log} = await running;
 		expect(result.aborted).toBe(true);
 		expect(result.exitCode).toBeNull();
-		expect(liveInGroup(pgid)).toEqual([]);
+		expect(liveInGroup(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
 	test('a second stop (kill) sends SIGKILL at once instead of waiting out the grace period', async () => {
 		const controller = new AbortController();
 		const kill = new AbortController();
-		let pgid = 0;
+		const pid = pidReporter();
 		const running = run(dir, "trap '' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
 			signal: controller.signal,
 			kill: kill.signal,
 			graceMs: 60_000,
-			onOutput: chunk => {
-				const line = chunk.lines.find(text => text.startsWith('pid '));
-				if (line) pgid = Number(line.slice(4));
-			},
+			onOutput: pid.onOutput,
 		});
-		await until(() => pgid > 0);
+		await until(() => pid.pgid > 0);
 		controller.abort();
 		// SIGTERM is ignored: the group is still there a moment later.
 		await new Promise(resolve => setTimeout(resolve, 200));
-		expect(liveInGroup(pgid).length).toBeGreaterThan(0);
+		expect(liveInGroup(pid.pgid).length).toBeGreaterThan(0);
 		const killedAt = Date.now();
 		kill.abort();
 		const {result, log} = await running;
 		expect(Date.now() - killedAt).toBeLessThan(10_000); // not the 60 s grace period
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
-		expect(liveInGroup(pgid)).toEqual([]);
-		expect(log).toContain(`aborted: SIGTERM sent to process group ${pgid}`);
-		expect(log).toContain(`SIGKILL sent to process group ${pgid}`);
+		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
+		expect(log).toContain(`SIGKILL sent to process group ${pid.pgid}`);
 	});
 
 	test('the kill also ends the wait for a child that outlived bash', async () => {
 		const controller = new AbortController();
 		const kill = new AbortController();
-		let pgid = 0;
+		const pid = pidReporter();
 		const script = "(trap '' TERM; exec sleep 300) >/dev/null 2>&1 &\necho \"pid $$\"\nwait";
 		const running = run(dir, script, {
 			signal: controller.signal,
 			kill: kill.signal,
 			graceMs: 60_000,
-			onOutput: chunk => {
-				const line = chunk.lines.find(text => text.startsWith('pid '));
-				if (line) pgid = Number(line.slice(4));
-			},
+			onOutput: pid.onOutput,
 		});
-		await until(() => pgid > 0 && liveInGroup(pgid).some(line => line.includes('sleep')));
+		await until(() => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
 		controller.abort();
 		// bash ends on SIGTERM; the sleep ignores it and lives on.
-		await until(() => liveInGroup(pgid).length === 1);
+		await until(() => liveInGroup(pid.pgid).length === 1);
 		const killedAt = Date.now();
 		kill.abort();
 		const {result, log} = await running;
 		expect(Date.now() - killedAt).toBeLessThan(10_000);
 		expect(result.aborted).toBe(true);
-		expect(liveInGroup(pgid)).toEqual([]);
+		expect(liveInGroup(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
