@@ -10,16 +10,14 @@
 import {readFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {filesUnder, useWorkspaces} from '../cli/helpers.js';
-import type {TestCluster} from '../support/kube/server.js';
-import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {jobState, restartedAt, rolledOut, workloadState} from './cluster-checks.js';
-import {dropService} from './database.js';
-import {dumpParams, installCray, prepareBackup, runbookPath, runPlain, shown, startCsmCluster} from './harness.js';
-import {before, expectCompletedRun, expectRestored, skippedSteps, type RestoredService, type SecretsMode} from './restore-checks.js';
+import {dumpParams, runbookPath, runPlain, shown} from './harness.js';
+import {expectCompletedRun, expectRestored, skippedSteps, type SecretsMode} from './restore-checks.js';
+import {useRestoreSuite, type ServiceUnderTest} from './suite.js';
 
-const SERVICE: RestoredService & {owner: string} = {
+const SERVICE: ServiceUnderTest = {
 	namespace: 'services',
 	postgresql: 'keycloak-postgres',
 	secrets: ['postgres.keycloak-postgres.credentials', 'service-account.keycloak-postgres.credentials', 'standby.keycloak-postgres.credentials'],
@@ -34,15 +32,13 @@ const PASSWORD = 'p@ss w&rd=1+%';
 const TOKEN = 'eyJ-test-access-token-not-to-be-shown';
 
 const workspace = useWorkspaces();
-let pg: PostgresServer;
+const suite = useRestoreSuite();
 let tokens: Server;
 let tokenUrl: string;
 /** Form bodies the token endpoint received. */
 const tokenRequests: URLSearchParams[] = [];
-let cluster: TestCluster | undefined;
 
 beforeAll(async () => {
-	pg = await startPostgres();
 	// Keycloak's token endpoint, as the document's curl reaches it: a form POST.
 	tokens = createServer((req, res) => {
 		let body = '';
@@ -59,22 +55,13 @@ beforeAll(async () => {
 	tokenUrl = `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/keycloak/realms/shasta/protocol/openid-connect/token`;
 });
 afterAll(async () => {
-	await pg?.stop();
 	await new Promise(resolve => tokens?.close(resolve));
-});
-afterEach(async () => {
-	await cluster?.stop();
-	cluster = undefined;
 });
 
 async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void> {
 	const ws = workspace();
-	installCray(ws);
-	cluster = await startCsmCluster(pg, [{namespace: SERVICE.namespace, postgresql: SERVICE.postgresql}]);
-	const backup = await prepareBackup(ws, cluster, pg, SERVICE);
-	await dropService(pg, {database: SERVICE.database, owner: SERVICE.owner, roles: {service_account: '', standby: ''}});
-	const was = before(cluster, SERVICE);
-	const jobsBefore = JOBS.map(job => jobState(cluster!, 'services', job).uid);
+	const {cluster, backup, was} = await suite.prepare(ws, SERVICE, {service_account: '', standby: ''});
+	const jobsBefore = JOBS.map(job => jobState(cluster, 'services', job).uid);
 	for (const proxy of PROXIES) expect(restartedAt(cluster, 'Deployment', 'services', proxy)).toBe('');
 	const startedAt = new Date();
 	tokenRequests.length = 0;
@@ -92,11 +79,11 @@ async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void>
 		readyReplicas: 3,
 		pods: {'cray-keycloak-0': true, 'cray-keycloak-1': true, 'cray-keycloak-2': true},
 	});
-	await expectRestored(cluster, pg, SERVICE, backup, was, mode);
+	await expectRestored(cluster, suite.pg(), SERVICE, backup, was, mode);
 	// The two Jobs were replaced (new objects of the same name) and ran to completion.
 	JOBS.forEach((job, i) => {
-		expect(jobState(cluster!, 'services', job)).toMatchObject({condition: 'Complete', succeeded: 1});
-		expect(jobState(cluster!, 'services', job).uid, `${job} is a new Job`).not.toBe(jobsBefore[i]);
+		expect(jobState(cluster, 'services', job)).toMatchObject({condition: 'Complete', succeeded: 1});
+		expect(jobState(cluster, 'services', job).uid, `${job} is a new Job`).not.toBe(jobsBefore[i]);
 	});
 	expect(ws.state(runId).vars).toMatchObject({SETUP_JOB: 'keycloak-setup-2', LOCALIZE_JOB: 'keycloak-users-localize-2'});
 	// The oauth2-proxies restarted during the run, and their rollouts finished.

@@ -16,15 +16,10 @@ import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {postgresqlState, workloadState} from './cluster-checks.js';
 import {dropService} from './database.js';
 import {cliEnvFor, prepareBackup, runbookPath, runPlain, shown, startCsmCluster} from './harness.js';
-import {before, expectRestored, type RestoredService} from './restore-checks.js';
+import {before, expectRestored} from './restore-checks.js';
+import {VCS_SERVICE} from './suite.js';
 
-const SERVICE: RestoredService & {owner: string} = {
-	namespace: 'services',
-	postgresql: 'gitea-vcs-postgres',
-	secrets: ['postgres.gitea-vcs-postgres.credentials', 'service-account.gitea-vcs-postgres.credentials', 'standby.gitea-vcs-postgres.credentials'],
-	database: 'service_db',
-	owner: 'service_account',
-};
+const SERVICE = VCS_SERVICE;
 
 const workspace = useWorkspaces();
 let pg: PostgresServer;

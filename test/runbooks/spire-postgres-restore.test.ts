@@ -15,17 +15,16 @@
  * completes in plain mode, and the stand-ins show they were called as the document says.
  */
 import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {useWorkspaces, type Workspace} from '../cli/helpers.js';
 import type {TestCluster} from '../support/kube/server.js';
-import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {startTui, START_MS, useTerminals} from '../e2e/tui.js';
 import {restartedAt, rolledOut, workloadState} from './cluster-checks.js';
-import {dropService} from './database.js';
-import {cliEnvFor, dumpParams, installCray, prepareBackup, runbookPath, runPlain, shown, startCsmCluster} from './harness.js';
-import {before, expectCompletedRun, expectRestored, skippedSteps, type RestoredService, type SecretsMode} from './restore-checks.js';
+import {cliEnvFor, dumpParams, runbookPath, runPlain, shown} from './harness.js';
+import {expectCompletedRun, expectRestored, skippedSteps, type SecretsMode} from './restore-checks.js';
+import {useRestoreSuite, type ServiceUnderTest} from './suite.js';
 
-const SERVICE: RestoredService & {owner: string} = {
+const SERVICE: ServiceUnderTest = {
 	namespace: 'spire',
 	postgresql: 'spire-postgres',
 	secrets: ['postgres.spire-postgres.credentials', 'service-account.spire-postgres.credentials', 'spire.spire-postgres.credentials', 'standby.spire-postgres.credentials'],
@@ -39,19 +38,7 @@ const TITLES: Record<string, string> = {'fix-spire-on-storage': 'Fix any issues 
 
 const workspace = useWorkspaces();
 useTerminals();
-let pg: PostgresServer;
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-	pg = await startPostgres();
-});
-afterAll(async () => {
-	await pg?.stop();
-});
-afterEach(async () => {
-	await cluster?.stop();
-	cluster = undefined;
-});
+const suite = useRestoreSuite();
 
 /**
  * Writes stand-ins for the node's programs into the workspace's bin/: each logs its
@@ -79,11 +66,7 @@ function installNodeTools(ws: Workspace): Record<string, string> {
  * needs a management node; with them it completes. Checks the cluster and the database.
  */
 async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local', nodeTools?: Record<string, string>): Promise<{runId: string; cluster: TestCluster}> {
-	installCray(ws);
-	const c = (cluster = await startCsmCluster(pg, [{namespace: SERVICE.namespace, postgresql: SERVICE.postgresql}]));
-	const backup = await prepareBackup(ws, c, pg, SERVICE);
-	await dropService(pg, {database: SERVICE.database, owner: SERVICE.owner, roles: {service_account: '', spire: '', standby: ''}});
-	const was = before(c, SERVICE);
+	const {cluster: c, backup, was} = await suite.prepare(ws, SERVICE, {service_account: '', spire: '', standby: ''});
 	const startedAt = Date.now();
 
 	const dump = dumpParams(source, mode, backup);
@@ -119,7 +102,7 @@ async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local',
 		readyReplicas: 3,
 		pods: {'spire-server-0': true, 'spire-server-1': true, 'spire-server-2': true},
 	});
-	await expectRestored(c, pg, SERVICE, backup, was, mode);
+	await expectRestored(c, suite.pg(), SERVICE, backup, was, mode);
 	for (const [kind, name] of [['DaemonSet', 'spire-agent'], ['Deployment', 'spire-jwks']] as const) {
 		expect(Date.parse(restartedAt(c, kind, 'spire', name)), `${kind} ${name} restarted`).toBeGreaterThanOrEqual(startedAt - 1000);
 		expect(rolledOut(c, kind, 'spire', name), `${kind} ${name} rolled out`).toBe(true);

@@ -7,46 +7,22 @@
  * recreate-from-manifest with the automatic backup fetched from the bucket by `cray`
  * (a stand-in on PATH).
  */
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {useWorkspaces} from '../cli/helpers.js';
-import type {TestCluster} from '../support/kube/server.js';
-import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {workloadState} from './cluster-checks.js';
-import {databaseExists, dropService} from './database.js';
-import {dumpParams, installCray, prepareBackup, runbookPath, runPlain, shown, startCsmCluster} from './harness.js';
-import {before, expectCompletedRun, expectRestored, skippedSteps, type RestoredService, type SecretsMode} from './restore-checks.js';
-
-const SERVICE: RestoredService & {owner: string} = {
-	namespace: 'services',
-	postgresql: 'gitea-vcs-postgres',
-	secrets: ['postgres.gitea-vcs-postgres.credentials', 'service-account.gitea-vcs-postgres.credentials', 'standby.gitea-vcs-postgres.credentials'],
-	database: 'service_db',
-	owner: 'service_account',
-};
+import {databaseExists} from './database.js';
+import {dumpParams, runbookPath, runPlain, shown} from './harness.js';
+import {expectCompletedRun, expectRestored, skippedSteps, type SecretsMode} from './restore-checks.js';
+import {useRestoreSuite, VCS_SERVICE as SERVICE} from './suite.js';
 
 const workspace = useWorkspaces();
-let pg: PostgresServer;
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-	pg = await startPostgres();
-});
-afterAll(async () => {
-	await pg?.stop();
-});
-afterEach(async () => {
-	await cluster?.stop();
-	cluster = undefined;
-});
+const suite = useRestoreSuite();
 
 async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void> {
 	const ws = workspace();
-	installCray(ws);
-	cluster = await startCsmCluster(pg, [{namespace: SERVICE.namespace, postgresql: SERVICE.postgresql}]);
-	const backup = await prepareBackup(ws, cluster, pg, SERVICE);
-	await dropService(pg, {database: SERVICE.database, owner: SERVICE.owner, roles: {service_account: '', standby: ''}});
+	const pg = suite.pg();
+	const {cluster, backup, was} = await suite.prepare(ws, SERVICE, {service_account: '', standby: ''});
 	expect(await databaseExists(pg, SERVICE.database)).toBe(false);
-	const was = before(cluster, SERVICE);
 
 	const dump = dumpParams(source, mode, backup);
 	const result = await runPlain(ws, runbookPath('vcs'), cluster.kubeconfigPath, {...dump, SECRETS_MODE: mode});
