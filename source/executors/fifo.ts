@@ -18,6 +18,7 @@ import {closeSync, constants, mkdtempSync, openSync, rmSync} from 'node:fs';
 import {lstat, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {pidExists} from '../proc.js';
 
 /** One pipe: both ends as file descriptors (close-on-exec, as Node opens every file). */
 export interface FifoEnds {
@@ -87,7 +88,7 @@ export async function removeLeftovers(dir: string): Promise<void> {
 		const uid = process.getuid?.();
 		for (const name of await readdir(dir)) {
 			const match = /^runbook-pipes-(\d+)-/.exec(name);
-			if (!match || Number(match[1]) === process.pid || processRuns(Number(match[1]))) continue;
+			if (!match || Number(match[1]) === process.pid || pidExists(Number(match[1]))) continue;
 			const path = join(dir, name);
 			const info = await lstat(path);
 			if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
@@ -95,16 +96,6 @@ export async function removeLeftovers(dir: string): Promise<void> {
 		}
 	} catch {
 		// a folder left behind: harmless
-	}
-}
-
-/** True when process `pid` exists (ours or another user's). */
-function processRuns(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
 	}
 }
 

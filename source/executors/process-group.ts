@@ -12,6 +12,7 @@
  * the group is signalled all the same.
  */
 import {readdirSync, readFileSync} from 'node:fs';
+import {statFields} from '../proc.js';
 
 /**
  * Sends `signal` to every process of group `pgid` (`kill(-pgid, signal)`).
@@ -46,15 +47,8 @@ export function groupAlive(pgid: number): boolean {
 	}
 	for (const pid of pids) {
 		if (pid.charCodeAt(0) < 48 || pid.charCodeAt(0) > 57) continue;
-		let stat: string;
-		try {
-			stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		} catch {
-			continue; // ended meanwhile
-		}
-		// "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+		const fields = statFields(pid); // undefined: ended meanwhile
+		if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
 	}
 	return false;
 }
@@ -127,14 +121,9 @@ export function markedProcesses(commandId: string, exceptGroup?: number): number
 }
 
 /** The process group of `pid` (from /proc/<pid>/stat), or undefined when it has ended. */
-function groupOf(pid: string): number | undefined {
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		// "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-		return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-	} catch {
-		return undefined;
-	}
+function groupOf(pid: number | string): number | undefined {
+	const fields = statFields(pid);
+	return fields ? Number(fields[2]) : undefined;
 }
 
 /**
@@ -186,15 +175,6 @@ export async function waitCommandGone(command: CommandProcesses, deadline: numbe
 }
 
 /**
- * True when a live process of group `pgid` carries `commandId` in its environment:
- * the group is still the command's, not a group that reuses the id (after a reboot,
- * pids start again).
- */
-function groupCarries(pgid: number, commandId: string): boolean {
-	return markedProcesses(commandId).some(pid => groupOf(String(pid)) === pgid);
-}
-
-/**
  * Stops a command left running by a process that died (SIGKILL of the runner, a
  * lost terminal): SIGTERM to its group and to the processes carrying its id, then
  * SIGKILL after `graceMs` ms. With a `commandId`, the group is signalled only if a
@@ -205,8 +185,13 @@ function groupCarries(pgid: number, commandId: string): boolean {
  */
 export async function stopLeftoverCommand(command: CommandProcesses, graceMs: number): Promise<boolean> {
 	const {pgid, commandId} = command;
-	const target: CommandProcesses = pgid === undefined || commandId === undefined || groupCarries(pgid, commandId) ? command : {commandId};
-	if (!commandAlive(target)) return false;
+	// One scan of the environments: the processes carrying the id, and whether the saved
+	// group is still the command's (a process of it carries the id; after a reboot, pids
+	// start again and the group may be another's).
+	const marked = commandId === undefined ? [] : markedProcesses(commandId);
+	const groupIsOurs = pgid !== undefined && (commandId === undefined || marked.some(pid => groupOf(pid) === pgid));
+	if (marked.length === 0 && !(groupIsOurs && groupAlive(pgid))) return false;
+	const target: CommandProcesses = groupIsOurs ? command : {commandId};
 	signalCommand(target, 'SIGTERM');
 	if (await waitCommandGone(target, Date.now() + graceMs)) return true;
 	signalCommand(target, 'SIGKILL');

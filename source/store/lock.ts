@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {lock} from 'proper-lockfile';
+import {pidExists, statFields} from '../proc.js';
 
 /** Who holds (or held) a run's lock, as saved in `lock-owner.json`. */
 export interface OwnerInfo {
@@ -154,14 +155,8 @@ function writeOwner(file: string, owner: OwnerInfo): void {
 
 /** Start time of process `pid` in clock ticks after boot (/proc/<pid>/stat, field 22); undefined without /proc. */
 function processStartTicks(pid: number): string | undefined {
-	try {
-		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		// The fields after the command name, which is in parentheses and may hold spaces.
-		const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-		return /^\d+$/.test(ticks ?? '') ? ticks : undefined;
-	} catch {
-		return undefined;
-	}
+	const ticks = statFields(pid)?.[19];
+	return /^\d+$/.test(ticks ?? '') ? ticks : undefined;
 }
 
 /**
@@ -170,11 +165,7 @@ function processStartTicks(pid: number): string | undefined {
  * tells, it is the same process (same start time after boot), not a reused pid.
  */
 function holderRuns(owner: OwnerInfo): boolean {
-	try {
-		process.kill(owner.pid, 0);
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-	}
+	if (!pidExists(owner.pid)) return false;
 	const start = owner.processStart === undefined ? undefined : processStartTicks(owner.pid);
 	return start === undefined || start === owner.processStart;
 }

@@ -4,8 +4,8 @@
  * with SIGKILL is taken over at once and reported; a live holder keeps its lock
  * even when stale (suspended); a holder on another host is judged by staleness;
  * a reused pid does not keep a dead holder's lock; a lost lock is reported, not
- * thrown; release lets the next process in. Child processes run lock.ts directly
- * (Node strips the types).
+ * thrown; release lets the next process in. Child processes run the built module
+ * (dist/store/lock.js, made by test/support/build.ts).
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {currentOwner, lockRun, ownerCommand, RunLockedError, type OwnerInfo} from '../../source/store/lock.js';
 
-const LOCK_TS = path.resolve(import.meta.dirname, '..', '..', 'source', 'store', 'lock.ts');
+const LOCK_MODULE = path.resolve(import.meta.dirname, '..', '..', 'dist', 'store', 'lock.js');
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -33,7 +33,7 @@ function runDir(runId = 'restore-20261120-231500-3fa2'): string {
 /** A child process that takes the lock of `dir` and holds it until killed; resolves once it holds it. */
 async function holder(dir: string): Promise<ChildProcess> {
 	const script = `
-		import {lockRun, currentOwner} from ${JSON.stringify(LOCK_TS)};
+		import {lockRun, currentOwner} from ${JSON.stringify(LOCK_MODULE)};
 		await lockRun(process.argv[1], currentOwner());
 		process.stdout.write('locked\\n');
 		setInterval(() => {}, 1000);
