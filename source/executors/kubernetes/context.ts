@@ -86,3 +86,8 @@ export function requireField(spec: Record<string, unknown>, key: string, action:
 	if (value === undefined) throw new Error(`${action} needs ${key}`);
 	return value;
 }
+
+/** `text` on one line: each line break, with the spaces around it, becomes one space; trimmed. */
+export function oneLine(text: string): string {
+	return text.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -8,6 +8,7 @@
  */
 import type {Readable, Writable} from 'node:stream';
 import {Exec, type KubeConfig, type V1Status} from '@kubernetes/client-node';
+import {oneLine} from './context.js';
 
 /** The parts of a `ws` WebSocket used here (client-node types it through isomorphic-ws). */
 export interface Socket {
@@ -95,8 +96,4 @@ export function connectError(error: unknown): string {
 	if (status?.[1] === '403') return 'forbidden (HTTP 403): the kubeconfig user may not exec into pods';
 	if (status?.[1] === '404') return 'not found (HTTP 404)';
 	return oneLine(message);
-}
-
-function oneLine(text: string): string {
-	return text.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -33,7 +33,7 @@ import type {KubeResult} from '../../engine/kubernetes-port.js';
 import {CaptureBuffer} from '../capture-buffer.js';
 import {LineSplitter} from '../line-splitter.js';
 import {KubeApiError} from './client.js';
-import type {ActionIO, PortContext} from './context.js';
+import {oneLine, type ActionIO, type PortContext} from './context.js';
 import {CLOSE_CHANNEL, connectError, execApi, exitOf, type Socket, STDIN_CHANNEL, V5_PROTOCOL} from './exec-socket.js';
 import {TransferProgress} from './progress.js';
 import {pumpStdin} from './stdin-pump.js';
@@ -248,8 +248,4 @@ function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['
 
 function quote(arg: string): string {
 	return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-function oneLine(text: string): string {
-	return text.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -12,7 +12,7 @@ import {StepLog} from '../step-log.js';
 import {deleteObjects, patchObject, restart, scale} from './actions.js';
 import {apply} from './apply.js';
 import {DEFAULT_REQUEST_TIMEOUT_MS, KubeClient} from './client.js';
-import {ActionIO, type PortContext, type PortSettings} from './context.js';
+import {ActionIO, oneLine, type PortContext, type PortSettings} from './context.js';
 import {copy} from './copy.js';
 import {Discovery} from './discovery.js';
 import {exec} from './exec.js';
@@ -114,8 +114,4 @@ function describeFailure(error: unknown, request: KubeRequest): string {
 		return `Kubernetes executor failed for step "${request.stepId}" (a bug; please report it with the log ${request.logPath}): ${message}`;
 	}
 	return message;
-}
-
-function oneLine(text: string): string {
-	return text.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -13,7 +13,7 @@ import type {ActionIO, PortContext} from './context.js';
 import {KubeApiError} from './client.js';
 import {resourcePath, type ResourceInfo} from './discovery.js';
 import {planWait, type Verdict, type WaitPlan} from './wait-kinds.js';
-import {type KubeObject, watchObjects, type WatchNote} from './watch.js';
+import {type KubeObject, retryDelay, sleep, watchObjects, type WatchNote} from './watch.js';
 
 /** Waits until the condition holds (ok), can never hold (final failure), or the request is aborted. */
 export async function wait(ctx: PortContext, io: ActionIO): Promise<KubeResult> {
@@ -77,23 +77,16 @@ export async function wait(ctx: PortContext, io: ActionIO): Promise<KubeResult> 
  */
 async function resolveKind(ctx: PortContext, io: ActionIO, plan: WaitPlan): Promise<ResourceInfo | undefined> {
 	const {signal} = io.request;
-	const {retryDelayMs, maxRetryDelayMs} = ctx.settings.watch;
 	for (let failures = 0; ; failures++) {
 		try {
 			return await ctx.discovery.resolve(plan.kind, plan.apiVersion, signal);
 		} catch (error) {
 			if (signal.aborted) return undefined;
 			if (!(error instanceof KubeApiError) || !error.transient) throw error;
-			const delayMs = Math.min(retryDelayMs * 2 ** failures, maxRetryDelayMs);
+			const delayMs = retryDelay(failures, ctx.settings.watch);
 			io.note(`discovery failed: ${error.message}; retrying in ${delayMs} ms`);
 			io.progress(`the API server failed: ${error.message}; retrying`);
-			await new Promise<void>(resolve => {
-				const timer = setTimeout(resolve, delayMs);
-				signal.addEventListener('abort', () => {
-					clearTimeout(timer);
-					resolve();
-				}, {once: true});
-			});
+			await sleep(delayMs, signal);
 		}
 	}
 }

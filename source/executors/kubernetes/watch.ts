@@ -130,7 +130,7 @@ async function listAndWatch(
 			}
 			// Only a request the server did not answer, or answered 429/5xx, is worth another try.
 			if (!(error instanceof KubeApiError) || !error.transient) throw error;
-			const delayMs = Math.min(settings.retryDelayMs * 2 ** failures, settings.maxRetryDelayMs);
+			const delayMs = retryDelay(failures, settings);
 			failures++;
 			onNote({type: 'retry', error: error instanceof Error ? error.message : String(error), delayMs});
 			await sleep(delayMs, signal);
@@ -217,7 +217,17 @@ export function keyOf(object: KubeObject): string {
 	return `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * The pause before another try of a request that failed `failures` times before
+ * (0 for the first retry): `retryDelayMs` doubled per failure, at most
+ * `maxRetryDelayMs`; ms.
+ */
+export function retryDelay(failures: number, settings: {retryDelayMs: number; maxRetryDelayMs: number}): number {
+	return Math.min(settings.retryDelayMs * 2 ** failures, settings.maxRetryDelayMs);
+}
+
+/** Resolves after `ms` ms, or at once when `signal` aborts (never rejects); leaves no listener behind. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 	return new Promise(resolve => {
 		const done = (): void => {
 			clearTimeout(timer);
