@@ -14,6 +14,7 @@ import path from 'node:path';
 import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
 import {EXIT, resumeCommand, runCommand, type RunOptions} from './session.js';
 import {listRuns, printSchema, reportRun, validateFiles} from './commands.js';
+import {maskParamValues} from './store/lock.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
 	const eq = value.indexOf('=');
@@ -106,8 +107,7 @@ function reportCrash(error: unknown): number {
 	const detail = error instanceof Error ? `${error.stack ?? error.message}` : String(error);
 	try {
 		// Param values may be secrets: the crash file names the command, not its -p values.
-		const args = process.argv.slice(2).map((arg, i, all) => (i > 0 && ['-p', '--param'].includes(all[i - 1]) ? `${arg.split('=')[0]}=***` : arg.replace(/^(--param=[^=]+=).*/, '$1***')));
-		fs.writeFileSync(file, `${new Date().toISOString()} runbook ${args.join(' ')}\n${detail}\n`);
+		fs.writeFileSync(file, `${new Date().toISOString()} runbook ${maskParamValues(process.argv.slice(2)).join(' ')}\n${detail}\n`);
 	} catch {
 		// nowhere to write: the one-line message still goes out
 	}

@@ -100,13 +100,20 @@ export function ownerName(owner: OwnerInfo): string {
  */
 export function ownerCommand(argv: string[] = process.argv): string {
 	const words = argv.slice(1).map(word => (word.startsWith(process.cwd() + path.sep) ? path.relative(process.cwd(), word) : word));
-	return words
-		.map((word, i) => {
-			if (/^(-p|--param)$/.test(words[i - 1] ?? '')) return word.replace(/=.*$/s, '=***');
-			if (/^(-p|--param=)[^=]+=/.test(word)) return word.replace(/^((?:-p|--param=)[^=]+=).*$/s, '$1***');
-			return word;
-		})
-		.join(' ');
+	return maskParamValues(words).join(' ');
+}
+
+/**
+ * Command-line words with every param value replaced by `***`, in all the forms the
+ * CLI takes (`-p NAME=V`, `--param NAME=V`, `-pNAME=V`, `--param=NAME=V`): a value may
+ * be a secret, and these words go to files others can read.
+ */
+export function maskParamValues(words: readonly string[]): string[] {
+	return words.map((word, i) => {
+		if (/^(-p|--param)$/.test(words[i - 1] ?? '')) return word.replace(/=.*$/s, '=***');
+		if (/^(-p|--param=)[^=]+=/.test(word)) return word.replace(/^((?:-p|--param=)[^=]+=).*$/s, '$1***');
+		return word;
+	});
 }
 
 /** The owner record of this process, taking the lock now. */
