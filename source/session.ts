@@ -76,6 +76,11 @@ function preloadUi(options: Pick<SessionOptions, 'plain'>): void {
 	if (wantsTui(options)) loadUi().catch(() => {});
 }
 
+/** ` --state-dir DIR` for a command line the operator is told to run, when the run's state dir was given; else ''. */
+function stateDirArg(stateDir: string | undefined): string {
+	return stateDir ? ` --state-dir ${stateDir}` : '';
+}
+
 /** Exit codes of `runbook run` and `runbook resume`. */
 export const EXIT = {completed: 0, failed: 1, usage: 2, interrupted: 130} as const;
 
@@ -160,7 +165,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 		const unfinished = repo.unfinished(loaded.path);
 		if (unfinished.length > 0) {
 			if (!tui) {
-				const stateDirFlag = options.stateDir ? ` --state-dir ${options.stateDir}` : '';
+				const stateDirFlag = stateDirArg(options.stateDir);
 				io.err(
 					`runbook: an unfinished run of ${loaded.path} exists: ${describeRun(unfinished[0])}\n` +
 						`  continue it:   runbook resume ${unfinished[0].runId}${stateDirFlag}\n` +
@@ -472,7 +477,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			// The modules of the first frame are compiled: their code goes to the compile cache
 			// now, not only at exit, in case this process does not end normally (compile-cache.ts).
 			flushCompileCache();
-			const resumeHint = `runbook resume ${state.runId}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}`;
+			const resumeHint = `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`;
 			const app = startTui(runner, tuiOperator!, {notices: input.notices, resumeCommand: resumeHint, ...(kubernetes ? {headerLines: [describeTarget(kubernetes.target())]} : {})});
 			try {
 				store.save(state);
@@ -507,7 +512,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.stopMessage}\n`);
 	// The TUI prints its own summary with the resume command after it ends.
 	if (status !== 'completed' && !tui) {
-		io.err(`runbook: run ${final.runId} ${status}; progress is saved. Continue with: runbook resume ${final.runId}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}\n`);
+		io.err(`runbook: run ${final.runId} ${status}; progress is saved. Continue with: runbook resume ${final.runId}${stateDirArg(options.stateDir)}\n`);
 	}
 	if (signalled) return EXIT.interrupted;
 	return status === 'completed' ? EXIT.completed : EXIT.failed;

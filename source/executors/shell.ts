@@ -113,18 +113,12 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	log.note(request.redact(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`));
 	const cwdProblem = await checkCwd(request.cwd, stepId);
 	if (cwdProblem) return finishNotStarted(log, stepId, request.redact(cwdProblem));
-	if (signal.aborted) {
-		log.note(`step "${stepId}" aborted before it started`);
-		await log.close();
-		return {exitCode: null, durationMs: 0, aborted: true};
-	}
+	if (signal.aborted) return finishAbortedBeforeStart(log, stepId);
 
 	const fifos = settings.pipes === 'fifo' ? await openFifos(2) : undefined;
 	if (signal.aborted) {
 		for (const ends of fifos ?? []) closeFifo(ends);
-		log.note(`step "${stepId}" aborted before it started`);
-		await log.close();
-		return {exitCode: null, durationMs: 0, aborted: true};
+		return finishAbortedBeforeStart(log, stepId);
 	}
 
 	const commandId = randomUUID();
@@ -342,6 +336,12 @@ function closeFifo(ends: FifoEnds): void {
 
 function notStarted(error: string, durationMs = 0): ShellResult {
 	return {exitCode: null, durationMs, aborted: false, error};
+}
+
+async function finishAbortedBeforeStart(log: StepLog, stepId: string): Promise<ShellResult> {
+	log.note(`step "${stepId}" aborted before it started`);
+	await log.close();
+	return {exitCode: null, durationMs: 0, aborted: true};
 }
 
 async function finishNotStarted(log: StepLog, stepId: string, error: string, durationMs = 0): Promise<ShellResult> {
