@@ -32,8 +32,9 @@ import {randomUUID} from 'node:crypto';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
-import {CAPTURE_LIMIT_BYTES, type OutputChunk, type ShellPort, type ShellRequest, type ShellResult} from '../engine/ports.js';
+import {CAPTURE_LIMIT_BYTES, type ShellPort, type ShellRequest, type ShellResult} from '../engine/ports.js';
 import {CaptureBuffer} from './capture-buffer.js';
+import {createOutputSink} from './output-sink.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
 import {readFifos, readStream, type OutputReader} from './output-reader.js';
@@ -176,26 +177,18 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
 	const splitters = {stdout: new LineSplitter(settings.maxPartial), stderr: new LineSplitter(settings.maxPartial)};
-	let paused = false;
 	// Assigned below, before any output can arrive (reads start in a later tick).
 	let readers: OutputReader[] = [];
-	const resume = (): void => {
-		paused = false;
-		for (const reader of readers) reader.release();
-	};
-	const deliver = (stream: OutputChunk['stream'], lines: string[], finished: boolean): void => {
-		if (lines.length === 0) return;
-		for (let i = 0; i < lines.length; i++) lines[i] = request.redact(lines[i]);
-		if (capture && stream === 'stdout' && capture.add(lines, finished)) {
-			log.note(`capture truncated: stdout beyond ${settings.captureLimitBytes} bytes is not kept for the variable`);
-		}
-		if (!log.writeLines(lines) && !paused) {
-			paused = true;
-			for (const reader of readers) reader.hold();
-			log.onDrain(resume);
-		}
-		request.onOutput({stream, lines});
-	};
+	const sink = createOutputSink({
+		redact: request.redact,
+		capture,
+		captureNote: `capture truncated: stdout beyond ${settings.captureLimitBytes} bytes is not kept for the variable`,
+		log,
+		hold: () => readers.forEach(reader => reader.hold()),
+		release: () => readers.forEach(reader => reader.release()),
+		show: request.onOutput,
+	});
+	const deliver = sink.deliver;
 	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
 	const onStdout = (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
 	const onStderr = (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
@@ -276,7 +269,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	}
 	clearTimeout(giveUpTimer);
 	untrack?.();
-	if (paused) resume();
+	sink.releaseIfHeld();
 	deliver('stdout', splitters.stdout.end(), true);
 	deliver('stderr', splitters.stderr.end(), true);
 

@@ -31,6 +31,7 @@ import {HttpMethod, type V1Status} from '@kubernetes/client-node';
 import {CAPTURE_LIMIT_BYTES, type OutputChunk} from '../../engine/ports.js';
 import type {KubeResult} from '../../engine/kubernetes-port.js';
 import {CaptureBuffer} from '../capture-buffer.js';
+import {createOutputSink} from '../output-sink.js';
 import {LineSplitter} from '../line-splitter.js';
 import {KubeApiError} from './client.js';
 import {oneLine, type ActionIO, type PortContext} from './context.js';
@@ -137,21 +138,17 @@ async function stream(
 
 	const capture = plan.capture ? new CaptureBuffer(CAPTURE_LIMIT_BYTES) : undefined;
 	let socket: Socket | undefined;
-	let logPaused = false;
-	const deliver = (kind: OutputChunk['stream'], lines: string[], finished: boolean): void => {
-		if (lines.length === 0) return;
-		for (let i = 0; i < lines.length; i++) lines[i] = io.request.redact(lines[i]);
-		if (capture && kind === 'stdout' && capture.add(lines, finished)) io.note(`capture truncated: stdout beyond ${CAPTURE_LIMIT_BYTES} bytes is not kept`);
-		if (!io.log.writeLines(lines) && !logPaused && socket) {
-			logPaused = true;
-			socket.pause();
-			io.log.onDrain(() => {
-				logPaused = false;
-				socket?.resume();
-			});
-		}
-		if (kind === 'stderr' || plan.showStdout !== false) io.request.onOutput({stream: kind, lines});
-	};
+	const {deliver} = createOutputSink({
+		redact: io.request.redact,
+		capture,
+		captureNote: `capture truncated: stdout beyond ${CAPTURE_LIMIT_BYTES} bytes is not kept`,
+		log: io.log,
+		hold: () => socket?.pause(),
+		release: () => socket?.resume(),
+		show: chunk => {
+			if (chunk.stream === 'stderr' || plan.showStdout !== false) io.request.onOutput(chunk);
+		},
+	});
 	const stdout = lineWritable('stdout', deliver);
 	const stderr = lineWritable('stderr', deliver);
 	// Never sends: it only makes the request ask for stdin (see the file comment).

@@ -1,0 +1,60 @@
+/**
+ * Where a command's output lines go, for the shell executor and Kubernetes exec
+ * alike: each batch is redacted, kept for `capture` (stdout, bounded), appended to
+ * the step's log, and shown. When the log's buffer is full the source is held
+ * (the pipes or the socket are not read, so the writer waits) until the log drains.
+ */
+import type {OutputChunk} from '../engine/ports.js';
+import type {CaptureBuffer} from './capture-buffer.js';
+import type {StepLog} from './step-log.js';
+
+/** What {@link createOutputSink} needs. */
+export interface OutputSinkOptions {
+	/** Replaces secret values with `***` (applied to every line first). */
+	redact: (text: string) => string;
+	/** The stdout kept for a variable, when the step captures. */
+	capture?: CaptureBuffer;
+	/** The log note written once when `capture` truncates. */
+	captureNote: string;
+	log: StepLog;
+	/** Stops reading the source (the log's buffer is full). */
+	hold: () => void;
+	/** Reads the source again. */
+	release: () => void;
+	/** Shows redacted lines (the step's live output). */
+	show: (chunk: OutputChunk) => void;
+}
+
+/** A running command's output path; see the file comment. */
+export interface OutputSink {
+	/** Takes a batch of whole lines (redacted in place); `finished` when it is the stream's last. */
+	deliver(stream: OutputChunk['stream'], lines: string[], finished: boolean): void;
+	/** Reads the source again if the log's back-pressure was holding it (at the end of a command). */
+	releaseIfHeld(): void;
+}
+
+/** Creates the output path of one command. */
+export function createOutputSink(options: OutputSinkOptions): OutputSink {
+	const {redact, capture, log} = options;
+	let held = false;
+	const release = (): void => {
+		held = false;
+		options.release();
+	};
+	return {
+		deliver(stream, lines, finished) {
+			if (lines.length === 0) return;
+			for (let i = 0; i < lines.length; i++) lines[i] = redact(lines[i]);
+			if (capture && stream === 'stdout' && capture.add(lines, finished)) log.note(options.captureNote);
+			if (!log.writeLines(lines) && !held) {
+				held = true;
+				options.hold();
+				log.onDrain(release);
+			}
+			options.show({stream, lines});
+		},
+		releaseIfHeld() {
+			if (held) release();
+		},
+	};
+}
