@@ -8,23 +8,12 @@
 import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {stackLines, useWorkspaces} from './helpers.js';
+import {marksRunbook, stackLines, useWorkspaces} from './helpers.js';
 
 const workspace = useWorkspaces();
 
 /** `two` fails until the file `ready` exists. */
-const THREE_STEPS = `version: 1
-title: Three steps
-steps:
-  - id: one
-    run: echo one >> marks
-  - id: two
-    run: |
-      echo two >> marks
-      test -f ready
-  - id: three
-    run: echo three >> marks
-`;
+const THREE_STEPS = marksRunbook('Three steps', ['one', 'two', 'three'], 'two');
 
 describe('a damaged state file', () => {
 	it('is noted by `runs`, and `resume` continues from the last good copy, keeping the damaged file', async () => {

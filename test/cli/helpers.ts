@@ -89,6 +89,35 @@ export function stackLines(text: string): string[] {
 	return text.split('\n').filter(line => /^\s+at\s/.test(line));
 }
 
+/**
+ * A runbook of steps `ids`, each appending its id to the file `marks` (so a test reads
+ * which steps ran, in order); the step `failUntilReady` fails until the file `ready` exists.
+ */
+export function marksRunbook(title: string, ids: readonly string[], failUntilReady?: string): string {
+	const steps = ids.map(id => (id === failUntilReady ? `  - id: ${id}\n    run: |\n      echo ${id} >> marks\n      test -f ready\n` : `  - id: ${id}\n    run: echo ${id} >> marks\n`));
+	return `version: 1\ntitle: ${title}\nsteps:\n${steps.join('')}`;
+}
+
+/**
+ * Three steps marking themselves (see {@link marksRunbook}); `long` also writes its
+ * process group to `long.pgid` and sleeps for the seconds in the file `seconds`.
+ */
+export function sleeperRunbook(title: string): string {
+	return `version: 1
+title: ${title}
+steps:
+  - id: one
+    run: echo one >> marks
+  - id: long
+    run: |
+      echo long >> marks
+      echo $$ > long.pgid
+      sleep "$(cat seconds)"
+  - id: last
+    run: echo last >> marks
+`;
+}
+
 /** Resolves once `check()` is true; rejects after `timeoutMs` naming `what`. */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;

@@ -9,23 +9,11 @@ import {existsSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {groupProcesses, killGroup, stackLines, stepStatuses, useWorkspaces, waitFor} from './helpers.js';
+import {groupProcesses, killGroup, sleeperRunbook, stackLines, stepStatuses, useWorkspaces, waitFor} from './helpers.js';
 
 const workspace = useWorkspaces();
 
-const SLEEPER = `version: 1
-title: Sleeper
-steps:
-  - id: one
-    run: echo one >> marks
-  - id: long
-    run: |
-      echo long >> marks
-      echo $$ > long.pgid
-      sleep "$(cat seconds)"
-  - id: last
-    run: echo last >> marks
-`;
+const SLEEPER = sleeperRunbook('Sleeper');
 
 describe('one process per run', () => {
 	it('refuses a second process on a running run, names the holder; takes over after the holder is SIGKILLed', async () => {

@@ -8,25 +8,12 @@
  */
 import {mkdirSync, readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {filesUnder, groupProcesses, killGroup, stackLines, stepStatuses, useWorkspaces, waitFor} from './helpers.js';
+import {filesUnder, groupProcesses, killGroup, marksRunbook, sleeperRunbook, stackLines, stepStatuses, useWorkspaces, waitFor} from './helpers.js';
 
 const workspace = useWorkspaces();
 
 /** Four steps; `two` fails until the file `ready` exists. */
-const FOUR_STEPS = `version: 1
-title: Four steps
-steps:
-  - id: one
-    run: echo one >> marks
-  - id: two
-    run: |
-      echo two >> marks
-      test -f ready
-  - id: three
-    run: echo three >> marks
-  - id: four
-    run: echo four >> marks
-`;
+const FOUR_STEPS = marksRunbook('Four steps', ['one', 'two', 'three', 'four'], 'two');
 
 describe('runbook resume', () => {
 	it('continues a failed run from the failed step, without re-running the earlier one', async () => {
@@ -58,22 +45,7 @@ describe('runbook resume', () => {
 	it('after SIGKILL: the state is valid JSON, the interrupted step re-runs only with --rerun-interrupted', async () => {
 		const ws = workspace();
 		ws.write('seconds', '30');
-		const file = ws.write(
-			'killed.yaml',
-			`version: 1
-title: Killed
-steps:
-  - id: one
-    run: echo one >> marks
-  - id: long
-    run: |
-      echo long >> marks
-      echo $$ > long.pgid
-      sleep "$(cat seconds)"
-  - id: last
-    run: echo last >> marks
-`,
-		);
+		const file = ws.write('killed.yaml', sleeperRunbook('Killed'));
 		const cli = ws.start(['run', file, '--plain', '--state-dir', ws.stateDir]);
 		await waitFor('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
 		const pgid = Number(ws.read('long.pgid'));
