@@ -6,7 +6,7 @@
  * loads, then runs the program, cli.tsx, which the bundle keeps in a chunk of
  * its own so that it is loaded, and cached, after the cache is on.
  */
-import {enableCompileCache} from './compile-cache.js';
+import {enableCompileCache} from './platform/compile-cache.js';
 
 enableCompileCache();
 await import('./cli.js');

@@ -24,9 +24,9 @@ import {createPlainReporter, PlainOperator, type Write} from './report/plain.js'
 import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
-import {flushCompileCache} from './compile-cache.js';
-import {keepYoungGenerationSize} from './heap-tuning.js';
-import {countSelfSignals, takeSelfSignal} from './self-signals.js';
+import {flushCompileCache} from './platform/compile-cache.js';
+import {keepYoungGenerationSize} from './platform/heap-tuning.js';
+import {countSelfSignals, takeSelfSignal} from './platform/self-signals.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not

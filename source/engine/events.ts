@@ -3,7 +3,7 @@
  * entries). The TUI, the plain line reporter and tests subscribe to them; each
  * listener gets the event and the run state after it was applied.
  */
-import type {OutputChunk} from './ports.js';
+import type {OutputChunk} from './output.js';
 import type {Decision, RunState, RunStatus, StepStatus} from './state.js';
 
 /** The run began (or resumed). */

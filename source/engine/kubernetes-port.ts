@@ -4,7 +4,7 @@
  * runbook without Kubernetes steps never imports the client). Tests run it
  * against the project's test API server (test/support/kube/).
  */
-import type {OutputChunk} from './ports.js';
+import type {OutputChunk} from './output.js';
 
 /** Where Kubernetes steps go: read from the kubeconfig as kubectl reads it. */
 export interface KubeTarget {

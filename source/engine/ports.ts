@@ -4,13 +4,9 @@
  * Nothing here imports React, zx, conf or the Kubernetes client.
  */
 import type {Ask, Param, Step} from '../runbook/schema.js';
+import type {KubernetesPort} from './kubernetes-port.js';
+import type {OutputChunk} from './output.js';
 import type {RunState} from './state.js';
-
-/** A batch of output lines of one stream, already split on `\n` and redacted. */
-export interface OutputChunk {
-	stream: 'stdout' | 'stderr';
-	lines: string[];
-}
 
 /** What the shell executor is asked to run: a bash script under `bash -euo pipefail`. */
 export interface ShellRequest {
@@ -159,7 +155,7 @@ export interface Operator {
 export interface Ports {
 	shell: ShellPort;
 	/** The cluster; present only when the runbook has Kubernetes steps. */
-	kubernetes?: import('./kubernetes-port.js').KubernetesPort;
+	kubernetes?: KubernetesPort;
 	store: StateStore;
 	clock: Clock;
 	operator: Operator;

@@ -18,7 +18,7 @@ import {closeSync, constants, mkdtempSync, openSync, rmSync} from 'node:fs';
 import {lstat, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {pidExists} from '../proc.js';
+import {pidExists} from '../platform/proc.js';
 
 /** One pipe: both ends as file descriptors (close-on-exec, as Node opens every file). */
 export interface FifoEnds {

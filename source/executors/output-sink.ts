@@ -4,7 +4,7 @@
  * the step's log, and shown. When the log's buffer is full the source is held
  * (the pipes or the socket are not read, so the writer waits) until the log drains.
  */
-import type {OutputChunk} from '../engine/ports.js';
+import type {OutputChunk} from '../engine/output.js';
 import type {CaptureBuffer} from './capture-buffer.js';
 import type {StepLog} from './step-log.js';
 

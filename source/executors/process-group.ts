@@ -12,7 +12,7 @@
  * the group is signalled all the same.
  */
 import {readdirSync, readFileSync} from 'node:fs';
-import {statFields} from '../proc.js';
+import {statFields} from '../platform/proc.js';
 
 /**
  * Sends `signal` to every process of group `pgid` (`kill(-pgid, signal)`).

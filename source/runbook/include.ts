@@ -17,8 +17,7 @@ import type {Locator} from './positions.js';
 import type {Problem, YamlPath} from './problems.js';
 import {fragmentHeadSchema} from './schema.js';
 import type {StepPlace} from './steps-locator.js';
-import {isMapping} from './validate-vars.js';
-import {parseYamlFile, readErrorWords} from './yaml-file.js';
+import {isMapping, parseYamlFile, readErrorWords} from './yaml-file.js';
 import {describeValue, issuesToProblems, zodErrorMap} from './zod-problems.js';
 
 /** One file read for a runbook: the runbook itself or a fragment. */

@@ -13,8 +13,7 @@ import {RunbookError, type Problem} from './problems.js';
 import {expandedStepsSchema, fragmentHeadSchema, runbookHeadSchema, type Param, type Runbook, type Step} from './schema.js';
 import {createStepsLocator} from './steps-locator.js';
 import {validateRunbook} from './validate.js';
-import {isMapping} from './validate-vars.js';
-import {parseYamlFile, readErrorWords} from './yaml-file.js';
+import {isMapping, parseYamlFile, readErrorWords} from './yaml-file.js';
 import {issuesToProblems, zodErrorMap} from './zod-problems.js';
 
 export {formatPath, formatProblem, RunbookError, type Problem} from './problems.js';

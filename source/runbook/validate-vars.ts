@@ -24,14 +24,7 @@ import {VARIABLE_NAME} from './schema.js';
 import {scanShellScript} from './shell-vars.js';
 import {closestMatch, listWords} from './suggest.js';
 import {BUILTIN_VARS, findReferences, STANDARD_ENV_VARS} from './variables.js';
-
-/** A parsed YAML mapping. */
-export type Mapping = Record<string, unknown>;
-
-/** True for a parsed YAML mapping. */
-export function isMapping(value: unknown): value is Mapping {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import {isMapping, type Mapping} from './yaml-file.js';
 
 /** Where a step defines a variable (`ask.var` or `capture`). */
 interface Definition {

@@ -12,7 +12,8 @@ import type {IncludeScope} from './include.js';
 import type {Locator} from './positions.js';
 import type {Problem, YamlPath} from './problems.js';
 import {listWords} from './suggest.js';
-import {checkVariables, isMapping, type Mapping} from './validate-vars.js';
+import {checkVariables} from './validate-vars.js';
+import {isMapping, type Mapping} from './yaml-file.js';
 
 /** Options that only a `run` step may have. */
 export const RUN_OPTIONS = ['cwd', 'env', 'capture', 'okExitCodes'] as const;

@@ -54,3 +54,11 @@ export function readErrorWords(error: unknown): {message: string; hint?: string}
 	const known = READ_ERRORS[code];
 	return known ?? {message: `cannot read the file: ${(error as Error).message}`};
 }
+
+/** A parsed YAML mapping. */
+export type Mapping = Record<string, unknown>;
+
+/** True for a parsed YAML mapping. */
+export function isMapping(value: unknown): value is Mapping {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

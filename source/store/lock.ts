@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {lock} from 'proper-lockfile';
-import {pidExists, statFields} from '../proc.js';
+import {pidExists, statFields} from '../platform/proc.js';
 
 /** Who holds (or held) a run's lock, as saved in `lock-owner.json`. */
 export interface OwnerInfo {

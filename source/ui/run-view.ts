@@ -8,7 +8,7 @@
 import type {NoticeEvent, RunEvent, RunFinishedEvent} from '../engine/events.js';
 import type {RunHandle} from '../engine/handle.js';
 import type {RunState} from '../engine/state.js';
-import {OutputTail} from '../engine/tail.js';
+import {OutputTail} from './tail.js';
 
 /** The latest attempt of a step as the events told it. */
 export interface StepLive {

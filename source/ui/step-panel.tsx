@@ -5,7 +5,7 @@
 import {Box, Text} from 'ink';
 import type {StepView} from '../engine/ports.js';
 import type {StepStatus} from '../engine/state.js';
-import type {TailLine} from '../engine/tail.js';
+import type {TailLine} from './tail.js';
 import {tint} from './color.js';
 import {displayLine, displayLines, formatCount, formatDuration, formatRunning} from './format.js';
 import {panelRows} from './layout.js';

@@ -7,7 +7,8 @@ import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import type {OutputChunk, ShellRequest, ShellResult} from '../../source/engine/ports.js';
+import type {OutputChunk} from '../../source/engine/output.js';
+import type {ShellRequest, ShellResult} from '../../source/engine/ports.js';
 import {createShellExecutor, type ShellExecutorOptions} from '../../source/executors/shell.js';
 
 /** A temporary folder, removed by `cleanup`. */

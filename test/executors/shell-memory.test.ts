@@ -5,7 +5,7 @@
  */
 import {execFileSync} from 'node:child_process';
 import {afterEach, beforeEach, expect, test} from 'vitest';
-import {OutputTail} from '../../source/engine/tail.js';
+import {OutputTail} from '../../source/ui/tail.js';
 import {run, tempDir} from './shell-helpers.js';
 
 const MB = 1024 * 1024;

@@ -2,7 +2,8 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {CAPTURE_LIMIT_BYTES, type OutputChunk} from '../../source/engine/ports.js';
+import type {OutputChunk} from '../../source/engine/output.js';
+import {CAPTURE_LIMIT_BYTES} from '../../source/engine/ports.js';
 import {describeShellResult} from '../../source/executors/shell.js';
 import {liveInGroup, run, tempDir, until} from './shell-helpers.js';
 

@@ -31,7 +31,7 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {createShellExecutor} from '../../source/executors/shell.js';
 import {redactor} from '../../source/runbook/variables.js';
-import type {OutputChunk} from '../../source/engine/ports.js';
+import type {OutputChunk} from '../../source/engine/output.js';
 import {stackLines, stepStatuses, useWorkspaces} from '../cli/helpers.js';
 import {filesContaining, secretPieces} from './scan.js';
 

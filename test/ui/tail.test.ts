@@ -1,5 +1,5 @@
 import {describe, expect, test} from 'vitest';
-import {OutputTail, TAIL_ELLIPSIS} from '../../source/engine/tail.js';
+import {OutputTail, TAIL_ELLIPSIS} from '../../source/ui/tail.js';
 
 const numbered = (from: number, to: number): string[] => Array.from({length: to - from + 1}, (_, i) => `line ${from + i}`);
 

@@ -7,7 +7,7 @@ import {execFileSync} from 'node:child_process';
 import path from 'node:path';
 import {expect, test} from 'vitest';
 
-const MODULE = path.resolve(import.meta.dirname, '..', 'source', 'heap-tuning.ts');
+const MODULE = path.resolve(import.meta.dirname, '..', '..', 'source', 'platform', 'heap-tuning.ts');
 
 /** Young generation size (MB) before and after an allocation load in which many objects survive a while. */
 function youngGeneration(keep: boolean): {before: number; after: number} {

@@ -3,7 +3,7 @@
  * prints. The UI keeps one per step, so a step printing a million lines costs
  * the memory of `maxLines` lines. Pure: no Node imports.
  */
-import type {OutputChunk} from './ports.js';
+import type {OutputChunk} from '../engine/output.js';
 
 /** One line of the tail: the stream it came from and its (possibly shortened) text. */
 export interface TailLine {

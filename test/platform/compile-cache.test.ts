@@ -7,7 +7,7 @@ import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {compileCacheDir} from '../source/compile-cache.js';
+import {compileCacheDir} from '../../source/platform/compile-cache.js';
 
 describe('compileCacheDir', () => {
 	test('under an absolute XDG_CACHE_HOME', () => {
@@ -24,7 +24,7 @@ describe('compileCacheDir', () => {
 // dist/bin.js is bin.ts as tsc emits it; `npm run build` also bundles it as dist/cli.js. The
 // test uses dist/bin.js, present after either build (vitest's setup may rebuild with tsc alone).
 describe('the built entry, dist/bin.js', () => {
-	const root = path.resolve(import.meta.dirname, '..');
+	const root = path.resolve(import.meta.dirname, '..', '..');
 	let cache: string;
 	beforeEach(() => {
 		cache = mkdtempSync(path.join(os.tmpdir(), 'runbook-cache-test-'));
