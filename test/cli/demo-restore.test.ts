@@ -2,14 +2,18 @@
  * The demo restore, end to end, as an operator would run it without a terminal:
  * `runbook run runbooks/synapse-db-restore.yaml --plain --yes --yes-destructive` against
  * a throwaway PostgreSQL holding a damaged Synapse-shaped database, an encrypted backup
- * and a stand-in Synapse (source/demo/setup.ts). The restored database must equal the
+ * and a stand-in Synapse (demo/setup.ts). The restored database must equal the
  * backup, the output must be one line per event, the saved state must say completed,
- * and the backup's passphrase must appear nowhere (state, logs, output).
+ * and the backup's passphrase must appear nowhere (state, logs, output). Then the same
+ * runbook, through the same CLI, with a wrong passphrase (stops at decrypt, nothing
+ * dropped) and with a plain .sql.gz backup (decrypt and the health check skipped).
  */
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {compareCounts, prepareDemo, restoredCounts, PASSPHRASE_ENV, RUNBOOK_PATH, type DemoEnvironment} from '../../source/demo/setup.js';
+import {damage, makeGnupgHome, stopGpgAgent, takeBackup} from '../../demo/backup.ts';
+import {compareCounts, prepareDemo, restoredCounts, DATABASE, PASSPHRASE_ENV, RUNBOOK_PATH, type DemoEnvironment} from '../../demo/setup.ts';
+import {synapseCounts} from '../../demo/synapse-data.ts';
 import {loadRunbook} from '../../source/runbook/load.js';
 import {filesUnder, runCli, stackLines, stepStatuses, type CliResult} from './helpers.js';
 import type {RunState} from '../../source/engine/state.js';
@@ -35,6 +39,22 @@ function strayLines(stdout: string, ids: string[]): string[] {
 		.trimEnd()
 		.split('\n')
 		.filter(line => !event.test(line) && !output.test(line) && !line.startsWith('note: '));
+}
+
+/** The one saved run state under `stateDir`. */
+function onlyState(stateDir: string): RunState {
+	const stateFiles = filesUnder(path.join(stateDir, 'runs')).filter(file => file.endsWith('state.json'));
+	expect(stateFiles).toHaveLength(1);
+	return JSON.parse(readFileSync(stateFiles[0], 'utf8')) as RunState;
+}
+
+/** Runs the restore runbook with the demo's params, `overrides` on top, in a state dir of its own. */
+function runRestore(name: string, overrides: Record<string, string>, env: Record<string, string>): Promise<CliResult & {stateDir: string}> {
+	const stateDir = path.join(demo.work, `state-${name}`);
+	const args = ['run', RUNBOOK_PATH];
+	for (const [param, value] of Object.entries({...demo.params, ...overrides})) args.push('-p', `${param}=${value}`);
+	args.push('--state-dir', stateDir, '--plain', '--yes', '--yes-destructive');
+	return runCli(args, {cwd: demo.work, env, timeoutMs: 50_000}).then(result => ({...result, stateDir}));
 }
 
 /** Lines of `stdout` that start with `HH:MM:SS ` followed by `rest`. */
@@ -109,5 +129,38 @@ describe('runbook run runbooks/synapse-db-restore.yaml without a terminal', () =
 		const saved = filesUnder(demo.stateDir);
 		expect(saved.length).toBeGreaterThan(stepIds.length);
 		for (const file of saved) expect(readFileSync(file).includes(demo.passphrase), file).toBe(false);
+	}, 60_000);
+
+	it('a wrong passphrase stops the run at decrypt, before anything is dropped', async () => {
+		// A fresh GNUPGHOME: no agent that remembers the right passphrase.
+		const gnupgHome = await makeGnupgHome(demo.work);
+		try {
+			const result = await runRestore('wrong-passphrase', {}, {GNUPGHOME: gnupgHome, [PASSPHRASE_ENV]: 'not the passphrase'});
+			expect(result.code, `stderr:\n${result.stderr}\nstdout:\n${result.stdout}`).toBe(1);
+			expect(result.stdout).toMatch(/decryption failed: Bad session key/);
+			const statuses = stepStatuses(onlyState(result.stateDir));
+			expect(statuses.decrypt).toBe('failed');
+			expect(statuses['drop-database']).toBe('pending');
+			expect(await synapseCounts(demo.server, DATABASE)).toEqual(demo.before);
+		} finally {
+			await stopGpgAgent(gnupgHome);
+		}
+	}, 60_000);
+
+	it('restores a plain .sql.gz backup: decrypt and the health check are skipped, the backup is kept', async () => {
+		const plain = await takeBackup(demo.server, DATABASE, {dir: path.join(demo.work, 'plain')});
+		expect(plain.file).toMatch(/synapse_db_\d{8}_\d{6}\.sql\.gz$/);
+		await damage(demo.server, DATABASE);
+		expect((await synapseCounts(demo.server, DATABASE)).users).toBe(5);
+
+		const result = await runRestore('plain', {BACKUP_FILE: plain.file, HEALTH_URL: ''}, {GNUPGHOME: demo.env.GNUPGHOME});
+		expect(result.code, `stderr:\n${result.stderr}\nstdout:\n${result.stdout}`).toBe(0);
+		const state = onlyState(result.stateDir);
+		expect(state.vars.BACKUP_FORMAT).toBe('gzip');
+		const statuses = stepStatuses(state);
+		expect(statuses.decrypt).toBe('skipped');
+		expect(statuses['synapse-health']).toBe('skipped');
+		expect(existsSync(plain.file)).toBe(true);
+		expect(await synapseCounts(demo.server, DATABASE)).toEqual(demo.before);
 	}, 60_000);
 });

@@ -1,7 +1,7 @@
 /**
  * What a crash trial runs: the long synthetic runbook (test/crash/synthetic.ts), or
  * the demo restore (runbooks/synapse-db-restore.yaml against a damaged Synapse-shaped
- * database, source/demo/setup.ts). A target prepares one trial (folders, params,
+ * database, demo/setup.ts). A target prepares one trial (folders, params,
  * environment), says which processes may outlive it, checks its final result and
  * cleans up. Project code comes from dist/ (built), so that `node` can run this
  * file directly (scripts/crash-harness.ts).
@@ -9,11 +9,11 @@
 import {cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {RunState} from '../../source/engine/state.ts';
-import type {PostgresServer} from '../../source/demo/postgres.ts';
+import type {PostgresServer} from '../../demo/postgres.ts';
 import {BASH_PREFIX} from '../../dist/executors/shell.js';
 import {loadRunbook} from '../../dist/runbook/load.js';
-import {startPostgres} from '../../dist/demo/postgres.js';
-import {Cleanups, compareCounts, prepareDemo, restoredCounts, RUNBOOK_PATH} from '../../dist/demo/setup.js';
+import {startPostgres} from '../../demo/postgres.ts';
+import {Cleanups, compareCounts, prepareDemo, restoredCounts, RUNBOOK_PATH} from '../../demo/setup.ts';
 import {readMarks, writeMarkHook} from './marks.ts';
 import type {ProcessInfo} from './processes.ts';
 import {checkSynthetic, syntheticRunbook, SKIPPED_STEP} from './synthetic.ts';

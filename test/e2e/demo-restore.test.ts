@@ -1,7 +1,7 @@
 /**
  * The demo restore through the TUI in a real terminal (tmux, 80x24): a throwaway
  * PostgreSQL holding a damaged Synapse-shaped database and an encrypted backup
- * (source/demo/setup.ts); `runbook run runbooks/synapse-db-restore.yaml` WITHOUT
+ * (demo/setup.ts); `runbook run runbooks/synapse-db-restore.yaml` WITHOUT
  * RUNBOOK_SECRET_BACKUP_PASSPHRASE, so the TUI asks for the passphrase (masked).
  * The operator types it, switches to auto mode with `a`, and types the database's
  * name at the destructive drop-database step. The restored database must equal
@@ -12,7 +12,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {compareCounts, prepareDemo, restoredCounts, DATABASE, PASSPHRASE_ENV, RUNBOOK_PATH, type DemoEnvironment} from '../../source/demo/setup.js';
+import {compareCounts, prepareDemo, restoredCounts, DATABASE, PASSPHRASE_ENV, RUNBOOK_PATH, type DemoEnvironment} from '../../demo/setup.ts';
 import {filesUnder, stepStatuses, useWorkspaces} from '../cli/helpers.js';
 import {exitSummary, shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
 

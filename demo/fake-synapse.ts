@@ -4,9 +4,9 @@
  * application_name `synapse`), as Synapse does, and serves `GET /health`: `OK` when the
  * users table can be read, 503 otherwise (the real endpoint answers `OK`, per the seed).
  *
- *   node fake-synapse.js start DIR   start in the background, write DIR/synapse.pid, wait until it listens
- *   node fake-synapse.js stop DIR    SIGTERM the process in DIR/synapse.pid and wait until it is gone
- *   node fake-synapse.js serve DIR   the server itself (what `start` runs)
+ *   node fake-synapse.ts start DIR   start in the background, write DIR/synapse.pid, wait until it listens
+ *   node fake-synapse.ts stop DIR    SIGTERM the process in DIR/synapse.pid and wait until it is gone
+ *   node fake-synapse.ts serve DIR   the server itself (what `start` runs)
  *
  * DIR holds config.json ({@link FakeSynapseConfig}), synapse.pid and synapse.log.
  *

@@ -5,7 +5,7 @@
  * (synapse/storage/schema/main/full_schemas). Rows are made with generate_series in a few
  * statements, so 20,000 events load in well under a second.
  */
-import {psql, type PostgresServer} from './postgres.js';
+import {psql, type PostgresServer} from './postgres.ts';
 
 /** How many rows to make. */
 export interface SynapseDataSize {

@@ -12,15 +12,15 @@ import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
-import {damage, makeGnupgHome, stopGpgAgent, takeBackup, type Backup} from './backup.js';
-import {fakeSynapsePaths, type FakeSynapseConfig} from './fake-synapse.js';
-import {createDatabase, freePort, pgProgram, psql, startPostgres, type PostgresServer} from './postgres.js';
-import {formatCounts, loadSynapseData, synapseCounts, DEFAULT_SIZE, type SynapseCounts, type SynapseDataSize} from './synapse-data.js';
+import {damage, makeGnupgHome, stopGpgAgent, takeBackup, type Backup} from './backup.ts';
+import {fakeSynapsePaths, type FakeSynapseConfig} from './fake-synapse.ts';
+import {createDatabase, freePort, pgProgram, psql, startPostgres, type PostgresServer} from './postgres.ts';
+import {formatCounts, loadSynapseData, synapseCounts, DEFAULT_SIZE, type SynapseCounts, type SynapseDataSize} from './synapse-data.ts';
 
 const run = promisify(execFile);
 
-/** The project root (holds runbooks/ and dist/), from this file's place in source/demo or dist/demo. */
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The project root (holds runbooks/ and dist/), from this file's place in demo/. */
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The runbook the demo runs. */
 export const RUNBOOK_PATH = join(PROJECT_ROOT, 'runbooks', 'synapse-db-restore.yaml');
 /** The built CLI the demo starts. */
@@ -100,13 +100,12 @@ export interface DemoEnvironment {
 	cleanup(): Promise<void>;
 }
 
-/** The stand-in Synapse script next to this file: .ts when running from source (tests), .js from dist. */
+/** The stand-in Synapse script next to this file (node runs it as TypeScript). */
 export function fakeSynapseScript(): string {
-	const self = fileURLToPath(import.meta.url);
-	return join(dirname(self), `fake-synapse${self.endsWith('.ts') ? '.ts' : '.js'}`);
+	return join(dirname(fileURLToPath(import.meta.url)), 'fake-synapse.ts');
 }
 
-/** Command-line words of the stand-in Synapse (`node fake-synapse.js`). */
+/** Command-line words of the stand-in Synapse (`node fake-synapse.ts`). */
 function fakeSynapseCommand(): string[] {
 	return [process.execPath, fakeSynapseScript()];
 }

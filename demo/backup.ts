@@ -6,7 +6,7 @@
 import {mkdir, mkdtemp, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {$} from 'zx';
-import {pgProgram, psql, type PostgresServer} from './postgres.js';
+import {pgProgram, psql, type PostgresServer} from './postgres.ts';
 
 /** A backup file on disk. */
 export interface Backup {

@@ -1,5 +1,5 @@
 /**
- * `npm run demo` (node dist/demo/demo.js [CLI options]): restores a damaged Synapse database
+ * `npm run demo` (node demo/run.ts [CLI options]): restores a damaged Synapse database
  * with runbooks/synapse-db-restore.yaml, end to end, on a throwaway PostgreSQL.
  *
  * 1. starts PostgreSQL, loads a Synapse-shaped database, takes an encrypted backup
@@ -17,7 +17,7 @@ import type {ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {fileURLToPath} from 'node:url';
-import {Cleanups, compareCounts, prepareDemo, restoredCounts, runCli, CLI_PATH, type DemoEnvironment} from './setup.js';
+import {Cleanups, compareCounts, prepareDemo, restoredCounts, runCli, CLI_PATH, type DemoEnvironment} from './setup.ts';
 
 const SIGNAL_CODES: Record<string, number> = {SIGHUP: 129, SIGINT: 130, SIGTERM: 143};
 
