@@ -1,13 +1,28 @@
 import {defineConfig} from 'vitest/config';
 
+/** Pure code (engine, runbook model, report, UI components): no processes, no servers; seconds. */
+const UNIT = ['test/architecture.test.ts', 'test/engine/**', 'test/runbook/**', 'test/report/**', 'test/ui/**'];
+const TESTS = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
+
 export default defineConfig({
 	test: {
-		include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-		// Builds dist/ when it is older than source/: test/cli spawns `node dist/cli.js`.
-		globalSetup: ['test/support/build.ts'],
 		testTimeout: 30_000,
 		hookTimeout: 60_000,
 		// Tests that start PostgreSQL or spawn the CLI are heavy on a 2-core machine.
 		maxWorkers: 2,
+		projects: [
+			{extends: true, test: {name: 'unit', include: UNIT.map(dir => (dir.endsWith('**') ? `${dir}/*.test.{ts,tsx}` : dir))}},
+			{
+				extends: true,
+				test: {
+					name: 'e2e',
+					// Processes, terminals (tmux), PostgreSQL, the cluster, the built CLI.
+					include: TESTS,
+					exclude: UNIT,
+					// Builds dist/ when it is older than source/: the CLI tests spawn `node dist/cli.js`.
+					globalSetup: ['test/support/build.ts'],
+				},
+			},
+		],
 	},
 });

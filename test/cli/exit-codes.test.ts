@@ -6,7 +6,8 @@
  */
 import {existsSync, readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {groupProcesses, killGroup, stackLines, stepStatuses, useWorkspaces, waitFor} from './helpers.js';
+import {groupProcesses, killGroup, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();
 
@@ -230,10 +231,10 @@ steps:
 `,
 		);
 		const cli = ws.start(['run', file, '--plain', '--grace', '2', '--state-dir', ws.stateDir]);
-		await waitFor('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
+		await waitUntil('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
 		const pgid = Number(ws.read('long.pgid'));
 		try {
-			await waitFor('the sleep of the long step', () => groupProcesses(pgid).some(line => line.includes('sleep 30')));
+			await waitUntil('the sleep of the long step', () => groupProcesses(pgid).some(line => line.includes('sleep 30')));
 			cli.child.kill('SIGTERM');
 			const result = await cli.done;
 			expect(result.code).toBe(130);

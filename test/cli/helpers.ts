@@ -118,15 +118,6 @@ steps:
 `;
 }
 
-/** Resolves once `check()` is true; rejects after `timeoutMs` naming `what`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, 25));
-	}
-}
-
 /**
  * Live (not zombie) processes of process group `pgid`, as `ps` lists them:
  * `pid stat command` lines; empty when the group is gone.

@@ -9,7 +9,8 @@ import {existsSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {groupProcesses, killGroup, sleeperRunbook, stackLines, stepStatuses, useWorkspaces, waitFor} from './helpers.js';
+import {groupProcesses, killGroup, sleeperRunbook, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();
 
@@ -23,10 +24,10 @@ describe('one process per run', () => {
 		const first = ws.start(['run', file, '--plain', '--state-dir', ws.stateDir]);
 		let pgid = 0;
 		try {
-			await waitFor('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
+			await waitUntil('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
 			pgid = Number(ws.read('long.pgid'));
 			const runId = ws.onlyRunId();
-			await waitFor('the long step\'s process group to be saved', () => ws.state(runId).steps.long.attempts[0]?.pgid === pgid);
+			await waitUntil('the long step\'s process group to be saved', () => ws.state(runId).steps.long.attempts[0]?.pgid === pgid);
 			const before = ws.state(runId);
 
 			const second = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);

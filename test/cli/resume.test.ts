@@ -8,7 +8,8 @@
  */
 import {mkdirSync, readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {filesUnder, groupProcesses, killGroup, marksRunbook, sleeperRunbook, stackLines, stepStatuses, useWorkspaces, waitFor} from './helpers.js';
+import {filesUnder, groupProcesses, killGroup, marksRunbook, sleeperRunbook, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();
 
@@ -47,11 +48,11 @@ describe('runbook resume', () => {
 		ws.write('seconds', '30');
 		const file = ws.write('killed.yaml', sleeperRunbook('Killed'));
 		const cli = ws.start(['run', file, '--plain', '--state-dir', ws.stateDir]);
-		await waitFor('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
+		await waitUntil('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
 		const pgid = Number(ws.read('long.pgid'));
 		let orphans: string[];
 		try {
-			await waitFor('the sleep of the long step', () => groupProcesses(pgid).some(line => line.includes('sleep 30')));
+			await waitUntil('the sleep of the long step', () => groupProcesses(pgid).some(line => line.includes('sleep 30')));
 			process.kill(cli.child.pid!, 'SIGKILL');
 			const killed = await cli.done;
 			expect(killed.signal).toBe('SIGKILL');
@@ -61,7 +62,7 @@ describe('runbook resume', () => {
 			killGroup(pgid);
 		}
 		expect(orphans.some(line => line.includes('sleep 30'))).toBe(true);
-		await waitFor('the orphaned group to be killed', () => groupProcesses(pgid).length === 0);
+		await waitUntil('the orphaned group to be killed', () => groupProcesses(pgid).length === 0);
 		const runId = ws.onlyRunId();
 		const saved = JSON.parse(readFileSync(ws.statePath(runId), 'utf8'));
 		expect(saved.status).toBe('in-progress');

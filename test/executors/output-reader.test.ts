@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import {afterEach, beforeEach, expect, test} from 'vitest';
 import {closeQuietly, openFifos, removeLeftovers} from '../../source/executors/fifo.js';
 import {readFifos} from '../../source/executors/output-reader.js';
+import {waitUntil} from '../support/wait.js';
 
 let tmp: string;
 let savedTmpdir: string | undefined;
@@ -104,8 +105,9 @@ test('destroy ends the reader at once; the writer then gets a broken pipe', asyn
 	const [fifo] = (await openFifos(1))!;
 	const w = writer('while true; do echo y; done', fifo.writeFd);
 	closeQuietly(fifo.writeFd);
-	const [reader] = readFifos([{fd: fifo.readFd, onBytes: () => {}}]);
-	await new Promise(resolve => setTimeout(resolve, 50));
+	let received = 0;
+	const [reader] = readFifos([{fd: fifo.readFd, onBytes: bytes => void (received += bytes.length)}]);
+	await waitUntil('the first output', () => received > 0);
 	reader.destroy();
 	await reader.done;
 	// bash dies of SIGPIPE (exit code null with a signal, or 141 from the shell).

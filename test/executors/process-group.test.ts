@@ -6,10 +6,12 @@
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
-import {readFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {afterEach, describe, expect, test} from 'vitest';
 import {COMMAND_ID_VAR, commandAlive, groupAlive, markedProcesses, stopLeftoverCommand} from '../../source/executors/process-group.js';
-import {until} from './shell-helpers.js';
+import {waitForValue, waitUntil} from '../support/wait.js';
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -42,23 +44,41 @@ function startGroup(script: string, env: Record<string, string> = {}): ChildProc
 describe('a command found by its id', () => {
 	test('markedProcesses finds the processes carrying the id, and leaves out those of a given group', async () => {
 		const id = randomUUID();
-		const group = startGroup('setsid sleep 300 & sleep 300', {[COMMAND_ID_VAR]: id});
-		await until(() => markedProcesses(id).length === 3); // bash, its sleep, the setsid'd sleep
-		expect(markedProcesses(id, group.pid)).toHaveLength(1);
-		expect(markedProcesses(randomUUID())).toEqual([]);
-		const outside = markedProcesses(id, group.pid)[0];
-		await stopLeftoverCommand({pgid: group.pid!, commandId: id}, 2000);
-		expect(groupAlive(group.pid!)).toBe(false);
-		expect(markedProcesses(id)).toEqual([]);
-		// Gone, or a zombie waiting for its parent to reap it.
-		expect(processState(outside)).toMatch(/^(?:gone|Z)$/);
+		const dir = mkdtempSync(join(tmpdir(), 'process-group-'));
+		try {
+			// Each process says where it is once it is set up: the count of marked processes
+			// alone is reached while the forked child is still in the group (before setsid), so
+			// the test waits for the setsid'd process's own word that it has left the group.
+			const group = startGroup(
+				// echo is a builtin (no child of its own carries the id) and writes its line at once.
+				'setsid sh -c \'echo $$ > "$DIR/outside"; exec sleep 300\' & sh -c \'echo $$ > "$DIR/inside"; exec sleep 300\' & wait',
+				{[COMMAND_ID_VAR]: id, DIR: dir},
+			);
+			const readPid = (name: string): number | undefined => {
+				const text = existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '';
+				return /^\d+\n$/.test(text) ? Number(text) : undefined;
+			};
+			const outside = await waitForValue('the setsid\'d process to leave the group', () => readPid('outside'));
+			const inside = await waitForValue('the process inside the group to start', () => readPid('inside'));
+			// bash, the process in the group, the setsid'd one: all set up, none of them forks again.
+			expect(markedProcesses(id).sort((a, b) => a - b)).toEqual([group.pid!, inside, outside].sort((a, b) => a - b));
+			expect(markedProcesses(id, group.pid)).toEqual([outside]);
+			expect(markedProcesses(randomUUID())).toEqual([]);
+			await stopLeftoverCommand({pgid: group.pid!, commandId: id}, 2000);
+			expect(groupAlive(group.pid!)).toBe(false);
+			expect(markedProcesses(id)).toEqual([]);
+			// Gone, or a zombie waiting for its parent to reap it.
+			expect(processState(outside)).toMatch(/^(?:gone|Z)$/);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
 	});
 
 	test('a saved group that does not carry the id is not signalled; the processes carrying it are', async () => {
 		const id = randomUUID();
 		const unrelated = startGroup('sleep 300');
 		const ours = startGroup('sleep 300', {[COMMAND_ID_VAR]: id});
-		await until(() => groupAlive(unrelated.pid!) && markedProcesses(id).length > 0);
+		await waitUntil('both groups', () => groupAlive(unrelated.pid!) && markedProcesses(id).length > 0);
 		// As after a reboot: the saved pgid now names the unrelated group.
 		expect(await stopLeftoverCommand({pgid: unrelated.pid!, commandId: id}, 2000)).toBe(true);
 		expect(groupAlive(unrelated.pid!)).toBe(true);
@@ -71,7 +91,7 @@ describe('a command found by its id', () => {
 
 	test('without an id (a state saved by an older version) the group is trusted and stopped', async () => {
 		const group = startGroup('sleep 300');
-		await until(() => groupAlive(group.pid!));
+		await waitUntil('the group', () => groupAlive(group.pid!));
 		expect(await stopLeftoverCommand({pgid: group.pid!}, 2000)).toBe(true);
 		expect(groupAlive(group.pid!)).toBe(false);
 	});

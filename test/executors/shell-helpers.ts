@@ -82,11 +82,3 @@ export function liveInGroup(pgid: number): string[] {
 		.map(fields => fields.join(' '));
 }
 
-/** Resolves when `check` returns true, polling every 20 ms; rejects after `ms`. */
-export async function until(check: () => boolean, ms = 10_000): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error('condition not met in time');
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
-}

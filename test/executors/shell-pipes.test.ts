@@ -8,7 +8,8 @@ import {readdirSync, readlinkSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import type {ShellExecutorOptions} from '../../source/executors/shell.js';
-import {run, tempDir, until} from './shell-helpers.js';
+import {waitUntil} from '../support/wait.js';
+import {run, tempDir} from './shell-helpers.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -82,7 +83,7 @@ describe.each([['fifo'], ['socket']] as Array<[NonNullable<ShellExecutorOptions[
 		const aborted = run(dir, 'echo started\nsleep 30', {signal: controller.signal, onOutput: () => controller.abort()}, options);
 		expect((await aborted).result.aborted).toBe(true);
 		// A destroyed pipe closes its descriptor a moment later (libuv's close callback).
-		await until(() => newPipes(before).length === 0, 2000).catch(() => {});
+		await waitUntil('the pipes to close', () => newPipes(before).length === 0).catch(() => {});
 		expect(newPipes(before)).toEqual([]);
 	});
 });

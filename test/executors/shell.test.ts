@@ -5,7 +5,8 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import type {OutputChunk} from '../../source/engine/output.js';
 import {CAPTURE_LIMIT_BYTES} from '../../source/engine/ports.js';
 import {describeShellResult} from '../../source/executors/shell.js';
-import {liveInGroup, run, tempDir, until} from './shell-helpers.js';
+import {waitUntil} from '../support/wait.js';
+import {liveInGroup, run, tempDir} from './shell-helpers.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -240,8 +241,8 @@ await createShellExecutor().run({
 		const pgid = Number(readFileSync(pidFile, 'utf8'));
 		expect(pgid).toBeGreaterThan(0);
 		// bash read end-of-file at the gate and exited 125 without running the script.
-		await until(() => liveInGroup(pgid).length === 0);
-		await new Promise(resolve => setTimeout(resolve, 200));
+		// Once the group is gone, nothing of the script can write the marker any more.
+		await waitUntil('the group to end', () => liveInGroup(pgid).length === 0);
 		expect(existsSync(marker)).toBe(false);
 	});
 });
@@ -269,13 +270,12 @@ describe('abort', () => {
 			onOutput: pid.onOutput,
 		});
 		// Three sleeps seen (a forked child shows as bash until it has exec'd sleep).
-		await until(() => pid.pgid > 0 && liveInGroup(pid.pgid).filter(line => line.includes('sleep')).length >= 3);
+		await waitUntil('three sleeps in the group', () => pid.pgid > 0 && liveInGroup(pid.pgid).filter(line => line.includes('sleep')).length >= 3);
 		before = liveInGroup(pid.pgid);
 		controller.abort();
 		const {result, log} = await running;
 		expect(before.filter(line => line.includes('sleep'))).toHaveLength(3);
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGTERM'});
-		expect(result.durationMs).toBeLessThan(20_000); // ended by SIGTERM, not the SIGKILL after the grace period
 		expect(liveInGroup(pid.pgid)).toEqual([]);
 		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
 		expect(log).not.toContain('SIGKILL');
@@ -289,7 +289,7 @@ describe('abort', () => {
 			graceMs: 600,
 			onOutput: pid.onOutput,
 		});
-		await until(() => pid.pgid > 0);
+		await waitUntil('the script to start', () => pid.pgid > 0);
 		const abortedAt = Date.now();
 		controller.abort();
 		const {result, log} = await running;
@@ -308,7 +308,7 @@ describe('abort', () => {
 			graceMs: 500,
 			onOutput: pid.onOutput,
 		});
-		await until(() => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
+		await waitUntil('the sleep to start', () => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
 		controller.abort();
 		const {result, log} = await running;
 		expect(result.aborted).toBe(true);
@@ -321,21 +321,24 @@ describe('abort', () => {
 		const controller = new AbortController();
 		const kill = new AbortController();
 		const pid = pidReporter();
-		const running = run(dir, "trap '' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
+		// The trap outlives SIGTERM and says so, so the test knows the signal arrived.
+		const lines: string[] = [];
+		const running = run(dir, "trap 'echo TERM received' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
 			signal: controller.signal,
 			kill: kill.signal,
+			// Longer than the test's timeout: an end at all means the kill ended it.
 			graceMs: 60_000,
-			onOutput: pid.onOutput,
+			onOutput: chunk => {
+				lines.push(...chunk.lines);
+				pid.onOutput(chunk);
+			},
 		});
-		await until(() => pid.pgid > 0);
+		await waitUntil('the script to start', () => pid.pgid > 0);
 		controller.abort();
-		// SIGTERM is ignored: the group is still there a moment later.
-		await new Promise(resolve => setTimeout(resolve, 200));
+		await waitUntil('the SIGTERM to arrive', () => lines.includes('TERM received'));
 		expect(liveInGroup(pid.pgid).length).toBeGreaterThan(0);
-		const killedAt = Date.now();
 		kill.abort();
 		const {result, log} = await running;
-		expect(Date.now() - killedAt).toBeLessThan(10_000); // not the 60 s grace period
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
 		expect(liveInGroup(pid.pgid)).toEqual([]);
 		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
@@ -353,14 +356,12 @@ describe('abort', () => {
 			graceMs: 60_000,
 			onOutput: pid.onOutput,
 		});
-		await until(() => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
+		await waitUntil('the sleep to start', () => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
 		controller.abort();
 		// bash ends on SIGTERM; the sleep ignores it and lives on.
-		await until(() => liveInGroup(pid.pgid).length === 1);
-		const killedAt = Date.now();
+		await waitUntil('only the sleep left', () => liveInGroup(pid.pgid).length === 1);
 		kill.abort();
 		const {result, log} = await running;
-		expect(Date.now() - killedAt).toBeLessThan(10_000);
 		expect(result.aborted).toBe(true);
 		expect(liveInGroup(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');

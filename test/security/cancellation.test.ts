@@ -29,8 +29,9 @@ import {randomUUID} from 'node:crypto';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {stackLines, stepStatuses, useWorkspaces, waitFor, type Workspace} from '../cli/helpers.js';
+import {stackLines, stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
 import {markedProcesses} from './scan.js';
+import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();
 
@@ -82,7 +83,7 @@ ${first}  - id: escaped
 
 /** Waits until two `sleep 300` carrying `marker` run (one in the step's group, one outside, or both in it). */
 function bothSleeps(marker: string): Promise<void> {
-	return waitFor('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+	return waitUntil('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
 }
 
 /** Kills whatever is left of the tree (after a failed assertion), so no test leaves processes behind. */
@@ -155,16 +156,14 @@ steps:
 		const file = treeRunbook(ws, marker, true);
 		const cli = ws.start(['run', file, '--plain', '--grace', '60', '--state-dir', ws.stateDir]);
 		try {
-			await waitFor('the tree', () => markedProcesses('MARKER', marker).length === TREE_SIZE);
+			await waitUntil('the tree', () => markedProcesses('MARKER', marker).length === TREE_SIZE);
 			cli.child.kill('SIGINT');
 			// The tree ignores SIGTERM: the first SIGINT leaves it running for the grace period.
-			await waitFor('the SIGTERM', () => readLogs(ws).includes('SIGTERM sent'));
-			await new Promise(resolve => setTimeout(resolve, 300));
+			await waitUntil('the SIGTERM', () => readLogs(ws).includes('SIGTERM sent'));
 			expect(markedProcesses('MARKER', marker)).toHaveLength(TREE_SIZE);
-			const sentAt = Date.now();
 			cli.child.kill('SIGINT');
+			// The grace period (60 s) is longer than the test's timeout: an end at all is the kill's.
 			const result = await cli.done;
-			expect(Date.now() - sentAt).toBeLessThan(20_000);
 			expect(result.code).toBe(130);
 			expect(markedProcesses('MARKER', marker)).toEqual([]);
 			expect(result.stdout).toMatch(/received SIGINT again: SIGKILL sent to the command at once/);
@@ -238,7 +237,7 @@ steps:
 			);
 			const cli = ws.start(['run', file, '--plain', '--state-dir', ws.stateDir]);
 			try {
-				await waitFor('the first check to fail', () => cli.stdout().includes('next check in 30s'));
+				await waitUntil('the first check to fail', () => cli.stdout().includes('next check in 30s'));
 				cli.child.kill(signal);
 				const result = await cli.done;
 				expect(result.signal).toBeNull();
@@ -264,7 +263,7 @@ steps:
 			const cli = ws.start(['run', file, '--plain', '--grace', String(grace), '--state-dir', ws.stateDir]);
 			try {
 				// A forked child shows as bash until it has exec'd sleep: wait for the three sleeps.
-				await waitFor(
+				await waitUntil(
 					'the whole process tree',
 					() => markedProcesses('MARKER', marker).length >= TREE_SIZE && markedProcesses('MARKER', marker).filter(p => p.cmdline.startsWith('sleep 300')).length === 3,
 				);

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {currentOwner, lockRun, ownerCommand, RunLockedError, type OwnerInfo} from '../../source/store/lock.js';
+import {waitUntil} from '../support/wait.js';
 
 const LOCK_MODULE = path.resolve(import.meta.dirname, '..', '..', 'dist', 'store', 'lock.js');
 
@@ -182,8 +183,7 @@ describe('lockRun', () => {
 		const messages: string[] = [];
 		const lock = await lockRun(dir, currentOwner(), {staleMs: 2000, updateMs: 1000, onCompromised: message => messages.push(message)});
 		rmSync(path.join(dir, 'lock'), {recursive: true});
-		const deadline = Date.now() + 5000;
-		while (messages.length === 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50));
+		await waitUntil('the lost lock to be reported', () => messages.length > 0);
 		expect(messages).toHaveLength(1);
 		expect(messages[0]).toMatch(/^the lock of run restore-20261120-231500-3fa2 was lost \(.+\); another process may take the run over/);
 		await lock.release();

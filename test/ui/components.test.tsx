@@ -6,7 +6,7 @@ import {KeyHelp, keysNow} from '../../source/ui/key-help.js';
 import {StepList, STATUS_MARKS} from '../../source/ui/step-list.js';
 import {StepPanel} from '../../source/ui/step-panel.js';
 import {FakeHandle} from './fake-handle.js';
-import {delay} from './harness.js';
+import {waitUntil} from '../support/wait.js';
 
 describe('StepList', () => {
 	test('each status has its own mark, readable without colour; durations are shown', () => {
@@ -31,10 +31,9 @@ describe('StepList', () => {
 
 	test('a running step shows a spinner', async () => {
 		const {frames, unmount} = render(<StepList steps={[{id: 'a', title: 'Running one', status: 'running'}]} height={3} width={30} />);
-		await delay(200);
-		const marks = new Set(frames.map(frame => frame.split('\n')[0].slice(2, 3)));
-		expect(marks.size).toBeGreaterThan(1);
-		for (const mark of marks) expect(mark).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+		const marks = () => new Set(frames.map(frame => frame.split('\n')[0].slice(2, 3)));
+		await waitUntil('a second spinner frame', () => marks().size > 1);
+		for (const mark of marks()) expect(mark).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
 		unmount();
 	});
 

@@ -5,7 +5,7 @@ import {render} from 'ink-testing-library';
 import {afterAll, describe, expect, test} from 'vitest';
 import {LogView} from '../../source/ui/log-view.js';
 import {LOG_VIEW_BYTES, formatBytes, readLog} from '../../source/ui/log-file.js';
-import {KEY, delay, press} from './harness.js';
+import {KEY, press, waitForFrame} from './harness.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-log-'));
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
@@ -26,7 +26,7 @@ describe('LogView', () => {
 		const file = writeLog('scroll.log', Array.from({length: 100}, (_, i) => `line ${i + 1}`).join('\n') + '\n');
 		let closed = 0;
 		const {lastFrame, stdin, unmount} = render(<LogView path={file} title="dump, attempt 1" width={100} height={12} onClose={() => closed++} />);
-		await delay(50);
+		await waitForFrame({lastFrame}, 'lines 91–100 of 100 (end)');
 		expect(lastFrame()).toContain(`Log of dump, attempt 1: ${file}`);
 		expect(body(lastFrame())).toEqual(Array.from({length: 10}, (_, i) => `line ${91 + i}`));
 		expect(lastFrame()).toContain('lines 91–100 of 100 (end)');
@@ -63,7 +63,7 @@ describe('LogView', () => {
 		expect(log.lines).not.toContain(`0000000 ${'y'.repeat(90)}`);
 
 		const {lastFrame, unmount} = render(<LogView path={file} title="big" width={100} height={8} onClose={() => {}} />);
-		await delay(50);
+		await waitForFrame({lastFrame}, 'showing the last');
 		expect(lastFrame()).toContain(`showing the last ${formatBytes(LOG_VIEW_BYTES)} of ${formatBytes(log.sizeBytes)}`);
 		expect(lastFrame()).toContain(`${String(count - 1).padStart(7, '0')} yyy`);
 		unmount();
@@ -72,13 +72,13 @@ describe('LogView', () => {
 	test('a missing log says there is none yet; escape sequences in a log are not drawn', async () => {
 		const missing = path.join(dir, 'none.log');
 		const first = render(<LogView path={missing} title="none" width={100} height={6} onClose={() => {}} />);
-		await delay(30);
+		await waitForFrame(first, 'No log yet at');
 		expect(first.lastFrame()).toContain(`No log yet at ${missing}`);
 		first.unmount();
 
 		const file = writeLog('ansi.log', '\u001B[31mred text\u001B[0m\nprogress 10%\rprogress 100%\n');
 		const second = render(<LogView path={file} title="ansi" width={100} height={6} onClose={() => {}} />);
-		await delay(30);
+		await waitForFrame(second, 'progress 100%');
 		expect(body(second.lastFrame()).slice(0, 2)).toEqual(['red text', 'progress 100%']);
 		expect(second.lastFrame()).not.toContain('\u001B[31m');
 		second.unmount();

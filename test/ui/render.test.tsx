@@ -10,14 +10,7 @@ const {startTui} = await import('../../source/ui/render.js');
 const {TuiOperator} = await import('../../source/ui/operator.js');
 const {FakeHandle} = await import('./fake-handle.js');
 const {KEY, Stdin, Stdout, delay, plain, press} = await import('./harness.js');
-
-async function until(check: () => boolean, what: string): Promise<void> {
-	const end = Date.now() + 3000;
-	while (!check()) {
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-		await delay(10);
-	}
-}
+const {waitUntil} = await import('../support/wait.js');
 
 test('draws frames while the run goes on, takes keys, exits when the run ends', async () => {
 	const handle = new FakeHandle([{id: 'dump', title: 'Dump the database', run: 'pg_dump'}]);
@@ -34,10 +27,10 @@ test('draws frames while the run goes on, takes keys, exits when the run ends', 
 		exited = true;
 	});
 	const output = () => plain(stdout.frames.join(''));
-	await until(() => output().includes('note: step dump was running'), 'the first frame');
+	await waitUntil('the first frame', () => output().includes('note: step dump was running'));
 
 	const gate = operator.beforeStep(handle.stepView('dump'));
-	await until(() => output().includes('Run step 1 "Dump the database"?'), 'the gate');
+	await waitUntil('the gate', () => output().includes('Run step 1 "Dump the database"?'));
 	await delay(40);
 	await press(stdin, KEY.enter);
 	expect(await gate).toBe('run');
@@ -46,7 +39,7 @@ test('draws frames while the run goes on, takes keys, exits when the run ends', 
 	handle.start('dump');
 	handle.finish('dump', 'succeeded', {exitCode: 0});
 	handle.finishRun('completed');
-	await until(() => exited, 'the app to exit');
+	await waitUntil('the app to exit', () => exited);
 	expect(output()).toContain('✔ Run completed in');
 });
 
@@ -61,7 +54,7 @@ test('frames go to the alternate screen; after it is left, the summary is printe
 		stdin: new Stdin() as unknown as NodeJS.ReadStream,
 		resumeCommand: 'runbook resume r-1 --state-dir /srv/state',
 	});
-	await until(() => plain(stdout.frames.join('')).includes('1. Dump the database'), 'the first frame');
+	await waitUntil('the first frame', () => plain(stdout.frames.join('')).includes('1. Dump the database'));
 	handle.start('dump');
 	handle.finish('dump', 'failed', {exitCode: 3, error: 'exit code 3'});
 	handle.finishRun('failed', 'step dump failed: exit code 3');
