@@ -1,6 +1,7 @@
 /**
- * Executes one attempt of a step's action through the ports. Actions the
- * engine does not support yet (Kubernetes) fail with a message saying so.
+ * Executes one attempt of a step's action through the ports: `run` and
+ * `wait.command` through the shell port, every Kubernetes action and wait
+ * through the Kubernetes port.
  */
 import type {Step} from '../runbook/schema.js';
 import {parseDuration} from '../runbook/duration.js';

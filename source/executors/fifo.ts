@@ -63,7 +63,10 @@ export async function openFifos(count: number): Promise<FifoEnds[] | undefined> 
 			opened.push(writeFd);
 			ends.push({readFd, writeFd});
 		}
-		sweepOnce ??= removeLeftovers(tmpdir());
+		if (!sweptLeftovers) {
+			sweptLeftovers = true;
+			void removeLeftovers(tmpdir());
+		}
 		return ends;
 	} catch {
 		for (const fd of opened) closeQuietly(fd);
@@ -77,7 +80,8 @@ export async function openFifos(count: number): Promise<FifoEnds[] | undefined> 
 	}
 }
 
-let sweepOnce: Promise<void> | undefined;
+/** Whether this process has started its one sweep of leftover FIFO folders. */
+let sweptLeftovers = false;
 
 /**
  * Removes the FIFO folders in `dir` left by processes of this user that are

@@ -16,7 +16,7 @@ import {validateRunbook} from './validate.js';
 import {isMapping, parseYamlFile, readErrorWords} from './yaml-file.js';
 import {issuesToProblems, zodErrorMap} from './zod-problems.js';
 
-export {formatPath, formatProblem, RunbookError, type Problem} from './problems.js';
+export {RunbookError, type Problem} from './problems.js';
 
 /** A fragment file read for a runbook. */
 export interface IncludedFile {

@@ -24,8 +24,6 @@ import {PromptView, promptRows} from './prompt-view.js';
 import {StepList} from './step-list.js';
 import {StepPanel} from './step-panel.js';
 
-export {RENDER_INTERVAL_MS} from './hooks.js';
-
 /** Props of {@link App}. */
 export interface AppProps {
 	/** The run to show and control. */
@@ -90,6 +88,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		return operator.subscribe(sync);
 	}, [operator]);
 	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
+	// biome-ignore lint/correctness/useExhaustiveDependencies: runs when the prompt changes, which is what prompt?.id says.
 	useEffect(() => setQuestion(q => (q?.kind === 'skip' ? undefined : q)), [prompt?.id]);
 	useEffect(() => {
 		if (!finished) return;

@@ -2,7 +2,8 @@
  * Before a run starts in a terminal: when unfinished runs of the same runbook
  * exist, offer to resume one, start a new run, or quit.
  */
-import React, {useState} from 'react';
+import type React from 'react';
+import {useState} from 'react';
 import {Box, Text, render, useInput, useWindowSize} from 'ink';
 import {Select, ThemeProvider} from '@inkjs/ui';
 import {uiTheme} from './color.js';

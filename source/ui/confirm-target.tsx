@@ -2,7 +2,8 @@
  * Before resuming a run against another Kubernetes target than the one it
  * recorded: the operator must type the new context's name to go on.
  */
-import React, {useState} from 'react';
+import type React from 'react';
+import {useState} from 'react';
 import {Box, Text, render, useInput} from 'ink';
 import {TextInput} from '@inkjs/ui';
 import {tint} from './color.js';

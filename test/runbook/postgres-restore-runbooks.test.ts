@@ -13,7 +13,7 @@ import {delimiter, join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {loadRunbook, type LoadedRunbook} from '../../source/runbook/load.js';
 import type {Step} from '../../source/runbook/schema.js';
-import {pgProgram, psql, startPostgres, type PostgresServer} from '../support/postgres.js';
+import {psql, startPostgres, type PostgresServer} from '../support/postgres.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const book = (name: string) => loadRunbook(join(ROOT, 'runbooks', `${name}-postgres-restore.yaml`));

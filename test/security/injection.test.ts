@@ -40,12 +40,10 @@ const HOSTILE = [
 	'${HOME}',
 	'$OTHER',
 ] as const;
-const N = HOSTILE.length;
 const INDEXES = HOSTILE.map((_, i) => i + 1);
 
 /** Where the values come from: V params (-p), A ask answers (-p presets), C captures. */
 const SOURCES = ['V', 'A', 'C'] as const;
-type Source = (typeof SOURCES)[number];
 
 /** A YAML scalar holding `text` exactly (JSON is YAML). */
 const q = (text: string): string => JSON.stringify(text);

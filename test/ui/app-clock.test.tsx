@@ -37,8 +37,12 @@ test('a new step reads "running for 0s" at once and "1s" once a second has passe
 	expect(t.lastFrame()).toMatch(/Dump the database +1s │/);
 });
 
+/** A component that only reads the clock. */
+function Clock({active, running}: {active: boolean; running: boolean}) {
+	return <Text>{String(useClock(active, running) > 0)}</Text>;
+}
+
 test('the clock ticks every TICK_RUNNING_MS while a step runs, every TICK_IDLE_MS otherwise, and not when inactive', () => {
-	const Clock = ({active, running}: {active: boolean; running: boolean}) => <Text>{String(useClock(active, running) > 0)}</Text>;
 	const periods = (active: boolean, running: boolean): unknown[] => {
 		const spy = vi.spyOn(globalThis, 'setInterval');
 		try {

@@ -161,7 +161,3 @@ export function resourcePath(info: ResourceInfo, namespace: string | undefined, 
 	return path;
 }
 
-/** `statefulsets.apps "web"`: how the API server names an object in messages. */
-export function objectLabel(info: ResourceInfo, name: string): string {
-	return `${info.group ? `${info.plural}.${info.group}` : info.plural} "${name}"`;
-}

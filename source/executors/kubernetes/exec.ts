@@ -35,7 +35,7 @@ import {CaptureBuffer} from '../capture-buffer.js';
 import {createOutputSink} from '../output-sink.js';
 import {LineSplitter} from '../line-splitter.js';
 import {KubeApiError} from './client.js';
-import {oneLine, type ActionIO, type PortContext} from './context.js';
+import type {ActionIO, PortContext} from './context.js';
 import {CLOSE_CHANNEL, connectError, execApi, exitOf, type Socket, STDIN_CHANNEL, V5_PROTOCOL} from './exec-socket.js';
 import {TransferProgress} from './progress.js';
 import {pumpStdin} from './stdin-pump.js';
@@ -79,7 +79,6 @@ export async function exec(ctx: PortContext, io: ActionIO): Promise<KubeResult> 
 
 /** Runs `plan` (see the file comment); never throws for a command's failure. */
 export async function runExec(ctx: PortContext, io: ActionIO, plan: ExecPlan): Promise<KubeResult> {
-	const {signal} = io.request;
 	const container = await chooseContainer(ctx, io, plan);
 	if (typeof container !== 'string') return container;
 
