@@ -21,7 +21,8 @@ import type {RunState} from './engine/state.js';
 import {newRunState, reconcileForResume} from './engine/transitions.js';
 import {stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
-import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+import {damagedStateMessage, runbookPathProblem, trustedVars} from './store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
 import {flushCompileCache} from './compile-cache.js';
@@ -270,7 +271,7 @@ export async function resumeCommand(runId: string | undefined, options: RunOptio
 		id = latest.runId;
 	}
 	// A run id names a folder under runs/: nothing else (no `..`, no `/`).
-	if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) || !fs.existsSync(repo.runDir(id))) {
+	if (!isRunId(id) || !fs.existsSync(repo.runDir(id))) {
 		io.err(`runbook: no run ${id} in ${repo.stateDir} (see \`runbook runs\`)\n`);
 		return EXIT.usage;
 	}
@@ -300,6 +301,11 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		io.err(`runbook: run ${id} is already completed; start a new one with \`runbook run ${saved.runbookPath} --new\`\n`);
 		return EXIT.usage;
 	}
+	const wrongRunbook = runbookPathProblem(saved, id);
+	if (wrongRunbook) {
+		io.err(`runbook: ${damagedStateMessage(id, repo.runDir(id), wrongRunbook)}\n`);
+		return EXIT.usage;
+	}
 	if (!fs.existsSync(saved.runbookPath)) {
 		io.err(`runbook: the runbook of run ${id} is gone: ${saved.runbookPath}; put it back at that path to resume\n`);
 		return EXIT.usage;
@@ -308,8 +314,11 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	if (!loaded) return EXIT.usage;
 
 	const at = systemClock.now();
-	const reconciled = reconcileForResume(saved, loaded.runbook.steps.map(s => s.id), loaded.hash, at);
+	// Saved variables are values of the runbook's own names only (store/trust.ts).
+	const trusted = trustedVars(saved, loaded.runbook);
+	const reconciled = reconcileForResume({...saved, vars: trusted.vars, secretVars: trusted.secretVars}, loaded.runbook.steps.map(s => s.id), loaded.hash, at);
 	const notices: string[] = early;
+	if (trusted.dropped.length > 0) notices.push(`saved variables the runbook does not define were not restored: ${trusted.dropped.join(', ').slice(0, 200)}`);
 	if (reconciled.changed) {
 		notices.push(
 			`the runbook file changed since this run began; steps are matched by id` +

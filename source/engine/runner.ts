@@ -108,7 +108,8 @@ export class Runner implements RunHandle {
 			RUNBOOK_DIR: this.options_.runbookDir,
 			KUBE_CONTEXT: this.ports.kubernetes?.target().context ?? '',
 		};
-		return {vars: {...builtins, ...this.state.vars}, secrets: this.secrets};
+		// Built-ins last: a saved variable never overrides one (store/trust.ts).
+		return {vars: {...this.state.vars, ...builtins}, secrets: this.secrets};
 	}
 
 	/** @inheritdoc */

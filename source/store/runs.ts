@@ -30,20 +30,29 @@ import Conf from 'conf';
 import type {StateStore} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
 import {checkRunState} from './state-schema.js';
+import {runIdBase, runIdProblem} from './trust.js';
+import {BoundedReadError, readRegularFile} from '../security/bounded-read.js';
 
 /** File names inside a run's folder. */
 const STATE_FILE = 'state.json';
 const PREV_FILE = 'state.prev.json';
 
+/**
+ * Size limit of a state file, bytes: far above a real run's (a few KiB per step and
+ * attempt), low enough that a planted huge file is refused instead of read.
+ */
+const MAX_STATE_BYTES = 16 * 1024 * 1024;
+
 /** What reading one state file gave: a valid state (and its text), or why not. */
 type ReadResult = {ok: true; state: RunState; text: string} | {ok: false; missing: boolean; problem: string};
 
 /** Reads and checks one state file; never throws. */
-function readStateFile(file: string): ReadResult {
+function readStateFile(file: string, runId: string): ReadResult {
 	let text: string;
 	try {
-		text = fs.readFileSync(file, 'utf8');
+		text = readRegularFile(file, MAX_STATE_BYTES).toString('utf8');
 	} catch (error) {
+		if (error instanceof BoundedReadError) return {ok: false, missing: false, problem: error.message};
 		const code = (error as NodeJS.ErrnoException).code;
 		return {ok: false, missing: code === 'ENOENT', problem: `cannot be read: ${code ?? (error as Error).message}`};
 	}
@@ -56,6 +65,8 @@ function readStateFile(file: string): ReadResult {
 	}
 	const checked = checkRunState(data);
 	if (!checked.ok) return {ok: false, missing: false, problem: checked.problem};
+	const wrongId = runIdProblem(checked.state, runId);
+	if (wrongId) return {ok: false, missing: false, problem: wrongId};
 	return {ok: true, state: checked.state, text};
 }
 
@@ -106,6 +117,11 @@ function setAside(file: string, at: Date): string {
 	fs.renameSync(file, path.join(path.dirname(file), name));
 	syncDir(path.dirname(file));
 	return name;
+}
+
+/** True when `text` can be a run id: a folder name of letters, digits, `.`, `_` and `-` (no `..`, no `/`). */
+export function isRunId(text: string): boolean {
+	return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text) && text.length <= 255;
 }
 
 /** A state file that cannot be read or does not hold a valid run state. */
@@ -160,7 +176,7 @@ export class ConfStateStore implements StateStore {
 	save(state: RunState): void {
 		let previous = this.lastSaved;
 		if (previous === undefined) {
-			const current = readStateFile(this.path);
+			const current = readStateFile(this.path, path.basename(this.runDir));
 			if (current.ok) previous = current.text;
 			else if (!current.missing) setAside(this.path, new Date());
 		}
@@ -223,7 +239,7 @@ export class RunsRepository {
 
 	/** A new run id: `<runbook file name>-<YYYYMMDD-HHMMSS>-<4 hex>`, e.g. `synapse-db-restore-20261120-231500-3fa2`. */
 	newRunId(runbookPath: string, at: Date): string {
-		const base = path.basename(runbookPath).replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase() || 'run';
+		const base = runIdBase(runbookPath);
 		const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 		return `${base}-${stamp}-${randomBytes(2).toString('hex')}`;
 	}
@@ -245,12 +261,14 @@ export class RunsRepository {
 	 *   valid state (the message names both files and their problems).
 	 */
 	load(runId: string, options: LoadOptions = {}): RunState {
+		// A run id names a folder under runs/, nothing else (no `..`, no `/`).
+		if (!isRunId(runId)) throw new StateError(path.join(this.stateDir, 'runs'), `no run ${JSON.stringify(runId.slice(0, 80))} in ${this.stateDir} (see \`runbook runs\`)`);
 		const dir = this.runDir(runId);
 		const file = path.join(dir, STATE_FILE);
 		const prevFile = path.join(dir, PREV_FILE);
-		const current = readStateFile(file);
+		const current = readStateFile(file, runId);
 		if (current.ok) return current.state;
-		const previous = readStateFile(prevFile);
+		const previous = readStateFile(prevFile, runId);
 		if (current.missing && (!previous.ok && previous.missing)) {
 			throw new StateError(file, `no run ${runId} in ${this.stateDir} (see \`runbook runs\`)`);
 		}
