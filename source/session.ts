@@ -331,7 +331,7 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		// Its command may outlive the process that ran it (a SIGKILL does not reach the
 		// command's own process group): stop it before anything else runs.
 		const last = reconciled.state.steps[stepId].attempts.at(-1);
-		const leftover = last?.pgid ? {pgid: last.pgid, ...(last.commandId ? {commandId: last.commandId} : {})} : undefined;
+		const leftover = last?.pgid ? {pgid: last.pgid, startedAfter: Date.parse(last.startedAt) || Date.now(), ...(last.commandId ? {commandId: last.commandId} : {})} : undefined;
 		if (leftover && last?.host === os.hostname() && (await stopLeftoverCommand(leftover, options.graceMs ?? 10_000))) {
 			// Short, the verb first: the TUI shows a notice on one row (80 columns) and cuts the rest.
 			notices.push(`step ${stepId}: its leftover command was stopped (process group ${last.pgid})`);

@@ -6,10 +6,12 @@
  * the runbook says, or refuses it with a clear message; nothing planted runs.
  */
 import {createHash} from 'node:crypto';
+import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {hostname} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {filesUnder, stackLines, useWorkspaces, type Workspace} from '../cli/helpers.js';
+import {filesUnder, groupProcesses, killGroup, stackLines, useWorkspaces, type Workspace} from '../cli/helpers.js';
 
 const workspace = useWorkspaces();
 
@@ -113,5 +115,27 @@ describe('a hostile state file', () => {
 		expect(report.code).toBe(2);
 		expect(stackLines(report.stderr)).toEqual([]);
 		expect(report.stderr).toContain('no run "../.."');
+	});
+
+	it('naming an unrelated process group as a running step\'s: the resume does not signal it', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		const bystander = spawn('sleep', ['300'], {detached: true, stdio: 'ignore'});
+		try {
+			editState(ws, runId, state => {
+				const steps = state.steps as Record<string, {status: string; attempts: Array<Record<string, unknown>>}>;
+				steps.two.status = 'running';
+				const last = steps.two.attempts.at(-1)!;
+				for (const key of ['finishedAt', 'outcome', 'exitCode', 'error', 'commandId']) delete last[key];
+				Object.assign(last, {pgid: bystander.pid, host: hostname()});
+			});
+			const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir, '--grace', '1']);
+			expect(stackLines(resumed.stderr)).toEqual([]);
+			expect(resumed.stdout).toContain('note: step two was running when the last process ended');
+			expect(resumed.stdout).not.toContain('leftover command was stopped');
+			expect(groupProcesses(bystander.pid!)).toHaveLength(1);
+		} finally {
+			killGroup(bystander.pid!);
+		}
 	});
 });
