@@ -12,6 +12,7 @@ import {renderReport} from './report/markdown.js';
 import {JournalError, readJournal, type JournalEntry} from './store/journal.js';
 import {RunsRepository, StateError, resolveStateDir} from './store/runs.js';
 import {runbookPathProblem, trustedVars} from './store/trust.js';
+import {FILE_MODE, writeFileAtomic} from './store/safe-file.js';
 
 /**
  * `runbook runs`: saved runs, newest first; `--json` for scripts. A run whose
@@ -128,7 +129,14 @@ export async function reportRun(
 		return 0;
 	}
 	try {
-		fs.writeFileSync(options.output, report);
+		// Atomic (temp file, rename) and 0600 unless the file exists: then it keeps its mode.
+		let mode = FILE_MODE;
+		try {
+			mode = fs.statSync(options.output).mode & 0o7777;
+		} catch {
+			// a new file
+		}
+		writeFileAtomic(options.output, report, {mode});
 	} catch (error) {
 		writeErr(`runbook: cannot write the report to ${options.output}: ${(error as Error).message}; check that its folder exists and is writable\n`);
 		return 2;

@@ -22,6 +22,7 @@ import {newRunState, reconcileForResume} from './engine/transitions.js';
 import {stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+import {makePrivateDir, stateDirWarnings} from './store/safe-file.js';
 import {damagedStateMessage, runbookPathProblem, trustedVars} from './store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
@@ -220,7 +221,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 		secretVars: Object.keys(loaded.runbook.params ?? {}).filter(name => loaded.runbook.params![name].secret),
 	});
 	// One process per run: the new run's folder is locked before its state is first saved.
-	fs.mkdirSync(repo.runDir(runId), {recursive: true});
+	makePrivateDir(repo.runDir(runId));
 	const runLock = await takeRunLock(repo, runId, io);
 	if (!runLock) return EXIT.usage;
 	try {
@@ -236,6 +237,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
  * undefined: the caller exits 2, as for the other refusals before anything ran.
  */
 async function takeRunLock(repo: RunsRepository, runId: string, io: Io): Promise<RunLock | undefined> {
+	for (const warning of stateDirWarnings(repo.stateDir)) io.err(`runbook: warning: ${warning}\n`);
 	try {
 		return await lockRun(repo.runDir(runId), currentOwner());
 	} catch (error) {

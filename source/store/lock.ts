@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {lock} from 'proper-lockfile';
 import {pidExists, statFields} from '../proc.js';
+import {writeFileAtomic} from './safe-file.js';
 
 /** Who holds (or held) a run's lock, as saved in `lock-owner.json`. */
 export interface OwnerInfo {
@@ -156,11 +157,9 @@ function readOwner(file: string): OwnerInfo | undefined {
 	}
 }
 
-/** Writes the owner record whole (temp file, rename), so a reader never sees half of it. */
+/** Writes the owner record whole (temp file, rename; mode 0600, safe-file.ts), so a reader never sees half of it. */
 function writeOwner(file: string, owner: OwnerInfo): void {
-	const temp = `${file}.tmp-${process.pid}`;
-	fs.writeFileSync(temp, JSON.stringify(owner, undefined, '\t') + '\n');
-	fs.renameSync(temp, file);
+	writeFileAtomic(file, JSON.stringify(owner, undefined, '\t') + '\n');
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Saved runs on disk, one folder per run:
  *
- *     <state dir>/runs/<run id>/state.json        the run state (conf: temp file, fsync, rename)
+ *     <state dir>/runs/<run id>/state.json        the run state (temp file, fsync, rename; mode 0600)
  *     <state dir>/runs/<run id>/state.prev.json   the state before it: the last good copy
  *     <state dir>/runs/<run id>/state.damaged-<time>.json   a damaged state.json, kept aside
  *     <state dir>/runs/<run id>/logs/             full output of every attempt: <step id>.<n>.log
@@ -11,9 +11,9 @@
  * state, not configuration, in the XDG base-directory sense.
  *
  * Why one of the two files is always a complete, valid state (see
- * {@link ConfStateStore.save}): each save first writes the state saved before it
+ * {@link FileStateStore.save}): each save first writes the state saved before it
  * to `state.prev.json` (temp file, fsync, rename, fsync of the folder), and only
- * then writes the new state to `state.json` (conf: temp file, fsync, rename; then
+ * then writes the new state to `state.json` (temp file, fsync, rename; then
  * fsync of the folder). A rename replaces a name atomically, and its data was on
  * disk before it, so each name always points at a whole file: the old one or the
  * new one, never a part. A crash before the first rename changes nothing; between
@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
-import Conf from 'conf';
+import {makePrivateDir, syncDir, writeFileAtomic} from './safe-file.js';
 import type {StateStore} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
 import {checkRunState} from './state-schema.js';
@@ -71,41 +71,6 @@ function readStateFile(file: string, runId: string): ReadResult {
 }
 
 /**
- * Flushes a folder's entries (a rename inside it) to disk. Platforms that cannot
- * open or fsync a folder (Windows) skip it: their rename is as durable as it gets.
- */
-function syncDir(dir: string): void {
-	let fd: number | undefined;
-	try {
-		fd = fs.openSync(dir, 'r');
-		fs.fsyncSync(fd);
-	} catch (error) {
-		if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-	} finally {
-		if (fd !== undefined) fs.closeSync(fd);
-	}
-}
-
-/** Writes `text` to `file` atomically and durably: temp file, fsync, rename, fsync of the folder. */
-function writeFileDurably(file: string, text: string): void {
-	const temp = `${file}.tmp-${process.pid}`;
-	try {
-		const fd = fs.openSync(temp, 'w');
-		try {
-			fs.writeFileSync(fd, text);
-			fs.fsyncSync(fd);
-		} finally {
-			fs.closeSync(fd);
-		}
-		fs.renameSync(temp, file);
-	} catch (error) {
-		fs.rmSync(temp, {force: true});
-		throw error;
-	}
-	syncDir(path.dirname(file));
-}
-
-/**
  * Renames a damaged state file to `state.damaged-<ISO time with - for : and .>.json`
  * next to it, so that it is kept for inspection and never overwritten.
  * @returns the new file name (without folder).
@@ -147,12 +112,13 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
 }
 
 /**
- * Saves a run's state: the new state through conf (temp file, fsync, rename), the
- * one before it to `state.prev.json` first (see the module comment for why one
- * of the two is always whole and valid).
+ * Saves a run's state: the new state to `state.json`, the one before it to
+ * `state.prev.json` first (see the module comment for why one of the two is
+ * always whole and valid). Both through store/safe-file.ts: mode 0600, a temp
+ * file of an unpredictable name created exclusively without following links,
+ * fsync, rename, fsync of the folder.
  */
-export class ConfStateStore implements StateStore {
-	private conf: Conf<RunState> | undefined;
+export class FileStateStore implements StateStore {
 	private readonly runDir: string;
 	/** Text of the state this store saved last: the next save keeps it as the last good copy. */
 	private lastSaved: string | undefined;
@@ -170,29 +136,61 @@ export class ConfStateStore implements StateStore {
 	 * the `state.json` on disk when it is valid; a damaged `state.json` found here
 	 * is set aside (`state.damaged-<time>.json`) and the last good copy is left as
 	 * it is.
-	 * @throws the file system's error (ENOSPC, EACCES...) when a write fails; then
-	 *   `state.json` still holds the state saved before, unchanged.
+	 * @throws StateSaveError (with the file system's code: ENOSPC, EACCES, EROFS,
+	 *   ENOENT...) when a write fails; then `state.json` still holds the state saved
+	 *   before, unchanged.
 	 */
 	save(state: RunState): void {
-		let previous = this.lastSaved;
-		if (previous === undefined) {
-			const current = readStateFile(this.path, path.basename(this.runDir));
-			if (current.ok) previous = current.text;
-			else if (!current.missing) setAside(this.path, new Date());
+		try {
+			let previous = this.lastSaved;
+			if (previous === undefined) {
+				const current = readStateFile(this.path, path.basename(this.runDir));
+				if (current.ok) previous = current.text;
+				else if (!current.missing) setAside(this.path, new Date());
+			}
+			if (previous !== undefined) writeFileAtomic(path.join(this.runDir, PREV_FILE), previous);
+			const text = JSON.stringify(state, undefined, '\t');
+			writeFileAtomic(this.path, text);
+			this.lastSaved = text;
+		} catch (error) {
+			throw StateSaveError.from(this.path, error);
 		}
-		if (previous !== undefined) writeFileDurably(path.join(this.runDir, PREV_FILE), previous);
-		// conf reads the file when it is made: made after the damaged file was set aside.
-		this.conf ??= new Conf<RunState>({
-			cwd: this.runDir,
-			configName: 'state',
-			projectName: 'runbook-tui',
-			accessPropertiesByDotNotation: false,
-			clearInvalidConfig: false,
-			watch: false,
-		});
-		this.conf.store = state;
-		syncDir(this.runDir);
-		this.lastSaved = JSON.stringify(state, undefined, '\t');
+	}
+}
+
+/** Words for the usual reasons a state save fails. */
+const SAVE_ERRORS: Record<string, string> = {
+	ENOSPC: 'the disk is full',
+	EDQUOT: 'the disk quota is used up',
+	EROFS: 'the file system is read-only',
+	EACCES: 'permission denied',
+	EPERM: 'permission denied',
+	ENOENT: 'the state directory is gone',
+	ENOTDIR: 'the state directory is gone (a part of its path is not a folder)',
+	EIO: 'an input/output error of the disk',
+};
+
+/**
+ * A run's state could not be saved: `message` says which file and why in words
+ * (`the disk is full`), and that the progress since the last save is not saved.
+ */
+export class StateSaveError extends Error {
+	/** The state file. */
+	readonly file: string;
+	/** The file system's code (ENOSPC...), when there was one. */
+	readonly code: string | undefined;
+	constructor(file: string, code: string | undefined, reason: string) {
+		super(`cannot save the state of the run to ${file}: ${reason}; progress since the last save is NOT saved`);
+		this.name = 'StateSaveError';
+		this.file = file;
+		this.code = code;
+	}
+
+	/** The StateSaveError for an error thrown while saving `file`. */
+	static from(file: string, error: unknown): StateSaveError {
+		if (error instanceof StateSaveError) return error;
+		const code = (error as NodeJS.ErrnoException).code;
+		return new StateSaveError(file, code, (code && SAVE_ERRORS[code]) ?? (error as Error).message);
 	}
 }
 
@@ -245,9 +243,9 @@ export class RunsRepository {
 	}
 
 	/** The store that saves a run's state (creates the run's folder). */
-	open(runId: string): ConfStateStore {
-		fs.mkdirSync(path.join(this.runDir(runId), 'logs'), {recursive: true});
-		return new ConfStateStore(this.runDir(runId));
+	open(runId: string): FileStateStore {
+		makePrivateDir(path.join(this.runDir(runId), 'logs'));
+		return new FileStateStore(this.runDir(runId));
 	}
 
 	/**
