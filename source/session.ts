@@ -506,8 +506,8 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			status = await runner.start();
 		}
 	} finally {
-		// The handlers stay until the process exits: libraries we depend on (conf's
-		// when-exit, proper-lockfile's signal-exit) re-send a signal to the process,
+		// The handlers stay until the process exits: libraries we depend on
+		// (proper-lockfile's signal-exit) re-send a signal to the process,
 		// which must not kill it now that the run has ended (the exit code is ours: 130).
 		for (const signal of signals) {
 			process.off(signal, onSignal);

@@ -1,7 +1,7 @@
 /**
  * The run: drives a runbook's steps in order through the ports, applying pure
  * transitions to the state and saving it after every one. Imports no React, zx,
- * conf or Kubernetes client; tests drive it with fake ports.
+ * state files or Kubernetes client; tests drive it with fake ports.
  */
 import path from 'node:path';
 import type {Param, Runbook, Step} from '../runbook/schema.js';
