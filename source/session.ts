@@ -23,6 +23,7 @@ import {stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
 import {makePrivateDir, stateDirWarnings} from './store/safe-file.js';
+import {secretProblem} from './security/secrets.js';
 import {damagedStateMessage, runbookPathProblem, trustedVars} from './store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
@@ -347,6 +348,11 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	const missing: string[] = [];
 	for (const name of reconciled.state.secretVars) {
 		const value = options.params[name] ?? process.env[secretEnvName(name)];
+		const tooShort = value === undefined ? undefined : secretProblem(value);
+		if (tooShort) {
+			io.err(`runbook: secret ${name}: ${tooShort}\n`);
+			return EXIT.usage;
+		}
 		if (value !== undefined) {
 			secrets[name] = value;
 			continue;

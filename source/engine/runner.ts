@@ -16,6 +16,7 @@ import * as t from './transitions.js';
 import {actionOf, allValues, destructiveWord, displayValues, stepView, waitKindOf, type VarScope} from './view.js';
 import {executeAction, type ActionOutcome} from './actions.js';
 import {checkAnswer} from './answers.js';
+import {captureProblem} from '../security/secrets.js';
 
 /** Everything a run needs besides its ports. */
 export interface RunnerOptions {
@@ -501,6 +502,8 @@ export class Runner implements RunHandle {
 		}
 		const durationMs = this.now().getTime() - started;
 
+		const leaked = outcome.ok && step.capture && outcome.stdout !== undefined ? captureProblem(outcome.stdout, step.capture, Object.values(this.secrets)) : undefined;
+		if (leaked) outcome = {ok: false, exitCode: outcome.exitCode, error: leaked};
 		if (outcome.ok) {
 			if (step.capture && outcome.stdout !== undefined) this.commit(t.setVar(this.state, this.now(), step.capture, outcome.stdout.trim()));
 			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'succeeded', exitCode: outcome.exitCode}));

@@ -267,10 +267,17 @@ export function journalListener(journal: Journal, by: string, redact: (text: str
 	};
 }
 
-/** The entry with `redact` applied to each of its string values (but `at`, which the program writes). */
+/**
+ * Fields of an entry the program writes itself (the journal's structure: time, event
+ * name, step id, run id, status, decision kind, log path): never masked, so that a
+ * secret that happens to occur in them cannot rewrite the journal's structure.
+ */
+const STRUCTURE_KEYS = new Set(['at', 'event', 'step', 'runId', 'status', 'kind', 'log', 'by']);
+
+/** The entry with `redact` applied to each of its string values but the structure's ({@link STRUCTURE_KEYS}). */
 function redactEntry(entry: JournalEntry, redact: (text: string) => string): JournalEntry {
 	const out: Record<string, unknown> = {};
-	for (const [key, value] of Object.entries(entry)) out[key] = typeof value === 'string' && key !== 'at' ? redact(value) : value;
+	for (const [key, value] of Object.entries(entry)) out[key] = typeof value === 'string' && !STRUCTURE_KEYS.has(key) ? redact(value) : value;
 	return out as unknown as JournalEntry;
 }
 
