@@ -8,18 +8,31 @@
  * No stack trace reaches the operator: an unexpected error is written to a
  * crash file whose path is printed.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
 import {EXIT, resumeCommand, runCommand, type RunOptions} from './session.js';
 import {listRuns, printSchema, reportRun, validateFiles} from './commands.js';
+import {randomBytes} from 'node:crypto';
 import {maskParamValues} from './store/lock.js';
+import {resolveStateDir, StateSaveError} from './store/runs.js';
+import {makePrivateDir, writeFileAtomic} from './store/safe-file.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
 	const eq = value.indexOf('=');
 	if (eq <= 0) throw new InvalidArgumentError(`expected NAME=VALUE, got "${value}"`);
 	return {...previous, [value.slice(0, eq)]: value.slice(eq + 1)};
+}
+
+/**
+ * `--grace SECONDS`: a number from 0 to 3600 (decimals allowed). Anything else
+ * (`abc`, `-1`, `1e9`) is a usage error (exit 2), not a SIGKILL 1 ms after SIGTERM.
+ */
+export function parseGrace(value: string): string {
+	const seconds = Number(value);
+	if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+		throw new InvalidArgumentError(`expected a number of seconds from 0 to 3600, got "${value.slice(0, 40)}"`);
+	}
+	return value;
 }
 
 function sessionOptions(opts: Record<string, unknown>): RunOptions {
@@ -49,7 +62,7 @@ function addRunOptions(command: Command): Command {
 		.option('--yes-destructive', 'without a terminal: run destructive steps without typing their confirmation word')
 		.option('--rerun-interrupted', 'without a terminal: re-run a step that was interrupted')
 		.option('--state-dir <DIR>', 'where runs are saved (default: $RUNBOOK_STATE_DIR or ~/.local/state/runbook-tui)')
-		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL').default('10'))
+		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL (0 to 3600)').default('10').argParser(parseGrace))
 		.option('--kubeconfig <FILE>', 'kubeconfig for Kubernetes steps (default: $KUBECONFIG or ~/.kube/config, as kubectl)')
 		.option('--context <NAME>', "kubeconfig context (default: the runbook's kubernetes.context, else the current context)")
 		.option('-n, --namespace <NAME>', "default namespace of Kubernetes steps (default: the runbook's kubernetes.namespace, else the context's)")
@@ -101,19 +114,40 @@ export function buildProgram(exit: (code: number) => void): Command {
 	return program;
 }
 
-/** Writes an unexpected error to a crash file and says where it is, without a stack trace. */
+/**
+ * Writes an unexpected error to a crash file in the state directory (mode 0600,
+ * an unpredictable name, never a fixed name in /tmp another user could plant a
+ * link at) and says where it is, without a stack trace. A state that could not be
+ * saved is said plainly, without claiming the progress was saved.
+ */
 function reportCrash(error: unknown): number {
-	const file = path.join(os.tmpdir(), `runbook-crash-${Date.now()}.log`);
+	if (error instanceof StateSaveError) {
+		process.stderr.write(`runbook: ${error.message}\n`);
+		return EXIT.failed;
+	}
+	const stateDir = resolveStateDir(stateDirFlag(process.argv));
+	const file = path.join(stateDir, `crash-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.log`);
 	const detail = error instanceof Error ? `${error.stack ?? error.message}` : String(error);
+	let written = true;
 	try {
+		makePrivateDir(stateDir);
 		// Param values may be secrets: the crash file names the command, not its -p values.
-		fs.writeFileSync(file, `${new Date().toISOString()} runbook ${maskParamValues(process.argv.slice(2)).join(' ')}\n${detail}\n`);
+		writeFileAtomic(file, `${new Date().toISOString()} runbook ${maskParamValues(process.argv.slice(2)).join(' ')}\n${detail}\n`);
 	} catch {
-		// nowhere to write: the one-line message still goes out
+		written = false; // nowhere to write: the one-line message still goes out
 	}
 	const message = error instanceof Error ? error.message : String(error);
-	process.stderr.write(`runbook: unexpected error: ${message}\n  details: ${file}\n  progress of a run is saved; please report this with the details file.\n`);
+	process.stderr.write(`runbook: unexpected error: ${message}\n${written ? `  details: ${file}\n` : ''}  please report this${written ? ' with the details file' : ''}.\n`);
 	return EXIT.failed;
+}
+
+/** The value of `--state-dir DIR` or `--state-dir=DIR` in `argv`, if any. */
+function stateDirFlag(argv: readonly string[]): string | undefined {
+	for (let i = 0; i < argv.length; i++) {
+		if (argv[i] === '--state-dir') return argv[i + 1];
+		if (argv[i].startsWith('--state-dir=')) return argv[i].slice('--state-dir='.length);
+	}
+	return undefined;
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,8 @@ import type {RunState} from './engine/state.js';
 import {renderReport} from './report/markdown.js';
 import {JournalError, readJournal, type JournalEntry} from './store/journal.js';
 import {RunsRepository, StateError, resolveStateDir} from './store/runs.js';
+import {runbookPathProblem, trustedVars} from './store/trust.js';
+import {FILE_MODE, writeFileAtomic} from './store/safe-file.js';
 
 /**
  * `runbook runs`: saved runs, newest first; `--json` for scripts. A run whose
@@ -79,10 +81,12 @@ export function printSchema(write: (text: string) => void = t => void process.st
  * shows ids only).
  */
 async function stepTitles(state: RunState, runDir: string): Promise<Record<string, string>> {
+	if (runbookPathProblem(state, state.runId)) return {};
 	try {
 		const loaded = await loadRunbook(state.runbookPath);
-		const vars: Record<string, string> = {RUN_ID: state.runId, RUN_DIR: runDir, RUNBOOK_DIR: loaded.dir, KUBE_CONTEXT: state.kube?.context ?? '', ...state.vars};
-		for (const name of state.secretVars) vars[name] = '***';
+		const trusted = trustedVars(state, loaded.runbook);
+		const vars: Record<string, string> = {...trusted.vars, RUN_ID: state.runId, RUN_DIR: runDir, RUNBOOK_DIR: loaded.dir, KUBE_CONTEXT: state.kube?.context ?? ''};
+		for (const name of trusted.secretVars) vars[name] = '***';
 		return Object.fromEntries(loaded.runbook.steps.flatMap(step => (step.title ? [[step.id, interpolate(step.title, vars)]] : [])));
 	} catch {
 		return {};
@@ -125,7 +129,14 @@ export async function reportRun(
 		return 0;
 	}
 	try {
-		fs.writeFileSync(options.output, report);
+		// Atomic (temp file, rename) and 0600 unless the file exists: then it keeps its mode.
+		let mode = FILE_MODE;
+		try {
+			mode = fs.statSync(options.output).mode & 0o7777;
+		} catch {
+			// a new file
+		}
+		writeFileAtomic(options.output, report, {mode});
 	} catch (error) {
 		writeErr(`runbook: cannot write the report to ${options.output}: ${(error as Error).message}; check that its folder exists and is writable\n`);
 		return 2;

@@ -21,7 +21,10 @@ import type {RunState} from './engine/state.js';
 import {newRunState, reconcileForResume} from './engine/transitions.js';
 import {stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
-import {RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
+import {makePrivateDir, stateDirWarnings} from './store/safe-file.js';
+import {secretProblem} from './security/secrets.js';
+import {damagedStateMessage, runbookPathProblem, trustedVars} from './store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
 import {flushCompileCache} from './platform/compile-cache.js';
@@ -219,7 +222,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 		secretVars: Object.keys(loaded.runbook.params ?? {}).filter(name => loaded.runbook.params![name].secret),
 	});
 	// One process per run: the new run's folder is locked before its state is first saved.
-	fs.mkdirSync(repo.runDir(runId), {recursive: true});
+	makePrivateDir(repo.runDir(runId));
 	const runLock = await takeRunLock(repo, runId, io);
 	if (!runLock) return EXIT.usage;
 	try {
@@ -235,6 +238,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
  * undefined: the caller exits 2, as for the other refusals before anything ran.
  */
 async function takeRunLock(repo: RunsRepository, runId: string, io: Io): Promise<RunLock | undefined> {
+	for (const warning of stateDirWarnings(repo.stateDir)) io.err(`runbook: warning: ${warning}\n`);
 	try {
 		return await lockRun(repo.runDir(runId), currentOwner());
 	} catch (error) {
@@ -270,7 +274,7 @@ export async function resumeCommand(runId: string | undefined, options: RunOptio
 		id = latest.runId;
 	}
 	// A run id names a folder under runs/: nothing else (no `..`, no `/`).
-	if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) || !fs.existsSync(repo.runDir(id))) {
+	if (!isRunId(id) || !fs.existsSync(repo.runDir(id))) {
 		io.err(`runbook: no run ${id} in ${repo.stateDir} (see \`runbook runs\`)\n`);
 		return EXIT.usage;
 	}
@@ -300,6 +304,11 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		io.err(`runbook: run ${id} is already completed; start a new one with \`runbook run ${saved.runbookPath} --new\`\n`);
 		return EXIT.usage;
 	}
+	const wrongRunbook = runbookPathProblem(saved, id);
+	if (wrongRunbook) {
+		io.err(`runbook: ${damagedStateMessage(id, repo.runDir(id), wrongRunbook)}\n`);
+		return EXIT.usage;
+	}
 	if (!fs.existsSync(saved.runbookPath)) {
 		io.err(`runbook: the runbook of run ${id} is gone: ${saved.runbookPath}; put it back at that path to resume\n`);
 		return EXIT.usage;
@@ -308,8 +317,11 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	if (!loaded) return EXIT.usage;
 
 	const at = systemClock.now();
-	const reconciled = reconcileForResume(saved, loaded.runbook.steps.map(s => s.id), loaded.hash, at);
+	// Saved variables are values of the runbook's own names only (store/trust.ts).
+	const trusted = trustedVars(saved, loaded.runbook);
+	const reconciled = reconcileForResume({...saved, vars: trusted.vars, secretVars: trusted.secretVars}, loaded.runbook.steps.map(s => s.id), loaded.hash, at);
 	const notices: string[] = early;
+	if (trusted.dropped.length > 0) notices.push(`saved variables the runbook does not define were not restored: ${trusted.dropped.join(', ').slice(0, 200)}`);
 	if (reconciled.changed) {
 		notices.push(
 			`the runbook file changed since this run began; steps are matched by id` +
@@ -322,7 +334,7 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		// Its command may outlive the process that ran it (a SIGKILL does not reach the
 		// command's own process group): stop it before anything else runs.
 		const last = reconciled.state.steps[stepId].attempts.at(-1);
-		const leftover = last?.pgid ? {pgid: last.pgid, ...(last.commandId ? {commandId: last.commandId} : {})} : undefined;
+		const leftover = last?.pgid ? {pgid: last.pgid, startedAfter: Date.parse(last.startedAt) || Date.now(), ...(last.commandId ? {commandId: last.commandId} : {})} : undefined;
 		if (leftover && last?.host === os.hostname() && (await stopLeftoverCommand(leftover, options.graceMs ?? 10_000))) {
 			// Short, the verb first: the TUI shows a notice on one row (80 columns) and cuts the rest.
 			notices.push(`step ${stepId}: its leftover command was stopped (process group ${last.pgid})`);
@@ -336,6 +348,11 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	const missing: string[] = [];
 	for (const name of reconciled.state.secretVars) {
 		const value = options.params[name] ?? process.env[secretEnvName(name)];
+		const tooShort = value === undefined ? undefined : secretProblem(value);
+		if (tooShort) {
+			io.err(`runbook: secret ${name}: ${tooShort}\n`);
+			return EXIT.usage;
+		}
 		if (value !== undefined) {
 			secrets[name] = value;
 			continue;
@@ -495,8 +512,8 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			status = await runner.start();
 		}
 	} finally {
-		// The handlers stay until the process exits: libraries we depend on (conf's
-		// when-exit, proper-lockfile's signal-exit) re-send a signal to the process,
+		// The handlers stay until the process exits: libraries we depend on
+		// (proper-lockfile's signal-exit) re-send a signal to the process,
 		// which must not kill it now that the run has ended (the exit code is ours: 130).
 		for (const signal of signals) {
 			process.off(signal, onSignal);

@@ -46,7 +46,7 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>, e
 			else result.vars[name] = '';
 			continue;
 		}
-		const problem = value === '' && !param.required ? undefined : checkAnswer(value, param.choices, param.pattern);
+		const problem = value === '' && !param.required ? undefined : checkAnswer(value, param.choices, param.pattern, param.secret);
 		if (problem) result.problems.push(`param ${name}: ${problem}`);
 		if (param.secret) result.secrets[name] = value;
 		else result.vars[name] = value;

@@ -1,7 +1,7 @@
 /**
  * The engine's ports: everything a run needs from the world, as interfaces.
  * Adapters implement them (executors/, store/, ui/, report/); tests use fakes.
- * Nothing here imports React, zx, conf or the Kubernetes client.
+ * Nothing here imports React, zx, the file system or the Kubernetes client.
  */
 import type {Ask, Param, Step} from '../runbook/schema.js';
 import type {KubernetesPort} from './kubernetes-port.js';
@@ -71,7 +71,7 @@ export interface ShellPort {
 	run(request: ShellRequest): Promise<ShellResult>;
 }
 
-/** Persists the run state. Implemented with conf in store/. */
+/** Persists the run state. Implemented in store/runs.ts (FileStateStore). */
 export interface StateStore {
 	/** Writes the whole state atomically; throws only on I/O failure. */
 	save(state: RunState): void;

@@ -1,7 +1,7 @@
 /**
  * The run: drives a runbook's steps in order through the ports, applying pure
  * transitions to the state and saving it after every one. Imports no React, zx,
- * conf or Kubernetes client; tests drive it with fake ports.
+ * state files or Kubernetes client; tests drive it with fake ports.
  */
 import path from 'node:path';
 import type {Param, Runbook, Step} from '../runbook/schema.js';
@@ -16,6 +16,7 @@ import * as t from './transitions.js';
 import {actionOf, allValues, destructiveWord, displayValues, stepView, waitKindOf, type VarScope} from './view.js';
 import {executeAction, type ActionOutcome} from './actions.js';
 import {checkAnswer} from './answers.js';
+import {captureProblem} from '../security/secrets.js';
 
 /** Everything a run needs besides its ports. */
 export interface RunnerOptions {
@@ -108,7 +109,8 @@ export class Runner implements RunHandle {
 			RUNBOOK_DIR: this.options_.runbookDir,
 			KUBE_CONTEXT: this.ports.kubernetes?.target().context ?? '',
 		};
-		return {vars: {...builtins, ...this.state.vars}, secrets: this.secrets};
+		// Built-ins last: a saved variable never overrides one (store/trust.ts).
+		return {vars: {...this.state.vars, ...builtins}, secrets: this.secrets};
 	}
 
 	/** @inheritdoc */
@@ -500,6 +502,8 @@ export class Runner implements RunHandle {
 		}
 		const durationMs = this.now().getTime() - started;
 
+		const leaked = outcome.ok && step.capture && outcome.stdout !== undefined ? captureProblem(outcome.stdout, step.capture, Object.values(this.secrets)) : undefined;
+		if (leaked) outcome = {ok: false, exitCode: outcome.exitCode, error: leaked};
 		if (outcome.ok) {
 			if (step.capture && outcome.stdout !== undefined) this.commit(t.setVar(this.state, this.now(), step.capture, outcome.stdout.trim()));
 			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'succeeded', exitCode: outcome.exitCode}));

@@ -44,8 +44,10 @@ export function createOutputSink(options: OutputSinkOptions): OutputSink {
 	return {
 		deliver(stream, lines, finished) {
 			if (lines.length === 0) return;
+			// A captured value is kept as printed (masking would corrupt it; the runner refuses
+			// one that holds a secret): the capture gets the lines before they are redacted.
+			if (capture && stream === 'stdout' && capture.add(lines.slice(), finished)) log.note(options.captureNote);
 			for (let i = 0; i < lines.length; i++) lines[i] = redact(lines[i]);
-			if (capture && stream === 'stdout' && capture.add(lines, finished)) log.note(options.captureNote);
 			if (!log.writeLines(lines) && !held) {
 				held = true;
 				options.hold();

@@ -12,7 +12,7 @@
  * the group is signalled all the same.
  */
 import {readdirSync, readFileSync} from 'node:fs';
-import {statFields} from '../platform/proc.js';
+import {processStartMs, statFields} from '../platform/proc.js';
 
 /**
  * Sends `signal` to every process of group `pgid` (`kill(-pgid, signal)`).
@@ -83,16 +83,33 @@ export interface CommandProcesses {
 	pgid?: number;
 	/** The value of {@link COMMAND_ID_VAR} in its processes' environment (none: the group only). */
 	commandId?: string;
+	/**
+	 * Only processes started at or after this time (ms since the epoch; about a
+	 * second of slack for the boot time's precision) count as the command's: a
+	 * process carrying the id that is older than the attempt is not its.
+	 */
+	startedAfter?: number;
+}
+
+/** Slack of {@link CommandProcesses.startedAfter}, ms: /proc/stat's boot time is whole seconds. */
+const START_SLACK_MS = 2000;
+
+/** True when `pid` started at or after `after` (ms since the epoch), or when `after` is not given. */
+function startedAfter(pid: number | string, after: number | undefined): boolean {
+	if (after === undefined) return true;
+	const start = processStartMs(pid);
+	return start !== undefined && start >= after - START_SLACK_MS;
 }
 
 /**
  * Pids of the live processes, other than this one, whose environment holds
- * `RUNBOOK_COMMAND_ID=<commandId>`, leaving out those of group `exceptGroup`.
+ * `RUNBOOK_COMMAND_ID=<commandId>`, leaving out those of group `exceptGroup` and
+ * those started before `after` (ms since the epoch, see {@link CommandProcesses.startedAfter}).
  * Reads /proc/<pid>/environ, which only the processes' user (or root) can read;
  * others are skipped, as are zombies (their environment is empty). Not Linux:
  * always empty.
  */
-export function markedProcesses(commandId: string, exceptGroup?: number): number[] {
+export function markedProcesses(commandId: string, exceptGroup?: number, after?: number): number[] {
 	if (process.platform !== 'linux') return [];
 	const needle = Buffer.from(`${COMMAND_ID_VAR}=${commandId}\0`);
 	let pids: string[];
@@ -112,7 +129,7 @@ export function markedProcesses(commandId: string, exceptGroup?: number): number
 		}
 		for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
 			if (at === 0 || environ[at - 1] === 0) {
-				if (exceptGroup === undefined || groupOf(pid) !== exceptGroup) found.push(Number(pid));
+				if ((exceptGroup === undefined || groupOf(pid) !== exceptGroup) && startedAfter(pid, after)) found.push(Number(pid));
 				break;
 			}
 		}
@@ -135,7 +152,7 @@ export function signalCommand(command: CommandProcesses, signal: NodeJS.Signals)
 	if (command.pgid !== undefined) signalGroup(command.pgid, signal);
 	if (!command.commandId) return 0;
 	let outside = 0;
-	for (const pid of markedProcesses(command.commandId, command.pgid)) {
+	for (const pid of markedProcesses(command.commandId, command.pgid, command.startedAfter)) {
 		try {
 			process.kill(pid, signal);
 			outside++;
@@ -148,7 +165,7 @@ export function signalCommand(command: CommandProcesses, signal: NodeJS.Signals)
 
 /** True while the command's group has a live process, or a process carries its id. */
 export function commandAlive(command: CommandProcesses): boolean {
-	return (command.pgid !== undefined && groupAlive(command.pgid)) || (command.commandId !== undefined && markedProcesses(command.commandId).length > 0);
+	return (command.pgid !== undefined && groupAlive(command.pgid)) || (command.commandId !== undefined && markedProcesses(command.commandId, undefined, command.startedAfter).length > 0);
 }
 
 /** How often, at most, a wait reads every process's environment (ms): the group is checked every poll. */
@@ -165,7 +182,7 @@ export async function waitCommandGone(command: CommandProcesses, deadline: numbe
 	let scannedAt = 0;
 	for (;;) {
 		if (marked && Date.now() - scannedAt >= MARKED_SCAN_MS) {
-			marked = markedProcesses(command.commandId!, command.pgid).length > 0;
+			marked = markedProcesses(command.commandId!, command.pgid, command.startedAfter).length > 0;
 			scannedAt = Date.now();
 		}
 		if (!marked && (command.pgid === undefined || !groupAlive(command.pgid))) return true;
@@ -174,24 +191,36 @@ export async function waitCommandGone(command: CommandProcesses, deadline: numbe
 	}
 }
 
+/** Our own process group (/proc/self/stat), never signalled as a leftover; undefined without /proc. */
+function ownGroup(): number | undefined {
+	return groupOf(process.pid);
+}
+
 /**
  * Stops a command left running by a process that died (SIGKILL of the runner, a
  * lost terminal): SIGTERM to its group and to the processes carrying its id, then
- * SIGKILL after `graceMs` ms. With a `commandId`, the group is signalled only if a
- * process of it carries the id (so after a reboot an unrelated group that got the
- * same id is left alone); without one (a state saved by an older version), the
- * group is trusted.
+ * SIGKILL after `graceMs` ms. The command comes from a saved state, which anyone
+ * who can write the state directory may have edited, so nothing is signalled on
+ * its word alone: only processes that carry the command's id and started after
+ * the attempt began (`startedAfter`) count; the saved group is signalled only if
+ * such a process is in it, and never group 0 or 1 (`kill(0)` and `kill(-1)` reach
+ * this program's group or every process of the user) nor this program's own.
+ * Without a `commandId` (a state saved by an older version, or one with the id
+ * removed) nothing is signalled.
  * @returns true when something of it was alive and is gone now.
  */
 export async function stopLeftoverCommand(command: CommandProcesses, graceMs: number): Promise<boolean> {
-	const {pgid, commandId} = command;
+	const {pgid, commandId, startedAfter: after} = command;
+	if (!commandId) return false;
+	const mine = ownGroup();
+	const groupAllowed = pgid !== undefined && Number.isSafeInteger(pgid) && pgid > 1 && pgid !== mine && pgid !== process.pid;
 	// One scan of the environments: the processes carrying the id, and whether the saved
 	// group is still the command's (a process of it carries the id; after a reboot, pids
 	// start again and the group may be another's).
-	const marked = commandId === undefined ? [] : markedProcesses(commandId);
-	const groupIsOurs = pgid !== undefined && (commandId === undefined || marked.some(pid => groupOf(pid) === pgid));
-	if (marked.length === 0 && !(groupIsOurs && groupAlive(pgid))) return false;
-	const target: CommandProcesses = groupIsOurs ? command : {commandId};
+	const marked = markedProcesses(commandId, undefined, after);
+	const groupIsOurs = groupAllowed && marked.some(pid => groupOf(pid) === pgid);
+	if (marked.length === 0) return false;
+	const target: CommandProcesses = groupIsOurs ? {pgid, commandId, ...(after !== undefined ? {startedAfter: after} : {})} : {commandId, ...(after !== undefined ? {startedAfter: after} : {})};
 	signalCommand(target, 'SIGTERM');
 	if (await waitCommandGone(target, Date.now() + graceMs)) return true;
 	signalCommand(target, 'SIGKILL');

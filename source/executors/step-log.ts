@@ -12,9 +12,8 @@
  * === runbook: step "dump" exit code 0 after 1234 ms ===
  * ```
  */
-import {once} from 'node:events';
 import {createWriteStream, type WriteStream} from 'node:fs';
-import {mkdir} from 'node:fs/promises';
+import {makePrivateDir, openAppend} from '../store/safe-file.js';
 import {dirname} from 'node:path';
 
 /** What starts every note line the executor writes into a step log. */
@@ -70,9 +69,9 @@ export class StepLog {
 	 */
 	static async open(path: string): Promise<StepLog> {
 		try {
-			await mkdir(dirname(path), {recursive: true});
-			const stream = createWriteStream(path, {flags: 'a', highWaterMark: HIGH_WATER_MARK});
-			await once(stream, 'open');
+			makePrivateDir(dirname(path));
+			// Mode 0600; a symbolic link or FIFO planted in its place is refused (store/safe-file.ts).
+			const stream = createWriteStream(path, {fd: openAppend(path), highWaterMark: HIGH_WATER_MARK});
 			return new StepLog(stream, path);
 		} catch (error) {
 			throw new Error(`cannot open the log file ${path}: ${(error as Error).message}`);

@@ -31,3 +31,27 @@ export function pidExists(pid: number): boolean {
 		return (error as NodeJS.ErrnoException).code === 'EPERM';
 	}
 }
+
+/** Linux's USER_HZ: the clock ticks per second of /proc/<pid>/stat times (100 on every architecture Linux exports to user space). */
+const USER_HZ = 100;
+let bootMs: number | undefined;
+
+/**
+ * When process `pid` started, ms since the epoch: the boot time (`btime` of
+ * /proc/stat, whole seconds) plus its start time after boot (proc(5) field 22).
+ * Precise to about one second. Undefined when it has ended or there is no /proc.
+ */
+export function processStartMs(pid: number | string): number | undefined {
+	const ticks = Number(statFields(pid)?.[19]);
+	if (!Number.isFinite(ticks)) return undefined;
+	if (bootMs === undefined) {
+		try {
+			const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+			if (btime === undefined) return undefined;
+			bootMs = Number(btime) * 1000;
+		} catch {
+			return undefined;
+		}
+	}
+	return bootMs + (ticks * 1000) / USER_HZ;
+}

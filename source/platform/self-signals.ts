@@ -1,9 +1,8 @@
 /**
  * Tells a signal the process sent to itself from one sent by someone else.
  *
- * conf's dependency when-exit (through atomically) hooks SIGINT, SIGTERM, SIGHUP
- * and others with `process.once`, runs its clean-ups on the first one and then
- * sends the same signal to the process again (`process.kill(process.pid, sig)`),
+ * proper-lockfile's dependency signal-exit hooks SIGINT, SIGTERM, SIGHUP and
+ * others, runs its clean-ups on the first one and then sends the same signal to the process again (`process.kill(process.pid, sig)`),
  * so that a program without handlers dies of it. The CLI has handlers: to them
  * that echo would look like the operator's second Ctrl-C, which kills the
  * running command at once (engine/runner.ts `requestStop`). So `process.kill` is

@@ -11,7 +11,7 @@
  * - Every expanded step keeps where it was written (file, path, include chain), so problems
  *   point at the fragment's own lines.
  */
-import {readFileSync} from 'node:fs';
+import {readRegularFile} from '../security/bounded-read.js';
 import {basename, dirname, isAbsolute, join, relative, resolve} from 'node:path';
 import type {Locator} from './positions.js';
 import type {Problem, YamlPath} from './problems.js';
@@ -80,9 +80,9 @@ const INCLUDE_ONLY_HINT = 'an include item has only the key "include"; give ids,
 /**
  * Expands the includes of `root` (a parsed runbook or fragment file). Never throws for an
  * author's mistake: a missing fragment, a cycle, a file that is not a fragment are problems.
- * @param read reads fragment files (default: readFileSync).
+ * @param read reads fragment files (default: readRegularFile: regular files of at most 1 MiB).
  */
-export function expandIncludes(root: SourceFile, read: ReadFile = readFileSync): Expansion {
+export function expandIncludes(root: SourceFile, read: ReadFile = readRegularFile): Expansion {
 	const rootDir = dirname(root.abs);
 	const shortOf = (abs: string): string => relative(rootDir, abs) || basename(abs);
 	const out: Expansion = {steps: [], fragments: [], problems: []};

@@ -5,8 +5,7 @@
  * the YAML path and what was expected.
  */
 import {createHash} from 'node:crypto';
-import {readFileSync} from 'node:fs';
-import {readFile} from 'node:fs/promises';
+import {readRegularFile} from '../security/bounded-read.js';
 import {basename, dirname, resolve} from 'node:path';
 import {expandIncludes, type ReadFile, type SourceFile} from './include.js';
 import {RunbookError, type Problem} from './problems.js';
@@ -136,7 +135,7 @@ function parse(text: string, file: string, bytes: Uint8Array, read: ReadFile): L
  * UTF-8 text and the fragments' bytes.
  */
 export function parseRunbook(text: string, file: string): LoadedRunbook {
-	return parse(text, file, new TextEncoder().encode(text), readFileSync);
+	return parse(text, file, new TextEncoder().encode(text), readRegularFile);
 }
 
 /**
@@ -149,10 +148,10 @@ export function parseRunbook(text: string, file: string): LoadedRunbook {
 export async function loadRunbook(path: string): Promise<LoadedRunbook> {
 	let bytes: Buffer;
 	try {
-		bytes = await readFile(path);
+		bytes = readRegularFile(path);
 	} catch (error) {
 		const {message, hint} = readErrorWords(error);
 		throw new RunbookError([{file: path, line: 0, col: 0, path: '', message, ...(hint === undefined ? {} : {hint})}], undefined, {file: path});
 	}
-	return parse(bytes.toString('utf8'), path, bytes, readFileSync);
+	return parse(bytes.toString('utf8'), path, bytes, readRegularFile);
 }

@@ -8,6 +8,7 @@
  * the whole document and report several problems at once.
  */
 import {z} from 'zod';
+import {patternProblem} from '../security/patterns.js';
 
 /** Names of variables: params, `ask` answers, `capture` values. */
 export const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -21,17 +22,10 @@ const duration = z
 	.string({error: 'expected a duration such as 30s, 5m or 1h'})
 	.regex(DURATION, {error: 'expected a duration such as 500ms, 30s, 5m or 1h'});
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
-const regexSource = z.string().refine(
-	source => {
-		try {
-			new RegExp(source);
-			return true;
-		} catch {
-			return false;
-		}
-	},
-	{error: issue => `not a valid regular expression: ${String(issue.input)}`},
-);
+// Patterns run through RE2 (security/patterns.ts: linear time), so they must be valid RE2.
+const regexSource = z.string().refine(source => patternProblem(source) === undefined, {
+	error: issue => `not a valid regular expression: ${String(issue.input)}`,
+});
 
 /** A runbook parameter: given with `-p NAME=VALUE`, defaulted, or asked before the first step. */
 export const paramSchema = z.strictObject({

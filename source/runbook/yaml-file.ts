@@ -7,6 +7,7 @@ import {LineCounter, parseDocument} from 'yaml';
 import {createLocator, type Locator, type LocatorOptions} from './positions.js';
 import type {Problem} from './problems.js';
 import {yamlErrorProblem} from './yaml-errors.js';
+import {BoundedReadError, MAX_INPUT_BYTES} from '../security/bounded-read.js';
 
 /** A parsed YAML file: its data (`undefined` when it has syntax errors) and a locator. */
 export interface YamlFile {
@@ -50,6 +51,9 @@ const READ_ERRORS: Record<string, {message: string; hint: string}> = {
  * cases (ENOENT, EACCES, EISDIR, ENOTDIR); other errors give the system's message.
  */
 export function readErrorWords(error: unknown): {message: string; hint?: string} {
+	if (error instanceof BoundedReadError) {
+		return {message: error.message, hint: `runbooks and fragments are regular files of at most ${MAX_INPUT_BYTES / 1024 / 1024} MiB`};
+	}
 	const code = (error as NodeJS.ErrnoException).code ?? '';
 	const known = READ_ERRORS[code];
 	return known ?? {message: `cannot read the file: ${(error as Error).message}`};

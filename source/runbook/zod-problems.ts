@@ -9,6 +9,7 @@ import type {Locator} from './positions.js';
 import type {PathSegment, Problem, YamlPath} from './problems.js';
 import {validKeysAt} from './schema-walk.js';
 import {closestMatch, listWords} from './suggest.js';
+import {patternProblem} from '../security/patterns.js';
 
 /** A zod issue as the per-parse error map receives it. */
 type RawIssue = z.core.$ZodRawIssue;
@@ -101,13 +102,7 @@ function durationHint(input: unknown): string {
 
 /** The reason a regular expression does not compile, from the JavaScript engine. */
 function regexReason(source: unknown): string {
-	try {
-		new RegExp(String(source));
-		return '';
-	} catch (error) {
-		const message = (error as Error).message;
-		return message.slice(message.lastIndexOf(': ') + 2).toLowerCase();
-	}
+	return patternProblem(String(source)) ?? '';
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -215,7 +210,7 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 				break;
 			case 'custom':
 				if (issue.message.startsWith('not a valid regular expression')) {
-					problems.push(at.problem(path, `not a valid regular expression: ${String(issue.input)} (${regexReason(issue.input)})`, {hint: 'patterns use JavaScript regular expression syntax; escape special characters such as ( [ . with \\'}));
+					problems.push(at.problem(path, `not a valid regular expression: ${String(issue.input)} (${regexReason(issue.input)})`, {hint: 'patterns use RE2 syntax (JavaScript\'s, without lookaround or backreferences); escape special characters such as ( [ . with \\'}));
 				} else problems.push(at.problem(path, issue.message));
 				break;
 			default:

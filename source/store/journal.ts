@@ -14,6 +14,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {RunListener} from '../engine/events.js';
 import type {DecisionKind, RunStatus, StepStatus} from '../engine/state.js';
+import {makePrivateDir, openAppend} from './safe-file.js';
+import {readRegularFile} from '../security/bounded-read.js';
+
+/** Size limit of a journal read for a report, bytes: far above a real run's (output is not journalled). */
+const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
 
 /** File name of the journal inside a run's folder. */
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -121,8 +126,9 @@ export class Journal {
 		this.runDir = path.resolve(runDir);
 		this.path = path.join(this.runDir, JOURNAL_FILE);
 		try {
-			fs.mkdirSync(this.runDir, {recursive: true});
-			this.#fd = fs.openSync(this.path, 'a');
+			makePrivateDir(this.runDir);
+			// Mode 0600; a symbolic link or a FIFO planted in its place is refused (safe-file.ts).
+			this.#fd = openAppend(this.path);
 			if (!endsWithNewline(this.path, this.#fd)) {
 				fs.appendFileSync(this.#fd, '\n');
 				fs.fsyncSync(this.#fd);
@@ -165,7 +171,7 @@ function endsWithNewline(file: string, fd: number): boolean {
 	const size = fs.fstatSync(fd).size;
 	if (size === 0) return true;
 	const last = Buffer.alloc(1);
-	const reader = fs.openSync(file, 'r');
+	const reader = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
 	try {
 		fs.readSync(reader, last, 0, 1, size - 1);
 	} finally {
@@ -261,10 +267,17 @@ export function journalListener(journal: Journal, by: string, redact: (text: str
 	};
 }
 
-/** The entry with `redact` applied to each of its string values (but `at`, which the program writes). */
+/**
+ * Fields of an entry the program writes itself (the journal's structure: time, event
+ * name, step id, run id, status, decision kind, log path): never masked, so that a
+ * secret that happens to occur in them cannot rewrite the journal's structure.
+ */
+const STRUCTURE_KEYS = new Set(['at', 'event', 'step', 'runId', 'status', 'kind', 'log', 'by']);
+
+/** The entry with `redact` applied to each of its string values but the structure's ({@link STRUCTURE_KEYS}). */
 function redactEntry(entry: JournalEntry, redact: (text: string) => string): JournalEntry {
 	const out: Record<string, unknown> = {};
-	for (const [key, value] of Object.entries(entry)) out[key] = typeof value === 'string' && key !== 'at' ? redact(value) : value;
+	for (const [key, value] of Object.entries(entry)) out[key] = typeof value === 'string' && !STRUCTURE_KEYS.has(key) ? redact(value) : value;
 	return out as unknown as JournalEntry;
 }
 
@@ -287,7 +300,8 @@ export function readJournal(runDir: string, warn: (message: string) => void = ()
 	const file = path.join(runDir, JOURNAL_FILE);
 	let text: string;
 	try {
-		text = fs.readFileSync(file, 'utf8');
+		// A FIFO or device planted as the journal is refused, not read forever (bounded-read.ts).
+		text = readRegularFile(file, MAX_JOURNAL_BYTES).toString('utf8');
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
 		throw new JournalError(file, `cannot read the journal ${file}: ${(error as Error).message}`);

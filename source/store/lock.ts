@@ -16,6 +16,9 @@
  * `lock-acquire.lock`, so two processes never both judge the same dead holder and
  * both take its place.
  *
+ * A lock without an owner record is taken only once it has gone unrefreshed for
+ * the stale period: a live holder whose record was deleted keeps its run.
+ *
  * The owner record is deleted before the lock is released; an owner record found
  * after taking the lock is therefore one left by a holder that did not release
  * (killed, crashed): that holder is reported as the one taken over from.
@@ -25,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {lock} from 'proper-lockfile';
 import {pidExists, statFields} from '../platform/proc.js';
+import {writeFileAtomic} from './safe-file.js';
 
 /** Who holds (or held) a run's lock, as saved in `lock-owner.json`. */
 export interface OwnerInfo {
@@ -153,11 +157,33 @@ function readOwner(file: string): OwnerInfo | undefined {
 	}
 }
 
-/** Writes the owner record whole (temp file, rename), so a reader never sees half of it. */
+/** Writes the owner record whole (temp file, rename; mode 0600, safe-file.ts), so a reader never sees half of it. */
 function writeOwner(file: string, owner: OwnerInfo): void {
-	const temp = `${file}.tmp-${process.pid}`;
-	fs.writeFileSync(temp, JSON.stringify(owner, undefined, '\t') + '\n');
-	fs.renameSync(temp, file);
+	writeFileAtomic(file, JSON.stringify(owner, undefined, '\t') + '\n');
+}
+
+/**
+ * Watches the lock folder `lockDir` for up to `staleMs` ms (polling its mtime):
+ * true as soon as its mtime changes (a refresh: a live holder); false once it has gone unrefreshed for `staleMs` or is gone.
+ * A holder refreshes every staleMs / 2 (proper-lockfile's `update`).
+ */
+async function refreshedWithin(lockDir: string, staleMs: number): Promise<boolean> {
+	const mtime = () => {
+		try {
+			return fs.statSync(lockDir).mtimeMs;
+		} catch {
+			return undefined;
+		}
+	};
+	const first = mtime();
+	if (first === undefined) return false;
+	for (;;) {
+		const now = mtime();
+		if (now === undefined) return false;
+		if (now !== first) return true;
+		if (Date.now() - now >= staleMs) return false;
+		await new Promise(resolve => setTimeout(resolve, Math.min(250, staleMs / 8)));
+	}
 }
 
 /** Start time of process `pid` in clock ticks after boot (/proc/<pid>/stat, field 22); undefined without /proc. */
@@ -215,9 +241,12 @@ export async function lockRun(runDir: string, owner: OwnerInfo, options: LockRun
 	try {
 		const holder = readOwner(ownerFile);
 		if (!holder && fs.existsSync(lockDir)) {
-			// A lock without an owner record: under the acquire lock no live taker is between
-			// taking the lock and writing its record, and a releaser removes the lock before
-			// its record; so it was left by a process killed in that window (crash harness).
+			// A lock without an owner record: left by a process killed between taking the lock
+			// and writing its record, or the record was removed (by hand, or by someone who
+			// can write the state directory) while its holder still runs. Only the lock's
+			// mtime tells them apart: a live holder refreshes it, so it is judged over a
+			// stale period (proper-lockfile's rule) instead of being removed at once.
+			if (await refreshedWithin(lockDir, staleMs)) throw new RunLockedError(runId, undefined);
 			fs.rmSync(lockDir, {recursive: true, force: true});
 		}
 		if (holder && holder.host === os.hostname()) {

@@ -1,7 +1,7 @@
 /**
  * Saved runs on disk, one folder per run:
  *
- *     <state dir>/runs/<run id>/state.json        the run state (conf: temp file, fsync, rename)
+ *     <state dir>/runs/<run id>/state.json        the run state (temp file, fsync, rename; mode 0600)
  *     <state dir>/runs/<run id>/state.prev.json   the state before it: the last good copy
  *     <state dir>/runs/<run id>/state.damaged-<time>.json   a damaged state.json, kept aside
  *     <state dir>/runs/<run id>/logs/             full output of every attempt: <step id>.<n>.log
@@ -11,9 +11,9 @@
  * state, not configuration, in the XDG base-directory sense.
  *
  * Why one of the two files is always a complete, valid state (see
- * {@link ConfStateStore.save}): each save first writes the state saved before it
+ * {@link FileStateStore.save}): each save first writes the state saved before it
  * to `state.prev.json` (temp file, fsync, rename, fsync of the folder), and only
- * then writes the new state to `state.json` (conf: temp file, fsync, rename; then
+ * then writes the new state to `state.json` (temp file, fsync, rename; then
  * fsync of the folder). A rename replaces a name atomically, and its data was on
  * disk before it, so each name always points at a whole file: the old one or the
  * new one, never a part. A crash before the first rename changes nothing; between
@@ -26,24 +26,33 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
-import Conf from 'conf';
+import {makePrivateDir, syncDir, writeFileAtomic} from './safe-file.js';
 import type {StateStore} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
 import {checkRunState} from './state-schema.js';
+import {runIdBase, runIdProblem} from './trust.js';
+import {BoundedReadError, readRegularFile} from '../security/bounded-read.js';
 
 /** File names inside a run's folder. */
 const STATE_FILE = 'state.json';
 const PREV_FILE = 'state.prev.json';
 
+/**
+ * Size limit of a state file, bytes: far above a real run's (a few KiB per step and
+ * attempt), low enough that a planted huge file is refused instead of read.
+ */
+const MAX_STATE_BYTES = 16 * 1024 * 1024;
+
 /** What reading one state file gave: a valid state (and its text), or why not. */
 type ReadResult = {ok: true; state: RunState; text: string} | {ok: false; missing: boolean; problem: string};
 
 /** Reads and checks one state file; never throws. */
-function readStateFile(file: string): ReadResult {
+function readStateFile(file: string, runId: string): ReadResult {
 	let text: string;
 	try {
-		text = fs.readFileSync(file, 'utf8');
+		text = readRegularFile(file, MAX_STATE_BYTES).toString('utf8');
 	} catch (error) {
+		if (error instanceof BoundedReadError) return {ok: false, missing: false, problem: error.message};
 		const code = (error as NodeJS.ErrnoException).code;
 		return {ok: false, missing: code === 'ENOENT', problem: `cannot be read: ${code ?? (error as Error).message}`};
 	}
@@ -56,42 +65,9 @@ function readStateFile(file: string): ReadResult {
 	}
 	const checked = checkRunState(data);
 	if (!checked.ok) return {ok: false, missing: false, problem: checked.problem};
+	const wrongId = runIdProblem(checked.state, runId);
+	if (wrongId) return {ok: false, missing: false, problem: wrongId};
 	return {ok: true, state: checked.state, text};
-}
-
-/**
- * Flushes a folder's entries (a rename inside it) to disk. Platforms that cannot
- * open or fsync a folder (Windows) skip it: their rename is as durable as it gets.
- */
-function syncDir(dir: string): void {
-	let fd: number | undefined;
-	try {
-		fd = fs.openSync(dir, 'r');
-		fs.fsyncSync(fd);
-	} catch (error) {
-		if (!['EISDIR', 'EPERM', 'EINVAL', 'EBADF', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-	} finally {
-		if (fd !== undefined) fs.closeSync(fd);
-	}
-}
-
-/** Writes `text` to `file` atomically and durably: temp file, fsync, rename, fsync of the folder. */
-function writeFileDurably(file: string, text: string): void {
-	const temp = `${file}.tmp-${process.pid}`;
-	try {
-		const fd = fs.openSync(temp, 'w');
-		try {
-			fs.writeFileSync(fd, text);
-			fs.fsyncSync(fd);
-		} finally {
-			fs.closeSync(fd);
-		}
-		fs.renameSync(temp, file);
-	} catch (error) {
-		fs.rmSync(temp, {force: true});
-		throw error;
-	}
-	syncDir(path.dirname(file));
 }
 
 /**
@@ -106,6 +82,11 @@ function setAside(file: string, at: Date): string {
 	fs.renameSync(file, path.join(path.dirname(file), name));
 	syncDir(path.dirname(file));
 	return name;
+}
+
+/** True when `text` can be a run id: a folder name of letters, digits, `.`, `_` and `-` (no `..`, no `/`). */
+export function isRunId(text: string): boolean {
+	return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text) && text.length <= 255;
 }
 
 /** A state file that cannot be read or does not hold a valid run state. */
@@ -131,12 +112,13 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
 }
 
 /**
- * Saves a run's state: the new state through conf (temp file, fsync, rename), the
- * one before it to `state.prev.json` first (see the module comment for why one
- * of the two is always whole and valid).
+ * Saves a run's state: the new state to `state.json`, the one before it to
+ * `state.prev.json` first (see the module comment for why one of the two is
+ * always whole and valid). Both through store/safe-file.ts: mode 0600, a temp
+ * file of an unpredictable name created exclusively without following links,
+ * fsync, rename, fsync of the folder.
  */
-export class ConfStateStore implements StateStore {
-	private conf: Conf<RunState> | undefined;
+export class FileStateStore implements StateStore {
 	private readonly runDir: string;
 	/** Text of the state this store saved last: the next save keeps it as the last good copy. */
 	private lastSaved: string | undefined;
@@ -154,29 +136,61 @@ export class ConfStateStore implements StateStore {
 	 * the `state.json` on disk when it is valid; a damaged `state.json` found here
 	 * is set aside (`state.damaged-<time>.json`) and the last good copy is left as
 	 * it is.
-	 * @throws the file system's error (ENOSPC, EACCES...) when a write fails; then
-	 *   `state.json` still holds the state saved before, unchanged.
+	 * @throws StateSaveError (with the file system's code: ENOSPC, EACCES, EROFS,
+	 *   ENOENT...) when a write fails; then `state.json` still holds the state saved
+	 *   before, unchanged.
 	 */
 	save(state: RunState): void {
-		let previous = this.lastSaved;
-		if (previous === undefined) {
-			const current = readStateFile(this.path);
-			if (current.ok) previous = current.text;
-			else if (!current.missing) setAside(this.path, new Date());
+		try {
+			let previous = this.lastSaved;
+			if (previous === undefined) {
+				const current = readStateFile(this.path, path.basename(this.runDir));
+				if (current.ok) previous = current.text;
+				else if (!current.missing) setAside(this.path, new Date());
+			}
+			if (previous !== undefined) writeFileAtomic(path.join(this.runDir, PREV_FILE), previous);
+			const text = JSON.stringify(state, undefined, '\t');
+			writeFileAtomic(this.path, text);
+			this.lastSaved = text;
+		} catch (error) {
+			throw StateSaveError.from(this.path, error);
 		}
-		if (previous !== undefined) writeFileDurably(path.join(this.runDir, PREV_FILE), previous);
-		// conf reads the file when it is made: made after the damaged file was set aside.
-		this.conf ??= new Conf<RunState>({
-			cwd: this.runDir,
-			configName: 'state',
-			projectName: 'runbook-tui',
-			accessPropertiesByDotNotation: false,
-			clearInvalidConfig: false,
-			watch: false,
-		});
-		this.conf.store = state;
-		syncDir(this.runDir);
-		this.lastSaved = JSON.stringify(state, undefined, '\t');
+	}
+}
+
+/** Words for the usual reasons a state save fails. */
+const SAVE_ERRORS: Record<string, string> = {
+	ENOSPC: 'the disk is full',
+	EDQUOT: 'the disk quota is used up',
+	EROFS: 'the file system is read-only',
+	EACCES: 'permission denied',
+	EPERM: 'permission denied',
+	ENOENT: 'the state directory is gone',
+	ENOTDIR: 'the state directory is gone (a part of its path is not a folder)',
+	EIO: 'an input/output error of the disk',
+};
+
+/**
+ * A run's state could not be saved: `message` says which file and why in words
+ * (`the disk is full`), and that the progress since the last save is not saved.
+ */
+export class StateSaveError extends Error {
+	/** The state file. */
+	readonly file: string;
+	/** The file system's code (ENOSPC...), when there was one. */
+	readonly code: string | undefined;
+	constructor(file: string, code: string | undefined, reason: string) {
+		super(`cannot save the state of the run to ${file}: ${reason}; progress since the last save is NOT saved`);
+		this.name = 'StateSaveError';
+		this.file = file;
+		this.code = code;
+	}
+
+	/** The StateSaveError for an error thrown while saving `file`. */
+	static from(file: string, error: unknown): StateSaveError {
+		if (error instanceof StateSaveError) return error;
+		const code = (error as NodeJS.ErrnoException).code;
+		return new StateSaveError(file, code, (code && SAVE_ERRORS[code]) ?? (error as Error).message);
 	}
 }
 
@@ -223,15 +237,15 @@ export class RunsRepository {
 
 	/** A new run id: `<runbook file name>-<YYYYMMDD-HHMMSS>-<4 hex>`, e.g. `synapse-db-restore-20261120-231500-3fa2`. */
 	newRunId(runbookPath: string, at: Date): string {
-		const base = path.basename(runbookPath).replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase() || 'run';
+		const base = runIdBase(runbookPath);
 		const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 		return `${base}-${stamp}-${randomBytes(2).toString('hex')}`;
 	}
 
 	/** The store that saves a run's state (creates the run's folder). */
-	open(runId: string): ConfStateStore {
-		fs.mkdirSync(path.join(this.runDir(runId), 'logs'), {recursive: true});
-		return new ConfStateStore(this.runDir(runId));
+	open(runId: string): FileStateStore {
+		makePrivateDir(path.join(this.runDir(runId), 'logs'));
+		return new FileStateStore(this.runDir(runId));
 	}
 
 	/**
@@ -245,12 +259,14 @@ export class RunsRepository {
 	 *   valid state (the message names both files and their problems).
 	 */
 	load(runId: string, options: LoadOptions = {}): RunState {
+		// A run id names a folder under runs/, nothing else (no `..`, no `/`).
+		if (!isRunId(runId)) throw new StateError(path.join(this.stateDir, 'runs'), `no run ${JSON.stringify(runId.slice(0, 80))} in ${this.stateDir} (see \`runbook runs\`)`);
 		const dir = this.runDir(runId);
 		const file = path.join(dir, STATE_FILE);
 		const prevFile = path.join(dir, PREV_FILE);
-		const current = readStateFile(file);
+		const current = readStateFile(file, runId);
 		if (current.ok) return current.state;
-		const previous = readStateFile(prevFile);
+		const previous = readStateFile(prevFile, runId);
 		if (current.missing && (!previous.ok && previous.missing)) {
 			throw new StateError(file, `no run ${runId} in ${this.stateDir} (see \`runbook runs\`)`);
 		}

@@ -206,7 +206,7 @@ function DestructiveInput({prompt, width, isActive, onAnswer}: InputProps<Extrac
 
 /**
  * Checks an answer as the engine does (engine/answers.ts `checkAnswer`: one of the
- * choices, and `new RegExp(pattern).test(value)`, unanchored), and refuses an empty
+ * choices, and the pattern matched unanchored by RE2, security/patterns.ts), and refuses an empty
  * one; returns the problem as a sentence, or undefined. A secret value never
  * appears in the message.
  */

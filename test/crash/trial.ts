@@ -32,10 +32,10 @@ export function savedRuns(stateDir: string): string[] {
 	return readdirSync(runs).filter(id => ['state.json', 'state.prev.json'].some(name => existsSync(path.join(runs, id, name))));
 }
 
-/** Temp files of state writes in a run's folder (conf's `state.json.tmp-…`, ours `state.prev.json.tmp-<pid>`). */
+/** Temp files of state writes in a run's folder (store/safe-file.ts: `.state.json.<random>.tmp`, `.state.prev.json.<random>.tmp`). */
 function stateTempFiles(runDir: string): Set<string> {
 	if (!existsSync(runDir)) return new Set();
-	return new Set(readdirSync(runDir).filter(name => name.startsWith('state') && name.includes('.tmp-')));
+	return new Set(readdirSync(runDir).filter(name => name.startsWith('.state') && name.endsWith('.tmp')));
 }
 
 /** Lines of the run's journal that are not JSON (a torn write). */

@@ -422,7 +422,7 @@ steps:
 
 	it('sends Kubernetes actions to the Kubernetes port with variables resolved; a failure goes to the operator', async () => {
 		const t = setup(rb);
-		t.operator.answers.ask.push('a', 'tok3n');
+		t.operator.answers.ask.push('a', 'tok3n-long');
 		t.operator.answers.failure.push('skip');
 		const kube = new FakeKubernetes();
 		kube.results.push({ok: false, error: 'statefulsets.apps "x" not found'});

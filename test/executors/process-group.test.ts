@@ -2,7 +2,8 @@
  * executors/process-group.ts with real processes: finding a command's processes by
  * RUNBOOK_COMMAND_ID inside and outside its group, and the resume's stop of a
  * leftover command, which leaves alone a group that does not carry the id (after a
- * reboot, a saved pgid may name an unrelated group).
+ * reboot, a saved pgid may name an unrelated group), a saved group without an id,
+ * processes older than the attempt, and groups 0, 1 and its own (a hostile state).
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
@@ -89,10 +90,42 @@ describe('a command found by its id', () => {
 		expect(groupAlive(unrelated.pid!)).toBe(true);
 	});
 
-	test('without an id (a state saved by an older version) the group is trusted and stopped', async () => {
+	test('without an id (an older state, or one with the id removed) the saved group is left alone', async () => {
 		const group = startGroup('sleep 300');
-		await waitUntil('the group', () => groupAlive(group.pid!));
-		expect(await stopLeftoverCommand({pgid: group.pid!}, 2000)).toBe(true);
+		await waitUntil('the condition', () => groupAlive(group.pid!));
+		expect(await stopLeftoverCommand({pgid: group.pid!}, 2000)).toBe(false);
+		expect(groupAlive(group.pid!)).toBe(true);
+	});
+
+	test('processes carrying the id that started before the attempt began are not the command: nothing is signalled', async () => {
+		const id = randomUUID();
+		const group = startGroup('sleep 300', {[COMMAND_ID_VAR]: id});
+		await waitUntil('the condition', () => markedProcesses(id).length > 0);
+		// As a state whose attempt began after these processes started (a reused id).
+		expect(await stopLeftoverCommand({pgid: group.pid!, commandId: id, startedAfter: Date.now() + 60_000}, 2000)).toBe(false);
+		expect(groupAlive(group.pid!)).toBe(true);
+		// With the attempt's real start, they are.
+		expect(await stopLeftoverCommand({pgid: group.pid!, commandId: id, startedAfter: Date.now() - 60_000}, 2000)).toBe(true);
 		expect(groupAlive(group.pid!)).toBe(false);
+	});
+
+	test('the own process group and groups 0 and 1 are never signalled, even when a process in them carries the id', async () => {
+		const id = randomUUID();
+		// A bystander in our own group (not detached), and a process of it carrying the id.
+		const bystander = spawn('sleep', ['300'], {stdio: 'ignore'});
+		const carrier = spawn('sleep', ['300'], {stdio: 'ignore', env: {...process.env, [COMMAND_ID_VAR]: id}});
+		try {
+			await waitUntil('the condition', () => markedProcesses(id).length === 1);
+			const ownGroup = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2]);
+			for (const pgid of [ownGroup, 0, 1]) {
+				await stopLeftoverCommand({pgid, commandId: id}, 2000);
+				expect(processState(bystander.pid!)).toMatch(/^[SR]$/);
+			}
+			// The carrier itself was signalled as a process of the command.
+			await waitUntil('the condition', () => processState(carrier.pid!) !== 'S' && processState(carrier.pid!) !== 'R');
+		} finally {
+			bystander.kill('SIGKILL');
+			carrier.kill('SIGKILL');
+		}
 	});
 });

@@ -64,8 +64,8 @@ const corpus: Record<string, Expected[]> = {
 			line: 5,
 			col: 14,
 			path: 'params.DUMPFILE.pattern',
-			message: 'not a valid regular expression: (.*\\.psql (unterminated group)',
-			hint: 'patterns use JavaScript regular expression syntax; escape special characters such as ( [ . with \\',
+			message: 'not a valid regular expression: (.*\\.psql (missing closing ))',
+			hint: "patterns use RE2 syntax (JavaScript's, without lookaround or backreferences); escape special characters such as ( [ . with \\",
 		},
 	],
 	'unknown-var-confirm.yaml': [

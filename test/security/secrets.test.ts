@@ -9,8 +9,10 @@
  * which shows `***` where it was.
  *
  * Decided behaviour, tested here:
- * - A `capture` keeps the redacted stdout: a captured value never holds a
- *   secret, it holds `***` (saved so in state.vars).
+ * - A `capture` whose output holds a secret stores nothing and fails the step
+ *   (a captured value is saved in the state file; masking it would corrupt it),
+ *   while a capture without a secret keeps its value as printed, even where a
+ *   secret's characters occur in it.
  * - Redaction works per complete line: a secret printed in two pieces with a
  *   pause between them (two output chunks, no newline between) is still hidden.
  * - A `destructive: $SECRET` word is shown and must be typed as `***`.
@@ -70,8 +72,9 @@ steps:
   - id: capture
     run: echo "captured $TOKEN and $PIN"
     capture: CAPTURED
+    continueOnError: true
   - id: show-capture
-    run: echo "value=$CAPTURED"
+    run: echo "value=\${CAPTURED:-nothing}"
   - id: env
     env: {DERIVED: "prefix-$TOKEN-suffix", PIN_COPY: $PIN}
     run: echo "derived=$DERIVED copy=$PIN_COPY"
@@ -124,7 +127,7 @@ describe('secrets', () => {
 		expect(stackLines(first.stderr)).toEqual([]);
 		const runId = ws.onlyRunId();
 		expect(stepStatuses(ws.state(runId))).toMatchObject({
-			'ask-pin': 'succeeded', echo: 'succeeded', 'to-file': 'succeeded', split: 'succeeded', capture: 'succeeded',
+			'ask-pin': 'succeeded', echo: 'succeeded', 'to-file': 'succeeded', split: 'succeeded', capture: 'failed',
 			'show-capture': 'succeeded', env: 'succeeded', 'bad-cwd': 'failed', skipped: 'skipped', 'wait-check': 'succeeded', drop: 'succeeded',
 			fail: 'failed', after: 'pending',
 		});
@@ -141,7 +144,8 @@ describe('secrets', () => {
 		// Printed in two pieces with a pause, no newline between: still one line, redacted.
 		expect(out).toContain('split| split:***:end');
 		expect(out).toContain('split| tail:***');
-		expect(out).toContain('show-capture| value=captured *** and ***');
+		expect(out).toContain('the output captured into CAPTURED holds a secret value: nothing was stored');
+		expect(out).toContain('show-capture| value=nothing\n');
 		expect(out).toContain('env| derived=prefix-***-suffix copy=***');
 		// A cwd made from a secret: the error names the folder with the secret hidden.
 		expect(out).toMatch(/bad-cwd failed .*the working directory \S*missing-\*\*\* of step "bad-cwd" does not exist/);
@@ -153,9 +157,9 @@ describe('secrets', () => {
 		expect(out).toContain('fail! failing with *** and ***');
 		for (const text of [first.stdout, first.stderr]) for (const piece of [...secretPieces(token), ...secretPieces(pin)]) expect(text).not.toContain(piece);
 
-		// A capture holds the redacted stdout: `***`, never the secret.
+		// A capture that holds a secret stores nothing.
 		const state = ws.state(runId);
-		expect(state.vars.CAPTURED).toBe('captured *** and ***');
+		expect(state.vars.CAPTURED).toBeUndefined();
 		expect(state.steps['bad-cwd'].attempts[0].error).toContain('missing-***');
 		expect(state.secretVars.sort()).toEqual(['PIN', 'TOKEN']);
 		expect(Object.keys(state.vars)).not.toContain('TOKEN');
@@ -225,7 +229,7 @@ steps:
 		expectStateDirClean(ws.stateDir, body);
 	});
 
-	it('the shell executor redacts a secret printed across several output chunks, in the output, log and capture', async () => {
+	it('the shell executor redacts a secret printed across several output chunks in the output and log; the capture is kept as printed (the runner refuses it)', async () => {
 		const ws = workspace();
 		const secret = `canary-${randomUUID()}`;
 		const chunks: OutputChunk[] = [];
@@ -245,7 +249,7 @@ steps:
 		});
 		expect(result.exitCode).toBe(0);
 		expect(chunks.flatMap(chunk => chunk.lines)).toEqual(['a=***=z', 'last:***']);
-		expect(result.stdout).toBe('a=***=z\nlast:***');
+		expect(result.stdout).toBe(`a=${secret}=z\nlast:${secret}`);
 		const log = readFileSync(logPath, 'utf8');
 		expect(log).toContain('a=***=z\nlast:***\n');
 		expect(log).not.toContain(secret.slice(5, 20));

@@ -76,15 +76,25 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('lockRun', () => {
-	it('takes a lock left without an owner record (a process killed between taking the lock and writing its record)', async () => {
+	it('takes a lock left without an owner record once it has gone unrefreshed for the stale period (a process killed before writing its record)', async () => {
 		const dir = runDir();
-		const first = await lockRun(dir, currentOwner());
 		// As after a SIGKILL right after the lock folder was made: the folder, fresh, and no record.
-		rmSync(path.join(dir, 'lock-owner.json'));
-		const next = await lockRun(dir, currentOwner(), {staleMs: 600_000});
+		mkdirSync(path.join(dir, 'lock'));
+		const next = await lockRun(dir, currentOwner(), {staleMs: 2000});
 		expect(JSON.parse(readFileSync(path.join(dir, 'lock-owner.json'), 'utf8')).pid).toBe(process.pid);
 		await next.release();
-		await first.release();
+	});
+
+	it('refuses a lock without an owner record while a live holder keeps refreshing it (the record deleted by someone else)', async () => {
+		const dir = runDir();
+		const child = await holder(dir);
+		rmSync(path.join(dir, 'lock-owner.json'));
+		const error = await rejection(lockRun(dir, currentOwner()));
+		expect(error).toBeInstanceOf(RunLockedError);
+		expect(error.message).toContain('is in use by another process (its owner record is missing or unreadable)');
+		// The holder still has its lock: nothing was removed.
+		expect(existsSync(path.join(dir, 'lock'))).toBe(true);
+		expect(child.exitCode).toBeNull();
 	});
 
 	it('refuses a second taker in the same process, naming pid, user@host and start time; release lets the next in', async () => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
 import {finishAttempt, newRunState, recordDecision, startAttempt} from '../../source/engine/transitions.js';
-import {ConfStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
+import {FileStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
@@ -82,7 +82,7 @@ describe('saving a run state', () => {
 		repo.open(runId).save(s1);
 		repo.open(runId).save(s2);
 		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s1);
-		const resumed = new ConfStateStore(path.dirname(file));
+		const resumed = new FileStateStore(path.dirname(file));
 		resumed.save(s3);
 		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s2);
 		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s3);
@@ -95,7 +95,7 @@ describe('saving a run state', () => {
 		store.save(s1);
 		store.save(s2);
 		writeFileSync(file, '{"stateVersion": 1, "runI');
-		new ConfStateStore(runDir).save(s3);
+		new FileStateStore(runDir).save(s3);
 		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s1);
 		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s3);
 		const [aside] = damagedCopies(runDir);
@@ -132,8 +132,8 @@ describe('saving a run state', () => {
 		const {runDir, file, prev} = setup();
 		const [s1] = states();
 		const child = `
-			import {ConfStateStore} from ${JSON.stringify(path.join(ROOT, 'dist', 'store', 'runs.js'))};
-			const store = new ConfStateStore(process.argv[1]);
+			import {FileStateStore} from ${JSON.stringify(path.join(ROOT, 'dist', 'store', 'runs.js'))};
+			const store = new FileStateStore(process.argv[1]);
 			const base = JSON.parse(process.argv[2]);
 			let n = Number(process.argv[3]);
 			const save = () => store.save({...base, vars: {...base.vars, N: String(++n)}, updatedAt: new Date().toISOString()});

@@ -1,0 +1,107 @@
+/**
+ * Checks of a loaded run state against the runbook and the run's folder. The
+ * state directory may be on a shared path (handover) and anyone who can write
+ * it can edit a state file, so the state is data, never instructions: what
+ * runs, which variables reach commands, which file is loaded and where files go
+ * come from the runbook and from this process, and the state's fields are
+ * checked against them here.
+ *
+ * What is checked:
+ * - `vars` and `secretVars` keep only names the runbook defines (params, `ask`
+ *   answers, `capture` values); never a built-in (`RUN_ID`, `RUN_DIR`...), which
+ *   the run itself sets, nor a variable that changes how bash or the dynamic
+ *   loader behave (`PATH`, `BASH_ENV`, `LD_PRELOAD`...).
+ * - `runId` equals the name of its folder (else: a damaged state).
+ * - `runbookPath` is absolute and names a file whose name the run id was made
+ *   from (`<runbook file name>-<YYYYMMDD-HHMMSS>-<4 hex>`, store/runs.ts
+ *   `newRunId`): a state pointing at another runbook is refused. A changed
+ *   content at the same path is reported by the resume as before (hash).
+ */
+import path from 'node:path';
+import type {RunState} from '../engine/state.js';
+import type {Runbook} from '../runbook/schema.js';
+import {BUILTIN_VARS} from '../runbook/variables.js';
+
+/**
+ * Variables a saved state may never set, even when a runbook defines a variable of
+ * that name: they change what bash runs or loads (bash(1) INVOCATION, ld.so(8)).
+ */
+const NEVER_RESTORED = new Set<string>([
+	...BUILTIN_VARS,
+	'PATH', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'IFS', 'PS4', 'PROMPT_COMMAND', 'CDPATH', 'GLOBIGNORE',
+	'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'NODE_OPTIONS', 'RUNBOOK_COMMAND_ID', 'HOME', 'SHELL',
+]);
+
+/** Names a runbook defines for its run: params, `ask.var` and `capture` of every step (includes expanded). */
+export function definedVarNames(runbook: Runbook): Set<string> {
+	const names = new Set(Object.keys(runbook.params ?? {}));
+	for (const step of runbook.steps) {
+		if (step.ask?.var) names.add(step.ask.var);
+		if (step.capture) names.add(step.capture);
+	}
+	return names;
+}
+
+/** What {@link trustedVars} kept and left out. */
+export interface TrustedVars {
+	vars: Record<string, string>;
+	secretVars: string[];
+	/** Names found in the state that were not restored, sorted. */
+	dropped: string[];
+}
+
+/**
+ * The saved variables a resume may restore: only names `runbook` defines (see the
+ * module comment), values as strings. Names left out are returned in `dropped`
+ * so the caller can tell the operator.
+ */
+export function trustedVars(state: Pick<RunState, 'vars' | 'secretVars'>, runbook: Runbook): TrustedVars {
+	const defined = definedVarNames(runbook);
+	const allowed = (name: string) => defined.has(name) && !NEVER_RESTORED.has(name);
+	const vars: Record<string, string> = {};
+	const dropped = new Set<string>();
+	for (const [name, value] of Object.entries(state.vars)) {
+		if (allowed(name) && typeof value === 'string') vars[name] = value;
+		else dropped.add(name);
+	}
+	const secretVars: string[] = [];
+	for (const name of state.secretVars) {
+		if (allowed(name)) secretVars.push(name);
+		else dropped.add(name);
+	}
+	return {vars, secretVars, dropped: [...dropped].sort()};
+}
+
+/**
+ * Why a state read from folder `folderRunId` cannot be that run's, or undefined
+ * when its `runId` is that folder's name. A mismatch (such as `../../x`) would
+ * send the run's state, logs and journal to another folder.
+ */
+export function runIdProblem(state: Pick<RunState, 'runId'>, folderRunId: string): string | undefined {
+	if (state.runId === folderRunId) return undefined;
+	return `runId ${JSON.stringify(state.runId.slice(0, 80))} is not the name of its folder (${folderRunId})`;
+}
+
+/** The part of a run id made from the runbook's file name (store/runs.ts newRunId). */
+export function runIdBase(runbookPath: string): string {
+	return path.basename(runbookPath).replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase() || 'run';
+}
+
+/**
+ * Why run `runId` may not load the runbook its state names, or undefined: the path
+ * must be absolute and its file name must be the one the run id was made from.
+ * (The content is compared by hash afterwards, as a resume always did.)
+ */
+export function runbookPathProblem(state: Pick<RunState, 'runbookPath'>, runId: string): string | undefined {
+	const file = state.runbookPath;
+	if (!path.isAbsolute(file) || path.normalize(file) !== file) return `its runbookPath is not an absolute, normal path`;
+	const base = runIdBase(file);
+	const made = new RegExp(`^${base.replace(/[^A-Za-z0-9]/g, '\\$&')}-\\d{8}-\\d{6}-[0-9a-f]{4}$`);
+	if (!made.test(runId)) return `its runbookPath names another file (${path.basename(file)}) than the runbook the run was started with`;
+	return undefined;
+}
+
+/** What the operator is told when a state fails a check above: where and what to do. */
+export function damagedStateMessage(runId: string, runDir: string, problem: string): string {
+	return `run ${runId} has a damaged state: ${problem}. Nothing was run. Check ${runDir} (someone may have edited it); start anew with \`runbook run FILE --new\``;
+}

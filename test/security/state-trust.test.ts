@@ -1,0 +1,141 @@
+/**
+ * The state file is data, never instructions (issue 9, item 1), with the built CLI
+ * as real processes: a state edited as an attacker with write access to a shared
+ * state directory would (variables that reach commands, a run id that leaves the
+ * state directory, a runbook path to another file) makes the resume run only what
+ * the runbook says, or refuses it with a clear message; nothing planted runs.
+ */
+import {createHash} from 'node:crypto';
+import {spawn} from 'node:child_process';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {hostname} from 'node:os';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {filesUnder, groupProcesses, killGroup, stackLines, useWorkspaces, type Workspace} from '../cli/helpers.js';
+
+const workspace = useWorkspaces();
+
+/** `one` prints its variables; `two` fails until the file `ready` exists. */
+const VARS_RUNBOOK = `version: 1
+title: Vars
+params:
+  NAME:
+    required: true
+steps:
+  - id: one
+    run: echo one >> marks
+  - id: two
+    run: |
+      echo "two NAME=$NAME RUN_ID=$RUN_ID" >> marks
+      test -f ready
+`;
+
+/** Runs VARS_RUNBOOK until `two` fails; returns the run id. */
+async function failedRun(ws: Workspace): Promise<string> {
+	const file = ws.write('vars.yaml', VARS_RUNBOOK);
+	expect((await ws.cli(['run', file, '--plain', '-p', 'NAME=alice', '--state-dir', ws.stateDir])).code).toBe(1);
+	return ws.onlyRunId();
+}
+
+/** Changes both state files of a run (state.json and its last good copy) with `edit`. */
+function editState(ws: Workspace, runId: string, edit: (state: Record<string, unknown>) => void): void {
+	for (const name of ['state.json', 'state.prev.json']) {
+		const file = path.join(ws.stateDir, 'runs', runId, name);
+		if (!existsSync(file)) continue;
+		const state = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+		edit(state);
+		writeFileSync(file, JSON.stringify(state));
+	}
+}
+
+describe('a hostile state file', () => {
+	it('restores only the variables the runbook defines: BASH_ENV, PATH and built-ins from the state never reach a command', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		const hook = ws.write('hook.sh', `touch ${ws.path('PWNED')}\n`);
+		editState(ws, runId, state => {
+			state.vars = {...(state.vars as object), BASH_ENV: hook, PATH: '/nonexistent', RUN_ID: 'forged', NAME: 'bob'};
+			state.secretVars = ['LD_PRELOAD'];
+		});
+		ws.write('ready', '');
+		const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+		expect(stackLines(resumed.stderr)).toEqual([]);
+		expect(resumed.code).toBe(0);
+		expect(existsSync(ws.path('PWNED'))).toBe(false);
+		// NAME is the runbook's param: its saved value is restored; the built-in is the run's own.
+		expect(ws.lines().at(-1)).toBe(`two NAME=bob RUN_ID=${runId}`);
+		expect(resumed.stdout).toContain('note: saved variables the runbook does not define were not restored: BASH_ENV, LD_PRELOAD, PATH, RUN_ID');
+		expect(ws.state(runId).vars).toEqual({NAME: 'bob'});
+	});
+
+	it('whose runId is not its folder name is a damaged state: refused, nothing written outside the state directory', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		editState(ws, runId, state => (state.runId = '../../escaped'));
+		const before = filesUnder(ws.dir).sort();
+		ws.write('ready', '');
+		const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+		expect(resumed.code).toBe(2);
+		expect(stackLines(resumed.stderr)).toEqual([]);
+		expect(resumed.stderr).toContain(`runId "../../escaped" is not the name of its folder (${runId})`);
+		expect(resumed.stderr).toContain('both are left as they are');
+		expect(filesUnder(ws.dir).sort()).toEqual([...before, ws.path('ready')].sort());
+		expect(ws.lines()).toEqual(['one', 'two NAME=alice RUN_ID=' + runId]);
+		const runs = await ws.cli(['runs', '--state-dir', ws.stateDir]);
+		expect(runs.stdout).toMatch(new RegExp(`^${runId}\\s+damaged\\s`, 'm'));
+	});
+
+	it('pointing at another runbook (its hash forged to match) is refused; the other runbook never runs', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		const other = `version: 1\ntitle: Other\nsteps:\n  - id: two\n    run: touch ${ws.path('PWNED')}\n`;
+		const otherFile = ws.write('other.yaml', other);
+		editState(ws, runId, state => {
+			state.runbookPath = otherFile;
+			state.runbookHash = createHash('sha256').update(other).digest('hex');
+		});
+		const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+		expect(resumed.code).toBe(2);
+		expect(stackLines(resumed.stderr)).toEqual([]);
+		expect(resumed.stderr).toBe(
+			`runbook: run ${runId} has a damaged state: its runbookPath names another file (other.yaml) than the runbook the run was started with. Nothing was run. Check ${path.join(ws.stateDir, 'runs', runId)} (someone may have edited it); start anew with \`runbook run FILE --new\`\n`,
+		);
+		expect(existsSync(ws.path('PWNED'))).toBe(false);
+		// A relative path is refused the same way.
+		editState(ws, runId, state => (state.runbookPath = 'vars.yaml'));
+		const relative = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+		expect(relative.code).toBe(2);
+		expect(relative.stderr).toContain('its runbookPath is not an absolute, normal path');
+	});
+
+	it('a run id that is not a folder name is refused by report too', async () => {
+		const ws = workspace();
+		await failedRun(ws);
+		const report = await ws.cli(['report', '../..', '--state-dir', ws.stateDir]);
+		expect(report.code).toBe(2);
+		expect(stackLines(report.stderr)).toEqual([]);
+		expect(report.stderr).toContain('no run "../.."');
+	});
+
+	it('naming an unrelated process group as a running step\'s: the resume does not signal it', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		const bystander = spawn('sleep', ['300'], {detached: true, stdio: 'ignore'});
+		try {
+			editState(ws, runId, state => {
+				const steps = state.steps as Record<string, {status: string; attempts: Array<Record<string, unknown>>}>;
+				steps.two.status = 'running';
+				const last = steps.two.attempts.at(-1)!;
+				for (const key of ['finishedAt', 'outcome', 'exitCode', 'error', 'commandId']) delete last[key];
+				Object.assign(last, {pgid: bystander.pid, host: hostname()});
+			});
+			const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir, '--grace', '1']);
+			expect(stackLines(resumed.stderr)).toEqual([]);
+			expect(resumed.stdout).toContain('note: step two was running when the last process ended');
+			expect(resumed.stdout).not.toContain('leftover command was stopped');
+			expect(groupProcesses(bystander.pid!)).toHaveLength(1);
+		} finally {
+			killGroup(bystander.pid!);
+		}
+	});
+});
