@@ -2,7 +2,9 @@
  * Benchmark 2: a step that prints 1,000,000 lines. The same bash script runs
  * three ways, in alternation within each round:
  *
- * - baseline: `bash -c 'set -euo pipefail;<script>'` with stdout on /dev/null;
+ * - baseline: `bash -c 'set -euo pipefail;<script>'` with stdout on /dev/null, or,
+ *             for the bulk cases (`baseline: 'file'`), into a file in the same
+ *             folder as the step logs (the same disk), removed after each round;
  * - drain:    `node bench/drain.js <script>`: the same bash on pipes, its output
  *             read and discarded: the floor of any Node program showing output live;
  * - plain:    `runbook run FILE --plain` with stdout on /dev/null;
@@ -35,6 +37,8 @@ export interface OutputCase {
 	warmup: boolean;
 	/** Rounds (the first ones) that also run the Node floor, `drain` (it is context, and costs time). */
 	drainRuns: number;
+	/** Where the baseline's stdout goes: `devnull` (default) or `file` (the bulk cases: the log is a file too). */
+	baseline?: 'devnull' | 'file';
 }
 
 /** Figures of one way of running a case. Wall times in ms, RSS in MB. */
@@ -102,13 +106,25 @@ function checkStepLog(stateDir: string, lines: number): number {
 	const runsDir = path.join(stateDir, 'runs');
 	const [runId] = fs.readdirSync(runsDir);
 	const logFile = path.join(runsDir, runId, 'logs', 'print.1.log');
-	const text = fs.readFileSync(logFile, 'utf8');
+	// Read in pieces: a bulk case's log is larger than a string may be.
+	const fd = fs.openSync(logFile, 'r');
+	const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
 	let count = 0;
-	for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+	let tail = Buffer.alloc(0);
+	try {
+		for (let bytes; (bytes = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; ) {
+			const piece = buffer.subarray(0, bytes);
+			for (let at = piece.indexOf(10); at !== -1; at = piece.indexOf(10, at + 1)) count++;
+			tail = Buffer.from(Buffer.concat([tail, piece]).subarray(-500));
+		}
+	} finally {
+		fs.closeSync(fd);
+	}
+	const end = tail.toString('utf8');
 	// Two note lines: started, ended.
 	if (count - 2 < lines) throw new Error(`the step log ${logFile} holds ${count - 2} output lines, expected ${lines}`);
-	const match = /exit code 0 after (\d+) ms/.exec(text.slice(-500));
-	if (!match) throw new Error(`the step log ${logFile} does not end with "exit code 0": ${text.slice(-300)}`);
+	const match = /exit code 0 after (\d+) ms/.exec(end);
+	if (!match) throw new Error(`the step log ${logFile} does not end with "exit code 0": ${end.slice(-300)}`);
 	return Number(match[1]);
 }
 
@@ -123,7 +139,13 @@ function readProbe(file: string): {maxRssKb: number; newSpaceMb: number} {
 async function runOnce(c: OutputCase, way: Way, root: string, cliFile: string, work: string, round: number): Promise<Sample> {
 	const runbook = path.join(work, `${c.name}.yaml`);
 	if (way === 'baseline') {
-		return {wallMs: await timeDevNull(['bash', '-c', `set -euo pipefail;${c.script}`], work, process.env)};
+		if (c.baseline !== 'file') return {wallMs: await timeDevNull(['bash', '-c', `set -euo pipefail;${c.script}`], work, process.env)};
+		const out = path.join(work, `baseline-${round}.out`);
+		try {
+			return {wallMs: await timeDevNull(['bash', '-c', `set -euo pipefail;{\n${c.script}\n} > ${q(out)}`], work, process.env)};
+		} finally {
+			fs.rmSync(out, {force: true});
+		}
 	}
 	if (way === 'drain') {
 		return {wallMs: await timeDevNull([process.execPath, path.join(root, 'bench', 'drain.js'), c.script], work, process.env)};

@@ -9,8 +9,14 @@
  *    API requests per wait for 1 s, 5 s and 20 s, and exec with a 1 GiB stdin against
  *    a local pipe, with the runbook process's peak RSS. Needs kubectl on PATH.
  *
+ * 2c. bulk output (issue 15): a step printing `head -c SIZE /dev/zero | base64`,
+ *    and one printing `yes | head -c SIZE` (short lines), against the same
+ *    command writing to a file on the same disk, target 2x, peak RSS 150 MB.
+ *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
- *   --only startup,seq,chatty,kubernetes   run only these measures
+ *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes   run only these measures
+ *   --bulk-size SIZE            bytes of the bulk cases, as `head -c` takes them (default 512M; the issue's is 2G)
+ *   --bulk-runs N               rounds of each bulk case (default 3)
  *   --startup-runs N            rounds of the start-up measure (default 10)
  *   --seq-runs N                rounds of the `seq` case (default 7)
  *   --chatty-runs N             rounds of the chatty case (default 3: one round takes ~35 s)
@@ -28,7 +34,7 @@ import {parseArgs} from 'node:util';
 import {benchOutput, type OutputCase, type OutputResult} from './output.ts';
 import {benchStartup, type StartupResult} from './startup.ts';
 import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
-import {machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
+import {BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
 import type {KubernetesOptions} from './kubernetes.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,6 +51,13 @@ function positive(value: string | undefined, fallback: number, name: string): nu
 	const n = Number(value);
 	if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} expects a whole number >= 1, got "${value}"`);
 	return n;
+}
+
+/** `512M`, `2G`, `1000`: a `head -c` size; returns the bytes. Throws for anything else. */
+function byteSize(value: string): number {
+	const match = /^(\d+)([KMG]?)$/.exec(value);
+	if (!match) throw new Error(`--bulk-size expects a size as head -c takes it (512M, 2G), got "${value}"`);
+	return Number(match[1]) * 1024 ** ' KMG'.indexOf(match[2] || ' ');
 }
 
 function checkTools(only: Set<string>): void {
@@ -85,18 +98,19 @@ function printStartup(result: StartupResult): void {
 
 function printOutput(result: OutputResult): void {
 	const base = result.baseline.wall.median;
+	const target = result.case.baseline === 'file' ? BULK_TARGET : OUTPUT_TARGET;
 	const line = (name: string, wall: Summary, extra = ''): void => {
 		const ratio = wall.median / base;
 		log(`  ${name.padEnd(30)} ${formatSummaryMs(wall)}  ratio ${formatRatio(ratio)}${extra}`);
 	};
-	log(`  ${'bash > /dev/null (baseline)'.padEnd(30)} ${formatSummaryMs(result.baseline.wall)}`);
+	log(`  ${(result.case.baseline === 'file' ? 'bash > file (baseline)' : 'bash > /dev/null (baseline)').padEnd(30)} ${formatSummaryMs(result.baseline.wall)}`);
 	line('node drain (floor, context)', result.drain.wall);
 	for (const way of ['plain', 'tui'] as const) {
 		const figures = result[way];
 		const ratio = figures.wall.median / base;
-		const verdict = ratio <= OUTPUT_TARGET ? 'target met' : 'target NOT met';
+		const verdict = ratio <= target ? 'target met' : 'target NOT met';
 		const rssVerdict = figures.rssMb!.p90 <= RSS_TARGET_MB ? 'target met' : 'target NOT met';
-		line(way === 'tui' ? 'runbook run (TUI, pty)' : 'runbook run --plain > /dev/null', figures.wall, ` (<= ${OUTPUT_TARGET}x: ${verdict})`);
+		line(way === 'tui' ? 'runbook run (TUI, pty)' : 'runbook run --plain > /dev/null', figures.wall, ` (<= ${target}x: ${verdict})`);
 		log(`  ${''.padEnd(30)} step's own time ${formatSummaryMs(figures.stepMs!)}; peak RSS ${mbText(figures.rssMb!)} (<= ${RSS_TARGET_MB} MB: ${rssVerdict})`);
 	}
 }
@@ -111,10 +125,16 @@ async function main(): Promise<void> {
 			'kube-wait-runs': {type: 'string'},
 			'kube-poll-runs': {type: 'string'},
 			'kube-exec-runs': {type: 'string'},
+			'bulk-size': {type: 'string'},
+			'bulk-runs': {type: 'string'},
 		},
 	});
-	const only = new Set((values.only ?? 'startup,seq,chatty,kubernetes').split(',').map(s => s.trim()));
-	for (const name of only) if (!['startup', 'seq', 'chatty', 'kubernetes'].includes(name)) throw new Error(`--only: unknown measure "${name}" (startup, seq, chatty, kubernetes)`);
+	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes'];
+	const only = new Set((values.only ?? measures.join(',')).split(',').map(s => s.trim()));
+	for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}" (${measures.join(', ')})`);
+	const bulkSize = values['bulk-size'] ?? '512M';
+	const bulkBytes = byteSize(bulkSize);
+	const bulkRuns = positive(values['bulk-runs'], 3, 'bulk-runs');
 	const kube: KubernetesOptions = {
 		waitRuns: positive(values['kube-wait-runs'], 30, 'kube-wait-runs'),
 		pollingRuns: positive(values['kube-poll-runs'], 5, 'kube-poll-runs'),
@@ -131,6 +151,26 @@ async function main(): Promise<void> {
 			runs: positive(values['chatty-runs'], 3, 'chatty-runs'),
 			warmup: false,
 			drainRuns: 1,
+		},
+		{
+			name: 'bulk-base64',
+			script: `head -c ${bulkSize} /dev/zero | base64`,
+			// base64 wraps at 76 characters.
+			lines: Math.ceil((Math.ceil(bulkBytes / 3) * 4) / 76),
+			runs: bulkRuns,
+			warmup: false,
+			drainRuns: 1,
+			baseline: 'file',
+		},
+		{
+			name: 'bulk-yes',
+			// yes gets SIGPIPE when head is done (exit 141 under pipefail): not a failure here.
+			script: `(yes || true) | head -c ${bulkSize}`,
+			lines: Math.floor(bulkBytes / 2),
+			runs: bulkRuns,
+			warmup: false,
+			drainRuns: 1,
+			baseline: 'file',
 		},
 	];
 	checkTools(only);
@@ -161,7 +201,8 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 	for (const c of cases) {
 		if (!only.has(c.name)) continue;
 		log('');
-		log(`2${c.name === 'seq' ? 'a' : 'b'}. A step printing ${LINES.toLocaleString('en')} lines, ${c.name}: ${c.script}`);
+		const number = {seq: '2a', chatty: '2b', 'bulk-base64': '2c', 'bulk-yes': '2d'}[c.name] ?? '2';
+		log(`${number}. A step printing ${c.lines.toLocaleString('en')} lines, ${c.name}: ${c.script}`);
 		const result = await benchOutput(root, cli, c, log);
 		printOutput(result);
 		outputs.push(result);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {loadRunbook, RunbookError} from './runbook/load.js';
+import {pipeHints} from './runbook/pipe-hints.js';
 import {runbookJsonSchema} from './runbook/schema.js';
 import {interpolate} from './runbook/variables.js';
 import type {RunState} from './engine/state.js';
@@ -48,7 +49,10 @@ export function listRuns(options: {stateDir?: string; json?: boolean}, write: (t
 	return 0;
 }
 
-/** `runbook validate FILE...`: prints every problem of every file; 0 when all are valid, else 2. */
+/**
+ * `runbook validate FILE...`: prints every problem of every file; 0 when all are valid, else 2.
+ * A valid file's `ok` line may be followed by hints (runbook/pipe-hints.ts) that do not fail it.
+ */
 export async function validateFiles(files: string[], write: (text: string) => void = t => void process.stdout.write(t), writeErr: (text: string) => void = t => void process.stderr.write(t)): Promise<number> {
 	let bad = 0;
 	for (const file of files) {
@@ -56,6 +60,7 @@ export async function validateFiles(files: string[], write: (text: string) => vo
 			const loaded = await loadRunbook(file);
 			const count = loaded.runbook.steps.length;
 			write(`${file}: ok (${count} step${count === 1 ? '' : 's'})\n`);
+			for (const hint of pipeHints(loaded.runbook)) write(`${file}: hint: step "${hint.stepId}": ${hint.message}\n`);
 		} catch (error) {
 			if (!(error instanceof RunbookError)) throw error;
 			bad++;

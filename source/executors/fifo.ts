@@ -20,11 +20,15 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {pidExists} from '../platform/proc.js';
 
-/** One pipe: both ends as file descriptors (close-on-exec, as Node opens every file). */
+/**
+ * One pipe: both ends as file descriptors (close-on-exec, as Node opens every file).
+ * An output pipe's read end is ours and its write end the child's; an input pipe
+ * (see {@link openFifos}' `inputs`) the other way round.
+ */
 export interface FifoEnds {
-	/** Read end, non-blocking: ours. */
+	/** Read end: non-blocking and ours for output; blocking and the child's (its stdin) for input. */
 	readFd: number;
-	/** Write end, blocking: given to the child as its stdout or stderr, then closed here. */
+	/** Write end, blocking: the child's stdout or stderr for output, then closed here; ours for input. */
 	writeFd: number;
 }
 
@@ -35,12 +39,14 @@ const DIR_PREFIX = 'runbook-pipes-';
 const MKFIFO_TIMEOUT_MS = 10_000;
 
 /**
- * Creates `count` pipes and opens both ends of each. Resolves undefined when
+ * Creates `count` pipes and opens both ends of each; the first `inputs` of them
+ * are input pipes (a child's stdin: its read end is blocking, as a program
+ * reading stdin expects). Resolves undefined when
  * they cannot be made (no `mkfifo`, no writable temporary folder, a file system
  * without FIFOs): the caller then uses Node's own pipes. Never rejects; leaves
  * no file and no open descriptor behind when it fails.
  */
-export async function openFifos(count: number): Promise<FifoEnds[] | undefined> {
+export async function openFifos(count: number, inputs = 0): Promise<FifoEnds[] | undefined> {
 	let dir: string;
 	try {
 		dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
@@ -61,7 +67,16 @@ export async function openFifos(count: number): Promise<FifoEnds[] | undefined> 
 			opened.push(readFd);
 			const writeFd = openSync(name, constants.O_WRONLY);
 			opened.push(writeFd);
-			ends.push({readFd, writeFd});
+			if (ends.length < inputs) {
+				// A writer is open, so a blocking open of the read end returns at once.
+				const blockingReadFd = openSync(name, constants.O_RDONLY);
+				opened.push(blockingReadFd);
+				opened.splice(opened.indexOf(readFd), 1);
+				closeSync(readFd);
+				ends.push({readFd: blockingReadFd, writeFd});
+			} else {
+				ends.push({readFd, writeFd});
+			}
 		}
 		if (!sweptLeftovers) {
 			sweptLeftovers = true;

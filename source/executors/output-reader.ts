@@ -8,7 +8,10 @@
  * pipe rests {@link REST_MS} ms, then what piled up meanwhile (a pipe holds
  * 64 KiB) is taken in one read. A command that prints a million lines, one write
  * each, then costs a few thousand reads instead of a million wake-ups, and
- * output reaches the screen at most a few ms later. Resting does not work with
+ * output reaches the screen at most a few ms later. A producer that fills the
+ * pipe while it rests (a `base64` or `cat` of a large file: it would wait on the
+ * full pipe most of the time) switches the pipe to streaming: read as data comes,
+ * without rests, until reads stay small again. Resting does not work with
  * Node's socket pairs: a socket buffer fills after a few hundred one-line
  * writes and the writer blocks (bench/); {@link readStream} reads those as they come.
  */
@@ -24,6 +27,12 @@ const SMALL_READ_BYTES = 16 * 1024;
 
 /** How long a FIFO reader rests after a small read, in ms. */
 export const REST_MS = 2;
+
+/**
+ * A streaming pipe goes back to resting after this many small reads in a row
+ * (the producer slowed down to a line now and then).
+ */
+const SMALL_READS_TO_REST = 16;
 
 /**
  * Receives each piece of output as it is read. The buffer may be reused after
@@ -47,6 +56,12 @@ export interface OutputReader {
 	destroy(): void;
 }
 
+/** What a caller (a test, a benchmark) may watch of a group of FIFO readers. */
+export interface ReaderWatch {
+	/** Called each time the group's timer ends a rest of {@link REST_MS} ms (and reads the resting pipes). */
+	onRest?: () => void;
+}
+
 /** One FIFO of a group and what receives its bytes. */
 export interface FifoSource {
 	/**
@@ -63,6 +78,14 @@ interface Member {
 	held: boolean;
 	/** Resting after a small read: libuv does not read it, the group's timer does. */
 	resting: boolean;
+	/**
+	 * The pipe filled up while it rested (the producer outruns the rests): libuv
+	 * reads it as data comes, small reads included, until
+	 * {@link SMALL_READS_TO_REST} small reads in a row.
+	 */
+	streaming: boolean;
+	/** Small reads in a row while streaming. */
+	smallReads: number;
 	finished: boolean;
 	/** Pauses or resumes libuv's reads to match `held` and `resting`. */
 	update(): void;
@@ -85,14 +108,25 @@ interface Member {
  * timer reads resting pipes in the order given: with stdout first, a script's
  * output and then its error message keep that order.
  */
-export function readFifos(sources: readonly FifoSource[]): OutputReader[] {
+export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {}): OutputReader[] {
 	let restTimer: NodeJS.Timeout | undefined;
 	const members: Member[] = [];
 	const endRest = (): void => {
 		restTimer = undefined;
+		watch.onRest?.();
 		for (const member of members) {
 			if (!member.resting) continue;
-			if (member.finished || member.held || member.drain() === 0) {
+			if (member.finished || member.held) {
+				member.resting = false;
+				member.update();
+				continue;
+			}
+			const bytes = member.drain();
+			if (bytes === 0 || bytes >= READ_BYTES) {
+				// Nothing came (back to libuv's watch), or the pipe was full: the producer
+				// was waiting on us, so stream (see Member.streaming).
+				member.streaming = bytes > 0;
+				member.smallReads = 0;
 				member.resting = false;
 				member.update();
 			}
@@ -128,6 +162,8 @@ export function readFifos(sources: readonly FifoSource[]): OutputReader[] {
 		const member: Member = {
 			held: false,
 			resting: false,
+			streaming: false,
+			smallReads: 0,
 			finished: false,
 			update: () => {
 				if (member.finished) return;
@@ -169,7 +205,15 @@ export function readFifos(sources: readonly FifoSource[]): OutputReader[] {
 					// The bytes are in `buffer`: the other pipes are read with their own buffers.
 					drainOthers(member);
 					onBytes(buffer.subarray(0, bytes));
-					if (bytes < SMALL_READ_BYTES && !member.finished && !member.resting) rest(member);
+					if (bytes >= SMALL_READ_BYTES) member.smallReads = 0;
+					else if (member.finished || member.resting) {
+						// nothing to decide
+					} else if (member.streaming && ++member.smallReads < SMALL_READS_TO_REST) {
+						// streaming: read on as data comes
+					} else {
+						member.streaming = false;
+						rest(member);
+					}
 					return true;
 				},
 			},

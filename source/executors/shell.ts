@@ -7,6 +7,13 @@
  *   runbook). The script text is passed to bash as one argument, unquoted and
  *   unchanged; variables reach it only as environment variables (`request.env`
  *   over `process.env`).
+ * - A clean shell: bash starts as `bash --norc --noprofile -c`, with a pipe (not a
+ *   socket) as stdin, and without `BASH_ENV`, `ENV`, `SHELLOPTS`, `BASHOPTS` and
+ *   exported functions (`BASH_FUNC_*`) of our own environment: no rc or profile
+ *   file runs, whatever `SHLVL` says (bash reads `~/.bashrc` for a command whose
+ *   stdin is a socket when `SHLVL` is below 2: its remote-shell rule). A
+ *   `BASH_ENV` the runbook sets in `env:` is sourced after the start gate
+ *   ({@link stepEnvironment}, {@link bashPrefix}).
  * - The start gate: bash first reads one line from its stdin, a pipe. The
  *   executor writes that line only after `onStart(pgid, commandId)` has returned, that is
  *   after the run has saved the process group; so no command of the script runs
@@ -28,7 +35,9 @@
  *   line is bounded, `capture` keeps at most CAPTURE_LIMIT_BYTES, and the child's
  *   pipes are not read while the log file's buffer is full.
  */
+import {spawn, type SpawnOptions} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
+import {writeSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
@@ -63,6 +72,68 @@ export interface ShellExecutorOptions {
  * and the options every script runs under (runbook-format.md: `bash -euo pipefail`).
  */
 export const BASH_PREFIX = 'IFS= read -r __runbook_start || exit 125; unset __runbook_start; exec </dev/null; set -euo pipefail;';
+
+/** Options bash starts with: no rc file, no profile, whatever the environment or stdin. */
+export const BASH_OPTIONS = ['--norc', '--noprofile'] as const;
+
+/**
+ * Where a runbook's own `BASH_ENV` (set in `env:`) waits for the start gate: bash
+ * would source `BASH_ENV` at startup, before the gate, so it gets the value
+ * under this name and sources it after the gate ({@link bashPrefix}).
+ */
+const DEFERRED_BASH_ENV = '__RUNBOOK_BASH_ENV';
+
+/**
+ * Variables of the runbook process's environment that a step's bash does not
+ * inherit, because bash would run code or change its options from them before
+ * the script (bash(1): INVOCATION, Shell Variables). Exported bash functions
+ * (`BASH_FUNC_<name>%%`) are dropped too. A runbook may still set any of these
+ * names in a step's `env:`.
+ */
+export const REMOVED_VARIABLES = ['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS'] as const;
+
+/**
+ * The environment of a step's bash: `inherited` (the runbook process's) without
+ * {@link REMOVED_VARIABLES} and exported functions, then the step's variables
+ * (`added`), then `RUNBOOK_COMMAND_ID`. A `BASH_ENV` in `added` is passed as
+ * `__RUNBOOK_BASH_ENV`, sourced after the start gate (see {@link bashPrefix}).
+ */
+export function stepEnvironment(inherited: NodeJS.ProcessEnv, added: Record<string, string>, commandId: string): Record<string, string> {
+	const env: Record<string, string> = {};
+	const removed = new Set<string>(REMOVED_VARIABLES);
+	for (const [name, value] of Object.entries(inherited)) {
+		if (value === undefined || removed.has(name) || name.startsWith('BASH_FUNC_')) continue;
+		env[name] = value;
+	}
+	Object.assign(env, added);
+	if (Object.hasOwn(added, 'BASH_ENV')) {
+		delete env.BASH_ENV;
+		env[DEFERRED_BASH_ENV] = added.BASH_ENV;
+	}
+	env[COMMAND_ID_VAR] = commandId;
+	return env;
+}
+
+/**
+ * {@link BASH_PREFIX}, plus, when the step sets `BASH_ENV`, the sourcing of that
+ * file right after the gate (before `set -euo pipefail`, as bash itself would
+ * source it before the command), with `BASH_ENV` exported again for the
+ * script's own bash children.
+ */
+export function bashPrefix(env: Record<string, string>): string {
+	if (!Object.hasOwn(env, DEFERRED_BASH_ENV)) return BASH_PREFIX;
+	const [gate, rest] = BASH_PREFIX.split(' exec </dev/null;');
+	return `${gate} exec </dev/null; export BASH_ENV="$${DEFERRED_BASH_ENV}"; unset ${DEFERRED_BASH_ENV}; if [ -n "$BASH_ENV" ]; then . "$BASH_ENV"; fi;${rest}`;
+}
+
+/**
+ * zx's spawn, made to start `<bash> --norc --noprofile -c <command>` (zx and Node
+ * would run `<bash> -c <command>` and allow no options).
+ */
+const spawnBash: typeof spawn = ((command: string, _args: readonly string[], options: SpawnOptions) => {
+	const bash = typeof options.shell === 'string' ? options.shell : 'bash';
+	return spawn(bash, [...BASH_OPTIONS, '-c', command], {...options, shell: false});
+}) as typeof spawn;
 
 /** ` and N processes it started outside the group` for a log note, or nothing when N is 0. */
 function outsideNote(outside: number): string {
@@ -116,23 +187,28 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	if (cwdProblem) return finishNotStarted(log, stepId, request.redact(cwdProblem));
 	if (signal.aborted) return finishAbortedBeforeStart(log, stepId);
 
-	const fifos = settings.pipes === 'fifo' ? await openFifos(2) : undefined;
+	// The start gate's pipe, then stdout and stderr.
+	const fifos = settings.pipes === 'fifo' ? await openFifos(3, 1) : undefined;
 	if (signal.aborted) {
 		for (const ends of fifos ?? []) closeFifo(ends);
 		return finishAbortedBeforeStart(log, stepId);
 	}
+	const gate = fifos?.[0];
+	const outputs = fifos?.slice(1);
 
 	const commandId = randomUUID();
 	const started = performance.now();
 	const elapsed = (): number => Math.round(performance.now() - started);
 	const pieces = Object.assign([request.script], {raw: [request.script]}) as unknown as TemplateStringsArray;
+	const env = stepEnvironment(process.env, request.env, commandId);
 	const zxOptions: Partial<Options> = {
 		shell: settings.bash,
-		prefix: BASH_PREFIX,
+		spawn: spawnBash,
+		prefix: bashPrefix(env),
 		postfix: '',
 		cwd: request.cwd,
-		env: {...process.env, ...request.env, [COMMAND_ID_VAR]: commandId},
-		stdio: fifos ? ['pipe', fifos[0].writeFd, fifos[1].writeFd] : ['pipe', 'pipe', 'pipe'],
+		env,
+		stdio: gate && outputs ? [gate.readFd, outputs[0].writeFd, outputs[1].writeFd] : ['pipe', 'pipe', 'pipe'],
 		detached: true,
 		nothrow: true,
 		quiet: true,
@@ -148,11 +224,27 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		for (const ends of fifos ?? []) closeFifo(ends);
 		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
 	}
-	// zx has spawned bash (or failed to) by now: our copies of the write ends go,
+	// zx has spawned bash (or failed to) by now: our copies of the child's ends go,
 	// so the pipes end when bash and its children have closed theirs.
-	for (const ends of fifos ?? []) closeQuietly(ends.writeFd);
+	if (gate) closeQuietly(gate.readFd);
+	for (const ends of outputs ?? []) closeQuietly(ends.writeFd);
 	const child = processPromise.child;
+	/** Opens the start gate (`open`) or closes it unread (bash reads end-of-file and exits 125). */
+	const endGate = (open: boolean): void => {
+		if (!gate) {
+			if (open) child?.stdin?.end('\n');
+			else child?.stdin?.destroy();
+			return;
+		}
+		try {
+			if (open) writeSync(gate.writeFd, '\n');
+		} catch {
+			// EPIPE: bash has died meanwhile; its exit is the result
+		}
+		closeQuietly(gate.writeFd);
+	};
 	const pgid = child?.pid;
+	if (pgid === undefined) endGate(false);
 	const command: CommandProcesses | undefined = pgid === undefined ? undefined : {pgid, commandId};
 	// A bash that has died meanwhile makes a write to its stdin fail (EPIPE): not an error here.
 	child?.stdin?.on('error', () => {});
@@ -162,18 +254,18 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		} catch (error) {
 			// The command could not be recorded (saving the state failed): it must not run.
 			// Closing the gate's pipe unread: bash reads end-of-file and exits 125, having run nothing.
-			child?.stdin?.destroy();
+			endGate(false);
 			try {
 				await processPromise;
 			} catch {
 				// nothrow is set; kept for safety
 			}
-			for (const ends of fifos ?? []) closeQuietly(ends.readFd);
+			for (const ends of outputs ?? []) closeQuietly(ends.readFd);
 			return finishNotStarted(log, stepId, request.redact(`recording the command's process failed, so it was not run: ${oneLine((error as Error).message)}`));
 		}
 	}
 	// The start gate opens now that the group is recorded (onStart saves it).
-	child?.stdin?.end('\n');
+	if (pgid !== undefined) endGate(true);
 
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
 	const splitters = {stdout: new LineSplitter(settings.maxPartial), stderr: new LineSplitter(settings.maxPartial)};
@@ -192,10 +284,10 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
 	const onStdout = (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
 	const onStderr = (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
-	readers = fifos
+	readers = outputs
 		? readFifos([
-				{fd: fifos[0].readFd, onBytes: onStdout},
-				{fd: fifos[1].readFd, onBytes: onStderr},
+				{fd: outputs[0].readFd, onBytes: onStdout},
+				{fd: outputs[1].readFd, onBytes: onStderr},
 			])
 		: [readStream(child?.stdout, onStdout), readStream(child?.stderr, onStderr)];
 

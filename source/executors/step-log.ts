@@ -19,8 +19,12 @@ import {dirname} from 'node:path';
 /** What starts every note line the executor writes into a step log. */
 export const LOG_NOTE_PREFIX = '=== runbook: ';
 
-/** Buffer before `write` asks the caller to wait for `drain`, in bytes. */
-const HIGH_WATER_MARK = 256 * 1024;
+/**
+ * Buffer before `write` asks the caller to wait for `drain`, in bytes: a few
+ * batches ({@link FLUSH_CHARS}), so the output is read on while the file system
+ * writes (through libuv's thread pool; queued batches go in one `writev`).
+ */
+const HIGH_WATER_MARK = 4 * 1024 * 1024;
 
 /**
  * Output lines are gathered in memory and written together, at most this many
@@ -30,8 +34,11 @@ const HIGH_WATER_MARK = 256 * 1024;
  */
 const FLUSH_DELAY_MS = 20;
 
-/** Gathered output is written at once when it reaches this many UTF-16 code units. */
-const FLUSH_CHARS = 64 * 1024;
+/**
+ * Gathered output is written at once when it reaches this many UTF-16 code units
+ * (1 Mi): a fast producer (`base64` of a large file) costs one file write per MiB.
+ */
+const FLUSH_CHARS = 1024 * 1024;
 
 /**
  * An open step log. `write` returns false when the caller should pause its

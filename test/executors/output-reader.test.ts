@@ -114,3 +114,19 @@ test('destroy ends the reader at once; the writer then gets a broken pipe', asyn
 	const code = await w.exited;
 	expect(code === null || code === 141 || code === 1).toBe(true);
 });
+
+test('a producer that keeps the pipe full is read as it writes, not every REST_MS ms (issue 15)', async () => {
+	// 32 MiB is 512 pipes full (64 KiB): reading them every REST_MS ms, as the reader
+	// did after base64's first small write, makes 512 rests, the producer waiting on a
+	// full pipe most of the time.
+	const [fifo] = (await openFifos(1))!;
+	let rests = 0; // timer reads
+	let bytes = 0;
+	const [reader] = readFifos([{fd: fifo.readFd, onBytes: chunk => (bytes += chunk.length)}], {onRest: () => rests++});
+	const producer = writer('head -c 24M /dev/zero | base64', fifo.writeFd);
+	closeQuietly(fifo.writeFd);
+	expect(await producer.exited).toBe(0);
+	await reader.done;
+	expect(bytes).toBe(32 * 1024 * 1024 + Math.ceil((32 * 1024 * 1024) / 76)); // base64 lines of 76 characters
+	expect(rests).toBeLessThan(128);
+});

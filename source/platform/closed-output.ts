@@ -1,0 +1,29 @@
+/**
+ * A closed standard output is not an error: `runbook runs | head -n 1` ends
+ * `head` after one line, and the next write of ours fails with EPIPE (Node
+ * ignores SIGPIPE, so the write fails instead of ending the process, and an
+ * unhandled stream error prints a stack trace). After EPIPE the stream is
+ * closed and later writes are dropped; the command goes on and ends with the
+ * exit code it would have had. A `run` goes on too: a step's processes are
+ * never left behind because a reader went away.
+ */
+
+/** Error codes of a write to a stream whose reader is gone (or that was closed for that). */
+const CLOSED_CODES = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+
+/**
+ * Makes EPIPE on `streams` (default: stdout and stderr) quiet; any other write
+ * error is thrown on, as without this hook (an uncaught exception). Call once,
+ * before anything prints.
+ */
+export function quietOnClosedOutput(streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+	for (const stream of streams) {
+		stream.on('error', (error: NodeJS.ErrnoException) => {
+			if (error.code !== undefined && CLOSED_CODES.has(error.code)) {
+				if (!stream.destroyed) stream.destroy();
+				return;
+			}
+			throw error;
+		});
+	}
+}
