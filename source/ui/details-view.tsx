@@ -9,6 +9,7 @@ import {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import type {StepView} from '../engine/ports.js';
 import type {Runbook} from '../runbook/schema.js';
+import {interpolate} from '../runbook/variables.js';
 import {formatCount, wrapText} from './format.js';
 import {commandRows, descriptionRows, wrapHard, CONTINUED} from './panel-text.js';
 import {titleText} from './step-panel.js';
@@ -86,8 +87,8 @@ export function detailRows(view: StepView, context: DetailContext, width: number
 		const test = step.when.equals !== undefined ? `== ${step.when.equals}` : step.when.notEquals !== undefined ? `!= ${step.when.notEquals}` : `in [${(step.when.in ?? []).join(', ')}]`;
 		facts.push(`Runs only when: ${step.when.var} ${test}`);
 	}
-	if (step?.confirm !== undefined) facts.push(`Asks first: ${step.confirm === true ? 'yes/no' : step.confirm}`);
-	if (step?.destructive) facts.push(`Destructive: the operator types ${typeof step.destructive === 'string' ? step.destructive : 'a word'} to confirm`);
+	if (step?.confirm !== undefined) facts.push(`Asks first: ${step.confirm === true ? 'yes/no' : interpolate(step.confirm, view.vars)}`);
+	if (step?.destructive) facts.push(`Destructive: the operator types ${typeof step.destructive === 'string' ? interpolate(step.destructive, view.vars) : 'a word'} to confirm`);
 	facts.push(`Timeout: ${step?.timeout ?? 'none'} · Retries: ${formatCount(step?.retries ?? 0)}${step?.retryDelay ? ` (every ${step.retryDelay})` : ''}`);
 	if (step?.capture) facts.push(`Captures its output into: ${step.capture}`);
 	if (step?.continueOnError) facts.push('A failure does not stop the run (continueOnError)');
