@@ -22,7 +22,9 @@ import type {Prompt, PromptAnswer, TuiOperator} from './operator.js';
 import {isTextEntry, promptKeyAction, questionText, type QuestionKind} from './prompt-keys.js';
 import {PromptView, promptRows} from './prompt-view.js';
 import {StepList} from './step-list.js';
-import {StepPanel} from './step-panel.js';
+import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
+import {DetailsView} from './details-view.js';
+import type {PanelMode} from './layout.js';
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -55,7 +57,18 @@ interface Question {
 	onYes: () => void;
 }
 
-type Overlay = {kind: 'help'} | {kind: 'notices'} | {kind: 'log'; path: string; title: string};
+type Overlay = {kind: 'help'} | {kind: 'notices'} | {kind: 'log'; path: string; title: string} | {kind: 'details'; stepId: string};
+
+/**
+ * What the step panel of `stepId` puts first: `decide` while a confirm or
+ * destructive prompt waits on it, `failed` when it failed or was interrupted
+ * (or its failure prompt is up), else `follow`.
+ */
+function modeOf(prompt: Prompt | undefined, stepId: string, status: string): PanelMode {
+	if ((prompt?.kind === 'confirm' || prompt?.kind === 'destructive') && prompt.step.id === stepId) return 'decide';
+	if (((prompt?.kind === 'failure' || prompt?.kind === 'interrupted') && prompt.step.id === stepId) || status === 'failed' || status === 'interrupted') return 'failed';
+	return 'follow';
+}
 
 /** The whole TUI; see the module comment. Fits `useWindowSize()` (80x24 and up). */
 export function App({handle, operator, onQuit, headerLines, notices = [], resumeCommand}: AppProps) {
@@ -69,6 +82,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const [question, setQuestion] = useState<Question>();
 	const [flash, setFlash] = useState<string>();
 	const [noticesAcked, setNoticesAcked] = useState(notices.length === 0);
+	// How far the command and vars are scrolled at a confirm or destructive prompt (PgUp/PgDn).
+	const [scroll, setScroll] = useState(0);
 	const startedAt = useRef(Date.now());
 	const finished = view.finished;
 	const finishedAt = useRef<number | undefined>(undefined);
@@ -90,6 +105,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
 	// biome-ignore lint/correctness/useExhaustiveDependencies: runs when the prompt changes, which is what prompt?.id says.
 	useEffect(() => setQuestion(q => (q?.kind === 'skip' ? undefined : q)), [prompt?.id]);
+	useEffect(() => setScroll(0), [prompt?.id]);
 	useEffect(() => {
 		if (!finished) return;
 		operator.dispose();
@@ -154,6 +170,12 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				return setOverlay({kind: 'notices'});
 			}
 			if (!typing) setNoticesAcked(true);
+			// At a confirm or destructive prompt, PgUp/PgDn scroll the command and its values in place.
+			if (panelMode === 'decide' && (key.pageUp || key.pageDown)) {
+				const page = Math.max(1, mainRows - 6);
+				return setScroll(s => Math.max(0, Math.min(maxScroll, (Math.min(s, maxScroll)) + (key.pageDown ? page : -page))));
+			}
+			if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId});
 			if (prompt) {
 				const action = promptKeyAction(prompt, input, key);
 				if (action?.question) {
@@ -198,9 +220,27 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// Step mode's gate after a step ended: that step's result and output stay in view above what Enter runs.
 	const endedId = view.lastEndedStepId;
 	const gateAfter = prompt?.kind === 'gate' && selected === undefined && endedId !== undefined && endedId !== prompt.step.id ? endedId : undefined;
+	const shownData = shownId ? panelData(view, shownId, now) : undefined;
+	const panelMode = shownData ? modeOf(prompt, shownData.view.id, shownData.status) : 'follow';
+	const maxScroll = shownData && panelMode === 'decide' ? layoutStepPanel({...shownData, width: columns, height: mainRows, mode: panelMode, scroll}).maxScroll : 0;
 
 	let main;
-	if (overlay?.kind === 'help') {
+	if (overlay?.kind === 'details') {
+		const data = panelData(view, overlay.stepId, now);
+		main = (
+			<DetailsView
+				view={data.view}
+				runbook={handle.runbook}
+				stepCount={data.stepCount}
+				status={statusText(data)}
+				target={headerLines}
+				width={columns}
+				height={mainRows}
+				onClose={closeOverlay}
+				isActive={!question}
+			/>
+		);
+	} else if (overlay?.kind === 'help') {
 		main = <HelpView width={columns} height={mainRows} onClose={closeOverlay} isActive={!question} />;
 	} else if (overlay?.kind === 'notices') {
 		main = <NoticesView notices={notices} width={columns} height={mainRows} onClose={closeOverlay} isActive={!question} />;
@@ -209,9 +249,12 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	} else {
 		let panel;
 		if (gateAfter && prompt?.kind === 'gate') panel = <GatePanel ended={panelData(view, gateAfter, now)} next={prompt.step} width={panelWidth} height={mainRows} />;
-		else if (shownId) panel = <StepPanel {...panelData(view, shownId, now)} width={panelWidth} height={mainRows} />;
+		else if (shownData) panel = <StepPanel {...shownData} width={panelMode === 'decide' ? columns : panelWidth} height={mainRows} mode={panelMode} scroll={scroll} />;
 		else panel = <Text>No steps.</Text>;
-		main = (
+		// At a confirm or destructive prompt the panel takes the whole width: what runs, whole, matters more than the list.
+		main = panelMode === 'decide' ? (
+			<Box height={mainRows}>{panel}</Box>
+		) : (
 			<Box height={mainRows}>
 				<StepList steps={listItems(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
 				<Box marginLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1} height={mainRows}>
@@ -252,7 +295,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 					</Text>
 				))}
 				<KeyHelp
-					keys={keysNow({overlay: overlay?.kind, question: Boolean(question), prompt, busy, finished: Boolean(finished), auto, browsing: selected !== undefined})}
+					keys={keysNow({overlay: overlay?.kind, question: Boolean(question), prompt, busy, finished: Boolean(finished), auto, browsing: selected !== undefined, scrolls: maxScroll > 0})}
 					width={columns}
 				/>
 			</Box>

@@ -7,10 +7,11 @@
 import {Box, Text} from 'ink';
 import type {StepView} from '../engine/ports.js';
 import {tint} from './color.js';
-import {displayLines, wrapTextTo} from './format.js';
+import {wrapTextTo} from './format.js';
 import {gatePanelRows} from './layout.js';
+import {commandRows, descriptionRows, outputRows, varsRows} from './panel-text.js';
 import {STATUS_MARKS} from './step-list.js';
-import {CommandRows, OutputLine, outputHeading, STATUS_COLORS, statusText, titleText, VarsRow, type StepPanelProps} from './step-panel.js';
+import {blockWindow, BlockRows, countLines, OutputLine, outputHeading, STATUS_COLORS, statusText, titleText, type StepPanelProps} from './step-panel.js';
 
 /** Props of {@link GatePanel}. */
 export interface GatePanelProps {
@@ -32,18 +33,17 @@ export interface GatePanelProps {
  * {@link gatePanelRows}.
  */
 export function GatePanel({ended, next, width, height}: GatePanelProps) {
-	const description = next.description ? displayLines(next.description.trimEnd()) : [];
-	const command = displayLines(next.command.trimEnd());
-	const vars = Object.entries(next.vars);
+	const description = descriptionRows(next.description, width);
+	const block = [...commandRows(next, width), ...varsRows(Object.entries(next.vars), width)];
 	const status = wrapTextTo(statusText(ended), width, 2);
+	const tail = outputRows(ended.tail, width, Math.max(0, height));
 	const rows = gatePanelRows(height, {
 		status: status.length,
-		output: ended.tail.length,
+		output: tail.length,
 		nextDescription: description.length,
-		nextCommand: command.length,
-		nextVars: vars.length > 0 ? 1 : 0,
+		nextBlock: block.length,
 	});
-	const output = rows.output > 0 ? ended.tail.slice(-rows.output) : [];
+	const output = rows.output > 0 ? tail.slice(-rows.output) : [];
 	const color = STATUS_COLORS[ended.status];
 	const mark = ended.status === 'running' ? '…' : STATUS_MARKS[ended.status];
 	return (
@@ -58,7 +58,7 @@ export function GatePanel({ended, next, width, height}: GatePanelProps) {
 				</Text>
 			))}
 			<Text dimColor wrap="truncate-end">
-				{ended.totalLines === 0 ? '── no output ──' : outputHeading(ended.totalLines, output.length)}
+				{ended.totalLines === 0 ? '── no output ──' : outputHeading(ended.totalLines, countLines(ended.tail, output.length, width))}
 			</Text>
 			{output.map((line, i) => (
 				<OutputLine key={`o${i}`} line={line} />
@@ -67,11 +67,10 @@ export function GatePanel({ended, next, width, height}: GatePanelProps) {
 			<Text bold wrap="truncate-end">{`▶ Next: ${titleText(next, ended.stepCount)}`}</Text>
 			{description.slice(0, rows.nextDescription).map((line, i) => (
 				<Text key={`d${i}`} dimColor wrap="truncate-end">
-					{line || ' '}
+					{line}
 				</Text>
 			))}
-			<CommandRows view={next} lines={command} rows={rows.nextCommand} />
-			{rows.nextVars > 0 && <VarsRow vars={vars} />}
+			<BlockRows rows={blockWindow(block, rows.nextBlock, 0, false).rows} />
 		</Box>
 	);
 }

@@ -13,6 +13,8 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
 	['y / n', 'answer a yes/no question (default No)'],
 	['↑ ↓', 'look at another step (the panel shows it)'],
 	['Esc .', 'follow the current step again'],
+	['d', 'details of the shown step: whole description, command, variables and where they come from'],
+	['PgUp PgDn', 'scroll a command too long for the panel at a confirmation'],
 	['l', 'view the log of the shown step (↑↓ PgUp PgDn g G; Esc closes)'],
 	['a', 'switch step mode / auto mode (auto stops at questions)'],
 	['n', 'show the notes from the start of the run, all of them'],
@@ -48,7 +50,7 @@ export function HelpView({width, height, onClose, isActive = true}: HelpViewProp
 			</Text>
 			{HELP_KEYS.map(([keys, what]) => (
 				<Box key={keys} width={width}>
-					<Box width={9} flexShrink={0}>
+					<Box width={11} flexShrink={0}>
 						<Text bold>{keys}</Text>
 					</Box>
 					<Box flexShrink={1} minWidth={0}>

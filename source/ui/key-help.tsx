@@ -9,7 +9,7 @@ import type {Prompt} from './operator.js';
 /** What decides the keys valid now. */
 export interface KeyContext {
 	/** An overlay that takes the keys. */
-	overlay?: 'help' | 'log' | 'notices';
+	overlay?: 'help' | 'log' | 'notices' | 'details';
 	/** A y/N question is shown. */
 	question?: boolean;
 	/** The pending prompt. */
@@ -22,6 +22,8 @@ export interface KeyContext {
 	auto?: boolean;
 	/** Another step than the current one is shown. */
 	browsing?: boolean;
+	/** The command and vars at a confirm or destructive prompt do not fit: PgUp/PgDn scroll them. */
+	scrolls?: boolean;
 }
 
 /**
@@ -30,17 +32,19 @@ export interface KeyContext {
  */
 export function keysNow(context: KeyContext): string[] {
 	if (context.finished) return [];
-	if (context.overlay === 'log') return ['↑↓ scroll', 'PgUp/PgDn page', 'g/G top/end', 'Esc/l close'];
+	if (context.overlay === 'log') return ['↑↓ scroll', 'PgUp/PgDn page', 'g/G top/end', '/ search', 'Esc/l close'];
 	if (context.overlay === 'help') return ['Esc/? close'];
 	if (context.overlay === 'notices') return ['↑↓ scroll', 'Esc/n close'];
+	if (context.overlay === 'details') return ['↑↓ scroll', 'PgUp/PgDn page', 'g/G top/end', 'Esc/d close'];
 	if (context.question) return ['y yes', 'n/Enter/Esc no'];
 	const prompt = context.prompt;
-	if (prompt?.kind === 'destructive') return ['type the word, Enter confirm', 'Esc cancel', 'Ctrl-C quit'];
+	const scroll = context.scrolls ? ['PgUp/PgDn scroll'] : [];
+	if (prompt?.kind === 'destructive') return ['type the word, Enter confirm', ...scroll, 'Esc cancel', 'Ctrl-C quit'];
 	if (prompt?.kind === 'ask' || prompt?.kind === 'param') {
 		const choices = prompt.kind === 'ask' ? prompt.ask.choices : prompt.param.choices;
 		return choices ? ['↑↓ choose', 'Enter select', 'Esc/Ctrl-C quit'] : ['Enter submit', 'Esc/Ctrl-C quit'];
 	}
-	const global = ['↑↓ steps', ...(context.browsing ? ['Esc follow'] : []), 'l log', `a ${context.auto ? 'step mode' : 'auto'}`, '? help'];
+	const global = [...scroll, '↑↓ steps', ...(context.browsing ? ['Esc follow'] : []), 'd details', 'l log', `a ${context.auto ? 'step mode' : 'auto'}`, '? help'];
 	if (prompt) return global;
 	return [context.busy ? 'q stop & quit' : 'q quit', ...global];
 }

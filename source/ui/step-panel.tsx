@@ -7,8 +7,9 @@ import type {StepView} from '../engine/ports.js';
 import type {StepStatus} from '../engine/state.js';
 import type {TailLine} from './tail.js';
 import {tint} from './color.js';
-import {displayLine, displayLines, formatCount, formatDuration, formatRunning} from './format.js';
-import {panelRows} from './layout.js';
+import {displayLine, formatCount, formatDuration, formatRunning, truncateEnd, wrapText} from './format.js';
+import {panelRows, scrollWindow, type PanelMode} from './layout.js';
+import {commandRows, descriptionRows, outputRows, varsRows, type OutputRow} from './panel-text.js';
 
 /** Props of {@link StepPanel}. */
 export interface StepPanelProps {
@@ -38,10 +39,11 @@ export interface StepPanelProps {
 	width: number;
 	/** Rows available; the output shows the last lines that fit. */
 	height: number;
+	/** What comes first (default `follow`); see {@link PanelMode}. */
+	mode?: PanelMode;
+	/** In `decide` mode, how many rows the command and vars are scrolled down (clamped). */
+	scroll?: number;
 }
-
-/** Output line prefixes: stderr is marked so it stands out without colour. */
-export const STREAM_PREFIX = {stdout: '  ', stderr: '! '} as const;
 
 /** What {@link statusText} reads. */
 export type StatusTextInput = Pick<StepPanelProps, 'attempt' | 'status' | 'durationMs' | 'exitCode' | 'error' | 'note'>;
@@ -71,34 +73,41 @@ export function titleText(view: StepView, stepCount: number): string {
 	return `${view.index + 1}/${stepCount} ${view.title} [${view.action}]${view.destructive ? ' DESTRUCTIVE' : ''}`;
 }
 
-/** True when a step's command reads as a shell script (`$ `): a `run`, or a `wait` on a command; instructions and summaries read as plain text. */
-export function isShell(view: StepView): boolean {
-	return view.action === 'run' || (view.action === 'wait' && view.step?.wait?.command !== undefined);
+/** A block row: command or vars text, or a dim "more" marker. */
+export interface BlockRow {
+	text: string;
+	marker?: boolean;
 }
 
 /**
- * A step's command in at most `rows` rows (`$ ` before a shell script's first
- * line); when it is longer, the last row says how many lines are not shown.
+ * The command and vars rows of a step (see panel-text.ts) in `rows` rows,
+ * scrolled to `offset` (clamped). When they do not all fit, a dim marker row
+ * says how many rows are above or below and which keys show them: `scrollKeys`
+ * (at a prompt that scrolls in place) or `d` (the details view).
  */
-export function CommandRows({view, lines, rows}: {view: StepView; lines: readonly string[]; rows: number}) {
-	const shown = lines.length > rows ? lines.slice(0, Math.max(0, rows - 1)) : lines;
-	const hidden = lines.length - shown.length;
-	const shell = isShell(view);
-	return (
-		<>
-			{shown.map((line, i) => (
-				<Text key={`c${i}`} wrap="truncate-end">
-					{`${shell ? (i === 0 ? '$ ' : '  ') : ''}${line || ' '}`}
-				</Text>
-			))}
-			{rows > 0 && hidden > 0 && <Text dimColor wrap="truncate-end">{`  … ${hidden} more line${hidden === 1 ? '' : 's'}`}</Text>}
-		</>
-	);
+export function blockWindow(all: readonly string[], rows: number, offset: number, scrollKeys: boolean): {rows: BlockRow[]; maxOffset: number} {
+	const w = scrollWindow(all.length, rows, offset);
+	const out: BlockRow[] = [];
+	if (w.above > 0 && rows >= 3) out.push({text: `↑ ${w.above} more row${w.above === 1 ? '' : 's'} above (PgUp)`, marker: true});
+	for (const text of all.slice(w.start, w.end)) out.push({text});
+	if (w.below > 0 && rows >= 3) {
+		const how = scrollKeys ? 'PgDn/PgUp scroll · d details' : 'd shows the whole step';
+		out.push({text: `↓ ${w.below} more row${w.below === 1 ? '' : 's'}: ${how}`, marker: true});
+	}
+	return {rows: out, maxOffset: w.maxOffset};
 }
 
-/** The `vars: NAME=value  NAME=***` row (secret values are already `***`). */
-export function VarsRow({vars}: {vars: ReadonlyArray<readonly [string, string]>}) {
-	return <Text wrap="truncate-end">{`vars: ${vars.map(([name, value]) => `${name}=${displayLine(value)}`).join('  ')}`}</Text>;
+/** Rows of a block as drawn (markers dim). */
+export function BlockRows({rows}: {rows: readonly BlockRow[]}) {
+	return (
+		<>
+			{rows.map((row, i) => (
+				<Text key={`b${i}`} dimColor={row.marker} wrap="truncate-end">
+					{row.text}
+				</Text>
+			))}
+		</>
+	);
 }
 
 /** The heading of an output tail: `── output: 12,345 lines, last 9 (! = stderr) ──`. */
@@ -106,57 +115,105 @@ export function outputHeading(totalLines: number, shown: number): string {
 	return `── output: ${formatCount(totalLines)} line${totalLines === 1 ? '' : 's'}${totalLines > shown ? `, last ${shown}` : ''} (! = stderr) ──`;
 }
 
-/** One output line as drawn: `  text`, or `! text` for stderr (in yellow). */
-export function OutputLine({line}: {line: TailLine}) {
+/** One output row as drawn: `  text`, or `! text` for stderr (in yellow). */
+export function OutputLine({line}: {line: OutputRow}) {
 	return (
 		<Text color={line.stream === 'stderr' ? tint('yellow') : undefined} wrap="truncate-end">
-			{`${STREAM_PREFIX[line.stream]}${displayLine(line.text) || ' '}`}
+			{line.text}
 		</Text>
 	);
 }
 
+/** What the step panel draws, row by row; see {@link layoutStepPanel}. */
+export interface StepPanelLayout {
+	title: string[];
+	description: string[];
+	block: BlockRow[];
+	status: string[];
+	progress?: string;
+	heading?: string;
+	output: OutputRow[];
+	/** The largest useful `scroll` of the block (0 when it is shown whole). */
+	maxScroll: number;
+}
+
 /**
- * The step panel, at most `height` rows: title row, description (2 rows),
- * command rows (`$ script` for shell scripts, else the instructions or summary), `vars:` row, status row (attempt, status, exit code, error),
- * progress row, then the output heading and the last output lines that fit
- * (stderr lines start with `! `).
+ * The rows of the step panel at `width` x `height` (see {@link panelRows} for
+ * how they are shared in each {@link PanelMode}): everything wrapped, nothing
+ * cut; a block (command and vars) that does not fit is a window with "more"
+ * rows, scrolled by `scroll` in `decide` mode.
+ */
+export function layoutStepPanel(props: StepPanelProps): StepPanelLayout {
+	const {view, width, height, tail} = props;
+	const mode = props.mode ?? 'follow';
+	const title = wrapText(titleText(view, props.stepCount), width);
+	const status = wrapText(statusText(props), width);
+	const description = descriptionRows(view.description, width);
+	const block = [...commandRows(view, width), ...varsRows(Object.entries(view.vars), width)];
+	const progress = props.progress ? `↻ ${displayLine(props.progress)}` : undefined;
+	const wantedOutput = outputRows(tail, width, Math.max(0, height));
+	const rows = panelRows(height, {title: title.length, status: status.length, description: description.length, block: block.length, progress: progress ? 1 : 0, output: wantedOutput.length}, mode);
+	const shownBlock = blockWindow(block, rows.block, mode === 'decide' ? (props.scroll ?? 0) : 0, mode === 'decide');
+	const output = rows.output > 0 ? wantedOutput.slice(-rows.output) : [];
+	return {
+		title: title.slice(0, rows.title).map((row, i) => (i === rows.title - 1 && title.length > rows.title ? truncateEnd(`${row} ${title.slice(rows.title).join(' ')}`, width) : row)),
+		description: description.slice(0, rows.description),
+		block: shownBlock.rows,
+		status: status.slice(0, rows.status),
+		progress: rows.progress > 0 ? progress : undefined,
+		heading: rows.outputHeading > 0 ? outputHeading(props.totalLines, countLines(tail, output.length, width)) : undefined,
+		output,
+		maxScroll: mode === 'decide' ? shownBlock.maxOffset : 0,
+	};
+}
+
+/** Output lines whose rows make up the last `rowCount` rows at `width` (for the heading's "last N"). */
+export function countLines(tail: readonly TailLine[], rowCount: number, width: number): number {
+	let rows = 0;
+	let lines = 0;
+	for (let i = tail.length - 1; i >= 0 && rows < rowCount; i--) {
+		rows += outputRows([tail[i]], width, Number.MAX_SAFE_INTEGER).length;
+		lines++;
+	}
+	return lines;
+}
+
+/**
+ * The step panel, at most `height` rows: title (wrapped to 2 rows), description,
+ * the command (`$ script` for shell scripts, else the instructions or summary) and
+ * its variables, status (attempt, status, exit code, error), progress, then the
+ * output heading and the last output rows that fit (stderr rows start with `! `).
+ * Long lines wrap; see {@link layoutStepPanel} for what is shown when not all fits.
  */
 export function StepPanel(props: StepPanelProps) {
-	const {view, width, height, tail} = props;
-	const description = view.description ? displayLines(view.description.trimEnd()) : [];
-	const command = displayLines(view.command.trimEnd());
-	const vars = Object.entries(view.vars);
-	const rows = panelRows(height, {
-		description: description.length,
-		command: command.length,
-		vars: vars.length > 0 ? 1 : 0,
-		progress: props.progress ? 1 : 0,
-		output: tail.length,
-	});
-	const output = rows.output > 0 ? tail.slice(-rows.output) : [];
+	const {width, height} = props;
+	const layout = layoutStepPanel(props);
 	const statusColor = STATUS_COLORS[props.status];
 	return (
 		<Box flexDirection="column" width={width} height={Math.max(1, height)} overflow="hidden">
-			<Text bold wrap="truncate-end">
-				{titleText(view, props.stepCount)}
-			</Text>
-			{description.slice(0, rows.description).map((line, i) => (
-				<Text key={`d${i}`} dimColor wrap="truncate-end">
-					{line || ' '}
+			{layout.title.map((row, i) => (
+				<Text key={`t${i}`} bold wrap="truncate-end">
+					{row}
 				</Text>
 			))}
-			<CommandRows view={view} lines={command} rows={rows.command} />
-			{rows.vars > 0 && <VarsRow vars={vars} />}
-			<Text color={statusColor ? tint(statusColor) : undefined} wrap="truncate-end">
-				{statusText(props)}
-			</Text>
-			{rows.progress > 0 && <Text wrap="truncate-end">{`↻ ${displayLine(props.progress ?? '')}`}</Text>}
-			{rows.outputHeading > 0 && (
+			{layout.description.map((line, i) => (
+				<Text key={`d${i}`} dimColor wrap="truncate-end">
+					{line}
+				</Text>
+			))}
+			<BlockRows rows={layout.block} />
+			{layout.status.map((row, i) => (
+				<Text key={`s${i}`} color={statusColor ? tint(statusColor) : undefined} wrap="truncate-end">
+					{row}
+				</Text>
+			))}
+			{layout.progress && <Text wrap="truncate-end">{layout.progress}</Text>}
+			{layout.heading && (
 				<Text dimColor wrap="truncate-end">
-					{outputHeading(props.totalLines, output.length)}
+					{layout.heading}
 				</Text>
 			)}
-			{output.map((line, i) => (
+			{layout.output.map((line, i) => (
 				<OutputLine key={`o${i}`} line={line} />
 			))}
 		</Box>

@@ -98,7 +98,7 @@ describe('the gate after a step ended', () => {
 		expect(frame).not.toContain('▶ Next:');
 	});
 
-	test('a long output tail leaves the next command whole; a command too long for the panel is cut with a count', async () => {
+	test('a long output tail leaves the next command whole; a command too long for the panel says how many rows are not shown and that d shows them', async () => {
 		const longScript = Array.from({length: 40}, (_, i) => `echo line ${i + 1}`).join('\n');
 		app = startApp([steps[0], {id: 'long', title: 'A long script', run: longScript}]);
 		const {handle, operator, t} = app;
@@ -110,7 +110,7 @@ describe('the gate after a step ended', () => {
 		expect(frame).toContain('out 199');
 		expect(frame).toMatch(/output: 200 lines, last \d+/);
 		expect(frame).toContain('$ echo line 1');
-		expect(frame).toMatch(/… \d+ more lines/);
+		expect(frame).toMatch(/↓ \d+ more rows: d shows the whole step/);
 		expect(frame.split('\n')).toHaveLength(24);
 	});
 });

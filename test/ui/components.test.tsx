@@ -60,7 +60,7 @@ describe('StepPanel', () => {
 	]);
 	handle.vars.dump = {DB: 'spire', PGPASSWORD: '***'};
 
-	test('title, description, command (cut with a count), vars, status, progress and the output tail with stderr marked', () => {
+	test('title, description, command (cut with a count of rows), vars, status, progress and the output tail with stderr marked', () => {
 		const tail = Array.from({length: 30}, (_, i) => ({stream: (i % 5 === 4 ? 'stderr' : 'stdout') as 'stdout' | 'stderr', text: `out ${i + 1}`}));
 		const {lastFrame, unmount} = render(
 			<StepPanel
@@ -83,14 +83,14 @@ describe('StepPanel', () => {
 		expect(lines[0]).toBe('1/4 Dump the database [run]');
 		expect(lines[1]).toBe('Writes the dump next to the run.');
 		expect(lines[2]).toBe('$ echo 0');
-		expect(lines).toContain('vars: DB=spire  PGPASSWORD=***');
 		expect(lines).toContain('attempt 2 · failed in 1m05s · exit code 3');
 		expect(lines).toContain('↻ attempt 3: exit 1');
 		expect(lines.find(line => line.startsWith('── output'))).toMatch(/12,345 lines, last \d+ \(! = stderr\)/);
 		expect(lines.at(-1)).toBe('! out 30');
 		expect(lines.at(-2)).toBe('  out 29');
 		expect(lines).toContain('! out 25');
-		expect(lines.some(line => /… \d+ more lines/.test(line))).toBe(true);
+		// The vars come after the command: they are in the rows the window hides (d shows them).
+		expect(lines.some(line => /^↓ \d+ more rows: d shows the whole step$/.test(line))).toBe(true);
 		unmount();
 	});
 });

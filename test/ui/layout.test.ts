@@ -1,5 +1,5 @@
 import {describe, expect, test} from 'vitest';
-import {panelRows, windowList} from '../../source/ui/layout.js';
+import {panelRows, scrollWindow, windowList} from '../../source/ui/layout.js';
 import {displayLine, displayLines, formatClock, formatDuration} from '../../source/ui/format.js';
 import {answerProblem} from '../../source/ui/prompt-view.js';
 import {colorsEnabled} from '../../source/ui/color.js';
@@ -31,23 +31,56 @@ describe('windowList', () => {
 });
 
 describe('panelRows', () => {
-	test('the parts never need more rows than the panel has', () => {
-		for (let height = 0; height < 30; height++) {
-			const rows = panelRows(height, {description: 5, command: 40, vars: 1, progress: 1, output: 10_000});
-			const used = 2 + rows.description + rows.command + rows.vars + rows.progress + rows.outputHeading + rows.output;
-			expect(used).toBeLessThanOrEqual(Math.max(2, height));
+	const wants = {title: 2, status: 2, description: 5, block: 40, progress: 1, output: 10_000};
+	test('the parts never need more rows than the panel has, in every mode', () => {
+		for (const mode of ['follow', 'decide', 'failed'] as const) {
+			for (let height = 0; height < 30; height++) {
+				const rows = panelRows(height, wants, mode);
+				const used = rows.title + rows.status + rows.description + rows.block + rows.progress + rows.outputHeading + rows.output;
+				expect(used, `${mode} ${height}`).toBeLessThanOrEqual(Math.max(2, height));
+			}
 		}
 	});
 
-	test('output takes the rows left after a short command', () => {
-		const rows = panelRows(20, {description: 1, command: 2, vars: 1, progress: 0, output: 500});
-		expect(rows).toEqual({description: 1, command: 2, vars: 1, progress: 0, outputHeading: 1, output: 13});
+	test('output takes the rows left after a short command; the description gets what the output leaves', () => {
+		expect(panelRows(20, {title: 1, status: 1, description: 1, block: 3, progress: 0, output: 500})).toEqual({title: 1, status: 1, description: 1, block: 3, progress: 0, outputHeading: 1, output: 13});
+		// Little output: the description is no longer capped at 2 rows.
+		expect(panelRows(20, {title: 1, status: 1, description: 9, block: 3, progress: 0, output: 2}).description).toBe(9);
 	});
 
 	test('a long script gets at most half of the rows when there is output', () => {
-		const rows = panelRows(22, {description: 0, command: 100, vars: 0, progress: 0, output: 100});
-		expect(rows.command).toBeLessThanOrEqual(10);
+		const rows = panelRows(22, {title: 1, status: 1, description: 0, block: 100, progress: 0, output: 100});
+		expect(rows.block).toBeLessThanOrEqual(10);
 		expect(rows.output).toBeGreaterThanOrEqual(9);
+	});
+
+	test('decide: the whole command and vars first; failed: the whole description before the command', () => {
+		const decide = panelRows(18, {title: 2, status: 1, description: 6, block: 12, progress: 0, output: 40}, 'decide');
+		expect(decide.block).toBe(12);
+		expect(decide.title).toBe(2);
+		expect(decide.description).toBe(2);
+		const failed = panelRows(18, {title: 1, status: 1, description: 6, block: 12, progress: 0, output: 40}, 'failed');
+		expect(failed.description).toBe(6);
+		expect(failed.output).toBeGreaterThanOrEqual(3);
+	});
+});
+
+describe('scrollWindow', () => {
+	test('rows and markers fit; every row can be reached; the offset is clamped', () => {
+		for (const total of [0, 1, 5, 12, 40]) {
+			for (const height of [1, 2, 3, 4, 10]) {
+				const seen = new Set<number>();
+				let last;
+				for (let offset = -2; offset <= total + 2; offset++) {
+					last = scrollWindow(total, height, offset);
+					const rows = (last.above > 0 && height >= 3 ? 1 : 0) + (last.end - last.start) + (last.below > 0 && height >= 3 ? 1 : 0);
+					expect(rows, `${total}/${height}/${offset}`).toBeLessThanOrEqual(Math.max(height, 0));
+					for (let i = last.start; i < last.end; i++) seen.add(i);
+				}
+				if (height > 0) expect(seen.size, `${total}/${height}`).toBe(total);
+				expect(scrollWindow(total, height, 1e9).start).toBe(last!.maxOffset);
+			}
+		}
 	});
 });
 
@@ -119,14 +152,14 @@ test('wrapText: greedy word wrap, no row starting or ending with a space, long w
 });
 
 describe('gatePanelRows', () => {
-	test('fixed rows first, then 2 output rows, the whole next command, vars, description; output takes the rest; never more than the height', async () => {
+	test('fixed rows first, then 2 output rows, the whole next command and vars, description; output takes the rest; never more than the height', async () => {
 		const {gatePanelRows} = await import('../../source/ui/layout.js');
-		expect(gatePanelRows(21, {status: 1, output: 100, nextDescription: 1, nextCommand: 4, nextVars: 1})).toEqual({output: 11, nextDescription: 1, nextCommand: 4, nextVars: 1});
+		expect(gatePanelRows(21, {status: 1, output: 100, nextDescription: 1, nextBlock: 5})).toEqual({output: 11, nextDescription: 1, nextBlock: 5});
 		// A command longer than the panel: the output keeps 2 rows, the command gets the rest.
-		expect(gatePanelRows(21, {status: 2, output: 100, nextDescription: 2, nextCommand: 40, nextVars: 1})).toEqual({output: 2, nextDescription: 0, nextCommand: 14, nextVars: 0});
+		expect(gatePanelRows(21, {status: 2, output: 100, nextDescription: 2, nextBlock: 41})).toEqual({output: 2, nextDescription: 0, nextBlock: 14});
 		for (let height = 0; height < 30; height++) {
-			const rows = gatePanelRows(height, {status: 2, output: 50, nextDescription: 3, nextCommand: 20, nextVars: 1});
-			expect(4 + rows.output + rows.nextDescription + rows.nextCommand + rows.nextVars).toBeLessThanOrEqual(Math.max(5, height));
+			const rows = gatePanelRows(height, {status: 2, output: 50, nextDescription: 3, nextBlock: 21});
+			expect(4 + rows.output + rows.nextDescription + rows.nextBlock).toBeLessThanOrEqual(Math.max(5, height));
 		}
 	});
 });

@@ -16,18 +16,18 @@ function writeLog(name: string, text: string): string {
 	return file;
 }
 
-/** The log rows of a frame (between the title row and the position row). */
+/** The log rows of a frame (between the title and path rows and the position row; a short path takes one row). */
 function body(frame: string | undefined): string[] {
-	return (frame ?? '').split('\n').slice(1, -1);
+	return (frame ?? '').split('\n').slice(2, -1);
 }
 
 describe('LogView', () => {
 	test('opens at the end; ↑ ↓ PgUp PgDn g G scroll; Esc and l close', async () => {
 		const file = writeLog('scroll.log', Array.from({length: 100}, (_, i) => `line ${i + 1}`).join('\n') + '\n');
 		let closed = 0;
-		const {lastFrame, stdin, unmount} = render(<LogView path={file} title="dump, attempt 1" width={100} height={12} onClose={() => closed++} />);
+		const {lastFrame, stdin, unmount} = render(<LogView path={file} title="dump, attempt 1" width={100} height={13} onClose={() => closed++} />);
 		await waitForFrame({lastFrame}, 'lines 91–100 of 100 (end)');
-		expect(lastFrame()).toContain(`Log of dump, attempt 1: ${file}`);
+		expect(lastFrame()).toContain(`Log of dump, attempt 1:\n${file}\n`);
 		expect(body(lastFrame())).toEqual(Array.from({length: 10}, (_, i) => `line ${91 + i}`));
 		expect(lastFrame()).toContain('lines 91–100 of 100 (end)');
 		await press(stdin, KEY.up);
@@ -63,8 +63,8 @@ describe('LogView', () => {
 		expect(log.lines).not.toContain(`0000000 ${'y'.repeat(90)}`);
 
 		const {lastFrame, unmount} = render(<LogView path={file} title="big" width={100} height={8} onClose={() => {}} />);
-		await waitForFrame({lastFrame}, 'showing the last');
-		expect(lastFrame()).toContain(`showing the last ${formatBytes(LOG_VIEW_BYTES)} of ${formatBytes(log.sizeBytes)}`);
+		await waitForFrame({lastFrame}, `of ${formatBytes(log.sizeBytes)}`);
+		expect(lastFrame()).toContain(`(the last ${formatBytes(LOG_VIEW_BYTES)} of ${formatBytes(log.sizeBytes)}`);
 		expect(lastFrame()).toContain(`${String(count - 1).padStart(7, '0')} yyy`);
 		unmount();
 	});
@@ -77,10 +77,39 @@ describe('LogView', () => {
 		first.unmount();
 
 		const file = writeLog('ansi.log', '\u001B[31mred text\u001B[0m\nprogress 10%\rprogress 100%\n');
-		const second = render(<LogView path={file} title="ansi" width={100} height={6} onClose={() => {}} />);
+		const second = render(<LogView path={file} title="ansi" width={100} height={7} onClose={() => {}} />);
 		await waitForFrame(second, 'progress 100%');
 		expect(body(second.lastFrame()).slice(0, 2)).toEqual(['red text', 'progress 100%']);
 		expect(second.lastFrame()).not.toContain('\u001B[31m');
 		second.unmount();
+	});
+
+	test('long lines wrap (nothing cut), a long path is shown whole, / searches, n finds the next match', async () => {
+		const deep = fs.mkdtempSync(path.join(dir, `${'d'.repeat(60)}-`));
+		const lines = Array.from({length: 60}, (_, i) => (i === 7 ? `needle one ${'a'.repeat(150)} END-OF-LONG-LINE` : i === 40 ? 'the second NEEDLE' : `line ${i + 1}`));
+		const file = path.join(deep, 'attempt-1.log');
+		fs.writeFileSync(file, `${lines.join('\n')}\n`);
+		const {lastFrame, stdin, unmount} = render(<LogView path={file} title="wrap" width={60} height={12} onClose={() => {}} />);
+		await waitForFrame({lastFrame}, 'line 60');
+		const frame = lastFrame() ?? '';
+		// The path, wrapped over rows, reads whole when the rows are joined.
+		expect(frame.split('\n').slice(1, 4).join('')).toContain(file);
+		for (const row of frame.split('\n')) expect(row.length).toBeLessThanOrEqual(60);
+		await press(stdin, '/');
+		for (const char of 'needle') await press(stdin, char);
+		expect(lastFrame()?.split('\n').at(-1)).toBe('/needle');
+		await press(stdin, KEY.enter);
+		const found = lastFrame() ?? '';
+		// The search starts at the top shown row and wraps around: the first match is line 8, wrapped whole.
+		const at = found.indexOf('needle one');
+		expect(at).toBeGreaterThan(0);
+		// (A row broken at a space ends with it; the terminal does not show a trailing space.)
+		expect(found.slice(at).replace(/\n↪ /g, '').replace(/ /g, '')).toContain(`${'a'.repeat(150)}END-OF-LONG-LINE`);
+		await press(stdin, 'n');
+		expect(lastFrame()).toContain('the second NEEDLE');
+		expect(lastFrame()).not.toContain('needle one');
+		await press(stdin, '/', 'z', 'z', 'q', KEY.enter);
+		expect(lastFrame()).toContain('Pattern not found: zzq');
+		unmount();
 	});
 });
