@@ -15,7 +15,7 @@ import {listRuns, printSchema, reportRun, validateFiles} from './commands.js';
 import {randomBytes} from 'node:crypto';
 import {maskParamValues} from './store/lock.js';
 import {resolveStateDir, StateSaveError} from './store/runs.js';
-import {makePrivateDir, writeFileAtomic} from './store/safe-file.js';
+import {makePrivateDir, writeFileAtomic} from './platform/safe-file.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
 	const eq = value.indexOf('=');

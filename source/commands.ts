@@ -13,7 +13,7 @@ import {renderReport} from './report/markdown.js';
 import {JournalError, readJournal, type JournalEntry} from './store/journal.js';
 import {RunsRepository, StateError, resolveStateDir} from './store/runs.js';
 import {runbookPathProblem, trustedVars} from './store/trust.js';
-import {FILE_MODE, writeFileAtomic} from './store/safe-file.js';
+import {FILE_MODE, writeFileAtomic} from './platform/safe-file.js';
 
 /**
  * `runbook runs`: saved runs, newest first; `--json` for scripts. A run whose

@@ -22,7 +22,7 @@ import {newRunState, reconcileForResume} from './engine/transitions.js';
 import {stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
-import {makePrivateDir, stateDirWarnings} from './store/safe-file.js';
+import {makePrivateDir, stateDirWarnings} from './platform/safe-file.js';
 import {secretProblem} from './security/secrets.js';
 import {damagedStateMessage, runbookPathProblem, trustedVars} from './store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';

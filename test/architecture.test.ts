@@ -15,13 +15,15 @@ const SOURCE = path.resolve(import.meta.dirname, '..', 'source');
 /** Which folders each folder of source/ may import (besides itself). */
 const ALLOWED: Record<string, readonly string[]> = {
 	platform: [],
-	runbook: [],
-	engine: ['runbook'],
-	executors: ['engine', 'runbook', 'platform'],
-	store: ['engine', 'runbook', 'platform'],
+	// Checks on hostile input (bounded reads, linear-time patterns, secret rules): a leaf every layer may use.
+	security: [],
+	runbook: ['security'],
+	engine: ['runbook', 'security'],
+	executors: ['engine', 'runbook', 'platform', 'security'],
+	store: ['engine', 'runbook', 'platform', 'security'],
 	// report/markdown.ts still reads the journal entry type from store/ (issue 13, item 2).
-	report: ['engine', 'runbook', 'store'],
-	ui: ['engine', 'runbook'],
+	report: ['engine', 'runbook', 'store', 'security'],
+	ui: ['engine', 'runbook', 'security'],
 };
 
 /** Every .ts/.tsx file under `dir`, as paths relative to `dir` with `/`. */

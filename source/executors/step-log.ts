@@ -13,7 +13,7 @@
  * ```
  */
 import {createWriteStream, type WriteStream} from 'node:fs';
-import {makePrivateDir, openAppend} from '../store/safe-file.js';
+import {makePrivateDir, openAppend} from '../platform/safe-file.js';
 import {dirname} from 'node:path';
 
 /** What starts every note line the executor writes into a step log. */
@@ -77,7 +77,7 @@ export class StepLog {
 	static async open(path: string): Promise<StepLog> {
 		try {
 			makePrivateDir(dirname(path));
-			// Mode 0600; a symbolic link or FIFO planted in its place is refused (store/safe-file.ts).
+			// Mode 0600; a symbolic link or FIFO planted in its place is refused (platform/safe-file.ts).
 			const stream = createWriteStream(path, {fd: openAppend(path), highWaterMark: HIGH_WATER_MARK});
 			return new StepLog(stream, path);
 		} catch (error) {

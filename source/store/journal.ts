@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {RunListener} from '../engine/events.js';
 import type {DecisionKind, RunStatus, StepStatus} from '../engine/state.js';
-import {makePrivateDir, openAppend} from './safe-file.js';
+import {makePrivateDir, openAppend} from '../platform/safe-file.js';
 import {readRegularFile} from '../security/bounded-read.js';
 
 /** Size limit of a journal read for a report, bytes: far above a real run's (output is not journalled). */

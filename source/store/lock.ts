@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {lock} from 'proper-lockfile';
 import {pidExists, statFields} from '../platform/proc.js';
-import {writeFileAtomic} from './safe-file.js';
+import {writeFileAtomic} from '../platform/safe-file.js';
 
 /** Who holds (or held) a run's lock, as saved in `lock-owner.json`. */
 export interface OwnerInfo {

@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
-import {makePrivateDir, syncDir, writeFileAtomic} from './safe-file.js';
+import {makePrivateDir, syncDir, writeFileAtomic} from '../platform/safe-file.js';
 import type {StateStore} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
 import {checkRunState} from './state-schema.js';
@@ -114,7 +114,7 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
 /**
  * Saves a run's state: the new state to `state.json`, the one before it to
  * `state.prev.json` first (see the module comment for why one of the two is
- * always whole and valid). Both through store/safe-file.ts: mode 0600, a temp
+ * always whole and valid). Both through platform/safe-file.ts: mode 0600, a temp
  * file of an unpredictable name created exclusively without following links,
  * fsync, rename, fsync of the folder.
  */

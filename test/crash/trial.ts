@@ -32,7 +32,7 @@ export function savedRuns(stateDir: string): string[] {
 	return readdirSync(runs).filter(id => ['state.json', 'state.prev.json'].some(name => existsSync(path.join(runs, id, name))));
 }
 
-/** Temp files of state writes in a run's folder (store/safe-file.ts: `.state.json.<random>.tmp`, `.state.prev.json.<random>.tmp`). */
+/** Temp files of state writes in a run's folder (platform/safe-file.ts: `.state.json.<random>.tmp`, `.state.prev.json.<random>.tmp`). */
 function stateTempFiles(runDir: string): Set<string> {
 	if (!existsSync(runDir)) return new Set();
 	return new Set(readdirSync(runDir).filter(name => name.startsWith('.state') && name.endsWith('.tmp')));
