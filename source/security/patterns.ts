@@ -33,7 +33,7 @@ export function patternProblem(source: string): string | undefined {
 	} catch (error) {
 		const message = (error as Error).message;
 		// `error parsing regexp: missing closing ): \`(.*\`` -> `missing closing )`: the pattern is quoted by the caller.
-		return message.replace(/^error parsing regexp: /, '').replace(/: `[^]*`$/, '');
+		return message.replace(/^error parsing regexp: /, '').replace(/: `[\s\S]*`$/, '');
 	}
 }
 

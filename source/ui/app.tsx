@@ -105,6 +105,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
 	// biome-ignore lint/correctness/useExhaustiveDependencies: runs when the prompt changes, which is what prompt?.id says.
 	useEffect(() => setQuestion(q => (q?.kind === 'skip' ? undefined : q)), [prompt?.id]);
+	// biome-ignore lint/correctness/useExhaustiveDependencies: a new prompt starts scrolled to its top, which is what prompt?.id says.
 	useEffect(() => setScroll(0), [prompt?.id]);
 	useEffect(() => {
 		if (!finished) return;
