@@ -7,6 +7,7 @@
 import type {OutputChunk} from '../engine/ports.js';
 import type {CaptureBuffer} from './capture-buffer.js';
 import type {StepLog} from './step-log.js';
+import {terminalSafe} from '../security/terminal-text.js';
 
 /** What {@link createOutputSink} needs. */
 export interface OutputSinkOptions {
@@ -47,7 +48,8 @@ export function createOutputSink(options: OutputSinkOptions): OutputSink {
 			// A captured value is kept as printed (masking would corrupt it; the runner refuses
 			// one that holds a secret): the capture gets the lines before they are redacted.
 			if (capture && stream === 'stdout' && capture.add(lines.slice(), finished)) log.note(options.captureNote);
-			for (let i = 0; i < lines.length; i++) lines[i] = redact(lines[i]);
+			// Escapes removed first: masking must see the text as the terminal shows it (terminal-text.ts).
+			for (let i = 0; i < lines.length; i++) lines[i] = redact(terminalSafe(lines[i]));
 			if (!log.writeLines(lines) && !held) {
 				held = true;
 				options.hold();
