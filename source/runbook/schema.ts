@@ -138,6 +138,8 @@ export const stepSchema = z.strictObject({
 	cwd: z.string().optional(),
 	env: z.record(varName, scalar).optional(),
 	capture: varName.optional(),
+	/** The output may hold secrets the tool does not know (`kubectl get secrets -o yaml`): not shown or logged, only its byte count. */
+	sensitive: z.boolean().optional(),
 	okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
 	// other actions
 	manual: z.string().min(1).optional(),
