@@ -9,6 +9,7 @@ import {interpolate} from './runbook/variables.js';
 import type {KubernetesPort, KubeTarget} from './engine/kubernetes-port.js';
 import type {RunState} from './engine/state.js';
 import {waitKindOf} from './engine/view.js';
+import {checkNamespace} from './security/kube-names.js';
 
 /** Kubernetes options of `run` and `resume` (as kubectl's: `--kubeconfig`, `--context`, `-n`). */
 export interface KubeOptions {
@@ -28,12 +29,15 @@ export function needsKubernetes(runbook: Runbook): boolean {
  * Connects: `--context` beats the runbook's `kubernetes.context`, which beats the
  * kubeconfig's current context; `-n` beats `kubernetes.namespace`, which beats the
  * context's namespace (kubectl's order). Variables in the runbook's values are resolved.
- * @throws Error with a one-line message when the kubeconfig or the context is missing.
+ * @throws Error with a one-line message when the kubeconfig or the context is missing, or
+ *   the namespace is not a DNS-1123 label (KubeNameError).
  */
 export async function connectKubernetes(runbook: Runbook, options: KubeOptions, vars: Record<string, string>): Promise<KubernetesPort> {
 	if (options.kubeconfig) process.env.KUBECONFIG = options.kubeconfig; // scripts' kubectl reads the same file
 	const context = options.context ?? (runbook.kubernetes?.context ? interpolate(runbook.kubernetes.context, vars) : undefined);
 	const namespace = options.namespace ?? (runbook.kubernetes?.namespace ? interpolate(runbook.kubernetes.namespace, vars) : undefined);
+	// Before any request: `-n ..` would change every API path (security/kube-names.ts).
+	if (namespace !== undefined) checkNamespace(namespace);
 	const {createKubernetesPort} = await import('./executors/kubernetes/index.js');
 	return createKubernetesPort({
 		...(options.kubeconfig ? {kubeconfig: options.kubeconfig} : {}),

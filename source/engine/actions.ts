@@ -98,6 +98,7 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 			graceMs: ctx.graceMs,
 			...(ctx.kill ? {kill: ctx.kill} : {}),
 			capture,
+			...(step.sensitive ? {sensitive: true} : {}),
 			onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
 			redact: ctx.redact,
 			...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),

@@ -32,6 +32,8 @@ export interface ShellRequest {
 	kill?: AbortSignal;
 	/** Keep stdout for `capture` (bounded: at most {@link CAPTURE_LIMIT_BYTES}). */
 	capture: boolean;
+	/** The step is `sensitive: true`: its output is neither shown nor logged, only its size in bytes. */
+	sensitive?: boolean;
 	/** Called with batches of complete lines as they arrive (already redacted). */
 	onOutput: (chunk: OutputChunk) => void;
 	/** Replaces secret values with `***`; applied to every line before it is logged or shown. */

@@ -7,6 +7,7 @@
 import type {OutputChunk} from '../engine/output.js';
 import type {CaptureBuffer} from './capture-buffer.js';
 import type {StepLog} from './step-log.js';
+import {terminalSafe} from '../security/terminal-text.js';
 
 /** What {@link createOutputSink} needs. */
 export interface OutputSinkOptions {
@@ -23,6 +24,8 @@ export interface OutputSinkOptions {
 	release: () => void;
 	/** Shows redacted lines (the step's live output). */
 	show: (chunk: OutputChunk) => void;
+	/** `sensitive: true`: lines are counted (and captured), never logged or shown. */
+	sensitive?: boolean;
 }
 
 /** A running command's output path; see the file comment. */
@@ -31,12 +34,15 @@ export interface OutputSink {
 	deliver(stream: OutputChunk['stream'], lines: string[], finished: boolean): void;
 	/** Reads the source again if the log's back-pressure was holding it (at the end of a command). */
 	releaseIfHeld(): void;
+	/** For a sensitive step: logs and shows one line with the output's size instead of the output. */
+	summarizeSensitive(): void;
 }
 
 /** Creates the output path of one command. */
 export function createOutputSink(options: OutputSinkOptions): OutputSink {
 	const {redact, capture, log} = options;
 	let held = false;
+	let sensitiveBytes = 0;
 	const release = (): void => {
 		held = false;
 		options.release();
@@ -47,7 +53,12 @@ export function createOutputSink(options: OutputSinkOptions): OutputSink {
 			// A captured value is kept as printed (masking would corrupt it; the runner refuses
 			// one that holds a secret): the capture gets the lines before they are redacted.
 			if (capture && stream === 'stdout' && capture.add(lines.slice(), finished)) log.note(options.captureNote);
-			for (let i = 0; i < lines.length; i++) lines[i] = redact(lines[i]);
+			if (options.sensitive) {
+				for (const line of lines) sensitiveBytes += Buffer.byteLength(line) + 1;
+				return;
+			}
+			// Escapes removed first: masking must see the text as the terminal shows it (terminal-text.ts).
+			for (let i = 0; i < lines.length; i++) lines[i] = redact(terminalSafe(lines[i]));
 			if (!log.writeLines(lines) && !held) {
 				held = true;
 				options.hold();
@@ -57,6 +68,12 @@ export function createOutputSink(options: OutputSinkOptions): OutputSink {
 		},
 		releaseIfHeld() {
 			if (held) release();
+		},
+		summarizeSensitive() {
+			if (!options.sensitive) return;
+			const line = `sensitive output: ${sensitiveBytes} bytes, not shown or logged`;
+			log.note(line);
+			options.show({stream: 'stdout', lines: [line]});
 		},
 	};
 }

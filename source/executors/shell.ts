@@ -279,6 +279,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		hold: () => readers.forEach(reader => reader.hold()),
 		release: () => readers.forEach(reader => reader.release()),
 		show: request.onOutput,
+		...(request.sensitive ? {sensitive: true} : {}),
 	});
 	const deliver = sink.deliver;
 	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
@@ -364,6 +365,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	sink.releaseIfHeld();
 	deliver('stdout', splitters.stdout.end(), true);
 	deliver('stderr', splitters.stderr.end(), true);
+	sink.summarizeSensitive();
 
 	const durationMs = elapsed();
 	const cause = output.cause ?? undefined;

@@ -7,6 +7,7 @@ import {formatDuration} from '../runbook/duration.js';
 import type {RunEvent} from '../engine/events.js';
 import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, Operator, StepView} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Writes text to the output (a `process.stdout.write` in the CLI). */
 export type Write = (text: string) => void;
@@ -37,7 +38,9 @@ const PLAIN_FLUSH_CHARS = 64 * 1024;
  *
  * Output lines are written in batches, at most {@link PLAIN_FLUSH_MS} late.
  */
-export function createPlainReporter(write: Write): (event: RunEvent, state: RunState) => void {
+export function createPlainReporter(rawWrite: Write): (event: RunEvent, state: RunState) => void {
+	// Titles, notices and errors may come from a hostile runbook or state: no raw escapes.
+	const write: Write = text => rawWrite(visibleControls(text));
 	const titles = new Map<string, number>();
 	let pending = '';
 	let timer: ReturnType<typeof setTimeout> | undefined;
@@ -114,7 +117,7 @@ export class PlainOperator implements Operator {
 
 	constructor(answers: PlainAnswers, write: Write) {
 		this.answers = answers;
-		this.write = write;
+		this.write = text => write(visibleControls(text));
 	}
 
 	private stop(message: string): 'quit' {

@@ -9,6 +9,7 @@
  */
 import {z} from 'zod';
 import {patternProblem} from '../security/patterns.js';
+import {hasVariable, namespaceProblem, objectNameProblem} from '../security/kube-names.js';
 
 /** Names of variables: params, `ask` answers, `capture` values. */
 export const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -59,13 +60,26 @@ export const askSchema = z.strictObject({
 	pattern: regexSource.optional(),
 });
 
+/**
+ * A Kubernetes object name or namespace: a literal one is checked here (at
+ * `validate`), one with a variable before its step (security/kube-names.ts).
+ */
+const kubeName = z.string().superRefine((text, ctx) => {
+	const problem = hasVariable(text) ? undefined : objectNameProblem(text);
+	if (problem) ctx.addIssue({code: 'custom', message: problem});
+});
+const kubeNamespace = z.string().superRefine((text, ctx) => {
+	const problem = hasVariable(text) ? undefined : namespaceProblem(text);
+	if (problem) ctx.addIssue({code: 'custom', message: problem});
+});
+
 /** A Kubernetes object reference by kind and name or label selector. */
 const resourceRef = {
 	kind: z.string().min(1),
 	apiVersion: z.string().optional(),
-	name: z.string().optional(),
+	name: kubeName.optional(),
 	selector: z.string().optional(),
-	namespace: z.string().optional(),
+	namespace: kubeNamespace.optional(),
 };
 
 /** Wait kinds; exactly one per `wait` (checked in validate.ts). */
@@ -82,7 +96,7 @@ export const waitSchema = z.strictObject({
 	jsonpath: z
 		.strictObject({
 			...resourceRef,
-			name: z.string(),
+			name: kubeName,
 			path: z.string(),
 			equals: scalar.optional(),
 			in: z.array(scalar).optional(),
@@ -91,14 +105,14 @@ export const waitSchema = z.strictObject({
 	condition: z
 		.strictObject({
 			...resourceRef,
-			name: z.string(),
+			name: kubeName,
 			type: z.string(),
 			status: z.string().optional(),
 		})
 		.optional(),
-	rollout: z.strictObject({kind: z.string(), name: z.string(), namespace: z.string().optional()}).optional(),
-	jobComplete: z.strictObject({name: z.string(), namespace: z.string().optional()}).optional(),
-	podsReady: z.strictObject({selector: z.string(), count: z.number().int().min(0), namespace: z.string().optional()}).optional(),
+	rollout: z.strictObject({kind: z.string(), name: kubeName, namespace: kubeNamespace.optional()}).optional(),
+	jobComplete: z.strictObject({name: kubeName, namespace: kubeNamespace.optional()}).optional(),
+	podsReady: z.strictObject({selector: z.string(), count: z.number().int().min(0), namespace: kubeNamespace.optional()}).optional(),
 });
 
 /** The wait kinds in the order the format lists them. */
@@ -124,12 +138,14 @@ export const stepSchema = z.strictObject({
 	cwd: z.string().optional(),
 	env: z.record(varName, scalar).optional(),
 	capture: varName.optional(),
+	/** The output may hold secrets the tool does not know (`kubectl get secrets -o yaml`): not shown or logged, only its byte count. */
+	sensitive: z.boolean().optional(),
 	okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
 	// other actions
 	manual: z.string().min(1).optional(),
 	ask: askSchema.optional(),
 	wait: waitSchema.optional(),
-	scale: z.strictObject({kind: z.string(), name: z.string(), replicas: z.number().int().min(0), namespace: z.string().optional()}).optional(),
+	scale: z.strictObject({kind: z.string(), name: kubeName, replicas: z.number().int().min(0), namespace: kubeNamespace.optional()}).optional(),
 	delete: z.strictObject(resourceRef).optional(),
 	apply: z
 		.strictObject({
@@ -138,34 +154,34 @@ export const stepSchema = z.strictObject({
 			manifest: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 			/** A JSON merge patch (RFC 7386; null deletes a key) applied to every object before it is applied: YAML text or a mapping. */
 			patch: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-			namespace: z.string().optional(),
+			namespace: kubeNamespace.optional(),
 		})
 		.optional(),
 	patch: z
 		.strictObject({
 			...resourceRef,
-			name: z.string(),
+			name: kubeName,
 			type: z.enum(['merge', 'json']),
 			patch: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
 		})
 		.optional(),
-	restart: z.strictObject({kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: z.string(), namespace: z.string().optional()}).optional(),
+	restart: z.strictObject({kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: kubeName, namespace: kubeNamespace.optional()}).optional(),
 	exec: z
 		.strictObject({
-			pod: z.string(),
+			pod: kubeName,
 			container: z.string().optional(),
 			command: z.array(z.string()).min(1),
 			stdin: z.string().optional(),
-			namespace: z.string().optional(),
+			namespace: kubeNamespace.optional(),
 		})
 		.optional(),
 	copy: z
 		.strictObject({
 			from: z.string(),
-			pod: z.string(),
+			pod: kubeName,
 			container: z.string().optional(),
 			to: z.string(),
-			namespace: z.string().optional(),
+			namespace: kubeNamespace.optional(),
 		})
 		.optional(),
 });
@@ -182,7 +198,7 @@ export const runbookSchema = z.strictObject({
 	description: z.string().optional(),
 	source: z.string().optional(),
 	params: z.record(varName, paramSchema).optional(),
-	kubernetes: z.strictObject({context: z.string().optional(), namespace: z.string().optional()}).optional(),
+	kubernetes: z.strictObject({context: z.string().optional(), namespace: kubeNamespace.optional()}).optional(),
 	steps: z.array(stepSchema).min(1, {error: 'expected at least one step'}),
 });
 

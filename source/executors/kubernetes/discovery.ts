@@ -8,6 +8,7 @@
  */
 import {HttpMethod} from '@kubernetes/client-node';
 import {KubeApiError, type KubeClient} from './client.js';
+import {checkNamespace, checkObjectName} from '../../security/kube-names.js';
 
 /** One resource type, as discovery describes it. */
 export interface ResourceInfo {
@@ -154,9 +155,10 @@ export class Discovery {
  */
 export function resourcePath(info: ResourceInfo, namespace: string | undefined, name?: string, subresource?: string): string {
 	let path = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
-	if (info.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
+	// Checked before use: `..` or `/` in either would change the path (security/kube-names.ts).
+	if (info.namespaced && namespace !== undefined) path += `/namespaces/${encodeURIComponent(checkNamespace(namespace))}`;
 	path += `/${info.plural}`;
-	if (name !== undefined) path += `/${encodeURIComponent(name)}`;
+	if (name !== undefined) path += `/${encodeURIComponent(checkObjectName(name))}`;
 	if (subresource) path += `/${subresource}`;
 	return path;
 }

@@ -39,6 +39,7 @@ import type {ActionIO, PortContext} from './context.js';
 import {CLOSE_CHANNEL, connectError, execApi, exitOf, type Socket, STDIN_CHANNEL, V5_PROTOCOL} from './exec-socket.js';
 import {TransferProgress} from './progress.js';
 import {pumpStdin} from './stdin-pump.js';
+import {checkNamespace, checkObjectName} from '../../security/kube-names.js';
 
 /** What to run. */
 export interface ExecPlan {
@@ -103,7 +104,7 @@ export async function runExec(ctx: PortContext, io: ActionIO, plan: ExecPlan): P
 async function chooseContainer(ctx: PortContext, io: ActionIO, plan: ExecPlan): Promise<string | KubeResult> {
 	let pod: {metadata?: {annotations?: Record<string, string>}; spec?: {containers?: Array<{name: string}>}; status?: {phase?: string}};
 	try {
-		pod = await ctx.client.request(HttpMethod.GET, `/api/v1/namespaces/${encodeURIComponent(plan.namespace)}/pods/${encodeURIComponent(plan.pod)}`, {signal: io.request.signal});
+		pod = await ctx.client.request(HttpMethod.GET, `/api/v1/namespaces/${encodeURIComponent(checkNamespace(plan.namespace))}/pods/${encodeURIComponent(checkObjectName(plan.pod))}`, {signal: io.request.signal});
 	} catch (error) {
 		if (error instanceof KubeApiError && error.status === 404) return {ok: false, error: `pod ${plan.pod} not found in namespace ${plan.namespace}`};
 		throw error;

@@ -1,0 +1,65 @@
+/**
+ * Terminal escape sequences never reach the operator's terminal raw (issue 9,
+ * item 6), and masking sees text as the terminal shows it (item 3): a secret
+ * printed with an escape sequence in its middle is masked; OSC (title,
+ * clipboard, hyperlink), DCS and CSI screen controls in step output are
+ * removed; other control bytes, in output or in titles, are shown as `\xNN`.
+ */
+import {randomUUID} from 'node:crypto';
+import {readFileSync, readdirSync} from 'node:fs';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {stripTerminalEscapes, terminalSafe, visibleControls} from '../../source/security/terminal-text.js';
+import {useWorkspaces} from '../cli/helpers.js';
+
+const workspace = useWorkspaces();
+
+describe('terminal text', () => {
+	it('removes escape sequences and shows other control bytes', () => {
+		expect(stripTerminalEscapes('a\x1b]52;c;aGVsbG8=\x07b')).toBe('ab');
+		expect(stripTerminalEscapes('\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\')).toBe('link');
+		expect(stripTerminalEscapes('x\x1b[2J\x1b[H\x1b[31mred\x1b[0m')).toBe('xred');
+		expect(stripTerminalEscapes('\x1bP1$qm\x1b\\after')).toBe('after');
+		expect(stripTerminalEscapes('\x9b2Jc1')).toBe('c1');
+		expect(stripTerminalEscapes('unterminated \x1b]0;title')).toBe('unterminated ');
+		expect(visibleControls('tab\there\nbell\x07 nul\x00 del\x7f')).toBe('tab\there\nbell\\x07 nul\\x00 del\\x7f');
+		expect(terminalSafe('lone \x1b')).toBe('lone \\x1b');
+		expect(terminalSafe('é ü 日本')).toBe('é ü 日本');
+	});
+
+	it('in --plain output: a secret split by an escape is masked; OSC, CSI and DCS never reach the terminal; a title\'s control bytes are shown', async () => {
+		const ws = workspace();
+		const secret = `canary-${randomUUID()}`;
+		const file = ws.write(
+			'escapes.yaml',
+			`version: 1
+title: "Escapes \\e]0;owned\\a"
+params:
+  T:
+    secret: true
+    required: true
+steps:
+  - id: split
+    run: printf '%s\\033[0m%s\\n' "\${T:0:5}" "\${T:5}"
+  - id: hostile
+    run: |
+      printf 'clip\\033]52;c;aGk=\\007 title\\033]0;x\\007 clear\\033[2J dcs\\033P1$qm\\033\\\\ bin\\001\\n'
+`,
+		);
+		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir], {env: {RUNBOOK_SECRET_T: secret}});
+		expect(result.code).toBe(0);
+		const out = result.stdout + result.stderr;
+		expect(out).not.toContain('\x1b');
+		expect(out).not.toContain('\x07');
+		expect(out).not.toContain(secret.slice(5));
+		expect(out).toContain('split| ***\n');
+		expect(out).toContain('hostile| clip title clear dcs bin\\x01\n');
+		expect(out).toContain('started: Escapes \\x1b]0;owned\\x07\n');
+		const runDir = path.join(ws.stateDir, 'runs', ws.onlyRunId());
+		for (const name of readdirSync(path.join(runDir, 'logs'))) {
+			const log = readFileSync(path.join(runDir, 'logs', name), 'utf8');
+			expect(log).not.toContain(secret.slice(5));
+			expect(log).not.toContain('\x1b]52');
+		}
+	});
+});
