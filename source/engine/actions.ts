@@ -27,6 +27,8 @@ export interface ActionContext {
 	/** Aborted on a second stop request: SIGKILL now, without the rest of the grace period. */
 	kill?: AbortSignal;
 	redact: (text: string) => string;
+	/** True when `redact` changes nothing (no secret values): see ShellRequest.redactsNothing. */
+	redactsNothing?: boolean;
 	emit: (event: RunEvent) => void;
 	/** Called with the process group id of each command as it starts. */
 	onProcess?: (pgid: number, commandId: string) => void;
@@ -99,6 +101,7 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 			capture,
 			onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
 			redact: ctx.redact,
+			...(ctx.redactsNothing ? {redactsNothing: true} : {}),
 			...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),
 		})
 		.finally(() => ctx.onProcessEnd?.());

@@ -41,6 +41,12 @@ export interface ShellRequest {
 	/** Replaces secret values with `***`; applied to every line before it is logged or shown. */
 	redact: (text: string) => string;
 	/**
+	 * True when `redact` changes nothing (the run has no secret values): the executor
+	 * may then log the output's bytes as they are and sample what it shows
+	 * (executors/byte-output.ts).
+	 */
+	redactsNothing?: boolean;
+	/**
 	 * Called once the process started, with its process group id (the command runs
 	 * in a group of its own) and the id its processes carry in their environment
 	 * (`RUNBOOK_COMMAND_ID`), so the run can record them: after a crash, resume stops

@@ -482,6 +482,7 @@ export class Runner implements RunHandle {
 				graceMs: this.options_.graceMs ?? 10_000,
 				kill: this.kill.signal,
 				redact: text => this.redact(text),
+				redactsNothing: Object.values(this.secrets).every(value => value === ''),
 				emit: event => this.emit(event),
 				onProcess: (pgid, commandId) => {
 					this.commandRunning = true;

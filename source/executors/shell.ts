@@ -42,6 +42,7 @@ import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
 import {CAPTURE_LIMIT_BYTES, type ShellPort, type ShellRequest, type ShellResult} from '../engine/ports.js';
+import {ByteOutput} from './byte-output.js';
 import {CaptureBuffer} from './capture-buffer.js';
 import {createOutputSink} from './output-sink.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
@@ -282,8 +283,26 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	});
 	const deliver = sink.deliver;
 	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
-	const onStdout = (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
-	const onStderr = (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
+	// Nothing to redact and nothing to capture: the byte path (byte-output.ts).
+	let bytesHeld = false;
+	const bytePath = request.redactsNothing === true && !capture
+		? new ByteOutput({
+				writeLog: bytes => log.writeBytes(bytes),
+				onLogFull: () => {
+					if (bytesHeld) return;
+					bytesHeld = true;
+					readers.forEach(reader => reader.hold());
+					log.onDrain(() => {
+						bytesHeld = false;
+						readers.forEach(reader => reader.release());
+					});
+				},
+				show: request.onOutput,
+				maxPartialBytes: settings.maxPartial,
+			})
+		: undefined;
+	const onStdout = bytePath ? (data: Buffer): void => bytePath.push('stdout', data) : (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
+	const onStderr = bytePath ? (data: Buffer): void => bytePath.push('stderr', data) : (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
 	readers = outputs
 		? readFifos([
 				{fd: outputs[0].readFd, onBytes: onStdout},
@@ -362,8 +381,15 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	clearTimeout(giveUpTimer);
 	untrack?.();
 	sink.releaseIfHeld();
-	deliver('stdout', splitters.stdout.end(), true);
-	deliver('stderr', splitters.stderr.end(), true);
+	if (bytePath) {
+		if (bytesHeld) readers.forEach(reader => reader.release());
+		bytePath.end('stdout');
+		bytePath.end('stderr');
+		bytePath.finish();
+	} else {
+		deliver('stdout', splitters.stdout.end(), true);
+		deliver('stderr', splitters.stderr.end(), true);
+	}
 
 	const durationMs = elapsed();
 	const cause = output.cause ?? undefined;
