@@ -123,7 +123,9 @@ export class ByteOutput {
 	}
 
 	#note(bytes: number): void {
-		this.#target.show({stream: 'stderr', lines: [`runbook: … ${bytes.toLocaleString('en')} bytes of output not shown (the step log has all of it)`]});
+		// Thousands with commas, as toLocaleString('en') writes them (which costs ICU's start-up here).
+		const count = String(bytes).replace(/\B(?=(\d{3})+$)/g, ',');
+		this.#target.show({stream: 'stderr', lines: [`runbook: … ${count} bytes of output not shown (the step log has all of it)`]});
 	}
 
 	#offer(stream: OutputChunk['stream'], bytes: Buffer): void {

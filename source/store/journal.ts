@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {RunListener} from '../engine/events.js';
 import type {DecisionKind, RunStatus, StepStatus} from '../engine/state.js';
+import type {StepPhases} from '../engine/ports.js';
 
 /** File name of the journal inside a run's folder. */
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -59,6 +60,8 @@ export interface JournalStepStatus {
 	error?: string;
 	/** Why it was skipped or marked done. */
 	note?: string;
+	/** When the attempt's shell command passed each phase (engine/ports.ts StepPhases; report/stalls.ts reads them). */
+	phases?: StepPhases;
 }
 
 /** An operator decision (confirm, decline, skip, retry, mark-done, resume...). */
@@ -241,6 +244,7 @@ export function journalListener(journal: Journal, by: string, redact: (text: str
 					...(event.durationMs !== undefined ? {durationMs: event.durationMs} : {}),
 					...(event.error ? {error: event.error} : {}),
 					...(event.note ? {note: event.note} : {}),
+					...(event.phases ? {phases: event.phases} : {}),
 				});
 				return;
 			case 'decision': {
