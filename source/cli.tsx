@@ -15,6 +15,7 @@ import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
 import {EXIT, resumeCommand, runCommand, type RunOptions} from './session.js';
 import {listRuns, printSchema, reportRun, validateFiles} from './commands.js';
 import {maskParamValues} from './store/lock.js';
+import {exitWhenFlushed} from './closed-output.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
 	const eq = value.indexOf('=');
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
 	}
 	process.exitCode = code;
 	// Let streams flush; a lingering handle must not keep a finished run alive.
-	setTimeout(() => process.exit(code), 50).unref();
+	exitWhenFlushed(code);
 }
 
 await main();

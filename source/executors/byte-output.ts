@@ -16,17 +16,20 @@
  */
 import type {OutputChunk} from '../engine/ports.js';
 
-/** Output shown at once before sampling starts, in bytes (1 MiB). */
-export const SHOW_BURST_BYTES = 1024 * 1024;
+/**
+ * Output shown at once before sampling starts, in bytes (256 KiB: a few thousand
+ * lines of ordinary output, 131,072 lines of `yes`).
+ */
+export const SHOW_BURST_BYTES = 256 * 1024;
 
-/** Output shown per second once the burst is spent, in bytes (256 KiB). */
-export const SHOW_BYTES_PER_SECOND = 256 * 1024;
+/** Output shown per second once the burst is spent, in bytes (64 KiB). */
+export const SHOW_BYTES_PER_SECOND = 64 * 1024;
 
 /**
  * Least budget worth showing a piece's last lines for, in bytes: below it the
  * piece is skipped whole, so a flood gets a note now and then, not one per read.
  */
-const MIN_SHOW_BYTES = 16 * 1024;
+const MIN_SHOW_BYTES = 4 * 1024;
 
 /** At most this many bytes of the last output not shown are kept to show at the end. */
 const END_TAIL_BYTES = 4 * 1024;
