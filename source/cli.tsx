@@ -16,6 +16,7 @@ import {randomBytes} from 'node:crypto';
 import {maskParamValues} from './store/lock.js';
 import {resolveStateDir, StateSaveError} from './store/runs.js';
 import {makePrivateDir, writeFileAtomic} from './platform/safe-file.js';
+import {exitWhenFlushed} from './platform/closed-output.js';
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
 	const eq = value.indexOf('=');
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
 	}
 	process.exitCode = code;
 	// Let streams flush; a lingering handle must not keep a finished run alive.
-	setTimeout(() => process.exit(code), 50).unref();
+	exitWhenFlushed(code);
 }
 
 await main();

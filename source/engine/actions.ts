@@ -6,7 +6,7 @@
 import type {Step} from '../runbook/schema.js';
 import {parseDuration} from '../runbook/duration.js';
 import type {RunEvent} from './events.js';
-import type {Clock, ShellPort} from './ports.js';
+import type {Clock, ShellPort, StepPhases} from './ports.js';
 import type {KubeActionKind, KubernetesPort} from './kubernetes-port.js';
 import {interpolate} from '../runbook/variables.js';
 import {actionOf, waitKindOf} from './view.js';
@@ -28,6 +28,8 @@ export interface ActionContext {
 	/** Aborted on a second stop request: SIGKILL now, without the rest of the grace period. */
 	kill?: AbortSignal;
 	redact: (text: string) => string;
+	/** True when `redact` changes nothing (no secret values): see ShellRequest.redactsNothing. */
+	redactsNothing?: boolean;
 	emit: (event: RunEvent) => void;
 	/** Called with the process group id of each command as it starts. */
 	onProcess?: (pgid: number, commandId: string) => void;
@@ -40,9 +42,13 @@ export interface ActionContext {
 }
 
 /** How an attempt ended. `error` is one line for the operator. */
-export type ActionOutcome =
+export type ActionOutcome = (
 	| {ok: true; exitCode?: number | null; stdout?: string}
-	| {ok: false; exitCode?: number | null; signal?: string; error: string};
+	| {ok: false; exitCode?: number | null; signal?: string; error: string}
+) & {
+	/** When a shell command passed each phase (ports.ts StepPhases). */
+	phases?: StepPhases;
+};
 
 /**
  * Runs one attempt of `step`'s action. Never throws for a failing command; an
@@ -101,13 +107,15 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 			...(step.sensitive ? {sensitive: true} : {}),
 			onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
 			redact: ctx.redact,
+			...(ctx.redactsNothing ? {redactsNothing: true} : {}),
 			...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),
 		})
 		.finally(() => ctx.onProcessEnd?.());
-	if (result.error) return {ok: false, exitCode: null, error: result.error};
-	if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return {ok: true, exitCode: result.exitCode, stdout: result.stdout};
+	const phases = result.phases ? {phases: result.phases} : {};
+	if (result.error) return {ok: false, exitCode: null, error: result.error, ...phases};
+	if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return {ok: true, exitCode: result.exitCode, stdout: result.stdout, ...phases};
 	const error = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
-	return {ok: false, exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), error};
+	return {ok: false, exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), error, ...phases};
 }
 
 /** `wait.command`: runs the check until it exits 0, every `interval` (default 2s). */

@@ -4,6 +4,7 @@
  * listener gets the event and the run state after it was applied.
  */
 import type {OutputChunk} from './output.js';
+import type {StepPhases} from './ports.js';
 import type {Decision, RunState, RunStatus, StepStatus} from './state.js';
 
 /** The run began (or resumed). */
@@ -47,6 +48,8 @@ export interface StepStatusEvent {
 	error?: string;
 	durationMs?: number;
 	note?: string;
+	/** When the attempt's shell command passed each phase (ports.ts StepPhases). */
+	phases?: StepPhases;
 }
 
 /** Something the operator should know (runbook changed, retry in 2s, a command being stopped). */

@@ -39,6 +39,12 @@ export interface ShellRequest {
 	/** Replaces secret values with `***`; applied to every line before it is logged or shown. */
 	redact: (text: string) => string;
 	/**
+	 * True when `redact` changes nothing (the run has no secret values): the executor
+	 * may then log the output's bytes as they are and sample what it shows
+	 * (executors/byte-output.ts).
+	 */
+	redactsNothing?: boolean;
+	/**
 	 * Called once the process started, with its process group id (the command runs
 	 * in a group of its own) and the id its processes carry in their environment
 	 * (`RUNBOOK_COMMAND_ID`), so the run can record them: after a crash, resume stops
@@ -51,8 +57,31 @@ export interface ShellRequest {
 /** The most stdout a `capture` keeps, in bytes (1 MiB). */
 export const CAPTURE_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * When a command passed each phase (issue 15: a stall between two of them must be
+ * visible): `startedAt` is the wall clock (ms since the epoch) when the executor
+ * took the request; every other field is ms after it, present once reached.
+ */
+export interface StepPhases {
+	startedAt: number;
+	/** The step log is open. */
+	logOpen?: number;
+	/** bash is spawned. */
+	spawned?: number;
+	/** The start gate opened (the process group was recorded). */
+	gateOpen?: number;
+	/** The first byte of output arrived. */
+	firstOutput?: number;
+	/** bash exited. */
+	exited?: number;
+	/** Every process holding the output closed it (the step is over). */
+	drained?: number;
+}
+
 /** How a shell command ended: a value, never an exception (after zx's ProcessOutput). */
 export interface ShellResult {
+	/** When it passed each phase (absent when it did not get to start). */
+	phases?: StepPhases;
 	/** Exit code; null when the process was killed by a signal or could not start. */
 	exitCode: number | null;
 	/** Signal that ended it, such as `SIGTERM`. */

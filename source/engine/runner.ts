@@ -484,6 +484,7 @@ export class Runner implements RunHandle {
 				graceMs: this.options_.graceMs ?? 10_000,
 				kill: this.kill.signal,
 				redact: text => this.redact(text),
+				redactsNothing: Object.values(this.secrets).every(value => value === ''),
 				emit: event => this.emit(event),
 				onProcess: (pgid, commandId) => {
 					this.commandRunning = true;
@@ -501,30 +502,31 @@ export class Runner implements RunHandle {
 			this.commandRunning = false;
 		}
 		const durationMs = this.now().getTime() - started;
+		const phases = outcome.phases ? {phases: outcome.phases} : {};
 
 		const leaked = outcome.ok && step.capture && outcome.stdout !== undefined ? captureProblem(outcome.stdout, step.capture, Object.values(this.secrets)) : undefined;
 		if (leaked) outcome = {ok: false, exitCode: outcome.exitCode, error: leaked};
 		if (outcome.ok) {
 			if (step.capture && outcome.stdout !== undefined) this.commit(t.setVar(this.state, this.now(), step.capture, outcome.stdout.trim()));
 			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'succeeded', exitCode: outcome.exitCode}));
-			this.emit({type: 'step-status', stepId: step.id, status: 'succeeded', attempt: n, exitCode: outcome.exitCode, durationMs});
+			this.emit({type: 'step-status', stepId: step.id, status: 'succeeded', attempt: n, exitCode: outcome.exitCode, durationMs, ...phases});
 			return {kind: 'succeeded'};
 		}
 		if (timedOut) {
 			const error = `timed out after ${step.timeout}`;
 			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'timed-out', exitCode: outcome.exitCode, signal: outcome.signal, error}));
-			this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error, durationMs});
+			this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error, durationMs, ...phases});
 			const waitLonger = actionOf(step) === 'wait' ? {waitLonger: step.timeout} : {};
 			return {kind: 'failed', failure: {error, exitCode: outcome.exitCode, logPath, attempt: n, ...waitLonger}};
 		}
 		if (controller.signal.aborted || this.stopping) {
 			const error = `stopped: ${this.stopReason ?? 'stop requested'}`;
 			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'interrupted', exitCode: outcome.exitCode, signal: outcome.signal, error}));
-			this.emit({type: 'step-status', stepId: step.id, status: 'interrupted', attempt: n, exitCode: outcome.exitCode, error, durationMs});
+			this.emit({type: 'step-status', stepId: step.id, status: 'interrupted', attempt: n, exitCode: outcome.exitCode, error, durationMs, ...phases});
 			return {kind: 'interrupted'};
 		}
 		this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'failed', exitCode: outcome.exitCode, signal: outcome.signal, error: outcome.error}));
-		this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error: outcome.error, durationMs});
+		this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error: outcome.error, durationMs, ...phases});
 		return {kind: 'failed', failure: {error: outcome.error, exitCode: outcome.exitCode, logPath, attempt: n}};
 	}
 

@@ -29,10 +29,17 @@ const SMALL_READ_BYTES = 16 * 1024;
 export const REST_MS = 2;
 
 /**
- * A streaming pipe goes back to resting after this many small reads in a row
+ * A streaming pipe goes back to resting after this many tiny reads in a row
  * (the producer slowed down to a line now and then).
  */
 const SMALL_READS_TO_REST = 16;
+
+/**
+ * A read this small, while streaming, is a line or two: a producer that writes
+ * line by line. A bulk producer's reads are its write size or more (4 KiB and
+ * up: stdio's buffer, `head`'s, `base64`'s), even when the reader keeps up.
+ */
+const TINY_READ_BYTES = 2 * 1024;
 
 /**
  * Receives each piece of output as it is read. The buffer may be reused after
@@ -205,7 +212,7 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 					// The bytes are in `buffer`: the other pipes are read with their own buffers.
 					drainOthers(member);
 					onBytes(buffer.subarray(0, bytes));
-					if (bytes >= SMALL_READ_BYTES) member.smallReads = 0;
+					if (bytes >= SMALL_READ_BYTES || (member.streaming && bytes >= TINY_READ_BYTES)) member.smallReads = 0;
 					else if (member.finished || member.resting) {
 						// nothing to decide
 					} else if (member.streaming && ++member.smallReads < SMALL_READS_TO_REST) {

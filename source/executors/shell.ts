@@ -41,7 +41,8 @@ import {writeSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
-import {CAPTURE_LIMIT_BYTES, type ShellPort, type ShellRequest, type ShellResult} from '../engine/ports.js';
+import {CAPTURE_LIMIT_BYTES, type ShellPort, type ShellRequest, type ShellResult, type StepPhases} from '../engine/ports.js';
+import {ByteOutput} from './byte-output.js';
 import {CaptureBuffer} from './capture-buffer.js';
 import {createOutputSink} from './output-sink.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
@@ -174,6 +175,11 @@ type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes'
 async function runScript(request: ShellRequest, settings: Settings): Promise<ShellResult> {
 	const {stepId, signal} = request;
 	if (signal.aborted) return {exitCode: null, durationMs: 0, aborted: true};
+	const entered = performance.now();
+	const phases: StepPhases = {startedAt: Date.now()};
+	const mark = (phase: Exclude<keyof StepPhases, 'startedAt'>): void => {
+		phases[phase] ??= Math.round(performance.now() - entered);
+	};
 
 	let log: StepLog;
 	try {
@@ -181,6 +187,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	} catch (error) {
 		return notStarted(`step "${stepId}": ${(error as Error).message}; check that its folder is writable`);
 	}
+	mark('logOpen');
 	// The cwd may hold a variable's value (`cwd: $DIR`): notes and errors are redacted like output.
 	log.note(request.redact(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`));
 	const cwdProblem = await checkCwd(request.cwd, stepId);
@@ -229,6 +236,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	if (gate) closeQuietly(gate.readFd);
 	for (const ends of outputs ?? []) closeQuietly(ends.writeFd);
 	const child = processPromise.child;
+	if (child?.pid !== undefined) mark('spawned');
 	/** Opens the start gate (`open`) or closes it unread (bash reads end-of-file and exits 125). */
 	const endGate = (open: boolean): void => {
 		if (!gate) {
@@ -265,7 +273,10 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		}
 	}
 	// The start gate opens now that the group is recorded (onStart saves it).
-	if (pgid !== undefined) endGate(true);
+	if (pgid !== undefined) {
+		endGate(true);
+		mark('gateOpen');
+	}
 
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
 	const splitters = {stdout: new LineSplitter(settings.maxPartial), stderr: new LineSplitter(settings.maxPartial)};
@@ -283,8 +294,35 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	});
 	const deliver = sink.deliver;
 	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
-	const onStdout = (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
-	const onStderr = (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
+	// Nothing to redact and nothing to capture: the byte path (byte-output.ts).
+	let bytesHeld = false;
+	// A sensitive step's output goes through the sink, which counts it and shows none of it.
+	const bytePath = request.redactsNothing === true && !capture && request.sensitive !== true
+		? new ByteOutput({
+				writeLog: bytes => log.writeBytes(bytes),
+				onLogFull: () => {
+					if (bytesHeld) return;
+					bytesHeld = true;
+					readers.forEach(reader => reader.hold());
+					log.onDrain(() => {
+						bytesHeld = false;
+						readers.forEach(reader => reader.release());
+					});
+				},
+				show: request.onOutput,
+				maxPartialBytes: settings.maxPartial,
+			})
+		: undefined;
+	const toStdout = bytePath ? (data: Buffer): void => bytePath.push('stdout', data) : (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
+	const toStderr = bytePath ? (data: Buffer): void => bytePath.push('stderr', data) : (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
+	const onStdout = (data: Buffer): void => {
+		if (phases.firstOutput === undefined) mark('firstOutput');
+		toStdout(data);
+	};
+	const onStderr = (data: Buffer): void => {
+		if (phases.firstOutput === undefined) mark('firstOutput');
+		toStderr(data);
+	};
 	readers = outputs
 		? readFifos([
 				{fd: outputs[0].readFd, onBytes: onStdout},
@@ -342,7 +380,9 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 			// nothrow is set, so zx resolves even for a failure; kept for safety.
 			output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
 		}
+		mark('exited');
 		await Promise.all(readers.map(reader => reader.done));
+		mark('drained');
 	} finally {
 		signal.removeEventListener('abort', onAbort);
 		request.kill?.removeEventListener('abort', onKill);
@@ -363,8 +403,15 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	clearTimeout(giveUpTimer);
 	untrack?.();
 	sink.releaseIfHeld();
-	deliver('stdout', splitters.stdout.end(), true);
-	deliver('stderr', splitters.stderr.end(), true);
+	if (bytePath) {
+		if (bytesHeld) readers.forEach(reader => reader.release());
+		bytePath.end('stdout');
+		bytePath.end('stderr');
+		bytePath.finish();
+	} else {
+		deliver('stdout', splitters.stdout.end(), true);
+		deliver('stderr', splitters.stderr.end(), true);
+	}
 	sink.summarizeSensitive();
 
 	const durationMs = elapsed();
@@ -377,6 +424,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		? {exitCode: null, signal: output.signal ?? sentSignal, durationMs, aborted: true}
 		: {exitCode: output.exitCode, durationMs, aborted: false, ...(output.signal ? {signal: output.signal} : {})};
 	if (capture) result.stdout = capture.text();
+	result.phases = phases;
 	log.note(`step "${stepId}" ${describeShellResult(result)} after ${durationMs} ms`);
 	await log.close();
 	return result;

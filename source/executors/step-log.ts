@@ -54,7 +54,10 @@ export class StepLog {
 	readonly #path: string;
 	#onFailure: ((message: string) => void) | undefined;
 	#drainWaiters: (() => void)[] = [];
-	#pending = '';
+	/** Output gathered for the next write: text (lines) and bytes (the byte path), in order. */
+	#pending: (string | Buffer)[] = [];
+	/** Size of {@link #pending}: UTF-16 code units plus bytes (a measure, not the file's bytes). */
+	#pendingSize = 0;
 	#flushTimer: NodeJS.Timeout | undefined;
 
 	private constructor(stream: WriteStream, path: string) {
@@ -63,7 +66,8 @@ export class StepLog {
 		stream.on('error', error => {
 			if (this.failure) return;
 			this.failure = `writing the log file ${path} failed: ${error.message}`;
-			this.#pending = '';
+			this.#pending = [];
+			this.#pendingSize = 0;
 			this.#onFailure?.(this.failure);
 			this.#releaseWaiters();
 		});
@@ -93,8 +97,22 @@ export class StepLog {
 	/** Appends lines (each gets `\n`). False: the buffer is full, wait for {@link onDrain}. */
 	writeLines(lines: readonly string[]): boolean {
 		if (this.failure || lines.length === 0) return true;
-		this.#pending += lines.join('\n') + '\n';
-		if (this.#pending.length >= FLUSH_CHARS) this.#flush();
+		return this.#add(lines.join('\n') + '\n');
+	}
+
+	/**
+	 * Appends output bytes as they are (whole lines, the byte path: byte-output.ts);
+	 * the buffer becomes the log's (do not reuse it). False: as {@link writeLines}.
+	 */
+	writeBytes(bytes: Buffer): boolean {
+		if (this.failure || bytes.length === 0) return true;
+		return this.#add(bytes);
+	}
+
+	#add(part: string | Buffer): boolean {
+		this.#pending.push(part);
+		this.#pendingSize += part.length;
+		if (this.#pendingSize >= FLUSH_CHARS) this.#flush();
 		else this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_DELAY_MS);
 		return !this.#stream.writableNeedDrain;
 	}
@@ -102,7 +120,7 @@ export class StepLog {
 	/** Appends a note line: `=== runbook: <text> ===` (after any output gathered before it). */
 	note(text: string): void {
 		if (this.failure) return;
-		this.#pending += `${LOG_NOTE_PREFIX}${text} ===\n`;
+		this.#pending.push(`${LOG_NOTE_PREFIX}${text} ===\n`);
 		this.#flush();
 	}
 
@@ -110,10 +128,13 @@ export class StepLog {
 	#flush(): void {
 		clearTimeout(this.#flushTimer);
 		this.#flushTimer = undefined;
-		if (this.failure || this.#pending === '') return;
-		const text = this.#pending;
-		this.#pending = '';
-		this.#stream.write(text);
+		if (this.failure || this.#pending.length === 0) return;
+		const parts = this.#pending;
+		this.#pending = [];
+		this.#pendingSize = 0;
+		if (parts.every(part => typeof part === 'string')) return void this.#stream.write(parts.join(''));
+		// Bytes and text: one buffer, one write.
+		this.#stream.write(Buffer.concat(parts.map(part => (typeof part === 'string' ? Buffer.from(part) : part))));
 	}
 
 	/** Calls `listener` once when the buffer has drained (or at once after a failure). */

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type {RunListener} from '../engine/events.js';
 import type {DecisionKind, RunStatus, StepStatus} from '../engine/state.js';
+import type {StepPhases} from '../engine/ports.js';
 import {makePrivateDir, openAppend} from '../platform/safe-file.js';
 import {readRegularFile} from '../security/bounded-read.js';
 
@@ -64,6 +65,8 @@ export interface JournalStepStatus {
 	error?: string;
 	/** Why it was skipped or marked done. */
 	note?: string;
+	/** When the attempt's shell command passed each phase (engine/ports.ts StepPhases; report/stalls.ts reads them). */
+	phases?: StepPhases;
 }
 
 /** An operator decision (confirm, decline, skip, retry, mark-done, resume...). */
@@ -247,6 +250,7 @@ export function journalListener(journal: Journal, by: string, redact: (text: str
 					...(event.durationMs !== undefined ? {durationMs: event.durationMs} : {}),
 					...(event.error ? {error: event.error} : {}),
 					...(event.note ? {note: event.note} : {}),
+					...(event.phases ? {phases: event.phases} : {}),
 				});
 				return;
 			case 'decision': {

@@ -1,0 +1,86 @@
+/**
+ * The byte path of a step's output (issue 15): with nothing to redact, the log
+ * gets the bytes as written and the screen a sample. Real bash and real pipes
+ * through the shell executor; the sampler's budget also with a hand-driven clock
+ * (ms), so what is shown does not depend on how fast this machine is.
+ */
+import {createHash} from 'node:crypto';
+import {readFileSync} from 'node:fs';
+import {afterEach, beforeEach, expect, test} from 'vitest';
+import type {OutputChunk} from '../../source/engine/output.js';
+import {ByteOutput, SHOW_BURST_BYTES, SHOW_BYTES_PER_SECOND} from '../../source/executors/byte-output.js';
+import {LOG_NOTE_PREFIX} from '../../source/executors/step-log.js';
+import {run, tempDir} from './shell-helpers.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({dir, cleanup} = tempDir()));
+afterEach(() => cleanup());
+
+/** The log's output: every line that is not a runbook note, each with its `\n`. */
+function logOutput(logPath: string): Buffer {
+	const bytes = readFileSync(logPath);
+	const first = bytes.indexOf(10) + 1; // the "started" note
+	const last = bytes.lastIndexOf(Buffer.from(`\n${LOG_NOTE_PREFIX}`)) + 1;
+	return bytes.subarray(first, last);
+}
+
+const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+test('a flood of short lines: the log has every byte; the screen a sample, a note of what it skipped, and the last line', async () => {
+	// 8 MiB of "y\n" then a last line: 4 Mi lines, far over the screen's budget.
+	const {result, chunks, logPath} = await run(dir, '(yes || true) | head -c 8M; echo the end', {redactsNothing: true});
+	expect(result.exitCode).toBe(0);
+	const expected = Buffer.concat([Buffer.alloc(8 * 1024 * 1024, 'y\n'), Buffer.from('the end\n')]);
+	expect(sha(logOutput(logPath))).toBe(sha(expected));
+	const shown = chunks.flatMap(chunk => chunk.lines);
+	expect(shown.length).toBeLessThan(4 * 1024 * 1024);
+	expect(shown.some(line => /^runbook: … [\d,]+ bytes of output not shown \(the step log has all of it\)$/.test(line))).toBe(true);
+	expect(shown.at(-1)).toBe('the end');
+});
+
+test('stdout and stderr lines never meet mid-line in the log; a last line without a newline is kept', async () => {
+	const script = 'for i in $(seq 1 2000); do printf "out %s" $i; printf " more\\n"; echo "err $i" >&2; done; printf "no newline"';
+	const {result, stdout, stderr, logPath} = await run(dir, script, {redactsNothing: true});
+	expect(result.exitCode).toBe(0);
+	const lines = logOutput(logPath).toString('utf8').trimEnd().split('\n');
+	expect(lines.filter(line => line.startsWith('out ')).length).toBe(2000);
+	expect(lines.filter(line => line.startsWith('err ')).length).toBe(2000);
+	for (const line of lines) expect(line).toMatch(/^(?:out \d+ more|err \d+|no newline)$/);
+	expect(lines.at(-1)).toBe('no newline');
+	// Under the budget everything is shown.
+	expect(stdout).toHaveLength(2001);
+	expect(stderr).toHaveLength(2000);
+});
+
+test('with something to redact (redactsNothing unset), output takes the line path: redacted in the log and on screen', async () => {
+	const {logPath, stdout} = await run(dir, 'echo "token s3cret here"', {redact: text => text.replaceAll('s3cret', '***')});
+	expect(logOutput(logPath).toString('utf8')).toBe('token *** here\n');
+	expect(stdout).toEqual(['token *** here']);
+});
+
+test('the budget: a burst is shown whole, then SHOW_BYTES_PER_SECOND; skipped bytes are counted', () => {
+	let now = 0;
+	const shown: OutputChunk[] = [];
+	const logged: Buffer[] = [];
+	const output = new ByteOutput({writeLog: bytes => {
+		logged.push(bytes);
+		return true;
+	}, onLogFull: () => {}, show: chunk => shown.push(chunk), maxPartialBytes: 1024, now: () => now});
+	const line = Buffer.from(`${'x'.repeat(1023)}\n`); // 1 KiB lines
+	const piece = Buffer.concat(Array.from({length: 64}, () => line)); // 64 KiB
+	for (let i = 0; i < SHOW_BURST_BYTES / piece.length; i++) output.push('stdout', piece);
+	expect(shown.flatMap(chunk => chunk.lines)).toHaveLength(SHOW_BURST_BYTES / 1024);
+	expect(output.omittedBytes).toBe(0);
+	// The burst is spent: the next piece is skipped...
+	output.push('stdout', piece);
+	expect(output.omittedBytes).toBe(piece.length);
+	// ...and after a quarter of a second, a quarter of the rate is shown, after the note.
+	now += 250;
+	const before = shown.length;
+	output.push('stdout', piece);
+	const after = shown.slice(before);
+	expect(after[0].lines[0]).toBe(`runbook: … ${(piece.length + piece.length - SHOW_BYTES_PER_SECOND / 4).toLocaleString('en')} bytes of output not shown (the step log has all of it)`);
+	expect(after[1].lines).toHaveLength(SHOW_BYTES_PER_SECOND / 4 / 1024);
+	expect(Buffer.concat(logged).length).toBe(SHOW_BURST_BYTES + 2 * piece.length);
+});
