@@ -46,6 +46,10 @@ test('draws frames while the run goes on, takes keys, exits when the run ends', 
 	handle.start('dump');
 	handle.finish('dump', 'succeeded', {exitCode: 0});
 	handle.finishRun('completed');
+	// The summary screen stays until a key.
+	await until(() => output().includes('q/Enter/Esc leave'), 'the summary screen');
+	expect(exited).toBe(false);
+	await press(stdin, KEY.enter);
 	await until(() => exited, 'the app to exit');
 	expect(output()).toContain('✔ Run completed in');
 });
