@@ -10,6 +10,7 @@ import path from 'node:path';
 import type {RunStatus, RunState} from '../engine/state.js';
 import type {Runbook} from '../runbook/schema.js';
 import {readJournal, type JournalEntry} from '../store/journal.js';
+import {interpolate} from '../runbook/variables.js';
 
 /** Lines of the last step's output the summary shows. */
 export const SUMMARY_OUTPUT_LINES = 12;
@@ -35,17 +36,17 @@ export interface EarlierSessions {
 
 /**
  * The earlier sessions of a run from its journal entries: each `run-started`
- * begins one, which lasts until its last entry before the next `run-started`
- * (a process that died without `run-finished` counts to its last entry).
- * Time between sessions (nobody working on the run) is not counted.
+ * begins one, which lasts until the last entry of the same process (pid) before
+ * the next `run-started` (a process that died without `run-finished` counts to
+ * its last entry; what another process wrote meanwhile, such as a resume's
+ * notices, does not extend it). Time between sessions is not counted.
  */
 export function earlierSessions(entries: readonly JournalEntry[]): EarlierSessions {
 	let ms = 0;
 	let count = 0;
-	let start: number | undefined;
-	let last: number | undefined;
+	let session: {pid: number; start: number; last: number} | undefined;
 	const close = () => {
-		if (start !== undefined && last !== undefined) ms += Math.max(0, last - start);
+		if (session) ms += Math.max(0, session.last - session.start);
 	};
 	for (const entry of entries) {
 		const at = Date.parse(entry.at);
@@ -53,9 +54,10 @@ export function earlierSessions(entries: readonly JournalEntry[]): EarlierSessio
 		if (entry.event === 'run-started') {
 			close();
 			count++;
-			start = at;
+			session = {pid: entry.pid, start: at, last: at};
+		} else if (session && entry.pid === session.pid) {
+			session.last = at;
 		}
-		last = at;
 	}
 	close();
 	return {ms, count};
@@ -134,7 +136,9 @@ export function summaryLines(input: RunSummaryInput): string[] {
 		const status = step?.status ?? 'pending';
 		const last = step?.attempts.at(-1);
 		const took = last?.finishedAt ? ` in ${duration(Date.parse(last.finishedAt) - Date.parse(last.startedAt))}` : '';
-		const title = runbook.steps.find(s => s.id === id)?.title;
+		// Titles with the run's values in (secret ones are not in `state.vars`: they stay `$NAME`).
+		const raw = runbook.steps.find(s => s.id === id)?.title;
+		const title = raw === undefined ? undefined : interpolate(raw, state.vars);
 		const why = last?.error && status !== 'succeeded' ? ` · ${last.error}` : step?.note ? ` · ${step.note}` : '';
 		lines.push(`  ${MARKS[status] ?? '-'} ${i + 1}. ${id}${title && title !== id ? `: ${title}` : ''} · ${status}${took}${why}`);
 	});
