@@ -3,6 +3,9 @@
  * session gives it), no step looking current after completion, and the summary
  * handed over to be printed after the TUI is gone.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {afterEach, describe, expect, test} from 'vitest';
 import {KEY, delay, press, startApp, waitForFrame, type AppUnderTest} from './harness.js';
 
@@ -93,5 +96,23 @@ describe('after the run completed', () => {
 			'Steps: 3/3 done (1 skipped).',
 			'Run folder: /srv/state/runs/20250101-1200-test',
 		]);
+	});
+});
+
+describe('the header clock', () => {
+	test('counts the run, earlier sessions included (from its journal), not this process', async () => {
+		const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-clock-'));
+		try {
+			const entries = [
+				{at: '2026-12-06T01:00:00.000Z', by: 'op@host', pid: 11, event: 'run-started', runId: 'r', resumed: false},
+				{at: '2026-12-06T01:03:20.000Z', by: 'op@host', pid: 11, event: 'run-finished', status: 'aborted'},
+			];
+			fs.writeFileSync(path.join(runDir, 'journal.jsonl'), entries.map(e => `${JSON.stringify(e)}\n`).join(''));
+			app = startApp(steps, {}, {runDir});
+			// 3m20s before this process: the clock starts there.
+			expect(await waitForFrame(app.t, ' · 03:2')).toMatch(/run 20250101-1200-test · 03:2\d · step mode/);
+		} finally {
+			fs.rmSync(runDir, {recursive: true, force: true});
+		}
 	});
 });
