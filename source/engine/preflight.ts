@@ -39,10 +39,10 @@ export interface PreflightNeed {
 }
 
 /** A value known before the run, or not (set by a capture or an ask at run time). */
-type Known = Map<string, string | undefined>;
+export type Known = Map<string, string | undefined>;
 
 /** Whether `step.when` holds with `known` values: true, false, or undefined when it depends on a value not known yet. */
-function whenHolds(step: Step, known: Known): boolean | undefined {
+export function whenHolds(step: Step, known: Known): boolean | undefined {
 	const when = step.when;
 	if (!when) return true;
 	if (!known.has(when.var) || known.get(when.var) === undefined) {
