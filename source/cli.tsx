@@ -108,6 +108,17 @@ export function buildProgram(exit: (code: number) => void): Command {
 		.action(async (runId: string, opts: {stateDir?: string; output?: string}) => exit(await reportRun(runId, opts)));
 
 	program
+		.command('plan')
+		.argument('<FILE>', 'runbook file (YAML)')
+		.description('print what a run would do, step by step, without running anything (and what a run without a terminal needs)')
+		.option('-p, --param <NAME=VALUE>', 'set a param (repeatable); also presets the answer of an ask step', collectParam, {})
+		.addOption(new Option('--format <FORMAT>', 'text, or markdown for review and the change ticket').default('text'))
+		.action(async (file: string, opts: {param?: Record<string, string>; format?: string}) => {
+			const {planRunbook} = await import('./plan.js');
+			exit(await planRunbook(file, {params: opts.param ?? {}, format: opts.format}));
+		});
+
+	program
 		.command('schema')
 		.description('print the JSON Schema of the runbook format')
 		.action(() => exit(printSchema()));

@@ -30,6 +30,7 @@ import {Journal, JournalError, journalListener} from './store/journal.js';
 import {flushCompileCache} from './platform/compile-cache.js';
 import {keepYoungGenerationSize} from './platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from './platform/self-signals.js';
+import {preflightNeeds, preflightRefusal, type PreflightAnswers} from './engine/preflight.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -197,7 +198,17 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 					: `runbook: param ${name} is required: pass -p ${name}=VALUE${param.description ? ` (${param.description})` : ''}\n`,
 			);
 		}
+		// Every flag the run needs is named at once: the missing params above, the steps' questions here.
+		io.err(preflightRefusal(preflightNeeds(loaded.runbook, {}, {...resolution.vars, ...resolution.secrets}, plainAnswers(options), new Set(Object.keys(resolution.secrets)))).map(line => `${line}\n`).join(''));
 		return EXIT.usage;
+	}
+	if (!tui) {
+		// Refused before the run's folder is made: nothing of it is left behind (engine/preflight.ts).
+		const refusal = preflightRefusal(preflightNeeds(loaded.runbook, {}, {...resolution.vars, ...resolution.secrets}, plainAnswers(options), new Set(Object.keys(resolution.secrets))));
+		if (refusal.length > 0) {
+			io.err(refusal.map(line => `${line}\n`).join(''));
+			return EXIT.usage;
+		}
 	}
 	const secrets = {...resolution.secrets};
 	const askFirst: Array<{name: string; param: Param}> = [];
@@ -380,12 +391,26 @@ interface DriveInput {
 	notices: string[];
 }
 
+/** What the flags answer without a terminal (the plain operator's answers). */
+function plainAnswers(options: RunOptions): PreflightAnswers {
+	return {yes: options.yes, yesDestructive: options.yesDestructive, rerunInterrupted: options.rerunInterrupted, values: options.params};
+}
+
 /** Runs to the end with the TUI or the plain output; returns the exit code. */
 async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<number> {
 	const {loaded, repo} = input;
 	let state = input.state;
 	const runDir = repo.runDir(state.runId);
 	const tui = wantsTui(options);
+	// Without a terminal, a run that would stop at a question the flags do not answer is refused before its first step (engine/preflight.ts).
+	if (!tui) {
+		const refusal = preflightRefusal(preflightNeeds(loaded.runbook, state.steps, {...state.vars, ...input.secrets}, plainAnswers(options), new Set(Object.keys(input.secrets))));
+		if (refusal.length > 0) {
+			// What the resume found (an interrupted step, a leftover command stopped) is said too; the saved state is left as it was.
+			io.err([...input.notices.map(notice => `runbook: note: ${notice}`), ...refusal].map(line => `${line}\n`).join(''));
+			return EXIT.usage;
+		}
+	}
 
 	// Kubernetes: connect only when the runbook needs it; the run records its target,
 	// and a resume against another target needs the operator's typed confirmation.
@@ -506,7 +531,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			// The TUI leaves the alternate screen and prints the run's summary, ending with a newline.
 			await app.waitUntilExit();
 		} else {
-			runner.subscribe(createPlainReporter(io.out));
+			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, resumeCommand: `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`}}));
 			if (kubernetes) io.out(`kubernetes: ${describeTarget(kubernetes.target())}\n`);
 			for (const notice of input.notices) io.out(`note: ${notice}\n`);
 			status = await runner.start();

@@ -8,6 +8,8 @@ import type {RunEvent} from '../engine/events.js';
 import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, Operator, StepView} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
 import {visibleControls} from '../security/terminal-text.js';
+import type {Runbook} from '../runbook/schema.js';
+import {readEarlierSessions, summaryLines, SUMMARY_OUTPUT_LINES} from './summary.js';
 
 /** Writes text to the output (a `process.stdout.write` in the CLI). */
 export type Write = (text: string) => void;
@@ -29,6 +31,15 @@ export const PLAIN_FLUSH_MS = 20;
 /** Waiting output is written at once when it reaches this many UTF-16 code units. */
 const PLAIN_FLUSH_CHARS = 64 * 1024;
 
+/** What the plain reporter needs to print the end-of-run summary (report/summary.ts). */
+export interface PlainSummaryOptions {
+	runbook: Runbook;
+	/** Absolute path of the run's folder (its journal is read when the reporter is made, before the run starts). */
+	runDir: string;
+	/** The command that resumes the run (`runbook resume ID [--state-dir DIR]`). */
+	resumeCommand: string;
+}
+
 /**
  * A run listener that prints one line per event:
  *
@@ -37,11 +48,17 @@ const PLAIN_FLUSH_CHARS = 64 * 1024;
  *     23:15:03 ✔ stop-synapse succeeded in 1.2s (exit 0)
  *
  * Output lines are written in batches, at most {@link PLAIN_FLUSH_MS} late.
+ * With `options.summary`, the end of the run is followed by the same summary the
+ * TUI shows (report/summary.ts), after an empty line.
  */
-export function createPlainReporter(rawWrite: Write): (event: RunEvent, state: RunState) => void {
+export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSummaryOptions} = {}): (event: RunEvent, state: RunState) => void {
 	// Titles, notices and errors may come from a hostile runbook or state: no raw escapes.
 	const write: Write = text => rawWrite(visibleControls(text));
 	const titles = new Map<string, number>();
+	const startedAt = Date.now();
+	const earlier = options.summary ? readEarlierSessions(options.summary.runDir) : {ms: 0, count: 0};
+	// The last output lines of the latest step started, for the summary.
+	let last: {stepId: string; lines: string[]; totalLines: number} | undefined;
 	let pending = '';
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const flush = (): void => {
@@ -60,6 +77,7 @@ export function createPlainReporter(rawWrite: Write): (event: RunEvent, state: R
 				break;
 			case 'step-started': {
 				titles.set(event.stepId, Date.now());
+				last = {stepId: event.stepId, lines: [], totalLines: 0};
 				const firstLine = event.command.split('\n').find(l => l.trim() !== '') ?? '';
 				write(`${clock()} ▶ ${event.stepId} (attempt ${event.attempt}): ${firstLine.trim()}${event.command.trim().includes('\n') ? ' …' : ''}\n`);
 				break;
@@ -67,6 +85,11 @@ export function createPlainReporter(rawWrite: Write): (event: RunEvent, state: R
 			case 'output': {
 				const prefix = event.stream === 'stderr' ? `${event.stepId}! ` : `${event.stepId}| `;
 				pending += prefix + event.lines.join(`\n${prefix}`) + '\n';
+				if (last?.stepId === event.stepId) {
+					last.lines.push(...event.lines.slice(-SUMMARY_OUTPUT_LINES));
+					if (last.lines.length > SUMMARY_OUTPUT_LINES) last.lines.splice(0, last.lines.length - SUMMARY_OUTPUT_LINES);
+					last.totalLines += event.lines.length;
+				}
 				if (pending.length >= PLAIN_FLUSH_CHARS) flush();
 				else timer ??= setTimeout(flush, PLAIN_FLUSH_MS);
 				break;
@@ -88,6 +111,20 @@ export function createPlainReporter(rawWrite: Write): (event: RunEvent, state: R
 				break;
 			case 'run-finished':
 				write(`${clock()} run ${state.runId} ${event.status}${event.reason ? `: ${event.reason}` : ''}\n`);
+				if (options.summary) {
+					const lines = summaryLines({
+						state,
+						runbook: options.summary.runbook,
+						status: event.status,
+						reason: event.reason,
+						totalMs: earlier.ms + Date.now() - startedAt,
+						sessions: earlier.count + 1,
+						runDir: options.summary.runDir,
+						lastOutput: last,
+						resumeCommand: options.summary.resumeCommand,
+					});
+					write(`\n${lines.join('\n')}\n`);
+				}
 				break;
 		}
 	};

@@ -24,6 +24,9 @@ import {PromptView, promptRows} from './prompt-view.js';
 import {StepList} from './step-list.js';
 import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
+import {summaryKey, summaryMaxTop, SummaryView} from './summary-view.js';
+import {readEarlierSessions, summaryLines as runSummaryLines} from '../report/summary.js';
+import {displayLine} from './format.js';
 import type {PanelMode} from './layout.js';
 
 /** Props of {@link App}. */
@@ -85,13 +88,19 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// How far the command and vars are scrolled at a confirm or destructive prompt (PgUp/PgDn).
 	const [scroll, setScroll] = useState(0);
 	const startedAt = useRef(Date.now());
+	// The run's time before this process (earlier sessions, from its journal): the clock counts the run.
+	const [earlier] = useState(() => readEarlierSessions(handle.runDir));
+	// A completed run's summary stays until a key; other ends (a quit, a signal) leave at once.
+	const [left, setLeft] = useState(false);
+	const [summaryTop, setSummaryTop] = useState(0);
 	const finished = view.finished;
 	const finishedAt = useRef<number | undefined>(undefined);
 	if (finished && finishedAt.current === undefined) finishedAt.current = Date.now();
 	const state = view.state;
 	const running = state.order.some(id => state.steps[id]?.status === 'running');
 	const now = useClock(!finished, running);
-	const elapsed = (finishedAt.current ?? now) - startedAt.current;
+	const elapsed = earlier.ms + (finishedAt.current ?? now) - startedAt.current;
+	const stays = finished?.status === 'completed' && !left;
 	const theme = useMemo(() => uiTheme(), []);
 
 	useEffect(() => {
@@ -108,12 +117,12 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// biome-ignore lint/correctness/useExhaustiveDependencies: a new prompt starts scrolled to its top, which is what prompt?.id says.
 	useEffect(() => setScroll(0), [prompt?.id]);
 	useEffect(() => {
-		if (!finished) return;
-		operator.dispose();
-		const elapsedMs = (finishedAt.current ?? Date.now()) - startedAt.current;
+		if (finished) operator.dispose();
+		if (!finished || stays) return;
+		const elapsedMs = earlier.ms + (finishedAt.current ?? Date.now()) - startedAt.current;
 		onQuit?.(finalSummary({finished, state: view.state, title: handle.runbook.title, elapsedMs, runDir: handle.runDir, resumeCommand}));
 		exit();
-	}, [finished, operator, onQuit, exit, view, handle, resumeCommand]);
+	}, [finished, stays, earlier, operator, onQuit, exit, view, handle, resumeCommand]);
 
 	const currentId = currentStepId(prompt, view);
 	const shownId = selected ?? currentId;
@@ -154,6 +163,15 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// Overlays and text inputs take their own keys.
 	useInput(
 		(input, key) => {
+			// Active to the end (the summary screen's keys are its own): an input hook that turns
+			// inactive while another mounts can leave the terminal without a reader.
+			if (finished) {
+				// The summary screen's keys (see summary-view.tsx for why the app takes them).
+				const to = stays ? summaryKey(input, key, summaryTop, Math.max(1, mainRows)) : undefined;
+				if (to === 'leave') setLeft(true);
+				else if (to !== undefined) setSummaryTop(Math.min(to, summaryMaxTop(endLines, columns, mainRows)));
+				return;
+			}
 			const ctrlC = key.ctrl && input === 'c';
 			if (question) {
 				if (input === 'y' || input === 'Y' || (ctrlC && question.kind !== 'skip')) {
@@ -199,7 +217,6 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			else if (input === '?') setOverlay({kind: 'help'});
 			else if (!prompt && (input === 'q' || ctrlC)) askQuit();
 		},
-		{isActive: !finished},
 	);
 
 	const title = handle.runbook.title;
@@ -211,7 +228,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		if (!view.lastStartedStepId) noteRows = fitted.rows;
 		else if (fitted.hidden > 0) noteRows = [`${NOTICE_PREFIX}${notices.length} notes from the start were not all shown (n shows them)`];
 	}
-	const summary = finished ? summaryLines(finished, state.runId, elapsed, resumeCommand) : [];
+	const summary = finished && !stays ? summaryLines(finished, state.runId, elapsed, resumeCommand) : [];
 	const promptArea = finished ? 0 : question ? 1 : prompt ? promptRows(prompt, columns) : 0;
 	const footer = 1 + (notice ? 1 : 0) + noteRows.length + summary.length + (overlay ? 0 : promptArea);
 	const mainRows = Math.max(1, rows - header - footer);
@@ -225,8 +242,26 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const panelMode = shownData ? modeOf(prompt, shownData.view.id, shownData.status) : 'follow';
 	const maxScroll = shownData && panelMode === 'decide' ? layoutStepPanel({...shownData, width: columns, height: mainRows, mode: panelMode, scroll}).maxScroll : 0;
 
+	let endLines: string[] = [];
+	if (stays && finished) {
+		const lastId = view.lastStartedStepId;
+		const tail = lastId ? view.tail(lastId) : undefined;
+		endLines = runSummaryLines({
+			state,
+			runbook: handle.runbook,
+			status: finished.status,
+			reason: finished.reason,
+			totalMs: elapsed,
+			sessions: earlier.count + 1,
+			runDir: handle.runDir,
+			lastOutput: lastId && tail ? {stepId: lastId, lines: tail.lines().map(line => displayLine(line.text)), totalLines: tail.totalLines} : undefined,
+			resumeCommand: resumeCommand ?? `runbook resume ${state.runId}`,
+		});
+	}
 	let main;
-	if (overlay?.kind === 'details') {
+	if (stays && finished) {
+		main = <SummaryView lines={endLines} width={columns} height={mainRows} top={summaryTop} />;
+	} else if (overlay?.kind === 'details') {
 		const data = panelData(view, overlay.stepId, now);
 		main = (
 			<DetailsView
@@ -296,7 +331,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 					</Text>
 				))}
 				<KeyHelp
-					keys={keysNow({overlay: overlay?.kind, question: Boolean(question), prompt, busy, finished: Boolean(finished), auto, browsing: selected !== undefined, scrolls: maxScroll > 0})}
+					keys={stays ? ['q/Enter/Esc leave', '↑↓ PgUp/PgDn scroll'] : keysNow({overlay: overlay?.kind, question: Boolean(question), prompt, busy, finished: Boolean(finished), auto, browsing: selected !== undefined, scrolls: maxScroll > 0})}
 					width={columns}
 				/>
 			</Box>

@@ -15,10 +15,10 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
 	['Esc .', 'follow the current step again'],
 	['d', 'details of the shown step: whole description, command, variables and where they come from'],
 	['PgUp PgDn', 'scroll a command too long for the panel at a confirmation'],
-	['l', 'view the log of the shown step (↑↓ PgUp PgDn g G; Esc closes)'],
+	['l', 'view the log of the shown step (↑↓ PgUp PgDn g G, / search, n N; Esc closes)'],
 	['a', 'switch step mode / auto mode (auto stops at questions)'],
 	['n', 'show the notes from the start of the run, all of them'],
-	['q', 'quit, progress kept (asks; stops a running command)'],
+	['q', 'quit, progress kept (asks; stops a running command); leaves the summary at the end'],
 	['Ctrl-C', 'like q; twice stops a running command, again kills it'],
 	['?', 'this help (Esc or ? closes)'],
 ];

@@ -34,6 +34,8 @@ afterAll(async () => {
 /** Lines of plain output that are neither an event line, an output line of a known step, nor a note. */
 function strayLines(stdout: string, ids: string[]): string[] {
 	const output = new RegExp(`^(${ids.join('|')})[|!] `);
+	// The summary after the last event (report/summary.ts) is checked on its own.
+	stdout = stdout.split(/\n\n(?=[✔✖⚠] Run )/)[0];
 	const event = /^\d\d:\d\d:\d\d (run \S+ (started|resumed|completed|failed|aborted)|[▶✔✖↷⚠] \S+ |\? \S+: |note: |warn: |… \S+: )/;
 	return stdout
 		.trimEnd()
@@ -104,7 +106,13 @@ describe('runbook run runbooks/synapse-db-restore.yaml without a terminal', () =
 		// Plain output: one line per event, output lines prefixed by their step id.
 		const {stdout} = result;
 		expect(strayLines(stdout, stepIds)).toEqual([]);
-		const lines = stdout.trimEnd().split('\n');
+		// The summary: every step with its title (values in), the captures, the report command.
+		const summary = stdout.slice(stdout.indexOf('\n\n✔ Run completed'));
+		expect(summary).toContain(`Steps: ${stepIds.length}/${stepIds.length} done.`);
+		expect(summary).toMatch(/^ {2}✔ 8\. drop-database: Drop the database synapse · succeeded in \S+$/m);
+		expect(summary).toContain(`Captured: USER_COUNT=${demo.before.users}\n`);
+		expect(summary).toContain(`Report: runbook report ${path.basename(runDir)} --state-dir ${demo.stateDir}\n`);
+		const lines = stdout.slice(0, stdout.indexOf('\n\n✔ Run completed')).trimEnd().split('\n');
 		expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} started: `));
 		expect(lines.at(-1)).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} completed$`));
 		for (const id of stepIds) {

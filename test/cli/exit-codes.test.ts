@@ -152,7 +152,7 @@ steps:
 		expect(ws.lines()).toEqual([]);
 	});
 
-	it('1 when a confirm step has no --yes: the run is aborted and resumes with --yes', async () => {
+	it('2 when a confirm step has no --yes: refused before the first step (nothing runs), then --yes runs it', async () => {
 		const ws = workspace();
 		const file = ws.write(
 			'confirm.yaml',
@@ -167,25 +167,21 @@ steps:
 `,
 		);
 		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir]);
-		expect(result.code).toBe(1);
-		const runId = ws.onlyRunId();
-		expect(result.stderr).toContain('step two asks "Really go on?": pass --yes to confirm without a terminal');
-		expect(result.stderr).toContain(`runbook resume ${runId}`);
-		expect(ws.lines()).toEqual(['one']);
-		const state = ws.state(runId);
-		expect(state.status).toBe('aborted');
-		expect(state.currentStepId).toBe('two');
-		expect(stepStatuses(state)).toEqual({one: 'succeeded', two: 'pending'});
+		expect(result.code).toBe(2);
+		expect(result.stderr).toMatch(/^ {2}--yes +step two asks "Really go on\?"$/m);
+		expect(result.stderr).toContain('nothing was run');
+		expect(ws.lines()).toEqual([]);
+		expect(ws.runIds()).toEqual([]);
 
-		const resumed = await ws.cli(['resume', runId, '--plain', '--yes', '--state-dir', ws.stateDir]);
-		expect(resumed.stderr).toBe('');
-		expect(resumed.code).toBe(0);
-		expect(resumed.stdout).toContain('two: Really go on? yes (--yes)');
+		const again = await ws.cli(['run', file, '--plain', '--yes', '--state-dir', ws.stateDir]);
+		expect(again.stderr).toBe('');
+		expect(again.code).toBe(0);
+		expect(again.stdout).toContain('two: Really go on? yes (--yes)');
 		expect(ws.lines()).toEqual(['one', 'two']);
-		expect(ws.state(runId).status).toBe('completed');
+		expect(ws.state(ws.onlyRunId()).status).toBe('completed');
 	});
 
-	it('1 when a destructive step has no --yes-destructive: names the flag and the word, runs nothing', async () => {
+	it('2 when a destructive step has no --yes-destructive: names the flag and the word, runs nothing', async () => {
 		const ws = workspace();
 		const file = ws.write(
 			'destructive.yaml',
@@ -203,13 +199,12 @@ steps:
 `,
 		);
 		const result = await ws.cli(['run', file, '--plain', '--yes', '--state-dir', ws.stateDir]);
-		expect(result.code).toBe(1);
-		expect(result.stderr).toMatch(/step drop is destructive .*"payroll".*: pass --yes-destructive to run it without a terminal/);
-		expect(ws.lines()).toEqual(['one']);
-		const runId = ws.onlyRunId();
-		expect(ws.state(runId).status).toBe('aborted');
-		expect(stepStatuses(ws.state(runId))).toEqual({one: 'succeeded', drop: 'pending'});
+		expect(result.code).toBe(2);
+		expect(result.stderr).toMatch(/^ {2}--yes-destructive +step drop is destructive \(confirmation word "payroll"\)$/m);
+		expect(ws.lines()).toEqual([]);
+		expect(ws.runIds()).toEqual([]);
 	});
+
 
 	it('130 on SIGTERM during a long step: progress saved, step interrupted, its process group gone', async () => {
 		const ws = workspace();

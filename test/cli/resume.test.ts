@@ -70,14 +70,14 @@ describe('runbook resume', () => {
 		expect(saved.steps.one.status).toBe('succeeded');
 
 		ws.write('seconds', '0');
+		// Refused before anything runs (the preflight); the saved state is left as it was.
 		const refused = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
-		expect(refused.code).toBe(1);
-		expect(refused.stderr).toContain('step long was interrupted');
-		expect(refused.stderr).toContain('--rerun-interrupted');
-		expect(refused.stdout).toContain('note: step long was running when the last process ended');
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toMatch(/^ {2}--rerun-interrupted +step long was interrupted$/m);
+		expect(refused.stderr).toContain('runbook: note: step long was running when the last process ended');
 		expect(refused.stdout).not.toContain('▶');
 		expect(ws.lines()).toEqual(['one', 'long']);
-		expect(stepStatuses(ws.state(runId))).toEqual({one: 'succeeded', long: 'interrupted', last: 'pending'});
+		expect(stepStatuses(ws.state(runId))).toEqual({one: 'succeeded', long: 'running', last: 'pending'});
 
 		const rerun = await ws.cli(['resume', runId, '--plain', '--rerun-interrupted', '--state-dir', ws.stateDir]);
 		expect(rerun.stderr).toBe('');

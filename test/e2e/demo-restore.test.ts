@@ -78,6 +78,7 @@ describe('the demo restore in the TUI', () => {
 		await term.waitFor(`(Esc cancels): ${DATABASE}`);
 		term.sendKeys('Enter');
 
+		await tui.leaveSummary(60_000);
 		expect(await tui.exitCode(60_000)).toBe(0);
 		expect(exitSummary(term.capture({history: true}))).toMatch(/^✔ Run completed in \S+\.\nRunbook: Restore the Synapse database from a backup \(drop & recreate\)\nSteps: 19\/19 done/);
 

@@ -59,6 +59,7 @@ describe('a failing step in the TUI', () => {
 
 		// r: attempt 2 succeeds, and auto mode runs the last step.
 		term.sendKeys('r');
+		await tui.leaveSummary();
 		expect(await tui.exitCode()).toBe(0);
 		// The summary after the TUI: both steps done, no failure left to report.
 		const summary = exitSummary(term.capture({history: true}));

@@ -65,6 +65,7 @@ describe('a Kubernetes wait in the TUI', () => {
 		expect(one).not.toContain('2 pods left');
 		expect(podsGone).toHaveLength(1);
 
+		await tui.leaveSummary(TERMINATION_MS * 4);
 		expect(await tui.exitCode(TERMINATION_MS * 4)).toBe(0);
 		expect(exitSummary(term.capture({history: true}))).toMatch(/^✔ Run completed in \S+\.\nRunbook: Stop the web pods\nSteps: 2\/2 done\./);
 		const state = ws.state(ws.onlyRunId());
@@ -100,6 +101,7 @@ describe('a Kubernetes wait in the TUI', () => {
 			if (!screen.includes(`failed (attempt ${n})`)) break;
 			term.sendKeys('w');
 		}
+		await tui.leaveSummary(15_000);
 		expect(await tui.exitCode(15_000)).toBe(0);
 		const state = ws.state(ws.onlyRunId());
 		expect(stepStatuses(state)).toEqual({'scale-down': 'succeeded', 'pods-gone': 'succeeded'});

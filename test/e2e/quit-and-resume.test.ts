@@ -9,7 +9,7 @@ import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {groupAlive} from '../../source/executors/process-group.js';
 import {groupProcesses, killGroup, stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
-import {exitSummary, shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
+import {SUMMARY_KEYS, exitSummary, shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
 
 const workspace = useWorkspaces();
 useTerminals();
@@ -174,6 +174,13 @@ describe('resuming in the TUI after the CLI was killed', () => {
 			term.sendKeys('m');
 			await term.waitFor('▶ Run step 3 "The last step"?');
 			term.sendKeys('Enter');
+			// The summary that stays counts both sessions (the first was killed: it counts to its last journal entry).
+			const end = await term.waitFor(SUMMARY_KEYS);
+			expect(end).toMatch(/^✔ Run completed in \S+ \(2 sessions\)\.$/m);
+			expect(end).toMatch(/^ {2}✔ 3\. last: The last step · succeeded in \S+$/m);
+			term.sendKeys('G');
+			expect((await term.waitFor('Journal: ')).replace(/\n↪ /g, '')).toContain(`Journal: ${ws.stateDir}/runs/${runId}/journal.jsonl`);
+			term.sendKeys('q');
 			expect(await resumed.exitCode()).toBe(0);
 			expect(exitSummary(term.capture({history: true}))).toMatch(/^✔ Run completed in \S+\.\nRunbook: A long step\nSteps: 3\/3 done\.\n/);
 			expect(tooWide(term.screens, 80)).toEqual([]);
@@ -232,6 +239,7 @@ steps:
 		expect(newId).not.toBe(oldId);
 		expect(ws.runIds()).toEqual([oldId, newId].sort());
 		term.sendKeys('Enter');
+		await tui.leaveSummary();
 		expect(await tui.exitCode()).toBe(0);
 		expect(exitSummary(term.capture({history: true}))?.split('\n')).toContain(`Run folder: ${ws.stateDir}/runs/${newId}`);
 		expect(ws.state(newId!).status).toBe('completed');

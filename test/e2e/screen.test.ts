@@ -89,9 +89,15 @@ describe.each([
 		expect(prompt).not.toContain('s3cret-value');
 		expect(ws.lines()).toEqual([]);
 
+		// The word's input listens from its first effect, which may wait for the next frame
+		// (the header clock ticks every second): type once the clock has moved on.
+		const clock = /· (\d\d:\d\d) ·/.exec(prompt)?.[1];
+		await term.waitUntil('the header clock to tick', () => /· (\d\d:\d\d) ·/.exec(term.capture())?.[1] !== clock);
 		term.type('synapse');
+		await term.waitFor('(Esc cancels): synapse');
 		term.sendKeys('Enter');
 		await term.waitUntil('the drop step to run', () => ws.lines().includes('drop'), START_MS);
+		await tui.leaveSummary(START_MS);
 		expect(await tui.exitCode(START_MS)).toBe(0);
 		expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({'drop-database': 'succeeded'});
 		expect(tooWide(term.screens, width)).toEqual([]);

@@ -94,6 +94,7 @@ describe('the TUI in step mode', () => {
 		const manual = await term.waitFor('☐ Manual step');
 		expect(manual).toContain('Walk to the server room and press the button.');
 		term.sendKeys('m');
+		await tui.leaveSummary();
 		expect(await tui.exitCode()).toBe(0);
 		// The TUI ran on the alternate screen: on exit the terminal shows what it showed
 		// before (nothing here) and the summary below it; no frame reached the scrollback.

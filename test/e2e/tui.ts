@@ -21,7 +21,16 @@ export interface TuiRun {
 	 * @throws Error after `timeoutMs` (default 10,000) with the last screen.
 	 */
 	exitCode(timeoutMs?: number): Promise<number>;
+	/**
+	 * Waits for the summary screen a completed run shows until a key, returns it
+	 * and presses Enter to leave it (the CLI then ends).
+	 * @throws Error after `timeoutMs` (default 10,000) with the last screen.
+	 */
+	leaveSummary(timeoutMs?: number): Promise<string>;
 }
+
+/** The key help of the summary screen that stays after a completed run. */
+export const SUMMARY_KEYS = 'q/Enter/Esc leave';
 
 /** Options of {@link startTui}: tmux options without the command. */
 export type TuiOptions = Omit<TmuxOptions, 'command'> & {
@@ -71,6 +80,11 @@ export function startTui(ws: Workspace, args: readonly string[], options: TuiOpt
 				timeoutMs,
 			);
 			return Number(readFileSync(exitFile, 'utf8').trim());
+		},
+		async leaveSummary(timeoutMs = 10_000) {
+			const screen = await term.waitFor(SUMMARY_KEYS, timeoutMs);
+			term.sendKeys('Enter');
+			return screen;
 		},
 	};
 }

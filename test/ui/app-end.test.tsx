@@ -3,8 +3,11 @@
  * session gives it), no step looking current after completion, and the summary
  * handed over to be printed after the TUI is gone.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {afterEach, describe, expect, test} from 'vitest';
-import {startApp, waitForFrame, type AppUnderTest} from './harness.js';
+import {KEY, delay, press, startApp, waitForFrame, type AppUnderTest} from './harness.js';
 
 let app: AppUnderTest | undefined;
 afterEach(() => {
@@ -51,22 +54,65 @@ describe('the resume hint', () => {
 });
 
 describe('after the run completed', () => {
-	test('the marker is on the last step, not on the last one that ran a command', async () => {
-		app = startApp(steps);
+	test('a summary screen stays until a key: every step with its status and duration, the last output, captures (no secret), where the logs, journal and report are', async () => {
+		const withCapture = [
+			{id: 'dump', title: 'Dump the database', run: 'pg_dump', capture: 'DUMP_PATH'},
+			{id: 'copy', title: 'Copy the dump', run: 'cp dump.sql /backup/', capture: 'TOKEN'},
+			{id: 'notify', title: 'Tell the team', when: {var: 'NOTIFY', equals: 'yes'}, run: 'notify'},
+		];
+		app = startApp(withCapture, {}, {resumeCommand: 'runbook resume 20250101-1200-test --state-dir /srv/state', runDir: '/srv/state/runs/20250101-1200-test'});
 		const {handle, t, quits} = app;
 		handle.start('dump');
 		handle.finish('dump', 'succeeded', {exitCode: 0});
 		handle.start('copy');
+		handle.output('copy', 'stdout', Array.from({length: 20}, (_, i) => `copied table ${i + 1}`));
 		handle.finish('copy', 'succeeded', {exitCode: 0});
 		handle.finish('notify', 'skipped', {note: 'when NOTIFY equals yes: it is ""'});
 		// A completed run is on no step (engine: transitions.ts).
-		handle.emit({type: 'run-finished', status: 'completed'}, s => ({...s, status: 'completed', currentStepId: undefined}));
+		handle.emit({type: 'run-finished', status: 'completed'}, s => ({...s, status: 'completed', currentStepId: undefined, vars: {DUMP_PATH: '/backup/dump-1.sql', TOKEN: 'hunter2'}, secretVars: ['TOKEN']}));
 		const frame = await waitForFrame(t, 'Run completed');
-		expect(frame).toMatch(/^ {2}✔ 1\. Dump the/m);
-		expect(frame).toMatch(/^ {2}✔ 2\. Copy the dump/m);
-		expect(frame).toMatch(/^› ↷ 3\. Tell the team/m);
-		expect(frame).not.toMatch(/^[›•] ✔ 2\./m);
+		expect(frame).toMatch(/^✔ Run completed in \S+\.$/m);
+		expect(frame).toMatch(/^ {2}✔ 1\. dump: Dump the database · succeeded in \S+$/m);
+		expect(frame).toMatch(/^ {2}✔ 2\. copy: Copy the dump · succeeded in \S+$/m);
+		expect(frame).toMatch(/^ {2}↷ 3\. notify: Tell the team · skipped · when NOTIFY equals yes/m);
+		expect(frame).toContain('Output of copy (last 12 of 20 lines):');
+		expect(frame).toContain('  | copied table 20');
+		expect(frame).toContain('Captured: DUMP_PATH=/backup/dump-1.sql');
+		expect(frame).not.toContain('hunter2');
+		expect(frame).toContain('q/Enter/Esc leave');
+		// The rest of the summary is below: G shows the end.
+		await press(t.stdin, 'G');
+		const end = await waitForFrame(t, 'Report: runbook report 20250101-1200-test --state-dir /srv/state');
+		expect(end).toContain('Journal: /srv/state/runs/20250101-1200-test/journal.jsonl');
+		expect(end).toContain('Logs: /srv/state/runs/20250101-1200-test/logs/');
+		// It stays: the app has not handed over its summary nor exited.
+		await delay(100);
+		expect(quits.count).toBe(0);
+		await press(t.stdin, KEY.enter);
 		await t.waitUntilExit();
-		expect(quits.summary).toEqual([expect.stringMatching(/^✔ Run completed in \S+\.$/), 'Runbook: Restore the test database', 'Steps: 3/3 done (1 skipped).', 'Run folder: /tmp/runbook-tui-test-run']);
+		expect(quits.summary).toEqual([
+			expect.stringMatching(/^✔ Run completed in \S+\.$/),
+			'Runbook: Restore the test database',
+			'Steps: 3/3 done (1 skipped).',
+			'Run folder: /srv/state/runs/20250101-1200-test',
+		]);
+	});
+});
+
+describe('the header clock', () => {
+	test('counts the run, earlier sessions included (from its journal), not this process', async () => {
+		const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-clock-'));
+		try {
+			const entries = [
+				{at: '2026-12-06T01:00:00.000Z', by: 'op@host', pid: 11, event: 'run-started', runId: 'r', resumed: false},
+				{at: '2026-12-06T01:03:20.000Z', by: 'op@host', pid: 11, event: 'run-finished', status: 'aborted'},
+			];
+			fs.writeFileSync(path.join(runDir, 'journal.jsonl'), entries.map(e => `${JSON.stringify(e)}\n`).join(''));
+			app = startApp(steps, {}, {runDir});
+			// 3m20s before this process: the clock starts there.
+			expect(await waitForFrame(app.t, ' · 03:2')).toMatch(/run 20250101-1200-test · 03:2\d · step mode/);
+		} finally {
+			fs.rmSync(runDir, {recursive: true, force: true});
+		}
 	});
 });

@@ -257,6 +257,7 @@ describe('the end of the run', () => {
 		handle.finishRun('completed');
 		const frame = await waitForFrame(t, 'Run completed');
 		expect(frame).not.toContain('runbook resume');
+		await press(t.stdin, 'q');
 		await t.waitUntilExit();
 		expect(quits.count).toBe(1);
 		await delay(10);

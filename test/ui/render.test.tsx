@@ -39,6 +39,10 @@ test('draws frames while the run goes on, takes keys, exits when the run ends', 
 	handle.start('dump');
 	handle.finish('dump', 'succeeded', {exitCode: 0});
 	handle.finishRun('completed');
+	// The summary screen stays until a key.
+	await waitUntil('the summary screen', () => output().includes('q/Enter/Esc leave'));
+	expect(exited).toBe(false);
+	await press(stdin, KEY.enter);
 	await waitUntil('the app to exit', () => exited);
 	expect(output()).toContain('✔ Run completed in');
 });

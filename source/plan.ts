@@ -1,0 +1,112 @@
+/**
+ * `runbook plan FILE [-p NAME=VALUE ...] [--format text|markdown]`: what a run
+ * of the runbook would do, without running anything: title, description,
+ * source document, the Kubernetes target the runbook names, the params and
+ * their values (secrets `***`), every step in order with its command and the
+ * values it uses, which steps are destructive or need an answer, `when`
+ * conditions evaluated where the values are known, and what a run without a
+ * terminal needs (engine/preflight.ts). Markdown is a rendered runbook for
+ * review and the change ticket.
+ */
+import {loadRunbook, RunbookError} from './runbook/load.js';
+import {resolveParams} from './engine/params.js';
+import {preflightNeeds, preflightRefusal, whenHolds, type Known} from './engine/preflight.js';
+import {actionOf, stepView} from './engine/view.js';
+import type {Step} from './runbook/schema.js';
+
+/** Options of {@link planRunbook}. */
+export interface PlanOptions {
+	/** `-p NAME=VALUE` values (params, and answers of `ask` steps). */
+	params: Record<string, string>;
+	/** `text` (default) or `markdown`. */
+	format?: string;
+}
+
+/** How a step's `when` reads before the run: it runs, it is skipped, or it is decided during the run. */
+function whenLine(step: Step, known: Known): {text: string; skipped: boolean} | undefined {
+	const when = step.when;
+	if (!when) return undefined;
+	const test = when.equals !== undefined ? `equals "${when.equals}"` : when.notEquals !== undefined ? `is not "${when.notEquals}"` : `is one of ${(when.in ?? []).join(', ')}`;
+	const holds = whenHolds(step, known);
+	const outcome = holds === undefined ? 'decided during the run' : holds ? 'runs' : 'skipped';
+	return {text: `when ${when.var} ${test}: ${outcome}`, skipped: holds === false};
+}
+
+/**
+ * Prints the plan of `file` with `write`; problems (an invalid runbook, a `-p`
+ * value that is not allowed, an unknown format) go to `writeErr`.
+ * @returns 0, or 2 for an invalid runbook or usage.
+ */
+export async function planRunbook(file: string, options: PlanOptions, write: (text: string) => void = t => void process.stdout.write(t), writeErr: (text: string) => void = t => void process.stderr.write(t)): Promise<number> {
+	const format = options.format ?? 'text';
+	if (format !== 'text' && format !== 'markdown') {
+		writeErr(`runbook: unknown format ${format}: use text or markdown\n`);
+		return 2;
+	}
+	let loaded;
+	try {
+		loaded = await loadRunbook(file);
+	} catch (error) {
+		if (!(error instanceof RunbookError)) throw error;
+		writeErr(error.format() + '\n');
+		return 2;
+	}
+	const {runbook} = loaded;
+	const resolution = resolveParams(runbook, options.params, process.env);
+	if (resolution.problems.length > 0) {
+		for (const problem of resolution.problems) writeErr(`runbook: ${problem}\n`);
+		return 2;
+	}
+	const md = format === 'markdown';
+	const out: string[] = [];
+	const code = (lines: readonly string[], lang = '') => (md ? ['', `\`\`\`${lang}`, ...lines, '```', ''] : lines.map(line => `      ${line}`));
+	out.push(md ? `# ${runbook.title}` : `Plan: ${runbook.title}`);
+	if (runbook.description) out.push('', ...runbook.description.trimEnd().split('\n'));
+	out.push('');
+	if (runbook.source) out.push(`${md ? '- ' : ''}Source: ${runbook.source}`);
+	out.push(`${md ? '- ' : ''}File: ${loaded.path}`);
+	if (runbook.kubernetes) out.push(`${md ? '- ' : ''}Kubernetes: context ${runbook.kubernetes.context ?? '(the current one)'}, namespace ${runbook.kubernetes.namespace ?? "(the context's)"}`);
+	const secretNames = new Set(Object.keys(resolution.secrets));
+	const params = Object.entries(runbook.params ?? {});
+	if (params.length > 0) {
+		out.push('', ...(md ? ['## Params', ''] : ['Params:']));
+		for (const [name, param] of params) {
+			const value = param.secret ? (name in resolution.secrets && resolution.secrets[name] !== '' ? '***' : undefined) : resolution.vars[name];
+			const shown = value === undefined ? (resolution.missing.includes(name) ? 'MISSING (required)' : '(not set)') : value === '' ? '(empty)' : value;
+			out.push(`${md ? '- ' : '  '}${name} = ${md && value ? `\`${shown}\`` : shown}${param.description ? ` — ${param.description}` : ''}`);
+		}
+	}
+	const destructive = runbook.steps.filter(step => step.destructive).map(step => step.id);
+	const answers = runbook.steps.filter(step => step.confirm !== undefined || step.ask || step.manual || step.destructive).map(step => step.id);
+	out.push('', `${runbook.steps.length} steps; destructive: ${destructive.join(', ') || 'none'}; need an answer: ${answers.join(', ') || 'none'}.`);
+	const needs = preflightNeeds(runbook, {}, {...resolution.vars, ...resolution.secrets}, {yes: false, yesDestructive: false, rerunInterrupted: false, values: options.params}, secretNames);
+	const flags = [...resolution.missing.map(name => `-p ${name}=VALUE`), ...new Set(needs.map(need => need.flag))];
+	out.push(`Without a terminal it needs: ${flags.length > 0 ? [...new Set(flags)].join(' ') : 'nothing more'}.`);
+	if (needs.length > 0) out.push(...(md ? code(preflightRefusal(needs).slice(1, -1).map(line => line.trim())) : preflightRefusal(needs).slice(1, -1)));
+
+	out.push('', md ? '## Steps' : 'Steps:');
+	const known: Known = new Map(Object.entries({...resolution.vars, ...resolution.secrets}));
+	for (const step of runbook.steps) for (const name of [step.capture, step.ask?.var]) if (name && !known.has(name)) known.set(name, undefined);
+	const scopeSecrets: Record<string, string> = {...resolution.secrets};
+	runbook.steps.forEach((step, index) => {
+		const values: Record<string, string> = {};
+		for (const [name, value] of known) if (value !== undefined && !(name in scopeSecrets)) values[name] = value;
+		const view = stepView(step, index, {vars: values, secrets: scopeSecrets});
+		const tags = [step.destructive ? 'DESTRUCTIVE' : '', step.confirm !== undefined ? 'asks to confirm' : '', actionOf(step) === 'ask' || actionOf(step) === 'manual' ? 'needs an answer' : ''].filter(Boolean);
+		out.push('', `${md ? '### ' : ''}${index + 1}. ${view.title} (${step.id}, ${view.action})${tags.length ? ` — ${tags.join(', ')}` : ''}`);
+		const when = whenLine(step, known);
+		if (when) out.push(`${md ? '- ' : '    '}${when.text}`);
+		if (view.description) out.push(...(md ? ['', ...view.description.trimEnd().split('\n')] : view.description.trimEnd().split('\n').map(line => `    ${line}`)));
+		out.push(...code(view.command.trimEnd().split('\n'), view.action === 'run' ? 'sh' : ''));
+		const vars = Object.entries(view.vars);
+		if (vars.length > 0) out.push(`${md ? '- ' : '    '}vars: ${vars.map(([name, value]) => `${name}=${value}`).join('  ')}`);
+		const extra = [step.timeout ? `timeout ${step.timeout}` : '', step.retries ? `retries ${step.retries}` : '', step.capture ? `captures ${step.capture}` : ''].filter(Boolean);
+		if (extra.length > 0) out.push(`${md ? '- ' : '    '}${extra.join(' · ')}`);
+		if (step.ask && !when?.skipped) {
+			const value = options.params[step.ask.var] ?? step.ask.default;
+			if (value !== undefined && !step.ask.secret) known.set(step.ask.var, value);
+		}
+	});
+	write(`${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
+	return 0;
+}

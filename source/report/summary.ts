@@ -1,0 +1,161 @@
+/**
+ * The end-of-run summary both the TUI (a screen that stays until a key) and
+ * plain mode (printed after the last event) show: how the run ended, its time
+ * across every process that worked on it, each step's status and duration,
+ * the last output of the last step that ran, the captured values that are not
+ * secret, where the logs and the journal are, and how to get the report.
+ * Pure functions of the state, the journal and what the caller saw.
+ */
+import path from 'node:path';
+import type {RunStatus, RunState} from '../engine/state.js';
+import type {Runbook} from '../runbook/schema.js';
+import {readJournal, type JournalEntry} from '../store/journal.js';
+import {interpolate} from '../runbook/variables.js';
+
+/** Lines of the last step's output the summary shows. */
+export const SUMMARY_OUTPUT_LINES = 12;
+
+/** A duration in ms as `850ms`, `12s`, `3m04s`, `1h02m` (as the TUI's labels). */
+function duration(ms: number): string {
+	if (!Number.isFinite(ms) || ms < 0) return '0ms';
+	if (ms < 1000) return `${Math.round(ms)}ms`;
+	const seconds = Math.floor(ms / 1000);
+	if (seconds < 60) return `${seconds}s`;
+	const minutes = Math.floor(seconds / 60);
+	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+	return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** Time the run was worked on before this process, from its journal. */
+export interface EarlierSessions {
+	/** Sum of the earlier processes' spans (first to last entry of each), ms. */
+	ms: number;
+	/** How many earlier processes worked on the run. */
+	count: number;
+}
+
+/**
+ * The earlier sessions of a run from its journal entries: each `run-started`
+ * begins one, which lasts until the last entry of the same process (pid) before
+ * the next `run-started` (a process that died without `run-finished` counts to
+ * its last entry; what another process wrote meanwhile, such as a resume's
+ * notices, does not extend it). Time between sessions is not counted.
+ */
+export function earlierSessions(entries: readonly JournalEntry[]): EarlierSessions {
+	let ms = 0;
+	let count = 0;
+	let session: {pid: number; start: number; last: number} | undefined;
+	const close = () => {
+		if (session) ms += Math.max(0, session.last - session.start);
+	};
+	for (const entry of entries) {
+		const at = Date.parse(entry.at);
+		if (Number.isNaN(at)) continue;
+		if (entry.event === 'run-started') {
+			close();
+			count++;
+			session = {pid: entry.pid, start: at, last: at};
+		} else if (session && entry.pid === session.pid) {
+			session.last = at;
+		}
+	}
+	close();
+	return {ms, count};
+}
+
+/**
+ * {@link earlierSessions} of the run in `runDir`, read now (call it before this
+ * process's run starts). A journal that cannot be read counts as none.
+ */
+export function readEarlierSessions(runDir: string): EarlierSessions {
+	try {
+		return earlierSessions(readJournal(runDir));
+	} catch {
+		return {ms: 0, count: 0};
+	}
+}
+
+/** What {@link summaryLines} reads. */
+export interface RunSummaryInput {
+	state: RunState;
+	runbook: Runbook;
+	/** How the run ended in this process. */
+	status: RunStatus;
+	reason?: string;
+	/** Time across every session of the run, this one included, ms. */
+	totalMs: number;
+	/** Sessions (processes) that worked on the run, this one included. */
+	sessions: number;
+	/** Absolute path of the run's folder. */
+	runDir: string;
+	/** The last step that ran in this process and its last output lines (already redacted), if any. */
+	lastOutput?: {stepId: string; lines: readonly string[]; totalLines: number};
+	/** The command that resumes the run (`runbook resume ID [--state-dir DIR]`). */
+	resumeCommand: string;
+}
+
+const MARKS: Record<string, string> = {succeeded: '✔', failed: '✖', skipped: '↷', interrupted: '⚠', running: '▶', pending: '○'};
+
+/** `runbook report ID [--state-dir DIR]` from the resume command (the same run and state dir). */
+export function reportCommand(resumeCommand: string): string {
+	return `${resumeCommand.replace(/^runbook resume /, 'runbook report ')}`;
+}
+
+/**
+ * The summary as lines (not wrapped: the TUI wraps them to its width, plain mode
+ * prints them as they are):
+ *
+ *     ✔ Run completed in 14m02s (2 sessions).
+ *     Runbook: Restore the Synapse database
+ *     Steps: 9/9 done.
+ *       ✔ 1. stop-synapse: Stop Synapse · succeeded in 2s
+ *     Output of verify (last 12 of 40 lines):
+ *       | synapse=# SELECT count(*) …
+ *     Captured: SAFETY_BACKUP=/var/backups/…
+ *     Logs: /…/runs/ID/logs/
+ *     Journal: /…/runs/ID/journal.jsonl
+ *     Report: runbook report ID
+ *
+ * A secret variable never appears (captures of secret names are left out).
+ */
+export function summaryLines(input: RunSummaryInput): string[] {
+	const {state, runbook} = input;
+	const took = `${duration(input.totalMs)}${input.sessions > 1 ? ` (${input.sessions} sessions)` : ''}`;
+	const reason = input.reason ? `: ${input.reason}` : '';
+	const lines: string[] = [];
+	if (input.status === 'completed') lines.push(`✔ Run completed in ${took}.`);
+	else if (input.status === 'failed') lines.push(`✖ Run failed after ${took}${reason}.`);
+	else lines.push(`⚠ Run stopped after ${took}, progress kept${reason}.`);
+	lines.push(`Runbook: ${runbook.title}`);
+	const statuses = state.order.map(id => state.steps[id]?.status ?? 'pending');
+	const skipped = statuses.filter(s => s === 'skipped').length;
+	const done = statuses.filter(s => s === 'succeeded').length + skipped;
+	lines.push(`Steps: ${done}/${state.order.length} done${skipped ? ` (${skipped} skipped)` : ''}.`);
+	state.order.forEach((id, i) => {
+		const step = state.steps[id];
+		const status = step?.status ?? 'pending';
+		const last = step?.attempts.at(-1);
+		const took = last?.finishedAt ? ` in ${duration(Date.parse(last.finishedAt) - Date.parse(last.startedAt))}` : '';
+		// Titles with the run's values in (secret ones are not in `state.vars`: they stay `$NAME`).
+		const raw = runbook.steps.find(s => s.id === id)?.title;
+		const title = raw === undefined ? undefined : interpolate(raw, state.vars);
+		const why = last?.error && status !== 'succeeded' ? ` · ${last.error}` : step?.note ? ` · ${step.note}` : '';
+		lines.push(`  ${MARKS[status] ?? '-'} ${i + 1}. ${id}${title && title !== id ? `: ${title}` : ''} · ${status}${took}${why}`);
+	});
+	if (input.lastOutput && input.lastOutput.lines.length > 0) {
+		const {stepId, lines: output, totalLines} = input.lastOutput;
+		const shown = output.slice(-SUMMARY_OUTPUT_LINES);
+		lines.push(`Output of ${stepId} (${totalLines > shown.length ? `last ${shown.length} of ${totalLines} lines` : `${totalLines} line${totalLines === 1 ? '' : 's'}`}):`);
+		for (const line of shown) lines.push(`  | ${line}`);
+	}
+	const secret = new Set(state.secretVars);
+	const captures = runbook.steps
+		.map(step => step.capture)
+		.filter((name): name is string => name !== undefined && !secret.has(name) && state.vars[name] !== undefined);
+	for (const name of [...new Set(captures)]) lines.push(`Captured: ${name}=${state.vars[name]}`);
+	lines.push(`Logs: ${path.join(input.runDir, 'logs')}${path.sep}`);
+	lines.push(`Journal: ${path.join(input.runDir, 'journal.jsonl')}`);
+	lines.push(`Report: ${reportCommand(input.resumeCommand)}`);
+	if (input.status !== 'completed') lines.push(`Resume with: ${input.resumeCommand}`);
+	return lines;
+}

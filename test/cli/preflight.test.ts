@@ -1,0 +1,131 @@
+/**
+ * The non-interactive preflight (issue 10, item 2), with the built CLI and no
+ * terminal: a run that would stop at a confirmation, a destructive step, an ask
+ * or a missing param without the flag that answers it is refused before its
+ * first step, naming every missing flag and value at once (exit 2). No step
+ * ran: no marker written, no step start in the journal.
+ */
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {useWorkspaces} from './helpers.js';
+
+const workspace = useWorkspaces();
+
+const RUNBOOK = `version: 1
+title: Stop, back up, drop
+params:
+  DB_NAME:
+    required: true
+  FORMAT:
+    default: plain
+steps:
+  - id: stop-service
+    title: Stop the service
+    run: echo stop >> marks
+  - id: backup
+    run: echo /backups/safety.sql
+    capture: SAFETY_BACKUP
+  - id: careful
+    confirm: Terminate the connections?
+    run: echo careful >> marks
+  - id: pick
+    ask:
+      var: MODE
+      prompt: Which restore mode?
+      choices: [full, schema]
+  - id: drop
+    destructive: $DB_NAME
+    run: echo drop >> marks
+  - id: decrypt
+    when: {var: FORMAT, equals: encrypted}
+    confirm: Decrypt with the key?
+    run: echo decrypt >> marks
+  - id: check-backup
+    when: {var: SAFETY_BACKUP, equals: ''}
+    manual: No safety backup was taken; take one by hand.
+`;
+
+/** Step starts in a run's journal (none when it has no journal). */
+function stepStarts(runDir: string): string[] {
+	const file = path.join(runDir, 'journal.jsonl');
+	if (!existsSync(file)) return [];
+	return readFileSync(file, 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map(line => JSON.parse(line) as {event: string; step?: string})
+		.filter(entry => entry.event === 'step-started')
+		.map(entry => entry.step ?? '?');
+}
+
+describe('without a terminal, a run that would stop at a question', () => {
+	it('is refused before the first step, naming every missing flag and value at once', async () => {
+		const ws = workspace();
+		const file = ws.write('drop.yaml', RUNBOOK);
+		const refused = await ws.cli(['run', file, '--state-dir', ws.stateDir]);
+		expect(refused.code).toBe(2);
+		const err = refused.stderr;
+		expect(err).toContain('runbook: param DB_NAME is required: pass -p DB_NAME=VALUE');
+		expect(err).toMatch(/^ {2}--yes +step careful asks "Terminate the connections\?"$/m);
+		expect(err).toMatch(/^ {2}-p MODE=VALUE +step pick asks "Which restore mode\?" \(one of: full, schema\)$/m);
+		expect(err).toMatch(/^ {2}--yes-destructive +step drop is destructive/m);
+		// FORMAT is plain: the decrypt step will be skipped, so it needs nothing.
+		expect(err).not.toContain('decrypt');
+		// Behind a `when` on a value captured during the run: it may need --yes.
+		expect(err).toMatch(/may be needed[^\n]*\n {2}--yes +step check-backup is a manual step$/m);
+		expect(refused.stdout).toBe('');
+		expect(ws.lines()).toEqual([]);
+		expect(ws.runIds()).toEqual([]);
+
+		// With the param, still refused (the other flags), and still nothing ran.
+		const again = await ws.cli(['run', file, '-p', 'DB_NAME=synapse', '--state-dir', ws.stateDir]);
+		expect(again.code).toBe(2);
+		expect(again.stderr).toMatch(/^ {2}--yes-destructive +step drop is destructive \(confirmation word "synapse"\)$/m);
+		expect(again.stderr).not.toContain('DB_NAME is required');
+		expect(ws.lines()).toEqual([]);
+		expect(ws.runIds()).toEqual([]);
+
+		// Every flag given: the run goes through.
+		const run = await ws.cli(['run', file, '-p', 'DB_NAME=synapse', '-p', 'MODE=full', '--yes', '--yes-destructive', '--state-dir', ws.stateDir]);
+		expect(run.stderr).toBe('');
+		expect(run.code).toBe(0);
+		expect(ws.lines()).toEqual(['stop', 'careful', 'drop']);
+	});
+
+	it('on resume: what the rest of the run needs is checked before anything runs; the journal gets no step start', async () => {
+		const ws = workspace();
+		const file = ws.write(
+			'flaky.yaml',
+			`version: 1
+title: Fails once
+steps:
+  - id: stop-service
+    run: echo stop >> marks
+  - id: flaky
+    run: |
+      echo flaky >> marks
+      if [ ! -f ready ]; then touch ready; exit 3; fi
+  - id: tell
+    confirm: Tell the team?
+    run: echo tell >> marks
+`,
+		);
+		const first = await ws.cli(['run', file, '--yes', '--state-dir', ws.stateDir]);
+		expect(first.code).toBe(1);
+		const runId = ws.onlyRunId();
+		const runDir = path.join(ws.stateDir, 'runs', runId);
+		const starts = stepStarts(runDir);
+		expect(starts).toEqual(['stop-service', 'flaky']);
+
+		// Without --yes the resume would re-run flaky, then stop at tell: refused first.
+		const refused = await ws.cli(['resume', runId, '--state-dir', ws.stateDir]);
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toMatch(/^ {2}--yes +step tell asks "Tell the team\?"$/m);
+		expect(stepStarts(runDir)).toEqual(starts);
+		expect(ws.lines()).toEqual(['stop', 'flaky']);
+
+		const resumed = await ws.cli(['resume', runId, '--yes', '--state-dir', ws.stateDir]);
+		expect(resumed.code).toBe(0);
+		expect(ws.lines()).toEqual(['stop', 'flaky', 'flaky', 'tell']);
+	});
+});
