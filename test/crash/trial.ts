@@ -9,7 +9,7 @@ import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {RunState} from '../../source/engine/state.ts';
-import {RunsRepository} from '../../dist/store/runs.js';
+import {RunsRepository} from '../../source/store/runs.ts';
 import {checkStarts, readMarks, startCounts, type Mark} from './marks.ts';
 import {outside, processesWithEnv, settle} from './processes.ts';
 import {seededRandom, trialSeed, type Random} from './prng.ts';

@@ -7,6 +7,7 @@ import {CAPTURE_LIMIT_BYTES} from '../../source/engine/ports.js';
 import {describeShellResult} from '../../source/executors/shell.js';
 import {waitUntil} from '../support/wait.js';
 import {liveInGroup, run, tempDir} from './shell-helpers.js';
+import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -230,14 +231,14 @@ describe('the start gate', () => {
 		const pidFile = join(dir, 'pgid');
 		const program = `
 import {writeFileSync} from 'node:fs';
-import {createShellExecutor} from ${JSON.stringify(join(process.cwd(), 'dist/executors/shell.js'))};
+import {createShellExecutor} from ${JSON.stringify(sourceModule('executors/shell.ts'))};
 await createShellExecutor().run({
 	stepId: 'gated', script: 'touch ' + ${JSON.stringify(marker)}, env: {}, cwd: ${JSON.stringify(dir)},
 	logPath: ${JSON.stringify(join(dir, 'gated.log'))}, signal: new AbortController().signal, graceMs: 1000,
 	capture: false, redact: text => text, onOutput: () => {},
 	onStart: pgid => { writeFileSync(${JSON.stringify(pidFile)}, String(pgid)); process.kill(process.pid, 'SIGKILL'); },
 });`;
-		expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', program], {stdio: 'pipe'})).toThrow();
+		expect(() => execFileSync(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program], {stdio: 'pipe'})).toThrow();
 		const pgid = Number(readFileSync(pidFile, 'utf8'));
 		expect(pgid).toBeGreaterThan(0);
 		// bash read end-of-file at the gate and exited 125 without running the script.
@@ -321,9 +322,10 @@ describe('abort', () => {
 		const controller = new AbortController();
 		const kill = new AbortController();
 		const pid = pidReporter();
-		// The trap outlives SIGTERM and says so, so the test knows the signal arrived.
+		// The trap outlives SIGTERM and says so, so the test knows the signal arrived (the
+		// sleep it kills fails, which `|| :` absorbs under -e).
 		const lines: string[] = [];
-		const running = run(dir, "trap 'echo TERM received' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
+		const running = run(dir, "trap 'echo TERM received' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05 || :; done", {
 			signal: controller.signal,
 			kill: kill.signal,
 			// Longer than the test's timeout: an end at all means the kill ended it.
