@@ -28,7 +28,8 @@ import {RunsRepository} from '../../source/store/runs.ts';
 import {runSession} from './session.ts';
 import {addTrial, emptyTally, type Tally, type TrialResult} from './tally.ts';
 import {demoTarget, syntheticTarget, type Target, type TargetName} from './targets.ts';
-import {CLI, cliEnv, runTrial, savedRuns, sessionArgs, type Series} from './trial.ts';
+import {cliEnv} from '../support/cli-env.ts';
+import {CLI, runTrial, savedRuns, sessionArgs, type Series} from './trial.ts';
 
 export {tallyTable, trialLine, failureLines, mergeTallies, formatMs, trialPassed, type Tally, type TrialResult} from './tally.ts';
 export {CLI} from './trial.ts';

@@ -6,7 +6,8 @@ import type {OutputChunk} from '../../source/engine/output.js';
 import {CAPTURE_LIMIT_BYTES} from '../../source/engine/ports.js';
 import {describeShellResult} from '../../source/executors/shell.js';
 import {waitUntil} from '../support/wait.js';
-import {liveInGroup, run, tempDir} from './shell-helpers.js';
+import {groupProcesses} from '../support/processes.js';
+import {run, tempDir} from './shell-helpers.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
 let dir: string;
@@ -215,7 +216,7 @@ describe('the start gate', () => {
 		expect(result.error).toBe("recording the command's process failed, so it was not run: ENOSPC: no space left on device, write");
 		expect(log).toContain('did not run');
 		expect(pgid).toBeGreaterThan(0);
-		expect(liveInGroup(pgid)).toEqual([]);
+		expect(groupProcesses(pgid)).toEqual([]);
 		expect(existsSync(marker)).toBe(false);
 	});
 
@@ -243,10 +244,13 @@ await createShellExecutor().run({
 		expect(pgid).toBeGreaterThan(0);
 		// bash read end-of-file at the gate and exited 125 without running the script.
 		// Once the group is gone, nothing of the script can write the marker any more.
-		await waitUntil('the group to end', () => liveInGroup(pgid).length === 0);
+		await waitUntil('the group to end', () => groupProcesses(pgid).length === 0);
 		expect(existsSync(marker)).toBe(false);
 	});
 });
+
+/** A groupProcesses line of a `sleep` (not the bash whose script mentions it). */
+const isSleep = (line: string): boolean => /^\d+ \S+ sleep /.test(line);
 
 /** Reads the `pid $$` line a test script prints: `pgid` is bash's pid, its process group (0 until printed). */
 function pidReporter(): {pgid: number; onOutput: (chunk: OutputChunk) => void} {
@@ -271,13 +275,13 @@ describe('abort', () => {
 			onOutput: pid.onOutput,
 		});
 		// Three sleeps seen (a forked child shows as bash until it has exec'd sleep).
-		await waitUntil('three sleeps in the group', () => pid.pgid > 0 && liveInGroup(pid.pgid).filter(line => line.includes('sleep')).length >= 3);
-		before = liveInGroup(pid.pgid);
+		await waitUntil('three sleeps in the group', () => pid.pgid > 0 && groupProcesses(pid.pgid).filter(isSleep).length >= 3);
+		before = groupProcesses(pid.pgid);
 		controller.abort();
 		const {result, log} = await running;
-		expect(before.filter(line => line.includes('sleep'))).toHaveLength(3);
+		expect(before.filter(isSleep)).toHaveLength(3);
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGTERM'});
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
 		expect(log).not.toContain('SIGKILL');
 	});
@@ -296,7 +300,7 @@ describe('abort', () => {
 		const {result, log} = await running;
 		expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(550);
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
@@ -309,12 +313,12 @@ describe('abort', () => {
 			graceMs: 500,
 			onOutput: pid.onOutput,
 		});
-		await waitUntil('the sleep to start', () => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
+		await waitUntil('the sleep to start', () => pid.pgid > 0 && groupProcesses(pid.pgid).some(isSleep));
 		controller.abort();
 		const {result, log} = await running;
 		expect(result.aborted).toBe(true);
 		expect(result.exitCode).toBeNull();
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
@@ -338,11 +342,11 @@ describe('abort', () => {
 		await waitUntil('the script to start', () => pid.pgid > 0);
 		controller.abort();
 		await waitUntil('the SIGTERM to arrive', () => lines.includes('TERM received'));
-		expect(liveInGroup(pid.pgid).length).toBeGreaterThan(0);
+		expect(groupProcesses(pid.pgid).length).toBeGreaterThan(0);
 		kill.abort();
 		const {result, log} = await running;
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
 		expect(log).toContain(`SIGKILL sent to process group ${pid.pgid}`);
 	});
@@ -358,14 +362,14 @@ describe('abort', () => {
 			graceMs: 60_000,
 			onOutput: pid.onOutput,
 		});
-		await waitUntil('the sleep to start', () => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
+		await waitUntil('the sleep to start', () => pid.pgid > 0 && groupProcesses(pid.pgid).some(isSleep));
 		controller.abort();
 		// bash ends on SIGTERM; the sleep ignores it and lives on.
-		await waitUntil('only the sleep left', () => liveInGroup(pid.pgid).length === 1);
+		await waitUntil('only the sleep left', () => groupProcesses(pid.pgid).length === 1);
 		kill.abort();
 		const {result, log} = await running;
 		expect(result.aborted).toBe(true);
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
