@@ -163,7 +163,8 @@ describe('saving a run state', () => {
 			last = n;
 		}
 		expect(last).toBeGreaterThanOrEqual(8);
-	}, 30_000);
+		// Eight node processes start one after the other: a guard against a hang, not a speed claim.
+	}, 120_000);
 });
 
 describe('loading a run state', () => {
