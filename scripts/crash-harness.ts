@@ -48,7 +48,7 @@ const stop = new AbortController();
 let firstSignalAt = 0;
 const onSignal = (signal: NodeJS.Signals): void => {
 	if (stop.signal.aborted) {
-		// conf's when-exit (loaded with dist/store/runs.js) sends the first signal to this process
+		// conf's when-exit (loaded with source/store/runs.ts) sends the first signal to this process
 		// once more, at once: that echo is not a second Ctrl-C.
 		if (Date.now() - firstSignalAt < 1000) return;
 		process.exit(130);

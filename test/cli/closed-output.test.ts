@@ -8,7 +8,8 @@
 import {execFileSync, spawn} from 'node:child_process';
 import {closeSync, constants, openSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {CLI, type Workspace, cliEnv, marksRunbook, stackLines, useWorkspaces} from './helpers.js';
+import {CLI, type Workspace, marksRunbook, stackLines, useWorkspaces} from './helpers.js';
+import {cliEnv} from '../support/cli-env.js';
 
 const workspace = useWorkspaces();
 

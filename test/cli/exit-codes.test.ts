@@ -6,7 +6,8 @@
  */
 import {existsSync, readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {groupProcesses, killGroup, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {groupProcesses, killGroup} from '../support/processes.js';
 import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();

@@ -3,12 +3,13 @@
  * test/support/build.ts) runs as a real process without a terminal (stdin ignored,
  * stdout and stderr piped), in a temporary workspace with its own state directory.
  */
-import {spawn, execFileSync, type ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
+import {cliEnv} from '../support/cli-env.js';
 
 /** The project root. */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -41,20 +42,6 @@ export interface CliOptions {
 	env?: Record<string, string | undefined>;
 	/** Kills the process (SIGKILL) after this many ms; default 60,000. */
 	timeoutMs?: number;
-}
-
-/**
- * The environment the CLI gets: this process's, without RUNBOOK_* variables (so a
- * developer's RUNBOOK_STATE_DIR or RUNBOOK_SECRET_* cannot leak in), plus `extra`.
- */
-export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {};
-	for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('RUNBOOK_')) env[name] = value;
-	for (const [name, value] of Object.entries(extra)) {
-		if (value === undefined) delete env[name];
-		else env[name] = value;
-	}
-	return env;
 }
 
 /** Starts `node dist/cli.js ...args` without a terminal. */
@@ -116,28 +103,6 @@ steps:
   - id: last
     run: echo last >> marks
 `;
-}
-
-/**
- * Live (not zombie) processes of process group `pgid`, as `ps` lists them:
- * `pid stat command` lines; empty when the group is gone.
- */
-export function groupProcesses(pgid: number): string[] {
-	const listing = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat=,args='], {encoding: 'utf8'});
-	return listing
-		.split('\n')
-		.map(line => line.trim().split(/\s+/))
-		.filter(([pid, group, stat]) => pid && Number(group) === pgid && !stat.startsWith('Z'))
-		.map(([pid, , stat, ...args]) => `${pid} ${stat} ${args.join(' ')}`);
-}
-
-/** Sends SIGKILL to process group `pgid` if any process of it is left; never throws. */
-export function killGroup(pgid: number): void {
-	try {
-		process.kill(-pgid, 'SIGKILL');
-	} catch {
-		// already gone
-	}
 }
 
 /** Every file under `dir` (recursive), absolute paths. */

@@ -9,7 +9,8 @@ import {existsSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {groupProcesses, killGroup, sleeperRunbook, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {sleeperRunbook, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {groupProcesses, killGroup} from '../support/processes.js';
 import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();

@@ -8,7 +8,8 @@
  */
 import {mkdirSync, readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {filesUnder, groupProcesses, killGroup, marksRunbook, sleeperRunbook, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {filesUnder, marksRunbook, sleeperRunbook, stackLines, stepStatuses, useWorkspaces} from './helpers.js';
+import {groupProcesses, killGroup} from '../support/processes.js';
 import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();

@@ -16,19 +16,20 @@
  * seeded per trial, so a failing trial can be drawn again: `runTrials({..., seed,
  * firstTrial: n, trials: 1})`. The timing of the machine still varies.
  *
- * Needs dist/ (npm run build): the CLI under test and the project code come from it,
- * so that `node scripts/crash-harness.ts` can import this file (type stripping).
+ * Needs dist/cli.js (npm run build), the CLI under test; the project code comes from
+ * source/ (`node --import ./scripts/source-hooks.ts scripts/crash-harness.ts`, npm run crash).
  */
 import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import type {RunState} from '../../source/engine/state.ts';
-import {RunsRepository} from '../../dist/store/runs.js';
+import {RunsRepository} from '../../source/store/runs.ts';
 import {runSession} from './session.ts';
 import {addTrial, emptyTally, type Tally, type TrialResult} from './tally.ts';
 import {demoTarget, syntheticTarget, type Target, type TargetName} from './targets.ts';
-import {CLI, cliEnv, runTrial, savedRuns, sessionArgs, type Series} from './trial.ts';
+import {cliEnv} from '../support/cli-env.ts';
+import {CLI, runTrial, savedRuns, sessionArgs, type Series} from './trial.ts';
 
 export {tallyTable, trialLine, failureLines, mergeTallies, formatMs, trialPassed, type Tally, type TrialResult} from './tally.ts';
 export {CLI} from './trial.ts';
@@ -91,7 +92,7 @@ async function calibrate(target: Target): Promise<number> {
  * Runs a series of crash trials on the synthetic runbook or the demo restore and
  * returns the tally (see tally.ts; `failures` holds the trials that found something,
  * their files kept under the series' folder).
- * @throws Error when the clean calibration run fails, or dist/ is missing.
+ * @throws Error when the clean calibration run fails, or dist/cli.js is missing.
  */
 export async function runTrials(options: TrialOptions): Promise<Tally> {
 	if (!existsSync(CLI)) throw new Error(`${CLI} not found: run npm run build first`);

@@ -3,15 +3,15 @@
  * the demo restore (runbooks/synapse-db-restore.yaml against a damaged Synapse-shaped
  * database, demo/setup.ts). A target prepares one trial (folders, params,
  * environment), says which processes may outlive it, checks its final result and
- * cleans up. Project code comes from dist/ (built), so that `node` can run this
- * file directly (scripts/crash-harness.ts).
+ * cleans up. Project code comes from source/ (node runs it through
+ * scripts/source-hooks.ts in scripts/crash-harness.ts).
  */
 import {cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {RunState} from '../../source/engine/state.ts';
 import type {PostgresServer} from '../../demo/postgres.ts';
-import {BASH_PREFIX} from '../../dist/executors/shell.js';
-import {loadRunbook} from '../../dist/runbook/load.js';
+import {BASH_PREFIX} from '../../source/executors/shell.ts';
+import {loadRunbook} from '../../source/runbook/load.ts';
 import {startPostgres} from '../../demo/postgres.ts';
 import {Cleanups, compareCounts, prepareDemo, restoredCounts, RUNBOOK_PATH} from '../../demo/setup.ts';
 import {readMarks, writeMarkHook} from './marks.ts';

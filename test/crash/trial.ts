@@ -9,13 +9,14 @@ import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {RunState} from '../../source/engine/state.ts';
-import {RunsRepository} from '../../dist/store/runs.js';
+import {RunsRepository} from '../../source/store/runs.ts';
 import {checkStarts, readMarks, startCounts, type Mark} from './marks.ts';
 import {outside, processesWithEnv, settle} from './processes.ts';
 import {seededRandom, trialSeed, type Random} from './prng.ts';
 import {runSession} from './session.ts';
 import {failureLines, type TrialResult} from './tally.ts';
 import type {Target, TrialSetup} from './targets.ts';
+import {cliEnv} from '../support/cli-env.ts';
 
 /** The built CLI under test. */
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
@@ -52,13 +53,6 @@ function tornJournalLines(runDir: string): number {
 		}
 	}
 	return torn;
-}
-
-/** The environment of the CLI: this process's without RUNBOOK_* (a developer's settings must not leak in), plus `extra`. */
-export function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {};
-	for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('RUNBOOK_') && !name.startsWith('CRASH_')) env[name] = value;
-	return {...env, ...extra};
 }
 
 /** Settings shared by the trials of a series. */

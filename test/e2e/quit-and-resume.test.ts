@@ -8,7 +8,8 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {groupAlive} from '../../source/executors/process-group.js';
-import {groupProcesses, killGroup, stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
+import {stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
+import {groupProcesses, killGroup} from '../support/processes.js';
 import {SUMMARY_KEYS, exitSummary, shownRunId, startTui, tooWide, useTerminals, START_MS} from './tui.js';
 
 const workspace = useWorkspaces();

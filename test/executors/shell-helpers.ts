@@ -3,7 +3,6 @@
  * with defaults, the output collected per stream, and a look at a process group
  * through `ps` (independent of the executor's own /proc check).
  */
-import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -70,15 +69,5 @@ export async function run(
 		// not written
 	}
 	return {result, stdout, stderr, chunks, log, logPath};
-}
-
-/** The live (not zombie) processes of group `pgid`, per `ps`: lines "pid stat command". */
-export function liveInGroup(pgid: number): string[] {
-	const table = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,stat=,comm='], {encoding: 'utf8'});
-	return table
-		.split('\n')
-		.map(line => line.trim().split(/\s+/))
-		.filter(([pid, group, stat]) => pid && Number(group) === pgid && !stat.startsWith('Z'))
-		.map(fields => fields.join(' '));
 }
 

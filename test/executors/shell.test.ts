@@ -6,7 +6,9 @@ import type {OutputChunk} from '../../source/engine/output.js';
 import {CAPTURE_LIMIT_BYTES} from '../../source/engine/ports.js';
 import {describeShellResult} from '../../source/executors/shell.js';
 import {waitUntil} from '../support/wait.js';
-import {liveInGroup, run, tempDir} from './shell-helpers.js';
+import {groupProcesses} from '../support/processes.js';
+import {run, tempDir} from './shell-helpers.js';
+import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -214,7 +216,7 @@ describe('the start gate', () => {
 		expect(result.error).toBe("recording the command's process failed, so it was not run: ENOSPC: no space left on device, write");
 		expect(log).toContain('did not run');
 		expect(pgid).toBeGreaterThan(0);
-		expect(liveInGroup(pgid)).toEqual([]);
+		expect(groupProcesses(pgid)).toEqual([]);
 		expect(existsSync(marker)).toBe(false);
 	});
 
@@ -230,22 +232,25 @@ describe('the start gate', () => {
 		const pidFile = join(dir, 'pgid');
 		const program = `
 import {writeFileSync} from 'node:fs';
-import {createShellExecutor} from ${JSON.stringify(join(process.cwd(), 'dist/executors/shell.js'))};
+import {createShellExecutor} from ${JSON.stringify(sourceModule('executors/shell.ts'))};
 await createShellExecutor().run({
 	stepId: 'gated', script: 'touch ' + ${JSON.stringify(marker)}, env: {}, cwd: ${JSON.stringify(dir)},
 	logPath: ${JSON.stringify(join(dir, 'gated.log'))}, signal: new AbortController().signal, graceMs: 1000,
 	capture: false, redact: text => text, onOutput: () => {},
 	onStart: pgid => { writeFileSync(${JSON.stringify(pidFile)}, String(pgid)); process.kill(process.pid, 'SIGKILL'); },
 });`;
-		expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', program], {stdio: 'pipe'})).toThrow();
+		expect(() => execFileSync(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program], {stdio: 'pipe'})).toThrow();
 		const pgid = Number(readFileSync(pidFile, 'utf8'));
 		expect(pgid).toBeGreaterThan(0);
 		// bash read end-of-file at the gate and exited 125 without running the script.
 		// Once the group is gone, nothing of the script can write the marker any more.
-		await waitUntil('the group to end', () => liveInGroup(pgid).length === 0);
+		await waitUntil('the group to end', () => groupProcesses(pgid).length === 0);
 		expect(existsSync(marker)).toBe(false);
 	});
 });
+
+/** A groupProcesses line of a `sleep` (not the bash whose script mentions it). */
+const isSleep = (line: string): boolean => /^\d+ \S+ sleep /.test(line);
 
 /** Reads the `pid $$` line a test script prints: `pgid` is bash's pid, its process group (0 until printed). */
 function pidReporter(): {pgid: number; onOutput: (chunk: OutputChunk) => void} {
@@ -270,13 +275,13 @@ describe('abort', () => {
 			onOutput: pid.onOutput,
 		});
 		// Three sleeps seen (a forked child shows as bash until it has exec'd sleep).
-		await waitUntil('three sleeps in the group', () => pid.pgid > 0 && liveInGroup(pid.pgid).filter(line => line.includes('sleep')).length >= 3);
-		before = liveInGroup(pid.pgid);
+		await waitUntil('three sleeps in the group', () => pid.pgid > 0 && groupProcesses(pid.pgid).filter(isSleep).length >= 3);
+		before = groupProcesses(pid.pgid);
 		controller.abort();
 		const {result, log} = await running;
-		expect(before.filter(line => line.includes('sleep'))).toHaveLength(3);
+		expect(before.filter(isSleep)).toHaveLength(3);
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGTERM'});
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
 		expect(log).not.toContain('SIGKILL');
 	});
@@ -295,7 +300,7 @@ describe('abort', () => {
 		const {result, log} = await running;
 		expect(Date.now() - abortedAt).toBeGreaterThanOrEqual(550);
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
@@ -308,12 +313,12 @@ describe('abort', () => {
 			graceMs: 500,
 			onOutput: pid.onOutput,
 		});
-		await waitUntil('the sleep to start', () => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
+		await waitUntil('the sleep to start', () => pid.pgid > 0 && groupProcesses(pid.pgid).some(isSleep));
 		controller.abort();
 		const {result, log} = await running;
 		expect(result.aborted).toBe(true);
 		expect(result.exitCode).toBeNull();
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 
@@ -321,9 +326,10 @@ describe('abort', () => {
 		const controller = new AbortController();
 		const kill = new AbortController();
 		const pid = pidReporter();
-		// The trap outlives SIGTERM and says so, so the test knows the signal arrived.
+		// The trap outlives SIGTERM and says so, so the test knows the signal arrived (the
+		// sleep it kills fails, which `|| :` absorbs under -e).
 		const lines: string[] = [];
-		const running = run(dir, "trap 'echo TERM received' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
+		const running = run(dir, "trap 'echo TERM received' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05 || :; done", {
 			signal: controller.signal,
 			kill: kill.signal,
 			// Longer than the test's timeout: an end at all means the kill ended it.
@@ -336,11 +342,11 @@ describe('abort', () => {
 		await waitUntil('the script to start', () => pid.pgid > 0);
 		controller.abort();
 		await waitUntil('the SIGTERM to arrive', () => lines.includes('TERM received'));
-		expect(liveInGroup(pid.pgid).length).toBeGreaterThan(0);
+		expect(groupProcesses(pid.pgid).length).toBeGreaterThan(0);
 		kill.abort();
 		const {result, log} = await running;
 		expect(result).toMatchObject({aborted: true, exitCode: null, signal: 'SIGKILL'});
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain(`aborted: SIGTERM sent to process group ${pid.pgid}`);
 		expect(log).toContain(`SIGKILL sent to process group ${pid.pgid}`);
 	});
@@ -356,14 +362,14 @@ describe('abort', () => {
 			graceMs: 60_000,
 			onOutput: pid.onOutput,
 		});
-		await waitUntil('the sleep to start', () => pid.pgid > 0 && liveInGroup(pid.pgid).some(line => line.includes('sleep')));
+		await waitUntil('the sleep to start', () => pid.pgid > 0 && groupProcesses(pid.pgid).some(isSleep));
 		controller.abort();
 		// bash ends on SIGTERM; the sleep ignores it and lives on.
-		await waitUntil('only the sleep left', () => liveInGroup(pid.pgid).length === 1);
+		await waitUntil('only the sleep left', () => groupProcesses(pid.pgid).length === 1);
 		kill.abort();
 		const {result, log} = await running;
 		expect(result.aborted).toBe(true);
-		expect(liveInGroup(pid.pgid)).toEqual([]);
+		expect(groupProcesses(pid.pgid)).toEqual([]);
 		expect(log).toContain('SIGKILL sent to process group');
 	});
 

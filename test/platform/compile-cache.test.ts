@@ -21,9 +21,8 @@ describe('compileCacheDir', () => {
 	});
 });
 
-// dist/bin.js is bin.ts as tsc emits it; `npm run build` also bundles it as dist/cli.js. The
-// test uses dist/bin.js, present after either build (vitest's setup may rebuild with tsc alone).
-describe('the built entry, dist/bin.js', () => {
+// dist/cli.js is source/bin.ts bundled (npm run build, or vitest's setup).
+describe('the built entry, dist/cli.js', () => {
 	const root = path.resolve(import.meta.dirname, '..', '..');
 	let cache: string;
 	beforeEach(() => {
@@ -32,7 +31,7 @@ describe('the built entry, dist/bin.js', () => {
 	afterEach(() => rmSync(cache, {recursive: true, force: true}));
 
 	test('writes its compiled code to the cache folder; NODE_DISABLE_COMPILE_CACHE turns it off', () => {
-		const cli = path.join(root, 'dist', 'bin.js');
+		const cli = path.join(root, 'dist', 'cli.js');
 		const runbook = path.join(root, 'runbooks', 'synapse-db-restore.yaml');
 		const env: NodeJS.ProcessEnv = {...process.env, XDG_CACHE_HOME: cache};
 		delete env.NODE_COMPILE_CACHE;

@@ -9,7 +9,8 @@ import {spawn} from 'node:child_process';
 import {lstatSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {CLI, cliEnv, stackLines, useWorkspaces, type CliResult, type Workspace} from '../cli/helpers.js';
+import {CLI, stackLines, useWorkspaces, type CliResult, type Workspace} from '../cli/helpers.js';
+import {cliEnv} from '../support/cli-env.js';
 
 const workspace = useWorkspaces();
 

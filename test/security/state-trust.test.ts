@@ -11,7 +11,8 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {hostname} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {filesUnder, groupProcesses, killGroup, stackLines, useWorkspaces, type Workspace} from '../cli/helpers.js';
+import {filesUnder, stackLines, useWorkspaces, type Workspace} from '../cli/helpers.js';
+import {groupProcesses, killGroup} from '../support/processes.js';
 
 const workspace = useWorkspaces();
 

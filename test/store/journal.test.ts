@@ -17,8 +17,8 @@ import {newRunState} from '../../source/engine/transitions.js';
 import type {RunState} from '../../source/engine/state.js';
 import {Journal, JOURNAL_FILE, journalListener, readJournal, type JournalEntry} from '../../source/store/journal.js';
 import {FakeClock, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
+import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
 afterEach(() => {
 	vi.restoreAllMocks();
@@ -155,15 +155,15 @@ describe('appending', () => {
 		}
 	});
 
-	it('an entry is on disk when append returns: a process killed right after keeps it (dist build)', () => {
+	it('an entry is on disk when append returns: a process killed right after keeps it (a separate node process)', () => {
 		const runDir = tempRunDir();
 		const script = `
-			import {Journal} from ${JSON.stringify(path.join(ROOT, 'dist', 'store', 'journal.js'))};
+			import {Journal} from ${JSON.stringify(sourceModule('store/journal.ts'))};
 			const journal = new Journal(process.argv[1]);
 			for (let n = 0; n < 50; n++) journal.append({at: new Date().toISOString(), by: 'killed@host', pid: process.pid, event: 'notice', level: 'info', message: 'entry ' + n});
 			process.kill(process.pid, 'SIGKILL');
 		`;
-		const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, runDir], {encoding: 'utf8'});
+		const child = spawnSync(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', script, runDir], {encoding: 'utf8'});
 		expect(child.signal).toBe('SIGKILL');
 		const entries = readJournal(runDir);
 		expect(entries.map(e => (e.event === 'notice' ? e.message : ''))).toEqual(Array.from({length: 50}, (_, n) => `entry ${n}`));

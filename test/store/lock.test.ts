@@ -5,7 +5,7 @@
  * even when stale (suspended); a holder on another host is judged by staleness;
  * a reused pid does not keep a dead holder's lock; a lost lock is reported, not
  * thrown; release lets the next process in. Child processes run the built module
- * (dist/store/lock.js, made by test/support/build.ts).
+ * (source/store/lock.ts, run by node through scripts/source-hooks.ts).
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
@@ -14,8 +14,9 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {currentOwner, lockRun, ownerCommand, RunLockedError, type OwnerInfo} from '../../source/store/lock.js';
 import {waitUntil} from '../support/wait.js';
+import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
-const LOCK_MODULE = path.resolve(import.meta.dirname, '..', '..', 'dist', 'store', 'lock.js');
+const LOCK_MODULE = sourceModule('store/lock.ts');
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -39,7 +40,7 @@ async function holder(dir: string): Promise<ChildProcess> {
 		process.stdout.write('locked\\n');
 		setInterval(() => {}, 1000);
 	`;
-	const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', script, dir], {stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '--no-warnings', '-e', script, dir], {stdio: ['ignore', 'pipe', 'pipe']});
 	cleanups.push(() => void child.kill('SIGKILL'));
 	let err = '';
 	child.stderr!.on('data', chunk => (err += chunk));

@@ -15,8 +15,8 @@ import {afterEach, describe, expect, it} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
 import {finishAttempt, newRunState, recordDecision, startAttempt} from '../../source/engine/transitions.js';
 import {FileStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
+import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const dirs: string[] = [];
 afterEach(() => {
 	for (const dir of dirs.splice(0)) {
@@ -132,7 +132,7 @@ describe('saving a run state', () => {
 		const {runDir, file, prev} = setup();
 		const [s1] = states();
 		const child = `
-			import {FileStateStore} from ${JSON.stringify(path.join(ROOT, 'dist', 'store', 'runs.js'))};
+			import {FileStateStore} from ${JSON.stringify(sourceModule('store/runs.ts'))};
 			const store = new FileStateStore(process.argv[1]);
 			const base = JSON.parse(process.argv[2]);
 			let n = Number(process.argv[3]);
@@ -145,7 +145,7 @@ describe('saving a run state', () => {
 		`;
 		let last = 0;
 		for (let round = 0; round < 8; round++) {
-			const proc = spawn(process.execPath, ['--input-type=module', '-e', child, runDir, JSON.stringify(s1), String(last)], {stdio: ['ignore', 'pipe', 'inherit']});
+			const proc = spawn(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', child, runDir, JSON.stringify(s1), String(last)], {stdio: ['ignore', 'pipe', 'inherit']});
 			await new Promise<void>(resolve => proc.stdout.once('data', () => resolve()));
 			await new Promise(resolve => setTimeout(resolve, Math.floor(Math.random() * 100)));
 			const ended = new Promise(resolve => proc.once('exit', resolve));
@@ -163,7 +163,8 @@ describe('saving a run state', () => {
 			last = n;
 		}
 		expect(last).toBeGreaterThanOrEqual(8);
-	}, 30_000);
+		// Eight node processes start one after the other: a guard against a hang, not a speed claim.
+	}, 120_000);
 });
 
 describe('loading a run state', () => {

@@ -1,10 +1,10 @@
 /**
- * vitest global setup: makes sure dist/ (the built CLI that the end-to-end tests in
- * test/cli spawn as `node dist/cli.js`) is current. It builds as `npm run build` does,
- * with the project's TypeScript (`tsc -p tsconfig.json`) and then the bundle
- * (`npm run bundle`: esbuild makes dist/cli.js the CLI that users run), only when
- * dist/cli.js is missing or a file under source/ (or tsconfig.json) is newer than
- * everything in dist/, so it costs a directory walk when `npm test` has just built.
+ * vitest global setup: makes sure dist/cli.js (the built CLI that the end-to-end tests
+ * spawn as `node dist/cli.js`) is current. It bundles as `npm run build` does
+ * (`npm run bundle`: esbuild), only when dist/cli.js is missing or a file under source/
+ * (or package.json) is newer than everything in dist/, so it costs a directory walk
+ * when `npm test` has just built. Type errors are `npm test`'s and `npm run typecheck`'s
+ * to report, not this setup's.
  */
 import {execFileSync} from 'node:child_process';
 import {existsSync, readdirSync, statSync} from 'node:fs';
@@ -32,30 +32,20 @@ function newestMtimeMs(dir: string): number {
 
 /**
  * True when dist/ must be rebuilt: dist/cli.js is missing, or source/ or
- * tsconfig.json changed after the newest file of dist/ was written.
+ * package.json (the bundle command) changed after the newest file of dist/ was written.
  */
 export function distIsStale(): boolean {
 	if (!existsSync(path.join(DIST, 'cli.js'))) return true;
-	const sources = Math.max(newestMtimeMs(path.join(ROOT, 'source')), statSync(path.join(ROOT, 'tsconfig.json')).mtimeMs);
+	const sources = Math.max(newestMtimeMs(path.join(ROOT, 'source')), statSync(path.join(ROOT, 'package.json')).mtimeMs);
 	return sources > newestMtimeMs(DIST);
 }
 
 /**
- * Builds dist/ when it is stale. tsc emits even when it reports type errors; those are
- * printed as a warning (the tests then run the emitted code).
- * @throws Error with tsc's output when dist/cli.js still does not exist afterwards, or
- * with the bundler's output when the bundle fails.
+ * Bundles dist/cli.js when it is stale.
+ * @throws Error with the bundler's output when the bundle fails.
  */
 export default function setup(): void {
 	if (!distIsStale()) return;
-	const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-	try {
-		execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {cwd: ROOT, stdio: 'pipe', encoding: 'utf8'});
-	} catch (error) {
-		const output = `${(error as {stdout?: string}).stdout ?? ''}${(error as {stderr?: string}).stderr ?? ''}`.trim();
-		if (!existsSync(path.join(DIST, 'cli.js'))) throw new Error(`building dist/ failed (tsc -p tsconfig.json):\n${output}`);
-		console.warn(`test/support/build.ts: tsc reported problems (dist/ was emitted anyway):\n${output}`);
-	}
 	try {
 		execFileSync('npm', ['run', '--silent', 'bundle'], {cwd: ROOT, stdio: 'pipe', encoding: 'utf8'});
 	} catch (error) {

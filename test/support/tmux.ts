@@ -22,6 +22,7 @@ import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
+import {vi} from 'vitest';
 
 /** Options of {@link startTmux}. */
 export interface TmuxOptions {
@@ -129,13 +130,14 @@ export class TmuxSession {
 	 * @throws Error after `timeoutMs` (default 15,000) naming the pattern and showing the last screen.
 	 */
 	async waitFor(pattern: ScreenPattern, timeoutMs = 15_000): Promise<string> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const screen = this.capture();
-			if (typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen)) return screen;
-			if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)} on the screen; the last screen:\n${screen}`);
-			await new Promise(resolve => setTimeout(resolve, 50));
-		}
+		return vi.waitFor(
+			() => {
+				const screen = this.capture();
+				if (typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen)) return screen;
+				throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)} on the screen; the last screen:\n${screen}`);
+			},
+			{timeout: timeoutMs, interval: 50},
+		);
 	}
 
 	/**
@@ -143,13 +145,13 @@ export class TmuxSession {
 	 * @throws Error after `timeoutMs` (default 15,000) naming `what` and showing the last screen.
 	 */
 	async waitUntil(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const screen = this.capture();
-			if (check()) return;
-			if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the last screen:\n${screen}`);
-			await new Promise(resolve => setTimeout(resolve, 50));
-		}
+		await vi.waitFor(
+			() => {
+				const screen = this.capture();
+				if (!check()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the last screen:\n${screen}`);
+			},
+			{timeout: timeoutMs, interval: 50},
+		);
 	}
 
 	/**

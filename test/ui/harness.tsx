@@ -7,6 +7,7 @@
 import {EventEmitter} from 'node:events';
 import {render as inkRender} from 'ink';
 import type {ReactElement} from 'react';
+import {vi} from 'vitest';
 import type {Step} from '../../source/runbook/schema.js';
 import {App} from '../../source/ui/app.js';
 import {TuiOperator} from '../../source/ui/operator.js';
@@ -116,16 +117,17 @@ export async function press(stdin: {write(data: string): void}, ...keys: string[
 export async function waitForFrame(
 	terminal: {lastFrame(): string | undefined},
 	check: string | ((frame: string) => boolean),
-	timeoutMs = 3000,
+	timeoutMs = 10_000,
 ): Promise<string> {
 	const test = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
-	const end = Date.now() + timeoutMs;
-	for (;;) {
-		const frame = terminal.lastFrame() ?? '';
-		if (test(frame)) return frame;
-		if (Date.now() > end) throw new Error(`frame never matched ${typeof check === 'string' ? JSON.stringify(check) : 'the predicate'}:\n${frame}`);
-		await delay(10);
-	}
+	return vi.waitFor(
+		() => {
+			const frame = terminal.lastFrame() ?? '';
+			if (test(frame)) return frame;
+			throw new Error(`frame never matched ${typeof check === 'string' ? JSON.stringify(check) : 'the predicate'}:\n${frame}`);
+		},
+		{timeout: timeoutMs, interval: 10},
+	);
 }
 
 /** Text of a frame without ANSI escape sequences. */
