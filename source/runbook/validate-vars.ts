@@ -23,7 +23,7 @@ import type {Problem, YamlPath} from './problems.js';
 import {VARIABLE_NAME} from './schema.js';
 import {scanShellScript} from './shell-vars.js';
 import {closestMatch, listWords} from './suggest.js';
-import {BUILTIN_VARS, findReferences, STANDARD_ENV_VARS} from './variables.js';
+import {BASH_SPECIAL_VARS, BUILTIN_VARS, findReferences, STANDARD_ENV_VARS} from './variables.js';
 import {isMapping, type Mapping} from './yaml-file.js';
 
 /** Where a step defines a variable (`ask.var` or `capture`). */
@@ -106,7 +106,7 @@ function checkText(walk: Walk, text: string, path: YamlPath): void {
 function checkScript(walk: Walk, script: unknown, path: YamlPath, env: readonly string[]): void {
 	if (typeof script !== 'string') return;
 	const {references, assigned} = scanShellScript(script);
-	const local = new Set<string>([...env, ...assigned, ...STANDARD_ENV_VARS]);
+	const local = new Set<string>([...env, ...assigned, ...STANDARD_ENV_VARS, ...BASH_SPECIAL_VARS]);
 	for (const ref of references) {
 		if (ref.optional || !VARIABLE_NAME.test(ref.name) || walk.known.has(ref.name) || local.has(ref.name)) continue;
 		walk.problems.push(unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: script}, env, true));

@@ -27,6 +27,17 @@ export const STANDARD_ENV_VARS = [
 	'RUNBOOK_COMMAND_ID',
 ] as const;
 
+/**
+ * Variables bash itself sets in every script (bash(1), "Shell Variables": those bash
+ * assigns, not those it only reads), so a `run` script may use them undeclared.
+ */
+export const BASH_SPECIAL_VARS = [
+	'PPID', 'BASHPID', 'RANDOM', 'SRANDOM', 'SECONDS', 'LINENO', 'UID', 'EUID', 'GROUPS', 'HOSTTYPE', 'OSTYPE', 'MACHTYPE',
+	'BASH', 'BASH_VERSION', 'BASH_VERSINFO', 'BASH_SOURCE', 'BASH_LINENO', 'BASH_REMATCH', 'BASH_COMMAND', 'BASH_SUBSHELL',
+	'BASH_ARGC', 'BASH_ARGV', 'BASH_ARGV0', 'FUNCNAME', 'PIPESTATUS', 'SHLVL', 'OLDPWD', 'REPLY', 'OPTARG', 'OPTIND', 'OPTERR',
+	'EPOCHSECONDS', 'EPOCHREALTIME', 'IFS', 'SHELLOPTS', 'BASHOPTS', 'COLUMNS', 'LINES', 'HISTCMD', 'DIRSTACK',
+] as const;
+
 /** One `$NAME` or `${NAME}` in a text. */
 export interface Reference {
 	/** The variable's name, e.g. `DB_NAME`. */

@@ -12,8 +12,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {seededRandom, trialSeed, type Random} from '../crash/prng.ts';
 
-/** The built CLI. */
-const CLI = path.resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+/** The built CLI (FUZZ_CLI: another build, e.g. an older version's, to compare). */
+const CLI = process.env.FUZZ_CLI ?? path.resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
 /** The runbook every case starts from: a param, an ask, a capture, a failing step. */
 export const BASE_RUNBOOK = `version: 1
