@@ -10,6 +10,8 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {RunState} from '../../source/engine/state.ts';
 import {RunsRepository} from '../../dist/store/runs.js';
+import {describeStall, findStalls} from '../../dist/report/stalls.js';
+import {readJournal} from '../../dist/store/journal.js';
 import {checkStarts, readMarks, startCounts, type Mark} from './marks.ts';
 import {outside, processesWithEnv, settle} from './processes.ts';
 import {seededRandom, trialSeed, type Random} from './prng.ts';
@@ -116,6 +118,7 @@ function newResult(series: Series, index: number): TrialResult {
 		tornJournalLines: 0,
 		wrongResults: [],
 		leftoverProcesses: [],
+		stalls: [],
 		durationMs: 0,
 	};
 }
@@ -249,7 +252,10 @@ export async function runTrial(series: Series, index: number): Promise<TrialResu
 			result.wrongResults.push(...(await setup.check(final)));
 			result.leftoverProcesses.push(...(await leftovers(trialId, setup, 2000)).map(line => `at the end: ${line}`));
 		}
-		if (runId) result.tornJournalLines = tornJournalLines(repo.runDir(runId));
+		if (runId) {
+			result.tornJournalLines = tornJournalLines(repo.runDir(runId));
+			result.stalls = findStalls(readJournal(repo.runDir(runId))).map(describeStall);
+		}
 	} catch (error) {
 		result.wrongResults.push(`harness error: ${(error as Error).stack ?? error}`);
 	}
