@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
+import {pathToFileURL} from 'node:url';
 import {runInPty, shellQuote as q} from './pty.ts';
 import {summarize, type Summary} from './stats.ts';
 
@@ -67,6 +68,8 @@ interface Sample {
 	/** V8's young generation at exit, MB (it grows under a high allocation rate). */
 	newSpaceMb?: number;
 	stepMs?: number;
+	/** Stalls of 10 s or more the run's journal shows (report/stalls.ts). */
+	stalls?: string[];
 }
 
 /** The runbook holding one step `print` that runs `script`. */
@@ -128,6 +131,18 @@ function checkStepLog(stateDir: string, lines: number): number {
 	return Number(match[1]);
 }
 
+/**
+ * Stalls of 10 s or more in the run's journal (report/stalls.ts, loaded from the
+ * measured build): one line each, naming the step and the phase that came late.
+ */
+async function journalStalls(build: string, stateDir: string): Promise<string[]> {
+	const runsDir = path.join(stateDir, 'runs');
+	const [runId] = fs.readdirSync(runsDir);
+	const {findStalls, describeStall} = (await import(pathToFileURL(path.join(build, 'dist', 'report', 'stalls.js')).href)) as typeof import('../source/report/stalls.ts');
+	const {readJournal} = (await import(pathToFileURL(path.join(build, 'dist', 'store', 'journal.js')).href)) as typeof import('../source/store/journal.ts');
+	return findStalls(readJournal(path.join(runsDir, runId))).map(describeStall);
+}
+
 /** Reads what bench/rss-probe.js wrote; throws when it wrote nothing usable. */
 function readProbe(file: string): {maxRssKb: number; newSpaceMb: number} {
 	const report = JSON.parse(fs.readFileSync(file, 'utf8')) as {maxRssKb?: number; newSpaceMb?: number};
@@ -165,8 +180,9 @@ async function runOnce(c: OutputCase, way: Way, root: string, cliFile: string, w
 			wallMs = result.exitMs;
 		}
 		const stepMs = checkStepLog(stateDir, c.lines);
+		const stalls = await journalStalls(path.dirname(path.dirname(cliFile)), stateDir);
 		const probe = readProbe(rssFile);
-		return {wallMs, rssKb: probe.maxRssKb, newSpaceMb: probe.newSpaceMb, stepMs};
+		return {wallMs, rssKb: probe.maxRssKb, newSpaceMb: probe.newSpaceMb, stepMs, stalls};
 	} finally {
 		fs.rmSync(stateDir, {recursive: true, force: true});
 		fs.rmSync(rssFile, {force: true});
@@ -201,6 +217,7 @@ export async function benchOutput(root: string, cli: string, c: OutputCase, log:
 				continue;
 			}
 			for (const way of ways) samples[way].push(got[way]!);
+			for (const way of ways) for (const stall of got[way]!.stalls ?? []) log(`  stall in the ${way} run: ${stall}`);
 			const mb = (s: Sample) => `${Math.round(s.rssKb! / 1024)} MB, young gen ${s.newSpaceMb} MB`;
 			const drain = got.drain ? `, node drain ${Math.round(got.drain.wallMs)} ms` : '';
 			log(

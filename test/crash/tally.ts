@@ -36,6 +36,11 @@ export interface TrialResult {
 	wrongResults: string[];
 	/** Processes of the trial left running after a session ended on its own (pid, command). */
 	leftoverProcesses: string[];
+	/**
+	 * Gaps of 10 s or more between two transitions of a step (report/stalls.ts), one
+	 * line each: reported, not a failure (a loaded machine may stall; issue 15).
+	 */
+	stalls: string[];
 	durationMs: number;
 	/** Folder holding the state, marks and output of a failed trial. */
 	keptIn?: string;
@@ -69,6 +74,8 @@ export interface Tally {
 	tornJournalLines: number;
 	wrongResults: number;
 	leftoverProcesses: number;
+	/** Stalls of 10 s or more (TrialResult.stalls). */
+	stalls: number;
 	/** Wall time of the series, ms (trials may overlap). */
 	timeMs: number;
 	failures: TrialResult[];
@@ -91,6 +98,7 @@ export function emptyTally(): Tally {
 		tornJournalLines: 0,
 		wrongResults: 0,
 		leftoverProcesses: 0,
+		stalls: 0,
 		timeMs: 0,
 		failures: [],
 	};
@@ -112,6 +120,7 @@ export function addTrial(tally: Tally, trial: TrialResult): Tally {
 	tally.tornJournalLines += trial.tornJournalLines;
 	tally.wrongResults += trial.wrongResults.length > 0 ? 1 : 0;
 	tally.leftoverProcesses += trial.leftoverProcesses.length;
+	tally.stalls += trial.stalls.length;
 	if (!trialPassed(trial)) tally.failures.push(trial);
 	return tally;
 }
@@ -145,6 +154,7 @@ const ROWS: Array<[Exclude<keyof Tally, 'failures' | 'timeMs'>, string, boolean]
 	['tornJournalLines', 'torn journal lines', true],
 	['wrongResults', 'trials with a wrong result', true],
 	['leftoverProcesses', 'leftover processes', true],
+	['stalls', 'stalls of 10 s or more (step, phase: see the trial lines)', false],
 ];
 
 /** Formats a duration in ms as `12.3 s` or `4 min 05 s`. */
@@ -179,6 +189,7 @@ export function trialLine(trial: TrialResult, done: number, total: number): stri
 		...(trial.killsInStateWrite ? [`${trial.killsInStateWrite} in a state write`] : []),
 		...(trial.stopsForChoice ? [`${trial.stopsForChoice} asked`] : []),
 		...(trial.recovered ? [`${trial.recovered} recovered`] : []),
+		...trial.stalls.map(stall => `stall: ${stall}`),
 	];
 	return `${trial.target} ${String(done).padStart(String(total).length)}/${total} (trial ${trial.index}, seed ${trial.seed}): ${verdict}, ${parts.join(', ')}, ${formatMs(trial.durationMs)}`;
 }
@@ -192,5 +203,6 @@ export function failureLines(trial: TrialResult): string[] {
 	if (trial.tornJournalLines) lines.push(`  torn journal lines: ${trial.tornJournalLines}`);
 	for (const line of trial.wrongResults) lines.push(`  wrong: ${line.replace(/\n/g, '\n    ')}`);
 	for (const line of trial.leftoverProcesses) lines.push(`  leftover process: ${line}`);
+	for (const line of trial.stalls) lines.push(`  stall: ${line}`);
 	return lines;
 }

@@ -10,6 +10,8 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {RunState} from '../../source/engine/state.ts';
 import {RunsRepository} from '../../source/store/runs.ts';
+import {describeStall, findStalls} from '../../source/report/stalls.ts';
+import {readJournal} from '../../source/store/journal.ts';
 import {checkStarts, readMarks, startCounts, type Mark} from './marks.ts';
 import {outside, processesWithEnv, settle} from './processes.ts';
 import {seededRandom, trialSeed, type Random} from './prng.ts';
@@ -110,6 +112,7 @@ function newResult(series: Series, index: number): TrialResult {
 		tornJournalLines: 0,
 		wrongResults: [],
 		leftoverProcesses: [],
+		stalls: [],
 		durationMs: 0,
 	};
 }
@@ -243,7 +246,10 @@ export async function runTrial(series: Series, index: number): Promise<TrialResu
 			result.wrongResults.push(...(await setup.check(final)));
 			result.leftoverProcesses.push(...(await leftovers(trialId, setup, 2000)).map(line => `at the end: ${line}`));
 		}
-		if (runId) result.tornJournalLines = tornJournalLines(repo.runDir(runId));
+		if (runId) {
+			result.tornJournalLines = tornJournalLines(repo.runDir(runId));
+			result.stalls = findStalls(readJournal(repo.runDir(runId))).map(describeStall);
+		}
 	} catch (error) {
 		result.wrongResults.push(`harness error: ${(error as Error).stack ?? error}`);
 	}
