@@ -499,6 +499,8 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	}
 
 	let signalled: NodeJS.Signals | undefined;
+	// Set while the TUI's end-of-run summary waits for a key: a signal then leaves it.
+	let leaveSummary: (() => void) | undefined;
 	// A second signal while the command is stopping kills it at once (runner.requestStop);
 	// the echo when-exit sends of the first one is not a second signal (self-signals.ts).
 	countSelfSignals();
@@ -506,6 +508,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		if (takeSelfSignal(signal)) return;
 		signalled ??= signal;
 		runner.requestStop(`received ${signal}`);
+		leaveSummary?.();
 	};
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	for (const signal of signals) process.on(signal, onSignal);
@@ -528,6 +531,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 				throw error;
 			}
 			status = await runner.start();
+			leaveSummary = () => app.unmount();
 			// The TUI leaves the alternate screen and prints the run's summary, ending with a newline.
 			await app.waitUntilExit();
 		} else {

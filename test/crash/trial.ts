@@ -231,7 +231,8 @@ export async function runTrial(series: Series, index: number): Promise<TrialResu
 				final = after;
 				break;
 			}
-			if (outcome.code === 1 && !rerun && runId && /was interrupted/.test(outcome.stderr)) {
+			// Refused before any step (engine/preflight.ts): exit 2, naming --rerun-interrupted.
+			if (outcome.code === 2 && !rerun && runId && /was interrupted/.test(outcome.stderr)) {
 				result.stopsForChoice++;
 				continue;
 			}

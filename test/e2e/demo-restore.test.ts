@@ -66,7 +66,20 @@ describe('the demo restore in the TUI', () => {
 		const question = `? Drop the database ${DATABASE}? Its current data is lost`;
 		const drop = await term.waitFor(`Type ${DATABASE} to confirm (Esc cancels):`, 60_000);
 		expect(drop).toContain(question);
-		expect(drop).toMatch(/│ 8\/19 Drop the database synapse \[run\] DESTRUCTIVE$/m);
+		// The panel takes the whole width at the prompt: the tag is whole, the script scrolls in place.
+		expect(drop).toMatch(/^8\/19 Drop the database synapse \[run\] DESTRUCTIVE$/m);
+		expect(drop).toMatch(/^↓ \d+ more rows: PgDn\/PgUp scroll/m);
+		// PgDn scrolls to the values: which server is about to be dropped (the PSQL value), whole.
+		const squeeze = (screen: string) => screen.replace(/\n *↪ /g, '').replace(/ /g, '');
+		const psql = squeeze(`PSQL=${demo.params.PSQL}`);
+		for (let page = 0; page < 6 && !squeeze(term.capture()).includes(psql); page++) {
+			const before = term.capture();
+			term.sendKeys('NPage');
+			await term.waitUntil('the script to scroll', () => term.capture() !== before);
+		}
+		expect(squeeze(term.capture())).toContain(psql);
+		term.sendKeys('PPage');
+		await term.waitUntil('the script to scroll back', () => !/more rows? above/.test(term.capture()));
 		expect(drop).not.toContain('Confirm: y/N');
 		// The question wraps at a space: its second row starts with a word.
 		const lines = drop.split('\n');

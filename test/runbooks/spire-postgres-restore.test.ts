@@ -128,6 +128,7 @@ describe('Restore Postgres for Spire, end to end', () => {
 			term.sendKeys('y');
 			await term.waitUntil(`${step} to be skipped`, () => ws.state(runId).steps[step].status === 'skipped', 20_000);
 		}
+		await tui.leaveSummary(20_000);
 		expect(await tui.exitCode(20_000)).toBe(0);
 		expectCompletedRun(ws.state(runId), c, 'spire', [...skippedSteps('local', 'update-passwords'), ...NODE_STEPS]);
 		expect(ws.state(runId).decisions.filter(d => d.kind === 'skip').map(d => d.stepId)).toEqual(NODE_STEPS);

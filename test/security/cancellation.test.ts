@@ -212,7 +212,9 @@ steps:
 			const runId = ws.onlyRunId();
 			expect(ws.state(runId).steps.escaped.attempts[0].commandId).toMatch(/^[0-9a-f-]{36}$/);
 			const resumed = await ws.cli(['resume', runId, '--plain', '--grace', '5', '--state-dir', ws.stateDir]);
-			expect(resumed.stdout).toMatch(/note: step escaped: its leftover command was stopped \(process group \d+\)/);
+			// Refused before any step (no --rerun-interrupted: the preflight), but only after the leftover was stopped, which it says.
+			expect(resumed.code).toBe(2);
+			expect(resumed.stderr).toMatch(/runbook: note: step escaped: its leftover command was stopped \(process group \d+\)/);
 			expect(markedProcesses('MARKER', marker)).toEqual([]);
 		} finally {
 			cli.child.kill('SIGKILL');
