@@ -11,6 +11,14 @@ import {visibleControls} from '../security/terminal-text.js';
 import type {Runbook} from '../runbook/schema.js';
 import {readEarlierSessions, summaryLines, SUMMARY_OUTPUT_LINES} from './summary.js';
 
+/**
+ * `text` on one line: a newline in a value (a param, an answer, a title made from
+ * them) is shown as `\n`, so it cannot start a line that looks like another event.
+ */
+function oneLineValue(text: string): string {
+	return text.replace(/\r?\n/g, '\\n');
+}
+
 /** Writes text to the output (a `process.stdout.write` in the CLI). */
 export type Write = (text: string) => void;
 
@@ -73,7 +81,7 @@ export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSu
 		if (event.type !== 'output') flush();
 		switch (event.type) {
 			case 'run-started':
-				write(`${clock()} run ${event.runId} ${event.resumed ? 'resumed' : 'started'}: ${state.title}\n`);
+				write(`${clock()} run ${event.runId} ${event.resumed ? 'resumed' : 'started'}: ${oneLineValue(state.title)}\n`);
 				break;
 			case 'step-started': {
 				titles.set(event.stepId, Date.now());
@@ -103,7 +111,7 @@ export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSu
 				if (event.durationMs !== undefined) parts.push(`in ${formatDuration(event.durationMs)}`);
 				if (event.exitCode !== undefined && event.exitCode !== null) parts.push(`(exit ${event.exitCode})`);
 				const why = event.error ?? event.note;
-				write(parts.join(' ') + (why ? `: ${why}` : '') + '\n');
+				write(parts.join(' ') + (why ? `: ${oneLineValue(why)}` : '') + '\n');
 				break;
 			}
 			case 'notice':
@@ -170,7 +178,7 @@ export class PlainOperator implements Operator {
 	/** Passes with `--yes`. */
 	async confirm(step: StepView, question: string): Promise<ConfirmAnswer> {
 		if (!this.answers.yes) return this.stop(`step ${step.id} asks "${question}": pass --yes to confirm without a terminal`);
-		this.write(`${clock()} ? ${step.id}: ${question} yes (--yes)\n`);
+		this.write(`${clock()} ? ${step.id}: ${oneLineValue(question)} yes (--yes)\n`);
 		return 'yes';
 	}
 
@@ -178,7 +186,7 @@ export class PlainOperator implements Operator {
 	async confirmDestructive(step: StepView, question: string, word: string): Promise<ConfirmAnswer> {
 		if (!this.answers.yesDestructive)
 			return this.stop(`step ${step.id} is destructive (${question} confirmation word "${word}"): pass --yes-destructive to run it without a terminal`);
-		this.write(`${clock()} ? ${step.id}: destructive, confirmed by --yes-destructive (word "${word}")\n`);
+		this.write(`${clock()} ? ${step.id}: destructive, confirmed by --yes-destructive (word "${oneLineValue(word)}")\n`);
 		return 'yes';
 	}
 
@@ -186,7 +194,7 @@ export class PlainOperator implements Operator {
 	async ask(step: StepView, ask: Ask): Promise<{value: string} | 'quit'> {
 		const value = this.answers.values[ask.var] ?? ask.default;
 		if (value === undefined) return this.stop(`step ${step.id} asks "${ask.prompt}": pass -p ${ask.var}=VALUE${ask.choices ? ` (one of: ${ask.choices.join(', ')})` : ''}`);
-		this.write(`${clock()} ? ${step.id}: ${ask.prompt} ${ask.secret ? '***' : value}\n`);
+		this.write(`${clock()} ? ${step.id}: ${oneLineValue(ask.prompt)} ${ask.secret ? '***' : oneLineValue(value)}\n`);
 		return {value};
 	}
 

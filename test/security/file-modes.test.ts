@@ -3,10 +3,11 @@
  * processes under umask 000: the state directory and run folders are 0700 and
  * every file in them 0600; symbolic links planted in a run folder in place of
  * the state file, the journal or a step log are never written through; `report
- * -o` writes a new file 0600; `--grace` takes only sensible numbers.
+ * -o` writes a new file 0600; `--grace` takes only sensible numbers; a state
+ * directory that vanishes is reported as such, one open to every user is warned about.
  */
 import {spawn} from 'node:child_process';
-import {lstatSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
+import {chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {CLI, stackLines, useWorkspaces, type CliResult, type Workspace} from '../cli/helpers.js';
@@ -94,6 +95,27 @@ describe('files in the state directory', () => {
 		expect(readFileSync(stateTarget, 'utf8')).toBe(stateBefore);
 		// The state file is a file of its own again (the link was replaced, not followed).
 		expect(lstatSync(path.join(runDir, 'state.json')).isSymbolicLink()).toBe(false);
+	});
+});
+
+describe('the state directory', () => {
+	it('that vanishes during a run: the save failure says so and that progress is not saved (exit 1, no stack trace)', async () => {
+		const ws = workspace();
+		const file = ws.write('gone.yaml', 'version: 1\ntitle: Gone\nsteps:\n  - id: one\n    run: rm -rf "$RUN_DIR"\n  - id: two\n    run: echo two\n');
+		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir]);
+		expect(result.code).toBe(1);
+		expect(stackLines(result.stderr)).toEqual([]);
+		expect(result.stderr).toMatch(/^runbook: cannot save the state of the run to \S+state\.json: the state directory is gone; progress since the last save is NOT saved\n$/);
+		expect(result.stderr).not.toContain('progress is saved');
+	});
+
+	it('writable by every user gets a warning naming the risk', async () => {
+		const ws = workspace();
+		mkdirSync(ws.stateDir);
+		chmodSync(ws.stateDir, 0o777);
+		const file = ws.write('modes.yaml', RUNBOOK);
+		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir]);
+		expect(result.stderr).toContain(`runbook: warning: the state directory ${ws.stateDir} is writable by every user: anyone on this machine can change the saved runs this program reads; make it private (chmod 700)\n`);
 	});
 });
 

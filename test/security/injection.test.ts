@@ -155,16 +155,18 @@ describe('injection: hostile values stay data', () => {
 			expect(unquoted.slice(-4)).toEqual(['<--help>', '<-rf>', '<${HOME}>', '<$OTHER>']);
 
 			// Displayed text: confirm, title (in the confirm question), manual instructions.
+			// Answers and questions stay on one line in --plain output: a newline in a value shows as \n.
+			const flat = (text: string): string => text.replaceAll('\n', '\\n');
 			const shown = expected(v => `<${v}>`);
-			expect(out).toContain(`? ${id}-confirm: C-${s} ${shown}? yes (--yes)\n`);
-			expect(out).toContain(`? ${id}-title: Run step "T-${s} ${shown}"? yes (--yes)\n`);
+			expect(out).toContain(`? ${id}-confirm: C-${s} ${flat(shown)}? yes (--yes)\n`);
+			expect(out).toContain(`? ${id}-title: Run step "T-${s} ${flat(shown)}"? yes (--yes)\n`);
 			expect(out).toContain(`☐ ${id}-manual (manual): ` + `M-${s} ${shown}`.replaceAll('\n', `\n${id}-manual: `));
 			for (const i of INDEXES) {
 				const value = HOSTILE[i - 1];
 				// ask.prompt and ask.default: literal, and the answer (the default) saved as given.
-				expect(out).toContain(`? ${id}-ask-${i}: P-${s} <${value}> ${value}\n`);
+				expect(out).toContain(`? ${id}-ask-${i}: ${flat(`P-${s} <${value}> ${value}`)}\n`);
 				expect(state.vars[`Q${s}${i}`]).toBe(value);
-				expect(out).toContain(`? ${id}-destructive-${i}: destructive, confirmed by --yes-destructive (word "${value}")\n`);
+				expect(out).toContain(`? ${id}-destructive-${i}: destructive, confirmed by --yes-destructive (word "${flat(value)}")\n`);
 				expect(state.steps[`${id}-not-${i}`].status).toBe('skipped');
 			}
 			// `when.equals` with the literal value holds for every value; notEquals `$V<i>` never does.
