@@ -138,7 +138,10 @@ function checkStepLog(stateDir: string, lines: number): number {
 async function journalStalls(build: string, stateDir: string): Promise<string[]> {
 	const runsDir = path.join(stateDir, 'runs');
 	const [runId] = fs.readdirSync(runsDir);
-	const {findStalls, describeStall} = (await import(pathToFileURL(path.join(build, 'dist', 'report', 'stalls.js')).href)) as typeof import('../source/report/stalls.ts');
+	const stallsModule = path.join(build, 'dist', 'report', 'stalls.js');
+	// A build from before the phases were journalled (measuring an older version) has none.
+	if (!fs.existsSync(stallsModule)) return [];
+	const {findStalls, describeStall} = (await import(pathToFileURL(stallsModule).href)) as typeof import('../source/report/stalls.ts');
 	const {readJournal} = (await import(pathToFileURL(path.join(build, 'dist', 'store', 'journal.js')).href)) as typeof import('../source/store/journal.ts');
 	return findStalls(readJournal(path.join(runsDir, runId))).map(describeStall);
 }

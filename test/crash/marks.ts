@@ -2,11 +2,14 @@
  * Which steps started in which CLI process ("session"), and whether each start was
  * allowed. Every step start appends `<step id> <session>` to a marks file: the
  * synthetic runbook's steps do it themselves; for the demo runbook, whose scripts
- * stay as they are, a BASH_ENV hook (sourced by every bash the CLI starts) finds
- * the step from the script bash was given ($BASH_EXECUTION_STRING) and appends it.
+ * stay as they are, a `bash` first in the CLI's PATH (a wrapper that execs the
+ * real bash) finds the step from the script bash is given (the argument after
+ * `-c`) and appends it. (A BASH_ENV hook did this once; a step's bash no longer
+ * reads BASH_ENV from the CLI's environment: issue 15.)
  */
 import {createHash} from 'node:crypto';
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import type {RunState} from '../../source/engine/state.ts';
 
 /** One line of the marks file. */
@@ -35,30 +38,42 @@ export function startCounts(marks: Mark[], filter: (mark: Mark) => boolean = () 
 }
 
 /**
- * Writes the BASH_ENV hook for a runbook whose scripts do not mark themselves.
- * `scripts` maps each step's script text (a `run` or a `wait.command.run`) to its
- * step id; bash receives `prefix + script` (the shell executor's BASH_PREFIX, as zx
- * composes the command), so the hook compares sha256 digests of that. A bash whose
- * script is none of these (one started by a step) marks nothing. The hook writes
- * to $CRASH_MARKS, with the session from $CRASH_SESSION; without CRASH_MARKS it
- * does nothing.
+ * Writes `dir/bash`, the marking wrapper for a runbook whose scripts do not mark
+ * themselves; put `dir` first in the CLI's PATH. `scripts` maps each step's script
+ * text (a `run` or a `wait.command.run`) to its step id; bash receives
+ * `prefix + script` after `-c` (the shell executor's BASH_PREFIX, as zx composes
+ * the command), so the wrapper compares sha256 digests of that. A bash whose script
+ * is none of these (one started by a step) marks nothing. It writes to
+ * $CRASH_MARKS, with the session from $CRASH_SESSION, then execs `realBash` (same
+ * pid: the process group the CLI records is unchanged). It reads no stdin (the
+ * start gate's pipe is the real bash's). Returns `dir`.
  */
-export function writeMarkHook(file: string, scripts: Map<string, string>, prefix: string): void {
-	const cases = [...scripts].map(([script, stepId]) => `  ${createHash('sha256').update(prefix + script).digest('hex')}) crash_step=${stepId} ;;`);
-	const hook = [
-		'# Crash harness (test/crash/marks.ts): sourced by every bash the CLI starts (BASH_ENV).',
-		'if [ -n "${CRASH_MARKS:-}" ] && [ -n "${BASH_EXECUTION_STRING:-}" ]; then',
-		'  crash_sum=$(printf \'%s\' "$BASH_EXECUTION_STRING" | sha256sum)',
-		'  crash_step=',
-		'  case "${crash_sum%% *}" in',
+export function writeMarkWrapper(dir: string, scripts: Map<string, string>, prefix: string, realBash: string): string {
+	mkdirSync(dir, {recursive: true});
+	const cases = [...scripts].map(([script, stepId]) => `    ${createHash('sha256').update(prefix + script).digest('hex')}) crash_step=${stepId} ;;`);
+	const wrapper = [
+		`#!${realBash} --norc`,
+		'# Crash harness (test/crash/marks.ts): the bash first in the CLI\'s PATH; marks a step start, then runs the real bash.',
+		'if [ -n "${CRASH_MARKS:-}" ]; then',
+		'  crash_prev= crash_script=',
+		'  for crash_arg in "$@"; do',
+		'    if [ "$crash_prev" = -c ]; then crash_script=$crash_arg; break; fi',
+		'    crash_prev=$crash_arg',
+		'  done',
+		'  if [ -n "$crash_script" ]; then',
+		'    crash_sum=$(printf \'%s\' "$crash_script" | sha256sum)',
+		'    crash_step=',
+		'    case "${crash_sum%% *}" in',
 		...cases,
-		'  esac',
-		'  if [ -n "$crash_step" ]; then echo "$crash_step ${CRASH_SESSION:-0}" >> "$CRASH_MARKS"; fi',
-		'  unset crash_sum crash_step',
+		'    esac',
+		'    if [ -n "$crash_step" ]; then echo "$crash_step ${CRASH_SESSION:-0}" >> "$CRASH_MARKS"; fi',
+		'  fi',
 		'fi',
+		`exec ${realBash} "$@"`,
 		'',
 	];
-	writeFileSync(file, hook.join('\n'));
+	writeFileSync(path.join(dir, 'bash'), wrapper.join('\n'), {mode: 0o755});
+	return dir;
 }
 
 /** What {@link checkStarts} found wrong, one line per problem. */

@@ -6,6 +6,7 @@
  * cleans up. Project code comes from source/ (node runs it through
  * scripts/source-hooks.ts in scripts/crash-harness.ts).
  */
+import {execFileSync} from 'node:child_process';
 import {cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {RunState} from '../../source/engine/state.ts';
@@ -14,7 +15,7 @@ import {BASH_PREFIX} from '../../source/executors/shell.ts';
 import {loadRunbook} from '../../source/runbook/load.ts';
 import {startPostgres} from '../../demo/postgres.ts';
 import {Cleanups, compareCounts, prepareDemo, restoredCounts, RUNBOOK_PATH} from '../../demo/setup.ts';
-import {readMarks, writeMarkHook} from './marks.ts';
+import {readMarks, writeMarkWrapper} from './marks.ts';
 import type {ProcessInfo} from './processes.ts';
 import {checkSynthetic, syntheticRunbook, SKIPPED_STEP} from './synthetic.ts';
 
@@ -136,8 +137,8 @@ const TRIAL_SIZE = {users: 60, rooms: 100, events: 3000};
  */
 export async function demoTarget(root: string): Promise<Target> {
 	const facts = await runbookFacts(RUNBOOK_PATH);
-	const hook = path.join(root, 'mark-hook.sh');
-	writeMarkHook(hook, facts.scripts, BASH_PREFIX);
+	const realBash = execFileSync('bash', ['-c', 'command -v bash'], {encoding: 'utf8'}).trim();
+	const wrapperDir = writeMarkWrapper(path.join(root, 'mark-bash'), facts.scripts, BASH_PREFIX, realBash);
 	const server: PostgresServer = await startPostgres();
 	return {
 		name: 'demo',
@@ -153,7 +154,7 @@ export async function demoTarget(root: string): Promise<Target> {
 				stateDir: demo.stateDir,
 				marksFile,
 				params: demo.params,
-				env: {...demo.env, BASH_ENV: hook, CRASH_MARKS: marksFile},
+				env: {...demo.env, PATH: `${wrapperDir}:${process.env.PATH ?? ''}`, CRASH_MARKS: marksFile},
 				logDir: demo.work,
 				allowed(list) {
 					// The Synapse the runbook started (and its database connection), and gpg's agent.
