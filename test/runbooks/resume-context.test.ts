@@ -11,6 +11,7 @@ import {writeFileSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {stringify as toYaml} from 'yaml';
 import {useWorkspaces} from '../cli/helpers.js';
+import {startTui, useTerminals} from '../e2e/tui.js';
 import type {TestCluster} from '../support/kube/server.js';
 import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {postgresqlState, workloadState} from './cluster-checks.js';
@@ -22,6 +23,7 @@ import {VCS_SERVICE} from './suite.js';
 const SERVICE = VCS_SERVICE;
 
 const workspace = useWorkspaces();
+useTerminals();
 let pg: PostgresServer;
 let clusterA: TestCluster;
 let clusterB: TestCluster;
@@ -69,11 +71,46 @@ describe('resuming against another Kubernetes target', () => {
 		const wasA = postgresqlState(clusterA, 'services', SERVICE.postgresql).uid;
 		const wasB = before(clusterB, SERVICE);
 
-		// 1. Against a (the current context), without --yes-destructive: stops at delete-cluster.
-		const first = await ws.cli(['run', runbookPath('vcs'), '--plain', '--yes', '--state-dir', ws.stateDir, '--kubeconfig', kubeconfig, ...params], {env: cliEnvFor(ws)});
-		expect(first.code, shown(first)).toBe(1);
-		expect(first.stderr).toContain('step delete-cluster is destructive');
-		expect(first.stdout).toContain(`kubernetes: context: a · server: ${clusterA.url} · namespace: services`);
+		// 1. Against a (the current context), in a terminal: the operator quits at delete-cluster's prompt.
+		// (Without a terminal and without --yes-destructive the run is refused before its first step.)
+		const first = startTui(ws, ['run', runbookPath('vcs'), '--auto', '--state-dir', ws.stateDir, '--kubeconfig', kubeconfig, ...params], {env: cliEnvFor(ws), width: 100, height: 30});
+		// On the way: manual steps marked done (m), the asks answered as the -p values say (the
+		// TUI asks them). An input listens from its first effect, which may wait for the next
+		// frame (the header clock ticks every second): keys go once the clock has moved on.
+		const answers: Array<[string, (term: typeof first.term) => void]> = [
+			['? Where is the dump?', term => term.sendKeys('Down', 'Enter')],
+			['? File name of the dump', term => (term.type(backup.dumpFile), term.sendKeys('Enter'))],
+			['? File name of the secrets manifest', term => term.sendKeys('Enter')],
+		];
+		const clockOf = (screen: string) => /· (\d\d:\d\d) ·/.exec(screen)?.[1];
+		const done = new Set<string>();
+		let seen: {key: string; clock?: string} | undefined;
+		let prompt = '';
+		await first.term.waitUntil(
+			"delete-cluster's typed confirmation",
+			() => {
+				prompt = first.term.capture();
+				if (prompt.includes('to confirm (Esc cancels)')) return true;
+				const manual = prompt.includes('☐ Manual step') ? `manual ${/│ (\d+)\/\d+ /.exec(prompt)?.[1]}` : undefined;
+				const answer = answers.find(([text]) => prompt.includes(text));
+				const key = manual ?? answer?.[0];
+				if (!key || done.has(key)) return false;
+				if (seen?.key !== key) seen = {key, clock: clockOf(prompt)};
+				else if (clockOf(prompt) !== seen.clock) {
+					done.add(key);
+					if (manual) first.term.sendKeys('m');
+					else answer![1](first.term);
+				}
+				return false;
+			},
+			120_000,
+		);
+		expect(prompt).toContain('Delete the');
+		expect(prompt).toContain(`context: a · server: ${clusterA.url}`);
+		first.term.sendKeys('C-c');
+		await first.term.waitFor('Quit? Progress is kept. (y/N)');
+		first.term.sendKeys('y');
+		expect(await first.exitCode(30_000)).toBe(1);
 		const runId = ws.onlyRunId();
 		expect(ws.state(runId).kube).toEqual({context: 'a', cluster: 'cluster-a', server: clusterA.url, namespace: 'services'});
 		expect(ws.state(runId).steps['save-cluster-definition'].status).toBe('succeeded');
