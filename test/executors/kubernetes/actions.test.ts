@@ -1,5 +1,5 @@
 /**
- * The object actions against the test cluster: scale, delete, apply, patch,
+ * The object actions against the real API server (real-cluster.ts): scale, delete, apply, patch,
  * restart — what reaches the cluster, what the operator sees, what the log
  * keeps, and the one-line errors.
  */
@@ -7,13 +7,19 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {stringify} from 'yaml';
-import {get, put, runningPod, startHarness, type Harness} from './harness.js';
+import {installPostgresqlCrd} from '../../support/kube/postgres-operator.js';
+import type {RealCluster} from '../../support/kube/real-cluster.js';
+import {getObject, putObject, runningPod, startRealHarness, type Harness} from './harness.js';
 
-let h: Harness;
+let h: Harness<RealCluster>;
 beforeAll(async () => {
-	h = await startHarness();
-	put(h.cluster, 'Namespace', {metadata: {name: 'spire'}});
-});
+	h = await startRealHarness();
+	await installPostgresqlCrd(h.cluster.cp);
+	await putObject(h.cluster, 'Namespace', {metadata: {name: 'spire'}});
+}, 180_000);
+
+/** The fields a manager set through `subresource` ('' for the object itself), from the server's managedFields. */
+const managers = (object: any): string[] => (object?.metadata.managedFields ?? []).map((f: any) => `${f.operation}${f.subresource ? ` ${f.subresource}` : ''}`);
 afterAll(async () => {
 	await h?.stop();
 });
@@ -25,22 +31,21 @@ const statefulSet = (name: string, replicas: number, namespace = 'spire') => ({
 
 describe('scale', () => {
 	test('patches the scale subresource; the output and the log say so', async () => {
-		put(h.cluster, 'StatefulSet', statefulSet('spire-server', 3));
+		await putObject(h.cluster, 'StatefulSet', statefulSet('spire-server', 3));
 		const ran = await h.run('scale', {kind: 'StatefulSet', name: 'spire-server', replicas: 0}, {namespace: 'spire'});
 		expect(ran.result).toEqual({ok: true});
 		expect(ran.stdout).toEqual(['statefulset.apps/spire-server scaled to 0']);
-		expect(get(h.cluster, 'StatefulSet', 'spire', 'spire-server')?.spec.replicas).toBe(0);
-		expect(h.cluster.faults.stats.byVerbPath['patch /apis/apps/v1/namespaces/spire/statefulsets/spire-server/scale']).toBe(1);
+		expect((await getObject(h.cluster, 'StatefulSet', 'spire', 'spire-server'))?.spec.replicas).toBe(0);
 		expect(ran.log).toContain('=== runbook: scale statefulset.apps/spire-server in spire to 0 ===');
 		expect(ran.log).toContain('statefulset.apps/spire-server scaled to 0\n');
 	});
 
 	test('the spec namespace wins; kinds are found by short name or lower case', async () => {
-		put(h.cluster, 'Deployment', {...statefulSet('web', 1, 'spire')});
+		await putObject(h.cluster, 'Deployment', {...statefulSet('web', 1, 'spire')});
 		const ran = await h.run('scale', {kind: 'deploy', name: 'web', replicas: 2, namespace: 'spire'});
 		expect(ran.result.ok).toBe(true);
 		expect(ran.stdout).toEqual(['deployment.apps/web scaled to 2']);
-		expect(get(h.cluster, 'Deployment', 'spire', 'web')?.spec.replicas).toBe(2);
+		expect((await getObject(h.cluster, 'Deployment', 'spire', 'web'))?.spec.replicas).toBe(2);
 	});
 
 	test('errors: a missing object, a kind without scale, an unknown kind', async () => {
@@ -52,11 +57,11 @@ describe('scale', () => {
 
 describe('delete', () => {
 	test('one object by name, with background propagation', async () => {
-		put(h.cluster, 'ConfigMap', {metadata: {name: 'settings', namespace: 'spire'}, data: {a: '1'}});
+		await putObject(h.cluster, 'ConfigMap', {metadata: {name: 'settings', namespace: 'spire'}, data: {a: '1'}});
 		const ran = await h.run('delete', {kind: 'ConfigMap', name: 'settings', namespace: 'spire'});
 		expect(ran.result).toEqual({ok: true});
 		expect(ran.stdout).toEqual(['configmap/settings deleted']);
-		expect(get(h.cluster, 'ConfigMap', 'spire', 'settings')).toBeUndefined();
+		expect((await getObject(h.cluster, 'ConfigMap', 'spire', 'settings'))).toBeUndefined();
 	});
 
 	test('a named object that does not exist is an error', async () => {
@@ -65,23 +70,23 @@ describe('delete', () => {
 	});
 
 	test('every object matching a selector; none matching is fine', async () => {
-		for (const name of ['a-0', 'a-1', 'a-2']) put(h.cluster, 'Pod', runningPod(name, {app: 'batch'}));
-		put(h.cluster, 'Pod', runningPod('other', {app: 'keep'}));
+		for (const name of ['a-0', 'a-1', 'a-2']) await putObject(h.cluster, 'Pod', runningPod(name, {app: 'batch'}));
+		await putObject(h.cluster, 'Pod', runningPod('other', {app: 'keep'}));
 		const ran = await h.run('delete', {kind: 'Pod', selector: 'app=batch'});
 		expect(ran.result).toEqual({ok: true});
 		expect(ran.stdout).toEqual(['pod/a-0 deleted', 'pod/a-1 deleted', 'pod/a-2 deleted']);
-		expect(get(h.cluster, 'Pod', 'default', 'a-0')?.metadata.deletionTimestamp ?? 'gone').toBeTruthy();
-		expect(get(h.cluster, 'Pod', 'default', 'other')?.metadata.deletionTimestamp).toBeUndefined();
+		expect((await getObject(h.cluster, 'Pod', 'default', 'a-0'))?.metadata.deletionTimestamp ?? 'gone').toBeTruthy();
+		expect((await getObject(h.cluster, 'Pod', 'default', 'other'))?.metadata.deletionTimestamp).toBeUndefined();
 		const none = await h.run('delete', {kind: 'Pod', selector: 'app=nothing-here'});
 		expect(none.result).toEqual({ok: true});
 		expect(none.stdout).toEqual(['nothing to delete: no pods match app=nothing-here in namespace default']);
 	});
 
 	test('a custom resource by kind and apiVersion', async () => {
-		put(h.cluster, 'postgresql', {apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', metadata: {name: 'spire-postgres', namespace: 'spire'}, spec: {numberOfInstances: 1}});
+		await putObject(h.cluster, 'postgresql', {apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', metadata: {name: 'spire-postgres', namespace: 'spire'}, spec: {numberOfInstances: 1, teamId: 'spire', postgresql: {version: '14'}, volume: {size: '1Gi'}}});
 		const ran = await h.run('delete', {kind: 'postgresql', apiVersion: 'acid.zalan.do/v1', name: 'spire-postgres'}, {namespace: 'spire'});
 		expect(ran.stdout).toEqual(['postgresql.acid.zalan.do/spire-postgres deleted']);
-		expect(get(h.cluster, 'postgresql', 'spire', 'spire-postgres')).toBeUndefined();
+		expect((await getObject(h.cluster, 'postgresql', 'spire', 'spire-postgres'))).toBeUndefined();
 	});
 
 	test('name and selector together, or neither, are refused', async () => {
@@ -99,10 +104,10 @@ describe('apply', () => {
 		const ran = await h.run('apply', {file: 'objects.yaml'});
 		expect(ran.result).toEqual({ok: true});
 		expect(ran.stdout).toEqual(['configmap/one serverside-applied', 'secret/two serverside-applied']);
-		expect(get(h.cluster, 'ConfigMap', 'default', 'one')?.data).toEqual({k: 'v'});
-		expect(get(h.cluster, 'Secret', 'spire', 'two')).toBeDefined();
-		const patches = Object.keys(h.cluster.faults.stats.byVerbPath).filter(k => k.startsWith('patch /api/v1/namespaces/') && /\/(one|two)$/.test(k));
-		expect(patches.sort()).toEqual(['patch /api/v1/namespaces/default/configmaps/one', 'patch /api/v1/namespaces/spire/secrets/two']);
+		expect((await getObject(h.cluster, 'ConfigMap', 'default', 'one'))?.data).toEqual({k: 'v'});
+		expect((await getObject(h.cluster, 'Secret', 'spire', 'two'))).toBeDefined();
+		expect(managers(await getObject(h.cluster, 'ConfigMap', 'default', 'one'))).toEqual(['Apply']);
+		expect(managers(await getObject(h.cluster, 'Secret', 'spire', 'two'))).toEqual(['Apply']);
 	});
 
 	test('an exported object, re-created after deletion, with a merge patch (the seed\'s jq edit)', async () => {
@@ -110,28 +115,28 @@ describe('apply', () => {
 		const exported = {
 			apiVersion: 'acid.zalan.do/v1', kind: 'postgresql',
 			metadata: {name: 'spire-postgres', namespace: 'spire', uid: 'old-uid', resourceVersion: '4711', creationTimestamp: '2024-01-01T00:00:00Z', generation: 7, labels: {team: 'spire'}},
-			spec: {numberOfInstances: 3, teamId: 'spire', selector: {matchLabels: {old: 'x'}}},
+			spec: {numberOfInstances: 3, teamId: 'spire', postgresql: {version: '14'}, volume: {size: '1Gi'}, selector: {matchLabels: {old: 'x'}}},
 			status: {PostgresClusterStatus: 'Running'},
 		};
 		writeFileSync(join(h.dir, 'postgres-cr.json'), JSON.stringify(exported));
 		const ran = await h.run('apply', {file: 'postgres-cr.json', patch: {spec: {numberOfInstances: 1, selector: null}, status: null}});
 		expect(ran.result).toEqual({ok: true});
-		const stored = get(h.cluster, 'postgresql', 'spire', 'spire-postgres');
+		const stored = (await getObject(h.cluster, 'postgresql', 'spire', 'spire-postgres'));
 		expect(stored?.spec).toMatchObject({numberOfInstances: 1, teamId: 'spire'});
 		expect(stored?.spec.selector).toBeUndefined();
 		expect(stored?.metadata.uid).not.toBe('old-uid');
 		expect(stored?.metadata.labels).toEqual({team: 'spire'});
 		// Again, now that it exists with another resourceVersion: the stale one in the file must not conflict.
 		expect((await h.run('apply', {file: 'postgres-cr.json', patch: {spec: {numberOfInstances: 2, selector: null}, status: null}})).result).toEqual({ok: true});
-		expect(get(h.cluster, 'postgresql', 'spire', 'spire-postgres')?.spec.numberOfInstances).toBe(2);
+		expect((await getObject(h.cluster, 'postgresql', 'spire', 'spire-postgres'))?.spec.numberOfInstances).toBe(2);
 	});
 
 	test('an inline manifest as text or as a mapping; a patch as YAML text', async () => {
 		const text = stringify({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'inline-text'}, data: {a: '1'}});
 		expect((await h.run('apply', {manifest: text, patch: 'data: {a: "2"}'})).result.ok).toBe(true);
-		expect(get(h.cluster, 'ConfigMap', 'default', 'inline-text')?.data).toEqual({a: '2'});
+		expect((await getObject(h.cluster, 'ConfigMap', 'default', 'inline-text'))?.data).toEqual({a: '2'});
 		expect((await h.run('apply', {manifest: {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'inline-map'}}, namespace: 'spire'})).result.ok).toBe(true);
-		expect(get(h.cluster, 'ConfigMap', 'spire', 'inline-map')).toBeDefined();
+		expect((await getObject(h.cluster, 'ConfigMap', 'spire', 'inline-map'))).toBeDefined();
 	});
 
 	test('errors: no such file, bad YAML, both sources, a namespace mismatch, a failing object among good ones', async () => {
@@ -153,14 +158,14 @@ describe('apply', () => {
 
 describe('patch', () => {
 	test('merge and JSON patches, as values or text', async () => {
-		put(h.cluster, 'ConfigMap', {metadata: {name: 'p', namespace: 'spire'}, data: {a: '1', b: '2'}});
+		await putObject(h.cluster, 'ConfigMap', {metadata: {name: 'p', namespace: 'spire'}, data: {a: '1', b: '2'}});
 		const merge = await h.run('patch', {kind: 'ConfigMap', name: 'p', type: 'merge', patch: {data: {a: null, c: '3'}}}, {namespace: 'spire'});
 		expect(merge.result).toEqual({ok: true});
 		expect(merge.stdout).toEqual(['configmap/p patched']);
-		expect(get(h.cluster, 'ConfigMap', 'spire', 'p')?.data).toEqual({b: '2', c: '3'});
+		expect((await getObject(h.cluster, 'ConfigMap', 'spire', 'p'))?.data).toEqual({b: '2', c: '3'});
 		const json = await h.run('patch', {kind: 'ConfigMap', name: 'p', namespace: 'spire', type: 'json', patch: '[{"op": "replace", "path": "/data/b", "value": "20"}]'});
 		expect(json.result).toEqual({ok: true});
-		expect(get(h.cluster, 'ConfigMap', 'spire', 'p')?.data).toEqual({b: '20', c: '3'});
+		expect((await getObject(h.cluster, 'ConfigMap', 'spire', 'p'))?.data).toEqual({b: '20', c: '3'});
 	});
 
 	test('a patch of the wrong shape, or of a missing object, is an error', async () => {
@@ -172,12 +177,12 @@ describe('patch', () => {
 
 describe('restart', () => {
 	test('sets the restartedAt annotation of the pod template, as kubectl rollout restart', async () => {
-		put(h.cluster, 'StatefulSet', statefulSet('restart-me', 1));
+		await putObject(h.cluster, 'StatefulSet', statefulSet('restart-me', 1));
 		const before = Date.now();
 		const ran = await h.run('restart', {kind: 'StatefulSet', name: 'restart-me'}, {namespace: 'spire'});
 		expect(ran.result).toEqual({ok: true});
 		expect(ran.stdout).toEqual(['statefulset.apps/restart-me restarted']);
-		const stamp = get(h.cluster, 'StatefulSet', 'spire', 'restart-me')?.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'];
+		const stamp = (await getObject(h.cluster, 'StatefulSet', 'spire', 'restart-me'))?.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'];
 		expect(Date.parse(stamp)).toBeGreaterThanOrEqual(before - 1000);
 		expect(Date.parse(stamp)).toBeLessThanOrEqual(Date.now());
 	});

@@ -10,7 +10,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {KubeActionKind, KubeRequest, KubeResult} from '../../../source/engine/kubernetes-port.js';
 import {createKubernetesPort, type KubernetesPortOptions, type KubernetesPortWithStats} from '../../../source/executors/kubernetes/index.js';
+import {collectionPath, startRealCluster, type RealCluster, type RealClusterOptions} from '../../support/kube/real-cluster.js';
 import {startTestCluster, type TestCluster, type TestClusterOptions} from '../../support/kube/server.js';
+import {waitUntil} from '../../support/kube/testing.js';
 import {RESOURCE_TYPES, type KubeObject} from '../../support/kube/resources.js';
 
 /** What one request produced. */
@@ -26,8 +28,8 @@ export interface Ran {
 }
 
 /** A cluster, a port on it, and a folder. */
-export interface Harness {
-	cluster: TestCluster;
+export interface Harness<C = TestCluster> {
+	cluster: C;
 	port: KubernetesPortWithStats;
 	dir: string;
 	/** Runs one request; `request` overrides the defaults (namespace `default`, cwd `dir`). */
@@ -42,7 +44,16 @@ let logCounter = 0;
 
 /** Starts a test cluster (fast timings unless given) and a port on it. */
 export async function startHarness(clusterOptions: TestClusterOptions = {}, portOptions: KubernetesPortOptions = {}): Promise<Harness> {
-	const cluster = await startTestCluster(clusterOptions);
+	return withPort(await startTestCluster(clusterOptions), portOptions);
+}
+
+/** Starts a real cluster (control plane + test kubelet: real-cluster.ts) and a port on it. */
+export async function startRealHarness(clusterOptions: RealClusterOptions = {}, portOptions: KubernetesPortOptions = {}): Promise<Harness<RealCluster>> {
+	return withPort(await startRealCluster(clusterOptions), portOptions);
+}
+
+/** A port (and folder) on an already running cluster; `stop` stops the cluster too. */
+export function withPort<C extends {kubeconfigPath: string; stop(): Promise<void>}>(cluster: C, portOptions: KubernetesPortOptions): Harness<C> {
 	const dir = mkdtempSync(join(tmpdir(), 'runbook-kube-'));
 	const port = createKubernetesPort({kubeconfig: cluster.kubeconfigPath, ...portOptions});
 	const start = (kind: KubeActionKind, spec: Record<string, unknown>, request: Partial<KubeRequest> = {}) => {
@@ -112,6 +123,41 @@ export function runningPod(name: string, labels: Record<string, string> = {}, na
 		spec: {containers: [{name: 'main', image: 'busybox'}]},
 		status: {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}], containerStatuses: [{name: 'main', ready: true}]},
 	};
+}
+
+/**
+ * Creates `pod` (namespace `default` unless it names one) in a real cluster and waits until
+ * its phase is `phase` (default Running).
+ */
+export async function putPod(cluster: RealCluster, pod: KubeObject, phase = 'Running'): Promise<KubeObject> {
+	const namespace: string = pod.metadata.namespace ?? 'default';
+	await cluster.create(namespace, [{apiVersion: 'v1', kind: 'Pod', ...pod, status: undefined}]);
+	return waitUntil(async () => {
+		const got = await cluster.get(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
+		return got?.status?.phase === phase ? got : undefined;
+	}, 60_000, 50);
+}
+
+/** apiVersion of the kinds the tests create in a real cluster. */
+const API_VERSIONS: Record<string, string> = {
+	Pod: 'v1', ConfigMap: 'v1', Secret: 'v1', Namespace: 'v1', Service: 'v1',
+	StatefulSet: 'apps/v1', Deployment: 'apps/v1', DaemonSet: 'apps/v1', ReplicaSet: 'apps/v1',
+	Job: 'batch/v1', postgresql: 'acid.zalan.do/v1',
+};
+
+/** Creates an object in a real cluster (as another client would); resolves with the stored object. */
+export async function putObject(cluster: RealCluster, kind: string, object: KubeObject): Promise<KubeObject> {
+	const apiVersion = API_VERSIONS[kind];
+	if (!apiVersion) throw new Error(`putObject: no apiVersion known for ${kind}`);
+	const [created] = await cluster.create(object.metadata.namespace ?? 'default', [{apiVersion, kind, ...object}]);
+	return created;
+}
+
+/** Reads an object from a real cluster; undefined when absent. */
+export async function getObject(cluster: RealCluster, kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+	const apiVersion = API_VERSIONS[kind];
+	if (!apiVersion) throw new Error(`getObject: no apiVersion known for ${kind}`);
+	return cluster.get(`${collectionPath(apiVersion, kind, namespace)}/${name}`);
 }
 
 /** Resolves after `ms`. */

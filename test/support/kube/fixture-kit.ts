@@ -47,12 +47,17 @@ export function daemonSet(namespace: string, name: string, labels: Record<string
 	return workload('apps/v1', 'DaemonSet', namespace, name, labels, containerNames, {updateStrategy: {type: 'RollingUpdate'}});
 }
 
-/** A Job manifest; `fail` adds the `test.runbook/fail: "true"` annotation. */
+/**
+ * A Job manifest; `fail` adds the `test.runbook/fail: "true"` annotation to the Job and its
+ * pod template (the test kubelet fails such pods) and sets backoffLimit 0, so the real Job
+ * controller fails the Job on the first failed pod instead of retrying with back-off.
+ */
 export function job(namespace: string, name: string, labels: Record<string, string>, fail = false): KubeObject {
+	const annotations = fail ? {annotations: {'test.runbook/fail': 'true'}} : {};
 	return {
 		apiVersion: 'batch/v1', kind: 'Job',
-		metadata: {name, namespace, labels, ...(fail ? {annotations: {'test.runbook/fail': 'true'}} : {})},
-		spec: {backoffLimit: 6, template: {metadata: {labels}, spec: {restartPolicy: 'Never', containers: containers([name])}}},
+		metadata: {name, namespace, labels, ...annotations},
+		spec: {backoffLimit: fail ? 0 : 6, template: {metadata: {labels, ...annotations}, spec: {restartPolicy: 'Never', containers: containers([name])}}},
 	};
 }
 

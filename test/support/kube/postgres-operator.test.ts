@@ -1,0 +1,56 @@
+/**
+ * The postgres-operator stand-in against the real API server: the CRD's schema is enforced
+ * by the server, a `postgresql` becomes a StatefulSet whose pods the real controller makes,
+ * with credential Secrets, spilo roles and status Running; deleting it lets the real
+ * garbage collector take what it owns.
+ */
+import {afterAll, beforeAll, expect, test} from 'vitest';
+import {postgresql} from './fixture-kit.js';
+import {startPostgresOperator, type PostgresOperator} from './postgres-operator.js';
+import {startRealCluster, type RealCluster} from './real-cluster.js';
+import {waitUntil} from './testing.js';
+
+let cluster: RealCluster;
+let operator: PostgresOperator;
+beforeAll(async () => {
+	cluster = await startRealCluster();
+	operator = await startPostgresOperator(cluster.cp);
+}, 180_000);
+afterAll(async () => {
+	operator?.stop();
+	await cluster?.stop();
+});
+
+test('the API server enforces the CRD schema', async () => {
+	const ns = await cluster.namespace('schema');
+	const bad = postgresql(ns, 'bad', 2, {}, 'team');
+	delete bad.spec.teamId;
+	bad.spec.numberOfInstances = 'two';
+	const refused = await cluster.api('POST', `/apis/acid.zalan.do/v1/namespaces/${ns}/postgresqls`, bad);
+	expect(refused.status).toBe(422);
+	expect(refused.body.message).toContain('spec.teamId: Required value');
+	expect(refused.body.message).toContain('spec.numberOfInstances: Invalid value: "string"');
+});
+
+test('a postgresql becomes a running cluster; deleting it takes its objects', async () => {
+	const ns = await cluster.namespace('pg');
+	await cluster.create(ns, [postgresql(ns, 'spire-postgres', 3, {spire: ['superuser']}, 'spire')]);
+	const pgPath = `/apis/acid.zalan.do/v1/namespaces/${ns}/postgresqls/spire-postgres`;
+	await waitUntil(async () => (await cluster.get(pgPath))?.status?.PostgresClusterStatus === 'Running', 90_000, 100);
+	const pods = (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=cluster-name%3Dspire-postgres`)).body.items;
+	const roles = await waitUntil(async () => {
+		const items = (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=cluster-name%3Dspire-postgres`)).body.items;
+		const all = items.map((p: any) => `${p.metadata.name}=${p.metadata.labels['spilo-role']}`).sort();
+		return all.every((r: string) => !r.endsWith('undefined')) ? all : undefined;
+	}, 30_000, 100);
+	expect(pods).toHaveLength(3);
+	expect(roles).toEqual(['spire-postgres-0=master', 'spire-postgres-1=replica', 'spire-postgres-2=replica']);
+	const secrets = (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map((s: any) => s.metadata.name).sort();
+	expect(secrets).toEqual(['postgres.spire-postgres.credentials', 'spire.spire-postgres.credentials', 'standby.spire-postgres.credentials']);
+
+	// The real garbage collector: asynchronous, and it watches a newly installed kind only
+	// after its next discovery resync (30 s), so this can take that long.
+	expect((await cluster.api('DELETE', pgPath)).status).toBe(200);
+	await waitUntil(async () => (await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/spire-postgres`)) === undefined, 120_000, 200);
+	await waitUntil(async () => (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.length === 0, 120_000, 200);
+}, 300_000);
