@@ -9,7 +9,8 @@ import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedA
 import type {RunState} from '../engine/state.js';
 import {visibleControls} from '../security/terminal-text.js';
 import type {Runbook} from '../runbook/schema.js';
-import {readEarlierSessions, summaryLines, SUMMARY_OUTPUT_LINES} from './summary.js';
+import {summaryLines, SUMMARY_OUTPUT_LINES} from '../engine/run-summary.js';
+import {readEarlierSessions} from '../store/sessions.js';
 
 /**
  * `text` on one line: a newline in a value (a param, an answer, a title made from
@@ -39,7 +40,7 @@ export const PLAIN_FLUSH_MS = 20;
 /** Waiting output is written at once when it reaches this many UTF-16 code units. */
 const PLAIN_FLUSH_CHARS = 64 * 1024;
 
-/** What the plain reporter needs to print the end-of-run summary (report/summary.ts). */
+/** What the plain reporter needs to print the end-of-run summary (engine/run-summary.ts). */
 export interface PlainSummaryOptions {
 	runbook: Runbook;
 	/** Absolute path of the run's folder (its journal is read when the reporter is made, before the run starts). */
@@ -57,7 +58,7 @@ export interface PlainSummaryOptions {
  *
  * Output lines are written in batches, at most {@link PLAIN_FLUSH_MS} late.
  * With `options.summary`, the end of the run is followed by the same summary the
- * TUI shows (report/summary.ts), after an empty line.
+ * TUI shows (engine/run-summary.ts), after an empty line.
  */
 export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSummaryOptions} = {}): (event: RunEvent, state: RunState) => void {
 	// Titles, notices and errors may come from a hostile runbook or state: no raw escapes.

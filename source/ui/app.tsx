@@ -25,7 +25,7 @@ import {StepList} from './step-list.js';
 import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
 import {summaryKey, summaryMaxTop, SummaryView} from './summary-view.js';
-import {readEarlierSessions, summaryLines as runSummaryLines} from '../report/summary.js';
+import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, type EarlierSessions} from '../engine/run-summary.js';
 import {displayLine} from './format.js';
 import type {PanelMode} from './layout.js';
 
@@ -51,6 +51,8 @@ export interface AppProps {
 	notices?: readonly string[];
 	/** The command that resumes this run, for the end summary (default `runbook resume <run id>`). */
 	resumeCommand?: string;
+	/** The run's time before this process (read from its journal by the caller): the clock counts the run. */
+	earlierSessions?: EarlierSessions;
 }
 
 /** A y/N question the app shows in place of the prompt: skip, quit, or stop the running command. */
@@ -74,7 +76,7 @@ function modeOf(prompt: Prompt | undefined, stepId: string, status: string): Pan
 }
 
 /** The whole TUI; see the module comment. Fits `useWindowSize()` (80x24 and up). */
-export function App({handle, operator, onQuit, headerLines, notices = [], resumeCommand}: AppProps) {
+export function App({handle, operator, onQuit, headerLines, notices = [], resumeCommand, earlierSessions = NO_EARLIER_SESSIONS}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useWindowSize();
 	const view = useRunView(handle);
@@ -88,8 +90,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// How far the command and vars are scrolled at a confirm or destructive prompt (PgUp/PgDn).
 	const [scroll, setScroll] = useState(0);
 	const startedAt = useRef(Date.now());
-	// The run's time before this process (earlier sessions, from its journal): the clock counts the run.
-	const [earlier] = useState(() => readEarlierSessions(handle.runDir));
+	const earlier = earlierSessions;
 	// A completed run's summary stays until a key; other ends (a quit, a signal) leave at once.
 	const [left, setLeft] = useState(false);
 	const [summaryTop, setSummaryTop] = useState(0);

@@ -5,6 +5,7 @@
  */
 import {render} from 'ink';
 import type {RunHandle} from '../engine/handle.js';
+import type {EarlierSessions} from '../engine/run-summary.js';
 import {App} from './app.js';
 import type {TuiOperator} from './operator.js';
 
@@ -24,6 +25,8 @@ export interface StartTuiOptions {
 	 * uses a state dir given on the command line.
 	 */
 	resumeCommand?: string;
+	/** The run's time before this process, from its journal (store/sessions.ts); none by default. */
+	earlierSessions?: EarlierSessions;
 }
 
 /** The running TUI. */
@@ -59,6 +62,7 @@ export function startTui(handle: RunHandle, operator: TuiOperator, options: Star
 			notices={options.notices}
 			headerLines={options.headerLines}
 			resumeCommand={options.resumeCommand}
+			earlierSessions={options.earlierSessions}
 			onQuit={lines => {
 				summary = lines;
 			}}

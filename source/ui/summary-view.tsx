@@ -2,7 +2,7 @@
  * The summary screen at the end of a completed run: it stays until the
  * operator leaves it (q, Enter or Esc), so the last step's output (counts, the
  * safety-backup path) can be read before the TUI is gone. The lines come from
- * report/summary.ts, wrapped whole to the width. The app takes the keys
+ * engine/run-summary.ts, wrapped whole to the width. The app takes the keys
  * ({@link summaryKey}): an input hook mounted with the last frame may not be
  * listening yet when the operator's first key arrives.
  */
@@ -12,7 +12,7 @@ import {CONTINUED, wrapHard} from './panel-text.js';
 
 /** Props of {@link SummaryView}. */
 export interface SummaryViewProps {
-	/** The summary lines (report/summary.ts `summaryLines`). */
+	/** The summary lines (engine/run-summary.ts `summaryLines`). */
 	lines: readonly string[];
 	/** Columns available. */
 	width: number;

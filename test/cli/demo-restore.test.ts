@@ -34,7 +34,7 @@ afterAll(async () => {
 /** Lines of plain output that are neither an event line, an output line of a known step, nor a note. */
 function strayLines(stdout: string, ids: string[]): string[] {
 	const output = new RegExp(`^(${ids.join('|')})[|!] `);
-	// The summary after the last event (report/summary.ts) is checked on its own.
+	// The summary after the last event (engine/run-summary.ts) is checked on its own.
 	stdout = stdout.split(/\n\n(?=[✔✖⚠] Run )/)[0];
 	const event = /^\d\d:\d\d:\d\d (run \S+ (started|resumed|completed|failed|aborted)|[▶✔✖↷⚠] \S+ |\? \S+: |note: |warn: |… \S+: )/;
 	return stdout

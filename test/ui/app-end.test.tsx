@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, test} from 'vitest';
 import {KEY, delay, press, startApp, waitForFrame, type AppUnderTest} from './harness.js';
+import {readEarlierSessions} from '../../source/store/sessions.js';
 
 let app: AppUnderTest | undefined;
 afterEach(() => {
@@ -108,7 +109,8 @@ describe('the header clock', () => {
 				{at: '2026-12-06T01:03:20.000Z', by: 'op@host', pid: 11, event: 'run-finished', status: 'aborted'},
 			];
 			fs.writeFileSync(path.join(runDir, 'journal.jsonl'), entries.map(e => `${JSON.stringify(e)}\n`).join(''));
-			app = startApp(steps, {}, {runDir});
+			// As the CLI does: the earlier sessions read from the run's journal (store/sessions.ts).
+			app = startApp(steps, {}, {runDir, earlierSessions: readEarlierSessions(runDir)});
 			// 3m20s before this process: the clock starts there.
 			expect(await waitForFrame(app.t, ' · 03:2')).toMatch(/run 20250101-1200-test · 03:2\d · step mode/);
 		} finally {

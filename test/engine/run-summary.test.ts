@@ -1,10 +1,11 @@
 /**
- * The end-of-run summary (report/summary.ts): the time of earlier sessions from
+ * The end-of-run summary (engine/run-summary.ts, store/sessions.ts): the time of earlier sessions from
  * the journal, and the lines both the TUI and plain mode show.
  */
 import {describe, expect, test} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
-import {earlierSessions, reportCommand, summaryLines} from '../../source/report/summary.js';
+import {reportCommand, summaryLines} from '../../source/engine/run-summary.js';
+import {earlierSessions} from '../../source/store/sessions.js';
 import type {JournalEntry} from '../../source/store/journal.js';
 
 function entry(at: string, pid: number, event: Partial<JournalEntry> & {event: JournalEntry['event']}): JournalEntry {

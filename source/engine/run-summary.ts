@@ -4,12 +4,13 @@
  * across every process that worked on it, each step's status and duration,
  * the last output of the last step that ran, the captured values that are not
  * secret, where the logs and the journal are, and how to get the report.
- * Pure functions of the state, the journal and what the caller saw.
+ * Pure functions of the state, the earlier sessions (store/sessions.ts reads
+ * them from the journal) and what the caller saw: the TUI and plain mode both
+ * use them, so they live here, below both.
  */
 import path from 'node:path';
-import type {RunStatus, RunState} from '../engine/state.js';
+import type {RunStatus, RunState} from './state.js';
 import type {Runbook} from '../runbook/schema.js';
-import {readJournal, type JournalEntry} from '../store/journal.js';
 import {interpolate} from '../runbook/variables.js';
 
 /** Lines of the last step's output the summary shows. */
@@ -34,46 +35,8 @@ export interface EarlierSessions {
 	count: number;
 }
 
-/**
- * The earlier sessions of a run from its journal entries: each `run-started`
- * begins one, which lasts until the last entry of the same process (pid) before
- * the next `run-started` (a process that died without `run-finished` counts to
- * its last entry; what another process wrote meanwhile, such as a resume's
- * notices, does not extend it). Time between sessions is not counted.
- */
-export function earlierSessions(entries: readonly JournalEntry[]): EarlierSessions {
-	let ms = 0;
-	let count = 0;
-	let session: {pid: number; start: number; last: number} | undefined;
-	const close = () => {
-		if (session) ms += Math.max(0, session.last - session.start);
-	};
-	for (const entry of entries) {
-		const at = Date.parse(entry.at);
-		if (Number.isNaN(at)) continue;
-		if (entry.event === 'run-started') {
-			close();
-			count++;
-			session = {pid: entry.pid, start: at, last: at};
-		} else if (session && entry.pid === session.pid) {
-			session.last = at;
-		}
-	}
-	close();
-	return {ms, count};
-}
-
-/**
- * {@link earlierSessions} of the run in `runDir`, read now (call it before this
- * process's run starts). A journal that cannot be read counts as none.
- */
-export function readEarlierSessions(runDir: string): EarlierSessions {
-	try {
-		return earlierSessions(readJournal(runDir));
-	} catch {
-		return {ms: 0, count: 0};
-	}
-}
+/** A run no process worked on before this one. */
+export const NO_EARLIER_SESSIONS: EarlierSessions = {ms: 0, count: 0};
 
 /** What {@link summaryLines} reads. */
 export interface RunSummaryInput {
