@@ -59,9 +59,9 @@ describe('the TUI in step mode', () => {
 		// result and output stay in the panel, above what Enter runs next.
 		term.sendKeys('Enter');
 		const second = await term.waitFor('▶ Run step 2 "A careful step"?');
-		expect(second).toMatch(/^ {2}✔ 1\. Say hello +\d+ms │/m);
+		expect(second).toMatch(/^ {2}✔ 1\. Say hello +\d+m?s │/m);
 		expect(second).toMatch(/│ ✔ 1\/4 Say hello \[run\]$/m);
-		expect(second).toMatch(/│ attempt 1 · succeeded in \d+ms · exit code 0$/m);
+		expect(second).toMatch(/│ attempt 1 · succeeded in \d+m?s · exit code 0$/m);
 		expect(second).toMatch(/│ {3}hello from step one$/m);
 		expect(second).toMatch(/│ ▶ Next: 2\/4 A careful step \[run\]$/m);
 		expect(second).toMatch(/│ \$ echo careful >> marks$/m);
