@@ -120,5 +120,7 @@ export function summaryLines(input: RunSummaryInput): string[] {
 	lines.push(`Journal: ${path.join(input.runDir, 'journal.jsonl')}`);
 	lines.push(`Report: ${reportCommand(input.resumeCommand)}`);
 	if (input.status !== 'completed') lines.push(`Resume with: ${input.resumeCommand}`);
-	return lines;
+	// One entry, one line: a value with a newline in it (an answer, a capture, a note) must not
+	// start a line that reads as another step's or as output (as the plain reporter shows it, `\n`).
+	return lines.map(line => line.replace(/\r?\n/g, '\\n'));
 }

@@ -43,11 +43,11 @@ describe('a step that floods its output', () => {
 	it('with a secret value in the run: every line is shown and logged, redacted', async () => {
 		const ws = workspace();
 		const file = ws.write('flood.yaml', FLOOD('params:\n  TOKEN:\n    secret: true\n'));
-		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir], {env: {RUNBOOK_SECRET_TOKEN: 'last'}});
+		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir], {env: {RUNBOOK_SECRET_TOKEN: 'last line'}});
 		expect(result.code).toBe(0);
 		const shown = result.stdout.split('\n').filter(line => line.startsWith('flood'));
 		expect(shown).toHaveLength(2 * 1024 * 1024 + 1);
-		expect(shown.at(-1)).toBe('flood| *** line');
-		expect(logLines(ws.stateDir, ws.onlyRunId()).at(-1)).toBe('*** line');
+		expect(shown.at(-1)).toBe('flood| ***');
+		expect(logLines(ws.stateDir, ws.onlyRunId()).at(-1)).toBe('***');
 	});
 });

@@ -130,7 +130,7 @@ describe('a hostile state file', () => {
 				for (const key of ['finishedAt', 'outcome', 'exitCode', 'error', 'commandId']) delete last[key];
 				Object.assign(last, {pgid: bystander.pid, host: hostname()});
 			});
-			const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir, '--grace', '1']);
+			const resumed = await ws.cli(['resume', runId, '--plain', '--rerun-interrupted', '--state-dir', ws.stateDir, '--grace', '1']);
 			expect(stackLines(resumed.stderr)).toEqual([]);
 			expect(resumed.stdout).toContain('note: step two was running when the last process ended');
 			expect(resumed.stdout).not.toContain('leftover command was stopped');
