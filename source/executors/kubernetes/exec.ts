@@ -162,6 +162,7 @@ async function stream(
 	let status: V1Status | undefined;
 	let onStatus: (() => void) | undefined;
 	let wakePump: (() => void) | undefined;
+	let stdinLeftUnread = false;
 	const api = execApi(ctx.kc, {stdin: stdinStandIn, stdout, stderr});
 	try {
 		socket = (await api.exec(plan.namespace, plan.pod, container, plan.command, stdout, stderr, stdin ? stdinStandIn : null, false, s => {
@@ -197,7 +198,8 @@ async function stream(
 				if (ws.protocol === V5_PROTOCOL) ws.send(Buffer.from([CLOSE_CHANNEL, STDIN_CHANNEL]), {binary: true}, () => {});
 				else ws.close(); // older protocols cannot close stdin alone
 			} else if (!signal.aborted) {
-				io.note(progress.sent >= stdin.size ? progress.finish() : `stdin: the command stopped reading after ${progress.sent} of ${stdin.size} bytes`);
+				stdinLeftUnread = progress.sent < stdin.size;
+				io.note(stdinLeftUnread ? `stdin: the command stopped reading after ${progress.sent} of ${stdin.size} bytes` : progress.finish());
 			}
 		}
 		// The exit status ends the exec. The server then closes the connection, but one that
@@ -223,6 +225,9 @@ async function stream(
 		return {ok: false, exitCode: null, error: 'exec aborted: the connection to the pod was closed'};
 	}
 	const outcome = exitOf(status, socketError);
+	// A real API server that closes the connection with stdin still unread resets it, and the
+	// exit status it had just sent can be lost with it (kubectl exec -i hangs there): say so.
+	if (outcome.exitCode === null && !status && stdinLeftUnread) outcome.error += ' (the command left stdin unread; the API server reset the connection, so its exit status is unknown)';
 	io.note(outcome.exitCode === null ? `exec failed after ${ms} ms: ${outcome.error}` : `exec exit code ${outcome.exitCode} after ${ms} ms`);
 	const stdoutText = capture ? {stdout: capture.text()} : {};
 	if (outcome.exitCode === 0) return {ok: true, exitCode: 0, ...stdoutText};

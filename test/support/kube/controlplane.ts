@@ -22,7 +22,8 @@
  *   from etcd, so an etcd compaction gives a real 410 Gone (see {@link ControlPlane.compact}).
  * - kube-controller-manager: every default controller (Deployments and ReplicaSets,
  *   StatefulSets, DaemonSets, Jobs, garbage collection, namespaces) except `nodelifecycle`,
- *   which would taint and evict from the test kubelet's nodes (they send no heartbeats).
+ *   which would taint and evict from the test kubelet's nodes (they send no heartbeats), and
+ *   `nodeipam` (no pod network here).
  * - No scheduler, kubelet or container runtime: kubelet.ts (a test double) binds and runs pods.
  *
  * The kubeconfig (context `test`, cluster `test-cluster`, user `admin`, namespace `default`)
