@@ -12,20 +12,10 @@ import path from 'node:path';
 import type {RunStatus, RunState} from './state.js';
 import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
+import {formatDurationLabel as duration} from '../runbook/duration.js';
 
 /** Lines of the last step's output the summary shows. */
 export const SUMMARY_OUTPUT_LINES = 12;
-
-/** A duration in ms as `850ms`, `12s`, `3m04s`, `1h02m` (as the TUI's labels). */
-function duration(ms: number): string {
-	if (!Number.isFinite(ms) || ms < 0) return '0ms';
-	if (ms < 1000) return `${Math.round(ms)}ms`;
-	const seconds = Math.floor(ms / 1000);
-	if (seconds < 60) return `${seconds}s`;
-	const minutes = Math.floor(seconds / 60);
-	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-	return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}
 
 /** Time the run was worked on before this process, from its journal. */
 export interface EarlierSessions {

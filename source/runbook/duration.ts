@@ -24,3 +24,19 @@ export function formatDuration(milliseconds: number): string {
 	if (m < 60) return `${m}m ${String(s).padStart(2, '0')}s`;
 	return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
+
+/**
+ * A duration in milliseconds as a short label: `850ms`, `12s`, `3m04s`, `1h02m`.
+ * Negative or non-finite values read `0ms`. The TUI's labels and the end-of-run
+ * summary use it (issue 13 item 3 leaves one formatter for the whole program).
+ */
+export function formatDurationLabel(ms: number): string {
+	if (!Number.isFinite(ms) || ms < 0) return '0ms';
+	if (ms < 1000) return `${Math.round(ms)}ms`;
+	const seconds = Math.floor(ms / 1000);
+	if (seconds < 60) return `${seconds}s`;
+	const minutes = Math.floor(seconds / 60);
+	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+	const hours = Math.floor(minutes / 60);
+	return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+}

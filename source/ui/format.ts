@@ -3,20 +3,10 @@
  * draw inside an Ink frame (no escape sequences, no tabs, no carriage returns).
  */
 
-/**
- * A duration in milliseconds as a short label: `850ms`, `12s`, `3m04s`, `1h02m`.
- * Negative or non-finite values read `0ms`.
- */
-export function formatDuration(ms: number): string {
-	if (!Number.isFinite(ms) || ms < 0) return '0ms';
-	if (ms < 1000) return `${Math.round(ms)}ms`;
-	const seconds = Math.floor(ms / 1000);
-	if (seconds < 60) return `${seconds}s`;
-	const minutes = Math.floor(seconds / 60);
-	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-	const hours = Math.floor(minutes / 60);
-	return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
-}
+import {formatDurationLabel} from '../runbook/duration.js';
+
+/** The short duration label (`850ms`, `12s`, `3m04s`, `1h02m`), shared with the end-of-run summary. */
+export const formatDuration = formatDurationLabel;
 
 /** A clock-style elapsed time, `mm:ss` or `h:mm:ss`, from milliseconds. */
 export function formatClock(ms: number): string {
