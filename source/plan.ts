@@ -13,6 +13,7 @@ import {resolveParams} from './engine/params.js';
 import {preflightNeeds, preflightRefusal, whenHolds, type Known} from './engine/preflight.js';
 import {actionOf, stepView} from './engine/view.js';
 import type {Step} from './runbook/schema.js';
+import {visibleControls} from './security/terminal-text.js';
 
 /** Options of {@link planRunbook}. */
 export interface PlanOptions {
@@ -37,7 +38,10 @@ function whenLine(step: Step, known: Known): {text: string; skipped: boolean} | 
  * value that is not allowed, an unknown format) go to `writeErr`.
  * @returns 0, or 2 for an invalid runbook or usage.
  */
-export async function planRunbook(file: string, options: PlanOptions, write: (text: string) => void = t => void process.stdout.write(t), writeErr: (text: string) => void = t => void process.stderr.write(t)): Promise<number> {
+export async function planRunbook(file: string, options: PlanOptions, rawWrite: (text: string) => void = t => void process.stdout.write(t), rawWriteErr: (text: string) => void = t => void process.stderr.write(t)): Promise<number> {
+	// Titles, commands and values come from a hostile runbook and its params: no raw escapes.
+	const write = (text: string): void => rawWrite(visibleControls(text));
+	const writeErr = (text: string): void => rawWriteErr(visibleControls(text));
 	const format = options.format ?? 'text';
 	if (format !== 'text' && format !== 'markdown') {
 		writeErr(`runbook: unknown format ${format}: use text or markdown\n`);

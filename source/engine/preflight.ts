@@ -65,7 +65,7 @@ export function whenHolds(step: Step, known: Known): boolean | undefined {
  * have, in step order. `steps`: the run's saved steps (`RunState.steps`; `{}` for
  * a run not created yet: every step pending). `values`: the values known before
  * the run (params, saved vars, secrets given), by name; those named in `secret`
- * are shown as `***` (in a destructive step's word).
+ * are shown as `***` (in a destructive step's word), as are secret asks' answers.
  */
 export function preflightNeeds(
 	runbook: Runbook,
@@ -75,6 +75,8 @@ export function preflightNeeds(
 	secret: ReadonlySet<string> = new Set(),
 ): PreflightNeed[] {
 	const known: Known = new Map(Object.entries(values));
+	// Shown as `***`: secret params, and the answers of secret asks (given with -p, they are known here).
+	const hidden = new Set([...secret, ...runbook.steps.flatMap(step => (step.ask?.secret ? [step.ask.var] : []))]);
 	// Names set at run time: their values are not known until the step that sets them has run.
 	const setLater = new Set(runbook.steps.flatMap(step => [step.capture, step.ask?.var].filter((n): n is string => n !== undefined)));
 	for (const name of setLater) if (!known.has(name)) known.set(name, undefined);
@@ -105,7 +107,7 @@ export function preflightNeeds(
 			if (step.confirm !== undefined && !step.destructive && !answers.yes) need('--yes', `asks "${step.confirm === true ? 'Run this step?' : step.confirm}"`, maybe);
 			if (step.destructive && !answers.yesDestructive) {
 				const shown: Record<string, string> = {};
-				for (const [name, value] of known) if (value !== undefined) shown[name] = secret.has(name) ? '***' : value;
+				for (const [name, value] of known) if (value !== undefined) shown[name] = hidden.has(name) ? '***' : value;
 				need('--yes-destructive', `is destructive (confirmation word "${destructiveWord(step, shown)}")`, maybe);
 			}
 		}

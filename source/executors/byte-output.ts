@@ -15,6 +15,7 @@
  *   are always on the screen.
  */
 import type {OutputChunk} from '../engine/output.js';
+import {terminalSafe} from '../security/terminal-text.js';
 
 /**
  * Output shown at once before sampling starts, in bytes (256 KiB: a few thousand
@@ -54,6 +55,19 @@ function lines(bytes: Buffer): string[] {
 	const list = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
 	for (let i = 0; i < list.length; i++) if (list[i].endsWith('\r')) list[i] = list[i].slice(0, -1);
 	return list;
+}
+
+/**
+ * True when `bytes` hold an escape sequence's start: ESC, or a C1 control
+ * (U+0080–U+009F, UTF-8 `C2 80`–`C2 9F`). Native byte searches, so ordinary
+ * output keeps the fast path.
+ */
+function hasEscapes(bytes: Buffer): boolean {
+	if (bytes.includes(0x1b)) return true;
+	for (let i = bytes.indexOf(0xc2); i !== -1 && i + 1 < bytes.length; i = bytes.indexOf(0xc2, i + 1)) {
+		if (bytes[i + 1]! >= 0x80 && bytes[i + 1]! <= 0x9f) return true;
+	}
+	return false;
 }
 
 /** The byte path of one command: see the file comment. */
@@ -120,7 +134,10 @@ export class ByteOutput {
 	}
 
 	/** Writes whole lines (`bytes` is ours) to the log and offers them to the screen. */
-	#emit(stream: OutputChunk['stream'], bytes: Buffer): void {
+	#emit(stream: OutputChunk['stream'], raw: Buffer): void {
+		// Lines with escape sequences get the line path's cleaning (security/terminal-text.ts):
+		// neither the log nor the screen carries them, whether or not the run has secrets.
+		const bytes = hasEscapes(raw) ? Buffer.from(`${lines(raw).map(terminalSafe).join('\n')}\n`) : raw;
 		if (!this.#target.writeLog(bytes)) this.#target.onLogFull();
 		this.#offer(stream, bytes);
 	}

@@ -83,4 +83,14 @@ describe('runbook plan', () => {
 		expect(bad.code).toBe(2);
 		expect(bad.stderr).toBe('runbook: unknown format html: use text or markdown\n');
 	});
+
+	it('prints a hostile runbook\'s escape sequences as visible text, never raw', async () => {
+		const ws = workspace();
+		const file = ws.write('escapes.yaml', 'version: 1\ntitle: "T \\e]2;PLANTITLE\\a"\nsteps:\n  - id: s\n    title: "\\e[2J wipe"\n    run: echo hi\n');
+		const plan = await ws.cli(['plan', file]);
+		expect(plan.code).toBe(0);
+		expect(plan.stdout).not.toContain('\u001b');
+		expect(plan.stdout).not.toContain('\u0007');
+		expect(plan.stdout).toContain('\\x1b]2;PLANTITLE');
+	});
 });

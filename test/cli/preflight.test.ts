@@ -128,4 +128,31 @@ steps:
 		expect(resumed.code).toBe(0);
 		expect(ws.lines()).toEqual(['stop', 'flaky', 'flaky', 'tell']);
 	});
+	it('a secret ask answered with -p is never printed: the destructive word that uses it shows ***, in the refusal and in plan', async () => {
+		const ws = workspace();
+		const file = ws.write(
+			'secret-word.yaml',
+			`version: 1
+title: Secret word
+steps:
+  - id: token
+    ask:
+      var: TOKEN
+      prompt: The token?
+      secret: true
+  - id: drop
+    destructive: $TOKEN
+    run: echo drop >> marks
+`,
+		);
+		const refused = await ws.cli(['run', file, '-p', 'TOKEN=supersecret-token', '--state-dir', ws.stateDir]);
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toMatch(/step drop is destructive \(confirmation word "\*\*\*"\)/);
+		expect(refused.stderr + refused.stdout).not.toContain('supersecret-token');
+		const plan = await ws.cli(['plan', file, '-p', 'TOKEN=supersecret-token']);
+		expect(plan.code).toBe(0);
+		expect(plan.stdout).toContain('drop');
+		expect(plan.stdout + plan.stderr).not.toContain('supersecret-token');
+		expect(ws.lines()).toEqual([]);
+	});
 });

@@ -84,3 +84,17 @@ test('the budget: a burst is shown whole, then SHOW_BYTES_PER_SECOND; skipped by
 	expect(after[1].lines).toHaveLength(SHOW_BYTES_PER_SECOND / 4 / 1024);
 	expect(Buffer.concat(logged).length).toBe(SHOW_BURST_BYTES + 2 * piece.length);
 });
+
+test('on the byte path too (nothing to redact), escape sequences reach neither the log nor the screen', async () => {
+	// SGR colour, OSC 52 (clipboard), OSC 0 (window title), and a C1 CSI (U+009B).
+	const script = "printf '\\033[31mRED\\033[0m \\033]52;c;cHduZWQ=\\007 \\033]0;pwned\\007 \\302\\2332J end\\n'; echo plain line";
+	const {result, stdout, logPath} = await run(dir, script, {redactsNothing: true});
+	expect(result.exitCode).toBe(0);
+	const logged = logOutput(logPath);
+	expect(logged.includes(0x1b)).toBe(false);
+	expect(logged.toString('utf8')).not.toMatch(/[\u0080-\u009f]/);
+	expect(logged.toString('utf8')).toContain('RED');
+	expect(logged.toString('utf8')).toContain('plain line\n');
+	for (const line of stdout) expect(line).not.toMatch(/[\u001b\u0080-\u009f]/);
+	expect(stdout.at(-1)).toBe('plain line');
+});

@@ -47,6 +47,11 @@ describe('steps and actions', () => {
 		]);
 	});
 
+	test('sensitive on an exec step is refused: only a run step keeps its output off the screen and the log', () => {
+		const text = book('  - id: e\n    exec: { pod: db-0, command: [cat, /etc/secret] }\n    sensitive: true\n');
+		expect(problems(text)).toContainEqual([11, 5, 'steps[0].sensitive', '"sensitive" applies only to run steps, and this step\'s action is "exec"']);
+	});
+
 	test('a wait without a kind, three actions, and an unknown key that stands for the action', () => {
 		expect(problems(book('  - id: w\n    wait: {}\n'))).toEqual([[10, 11, 'steps[0].wait', 'a wait needs one kind']]);
 		expect(problems(book('  - id: x\n    run: echo\n    manual: m\n    ask: { var: A, prompt: p }\n'))).toEqual([
