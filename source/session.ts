@@ -19,7 +19,7 @@ import {recordDecision} from './engine/transitions.js';
 import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kube-session.js';
 import type {RunState} from './engine/state.js';
 import {newRunState, reconcileForResume} from './engine/transitions.js';
-import {stopLeftoverCommand} from './executors/process-group.js';
+import {isCommandOfRun, stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
 import {makePrivateDir, stateDirWarnings} from './platform/safe-file.js';
@@ -346,7 +346,10 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		// Its command may outlive the process that ran it (a SIGKILL does not reach the
 		// command's own process group): stop it before anything else runs.
 		const last = reconciled.state.steps[stepId].attempts.at(-1);
-		const leftover = last?.pgid ? {pgid: last.pgid, startedAfter: Date.parse(last.startedAt) || Date.now(), ...(last.commandId ? {commandId: last.commandId} : {})} : undefined;
+		// Only an id made for this run (the folder's name, checked against runId): another run's
+		// live command id copied into this state is not ours to stop.
+		const ownId = last?.commandId && isCommandOfRun(last.commandId, reconciled.state.runId) ? last.commandId : undefined;
+		const leftover = last?.pgid ? {pgid: last.pgid, startedAfter: Date.parse(last.startedAt) || Date.now(), ...(ownId ? {commandId: ownId} : {})} : undefined;
 		if (leftover && last?.host === os.hostname() && (await stopLeftoverCommand(leftover, options.graceMs ?? 10_000))) {
 			// Short, the verb first: the TUI shows a notice on one row (80 columns) and cuts the rest.
 			notices.push(`step ${stepId}: its leftover command was stopped (process group ${last.pgid})`);

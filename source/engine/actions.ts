@@ -96,6 +96,7 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 	const result = await ctx.shell
 		.run({
 			stepId: step.id,
+			...(ctx.env.RUN_ID ? {runId: ctx.env.RUN_ID} : {}),
 			script,
 			env: ctx.env,
 			cwd: ctx.cwd,

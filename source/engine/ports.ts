@@ -12,6 +12,11 @@ import type {RunState} from './state.js';
 export interface ShellRequest {
 	/** Step id, for messages. */
 	stepId: string;
+	/**
+	 * The run's id: the command's id (`RUNBOOK_COMMAND_ID`) starts with it, so a
+	 * resume signals only commands of its own run, whatever a state file names.
+	 */
+	runId?: string;
 	/** The script text exactly as the runbook has it: values are never spliced in. */
 	script: string;
 	/** Variables the script reads, as environment variables (added to the process environment). */

@@ -11,6 +11,7 @@
  * environment (`env -i`, sudo's env_reset) is not found that way; one still in
  * the group is signalled all the same.
  */
+import {randomUUID} from 'node:crypto';
 import {readdirSync, readFileSync} from 'node:fs';
 import {processStartMs, statFields} from '../platform/proc.js';
 
@@ -76,6 +77,21 @@ export function trackCommand(command: CommandProcesses): () => void {
 
 /** The variable in every step command's environment that names the command (see the file comment). */
 export const COMMAND_ID_VAR = 'RUNBOOK_COMMAND_ID';
+
+/**
+ * A new command id, `<runId>.<uuid>` (a bare uuid without a run id). The run id
+ * first lets a resume tell its own commands from another run's: anyone who can
+ * write the state directory can copy a live command's id from another run's
+ * state into this one's, and {@link isCommandOfRun} refuses it.
+ */
+export function newCommandId(runId?: string): string {
+	return runId ? `${runId}.${randomUUID()}` : randomUUID();
+}
+
+/** True when `commandId` was made by {@link newCommandId} for `runId` (the run's folder name). */
+export function isCommandOfRun(commandId: string, runId: string): boolean {
+	return commandId.startsWith(`${runId}.`) && commandId.length > runId.length + 1;
+}
 
 /** A step's command as a stop sees it: its process group, and the id its processes carry. */
 export interface CommandProcesses {

@@ -36,7 +36,6 @@
  *   pipes are not read while the log file's buffer is full.
  */
 import {spawn, type SpawnOptions} from 'node:child_process';
-import {randomUUID} from 'node:crypto';
 import {writeSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
@@ -48,7 +47,7 @@ import {createOutputSink} from './output-sink.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
 import {readFifos, readStream, type OutputReader} from './output-reader.js';
-import {COMMAND_ID_VAR, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
+import {COMMAND_ID_VAR, newCommandId, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
 import {StepLog} from './step-log.js';
 
 /** Settings of {@link createShellExecutor}; every field has a default. */
@@ -203,7 +202,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const gate = fifos?.[0];
 	const outputs = fifos?.slice(1);
 
-	const commandId = randomUUID();
+	const commandId = newCommandId(request.runId);
 	const started = performance.now();
 	const elapsed = (): number => Math.round(performance.now() - started);
 	const pieces = Object.assign([request.script], {raw: [request.script]}) as unknown as TemplateStringsArray;

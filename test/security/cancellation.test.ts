@@ -210,7 +210,7 @@ steps:
 			await cli.done;
 			expect(markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300')).toHaveLength(2);
 			const runId = ws.onlyRunId();
-			expect(ws.state(runId).steps.escaped.attempts[0].commandId).toMatch(/^[0-9a-f-]{36}$/);
+			expect(ws.state(runId).steps.escaped.attempts[0].commandId).toMatch(new RegExp(`^${runId}\\.[0-9a-f-]{36}$`));
 			const resumed = await ws.cli(['resume', runId, '--plain', '--grace', '5', '--state-dir', ws.stateDir]);
 			// Refused before any step (no --rerun-interrupted: the preflight), but only after the leftover was stopped, which it says.
 			expect(resumed.code).toBe(2);

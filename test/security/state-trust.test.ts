@@ -5,7 +5,7 @@
  * state directory, a runbook path to another file) makes the resume run only what
  * the runbook says, or refuses it with a clear message; nothing planted runs.
  */
-import {createHash} from 'node:crypto';
+import {createHash, randomUUID} from 'node:crypto';
 import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {hostname} from 'node:os';
@@ -116,6 +116,30 @@ describe('a hostile state file', () => {
 		expect(report.code).toBe(2);
 		expect(stackLines(report.stderr)).toEqual([]);
 		expect(report.stderr).toContain('no run "../.."');
+	});
+
+	it('copying another run\'s live command id into this run\'s state: the resume does not signal that command', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		// As another run's step command: its id is made for that run (`<runId>.<uuid>`).
+		const otherId = `other-run-20261206-000000-0000.${randomUUID()}`;
+		const victim = spawn('sleep', ['300'], {detached: true, stdio: 'ignore', env: {...process.env, RUNBOOK_COMMAND_ID: otherId}});
+		try {
+			editState(ws, runId, state => {
+				const steps = state.steps as Record<string, {status: string; attempts: Array<Record<string, unknown>>}>;
+				steps.two.status = 'running';
+				const last = steps.two.attempts.at(-1)!;
+				for (const key of ['finishedAt', 'outcome', 'exitCode', 'error']) delete last[key];
+				Object.assign(last, {pgid: victim.pid, commandId: otherId, host: hostname(), startedAt: '1970-01-01T00:00:00.000Z'});
+			});
+			const resumed = await ws.cli(['resume', runId, '--plain', '--rerun-interrupted', '--state-dir', ws.stateDir, '--grace', '1']);
+			expect(stackLines(resumed.stderr)).toEqual([]);
+			expect(resumed.stdout).toContain('note: step two was running when the last process ended');
+			expect(resumed.stdout).not.toContain('leftover command was stopped');
+			expect(groupProcesses(victim.pid!)).toHaveLength(1);
+		} finally {
+			killGroup(victim.pid!);
+		}
 	});
 
 	it('naming an unrelated process group as a running step\'s: the resume does not signal it', async () => {
