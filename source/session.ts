@@ -24,7 +24,7 @@ import {createPlainReporter, PlainOperator, type Write} from './report/plain.js'
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
 import {makePrivateDir, stateDirWarnings} from './platform/safe-file.js';
 import {secretProblem} from './security/secrets.js';
-import {damagedStateMessage, runbookPathProblem, trustedVars} from './store/trust.js';
+import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedVars} from './store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
 import {readEarlierSessions} from './store/sessions.js';
@@ -323,6 +323,11 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	}
 	if (!fs.existsSync(saved.runbookPath)) {
 		io.err(`runbook: the runbook of run ${id} is gone: ${saved.runbookPath}; put it back at that path to resume\n`);
+		return EXIT.usage;
+	}
+	const unsafeRunbook = runbookFileProblem(saved.runbookPath);
+	if (unsafeRunbook) {
+		io.err(`runbook: run ${id} names a runbook others can change: ${unsafeRunbook}. Nothing was run; a shared state directory must not pick a file someone else can edit. Fix its owner or mode, then resume\n`);
 		return EXIT.usage;
 	}
 	const loaded = await load(saved.runbookPath, io);

@@ -17,6 +17,7 @@
  *   `newRunId`): a state pointing at another runbook is refused. A changed
  *   content at the same path is reported by the resume as before (hash).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type {RunState} from '../engine/state.js';
 import type {Runbook} from '../runbook/schema.js';
@@ -98,6 +99,37 @@ export function runbookPathProblem(state: Pick<RunState, 'runbookPath'>, runId: 
 	const base = runIdBase(file);
 	const made = new RegExp(`^${base.replace(/[^A-Za-z0-9]/g, '\\$&')}-\\d{8}-\\d{6}-[0-9a-f]{4}$`);
 	if (!made.test(runId)) return `its runbookPath names another file (${path.basename(file)}) than the runbook the run was started with`;
+	return undefined;
+}
+
+/**
+ * Why the runbook file a saved state names may not be loaded for a resume, or
+ * undefined. The state directory may be shared for handover, so its word alone
+ * must not pick a file that someone else can change: the file and its folder
+ * (after symbolic links) must belong to this user or root and not be writable
+ * by group or others (a folder with the sticky bit, such as /tmp, may be).
+ * A file that cannot be examined is left to the load, which reports it.
+ */
+export function runbookFileProblem(file: string): string | undefined {
+	let real: string;
+	try {
+		real = fs.realpathSync(file);
+	} catch {
+		return undefined;
+	}
+	const uid = process.getuid?.();
+	if (uid === undefined) return undefined;
+	for (const [what, target] of [['the runbook', real], ['its folder', path.dirname(real)]] as const) {
+		let stat: fs.Stats;
+		try {
+			stat = fs.statSync(target);
+		} catch {
+			return undefined;
+		}
+		if (stat.uid !== uid && stat.uid !== 0) return `${what} ${target} belongs to another user (uid ${stat.uid})`;
+		const sticky = stat.isDirectory() && (stat.mode & 0o1000) !== 0;
+		if ((stat.mode & 0o022) !== 0 && !sticky) return `${what} ${target} is writable by ${(stat.mode & 0o002) !== 0 ? 'every user' : 'its group'} (chmod go-w ${target})`;
+	}
 	return undefined;
 }
 

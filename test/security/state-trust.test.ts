@@ -7,7 +7,7 @@
  */
 import {createHash, randomUUID} from 'node:crypto';
 import {spawn} from 'node:child_process';
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {hostname} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
@@ -116,6 +116,25 @@ describe('a hostile state file', () => {
 		expect(report.code).toBe(2);
 		expect(stackLines(report.stderr)).toEqual([]);
 		expect(report.stderr).toContain('no run "../.."');
+	});
+
+	it('naming a runbook that others can change (group- or world-writable, or in such a folder) is refused; once fixed the resume goes on', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		const file = path.join(ws.dir, 'vars.yaml');
+		for (const [target, mode, restore] of [[file, 0o666, 0o644], [ws.dir, 0o777, statSync(ws.dir).mode & 0o7777]] as const) {
+			chmodSync(target, mode);
+			const refused = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+			chmodSync(target, restore);
+			expect(refused.code).toBe(2);
+			expect(stackLines(refused.stderr)).toEqual([]);
+			expect(refused.stderr).toContain(`names a runbook others can change`);
+			expect(refused.stderr).toContain(`is writable by every user (chmod go-w ${target})`);
+			expect(refused.stdout).toBe('');
+		}
+		const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+		expect(resumed.stderr).not.toContain('others can change');
+		expect(resumed.stdout).toContain('resumed');
 	});
 
 	it('copying another run\'s live command id into this run\'s state: the resume does not signal that command', async () => {
