@@ -2,14 +2,25 @@
 /**
  * The entry of the bundled `runbook` command: `npm run build` bundles this file
  * (esbuild, see `bundle` in package.json) as dist/cli.js, the package's bin.
- * It turns on Node's compile cache (compile-cache.ts) before anything else
- * loads, then runs the program, cli.tsx, which the bundle keeps in a chunk of
- * its own so that it is loaded, and cached, after the cache is on. A reader of
- * our output that goes away (`| head`) is not an error (platform/closed-output.ts).
+ *
+ * It checks the Node version before anything else loads: below Node 22 (the
+ * `engines` field of package.json) the program would fail later with a library's
+ * stack trace (undici on Kubernetes runbooks, under Node 20), so it exits 2 with
+ * one line saying what it needs. This file therefore imports nothing statically
+ * (the bundle would evaluate those imports first) and uses only syntax that old
+ * Node versions parse. Then start.ts turns on the compile cache and runs cli.tsx.
  */
-import {enableCompileCache} from './platform/compile-cache.js';
-import {quietOnClosedOutput} from './platform/closed-output.js';
 
-enableCompileCache();
-quietOnClosedOutput();
-await import('./cli.js');
+/** The oldest Node major version the CLI runs on (package.json `engines`). */
+const NODE_MAJOR_NEEDED = 22;
+
+const nodeMajor = Number.parseInt(process.versions.node.split('.')[0] ?? '0', 10);
+if (!(nodeMajor >= NODE_MAJOR_NEEDED)) {
+	process.stderr.write(
+		`runbook needs Node.js ${NODE_MAJOR_NEEDED} or later; this is Node.js ${process.versions.node} (${process.execPath}). ` +
+			`Install Node.js ${NODE_MAJOR_NEEDED}+ (https://nodejs.org/en/download, or \`nvm install ${NODE_MAJOR_NEEDED}\`) and run runbook with it.\n`,
+	);
+	process.exit(2);
+}
+
+await import('./start.js');
