@@ -2,54 +2,18 @@
  * vitest global setup: makes sure dist/cli.js (the built CLI that the end-to-end tests
  * spawn as `node dist/cli.js`) is current. It bundles as `npm run build` does
  * (`npm run bundle`: esbuild), only when dist/cli.js is missing or a file under source/
- * (or package.json) is newer than everything in dist/, so it costs a directory walk
- * when `npm test` has just built. Type errors are `npm test`'s and `npm run typecheck`'s
- * to report, not this setup's.
+ * (or package.json) is newer than everything in dist/ (scripts/dist.ts), so it costs a
+ * directory walk when `npm test` has just built. Type errors are `npm test`'s and
+ * `npm run typecheck`'s to report, not this setup's.
  */
-import {execFileSync} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
-import path from 'node:path';
+import {bundleIfStale} from '../../scripts/dist.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const DIST = path.join(ROOT, 'dist');
-
-/** Newest modification time (ms since the epoch) of the files under `dir`; 0 when there are none. */
-function newestMtimeMs(dir: string): number {
-	let newest = 0;
-	let entries;
-	try {
-		entries = readdirSync(dir, {withFileTypes: true});
-	} catch {
-		return 0;
-	}
-	for (const entry of entries) {
-		const full = path.join(dir, entry.name);
-		if (entry.isDirectory()) newest = Math.max(newest, newestMtimeMs(full));
-		else if (entry.isFile()) newest = Math.max(newest, statSync(full).mtimeMs);
-	}
-	return newest;
-}
-
-/**
- * True when dist/ must be rebuilt: dist/cli.js is missing, or source/ or
- * package.json (the bundle command) changed after the newest file of dist/ was written.
- */
-export function distIsStale(): boolean {
-	if (!existsSync(path.join(DIST, 'cli.js'))) return true;
-	const sources = Math.max(newestMtimeMs(path.join(ROOT, 'source')), statSync(path.join(ROOT, 'package.json')).mtimeMs);
-	return sources > newestMtimeMs(DIST);
-}
+export {distIsStale} from '../../scripts/dist.ts';
 
 /**
  * Bundles dist/cli.js when it is stale.
  * @throws Error with the bundler's output when the bundle fails.
  */
 export default function setup(): void {
-	if (!distIsStale()) return;
-	try {
-		execFileSync('npm', ['run', '--silent', 'bundle'], {cwd: ROOT, stdio: 'pipe', encoding: 'utf8'});
-	} catch (error) {
-		const output = `${(error as {stdout?: string}).stdout ?? ''}${(error as {stderr?: string}).stderr ?? ''}`.trim();
-		throw new Error(`bundling dist/cli.js failed (npm run bundle):\n${output}`);
-	}
+	bundleIfStale();
 }
