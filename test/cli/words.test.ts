@@ -96,3 +96,26 @@ describe('resuming a completed run', () => {
 		expect(withOther.stderr).toBe(`runbook: run ${runId} is already completed; start a new one with \`runbook run ${file} --new --state-dir ${ws.stateDir}\`\n`);
 	});
 });
+
+describe('--help', () => {
+	it('shows the real defaults: the state directory as found here, the grace period, no "{}" for -p', async () => {
+		const ws = workspace();
+		const env = {RUNBOOK_STATE_DIR: ws.stateDir};
+		for (const command of ['run', 'resume', 'runs', 'report']) {
+			const help = (await ws.cli([command, '--help'], {env})).stdout.replace(/\s+/g, ' ');
+			expect(help).toContain(`(default: $RUNBOOK_STATE_DIR, else $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui; here ${ws.stateDir})`);
+		}
+		const run = (await ws.cli(['run', '--help'], {env})).stdout.replace(/\s+/g, ' ');
+		expect(run).toContain('SIGKILL (0 to 3600) (default: 10 seconds)');
+		expect(run).not.toContain('(default: {})');
+		expect(run).not.toContain('(default: "');
+		const plan = (await ws.cli(['plan', '--help'], {env})).stdout.replace(/\s+/g, ' ');
+		expect(plan).not.toContain('(default: {})');
+
+		// The default is not a given flag: hints name --state-dir only when it was passed.
+		const file = ws.write('drop.yaml', RUNBOOK);
+		const refused = await ws.cli(['run', file, '-p', 'MODE=drop', '-p', 'MODE=keep'], {env});
+		expect(refused.stderr).toContain(`Continue with: runbook resume ${ws.onlyRunId()}\n`);
+		expect(refused.code).toBe(1);
+	});
+});
