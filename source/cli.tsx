@@ -18,7 +18,7 @@ import {resolveStateDir, StateSaveError} from './store/runs.js';
 import {makePrivateDir, writeFileAtomic} from './platform/safe-file.js';
 import {exitWhenFlushed} from './platform/closed-output.js';
 
-function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
+function collectParam(value: string, previous: Record<string, string> | undefined): Record<string, string> {
 	const eq = value.indexOf('=');
 	if (eq <= 0) throw new InvalidArgumentError(`expected NAME=VALUE, got "${value}"`);
 	return {...previous, [value.slice(0, eq)]: value.slice(eq + 1)};
@@ -36,7 +36,18 @@ export function parseGrace(value: string): string {
 	return value;
 }
 
-function sessionOptions(opts: Record<string, unknown>): RunOptions {
+/**
+ * `--state-dir DIR`, its help showing the real default: how it is found
+ * (runs.ts resolveStateDir) and what it is here. A defaulted value is dropped in
+ * {@link sessionOptions}: only a given flag is repeated in resume hints.
+ */
+function stateDirOption(): Option {
+	const here = resolveStateDir(undefined);
+	return new Option('--state-dir <DIR>', 'where runs are saved').default(here, `$RUNBOOK_STATE_DIR, else $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui; here ${here}`);
+}
+
+/** The run options of `run` or `resume`; `command` tells a given `--state-dir` from its default. */
+function sessionOptions(opts: Record<string, unknown>, command?: Command): RunOptions {
 	return {
 		...(opts.kubeconfig ? {kubeconfig: String(opts.kubeconfig)} : {}),
 		...(opts.context ? {context: String(opts.context)} : {}),
@@ -49,21 +60,26 @@ function sessionOptions(opts: Record<string, unknown>): RunOptions {
 		yesDestructive: Boolean(opts.yesDestructive),
 		rerunInterrupted: Boolean(opts.rerunInterrupted),
 		fresh: Boolean(opts.new),
-		...(opts.stateDir ? {stateDir: String(opts.stateDir)} : {}),
+		...(opts.stateDir && command?.getOptionValueSource('stateDir') !== 'default' ? {stateDir: String(opts.stateDir)} : {}),
 		...(opts.grace !== undefined ? {graceMs: Number(opts.grace) * 1000} : {}),
 	};
 }
 
+/** `-p NAME=VALUE`, repeatable; no default shown (none is set: a param's default comes from the runbook). */
+function paramOption(): Option {
+	return new Option('-p, --param <NAME=VALUE>', 'set a param (repeatable; default: the runbook\'s); also presets the answer of an ask step').argParser(collectParam);
+}
+
 function addRunOptions(command: Command): Command {
 	return command
-		.option('-p, --param <NAME=VALUE>', 'set a param (repeatable); also presets the answer of an ask step', collectParam, {})
+		.addOption(paramOption())
 		.option('--auto', 'run on without waiting for Enter; stops at confirmations, asks, manual steps and failures')
 		.option('--plain', 'no TUI: one line per event (the default when stdin or stdout is not a terminal)')
 		.option('--yes', 'without a terminal: answer yes to confirm questions and take manual steps as done')
 		.option('--yes-destructive', 'without a terminal: run destructive steps without typing their confirmation word')
 		.option('--rerun-interrupted', 'without a terminal: re-run a step that was interrupted')
-		.option('--state-dir <DIR>', 'where runs are saved (default: $RUNBOOK_STATE_DIR or ~/.local/state/runbook-tui)')
-		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL (0 to 3600)').default('10').argParser(parseGrace))
+		.addOption(stateDirOption())
+		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL (0 to 3600)').default('10', '10 seconds').argParser(parseGrace))
 		.option('--kubeconfig <FILE>', 'kubeconfig for Kubernetes steps (default: $KUBECONFIG or ~/.kube/config, as kubectl)')
 		.option('--context <NAME>', "kubeconfig context (default: the runbook's kubernetes.context, else the current context)")
 		.option('-n, --namespace <NAME>', "default namespace of Kubernetes steps (default: the runbook's kubernetes.namespace, else the context's)")
@@ -80,16 +96,16 @@ export function buildProgram(exit: (code: number) => void): Command {
 
 	addRunOptions(program.command('run').argument('<FILE>', 'runbook file (YAML)').description('run a runbook (offers to resume an unfinished run of it)'))
 		.option('--new', 'start a new run even if an unfinished run of this runbook exists')
-		.action(async (file: string, opts: Record<string, unknown>) => exit(await runCommand(file, sessionOptions(opts))));
+		.action(async (file: string, opts: Record<string, unknown>, command: Command) => exit(await runCommand(file, sessionOptions(opts, command))));
 
 	addRunOptions(program.command('resume').argument('[RUN_ID]', 'run to resume (default: the latest unfinished run)').description('resume a saved run')).action(
-		async (runId: string | undefined, opts: Record<string, unknown>) => exit(await resumeCommand(runId, sessionOptions(opts))),
+		async (runId: string | undefined, opts: Record<string, unknown>, command: Command) => exit(await resumeCommand(runId, sessionOptions(opts, command))),
 	);
 
 	program
 		.command('runs')
 		.description('list saved runs, newest first')
-		.option('--state-dir <DIR>', 'where runs are saved')
+		.addOption(stateDirOption())
 		.option('--json', 'print JSON')
 		.action((opts: {stateDir?: string; json?: boolean}) => exit(listRuns(opts)));
 
@@ -103,7 +119,7 @@ export function buildProgram(exit: (code: number) => void): Command {
 		.command('report')
 		.argument('<RUN_ID>', 'the run (see `runbook runs`)')
 		.description('print a Markdown report of a run: steps, operators, decisions, failures, timeline, downtime')
-		.option('--state-dir <DIR>', 'where runs are saved')
+		.addOption(stateDirOption())
 		.option('-o, --output <FILE>', 'write the report to FILE instead of stdout')
 		.action(async (runId: string, opts: {stateDir?: string; output?: string}) => exit(await reportRun(runId, opts)));
 
@@ -111,7 +127,7 @@ export function buildProgram(exit: (code: number) => void): Command {
 		.command('plan')
 		.argument('<FILE>', 'runbook file (YAML)')
 		.description('print what a run would do, step by step, without running anything (and what a run without a terminal needs)')
-		.option('-p, --param <NAME=VALUE>', 'set a param (repeatable); also presets the answer of an ask step', collectParam, {})
+		.addOption(paramOption())
 		.addOption(new Option('--format <FORMAT>', 'text, or markdown for review and the change ticket').default('text'))
 		.action(async (file: string, opts: {param?: Record<string, string>; format?: string}) => {
 			const {planRunbook} = await import('./plan.js');

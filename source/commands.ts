@@ -8,7 +8,7 @@ import {loadRunbook, RunbookError} from './runbook/load.js';
 import {pipeHints} from './runbook/pipe-hints.js';
 import {runbookJsonSchema} from './runbook/schema.js';
 import {interpolate} from './runbook/variables.js';
-import type {RunState} from './engine/state.js';
+import {runStatusWord, type RunState} from './engine/state.js';
 import {renderReport} from './report/markdown.js';
 import {JournalError, readJournal, type JournalEntry} from './store/journal.js';
 import {RunsRepository, StateError, resolveStateDir} from './store/runs.js';
@@ -33,7 +33,7 @@ export function listRuns(options: {stateDir?: string; json?: boolean}, write: (t
 	}
 	const rows = runs.map(run => [
 		run.runId,
-		run.note ? `${run.status}*` : run.status,
+		run.note ? `${runStatusWord(run.status)}*` : runStatusWord(run.status),
 		run.status === 'damaged' ? '' : `${run.done}/${run.total}`,
 		run.currentStepId ?? '',
 		run.updatedAt.replace('T', ' ').slice(0, 19),

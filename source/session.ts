@@ -17,7 +17,7 @@ import {Runner} from './engine/runner.js';
 import type {KubernetesPort} from './engine/kubernetes-port.js';
 import {recordDecision} from './engine/transitions.js';
 import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kube-session.js';
-import type {RunState} from './engine/state.js';
+import {runStatusWord, type RunState} from './engine/state.js';
 import {newRunState, reconcileForResume} from './engine/transitions.js';
 import {isCommandOfRun, stopLeftoverCommand} from './executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
@@ -155,7 +155,7 @@ async function load(file: string, io: Io): Promise<LoadedRunbook | undefined> {
 }
 
 function describeRun(run: RunSummary): string {
-	return `${run.runId} (${run.status}, ${run.done}/${run.total} steps done${run.currentStepId ? `, at ${run.currentStepId}` : ''}, last active ${run.updatedAt}, started by ${run.startedBy})`;
+	return `${run.runId} (${runStatusWord(run.status)}, ${run.done}/${run.total} steps done${run.currentStepId ? `, at ${run.currentStepId}` : ''}, last active ${run.updatedAt}, started by ${run.startedBy})`;
 }
 
 /** `runbook run FILE`: starts a run, or offers to resume an unfinished run of the same runbook. */
@@ -313,7 +313,10 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		throw error;
 	}
 	if (saved.status === 'completed') {
-		io.err(`runbook: run ${id} is already completed; start a new one with \`runbook run ${saved.runbookPath} --new\`\n`);
+		// `--new` only when `runbook run` would otherwise offer to resume an unfinished run of the same runbook.
+		const others = repo.unfinished(saved.runbookPath).filter(run => run.runId !== id);
+		const again = `runbook run ${saved.runbookPath}${others.length > 0 ? ' --new' : ''}${stateDirArg(options.stateDir)}`;
+		io.err(`runbook: run ${id} is already completed; start a new one with \`${again}\`\n`);
 		return EXIT.usage;
 	}
 	const wrongRunbook = runbookPathProblem(saved, id);
@@ -564,10 +567,10 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	if (journalFailure) io.err(`runbook: warning: ${journalFailure} (the state file and the step logs are complete)\n`);
 
 	const final = runner.getState();
-	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.stopMessage}\n`);
+	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.refusal ? 'refused: ' : ''}${plainOperator.stopMessage}\n`);
 	// The TUI prints its own summary with the resume command after it ends.
 	if (status !== 'completed' && !tui) {
-		io.err(`runbook: run ${final.runId} ${status}; progress is saved. Continue with: runbook resume ${final.runId}${stateDirArg(options.stateDir)}\n`);
+		io.err(`runbook: run ${final.runId} ${runStatusWord(status)}; progress is saved. Continue with: runbook resume ${final.runId}${stateDirArg(options.stateDir)}\n`);
 	}
 	if (signalled) return EXIT.interrupted;
 	return status === 'completed' ? EXIT.completed : EXIT.failed;

@@ -185,6 +185,13 @@ export interface Operator {
 	onFailure(step: StepView, failure: FailureInfo): Promise<FailureAnswer>;
 	/** A step was running when the last process ended; never re-run without this answer. */
 	onInterrupted(step: StepView): Promise<InterruptedAnswer>;
+	/**
+	 * Set when the last `quit` answer was a refusal rather than the operator
+	 * leaving: without a terminal, the flag that answers the question was not
+	 * given. The message names the flag (`... pass --yes-destructive ...`); the
+	 * run ends with it as its reason, in the journal and the report.
+	 */
+	readonly refusal?: string;
 }
 
 /** Everything a run needs from outside. */

@@ -78,7 +78,7 @@ export function summaryLines(input: RunSummaryInput): string[] {
 	const lines: string[] = [];
 	if (input.status === 'completed') lines.push(`✔ Run completed in ${took}.`);
 	else if (input.status === 'failed') lines.push(`✖ Run failed after ${took}${reason}.`);
-	else lines.push(`⚠ Run stopped after ${took}, progress kept${reason}.`);
+	else lines.push(`⏸ Run paused after ${took}, progress kept${reason}.`);
 	lines.push(`Runbook: ${runbook.title}`);
 	const statuses = state.order.map(id => state.steps[id]?.status ?? 'pending');
 	const skipped = statuses.filter(s => s === 'skipped').length;

@@ -226,7 +226,7 @@ export class Runner implements RunHandle {
 		this.emit({type: 'run-started', runId: this.state.runId, resumed: this.options_.resumed});
 		for (const {name, param} of this.options_.askFirst ?? []) {
 			const answered = await this.askParam(name, param);
-			if (!answered) return this.finish('aborted', this.stopReason ?? `the operator quit before giving ${name}`);
+			if (!answered) return this.finish('aborted', this.quitReason(`the operator quit before giving ${name}`));
 		}
 		for (const step of this.runbook.steps) {
 			let outcome: StepOutcome;
@@ -236,7 +236,7 @@ export class Runner implements RunHandle {
 				if (!(error instanceof StopRequested)) throw error;
 				outcome = 'quit';
 			}
-			if (outcome === 'quit') return this.finish('aborted', this.stopReason ?? `the operator quit at step ${step.id}`);
+			if (outcome === 'quit') return this.finish('aborted', this.quitReason(`the operator quit at step ${step.id}`));
 			if (outcome === 'failed') return this.finish('failed', `step ${step.id} failed`);
 		}
 		return this.finish('completed');
@@ -256,6 +256,13 @@ export class Runner implements RunHandle {
 			else this.commit(t.setVar(this.state, this.now(), name, answer.value));
 			return true;
 		}
+	}
+
+	/** Why the run stops on a `quit`: a stop request, a refusal (a flag missing without a terminal), else `quit` (the operator left). */
+	private quitReason(quit: string): string {
+		if (this.stopReason !== undefined) return this.stopReason;
+		const refusal = this.ports.operator.refusal;
+		return refusal === undefined ? quit : `refused: ${refusal}`;
 	}
 
 	private finish(status: RunStatus, reason?: string): RunStatus {

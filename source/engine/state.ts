@@ -9,8 +9,21 @@
 /** Status of one step. `interrupted`: it was running when the process ended. */
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
 
-/** Status of a run. `aborted`: the operator quit or a signal stopped it; it can be resumed. */
+/**
+ * Status of a run. `aborted`: the operator quit, a flag was missing without a
+ * terminal, or a signal stopped it; it can be resumed. The saved value stays
+ * `aborted` so older state files load; people read it as `paused` ({@link runStatusWord}).
+ */
 export type RunStatus = 'in-progress' | 'completed' | 'failed' | 'aborted';
+
+/**
+ * How a run status reads to people: `aborted` is `paused` (progress is kept and
+ * `runbook resume` continues it); other values read as saved. Accepts any string
+ * (`damaged` from `runbook runs`).
+ */
+export function runStatusWord(status: string): string {
+	return status === 'aborted' ? 'paused' : status;
+}
 
 /** One execution of a step's action. Times are ISO-8601 strings. */
 export interface Attempt {

@@ -9,7 +9,7 @@
  * so neither does the report.
  */
 import {formatDuration} from '../runbook/duration.js';
-import type {Attempt, RunState} from '../engine/state.js';
+import {runStatusWord, type Attempt, type RunState} from '../engine/state.js';
 import type {JournalEntry} from '../store/journal.js';
 
 /** The time span that counts as downtime; ISO-8601 ends and length in ms. */
@@ -123,7 +123,7 @@ function journalRow(entry: JournalEntry): TimelineRow {
 		case 'notice':
 			return {...base, event: `notice (${entry.level})`, detail: entry.message};
 		case 'run-finished':
-			return {...base, event: `run ${entry.status}`, detail: entry.reason ?? ''};
+			return {...base, event: `run ${runStatusWord(entry.status)}`, detail: entry.reason ?? ''};
 		default:
 			return {...base, event: String((entry as {event: unknown}).event), detail: ''};
 	}
@@ -228,7 +228,7 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 			[
 				['Run id', code(state.runId)],
 				['Runbook', code(state.runbookPath)],
-				['Status', `**${state.status}**${finished?.event === 'run-finished' && finished.reason ? ` (${finished.reason})` : ''}`],
+				['Status', `**${runStatusWord(state.status)}**${finished?.event === 'run-finished' && finished.reason ? ` (${finished.reason})` : ''}`],
 				['Started', `${time(state.createdAt)} UTC by ${state.startedBy}`],
 				['Last activity', `${time(state.updatedAt)} UTC`],
 				['Steps', [...counts].map(([status, n]) => `${n} ${status}`).join(', ') + ` (of ${state.order.length})`],
@@ -242,7 +242,7 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 	if (downtime) {
 		out.push(
 			`Total downtime, from the first step's start (${time(downtime.startAt)} UTC) to the last step's end (${time(downtime.endAt)} UTC): **${span(downtime.ms)}**.` +
-				(state.status === 'completed' ? '' : ` The run is ${state.status}: this is the time so far.`),
+				(state.status === 'completed' ? '' : ` The run is ${runStatusWord(state.status)}: this is the time so far.`),
 			'',
 			'Record it as the restore time and compare it with the RTO (seed 004: "Document restore time").',
 			'',

@@ -6,7 +6,7 @@ import type {Ask, Param} from '../runbook/schema.js';
 import {formatDuration} from '../runbook/duration.js';
 import type {RunEvent} from '../engine/events.js';
 import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, Operator, StepView} from '../engine/ports.js';
-import type {RunState} from '../engine/state.js';
+import {runStatusWord, type RunState} from '../engine/state.js';
 import {visibleControls} from '../security/terminal-text.js';
 import type {Runbook} from '../runbook/schema.js';
 import {summaryLines, SUMMARY_OUTPUT_LINES} from '../engine/run-summary.js';
@@ -119,7 +119,7 @@ export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSu
 				write(`${clock()} ${event.level === 'info' ? 'note' : event.level}: ${event.message}\n`);
 				break;
 			case 'run-finished':
-				write(`${clock()} run ${state.runId} ${event.status}${event.reason ? `: ${event.reason}` : ''}\n`);
+				write(`${clock()} run ${state.runId} ${runStatusWord(event.status)}${event.reason ? `: ${event.reason}` : ''}\n`);
 				if (options.summary) {
 					const lines = summaryLines({
 						state,
@@ -158,8 +158,10 @@ export interface PlainAnswers {
 export class PlainOperator implements Operator {
 	private readonly answers: PlainAnswers;
 	private readonly write: Write;
-	/** Why the operator stopped the run, when it did: the flag or `-p` value that was missing. */
+	/** Why the operator stopped the run, when it did: the flag or `-p` value that was missing, or the failure. */
 	stopMessage: string | undefined;
+	/** The missing flag or `-p` value, when the run stopped for one (see `Operator.refusal`). */
+	refusal: string | undefined;
 
 	constructor(answers: PlainAnswers, write: Write) {
 		this.answers = answers;
@@ -168,6 +170,7 @@ export class PlainOperator implements Operator {
 
 	private stop(message: string): 'quit' {
 		this.stopMessage = message;
+		this.refusal = message;
 		return 'quit';
 	}
 

@@ -103,7 +103,7 @@ export function summaryLines(finished: RunFinishedEvent, runId: string, elapsedM
 		case 'failed':
 			return [`✖ Run failed after ${took}${reason}.`, resume];
 		case 'aborted':
-			return [`⚠ Run stopped after ${took}, progress kept${reason}.`, resume];
+			return [`⏸ Run paused after ${took}, progress kept${reason}.`, resume];
 		default:
 			return [`Run ${finished.status} after ${took}${reason}.`, resume];
 	}

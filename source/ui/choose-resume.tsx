@@ -8,6 +8,7 @@ import {Box, Text, render, useInput, useWindowSize} from 'ink';
 import {Select, ThemeProvider} from '@inkjs/ui';
 import {uiTheme} from './color.js';
 import {formatLocalTime, textWidth, truncateEnd, wrapText} from './format.js';
+import {runStatusWord} from '../engine/state.js';
 
 /** An unfinished run offered for resuming (the fields of the store's run summary it reads). */
 export interface ResumeCandidate {
@@ -41,11 +42,10 @@ export interface ResumeChooserProps {
 /** Columns before a Select option's label: the pointer `❯` and a space (or two spaces). */
 const POINTER_COLUMNS = 2;
 
-/** How a status reads in the chooser: `failed`, `stopped` (aborted), `interrupted` (its process ended while it ran). */
+/** How a status reads in the chooser: `failed`, `paused` (saved `aborted`), `interrupted` (its process ended while it ran). */
 export function statusWord(status: string): string {
-	if (status === 'aborted') return 'stopped';
 	if (status === 'in-progress') return 'interrupted';
-	return status;
+	return runStatusWord(status);
 }
 
 /** The end of a run id (`…e49b`: its random suffix), or the whole id when it has no dash. */

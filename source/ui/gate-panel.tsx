@@ -58,7 +58,7 @@ export function GatePanel({ended, next, width, height}: GatePanelProps) {
 				</Text>
 			))}
 			<Text dimColor wrap="truncate-end">
-				{ended.totalLines === 0 ? '── no output ──' : outputHeading(ended.totalLines, countLines(ended.tail, output.length, width))}
+				{ended.totalLines === 0 ? '── no output ──' : outputHeading(ended.totalLines, countLines(ended.tail, output.length, width), output)}
 			</Text>
 			{output.map((line, i) => (
 				<OutputLine key={`o${i}`} line={line} />

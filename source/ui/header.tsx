@@ -3,7 +3,7 @@
  * extra rows such as the Kubernetes target.
  */
 import {Box, Text} from 'ink';
-import type {RunStatus} from '../engine/state.js';
+import {runStatusWord, type RunStatus} from '../engine/state.js';
 import {tint} from './color.js';
 import {formatClock, textWidth, truncateEnd, truncateMiddle} from './format.js';
 
@@ -34,7 +34,7 @@ const GAP = 2;
 
 /** The right part of the first row without the run id: `03:12 · step mode` (` · failed` once ended). */
 export function headerClock(elapsedMs: number, mode: 'step' | 'auto', status: RunStatus): string {
-	return `${formatClock(elapsedMs)} · ${mode} mode${status === 'in-progress' ? '' : ` · ${status}`}`;
+	return `${formatClock(elapsedMs)} · ${mode} mode${status === 'in-progress' ? '' : ` · ${runStatusWord(status)}`}`;
 }
 
 /**

@@ -110,9 +110,13 @@ export function BlockRows({rows}: {rows: readonly BlockRow[]}) {
 	);
 }
 
-/** The heading of an output tail: `── output: 12,345 lines, last 9 (! = stderr) ──`. */
-export function outputHeading(totalLines: number, shown: number): string {
-	return `── output: ${formatCount(totalLines)} line${totalLines === 1 ? '' : 's'}${totalLines > shown ? `, last ${shown}` : ''} (! = stderr) ──`;
+/**
+ * The heading of an output tail: `── output: 12,345 lines, last 9 (! = stderr) ──`;
+ * the `(! = stderr)` key only when a shown row is stderr (`rows`), as it explains nothing otherwise.
+ */
+export function outputHeading(totalLines: number, shown: number, rows: readonly OutputRow[]): string {
+	const stderr = rows.some(row => row.stream === 'stderr') ? ' (! = stderr)' : '';
+	return `── output: ${formatCount(totalLines)} line${totalLines === 1 ? '' : 's'}${totalLines > shown ? `, last ${shown}` : ''}${stderr} ──`;
 }
 
 /** One output row as drawn: `  text`, or `! text` for stderr (in yellow). */
@@ -161,7 +165,7 @@ export function layoutStepPanel(props: StepPanelProps): StepPanelLayout {
 		block: shownBlock.rows,
 		status: status.slice(0, rows.status),
 		progress: rows.progress > 0 ? progress : undefined,
-		heading: rows.outputHeading > 0 ? outputHeading(props.totalLines, countLines(tail, output.length, width)) : undefined,
+		heading: rows.outputHeading > 0 ? outputHeading(props.totalLines, countLines(tail, output.length, width), output) : undefined,
 		output,
 		maxScroll: mode === 'decide' ? shownBlock.maxOffset : 0,
 	};

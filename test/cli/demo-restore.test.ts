@@ -36,7 +36,7 @@ function strayLines(stdout: string, ids: string[]): string[] {
 	const output = new RegExp(`^(${ids.join('|')})[|!] `);
 	// The summary after the last event (engine/run-summary.ts) is checked on its own.
 	stdout = stdout.split(/\n\n(?=[✔✖⚠] Run )/)[0];
-	const event = /^\d\d:\d\d:\d\d (run \S+ (started|resumed|completed|failed|aborted)|[▶✔✖↷⚠] \S+ |\? \S+: |note: |warn: |… \S+: )/;
+	const event = /^\d\d:\d\d:\d\d (run \S+ (started|resumed|completed|failed|paused)|[▶✔✖↷⚠] \S+ |\? \S+: |note: |warn: |… \S+: )/;
 	return stdout
 		.trimEnd()
 		.split('\n')

@@ -74,13 +74,13 @@ describe('quitting while a command runs', () => {
 		// names the state dir the run was given with --state-dir.
 		const summary = exitSummary(screen);
 		expect(summary, screen).toBeDefined();
-		expect(summary).toMatch(/^⚠ Run stopped after \S+, progress kept: operator quit\.$/m);
+		expect(summary).toMatch(/^⏸ Run paused after \S+, progress kept: operator quit\.$/m);
 		expect(summary).toContain('\nSteps: 1/3 done.\n');
 		expect(summary).toMatch(/^⚠ Step long interrupted/m);
 		expect(summary).toContain(`\nRun folder: ${ws.stateDir}/runs/${runId}\n`);
 		expect(summary).toContain(`\nResume with: runbook resume ${runId} --state-dir ${ws.stateDir}\n`);
 		// The TUI's exit summary (printed after the alternate screen) says how to go on.
-		expect(screen).toMatch(/^⚠ Run stopped after .*progress kept: operator quit\.$/m);
+		expect(screen).toMatch(/^⏸ Run paused after .*progress kept: operator quit\.$/m);
 		expect(screen).toMatch(new RegExp(`^Resume with: runbook resume ${runId} --state-dir `, 'm'));
 		const state = ws.state(runId);
 		expect(state.status).toBe('aborted');

@@ -135,13 +135,13 @@ export function shownRunId(screen: string): string | undefined {
 
 /**
  * The summary the CLI prints after the TUI has left the alternate screen, from its
- * first line (`✔ Run completed`, `✖ Run failed`, `⚠ Run stopped`) to the end of the
+ * first line (`✔ Run completed`, `✖ Run failed`, `⏸ Run paused`) to the end of the
  * screen, each line ending in `\n`; or undefined when it is not (yet) there. tmux's
  * `Pane is dead (...)` row is left out: tmux 3.3 writes it only once it has reaped
  * the command, which it sometimes never does (the pane is dead all the same).
  */
 export function exitSummary(screen: string): string | undefined {
-	const at = screen.search(/^(?:✔ Run completed|✖ Run failed|⚠ Run stopped)/m);
+	const at = screen.search(/^(?:✔ Run completed|✖ Run failed|⏸ Run paused)/m);
 	if (at < 0) return undefined;
 	return `${screen.slice(at).replace(/^Pane is dead \(.*\)$/gm, '').trimEnd()}\n`;
 }

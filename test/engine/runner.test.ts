@@ -12,13 +12,18 @@ import type {RunEvent} from '../../source/engine/events.js';
 import type {RunState} from '../../source/engine/state.js';
 import {FakeClock, FakeKubernetes, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 import {systemClock} from '../../source/engine/clock.js';
+import type {Operator} from '../../source/engine/ports.js';
+import {PlainOperator} from '../../source/report/plain.js';
 
 function book(yaml: string): Runbook {
 	return runbookSchema.parse(parse(yaml));
 }
 
 /** Fake ports and a runner factory; `realClock` uses the system clock (a fake sleep would fire at once, so timeouts need it). */
-function setup(runbook: Runbook, options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean; realClock?: boolean} = {}) {
+function setup(
+	runbook: Runbook,
+	options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean; realClock?: boolean; operator?: Operator} = {},
+) {
 	const shell = new FakeShell();
 	const store = new MemoryStore();
 	const clock = new FakeClock();
@@ -44,7 +49,7 @@ function setup(runbook: Runbook, options: {vars?: Record<string, string>; secret
 			runbookDir: '/rb',
 			state,
 			runDir: '/state/runs/r1',
-			ports: {shell, store, clock: options.realClock ? systemClock : clock, operator},
+			ports: {shell, store, clock: options.realClock ? systemClock : clock, operator: options.operator ?? operator},
 			secrets: options.secrets ?? {},
 			by: 'alice@host',
 			resumed: options.resumed ?? false,
@@ -468,6 +473,30 @@ describe('resume', () => {
 		expect(second.shell.ran()).toEqual(['three']);
 		expect(second.store.last.steps.two.note).toMatch(/marked done/);
 		expect(second.store.last.decisions.map(d => d.kind)).toEqual(expect.arrayContaining(['resume', 'mark-done']));
+	});
+
+	it('without a terminal and --rerun-interrupted, an interrupted step ends the run as a refusal naming the flag, not as a quit', async () => {
+		const first = setup(three);
+		let runner!: Runner;
+		first.shell.on('two', request => {
+			queueMicrotask(() => runner.requestStop('SIGKILL stand-in'));
+			return new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGKILL', durationMs: 1, aborted: true})));
+		});
+		runner = first.make();
+		await runner.start();
+		const saved = structuredClone(first.store.last);
+		saved.steps.two.status = 'running';
+		const reconciled = reconcileForResume(saved, three.steps.map(s => s.id), 'h1', new Date());
+
+		const plain = new PlainOperator({yes: false, yesDestructive: false, rerunInterrupted: false, values: {}}, () => {});
+		const second = setup(three, {state: reconciled.state, resumed: true, operator: plain});
+		expect(await second.make().start()).toBe('aborted');
+		expect(second.shell.ran()).toEqual([]);
+		const finished = second.events.find(e => e.type === 'run-finished');
+		expect(finished).toMatchObject({type: 'run-finished', status: 'aborted'});
+		const reason = finished?.type === 'run-finished' ? finished.reason : undefined;
+		expect(reason).toMatch(/^refused: step two was interrupted .*pass --rerun-interrupted/);
+		expect(reason).not.toContain('operator quit');
 	});
 
 	it('re-runs an interrupted step only on the operator\'s choice, and maps steps by id when the runbook changed', () => {

@@ -245,7 +245,7 @@ steps:
 				expect(result.signal).toBeNull();
 				expect(result.code).toBe(130);
 				const runId = ws.onlyRunId();
-				expect(result.stderr).toContain(`run ${runId} aborted; progress is saved`);
+				expect(result.stderr).toContain(`run ${runId} paused; progress is saved`);
 				const state = ws.state(runId);
 				expect(state.status).toBe('aborted');
 				expect(stepStatuses(state)).toEqual({'wait-ready': 'interrupted', last: 'pending'});
@@ -281,7 +281,7 @@ steps:
 				expect(result.code).toBe(130);
 				expect(stackLines(result.stderr)).toEqual([]);
 				const runId = ws.onlyRunId();
-				expect(result.stderr).toContain(`run ${runId} aborted; progress is saved. Continue with: runbook resume ${runId}`);
+				expect(result.stderr).toContain(`run ${runId} paused; progress is saved. Continue with: runbook resume ${runId}`);
 				expect(result.stdout).toContain(`⚠ tree interrupted`);
 				expect(result.stdout).toContain(`stopped: received ${signal}`);
 				const state = ws.state(runId);

@@ -47,10 +47,10 @@ describe('the resume hint', () => {
 		app = startApp(steps);
 		const {handle, t, quits} = app;
 		handle.finishRun('aborted', 'operator quit');
-		await waitForFrame(t, 'Run stopped');
+		await waitForFrame(t, 'Run paused');
 		await t.waitUntilExit();
 		expect(quits.summary?.at(-1)).toBe('Resume with: runbook resume 20250101-1200-test');
-		expect(quits.summary?.[0]).toMatch(/^⚠ Run stopped after \S+, progress kept: operator quit\.$/);
+		expect(quits.summary?.[0]).toMatch(/^⏸ Run paused after \S+, progress kept: operator quit\.$/);
 	});
 });
 

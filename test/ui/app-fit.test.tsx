@@ -87,7 +87,7 @@ describe.each([
 		await press(t.stdin, KEY.down, KEY.enter);
 		expect(await choice).toEqual({value: 'two'});
 		handle.finishRun('aborted', `operator quit ${long}`);
-		await waitForFrame(t, 'Run stopped');
+		await waitForFrame(t, 'Run paused');
 		await delay(20);
 		expectFits(t.stdout.frames, columns, rows);
 	});

@@ -45,7 +45,9 @@ describe('the gate after a step ended', () => {
 		// The step that just ended: mark, title, status with exit code, its output.
 		expect(frame).toMatch(/│ ✔ 1\/3 Say hello \[run\]/);
 		expect(frame).toMatch(/│ attempt 1 · succeeded in \d+ms · exit code 0/);
-		expect(frame).toContain('── output: 2 lines (! = stderr) ──');
+		// Only stdout: no "(! = stderr)" key for a marker that is not on screen.
+		expect(frame).toContain('── output: 2 lines ──');
+		expect(frame).not.toContain('= stderr');
 		expect(frame).toContain('│   hello from step one');
 		expect(frame).toContain('│   and a second line');
 		// What Enter runs: the next step, its description, every line of its command, its vars.

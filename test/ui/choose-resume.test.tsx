@@ -42,10 +42,10 @@ describe('resumeLabel', () => {
 		expect(resumeLabel({...failed, status: 'in-progress'}, 78, now)).toContain('· interrupted at "one" ·');
 		const label = resumeLabel(older, 78, now);
 		// The step id gives way first (to 8 columns), then who started it: the counts stay.
-		expect(label).toMatch(/^Resume Nov 18 10:32 run …a1b2 · stopped at "drop-da…" · 7\/19 done · operator-…$/);
+		expect(label).toMatch(/^Resume Nov 18 10:32 run …a1b2 · paused at "drop-da…" · 7\/19 done · operator-w…$/);
 		expect([...label]).toHaveLength(78);
 		// With a little less to say, only the step id is cut.
-		expect(resumeLabel({...older, startedBy: 'root@vm'}, 78, now)).toBe('Resume Nov 18 10:32 run …a1b2 · stopped at "drop-datab…" · 7/19 done · root@vm');
+		expect(resumeLabel({...older, startedBy: 'root@vm'}, 78, now)).toBe('Resume Nov 18 10:32 run …a1b2 · paused at "drop-databa…" · 7/19 done · root@vm');
 		// Another year: the whole date.
 		expect(resumeLabel({...failed, updatedAt: new Date(2025, 0, 2, 3, 4).toISOString()}, 78, now)).toMatch(/^Resume 2025-01-02 03:04 run …e49b · /);
 	});
@@ -65,7 +65,7 @@ describe('ResumeChooser at 80x24', () => {
 		const lines = frame.split('\n');
 		for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
 		expect(lines).toContain('❯ Resume 23:41 run …e49b · failed at "one" · 0/1 done · root@vm');
-		expect(lines.filter(line => /^ {2}Resume Nov 18 10:32 run …a1b2 · stopped at "drop-da…" · 7\/19 done/.test(line))).toHaveLength(1);
+		expect(lines.filter(line => /^ {2}Resume Nov 18 10:32 run …a1b2 · paused at "drop-da…" · 7\/19 done/.test(line))).toHaveLength(1);
 		expect(lines).toContain('  Start a new run');
 		expect(lines).toContain('  Quit');
 		expect(frame).toContain('run synapse-db-restore-20261120-234606-e49b: failed at step "one"');
