@@ -46,6 +46,8 @@ export interface KubeRequest {
 	/** What is left while waiting, in one line: "2 pods left: spire-server-0, spire-server-1". */
 	onProgress: (message: string) => void;
 	redact: (text: string) => string;
+	/** Where `exec` cuts an over-long output line: see ShellRequest.cutLine. */
+	cutLine?: (line: string, at: number) => number;
 	/** Keep exec's stdout for `capture` (bounded like shell capture). */
 	capture: boolean;
 }

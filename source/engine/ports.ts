@@ -50,6 +50,12 @@ export interface ShellRequest {
 	 */
 	redactsNothing?: boolean;
 	/**
+	 * Where to cut a line longer than the executor's limit (64 Ki UTF-16 units) at or
+	 * before `at`, so that no secret spans the cut (runbook/variables.ts secretSafeCut):
+	 * each piece is redacted on its own. Default: at `at`.
+	 */
+	cutLine?: (line: string, at: number) => number;
+	/**
 	 * Called once the process started, with its process group id (the command runs
 	 * in a group of its own) and the id its processes carry in their environment
 	 * (`RUNBOOK_COMMAND_ID`), so the run can record them: after a crash, resume stops

@@ -12,16 +12,24 @@ export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
  * Decodes UTF-8 (multi-byte characters split across chunks are kept whole)
  * and splits on `\n`; a trailing `\r` is removed from each line (CRLF output).
  * An unfinished line longer than `maxPartialChars` is cut and delivered in
- * pieces of that length: the only place a line is broken without a newline.
+ * pieces of at most that length: the only place a line is broken without a newline.
+ * Where it is cut is up to `cutAt` (default: at `maxPartialChars`): the shell
+ * executor moves the cut off a secret, since each piece is masked on its own.
  */
 export class LineSplitter {
 	readonly #decoder = new StringDecoder('utf8');
 	readonly #maxPartial: number;
+	readonly #cutAt: ((line: string, at: number) => number) | undefined;
 	#partial = '';
 
-	/** `maxPartialChars`: see {@link DEFAULT_MAX_PARTIAL_CHARS}; must be >= 1. */
-	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS) {
+	/**
+	 * `maxPartialChars`: see {@link DEFAULT_MAX_PARTIAL_CHARS}; must be >= 1.
+	 * `cutAt(line, at)`: where to cut an over-long `line` instead of `at`; a result
+	 * outside 1..`at` is taken as `at` (runbook/variables.ts secretSafeCut).
+	 */
+	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS, cutAt?: (line: string, at: number) => number) {
 		this.#maxPartial = Math.max(1, maxPartialChars);
+		this.#cutAt = cutAt;
 	}
 
 	/** Takes a chunk; returns the lines it completed (possibly none), without `\n`. */
@@ -41,8 +49,10 @@ export class LineSplitter {
 			this.#partial = text.slice(start);
 		}
 		while (this.#partial.length > this.#maxPartial) {
-			lines.push(this.#partial.slice(0, this.#maxPartial));
-			this.#partial = this.#partial.slice(this.#maxPartial);
+			const wanted = this.#cutAt?.(this.#partial, this.#maxPartial) ?? this.#maxPartial;
+			const cut = wanted >= 1 && wanted <= this.#maxPartial ? wanted : this.#maxPartial;
+			lines.push(this.#partial.slice(0, cut));
+			this.#partial = this.#partial.slice(cut);
 		}
 		return lines;
 	}

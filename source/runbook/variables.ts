@@ -99,6 +99,14 @@ export const SECRET_LINE_MIN_LENGTH = 8;
  * long) hidden. With no secrets it returns the text unchanged without scanning it.
  */
 export function redactor(secrets: readonly string[]): (text: string) => string {
+	const values = hiddenValues(secrets);
+	if (values.length === 0) return text => text;
+	const pattern = new RegExp(values.map(v => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+	return text => text.replace(pattern, '***');
+}
+
+/** The values {@link redactor} hides, longest first. */
+function hiddenValues(secrets: readonly string[]): string[] {
 	const hidden = new Set<string>();
 	for (const secret of secrets) {
 		if (secret.length === 0) continue;
@@ -106,8 +114,33 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
 		if (!secret.includes('\n')) continue;
 		for (const line of secret.split('\n')) if (line.trim().length >= SECRET_LINE_MIN_LENGTH) hidden.add(line.trim());
 	}
-	const values = [...hidden].sort((a, b) => b.length - a.length);
-	if (values.length === 0) return text => text;
-	const pattern = new RegExp(values.map(v => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-	return text => text.replace(pattern, '***');
+	return [...hidden].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Returns where to cut an over-long line (executors/line-splitter.ts) instead of at
+ * `at` (UTF-16 code units), so that no occurrence of a value {@link redactor} hides
+ * spans the cut: each piece is redacted on its own, and a secret split in two would
+ * show (and be logged) in halves. The cut moves back to the start of a spanning
+ * occurrence, at most the longest secret's length per value; `at` when nothing spans
+ * it, or when only a cut at 0 would do (a secret longer than the piece).
+ */
+export function secretSafeCut(secrets: readonly string[]): (line: string, at: number) => number {
+	const values = hiddenValues(secrets);
+	return (line, at) => {
+		let cut = at;
+		for (let moved = true; moved && cut > 0; ) {
+			moved = false;
+			for (const value of values) {
+				// An occurrence starting within value.length - 1 before the cut spans it.
+				const from = Math.max(0, cut - value.length + 1);
+				const found = line.slice(from, cut + value.length - 1).indexOf(value);
+				if (found !== -1 && from + found < cut) {
+					cut = from + found;
+					moved = true;
+				}
+			}
+		}
+		return cut > 0 ? cut : at;
+	};
 }

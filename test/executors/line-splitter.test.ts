@@ -1,6 +1,7 @@
 import {describe, expect, test} from 'vitest';
 import {CaptureBuffer} from '../../source/executors/capture-buffer.js';
 import {LineSplitter} from '../../source/executors/line-splitter.js';
+import {secretSafeCut} from '../../source/runbook/variables.js';
 
 describe('LineSplitter', () => {
 	test('splits on newlines and holds the unfinished line until it ends', () => {
@@ -48,4 +49,15 @@ describe('CaptureBuffer', () => {
 		expect(capture.text()).toBe('abc\nde');
 		expect(capture.truncated).toBe(true);
 	});
+});
+
+test('cutAt moves the cut of an over-long line (the shell executor keeps a secret whole: variables.ts secretSafeCut)', () => {
+	const cut = secretSafeCut(['SECRET']);
+	const splitter = new LineSplitter(8, cut);
+	// Cut at 8 would split SECRET (at 5..10): the cut moves back to its start.
+	expect(splitter.push('abcdeSECRETxyz')).toEqual(['abcde', 'SECRETxy']);
+	expect(splitter.end()).toEqual(['z']);
+	// A cutAt outside 1..max is ignored.
+	expect(new LineSplitter(4, () => 0).push('abcdefgh')).toEqual(['abcd']);
+	expect(cut('SECRETSECRET', 3)).toBe(3); // only a cut at 0 would do: taken as asked
 });

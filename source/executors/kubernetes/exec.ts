@@ -150,8 +150,8 @@ async function stream(
 			if (chunk.stream === 'stderr' || plan.showStdout !== false) io.request.onOutput(chunk);
 		},
 	});
-	const stdout = lineWritable('stdout', deliver);
-	const stderr = lineWritable('stderr', deliver);
+	const stdout = lineWritable('stdout', deliver, io.request.cutLine);
+	const stderr = lineWritable('stderr', deliver, io.request.cutLine);
 	// Never sends: it only makes the request ask for stdin (see the file comment).
 	const stdinStandIn = new Readable({read() {}});
 	let stdinClosedByServer = false;
@@ -235,8 +235,8 @@ async function stream(
 }
 
 /** A Writable that splits its bytes into lines and hands them on. */
-function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void): Writable {
-	const splitter = new LineSplitter();
+function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void, cutLine?: (line: string, at: number) => number): Writable {
+	const splitter = new LineSplitter(undefined, cutLine);
 	return new Writable({
 		write(chunk: Buffer, _encoding, callback) {
 			deliver(kind, splitter.push(chunk), false);
