@@ -8,6 +8,7 @@
  * variables and the shell expands them.
  */
 import {VARIABLE_NAME} from './schema.js';
+import {stripTerminalEscapesMapped} from '../security/terminal-text.js';
 
 /**
  * Variables every run defines: the run's id, its directory, the runbook file's directory, and
@@ -120,27 +121,34 @@ function hiddenValues(secrets: readonly string[]): string[] {
 /**
  * Returns where to cut an over-long line (executors/line-splitter.ts) instead of at
  * `at` (UTF-16 code units), so that no occurrence of a value {@link redactor} hides
- * spans the cut: each piece is redacted on its own, and a secret split in two would
- * show (and be logged) in halves. The cut moves back to the start of a spanning
- * occurrence, at most the longest secret's length per value; `at` when nothing spans
- * it, or when only a cut at 0 would do (a secret longer than the piece).
+ * spans the cut: each piece is made terminal-safe and redacted on its own
+ * (executors/output-sink.ts), and a secret split in two would be shown and logged in
+ * halves. Occurrences are looked for as the terminal shows the text (escape sequences
+ * removed: `printf '%s\033[0m%s'` shows a secret whole), within the first `2 × at`
+ * units; the cut moves back to the start of a spanning occurrence. Returns `at` when
+ * nothing spans it, or when only a cut at 0 would do (a secret longer than the piece).
  */
 export function secretSafeCut(secrets: readonly string[]): (line: string, at: number) => number {
 	const values = hiddenValues(secrets);
 	return (line, at) => {
-		let cut = at;
+		if (values.length === 0) return at;
+		const {shown, from} = stripTerminalEscapesMapped(line.slice(0, 2 * at));
+		// The cut as an index into `shown`: the first character kept at or after it.
+		let split = from.findIndex(index => index >= at);
+		if (split === -1) split = shown.length;
+		let cut = split;
 		for (let moved = true; moved && cut > 0; ) {
 			moved = false;
 			for (const value of values) {
 				// An occurrence starting within value.length - 1 before the cut spans it.
-				const from = Math.max(0, cut - value.length + 1);
-				const found = line.slice(from, cut + value.length - 1).indexOf(value);
-				if (found !== -1 && from + found < cut) {
-					cut = from + found;
+				const start = Math.max(0, cut - value.length + 1);
+				const found = shown.slice(start, cut + value.length - 1).indexOf(value);
+				if (found !== -1 && start + found < cut) {
+					cut = start + found;
 					moved = true;
 				}
 			}
 		}
-		return cut > 0 ? cut : at;
+		return cut === split || cut === 0 ? at : from[cut];
 	};
 }
