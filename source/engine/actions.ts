@@ -10,6 +10,7 @@ import type {Clock, ShellPort, StepPhases} from './ports.js';
 import type {KubeActionKind, KubernetesPort} from './kubernetes-port.js';
 import {interpolate} from '../runbook/variables.js';
 import {actionOf, waitKindOf} from './view.js';
+import type {LineCut} from '../runbook/variables.js';
 
 /** What an action needs to run one attempt. */
 export interface ActionContext {
@@ -31,7 +32,7 @@ export interface ActionContext {
 	/** True when `redact` changes nothing (no secret values): see ShellRequest.redactsNothing. */
 	redactsNothing?: boolean;
 	/** Where to cut an over-long output line: see ShellRequest.cutLine. */
-	cutLine?: (line: string, at: number) => number;
+	cutLine?: LineCut;
 	emit: (event: RunEvent) => void;
 	/** Called with the process group id of each command as it starts. */
 	onProcess?: (pgid: number, commandId: string) => void;

@@ -5,6 +5,7 @@
  * against the project's test API server (test/support/kube/).
  */
 import type {OutputChunk} from './output.js';
+import type {LineCut} from '../runbook/variables.js';
 
 /** Where Kubernetes steps go: read from the kubeconfig as kubectl reads it. */
 export interface KubeTarget {
@@ -47,7 +48,7 @@ export interface KubeRequest {
 	onProgress: (message: string) => void;
 	redact: (text: string) => string;
 	/** Where `exec` cuts an over-long output line: see ShellRequest.cutLine. */
-	cutLine?: (line: string, at: number) => number;
+	cutLine?: LineCut;
 	/** Keep exec's stdout for `capture` (bounded like shell capture). */
 	capture: boolean;
 }

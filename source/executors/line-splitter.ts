@@ -4,6 +4,7 @@
  * prints a newline cannot grow memory).
  */
 import {StringDecoder} from 'node:string_decoder';
+import type {LineCut} from '../runbook/variables.js';
 
 /** Default longest partial line kept while waiting for `\n`, in UTF-16 code units (64 Ki). */
 export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
@@ -13,23 +14,24 @@ export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
  * and splits on `\n`; a trailing `\r` is removed from each line (CRLF output).
  * An unfinished line longer than `maxPartialChars` is cut and delivered in
  * pieces of at most that length: the only place a line is broken without a newline.
- * Where it is cut is up to `cutAt` (default: at `maxPartialChars`): the shell
+ * Where it is cut is up to `cut` (default: at `maxPartialChars`): the shell
  * executor moves the cut off a secret, since each piece is masked on its own.
  */
 export class LineSplitter {
 	readonly #decoder = new StringDecoder('utf8');
 	readonly #maxPartial: number;
-	readonly #cutAt: ((line: string, at: number) => number) | undefined;
+	readonly #cut: LineCut | undefined;
 	#partial = '';
 
 	/**
 	 * `maxPartialChars`: see {@link DEFAULT_MAX_PARTIAL_CHARS}; must be >= 1.
-	 * `cutAt(line, at)`: where to cut an over-long `line` instead of `at`; a result
-	 * outside 1..`at` is taken as `at` (runbook/variables.ts secretSafeCut).
+	 * `cut`: where to cut an over-long line (runbook/variables.ts secretSafeCut); the
+	 * line is cut once it is `cut.lookahead` units longer than `maxPartialChars`, so the
+	 * unfinished line kept is at most that much longer.
 	 */
-	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS, cutAt?: (line: string, at: number) => number) {
+	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS, cut?: LineCut) {
 		this.#maxPartial = Math.max(1, maxPartialChars);
-		this.#cutAt = cutAt;
+		this.#cut = cut;
 	}
 
 	/** Takes a chunk; returns the lines it completed (possibly none), without `\n`. */
@@ -48,8 +50,8 @@ export class LineSplitter {
 			}
 			this.#partial = text.slice(start);
 		}
-		while (this.#partial.length > this.#maxPartial) {
-			const wanted = this.#cutAt?.(this.#partial, this.#maxPartial) ?? this.#maxPartial;
+		while (this.#partial.length > this.#maxPartial + (this.#cut?.lookahead ?? 0)) {
+			const wanted = this.#cut?.at(this.#partial, this.#maxPartial) ?? this.#maxPartial;
 			const cut = wanted >= 1 && wanted <= this.#maxPartial ? wanted : this.#maxPartial;
 			lines.push(this.#partial.slice(0, cut));
 			this.#partial = this.#partial.slice(cut);

@@ -51,13 +51,16 @@ describe('CaptureBuffer', () => {
 	});
 });
 
-test('cutAt moves the cut of an over-long line (the shell executor keeps a secret whole: variables.ts secretSafeCut)', () => {
+test('a LineCut moves the cut of an over-long line, once it has seen lookahead units past it (the shell executor keeps a secret whole: variables.ts secretSafeCut)', () => {
 	const cut = secretSafeCut(['SECRET']);
-	const splitter = new LineSplitter(8, cut);
+	expect(cut.lookahead).toBeGreaterThanOrEqual('SECRET'.length - 1);
+	const splitter = new LineSplitter(8, {lookahead: 5, at: cut.at});
+	// Not cut before 8 + 5 units are there: SECRET would not be seen whole yet.
+	expect(splitter.push('abcdeSECRE')).toEqual([]);
 	// Cut at 8 would split SECRET (at 5..10): the cut moves back to its start.
-	expect(splitter.push('abcdeSECRETxyz')).toEqual(['abcde', 'SECRETxy']);
-	expect(splitter.end()).toEqual(['z']);
-	// A cutAt outside 1..max is ignored.
-	expect(new LineSplitter(4, () => 0).push('abcdefgh')).toEqual(['abcd']);
-	expect(cut('SECRETSECRET', 3)).toBe(3); // only a cut at 0 would do: taken as asked
+	expect(splitter.push('Txyz')).toEqual(['abcde']);
+	expect(splitter.end()).toEqual(['SECRETxyz']);
+	// A cut outside 1..max is taken as max.
+	expect(new LineSplitter(4, {lookahead: 0, at: () => 0}).push('abcdefgh')).toEqual(['abcd']);
+	expect(cut.at('SECRETSECRET', 3)).toBe(3); // only a cut at 0 would do: taken as asked
 });

@@ -28,13 +28,12 @@ test.each([1, 5, SECRET.length - 1])('a secret starting %i characters before the
 		expect(text).not.toContain(SECRET);
 		expect(text).toContain(`${'x'.repeat(lead)}***${'y'.repeat(100000)}`);
 	}
-	expect(stdout.every(piece => piece.length <= DEFAULT_MAX_PARTIAL_CHARS)).toBe(true);
 });
 
 test.each([0, 2, 4])('a secret split by an escape sequence that the 64 KiB cut falls into (%i characters of it before the cut) is masked whole', async into => {
 	// `printf '%s\033[0m%s'` shows the secret whole: masking sees the text as shown.
 	const lead = DEFAULT_MAX_PARTIAL_CHARS - 8 - into;
-	const script = `head -c ${lead} /dev/zero | tr '\\0' x; printf '%s\\033[0m%s' "\${TOKEN:0:8}" "\${TOKEN:8}"; head -c 1000 /dev/zero | tr '\\0' y; echo`;
+	const script = `head -c ${lead} /dev/zero | tr '\\0' x; printf '%s\\033[0m%s' "\${TOKEN:0:8}" "\${TOKEN:8}"; head -c 100000 /dev/zero | tr '\\0' y; echo`;
 	const secrets = [SECRET];
 	const {result, stdout, log} = await run(dir, script, {env: {TOKEN: SECRET}, redact: redactor(secrets), cutLine: secretSafeCut(secrets)});
 	expect(result.exitCode).toBe(0);
@@ -42,6 +41,6 @@ test.each([0, 2, 4])('a secret split by an escape sequence that the 64 KiB cut f
 	for (const text of [stdout.join(''), log.replaceAll('\n', '')]) {
 		expect(text).not.toContain(SECRET.slice(0, 8));
 		expect(text).not.toContain(SECRET.slice(8));
-		expect(text).toContain(`${'x'.repeat(lead)}***${'y'.repeat(1000)}`);
+		expect(text).toContain(`${'x'.repeat(lead)}***${'y'.repeat(100000)}`);
 	}
 });

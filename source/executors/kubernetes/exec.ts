@@ -40,6 +40,7 @@ import {CLOSE_CHANNEL, connectError, execApi, exitOf, type Socket, STDIN_CHANNEL
 import {TransferProgress} from './progress.js';
 import {pumpStdin} from './stdin-pump.js';
 import {checkNamespace, checkObjectName} from '../../security/kube-names.js';
+import type {LineCut} from '../../runbook/variables.js';
 
 /** What to run. */
 export interface ExecPlan {
@@ -235,7 +236,7 @@ async function stream(
 }
 
 /** A Writable that splits its bytes into lines and hands them on. */
-function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void, cutLine?: (line: string, at: number) => number): Writable {
+function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void, cutLine?: LineCut): Writable {
 	const splitter = new LineSplitter(undefined, cutLine);
 	return new Writable({
 		write(chunk: Buffer, _encoding, callback) {
