@@ -51,6 +51,7 @@ test('a failed run: the header and the lines printed after the TUI show the titl
 	expectNothingRaw(text);
 	const left = text.lastIndexOf('\u001B[?1049l');
 	expect(plain(text.slice(0, left))).toContain(`Restore ${VISIBLE}`); // the header
+	expect(plain(text.slice(0, left))).toContain(`: step dump failed: ${VISIBLE}.`); // the last frame's summary row
 	const after = plain(text.slice(left));
 	expect(after).toContain(`Runbook: Restore ${VISIBLE}`);
 	expect(after).toContain(`✖ Step dump failed: exit code 3 ${VISIBLE}`);
