@@ -10,6 +10,7 @@ import type {Clock, ShellPort, StepPhases} from './ports.js';
 import type {KubeActionKind, KubernetesPort} from './kubernetes-port.js';
 import {interpolate} from '../runbook/variables.js';
 import {actionOf, waitKindOf} from './view.js';
+import type {LineCut} from '../runbook/variables.js';
 
 /** What an action needs to run one attempt. */
 export interface ActionContext {
@@ -30,6 +31,8 @@ export interface ActionContext {
 	redact: (text: string) => string;
 	/** True when `redact` changes nothing (no secret values): see ShellRequest.redactsNothing. */
 	redactsNothing?: boolean;
+	/** Where to cut an over-long output line: see ShellRequest.cutLine. */
+	cutLine?: LineCut;
 	emit: (event: RunEvent) => void;
 	/** Called with the process group id of each command as it starts. */
 	onProcess?: (pgid: number, commandId: string) => void;
@@ -86,6 +89,7 @@ async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContex
 		onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
 		onProgress: message => ctx.emit({type: 'progress', stepId: step.id, message}),
 		redact: ctx.redact,
+		...(ctx.cutLine ? {cutLine: ctx.cutLine} : {}),
 		capture: Boolean(ctx.capture),
 	});
 	if (result.ok) return {ok: true, ...(result.exitCode !== undefined ? {exitCode: result.exitCode} : {}), ...(result.stdout !== undefined ? {stdout: result.stdout} : {})};
@@ -109,6 +113,7 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 			onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
 			redact: ctx.redact,
 			...(ctx.redactsNothing ? {redactsNothing: true} : {}),
+			...(ctx.cutLine ? {cutLine: ctx.cutLine} : {}),
 			...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),
 		})
 		.finally(() => ctx.onProcessEnd?.());

@@ -5,6 +5,7 @@
  * against the project's test API server (test/support/kube/).
  */
 import type {OutputChunk} from './output.js';
+import type {LineCut} from '../runbook/variables.js';
 
 /** Where Kubernetes steps go: read from the kubeconfig as kubectl reads it. */
 export interface KubeTarget {
@@ -46,6 +47,8 @@ export interface KubeRequest {
 	/** What is left while waiting, in one line: "2 pods left: spire-server-0, spire-server-1". */
 	onProgress: (message: string) => void;
 	redact: (text: string) => string;
+	/** Where `exec` cuts an over-long output line: see ShellRequest.cutLine. */
+	cutLine?: LineCut;
 	/** Keep exec's stdout for `capture` (bounded like shell capture). */
 	capture: boolean;
 }

@@ -7,6 +7,7 @@ import type {Ask, Param, Step} from '../runbook/schema.js';
 import type {KubernetesPort} from './kubernetes-port.js';
 import type {OutputChunk} from './output.js';
 import type {RunState} from './state.js';
+import type {LineCut} from '../runbook/variables.js';
 
 /** What the shell executor is asked to run: a bash script under `bash -euo pipefail`. */
 export interface ShellRequest {
@@ -49,6 +50,12 @@ export interface ShellRequest {
 	 * (executors/byte-output.ts).
 	 */
 	redactsNothing?: boolean;
+	/**
+	 * Where to cut a line longer than the executor's limit (64 Ki UTF-16 units), so
+	 * that no secret spans the cut (runbook/variables.ts secretSafeCut): each piece is
+	 * redacted on its own. Default: at the limit.
+	 */
+	cutLine?: LineCut;
 	/**
 	 * Called once the process started, with its process group id (the command runs
 	 * in a group of its own) and the id its processes carry in their environment

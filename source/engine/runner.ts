@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type {Param, Runbook, Step} from '../runbook/schema.js';
 import {parseDuration} from '../runbook/duration.js';
-import {interpolate, redactor} from '../runbook/variables.js';
+import {interpolate, redactor, secretSafeCut} from '../runbook/variables.js';
 import type {RunEvent, RunListener} from './events.js';
 import type {RunHandle} from './handle.js';
 import type {FailureInfo, Ports, StepView} from './ports.js';
@@ -492,6 +492,7 @@ export class Runner implements RunHandle {
 				kill: this.kill.signal,
 				redact: text => this.redact(text),
 				redactsNothing: Object.values(this.secrets).every(value => value === ''),
+				cutLine: secretSafeCut(Object.values(this.secrets)),
 				emit: event => this.emit(event),
 				onProcess: (pgid, commandId) => {
 					this.commandRunning = true;

@@ -4,6 +4,7 @@
  * prints a newline cannot grow memory).
  */
 import {StringDecoder} from 'node:string_decoder';
+import type {LineCut} from '../runbook/variables.js';
 
 /** Default longest partial line kept while waiting for `\n`, in UTF-16 code units (64 Ki). */
 export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
@@ -12,16 +13,25 @@ export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
  * Decodes UTF-8 (multi-byte characters split across chunks are kept whole)
  * and splits on `\n`; a trailing `\r` is removed from each line (CRLF output).
  * An unfinished line longer than `maxPartialChars` is cut and delivered in
- * pieces of that length: the only place a line is broken without a newline.
+ * pieces of at most that length: the only place a line is broken without a newline.
+ * Where it is cut is up to `cut` (default: at `maxPartialChars`): the shell
+ * executor moves the cut off a secret, since each piece is masked on its own.
  */
 export class LineSplitter {
 	readonly #decoder = new StringDecoder('utf8');
 	readonly #maxPartial: number;
+	readonly #cut: LineCut | undefined;
 	#partial = '';
 
-	/** `maxPartialChars`: see {@link DEFAULT_MAX_PARTIAL_CHARS}; must be >= 1. */
-	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS) {
+	/**
+	 * `maxPartialChars`: see {@link DEFAULT_MAX_PARTIAL_CHARS}; must be >= 1.
+	 * `cut`: where to cut an over-long line (runbook/variables.ts secretSafeCut); the
+	 * line is cut once it is `cut.lookahead` units longer than `maxPartialChars`, so the
+	 * unfinished line kept is at most that much longer.
+	 */
+	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS, cut?: LineCut) {
 		this.#maxPartial = Math.max(1, maxPartialChars);
+		this.#cut = cut;
 	}
 
 	/** Takes a chunk; returns the lines it completed (possibly none), without `\n`. */
@@ -40,9 +50,11 @@ export class LineSplitter {
 			}
 			this.#partial = text.slice(start);
 		}
-		while (this.#partial.length > this.#maxPartial) {
-			lines.push(this.#partial.slice(0, this.#maxPartial));
-			this.#partial = this.#partial.slice(this.#maxPartial);
+		while (this.#partial.length > this.#maxPartial + (this.#cut?.lookahead ?? 0)) {
+			const wanted = this.#cut?.at(this.#partial, this.#maxPartial) ?? this.#maxPartial;
+			const cut = wanted >= 1 && wanted <= this.#maxPartial ? wanted : this.#maxPartial;
+			lines.push(this.#partial.slice(0, cut));
+			this.#partial = this.#partial.slice(cut);
 		}
 		return lines;
 	}

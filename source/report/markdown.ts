@@ -11,6 +11,7 @@
 import {formatDuration} from '../runbook/duration.js';
 import {runStatusWord, type Attempt, type RunState} from '../engine/state.js';
 import type {JournalEntry} from '../store/journal.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** The time span that counts as downtime; ISO-8601 ends and length in ms. */
 export interface Downtime {
@@ -212,7 +213,9 @@ function failuresAndSkips(state: RunState): string[] {
  * @param journal the run's journal entries, oldest first (may be empty: the timeline
  * is then built from the state's attempts and decisions).
  * @param titles step titles by id, from the runbook when it can still be read; ids otherwise.
- * @returns Markdown text ending with a newline.
+ * @returns Markdown text ending with a newline, its control characters but tab and newline
+ * written `\xNN` (titles, errors, notes and answers are hostile input, and the report is
+ * read on a terminal: security/terminal-text.ts).
  */
 export function renderReport(state: RunState, journal: JournalEntry[], titles: Record<string, string> = {}): string {
 	const out: string[] = [];
@@ -282,5 +285,5 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 	if (journal.length === 0) out.push('This run has no journal; the timeline is rebuilt from its saved state.', '');
 	out.push(table(['time (UTC)', 'who', 'step', 'event', 'detail'], rows.map(r => [time(r.at), r.by, r.step ? code(r.step) : '', r.event, r.detail])), '');
 
-	return out.join('\n');
+	return visibleControls(out.join('\n'));
 }

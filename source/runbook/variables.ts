@@ -8,6 +8,7 @@
  * variables and the shell expands them.
  */
 import {VARIABLE_NAME} from './schema.js';
+import {stripTerminalEscapesMapped} from '../security/terminal-text.js';
 
 /**
  * Variables every run defines: the run's id, its directory, the runbook file's directory, and
@@ -99,6 +100,14 @@ export const SECRET_LINE_MIN_LENGTH = 8;
  * long) hidden. With no secrets it returns the text unchanged without scanning it.
  */
 export function redactor(secrets: readonly string[]): (text: string) => string {
+	const values = hiddenValues(secrets);
+	if (values.length === 0) return text => text;
+	const pattern = new RegExp(values.map(v => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+	return text => text.replace(pattern, '***');
+}
+
+/** The values {@link redactor} hides, longest first. */
+function hiddenValues(secrets: readonly string[]): string[] {
 	const hidden = new Set<string>();
 	for (const secret of secrets) {
 		if (secret.length === 0) continue;
@@ -106,8 +115,67 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
 		if (!secret.includes('\n')) continue;
 		for (const line of secret.split('\n')) if (line.trim().length >= SECRET_LINE_MIN_LENGTH) hidden.add(line.trim());
 	}
-	const values = [...hidden].sort((a, b) => b.length - a.length);
-	if (values.length === 0) return text => text;
-	const pattern = new RegExp(values.map(v => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-	return text => text.replace(pattern, '***');
+	return [...hidden].sort((a, b) => b.length - a.length);
+}
+
+/** Units either side of a line cut searched for a secret split by escape sequences ({@link secretSafeCut}). */
+const CUT_WINDOW = 8 * 1024;
+
+/** Where an over-long output line is cut (executors/line-splitter.ts; made by {@link secretSafeCut}). */
+export interface LineCut {
+	/** UTF-16 units past the cut the line must hold before it is cut (a secret spanning the cut must be seen whole). */
+	lookahead: number;
+	/** Where to cut `line` instead of at `at`: a result outside 1..`at` is taken as `at`. */
+	at(line: string, at: number): number;
+}
+
+/**
+ * Returns where to cut an over-long line (executors/line-splitter.ts) instead of at
+ * `at` (UTF-16 code units), so that no occurrence of a value {@link redactor} hides
+ * spans the cut: each piece is made terminal-safe and redacted on its own
+ * (executors/output-sink.ts), and a secret split in two would be shown and logged in
+ * halves. When escape sequences are near the cut, occurrences are looked for as the
+ * terminal shows the text (`printf '%s\033[0m%s'` shows a secret whole), within
+ * {@link CUT_WINDOW} units either side (so the cut waits for that much more of the line:
+ * `lookahead`). The cut moves back to the start of a spanning
+ * occurrence. Returns `at` when nothing spans it, or when only a cut at 0 would do (a
+ * secret longer than the piece).
+ */
+export function secretSafeCut(secrets: readonly string[]): LineCut {
+	const values = hiddenValues(secrets);
+	const longest = values[0]?.length ?? 0;
+	if (values.length === 0) return {lookahead: 0, at: (_line, at) => at};
+	return {lookahead: CUT_WINDOW + longest, at: (line, at) => {
+		const start = Math.max(0, at - CUT_WINDOW - longest);
+		const window = line.slice(start, at + CUT_WINDOW + longest);
+		// Without escapes the text is shown as written: no mapping needed (the usual case).
+		if (!/[\x1b\x90-\x9f]/.test(window)) {
+			const cut = spanningStart(line, at, values);
+			return cut > 0 ? cut : at;
+		}
+		const {shown, from} = stripTerminalEscapesMapped(window);
+		// The cut as an index into `shown`: the first character kept at or after it.
+		let split = from.findIndex(index => start + index >= at);
+		if (split === -1) split = shown.length;
+		const cut = spanningStart(shown, split, values);
+		return cut === split || cut === 0 ? at : start + from[cut];
+	}};
+}
+
+/** The cut in `text` moved back, from `at`, to the start of any occurrence of `values` that spans it. */
+function spanningStart(text: string, at: number, values: readonly string[]): number {
+	let cut = at;
+	for (let moved = true; moved && cut > 0; ) {
+		moved = false;
+		for (const value of values) {
+			// An occurrence starting within value.length - 1 before the cut spans it.
+			const from = Math.max(0, cut - value.length + 1);
+			const found = text.slice(from, cut + value.length - 1).indexOf(value);
+			if (found !== -1 && from + found < cut) {
+				cut = from + found;
+				moved = true;
+			}
+		}
+	}
+	return cut;
 }

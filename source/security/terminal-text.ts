@@ -27,6 +27,27 @@ export function stripTerminalEscapes(text: string): string {
 	return text.includes('\x1b') || /[\x90-\x9f]/.test(text) ? text.replace(ESCAPES, '') : text;
 }
 
+/**
+ * `text` without escape sequences, as {@link stripTerminalEscapes}, with the index in
+ * `text` of each character kept (`from[i]` is where `shown[i]` was): for finding a
+ * secret as shown and acting on the text as written (runbook/variables.ts secretSafeCut).
+ */
+export function stripTerminalEscapesMapped(text: string): {shown: string; from: number[]} {
+	const from: number[] = [];
+	const parts: string[] = [];
+	let last = 0;
+	const keep = (start: number, end: number): void => {
+		parts.push(text.slice(start, end));
+		for (let i = start; i < end; i++) from.push(i);
+	};
+	for (const match of text.matchAll(ESCAPES)) {
+		keep(last, match.index);
+		last = match.index + match[0].length;
+	}
+	keep(last, text.length);
+	return {shown: parts.join(''), from};
+}
+
 /** `text` with every control character but tab and newline written `\xNN` (ESC is `\x1b`). */
 export function visibleControls(text: string): string {
 	return text.replace(CONTROLS, c => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

@@ -28,6 +28,7 @@ import {summaryKey, summaryMaxTop, SummaryView} from './summary-view.js';
 import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, type EarlierSessions} from '../engine/run-summary.js';
 import {displayLine} from './format.js';
 import type {PanelMode} from './layout.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Props of {@link App}. */
 export interface AppProps {
@@ -328,7 +329,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				))}
 				{summary.map(line => (
 					<Text key={line} bold wrap="truncate-end">
-						{line}
+						{/* The reason holds runbook and state text (an error): controls made visible. */}
+						{visibleControls(line)}
 					</Text>
 				))}
 				<KeyHelp

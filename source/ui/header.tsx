@@ -1,11 +1,15 @@
 /**
  * The top rows of the TUI: runbook title, run id, elapsed time and mode, and
- * extra rows such as the Kubernetes target.
+ * extra rows such as the Kubernetes target. The title and the rows come from the
+ * runbook and the state (hostile input): they are drawn, and measured, with
+ * control characters made visible (`\x1b`; security/terminal-text.ts), where Ink
+ * would pass some on or drop escape sequences silently.
  */
 import {Box, Text} from 'ink';
 import {runStatusWord, type RunStatus} from '../engine/state.js';
 import {tint} from './color.js';
 import {formatClock, textWidth, truncateEnd, truncateMiddle} from './format.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Props of {@link Header}. */
 export interface HeaderProps {
@@ -46,7 +50,7 @@ export function headerClock(elapsedMs: number, mode: 'step' | 'auto', status: Ru
  * status or an hour's `h:` add later are taken from the title's end.
  */
 export function runIdOnOwnRow(title: string, runId: string, width: number): boolean {
-	return textWidth(title) + GAP + textWidth(`run ${runId} · ${headerClock(0, 'auto', 'in-progress')}`) > width;
+	return textWidth(visibleControls(title)) + GAP + textWidth(`run ${visibleControls(runId)} · ${headerClock(0, 'auto', 'in-progress')}`) > width;
 }
 
 /** Rows a {@link Header} takes: one, plus one for the run id when it does not fit beside the title, plus one per extra line. */
@@ -77,7 +81,10 @@ export function fitTargetLine(line: string, width: number): string {
  * right, or, when the title needs the room, `03:12 · step mode` on the right and
  * `run <id>` on a second row (see {@link runIdOnOwnRow}). Then the extra rows.
  */
-export function Header({title, runId, elapsedMs, mode, status, width, extra = []}: HeaderProps) {
+export function Header({title: rawTitle, runId: rawRunId, elapsedMs, mode, status, width, extra: rawExtra = []}: HeaderProps) {
+	const title = visibleControls(rawTitle);
+	const runId = visibleControls(rawRunId);
+	const extra = rawExtra.map(visibleControls);
 	const ownRow = runIdOnOwnRow(title, runId, width);
 	const clock = headerClock(elapsedMs, mode, status);
 	const right = ownRow ? clock : `run ${runId} · ${clock}`;

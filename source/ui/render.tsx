@@ -8,6 +8,7 @@ import type {RunHandle} from '../engine/handle.js';
 import type {EarlierSessions} from '../engine/run-summary.js';
 import {App} from './app.js';
 import type {TuiOperator} from './operator.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Options of {@link startTui}. */
 export interface StartTuiOptions {
@@ -80,7 +81,8 @@ export function startTui(handle: RunHandle, operator: TuiOperator, options: Star
 	return {
 		waitUntilExit() {
 			exited ??= instance.waitUntilExit().then(() => {
-				if (summary.length > 0) stdout.write(`${summary.join('\n')}\n`);
+				// Runbook and state text (titles, errors), on the terminal without Ink: controls made visible.
+				if (summary.length > 0) stdout.write(visibleControls(`${summary.join('\n')}\n`));
 			});
 			return exited;
 		},

@@ -2,13 +2,16 @@
  * The summary screen at the end of a completed run: it stays until the
  * operator leaves it (q, Enter or Esc), so the last step's output (counts, the
  * safety-backup path) can be read before the TUI is gone. The lines come from
- * engine/run-summary.ts, wrapped whole to the width. The app takes the keys
+ * engine/run-summary.ts, wrapped whole to the width, with control characters
+ * made visible (`\x1b`; security/terminal-text.ts): they hold runbook and state
+ * text (titles, errors, notes, captured values). The app takes the keys
  * ({@link summaryKey}): an input hook mounted with the last frame may not be
  * listening yet when the operator's first key arrives.
  */
 import type {Key} from 'ink';
 import {Box, Text} from 'ink';
 import {CONTINUED, wrapHard} from './panel-text.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Props of {@link SummaryView}. */
 export interface SummaryViewProps {
@@ -22,10 +25,10 @@ export interface SummaryViewProps {
 	top: number;
 }
 
-/** `lines` wrapped at `width` without cutting anything; continuation rows start with `↪ `. */
+/** `lines` with visible controls, wrapped at `width` without cutting anything; continuation rows start with `↪ `. */
 export function summaryRows(lines: readonly string[], width: number): string[] {
 	return lines.flatMap(line => {
-		const parts = wrapHard(line, width);
+		const parts = wrapHard(visibleControls(line), width);
 		if (parts.length === 1) return parts;
 		return [parts[0], ...wrapHard(parts.slice(1).join(''), Math.max(1, width - 2)).map(part => `${CONTINUED}${part}`)];
 	});

@@ -1,6 +1,7 @@
 import {describe, expect, test} from 'vitest';
 import {CaptureBuffer} from '../../source/executors/capture-buffer.js';
 import {LineSplitter} from '../../source/executors/line-splitter.js';
+import {secretSafeCut} from '../../source/runbook/variables.js';
 
 describe('LineSplitter', () => {
 	test('splits on newlines and holds the unfinished line until it ends', () => {
@@ -48,4 +49,18 @@ describe('CaptureBuffer', () => {
 		expect(capture.text()).toBe('abc\nde');
 		expect(capture.truncated).toBe(true);
 	});
+});
+
+test('a LineCut moves the cut of an over-long line, once it has seen lookahead units past it (the shell executor keeps a secret whole: variables.ts secretSafeCut)', () => {
+	const cut = secretSafeCut(['SECRET']);
+	expect(cut.lookahead).toBeGreaterThanOrEqual('SECRET'.length - 1);
+	const splitter = new LineSplitter(8, {lookahead: 5, at: cut.at});
+	// Not cut before 8 + 5 units are there: SECRET would not be seen whole yet.
+	expect(splitter.push('abcdeSECRE')).toEqual([]);
+	// Cut at 8 would split SECRET (at 5..10): the cut moves back to its start.
+	expect(splitter.push('Txyz')).toEqual(['abcde']);
+	expect(splitter.end()).toEqual(['SECRETxyz']);
+	// A cut outside 1..max is taken as max.
+	expect(new LineSplitter(4, {lookahead: 0, at: () => 0}).push('abcdefgh')).toEqual(['abcd']);
+	expect(cut.at('SECRETSECRET', 3)).toBe(3); // only a cut at 0 would do: taken as asked
 });

@@ -62,4 +62,34 @@ steps:
 			expect(log).not.toContain('\x1b]52');
 		}
 	});
+
+	it('in the Markdown report (stdout and -o): no control byte of a title or an answer reaches it raw; titles show theirs as \\xNN', async () => {
+		const ws = workspace();
+		const file = ws.write(
+			'report.yaml',
+			`version: 1
+title: "Report \\e]0;owned\\a"
+steps:
+  - id: name
+    title: "Ask \\e]52;c;aGk=\\a"
+    ask: {prompt: Name?, var: NAME}
+  - id: fail
+    title: "Fail \\e[6n\\x9b6n"
+    run: exit 3
+`,
+		);
+		const run = await ws.cli(['run', file, '--plain', '--yes', '-p', 'NAME=x\x1b]0;answer\x07', '--state-dir', ws.stateDir]);
+		expect(run.code, run.stderr).toBe(1);
+		const runId = ws.onlyRunId();
+		const report = await ws.cli(['report', runId, '--state-dir', ws.stateDir]);
+		expect(report.code, report.stderr).toBe(0);
+		const output = path.join(ws.dir, 'report.md');
+		expect((await ws.cli(['report', runId, '--state-dir', ws.stateDir, '-o', output])).code).toBe(0);
+		for (const text of [report.stdout, readFileSync(output, 'utf8')]) {
+			expect(text).not.toMatch(/[\x07\x1b\x9b]/);
+			expect(text).toContain('# Run report: Report \\x1b]0;owned\\x07');
+			expect(text).toContain('Ask \\x1b]52;c;aGk=\\x07');
+			expect(text).toContain('Fail \\x1b[6n\\x9b6n');
+		}
+	});
 });

@@ -40,6 +40,7 @@ import {CLOSE_CHANNEL, connectError, execApi, exitOf, type Socket, STDIN_CHANNEL
 import {TransferProgress} from './progress.js';
 import {pumpStdin} from './stdin-pump.js';
 import {checkNamespace, checkObjectName} from '../../security/kube-names.js';
+import type {LineCut} from '../../runbook/variables.js';
 
 /** What to run. */
 export interface ExecPlan {
@@ -150,8 +151,8 @@ async function stream(
 			if (chunk.stream === 'stderr' || plan.showStdout !== false) io.request.onOutput(chunk);
 		},
 	});
-	const stdout = lineWritable('stdout', deliver);
-	const stderr = lineWritable('stderr', deliver);
+	const stdout = lineWritable('stdout', deliver, io.request.cutLine);
+	const stderr = lineWritable('stderr', deliver, io.request.cutLine);
 	// Never sends: it only makes the request ask for stdin (see the file comment).
 	const stdinStandIn = new Readable({read() {}});
 	let stdinClosedByServer = false;
@@ -235,8 +236,8 @@ async function stream(
 }
 
 /** A Writable that splits its bytes into lines and hands them on. */
-function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void): Writable {
-	const splitter = new LineSplitter();
+function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void, cutLine?: LineCut): Writable {
+	const splitter = new LineSplitter(undefined, cutLine);
 	return new Writable({
 		write(chunk: Buffer, _encoding, callback) {
 			deliver(kind, splitter.push(chunk), false);

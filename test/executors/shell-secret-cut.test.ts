@@ -1,0 +1,46 @@
+/**
+ * A secret across the 64 KiB line cut (issue 9, item 3): a line longer than the
+ * line splitter's limit is delivered in pieces, and each piece is masked on its own;
+ * a secret spanning the cut used to reach the log and the screen in two halves.
+ * Real bash through the shell executor, with the runner's redactor and cut.
+ */
+import {afterEach, beforeEach, expect, test} from 'vitest';
+import {DEFAULT_MAX_PARTIAL_CHARS} from '../../source/executors/line-splitter.js';
+import {redactor, secretSafeCut} from '../../source/runbook/variables.js';
+import {run, tempDir} from './shell-helpers.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({dir, cleanup} = tempDir()));
+afterEach(() => cleanup());
+
+const SECRET = 'hunter2-Pa55word';
+
+test.each([1, 5, SECRET.length - 1])('a secret starting %i characters before the 64 KiB cut is masked whole in the log and on screen', async before => {
+	const lead = DEFAULT_MAX_PARTIAL_CHARS - before;
+	const script = `head -c ${lead} /dev/zero | tr '\\0' x; printf '%s' "$TOKEN"; head -c 100000 /dev/zero | tr '\\0' y; echo`;
+	const secrets = [SECRET];
+	const {result, stdout, log} = await run(dir, script, {env: {TOKEN: SECRET}, redact: redactor(secrets), cutLine: secretSafeCut(secrets)});
+	expect(result.exitCode).toBe(0);
+	expect(stdout.length).toBeGreaterThan(1); // the line was cut
+	// Neither whole nor in halves: the pieces joined again hold *** where the secret was.
+	for (const text of [stdout.join(''), log.replaceAll('\n', '')]) {
+		expect(text).not.toContain(SECRET);
+		expect(text).toContain(`${'x'.repeat(lead)}***${'y'.repeat(100000)}`);
+	}
+});
+
+test.each([0, 2, 4])('a secret split by an escape sequence that the 64 KiB cut falls into (%i characters of it before the cut) is masked whole', async into => {
+	// `printf '%s\033[0m%s'` shows the secret whole: masking sees the text as shown.
+	const lead = DEFAULT_MAX_PARTIAL_CHARS - 8 - into;
+	const script = `head -c ${lead} /dev/zero | tr '\\0' x; printf '%s\\033[0m%s' "\${TOKEN:0:8}" "\${TOKEN:8}"; head -c 100000 /dev/zero | tr '\\0' y; echo`;
+	const secrets = [SECRET];
+	const {result, stdout, log} = await run(dir, script, {env: {TOKEN: SECRET}, redact: redactor(secrets), cutLine: secretSafeCut(secrets)});
+	expect(result.exitCode).toBe(0);
+	expect(stdout.length).toBeGreaterThan(1);
+	for (const text of [stdout.join(''), log.replaceAll('\n', '')]) {
+		expect(text).not.toContain(SECRET.slice(0, 8));
+		expect(text).not.toContain(SECRET.slice(8));
+		expect(text).toContain(`${'x'.repeat(lead)}***${'y'.repeat(100000)}`);
+	}
+});
