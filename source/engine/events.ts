@@ -36,6 +36,10 @@ export interface ProgressEvent {
 	type: 'progress';
 	stepId: string;
 	message: string;
+	/** Time left of the attempt's `timeout`, ms, when the step has one (at the moment of the event). */
+	leftMs?: number;
+	/** The step's `timeout` as the runbook wrote it (`5m`), with {@link ProgressEvent.leftMs}. */
+	timeout?: string;
 }
 
 /** A step reached a new status (final or not: `failed` may be retried). */

@@ -466,6 +466,7 @@ export class Runner implements RunHandle {
 		this.emit({type: 'step-started', stepId: step.id, attempt: n, command: view.command, logPath});
 		this.emit({type: 'step-status', stepId: step.id, status: 'running', attempt: n});
 
+		const started = this.now().getTime();
 		const controller = new AbortController();
 		this.current = controller;
 		const timeoutMs = step.timeout ? parseDuration(step.timeout) : undefined;
@@ -478,7 +479,6 @@ export class Runner implements RunHandle {
 				controller.abort(new Error('timeout'));
 			});
 		}
-		const started = this.now().getTime();
 		let outcome: ActionOutcome;
 		try {
 			outcome = redactOutcome(await executeAction(step, {
@@ -493,7 +493,9 @@ export class Runner implements RunHandle {
 				redact: text => this.redact(text),
 				redactsNothing: Object.values(this.secrets).every(value => value === ''),
 				cutLine: secretSafeCut(Object.values(this.secrets)),
-				emit: event => this.emit(event),
+				// A progress line of a step with a timeout says how long is left (issue 10 item 4).
+				emit: event =>
+					this.emit(event.type === 'progress' && timeoutMs !== undefined && step.timeout ? {...event, leftMs: timeoutMs - (this.now().getTime() - started), timeout: step.timeout} : event),
 				onProcess: (pgid, commandId) => {
 					this.commandRunning = true;
 					this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host, commandId));

@@ -3,7 +3,7 @@
  * lines prefixed by the step id, and an operator that answers from flags.
  */
 import type {Ask, Param} from '../runbook/schema.js';
-import {formatDuration} from '../runbook/duration.js';
+import {formatCountdown, formatDuration} from '../runbook/duration.js';
 import type {RunEvent} from '../engine/events.js';
 import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, Operator, StepView} from '../engine/ports.js';
 import {runStatusWord, type RunState} from '../engine/state.js';
@@ -104,7 +104,7 @@ export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSu
 				break;
 			}
 			case 'progress':
-				write(`${clock()} … ${event.stepId}: ${event.message}\n`);
+				write(`${clock()} … ${event.stepId}: ${event.message}${event.leftMs !== undefined && event.timeout ? ` (${formatCountdown(event.leftMs, event.timeout)})` : ''}\n`);
 				break;
 			case 'step-status': {
 				if (event.status === 'running' || event.status === 'pending') break;

@@ -40,3 +40,13 @@ export function formatDurationLabel(ms: number): string {
 	const hours = Math.floor(minutes / 60);
 	return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
 }
+
+/**
+ * A wait's countdown: `2m10s left of 5m` (`leftMs` rounded up to whole seconds,
+ * never below `0s`; `timeout` as the runbook wrote it). The TUI's step panel and
+ * plain mode's progress lines show it while a step with a `timeout` runs.
+ */
+export function formatCountdown(leftMs: number, timeout: string): string {
+	const seconds = Number.isFinite(leftMs) ? Math.max(0, Math.ceil(leftMs / 1000)) : 0;
+	return `${seconds === 0 ? '0s' : formatDurationLabel(seconds * 1000)} left of ${timeout}`;
+}

@@ -7,6 +7,7 @@ import type {RunFinishedEvent} from '../engine/events.js';
 import type {RunHandle} from '../engine/handle.js';
 import type {StepView} from '../engine/ports.js';
 import type {Attempt, RunState} from '../engine/state.js';
+import {formatCountdown, parseDuration} from '../runbook/duration.js';
 import {formatDuration} from './format.js';
 import type {Prompt} from './operator.js';
 import type {RunView} from './run-view.js';
@@ -64,6 +65,20 @@ export function latestAttempt(view: RunView, stepId: string): number {
 	return view.stepLive(stepId).attempt ?? view.state.steps[stepId]?.attempts.at(-1)?.n ?? 0;
 }
 
+/** `{countdown: '2m10s left of 5m'}` for a running attempt of a step with a `timeout`, else `{}`. */
+function countdown(timeout: string | undefined, attempt: Attempt | undefined, now: number): {countdown?: string} {
+	if (!timeout || !attempt || attempt.finishedAt !== undefined) return {};
+	const elapsed = attemptDuration(attempt, now);
+	if (elapsed === undefined) return {};
+	let timeoutMs: number;
+	try {
+		timeoutMs = parseDuration(timeout);
+	} catch {
+		return {};
+	}
+	return {countdown: formatCountdown(timeoutMs - elapsed, timeout)};
+}
+
 /** The panel props of `stepId`, without width and height. */
 export function panelData(view: RunView, stepId: string, now: number): Omit<StepPanelProps, 'width' | 'height'> {
 	const state = view.state;
@@ -73,8 +88,9 @@ export function panelData(view: RunView, stepId: string, now: number): Omit<Step
 	const tail = view.tail(stepId);
 	const status = saved?.status ?? 'pending';
 	const attempt = latestAttempt(view, stepId);
+	const stepView = safeStepView(view.handle, stepId);
 	return {
-		view: safeStepView(view.handle, stepId),
+		view: stepView,
 		stepCount: state.order.length,
 		status,
 		attempt: attempt > 0 ? attempt : undefined,
@@ -82,7 +98,9 @@ export function panelData(view: RunView, stepId: string, now: number): Omit<Step
 		error: last?.error ?? live.error,
 		note: saved?.note ?? live.note,
 		durationMs: attemptDuration(last, now) ?? live.durationMs,
-		progress: live.progress,
+		// A wait's lines ("next check in 2s", "2/3 pods ready") are stale once it ended: the status row says how.
+		progress: status === 'running' || stepView.action !== 'wait' ? live.progress : undefined,
+		...(status === 'running' ? countdown(stepView.step?.timeout, last, now) : {}),
 		tail: tail.lines(),
 		totalLines: tail.totalLines,
 	};

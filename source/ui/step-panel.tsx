@@ -31,6 +31,8 @@ export interface StepPanelProps {
 	durationMs?: number;
 	/** The latest progress line of a wait or a long action. */
 	progress?: string;
+	/** While a step with a `timeout` runs: how long is left (`2m10s left of 5m`). */
+	countdown?: string;
 	/** Last output lines kept in memory, oldest first (already redacted). */
 	tail: readonly TailLine[];
 	/** Lines the attempt printed in all (the tail keeps only the last ones). */
@@ -154,7 +156,9 @@ export function layoutStepPanel(props: StepPanelProps): StepPanelLayout {
 	const status = wrapText(statusText(props), width);
 	const description = descriptionRows(view.description, width);
 	const block = [...commandRows(view, width), ...varsRows(Object.entries(view.vars), width)];
-	const progress = props.progress ? `↻ ${displayLine(props.progress)}` : undefined;
+	// The countdown first: at 80 columns a long check message is cut, the time left must not be.
+	const progressText = [props.countdown, props.progress === undefined ? undefined : displayLine(props.progress)].filter(part => part !== undefined && part !== '').join(' · ');
+	const progress = progressText ? `↻ ${progressText}` : undefined;
 	const wantedOutput = outputRows(tail, width, Math.max(0, height));
 	const rows = panelRows(height, {title: title.length, status: status.length, description: description.length, block: block.length, progress: progress ? 1 : 0, output: wantedOutput.length}, mode);
 	const shownBlock = blockWindow(block, rows.block, mode === 'decide' ? (props.scroll ?? 0) : 0, mode === 'decide');
