@@ -28,6 +28,7 @@ import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedVars
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
 import {readEarlierSessions} from './store/sessions.js';
+import {stepEstimates} from './engine/run-summary.js';
 import {flushCompileCache} from './platform/compile-cache.js';
 import {keepYoungGenerationSize} from './platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from './platform/self-signals.js';
@@ -535,7 +536,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			// now, not only at exit, in case this process does not end normally (compile-cache.ts).
 			flushCompileCache();
 			const resumeHint = `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`;
-			const app = startTui(runner, tuiOperator!, {notices: input.notices, resumeCommand: resumeHint, earlierSessions: readEarlierSessions(runDir), ...(kubernetes ? {headerLines: [describeTarget(kubernetes.target())]} : {})});
+			const app = startTui(runner, tuiOperator!, {notices: input.notices, resumeCommand: resumeHint, earlierSessions: readEarlierSessions(runDir), stepEstimates: stepEstimates(repo.completedRuns(state.runbookPath, state.runId)), ...(kubernetes ? {headerLines: [describeTarget(kubernetes.target())]} : {})});
 			try {
 				store.save(state);
 			} catch (error) {

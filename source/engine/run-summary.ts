@@ -28,6 +28,63 @@ export interface EarlierSessions {
 /** A run no process worked on before this one. */
 export const NO_EARLIER_SESSIONS: EarlierSessions = {ms: 0, count: 0};
 
+/**
+ * How long each step took in earlier completed runs of the same runbook, ms: the
+ * median of the durations of the attempt each run finished the step with
+ * (`succeeded`). Steps no earlier run ran to success are absent; no earlier
+ * run gives `{}` (no estimate).
+ */
+export type StepEstimates = Readonly<Record<string, number>>;
+
+/**
+ * {@link StepEstimates} from the states of earlier completed runs (store/runs.ts
+ * reads them). The state dir is hostile input: an attempt without valid times,
+ * or with a negative or non-finite duration, is left out.
+ */
+export function stepEstimates(runs: readonly RunState[]): StepEstimates {
+	const durations = new Map<string, number[]>();
+	for (const run of runs) {
+		for (const [id, step] of Object.entries(run.steps ?? {})) {
+			const attempt = step?.attempts?.findLast(a => a.outcome === 'succeeded');
+			if (!attempt?.finishedAt) continue;
+			const ms = Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt);
+			if (!Number.isFinite(ms) || ms < 0) continue;
+			durations.set(id, [...(durations.get(id) ?? []), ms]);
+		}
+	}
+	const estimates: Record<string, number> = {};
+	for (const [id, list] of durations) {
+		const sorted = list.sort((a, b) => a - b);
+		const mid = Math.floor(sorted.length / 2);
+		estimates[id] = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+	}
+	return estimates;
+}
+
+/**
+ * Estimated time left of a run, ms, at `now` (ms since the epoch): the
+ * {@link StepEstimates} of every step not yet succeeded or skipped, less the
+ * time the running attempt has already taken (never below 0 for a step).
+ * Undefined ("no estimate") when the run has ended or no step left has an
+ * estimate.
+ */
+export function timeLeftMs(estimates: StepEstimates, state: RunState, now: number): number | undefined {
+	if (state.status !== 'in-progress') return undefined;
+	let left = 0;
+	let known = false;
+	for (const id of state.order) {
+		const step = state.steps[id];
+		if (step?.status === 'succeeded' || step?.status === 'skipped') continue;
+		const estimate = estimates[id];
+		if (estimate === undefined) continue;
+		known = true;
+		const attempt = step?.status === 'running' ? step.attempts.at(-1) : undefined;
+		const spent = attempt ? now - Date.parse(attempt.startedAt) : 0;
+		left += Math.max(0, estimate - (Number.isFinite(spent) ? spent : 0));
+	}
+	return known ? left : undefined;
+}
+
 /** What {@link summaryLines} reads. */
 export interface RunSummaryInput {
 	state: RunState;

@@ -317,6 +317,25 @@ export class RunsRepository {
 		return summaries.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 	}
 
+	/**
+	 * The states of the newest `limit` (default 20) completed runs of the runbook at
+	 * `runbookPath` (absolute), other than `exceptRunId`, newest first; runs that
+	 * cannot be read are left out (they estimate nothing).
+	 */
+	completedRuns(runbookPath: string, exceptRunId?: string, limit = 20): RunState[] {
+		const states: RunState[] = [];
+		for (const run of this.list()) {
+			if (states.length >= limit) break;
+			if (run.status !== 'completed' || run.runbookPath !== runbookPath || run.runId === exceptRunId) continue;
+			try {
+				states.push(this.load(run.runId));
+			} catch {
+				// A run that became unreadable since list() read it has nothing to say.
+			}
+		}
+		return states;
+	}
+
 	/** Runs of the runbook at `runbookPath` (absolute) that did not complete, newest first. */
 	unfinished(runbookPath?: string): RunSummary[] {
 		return this.list().filter(

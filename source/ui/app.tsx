@@ -25,7 +25,7 @@ import {StepList} from './step-list.js';
 import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
 import {summaryKey, summaryMaxTop, SummaryView} from './summary-view.js';
-import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, type EarlierSessions} from '../engine/run-summary.js';
+import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, timeLeftMs, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
 import {displayLine} from './format.js';
 import type {PanelMode} from './layout.js';
 import {visibleControls} from '../security/terminal-text.js';
@@ -54,7 +54,11 @@ export interface AppProps {
 	resumeCommand?: string;
 	/** The run's time before this process (read from its journal by the caller): the clock counts the run. */
 	earlierSessions?: EarlierSessions;
+	/** How long each step took in earlier completed runs of this runbook (read by the caller): the header estimates the time left from them. */
+	stepEstimates?: StepEstimates;
 }
+
+const NO_ESTIMATES: StepEstimates = {};
 
 /** A y/N question the app shows in place of the prompt: skip, quit, or stop the running command. */
 interface Question {
@@ -77,7 +81,7 @@ function modeOf(prompt: Prompt | undefined, stepId: string, status: string): Pan
 }
 
 /** The whole TUI; see the module comment. Fits `useWindowSize()` (80x24 and up). */
-export function App({handle, operator, onQuit, headerLines, notices = [], resumeCommand, earlierSessions = NO_EARLIER_SESSIONS}: AppProps) {
+export function App({handle, operator, onQuit, headerLines, notices = [], resumeCommand, earlierSessions = NO_EARLIER_SESSIONS, stepEstimates = NO_ESTIMATES}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useWindowSize();
 	const view = useRunView(handle);
@@ -305,7 +309,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	return (
 		<ThemeProvider theme={theme}>
 			<Box flexDirection="column" width={columns} height={rows} overflow="hidden">
-				<Header title={title} runId={state.runId} elapsedMs={elapsed} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
+				<Header title={title} runId={state.runId} elapsedMs={elapsed} leftMs={timeLeftMs(stepEstimates, state, now)} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
 				{main}
 				{!overlay && question && (
 					<Text bold wrap="truncate-end">

@@ -8,7 +8,7 @@
 import {Box, Text} from 'ink';
 import {runStatusWord, type RunStatus} from '../engine/state.js';
 import {tint} from './color.js';
-import {formatClock, textWidth, truncateEnd, truncateMiddle} from './format.js';
+import {formatClock, formatDuration, textWidth, truncateEnd, truncateMiddle} from './format.js';
 import {visibleControls} from '../security/terminal-text.js';
 
 /** Props of {@link Header}. */
@@ -19,6 +19,8 @@ export interface HeaderProps {
 	runId: string;
 	/** Time the run has been going in this process, ms (the caller ticks it while running). */
 	elapsedMs: number;
+	/** Estimated time left of the run, ms (from earlier runs of the runbook); omitted: no estimate, nothing shown. */
+	leftMs?: number;
 	/** `step`: a gate before each step; `auto`: steps run without asking. */
 	mode: 'step' | 'auto';
 	/** Status of the run, shown when it is no longer in progress. */
@@ -36,9 +38,15 @@ export interface HeaderProps {
 /** Columns kept between the title and the right part of the first row. */
 const GAP = 2;
 
-/** The right part of the first row without the run id: `03:12 · step mode` (` · failed` once ended). */
-export function headerClock(elapsedMs: number, mode: 'step' | 'auto', status: RunStatus): string {
-	return `${formatClock(elapsedMs)} · ${mode} mode${status === 'in-progress' ? '' : ` · ${runStatusWord(status)}`}`;
+/** An estimate of the time left: `~4m10s left` (whole seconds), `~0s left` once the earlier runs' time is used up. */
+export function leftLabel(leftMs: number): string {
+	return `~${leftMs < 1000 ? '0s' : formatDuration(Math.round(leftMs / 1000) * 1000)} left`;
+}
+
+/** The right part of the first row without the run id: `03:12 · ~4m10s left · step mode` (the estimate while in progress, when there is one; ` · failed` once ended). */
+export function headerClock(elapsedMs: number, mode: 'step' | 'auto', status: RunStatus, leftMs?: number): string {
+	const left = leftMs === undefined || status !== 'in-progress' ? '' : ` · ${leftLabel(leftMs)}`;
+	return `${formatClock(elapsedMs)}${left} · ${mode} mode${status === 'in-progress' ? '' : ` · ${runStatusWord(status)}`}`;
 }
 
 /**
@@ -81,12 +89,12 @@ export function fitTargetLine(line: string, width: number): string {
  * right, or, when the title needs the room, `03:12 · step mode` on the right and
  * `run <id>` on a second row (see {@link runIdOnOwnRow}). Then the extra rows.
  */
-export function Header({title: rawTitle, runId: rawRunId, elapsedMs, mode, status, width, extra: rawExtra = []}: HeaderProps) {
+export function Header({title: rawTitle, runId: rawRunId, elapsedMs, leftMs, mode, status, width, extra: rawExtra = []}: HeaderProps) {
 	const title = visibleControls(rawTitle);
 	const runId = visibleControls(rawRunId);
 	const extra = rawExtra.map(visibleControls);
 	const ownRow = runIdOnOwnRow(title, runId, width);
-	const clock = headerClock(elapsedMs, mode, status);
+	const clock = headerClock(elapsedMs, mode, status, leftMs);
 	const right = ownRow ? clock : `run ${runId} · ${clock}`;
 	return (
 		<Box flexDirection="column" width={width}>

@@ -5,7 +5,7 @@
  */
 import {render} from 'ink';
 import type {RunHandle} from '../engine/handle.js';
-import type {EarlierSessions} from '../engine/run-summary.js';
+import type {EarlierSessions, StepEstimates} from '../engine/run-summary.js';
 import {App} from './app.js';
 import type {TuiOperator} from './operator.js';
 import {visibleControls} from '../security/terminal-text.js';
@@ -28,6 +28,8 @@ export interface StartTuiOptions {
 	resumeCommand?: string;
 	/** The run's time before this process, from its journal (store/sessions.ts); none by default. */
 	earlierSessions?: EarlierSessions;
+	/** How long each step took in earlier completed runs of the runbook (session.ts reads them through store/); none by default. */
+	stepEstimates?: StepEstimates;
 }
 
 /** The running TUI. */
@@ -64,6 +66,7 @@ export function startTui(handle: RunHandle, operator: TuiOperator, options: Star
 			headerLines={options.headerLines}
 			resumeCommand={options.resumeCommand}
 			earlierSessions={options.earlierSessions}
+			stepEstimates={options.stepEstimates}
 			onQuit={lines => {
 				summary = lines;
 			}}

@@ -13,7 +13,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
-import {finishAttempt, newRunState, recordDecision, startAttempt} from '../../source/engine/transitions.js';
+import {finishAttempt, newRunState, recordDecision, setRunStatus, startAttempt} from '../../source/engine/transitions.js';
+import {stepEstimates, timeLeftMs} from '../../source/engine/run-summary.js';
 import {FileStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
@@ -289,5 +290,36 @@ describe('loading a run state', () => {
 		// Listing never moves files.
 		expect(damagedCopies(repo.runDir(runId))).toEqual([]);
 		expect(readFileSync(file, 'utf8')).toBe('{');
+	});
+});
+
+describe('estimates from earlier completed runs (issue 10 item 4)', () => {
+	/** A run `runId` of `runbookPath` whose step stop-app took `stopSeconds` and restore `restoreSeconds`, saved with `status`. */
+	function savedRun(repo: RunsRepository, runId: string, runbookPath: string, stopSeconds: number, restoreSeconds: number, status: 'completed' | 'failed'): void {
+		const t0 = Date.parse('2026-11-20T23:15:00.000Z');
+		const at = (s: number) => new Date(t0 + s * 1000);
+		let s = newRunState({runId, runbookPath, runbookHash: 'h', title: 'Restore', stepIds: ['stop-app', 'restore'], by: 'a@h', at: at(0), cwd: '/srv', vars: {}, secretVars: []});
+		s = finishAttempt(startAttempt(s, 'stop-app', at(0), 'a@h'), 'stop-app', at(stopSeconds), {outcome: 'succeeded', exitCode: 0});
+		s = finishAttempt(startAttempt(s, 'restore', at(stopSeconds), 'a@h'), 'restore', at(stopSeconds + restoreSeconds), {outcome: 'succeeded', exitCode: 0});
+		repo.open(runId).save(setRunStatus(s, at(stopSeconds + restoreSeconds), status));
+	}
+
+	it('reads only completed runs of the same runbook, not the current one, and takes the median of each step', () => {
+		const {repo, runId} = setup('current');
+		savedRun(repo, 'a', '/srv/restore.yaml', 5, 100, 'completed');
+		savedRun(repo, 'b', '/srv/restore.yaml', 7, 300, 'completed');
+		savedRun(repo, 'c', '/srv/restore.yaml', 9, 200, 'completed');
+		savedRun(repo, 'd', '/srv/restore.yaml', 1, 1, 'failed');
+		savedRun(repo, 'e', '/srv/other.yaml', 1, 1, 'completed');
+		savedRun(repo, runId, '/srv/restore.yaml', 1, 1, 'completed');
+		mkdirSync(repo.runDir('damaged'));
+		writeFileSync(path.join(repo.runDir('damaged'), 'state.json'), '{not json');
+		const runs = repo.completedRuns('/srv/restore.yaml', runId);
+		expect(runs.map(r => r.runId).sort()).toEqual(['a', 'b', 'c']);
+		const estimates = stepEstimates(runs);
+		expect(estimates).toEqual({'stop-app': 7000, restore: 200_000});
+		const fresh = newRunState({runId: 'x', runbookPath: '/srv/restore.yaml', runbookHash: 'h', title: 'Restore', stepIds: ['stop-app', 'restore'], by: 'a@h', at: new Date(0), cwd: '/srv', vars: {}, secretVars: []});
+		expect(timeLeftMs(estimates, fresh, 0)).toBe(207_000);
+		expect(timeLeftMs(stepEstimates(repo.completedRuns('/srv/never.yaml')), fresh, 0)).toBeUndefined();
 	});
 });

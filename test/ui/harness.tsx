@@ -9,7 +9,7 @@ import {render as inkRender} from 'ink';
 import type {ReactElement} from 'react';
 import {vi} from 'vitest';
 import type {Step} from '../../source/runbook/schema.js';
-import type {EarlierSessions} from '../../source/engine/run-summary.js';
+import type {EarlierSessions, StepEstimates} from '../../source/engine/run-summary.js';
 import {App} from '../../source/ui/app.js';
 import {TuiOperator} from '../../source/ui/operator.js';
 import {FakeHandle} from './fake-handle.js';
@@ -179,7 +179,7 @@ export interface AppUnderTest {
 export function startApp(
 	steps: Step[],
 	size: {columns?: number; rows?: number} = {},
-	options: {runDir?: string; notices?: string[]; resumeCommand?: string; headerLines?: string[]; title?: string; runId?: string; earlierSessions?: EarlierSessions} = {},
+	options: {runDir?: string; notices?: string[]; resumeCommand?: string; headerLines?: string[]; title?: string; runId?: string; earlierSessions?: EarlierSessions; stepEstimates?: StepEstimates} = {},
 ): AppUnderTest {
 	const handle = new FakeHandle(steps, {runDir: options.runDir, title: options.title, runId: options.runId});
 	const operator = new TuiOperator();
@@ -189,7 +189,7 @@ export function startApp(
 		quits.summary = summary;
 	};
 	const t = renderIn(
-		<App handle={handle} operator={operator} notices={options.notices} resumeCommand={options.resumeCommand} headerLines={options.headerLines} earlierSessions={options.earlierSessions} onQuit={onQuit} />,
+		<App handle={handle} operator={operator} notices={options.notices} resumeCommand={options.resumeCommand} headerLines={options.headerLines} earlierSessions={options.earlierSessions} stepEstimates={options.stepEstimates} onQuit={onQuit} />,
 		size,
 	);
 	return {handle, operator, t, quits};
