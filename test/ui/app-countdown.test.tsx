@@ -7,7 +7,7 @@
  * frames are awaited with real timers here.
  */
 import {afterEach, expect, test, vi} from 'vitest';
-import {type AppUnderTest, delay, plain, startApp, type Terminal} from './harness.js';
+import {type AppUnderTest, frameWith, startApp} from './harness.js';
 
 let app: AppUnderTest | undefined;
 afterEach(() => {
@@ -16,16 +16,6 @@ afterEach(() => {
 	vi.useRealTimers();
 });
 
-/** Waits (real timers, at most ~10 s) until the latest frame, without escapes, satisfies `check`. */
-async function frameWith(t: Terminal, check: string | ((frame: string) => boolean)): Promise<string> {
-	const test = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
-	for (let i = 0; i < 1000; i++) {
-		const frame = plain(t.lastFrame());
-		if (test(frame)) return frame;
-		await delay(10);
-	}
-	throw new Error(`frame never matched ${String(check)}:\n${plain(t.lastFrame())}`);
-}
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const waitStep = {id: 'ready', title: 'Wait for the database', timeout: '5m', wait: {command: {run: 'pg_isready', interval: '2s'}}};

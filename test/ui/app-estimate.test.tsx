@@ -6,7 +6,7 @@
  * running step's share is exact and no assertion depends on the machine.
  */
 import {afterEach, expect, test, vi} from 'vitest';
-import {type AppUnderTest, delay, plain, startApp, type Terminal} from './harness.js';
+import {type AppUnderTest, frameWith, startApp} from './harness.js';
 
 let app: AppUnderTest | undefined;
 afterEach(() => {
@@ -15,16 +15,6 @@ afterEach(() => {
 	vi.useRealTimers();
 });
 
-/** Waits (real timers; vi.waitFor would advance the faked Date) until the latest frame satisfies `check`. */
-async function frameWith(t: Terminal, check: string | ((frame: string) => boolean)): Promise<string> {
-	const test = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
-	for (let i = 0; i < 1000; i++) {
-		const frame = plain(t.lastFrame());
-		if (test(frame)) return frame;
-		await delay(10);
-	}
-	throw new Error(`frame never matched ${String(check)}:\n${plain(t.lastFrame())}`);
-}
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const steps = [

@@ -194,3 +194,19 @@ export function startApp(
 	);
 	return {handle, operator, t, quits};
 }
+
+/**
+ * Waits, polling every 10 ms of real time (at most ~10 s), until the latest frame
+ * without escapes satisfies `check`; returns it. For tests that fake `Date`:
+ * vi.waitFor would advance the faked clock, this does not.
+ * @throws Error with the last frame when it never matches.
+ */
+export async function frameWith(t: Terminal, check: string | ((frame: string) => boolean)): Promise<string> {
+	const matches = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
+	for (let i = 0; i < 1000; i++) {
+		const frame = plain(t.lastFrame());
+		if (matches(frame)) return frame;
+		await delay(10);
+	}
+	throw new Error(`frame never matched ${String(check)}:\n${plain(t.lastFrame())}`);
+}
