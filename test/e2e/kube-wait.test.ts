@@ -69,10 +69,11 @@ describe('a Kubernetes wait in the TUI', () => {
 		// The running step (a spinner), and in its panel the live line under the attempt.
 		expect(both).toMatch(/^› \S 2\. Wait for the web/m);
 		expect(both).toContain('2/2 Wait for the web pods to terminate [wait]');
-		expect(both).toMatch(/│ ↻ 2 pods left: web-0, web-1$/m);
+		// The wait's countdown first (issue 10 item 4), then what is left.
+		expect(both).toMatch(/│ ↻ (?:\d+m)?\d+s left of 1m · 2 pods left: web-0, web-1$/m);
 		expect(both).toContain('context: test · server: https://127.0.0.1:');
 		const one = await term.waitFor('1 pod left: web-0', TERMINATION_MS * 3);
-		expect(one).toMatch(/│ ↻ 1 pod left: web-0$/m);
+		expect(one).toMatch(/│ ↻ (?:\d+m)?\d+s left of 1m · 1 pod left: web-0$/m);
 		expect(one).not.toContain('2 pods left');
 		await waitUntil(() => podsGone.length === 1, 5000);
 
