@@ -83,6 +83,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const view = useRunView(handle);
 	const [prompt, setPrompt] = useState<Prompt | undefined>(() => operator.current());
 	const [auto, setAuto] = useState(() => operator.isAuto());
+	const [autoStopped, setAutoStopped] = useState(() => operator.notice());
 	const [selected, setSelected] = useState<string>();
 	const [overlay, setOverlay] = useState<Overlay>();
 	const [question, setQuestion] = useState<Question>();
@@ -109,6 +110,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		const sync = () => {
 			setPrompt(operator.current());
 			setAuto(operator.isAuto());
+			setAutoStopped(operator.notice());
 		};
 		sync();
 		return operator.subscribe(sync);
@@ -223,7 +225,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 
 	const title = handle.runbook.title;
 	const header = headerRows(title, state.runId, columns, headerLines);
-	const notice = flash ?? (view.notice ? `${view.notice.level}: ${view.notice.message}` : undefined);
+	const notice = flash ?? autoStopped ?? (view.notice ? `${view.notice.level}: ${view.notice.message}` : undefined);
 	let noteRows: string[] = [];
 	if (!notice && !noticesAcked && !finished) {
 		const fitted = fitNotices(notices, columns, noticeRowBudget(rows), typing ? 'n shows all, after this answer' : 'n shows all');
