@@ -12,6 +12,7 @@ import {tint} from './color.js';
 import {displayLine, displayLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
 import {checkAnswer} from '../engine/answers.js';
+import type {StepView} from '../engine/ports.js';
 
 /** Props of {@link PromptView}. */
 export interface PromptViewProps {
@@ -60,6 +61,11 @@ function choicesOf(prompt: Prompt): string[] | undefined {
 	return undefined;
 }
 
+/** True when the engine asks before running `step` (a `confirm`, or a destructive step's word): its gate does not ask too. */
+function asksFirst(step: StepView): boolean {
+	return step.destructive || step.step.confirm !== undefined;
+}
+
 /**
  * Rows {@link PromptView} takes for `prompt` at `width` columns: the question
  * (up to 3 rows), the input (one row, or one per visible choice), an error row.
@@ -88,6 +94,10 @@ export function promptRows(prompt: Prompt, width: number): number {
 export function PromptView({prompt, width, isActive, onAnswer}: PromptViewProps) {
 	switch (prompt.kind) {
 		case 'gate':
+			// A step with its own confirmation (or the word to type) is asked once, by that question: the gate only leads to it.
+			if (asksFirst(prompt.step)) {
+				return <KeyedRow width={width} text={`▶ Step ${prompt.step.index + 1} ${promptSubject(prompt)} asks before it runs.`} keys="Enter ask · s skip · q quit" />;
+			}
 			return <KeyedRow width={width} text={`▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`} keys="Enter run · s skip · q quit" />;
 		case 'manual':
 			return <KeyedRow width={width} text="☐ Manual step: carry out the instructions above." keys="Enter/m done · s skip · q quit" />;

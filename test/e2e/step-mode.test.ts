@@ -58,7 +58,10 @@ describe('the TUI in step mode', () => {
 		// Enter runs step 1: it succeeds and the run moves on to step 2's gate. Step 1's
 		// result and output stay in the panel, above what Enter runs next.
 		term.sendKeys('Enter');
-		const second = await term.waitFor('▶ Run step 2 "A careful step"?');
+		// Step 2 has its own confirm question: the gate leads to it instead of asking too.
+		const second = await term.waitFor('▶ Step 2 "A careful step" asks before it runs.');
+		expect(second).toContain('Enter ask · s skip · q quit');
+		expect(second).not.toContain('Run step 2');
 		expect(second).toMatch(/^ {2}✔ 1\. Say hello +\d+m?s │/m);
 		expect(second).toMatch(/│ ✔ 1\/4 Say hello \[run\]$/m);
 		expect(second).toMatch(/│ attempt 1 · succeeded in \d+m?s · exit code 0$/m);
@@ -75,7 +78,7 @@ describe('the TUI in step mode', () => {
 		term.sendKeys('Escape');
 		await term.waitUntil('the panel to follow step 2 again', () => !term.capture().includes('Esc follow'));
 
-		// Step 2 asks its confirm question after the gate; y runs it.
+		// Enter shows step 2's confirm question, asked once; y runs it.
 		term.sendKeys('Enter');
 		const confirm = await term.waitFor('? Really do the careful thing?');
 		expect(confirm).toContain('Confirm: y/N');
