@@ -117,7 +117,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	}, [operator]);
 	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
 	// biome-ignore lint/correctness/useExhaustiveDependencies: runs when the prompt changes, which is what prompt?.id says.
-	useEffect(() => setQuestion(q => (q?.kind === 'skip' ? undefined : q)), [prompt?.id]);
+	useEffect(() => setQuestion(q => (q?.kind === 'skip' || q?.kind === 'mark-done' ? undefined : q)), [prompt?.id]);
 	// biome-ignore lint/correctness/useExhaustiveDependencies: a new prompt starts scrolled to its top, which is what prompt?.id says.
 	useEffect(() => setScroll(0), [prompt?.id]);
 	useEffect(() => {
@@ -178,7 +178,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			}
 			const ctrlC = key.ctrl && input === 'c';
 			if (question) {
-				if (input === 'y' || input === 'Y' || (ctrlC && question.kind !== 'skip')) {
+				if (input === 'y' || input === 'Y' || (ctrlC && (question.kind === 'quit' || question.kind === 'stop'))) {
 					setQuestion(undefined);
 					question.onYes();
 				} else if (input === 'n' || input === 'N' || key.return || key.escape || ctrlC) {
