@@ -12,6 +12,7 @@ import {tint} from './color.js';
 import {displayLine, displayLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
 import {checkAnswer} from '../engine/answers.js';
+import {matchesPattern} from '../security/patterns.js';
 import type {StepView} from '../engine/ports.js';
 
 /** Props of {@link PromptView}. */
@@ -217,11 +218,13 @@ function DestructiveInput({prompt, width, isActive, onAnswer}: InputProps<Extrac
 /**
  * Checks an answer as the engine does (engine/answers.ts `checkAnswer`: one of the
  * choices, and the pattern matched unanchored by RE2, security/patterns.ts), and refuses an empty
- * one; returns the problem as a sentence, or undefined. A secret value never
+ * one unless the author allowed it: a `default` of `""`, or a `pattern` that matches the empty
+ * string (`^[0-9]*$`). Returns the problem as a sentence, or undefined. A secret value never
  * appears in the message.
  */
-export function answerProblem(value: string, options: {choices?: string[]; pattern?: string; secret?: boolean}): string | undefined {
-	if (value === '') return 'An answer is needed (Ctrl-C or Esc to quit).';
+export function answerProblem(value: string, options: {choices?: string[]; pattern?: string; secret?: boolean; default?: string}): string | undefined {
+	const emptyAllowed = options.default === '' || (options.pattern !== undefined && matchesPattern(options.pattern, ''));
+	if (value === '' && !emptyAllowed) return 'An answer is needed (Ctrl-C or Esc to quit).';
 	const problem = checkAnswer(value, options.choices, options.pattern, options.secret);
 	return problem === undefined ? undefined : problem.charAt(0).toUpperCase() + problem.slice(1);
 }
@@ -243,7 +246,7 @@ function AnswerInput({prompt, width, isActive, onAnswer}: InputProps<Extract<Pro
 				onAnswer({value});
 				return;
 			}
-			const problem = answerProblem(value, {choices: spec.choices, pattern: spec.pattern, secret: spec.secret});
+			const problem = answerProblem(value, {choices: spec.choices, pattern: spec.pattern, secret: spec.secret, default: spec.default});
 			if (problem) {
 				setError(problem);
 				if (spec.secret) setRound(r => r + 1);

@@ -309,3 +309,25 @@ describe('m on a failed or interrupted step asks first, as s does', () => {
 		expect(await answer).toBe('mark-done');
 	});
 });
+
+describe('an empty answer to an ask', () => {
+	test('is accepted when the pattern matches the empty string, or the default is ""; refused otherwise', async () => {
+		const {handle, operator, t} = start();
+		const view = handle.stepView('replicas');
+		const byPattern = operator.ask(view, {var: 'EXTRA', prompt: 'Extra flags (may be empty)?', pattern: '^[a-z-]*$'});
+		await waitForPrompt(t, 'Extra flags (may be empty)?');
+		await press(t.stdin, KEY.enter);
+		expect(await byPattern).toEqual({value: ''});
+
+		const byDefault = operator.ask(view, {var: 'SUFFIX', prompt: 'Suffix?', default: ''});
+		await waitForPrompt(t, 'Suffix?');
+		await press(t.stdin, KEY.enter);
+		expect(await byDefault).toEqual({value: ''});
+
+		const needed = operator.ask(view, {var: 'REPLICAS', prompt: 'How many replicas?', pattern: '^[0-9]+$'});
+		await waitForPrompt(t, 'How many replicas?');
+		await press(t.stdin, KEY.enter);
+		await waitForFrame(t, 'An answer is needed');
+		expect(await settled(needed)).toBe(false);
+	});
+});
