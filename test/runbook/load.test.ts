@@ -116,6 +116,7 @@ const corpus: Record<string, Expected[]> = {
 			hint: 'write confirm: true to ask "Run step …?", or the question itself, such as "Delete the cluster?"; remove confirm to ask nothing',
 		},
 	],
+	'unclosed-brace.yaml': [{line: 5, col: 18, path: 'steps[0].title', message: 'unclosed ${: no } closes it', hint: 'write ${NAME}, or $${ for a literal ${'}],
 	'confirm-on-manual.yaml': [
 		{line: 5, col: 5, path: 'steps[0].confirm', message: 'confirm does not apply to a manual step: the operator marks it done by hand', hint: 'remove confirm, or put the question in the instructions'},
 	],
