@@ -23,7 +23,7 @@ import type {Problem, YamlPath} from './problems.js';
 import {VARIABLE_NAME} from './schema.js';
 import {scanShellScript} from './shell-vars.js';
 import {closestMatch, listWords} from './suggest.js';
-import {BASH_SPECIAL_VARS, BUILTIN_VARS, findReferences, STANDARD_ENV_VARS} from './variables.js';
+import {BASH_SPECIAL_VARS, BUILTIN_VARS, findReferences, STANDARD_ENV_VARS, unclosedBrace} from './variables.js';
 import {isMapping, type Mapping} from './yaml-file.js';
 
 /** Where a step defines a variable (`ask.var` or `capture`). */
@@ -95,10 +95,16 @@ function unknownName(walk: Walk, name: string, path: YamlPath, within: {index: n
 	return walk.at.problem(path, `unknown variable ${shown}`, {within, hint});
 }
 
-/** Checks the references in one non-script string. */
+/** Checks the references in one non-script string: known names (unless `${NAME:-default}`), no unclosed `${`. */
 function checkText(walk: Walk, text: string, path: YamlPath): void {
+	const open = unclosedBrace(text);
+	if (open !== undefined) {
+		walk.problems.push(
+			walk.at.problem(path, 'unclosed ${: no } closes it', {within: {index: open, token: '${', value: text}, hint: 'write ${NAME}, or $${ for a literal ${'}),
+		);
+	}
 	for (const ref of findReferences(text)) {
-		if (!walk.known.has(ref.name)) walk.problems.push(unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: text}, [], false));
+		if (ref.default === undefined && !walk.known.has(ref.name)) walk.problems.push(unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: text}, [], false));
 	}
 }
 

@@ -84,11 +84,30 @@ function checkActions(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 	return problems;
 }
 
-/** `confirm` not empty; `apply` file xor manifest; `delete` by name or selector; `jsonpath` equals xor in. */
+/** Words YAML 1.1 read as booleans; YAML 1.2 reads them as strings. */
+const YES_NO = /^(?:y|yes|n|no|true|false|on|off)$/i;
+
+/** `confirm` not empty, not a yes/no word, not on a manual step; `apply` file xor manifest; `delete` by name or selector; `jsonpath` equals xor in. */
 function checkShapes(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 	const problems: Problem[] = [];
 	if (typeof step.confirm === 'string' && step.confirm.trim() === '') {
 		problems.push(at.problem([...path, 'confirm'], 'confirm is empty', {hint: 'write the question to ask, such as "Delete the cluster?", or remove confirm'}));
+	}
+	// YAML 1.2 (the yaml package) reads `confirm: yes` as the string "yes": it would ask "yes" as the question.
+	if (typeof step.confirm === 'string' && YES_NO.test(step.confirm.trim())) {
+		problems.push(
+			at.problem([...path, 'confirm'], `confirm is the string "${step.confirm.trim()}", not a yes/no switch`, {
+				hint: 'write confirm: true to ask "Run step …?", or the question itself, such as "Delete the cluster?"; remove confirm to ask nothing',
+			}),
+		);
+	}
+	if ('confirm' in step && 'manual' in step) {
+		problems.push(
+			at.problem([...path, 'confirm'], 'confirm does not apply to a manual step: the operator marks it done by hand', {
+				on: 'key',
+				hint: 'remove confirm, or put the question in the instructions',
+			}),
+		);
 	}
 	const apply = step.apply;
 	if (isMapping(apply)) {

@@ -45,12 +45,14 @@ export interface Reference {
 	name: string;
 	/** Index of the `$` in the text (UTF-16 units). */
 	index: number;
-	/** The reference as written: `$DB_NAME` or `${DB_NAME}`. */
+	/** The reference as written: `$DB_NAME`, `${DB_NAME}` or `${DB_NAME:-spire}`. */
 	token: string;
+	/** The default of `${NAME:-default}` (used when the variable is unset or empty, as in bash), else undefined. */
+	default?: string;
 }
 
-// `$$` (escape), `${name}`, `$name`; names that are not upper case are not references.
-const REFERENCE = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+// `$$` (escape), `${name}`, `${name:-default}`, `$name`; names that are not upper case are not references.
+const REFERENCE = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
 /**
  * Every variable reference in a (non-script) text, in order. `$$` is an escaped `$`;
@@ -60,10 +62,29 @@ export function findReferences(text: string): Reference[] {
 	const refs: Reference[] = [];
 	if (!text.includes('$')) return refs;
 	for (const match of text.matchAll(REFERENCE)) {
-		const name = match[2] ?? match[3];
-		if (match[1] === undefined && name !== undefined && VARIABLE_NAME.test(name)) refs.push({name, index: match.index, token: match[0]});
+		const name = match[2] ?? match[4];
+		if (match[1] === undefined && name !== undefined && VARIABLE_NAME.test(name)) {
+			refs.push({name, index: match.index, token: match[0], ...(match[3] !== undefined ? {default: match[3]} : {})});
+		}
 	}
 	return refs;
+}
+
+/**
+ * Index of the first `${` in a (non-script) text that no `}` closes, or undefined. `$${` is
+ * an escaped `$` followed by `{`, not an opening. An unclosed `${` would be shown literally,
+ * so the loader reports it.
+ */
+export function unclosedBrace(text: string): number | undefined {
+	for (let i = text.indexOf('$'); i !== -1 && i < text.length - 1; i = text.indexOf('$', i)) {
+		const next = text[i + 1];
+		if (next === '$') i += 2;
+		else if (next === '{') {
+			if (!text.includes('}', i + 2)) return i;
+			i += 2;
+		} else i += 1;
+	}
+	return undefined;
 }
 
 /** The names referenced in a text (`$NAME`, `${NAME}`), each once, in order of first use. */
@@ -73,16 +94,24 @@ export function referencedVars(text: string): string[] {
 
 /**
  * Replaces `$NAME` and `${NAME}` with `vars[NAME]`, literally: the value is not scanned
- * again, nothing is evaluated. `$$` becomes `$`. Unknown names are left as written (loading
- * already rejected them). Example: `interpolate('rm $$HOME/${DIR}', {DIR: 'x'})` → `rm $HOME/x`.
+ * again, nothing is evaluated. `$$` becomes `$`. `${NAME:-default}` is the value, or
+ * `default` (literally) when the variable has no value or an empty one, as bash's `:-`.
+ * Unknown names without a default are left as written (loading already rejected them).
+ * Example: `interpolate('rm $$HOME/${DIR}', {DIR: 'x'})` → `rm $HOME/x`.
  */
 export function interpolate(text: string, vars: Readonly<Record<string, string>>): string {
 	if (!text.includes('$')) return text;
-	return text.replace(REFERENCE, (token: string, dollar: string | undefined, braced: string | undefined, bare: string | undefined) => {
-		if (dollar !== undefined) return '$';
-		const name = (braced ?? bare)!;
-		return VARIABLE_NAME.test(name) && Object.hasOwn(vars, name) ? vars[name]! : token;
-	});
+	return text.replace(
+		REFERENCE,
+		(token: string, dollar: string | undefined, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => {
+			if (dollar !== undefined) return '$';
+			const name = (braced ?? bare)!;
+			if (!VARIABLE_NAME.test(name)) return token;
+			const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
+			if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
+			return value ?? token;
+		},
+	);
 }
 
 /**

@@ -87,6 +87,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const view = useRunView(handle);
 	const [prompt, setPrompt] = useState<Prompt | undefined>(() => operator.current());
 	const [auto, setAuto] = useState(() => operator.isAuto());
+	const [autoStopped, setAutoStopped] = useState(() => operator.notice());
 	const [selected, setSelected] = useState<string>();
 	const [overlay, setOverlay] = useState<Overlay>();
 	const [question, setQuestion] = useState<Question>();
@@ -113,13 +114,14 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		const sync = () => {
 			setPrompt(operator.current());
 			setAuto(operator.isAuto());
+			setAutoStopped(operator.notice());
 		};
 		sync();
 		return operator.subscribe(sync);
 	}, [operator]);
 	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
 	// biome-ignore lint/correctness/useExhaustiveDependencies: runs when the prompt changes, which is what prompt?.id says.
-	useEffect(() => setQuestion(q => (q?.kind === 'skip' ? undefined : q)), [prompt?.id]);
+	useEffect(() => setQuestion(q => (q?.kind === 'skip' || q?.kind === 'mark-done' ? undefined : q)), [prompt?.id]);
 	// biome-ignore lint/correctness/useExhaustiveDependencies: a new prompt starts scrolled to its top, which is what prompt?.id says.
 	useEffect(() => setScroll(0), [prompt?.id]);
 	useEffect(() => {
@@ -180,7 +182,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			}
 			const ctrlC = key.ctrl && input === 'c';
 			if (question) {
-				if (input === 'y' || input === 'Y' || (ctrlC && question.kind !== 'skip')) {
+				if (input === 'y' || input === 'Y' || (ctrlC && (question.kind === 'quit' || question.kind === 'stop'))) {
 					setQuestion(undefined);
 					question.onYes();
 				} else if (input === 'n' || input === 'N' || key.return || key.escape || ctrlC) {
@@ -227,7 +229,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 
 	const title = handle.runbook.title;
 	const header = headerRows(title, state.runId, columns, headerLines);
-	const notice = flash ?? (view.notice ? `${view.notice.level}: ${view.notice.message}` : undefined);
+	const notice = flash ?? autoStopped ?? (view.notice ? `${view.notice.level}: ${view.notice.message}` : undefined);
 	let noteRows: string[] = [];
 	if (!notice && !noticesAcked && !finished) {
 		const fitted = fitNotices(notices, columns, noticeRowBudget(rows), typing ? 'n shows all, after this answer' : 'n shows all');

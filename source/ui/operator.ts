@@ -147,7 +147,10 @@ interface Pending {
  *
  * Auto mode (`setAuto(true)`) answers the step-mode gate with `run` at once (and
  * a gate already waiting); confirmations, asks, params, manual steps, failures
- * and interrupted steps always wait for the operator.
+ * and interrupted steps always wait for the operator. Declining a confirmation
+ * (`no`) in auto mode stops auto mode, so that the engine's next gate for that
+ * step waits instead of asking the same question again at once; {@link
+ * TuiOperator.notice} then says why and which keys go on.
  */
 export class TuiOperator implements Operator {
 	private readonly queue: Pending[] = [];
@@ -156,6 +159,7 @@ export class TuiOperator implements Operator {
 	private auto: boolean;
 	private quitRequested = false;
 	private disposed = false;
+	private stopNotice: string | undefined;
 
 	/** `options.auto`: start in auto mode (default false: step mode). */
 	constructor(options: {auto?: boolean} = {}) {
@@ -180,10 +184,19 @@ export class TuiOperator implements Operator {
 		return this.auto;
 	}
 
+	/**
+	 * Why auto mode stopped by itself (a declined confirmation), until the next
+	 * answer or auto mode is switched again; undefined otherwise.
+	 */
+	notice(): string | undefined {
+		return this.stopNotice;
+	}
+
 	/** Switches auto mode; turning it on answers a waiting gate with `run`. */
 	setAuto(auto: boolean): void {
 		if (this.auto === auto) return;
 		this.auto = auto;
+		this.stopNotice = undefined;
 		const head = this.queue[0];
 		if (auto && head?.prompt.kind === 'gate') this.settle('run');
 		else this.notify();
@@ -198,6 +211,14 @@ export class TuiOperator implements Operator {
 		if (!head) throw new Error('no prompt is waiting for an answer');
 		if (!isValidAnswer(head.prompt.kind, value)) {
 			throw new Error(`not an answer to a ${head.prompt.kind} prompt: ${JSON.stringify(value)}`);
+		}
+		const {prompt} = head;
+		this.stopNotice = undefined;
+		if (this.auto && value === 'no' && (prompt.kind === 'confirm' || prompt.kind === 'destructive')) {
+			// The engine sends a declined step back to its gate; in auto mode that gate would run it and ask again at once.
+			this.auto = false;
+			// The keys first: a long title is cut at the row's end, they are not.
+			this.stopNotice = `Auto mode stopped (s skips it · a resumes auto mode): step "${prompt.step.title}" was not confirmed and waits.`;
 		}
 		this.settle(value);
 	}

@@ -6,8 +6,8 @@
 import type {Key} from 'ink';
 import type {Prompt, PromptAnswer} from './operator.js';
 
-/** Which y/N question comes before an answer: skipping or quitting. */
-export type QuestionKind = 'skip' | 'quit';
+/** Which y/N question comes before an answer: skipping, marking a failed or interrupted step done, or quitting. */
+export type QuestionKind = 'skip' | 'mark-done' | 'quit';
 
 /** What a key does at a prompt: answer it, or ask `question` first and answer on yes. */
 export type PromptKeyAction = {answer: PromptAnswer; question?: QuestionKind};
@@ -27,13 +27,16 @@ export function promptSubject(prompt: Prompt): string {
 
 /** The text of a y/N question about `prompt`. */
 export function questionText(kind: QuestionKind, prompt: Prompt): string {
-	return kind === 'skip' ? `Skip step ${promptSubject(prompt)}? (y/N)` : 'Quit? Progress is kept. (y/N)';
+	if (kind === 'skip') return `Skip step ${promptSubject(prompt)}? (y/N)`;
+	if (kind === 'mark-done') return `Mark step ${promptSubject(prompt)} done without running it to success? (y/N)`;
+	return 'Quit? Progress is kept. (y/N)';
 }
 
 /**
  * What `input`/`key` does at `prompt`, or undefined when nothing. Keys:
  * gate Enter run, s skip; manual Enter/m done, s skip; failure r retry, s skip,
- * m mark done; interrupted r re-run, m mark done, s skip; q quit everywhere but
+ * m mark done; interrupted r re-run, m mark done, s skip (marking done, like
+ * skipping, asks first: later steps rely on a step that did not succeed); q quit everywhere but
  * in typed text; Ctrl-C quit everywhere; Esc cancels a destructive step (`no`)
  * and quits from an ask or param. `y`/`n` of a confirm belong to its input.
  */
@@ -56,11 +59,11 @@ export function promptKeyAction(prompt: Prompt, input: string, key: Key): Prompt
 		case 'failure':
 			if (input === 'r') return {answer: 'retry'};
 			if (input === 'w' && prompt.failure.waitLonger) return {answer: 'wait-longer'};
-			if (input === 'm') return {answer: 'mark-done'};
+			if (input === 'm') return {answer: 'mark-done', question: 'mark-done'};
 			return input === 's' ? skip : undefined;
 		case 'interrupted':
 			if (input === 'r') return {answer: 'rerun'};
-			if (input === 'm') return {answer: 'mark-done'};
+			if (input === 'm') return {answer: 'mark-done', question: 'mark-done'};
 			return input === 's' ? skip : undefined;
 		default:
 			return undefined;

@@ -12,6 +12,8 @@ import {tint} from './color.js';
 import {displayLine, displayLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
 import {checkAnswer} from '../engine/answers.js';
+import {matchesPattern} from '../security/patterns.js';
+import type {StepView} from '../engine/ports.js';
 
 /** Props of {@link PromptView}. */
 export interface PromptViewProps {
@@ -60,6 +62,11 @@ function choicesOf(prompt: Prompt): string[] | undefined {
 	return undefined;
 }
 
+/** True when the engine asks before running `step` (a `confirm`, or a destructive step's word): its gate does not ask too. */
+function asksFirst(step: StepView): boolean {
+	return step.destructive || step.step.confirm !== undefined;
+}
+
 /**
  * Rows {@link PromptView} takes for `prompt` at `width` columns: the question
  * (up to 3 rows), the input (one row, or one per visible choice), an error row.
@@ -88,6 +95,10 @@ export function promptRows(prompt: Prompt, width: number): number {
 export function PromptView({prompt, width, isActive, onAnswer}: PromptViewProps) {
 	switch (prompt.kind) {
 		case 'gate':
+			// A step with its own confirmation (or the word to type) is asked once, by that question: the gate only leads to it.
+			if (asksFirst(prompt.step)) {
+				return <KeyedRow width={width} text={`▶ Step ${prompt.step.index + 1} ${promptSubject(prompt)} asks before it runs.`} keys="Enter ask · s skip · q quit" />;
+			}
 			return <KeyedRow width={width} text={`▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`} keys="Enter run · s skip · q quit" />;
 		case 'manual':
 			return <KeyedRow width={width} text="☐ Manual step: carry out the instructions above." keys="Enter/m done · s skip · q quit" />;
@@ -207,11 +218,13 @@ function DestructiveInput({prompt, width, isActive, onAnswer}: InputProps<Extrac
 /**
  * Checks an answer as the engine does (engine/answers.ts `checkAnswer`: one of the
  * choices, and the pattern matched unanchored by RE2, security/patterns.ts), and refuses an empty
- * one; returns the problem as a sentence, or undefined. A secret value never
+ * one unless the author allowed it: a `default` of `""`, or a `pattern` that matches the empty
+ * string (`^[0-9]*$`). Returns the problem as a sentence, or undefined. A secret value never
  * appears in the message.
  */
-export function answerProblem(value: string, options: {choices?: string[]; pattern?: string; secret?: boolean}): string | undefined {
-	if (value === '') return 'An answer is needed (Ctrl-C or Esc to quit).';
+export function answerProblem(value: string, options: {choices?: string[]; pattern?: string; secret?: boolean; default?: string}): string | undefined {
+	const emptyAllowed = options.default === '' || (options.pattern !== undefined && matchesPattern(options.pattern, ''));
+	if (value === '' && !emptyAllowed) return 'An answer is needed (Ctrl-C or Esc to quit).';
 	const problem = checkAnswer(value, options.choices, options.pattern, options.secret);
 	return problem === undefined ? undefined : problem.charAt(0).toUpperCase() + problem.slice(1);
 }
@@ -233,7 +246,7 @@ function AnswerInput({prompt, width, isActive, onAnswer}: InputProps<Extract<Pro
 				onAnswer({value});
 				return;
 			}
-			const problem = answerProblem(value, {choices: spec.choices, pattern: spec.pattern, secret: spec.secret});
+			const problem = answerProblem(value, {choices: spec.choices, pattern: spec.pattern, secret: spec.secret, default: spec.default});
 			if (problem) {
 				setError(problem);
 				if (spec.secret) setRound(r => r + 1);

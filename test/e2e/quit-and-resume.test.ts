@@ -172,7 +172,10 @@ describe('resuming in the TUI after the CLI was killed', () => {
 			expect(screen).toMatch(new RegExp(`^note: step long: its leftover command was stopped \\(process group ${pgid}\\)$`, 'm'));
 			expect(ws.state(runId).steps.long.status).toBe('interrupted');
 
+			// Marking an interrupted step done asks first, as skipping does.
 			term.sendKeys('m');
+			await term.waitFor('Mark step "Wait a long time" done without running it to success? (y/N)');
+			term.sendKeys('y');
 			await term.waitFor('▶ Run step 3 "The last step"?');
 			term.sendKeys('Enter');
 			// The summary that stays counts both sessions (the first was killed: it counts to its last journal entry).

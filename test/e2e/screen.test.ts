@@ -64,7 +64,10 @@ describe.each([
 		const tui = startTui(ws, ['run', file, '--state-dir', ws.stateDir, '-p', `PSQL=${PSQL}`], {width, height, env: {RUNBOOK_SECRET_PGPASSWORD: 's3cret-value'}});
 		const {term} = tui;
 
-		await term.waitFor('▶ Run step 1', START_MS);
+		// A destructive step's gate asks nothing: Enter shows the word to type (asked once).
+		const gate = await term.waitFor('Enter ask · s skip · q quit', START_MS);
+		expect(gate).toContain('▶ Step 1 "Drop the database synapse"');
+		expect(gate).not.toContain('Run step 1');
 		term.sendKeys('d');
 		const details = await term.waitFor('Step details');
 		expect(details).toContain('Drop the database synapse [run] DESTRUCTIVE');

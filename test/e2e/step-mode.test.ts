@@ -3,7 +3,8 @@
  * a confirm answered y, an ask answered from a choice list with the arrows, a
  * manual step marked done with m; the run completes, the CLI exits 0, its summary
  * is on the screen (the frames were on the alternate screen) and the saved state
- * says completed.
+ * says completed. In auto mode, n at a confirm stops auto mode and leaves the
+ * step pending at its gate.
  */
 import {describe, expect, it} from 'vitest';
 import {stepStatuses, useWorkspaces} from '../cli/helpers.js';
@@ -58,7 +59,10 @@ describe('the TUI in step mode', () => {
 		// Enter runs step 1: it succeeds and the run moves on to step 2's gate. Step 1's
 		// result and output stay in the panel, above what Enter runs next.
 		term.sendKeys('Enter');
-		const second = await term.waitFor('▶ Run step 2 "A careful step"?');
+		// Step 2 has its own confirm question: the gate leads to it instead of asking too.
+		const second = await term.waitFor('▶ Step 2 "A careful step" asks before it runs.');
+		expect(second).toContain('Enter ask · s skip · q quit');
+		expect(second).not.toContain('Run step 2');
 		expect(second).toMatch(/^ {2}✔ 1\. Say hello +\d+m?s │/m);
 		expect(second).toMatch(/│ ✔ 1\/4 Say hello \[run\]$/m);
 		expect(second).toMatch(/│ attempt 1 · succeeded in \d+m?s · exit code 0$/m);
@@ -75,7 +79,7 @@ describe('the TUI in step mode', () => {
 		term.sendKeys('Escape');
 		await term.waitUntil('the panel to follow step 2 again', () => !term.capture().includes('Esc follow'));
 
-		// Step 2 asks its confirm question after the gate; y runs it.
+		// Enter shows step 2's confirm question, asked once; y runs it.
 		term.sendKeys('Enter');
 		const confirm = await term.waitFor('? Really do the careful thing?');
 		expect(confirm).toContain('Confirm: y/N');
@@ -115,6 +119,44 @@ describe('the TUI in step mode', () => {
 		expect(stepStatuses(state)).toEqual({hello: 'succeeded', careful: 'succeeded', pick: 'succeeded', 'by-hand': 'succeeded'});
 		expect(state.vars.COLOUR).toBe('green');
 		expect(state.decisions.map(d => d.kind)).toEqual(expect.arrayContaining(['confirm', 'mark-done']));
+		expect(tooWide(term.screens, 80)).toEqual([]);
+	}, 90_000);
+});
+
+describe('the TUI in auto mode at a confirm', () => {
+	it('n stops auto mode with a notice naming s and a; the step is not asked again, does not run, and s y skips it', async () => {
+		const ws = workspace();
+		const file = ws.write('careful.yaml', `version: 1
+title: One careful step
+steps:
+  - id: careful
+    title: A careful step
+    confirm: Really do the careful thing?
+    run: echo careful >> marks
+  - id: after
+    title: After it
+    run: echo after >> marks
+`);
+		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir]);
+		const {term} = tui;
+		await term.waitFor('? Really do the careful thing?', START_MS);
+		term.sendKeys('n');
+		const stopped = await term.waitFor('▶ Step 1 "A careful step" asks before it runs.');
+		expect(stopped).toContain('Auto mode stopped (s skips it · a resumes auto mode)');
+		expect(stopped).toMatch(/ · step mode$/m);
+		expect(stopped).not.toContain('? Really do the careful thing?');
+		const runId = ws.onlyRunId();
+		expect(ws.state(runId).steps.careful.status).toBe('pending');
+		expect(ws.lines()).toEqual([]);
+		term.sendKeys('s');
+		await term.waitFor('Skip step "A careful step"? (y/N)');
+		term.sendKeys('y');
+		await term.waitFor('▶ Run step 2 "After it"?');
+		term.sendKeys('Enter');
+		await tui.leaveSummary();
+		expect(await tui.exitCode()).toBe(0);
+		expect(ws.lines()).toEqual(['after']);
+		expect(ws.state(runId).decisions.map(d => d.kind)).toEqual(['decline', 'skip']);
 		expect(tooWide(term.screens, 80)).toEqual([]);
 	}, 90_000);
 });

@@ -107,6 +107,19 @@ const corpus: Record<string, Expected[]> = {
 	],
 	'wait-two-kinds.yaml': [{line: 7, col: 7, path: 'steps[0].wait.exists', message: 'a wait has exactly one kind, and this one already has "rollout" (line 6)', hint: 'split it into two wait steps'}],
 	'empty-confirm.yaml': [{line: 6, col: 14, path: 'steps[0].confirm', message: 'confirm is empty', hint: 'write the question to ask, such as "Delete the cluster?", or remove confirm'}],
+	'confirm-yes.yaml': [
+		{
+			line: 5,
+			col: 14,
+			path: 'steps[0].confirm',
+			message: 'confirm is the string "yes", not a yes/no switch',
+			hint: 'write confirm: true to ask "Run step …?", or the question itself, such as "Delete the cluster?"; remove confirm to ask nothing',
+		},
+	],
+	'unclosed-brace.yaml': [{line: 5, col: 18, path: 'steps[0].title', message: 'unclosed ${: no } closes it', hint: 'write ${NAME}, or $${ for a literal ${'}],
+	'confirm-on-manual.yaml': [
+		{line: 5, col: 5, path: 'steps[0].confirm', message: 'confirm does not apply to a manual step: the operator marks it done by hand', hint: 'remove confirm, or put the question in the instructions'},
+	],
 	'several-problems.yaml': [
 		{line: 3, col: 1, path: 'colour', message: 'unknown key', hint: 'valid keys here: version, title, description, source, params, kubernetes, steps'},
 		{line: 7, col: 14, path: 'steps[0].timeout', message: 'expected a duration such as 500ms, 30s, 5m or 1h', hint: 'write a number and a unit: ms, s, m or h'},

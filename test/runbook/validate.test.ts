@@ -281,3 +281,10 @@ cat <<-"END"
 		else expect(names).toContain('FOO');
 	});
 });
+
+describe('${NAME:-default} in non-run text', () => {
+	test('needs no declaration (the default stands in), as ${NAME:-default} in a script; $NAME alone still does', () => {
+		expect(problems(book('  - id: s\n    title: Scale ${CLIENT:-spire-server}\n    manual: Scale ${CLIENT:-spire-server} in $NAMESPACE.\n'))).toEqual([]);
+		expect(problems(book('  - id: s\n    manual: Scale $CLIENT.\n'))).toEqual([[10, 19, 'steps[0].manual', 'unknown variable $CLIENT']]);
+	});
+});

@@ -1,6 +1,6 @@
 import {spawnSync} from 'node:child_process';
 import {describe, expect, test} from 'vitest';
-import {BUILTIN_VARS, findReferences, interpolate, redactor, referencedVars, STANDARD_ENV_VARS} from '../../source/runbook/variables.js';
+import {BUILTIN_VARS, findReferences, interpolate, redactor, referencedVars, STANDARD_ENV_VARS, unclosedBrace} from '../../source/runbook/variables.js';
 
 describe('interpolate', () => {
 	const vars = {NAMESPACE: 'spire', CLIENT: 'spire-server', EMPTY: '', TRICKY: '$(rm -rf /) `id` * $NAMESPACE'};
@@ -85,5 +85,24 @@ describe('redactor', () => {
 		const redact = redactor([secret]);
 		expect(redact(result.stdout)).toBe('connecting with ***\n');
 		expect(redact(result.stderr)).toBe('***\n');
+	});
+});
+
+describe('${NAME:-default} and unclosed ${ in non-run text', () => {
+	test('${NAME:-default} is the value, or the default when the variable is unset or empty (bash :-), literally', () => {
+		expect(interpolate('ns ${NAMESPACE:-services}', {NAMESPACE: 'spire'})).toBe('ns spire');
+		expect(interpolate('ns ${NAMESPACE:-services}', {NAMESPACE: ''})).toBe('ns services');
+		expect(interpolate('ns ${NAMESPACE:-services}', {})).toBe('ns services');
+		expect(interpolate('${A:-$B} ${C:-}', {B: 'x'})).toBe('$B ');
+		expect(interpolate('$${A:-x}', {A: 'y'})).toBe('${A:-x}');
+		expect(findReferences('scale ${CLIENT:-spire-server}')).toEqual([{name: 'CLIENT', index: 6, token: '${CLIENT:-spire-server}', default: 'spire-server'}]);
+	});
+
+	test('finds an unclosed ${, but not an escaped $${ or a closed one', () => {
+		expect(unclosedBrace('Scale ${CLIENT to zero')).toBe(6);
+		expect(unclosedBrace('a ${A} then ${B')).toBe(12);
+		expect(unclosedBrace('cost $${ is literal')).toBeUndefined();
+		expect(unclosedBrace('${A} and ${B:-x}')).toBeUndefined();
+		expect(unclosedBrace('ends with $')).toBeUndefined();
 	});
 });

@@ -120,3 +120,35 @@ describe('the gate after a step ended', () => {
 		expect(frame.split('\n')).toHaveLength(24);
 	});
 });
+
+describe('the gate of a step that asks before it runs', () => {
+	const asking = [
+		{id: 'load', title: 'Load the dump', confirm: true as const, run: 'psql < dump.sql'},
+		{id: 'drop', title: 'Drop the database', destructive: 'spire', run: 'dropdb spire'},
+	];
+
+	test('a confirm step is asked once: the gate asks nothing, Enter shows the question, y runs', async () => {
+		app = startApp(asking);
+		const {handle, operator, t} = app;
+		const gate = operator.beforeStep(handle.stepView('load'));
+		const frame = await waitForPrompt(t, '▶ Step 1 "Load the dump" asks before it runs.');
+		expect(frame).toContain('Enter ask · s skip · q quit');
+		expect(frame).not.toContain('Run step 1');
+		await press(t.stdin, KEY.enter);
+		expect(await gate).toBe('run');
+		// What the engine asks next (runner.confirmations): the one question, y/N.
+		const confirm = operator.confirm(handle.stepView('load'), 'Run step "Load the dump"?');
+		const question = await waitForPrompt(t, 'Run step "Load the dump"?');
+		expect(question.split('Load the dump"?').length - 1).toBe(1);
+		await press(t.stdin, 'y');
+		expect(await confirm).toBe('yes');
+	});
+
+	test('so is a destructive step: its gate leads to the word to type', async () => {
+		app = startApp(asking);
+		const {handle, operator, t} = app;
+		void operator.beforeStep(handle.stepView('drop'));
+		const frame = await waitForPrompt(t, '▶ Step 2 "Drop the database" asks before it runs.');
+		expect(frame).not.toContain('Run step 2');
+	});
+});

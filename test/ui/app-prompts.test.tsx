@@ -257,7 +257,7 @@ describe('failure', () => {
 		await press(t.stdin, KEY.escape);
 		frame = await waitForFrame(t, frame => !frame.includes('Log of'));
 		expect(frame).toContain('failed (attempt 1)');
-		await press(t.stdin, 'm');
+		await press(t.stdin, 'm', 'y');
 		expect(await answer).toBe('mark-done');
 	});
 });
@@ -268,7 +268,7 @@ describe('interrupted step', () => {
 		const view = handle.stepView('restore');
 		for (const [keys, expected] of [
 			[['r'], 'rerun'],
-			[['m'], 'mark-done'],
+			[['m', 'y'], 'mark-done'],
 			[['s', 'y'], 'skip'],
 		] as const) {
 			const answer = operator.onInterrupted(view);
@@ -278,5 +278,56 @@ describe('interrupted step', () => {
 			expect(await answer).toBe(expected);
 			await waitForFrame(t, frame => !frame.includes('was interrupted while running'));
 		}
+	});
+});
+
+describe('m on a failed or interrupted step asks first, as s does', () => {
+	test('failure: m asks "Mark step … done …? (y/N)"; n keeps the prompt, y marks the step done', async () => {
+		const {handle, operator, t} = start();
+		const answer = operator.onFailure(handle.stepView('restore'), {error: 'exit code 3', exitCode: 3, attempt: 1});
+		await waitForPrompt(t, 'failed (attempt 1)');
+		await press(t.stdin, 'm');
+		expect(t.lastFrame()).toContain('Mark step "Restore the dump" done without running it to success? (y/N)');
+		expect(await settled(answer)).toBe(false);
+		await press(t.stdin, 'n');
+		expect(await settled(answer)).toBe(false);
+		expect(t.lastFrame()).toContain('failed (attempt 1)');
+		await press(t.stdin, 'm', 'y');
+		expect(await answer).toBe('mark-done');
+	});
+
+	test('interrupted: m asks; Enter (No) keeps the prompt; y marks the step done', async () => {
+		const {handle, operator, t} = start();
+		const answer = operator.onInterrupted(handle.stepView('restore'));
+		await waitForPrompt(t, 'was interrupted while running');
+		await press(t.stdin, 'm');
+		expect(t.lastFrame()).toContain('Mark step "Restore the dump" done without running it to success? (y/N)');
+		await press(t.stdin, KEY.enter);
+		expect(await settled(answer)).toBe(false);
+		expect(t.lastFrame()).toContain('was interrupted while running');
+		await press(t.stdin, 'm', 'y');
+		expect(await answer).toBe('mark-done');
+	});
+});
+
+describe('an empty answer to an ask', () => {
+	test('is accepted when the pattern matches the empty string, or the default is ""; refused otherwise', async () => {
+		const {handle, operator, t} = start();
+		const view = handle.stepView('replicas');
+		const byPattern = operator.ask(view, {var: 'EXTRA', prompt: 'Extra flags (may be empty)?', pattern: '^[a-z-]*$'});
+		await waitForPrompt(t, 'Extra flags (may be empty)?');
+		await press(t.stdin, KEY.enter);
+		expect(await byPattern).toEqual({value: ''});
+
+		const byDefault = operator.ask(view, {var: 'SUFFIX', prompt: 'Suffix?', default: ''});
+		await waitForPrompt(t, 'Suffix?');
+		await press(t.stdin, KEY.enter);
+		expect(await byDefault).toEqual({value: ''});
+
+		const needed = operator.ask(view, {var: 'REPLICAS', prompt: 'How many replicas?', pattern: '^[0-9]+$'});
+		await waitForPrompt(t, 'How many replicas?');
+		await press(t.stdin, KEY.enter);
+		await waitForFrame(t, 'An answer is needed');
+		expect(await settled(needed)).toBe(false);
 	});
 });

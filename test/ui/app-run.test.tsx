@@ -263,3 +263,27 @@ describe('the end of the run', () => {
 		await delay(10);
 	});
 });
+
+describe('auto mode and a declined confirmation', () => {
+	test('n at a confirm stops auto mode with a notice naming s and a; the step waits at its gate instead of asking again', async () => {
+		app = startApp(steps);
+		const {handle, operator, t} = app;
+		operator.setAuto(true);
+		expect(await operator.beforeStep(handle.stepView('copy'))).toBe('run');
+		const confirm = operator.confirm(handle.stepView('copy'), 'Copy now?');
+		await waitForPrompt(t, 'Copy now?');
+		await press(t.stdin, 'n');
+		expect(await confirm).toBe('no');
+		expect(operator.isAuto()).toBe(false);
+		// The engine's next gate for the step waits for the operator.
+		const gate = operator.beforeStep(handle.stepView('copy'));
+		const frame = await waitForPrompt(t, 'Auto mode stopped');
+		expect(frame).toContain('step mode');
+		expect(frame).toContain('s skips it');
+		expect(frame).toContain('a resumes auto mode');
+		expect(await settled(gate)).toBe(false);
+		await press(t.stdin, 'a');
+		expect(await gate).toBe('run');
+		expect(t.lastFrame()).not.toContain('Auto mode stopped');
+	});
+});
