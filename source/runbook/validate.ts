@@ -15,8 +15,7 @@ import {listWords} from './suggest.js';
 import {checkVariables} from './validate-vars.js';
 import {isMapping, type Mapping} from './yaml-file.js';
 
-/** Options that only a `run` step may have. */
-// `sensitive` too: only the shell executor keeps such output off the screen and the log.
+/** Options that only a `run` step may have (`sensitive` too: only the shell executor keeps such output off the screen and the log). */
 export const RUN_OPTIONS = ['cwd', 'env', 'capture', 'okExitCodes', 'sensitive'] as const;
 
 const STEP_KEYS = new Set(Object.keys(stepSchema.shape));

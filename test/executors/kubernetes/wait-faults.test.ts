@@ -9,6 +9,7 @@ import type {KubernetesPortOptions} from '../../../source/executors/kubernetes/i
 import {startFaultProxy, type FaultProxy} from '../../support/kube/fault-proxy.js';
 import {startRealCluster, type RealCluster} from '../../support/kube/real-cluster.js';
 import {putObject, runningPod, withPort, type Harness} from './harness.js';
+import {waitUntil} from '../../support/wait.js';
 
 let cluster: RealCluster;
 let proxy: FaultProxy;
@@ -33,13 +34,8 @@ afterAll(async () => {
 	await cluster?.stop();
 });
 
-async function until(test: () => boolean, timeoutMs = 30_000): Promise<void> {
-	const end = Date.now() + timeoutMs;
-	while (!test()) {
-		if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-		await new Promise(r => setTimeout(r, 5));
-	}
-}
+/** Resolves once `test()` holds (test/support/wait.ts: polled, never a fixed sleep). */
+const until = (test: () => boolean, timeoutMs = 30_000): Promise<void> => waitUntil('the condition', test, timeoutMs);
 
 /** A pod the test kubelet leaves Pending, so that only the test removes it. */
 function heldPod(name: string) {

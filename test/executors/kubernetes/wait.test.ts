@@ -9,6 +9,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {startPostgresOperator, type PostgresOperator} from '../../support/kube/postgres-operator.js';
 import type {RealCluster} from '../../support/kube/real-cluster.js';
 import {getObject, putObject, runningPod, startRealHarness, type Harness} from './harness.js';
+import {waitUntil} from '../../support/wait.js';
 
 let h: Harness<RealCluster>;
 let operator: PostgresOperator;
@@ -21,12 +22,12 @@ afterAll(async () => {
 	await h?.stop();
 });
 
-/** Resolves once `list` has an item for which `test` holds (checked every 5 ms). */
+/** Resolves once `list` has an item for which `test` holds (test/support/wait.ts: polled, never a fixed sleep). */
 async function until<T>(list: T[], test: (item: T) => boolean, timeoutMs = 30_000): Promise<void> {
-	const end = Date.now() + timeoutMs;
-	while (!list.some(test)) {
-		if (Date.now() > end) throw new Error(`not seen within ${timeoutMs} ms; have: ${JSON.stringify(list)}`);
-		await new Promise(r => setTimeout(r, 5));
+	try {
+		await waitUntil('an item of the list', () => list.some(test), timeoutMs);
+	} catch (error) {
+		throw new Error(`${(error as Error).message}; have: ${JSON.stringify(list)}`);
 	}
 }
 
