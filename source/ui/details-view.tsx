@@ -7,6 +7,7 @@
  */
 import {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
+import {scrollUpdate} from './scroll-keys.js';
 import type {StepView} from '../engine/ports.js';
 import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
@@ -120,12 +121,10 @@ export function DetailsView({view, width, height, onClose, isActive = true, ...c
 	useInput(
 		(input, key) => {
 			if (key.escape || input === 'd' || input === 'q') onClose();
-			else if (key.upArrow || input === 'k') setTop(t => clamp(t - 1));
-			else if (key.downArrow || input === 'j') setTop(t => clamp(t + 1));
-			else if (key.pageUp || input === 'b') setTop(t => clamp(t - bodyRows));
-			else if (key.pageDown || input === ' ') setTop(t => clamp(t + bodyRows));
-			else if (key.home || input === 'g') setTop(0);
-			else if (key.end || input === 'G') setTop(maxTop);
+			else {
+				const update = scrollUpdate(input, key, bodyRows, maxTop);
+				if (update) setTop(update);
+			}
 		},
 		{isActive},
 	);

@@ -3,6 +3,7 @@
  */
 import {useMemo, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
+import {scrollUpdate} from './scroll-keys.js';
 import {formatCount} from './format.js';
 import {formatBytes, LOG_VIEW_BYTES, readLog} from './log-file.js';
 import {CONTINUED, wrapHard} from './panel-text.js';
@@ -104,12 +105,10 @@ export function LogView({path, title, width, height, onClose, isActive = true}: 
 			else if (input === '/') setSearch('');
 			else if (input === 'n' && term) find(term, clamp(top) + 1);
 			else if (input === 'N' && term) find(term, clamp(top) - 1, true);
-			else if (key.upArrow || input === 'k') setTop(t => clamp(t - 1));
-			else if (key.downArrow || input === 'j') setTop(t => clamp(t + 1));
-			else if (key.pageUp || input === 'b') setTop(t => clamp(t - bodyRows));
-			else if (key.pageDown || input === ' ') setTop(t => clamp(t + bodyRows));
-			else if (key.home || input === 'g') setTop(0);
-			else if (key.end || input === 'G') setTop(maxTop);
+			else {
+				const update = scrollUpdate(input, key, bodyRows, maxTop);
+				if (update) setTop(update);
+			}
 		},
 		{isActive},
 	);
