@@ -452,7 +452,8 @@ steps:
 });
 
 describe('resume', () => {
-	it('never re-runs succeeded steps; an interrupted step waits for the operator', async () => {
+	/** A run of `three` stopped in step two, reconciled for a resume as if the process had died mid-step (the last save says running). */
+	async function interruptedAtTwo(): Promise<ReturnType<typeof reconcileForResume>> {
 		const first = setup(three);
 		let runner!: Runner;
 		first.shell.on('two', request => {
@@ -461,10 +462,13 @@ describe('resume', () => {
 		});
 		runner = first.make();
 		await runner.start();
-		// As if the process died mid-step: the last saved state still says running.
 		const saved = structuredClone(first.store.last);
 		saved.steps.two.status = 'running';
-		const reconciled = reconcileForResume(saved, three.steps.map(s => s.id), 'h1', new Date());
+		return reconcileForResume(saved, three.steps.map(s => s.id), 'h1', new Date());
+	}
+
+	it('never re-runs succeeded steps; an interrupted step waits for the operator', async () => {
+		const reconciled = await interruptedAtTwo();
 		expect(reconciled.interrupted).toEqual(['two']);
 
 		const second = setup(three, {state: reconciled.state, resumed: true});
@@ -476,17 +480,7 @@ describe('resume', () => {
 	});
 
 	it('without a terminal and --rerun-interrupted, an interrupted step ends the run as a refusal naming the flag, not as a quit', async () => {
-		const first = setup(three);
-		let runner!: Runner;
-		first.shell.on('two', request => {
-			queueMicrotask(() => runner.requestStop('SIGKILL stand-in'));
-			return new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGKILL', durationMs: 1, aborted: true})));
-		});
-		runner = first.make();
-		await runner.start();
-		const saved = structuredClone(first.store.last);
-		saved.steps.two.status = 'running';
-		const reconciled = reconcileForResume(saved, three.steps.map(s => s.id), 'h1', new Date());
+		const reconciled = await interruptedAtTwo();
 
 		const plain = new PlainOperator({yes: false, yesDestructive: false, rerunInterrupted: false, values: {}}, () => {});
 		const second = setup(three, {state: reconciled.state, resumed: true, operator: plain});
