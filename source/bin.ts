@@ -8,7 +8,7 @@
  * stack trace (undici on Kubernetes runbooks, under Node 20), so it exits 2 with
  * one line saying what it needs. This file therefore imports nothing statically
  * (the bundle would evaluate those imports first) and uses only syntax that old
- * Node versions parse. Then start.ts turns on the compile cache and runs cli.tsx.
+ * Node versions parse. Then cli/start.ts turns on the compile cache and runs cli/main.ts.
  */
 
 /** The oldest Node major version the CLI runs on (package.json `engines`). */
@@ -23,4 +23,4 @@ if (!(nodeMajor >= NODE_MAJOR_NEEDED)) {
 	process.exit(2);
 }
 
-await import('./start.js');
+await import('./cli/start.js');

@@ -1,6 +1,6 @@
 /**
- * The direction of imports inside source/ (docs/architecture.md): the entry layer
- * (top-level files) may use every folder; an inner folder never imports a top-level
+ * The direction of imports inside source/ (docs/architecture.md): the one top-level
+ * file, bin.ts (the bundle's entry), may use every folder; an inner folder never imports a top-level
  * file, only the folders listed in ALLOWED; and no file reaches itself through its
  * imports (type-only imports count: a cycle of types is still a cycle for a reader).
  * Reads the source text; imports are the static `import … from`, `export … from`
@@ -24,6 +24,8 @@ const ALLOWED: Record<string, readonly string[]> = {
 	// report/markdown.ts still reads the journal entry type from store/ (issue 13, item 2).
 	report: ['engine', 'runbook', 'store', 'security'],
 	ui: ['engine', 'runbook', 'security'],
+	// The application layer: arguments, commands, the wiring of ports, exit codes.
+	cli: ['ui', 'report', 'engine', 'runbook', 'executors', 'store', 'platform', 'security'],
 };
 
 /** Every .ts/.tsx file under `dir`, as paths relative to `dir` with `/`. */
@@ -83,6 +85,10 @@ describe('import directions in source/', () => {
 	test('the graph is read (the import pattern still matches the code)', () => {
 		expect(graph.get('engine/ports.ts')).toContain('engine/output.ts');
 		expect(graph.get('ui/run-view.ts')).toContain('ui/tail.ts');
+	});
+
+	test('bin.ts is the only top-level file: the application layer lives in cli/', () => {
+		expect([...graph.keys()].filter(file => folderOf(file) === undefined)).toEqual(['bin.ts']);
 	});
 
 	test('no inner folder imports a top-level file', () => {

@@ -4,12 +4,12 @@
  * namespace) with the run, and refuse to resume against another target without
  * the operator's typed confirmation.
  */
-import {KUBERNETES_ACTIONS, type Runbook} from './runbook/schema.js';
-import {interpolate} from './runbook/variables.js';
-import type {KubernetesPort, KubeTarget} from './engine/kubernetes-port.js';
-import type {RunState} from './engine/state.js';
-import {waitKindOf} from './engine/view.js';
-import {checkNamespace} from './security/kube-names.js';
+import {KUBERNETES_ACTIONS, type Runbook} from '../runbook/schema.js';
+import {interpolate} from '../runbook/variables.js';
+import type {KubernetesPort, KubeTarget} from '../engine/kubernetes-port.js';
+import type {RunState} from '../engine/state.js';
+import {waitKindOf} from '../engine/view.js';
+import {checkNamespace} from '../security/kube-names.js';
 
 /** Kubernetes options of `run` and `resume` (as kubectl's: `--kubeconfig`, `--context`, `-n`). */
 export interface KubeOptions {
@@ -38,7 +38,7 @@ export async function connectKubernetes(runbook: Runbook, options: KubeOptions, 
 	const namespace = options.namespace ?? (runbook.kubernetes?.namespace ? interpolate(runbook.kubernetes.namespace, vars) : undefined);
 	// Before any request: `-n ..` would change every API path (security/kube-names.ts).
 	if (namespace !== undefined) checkNamespace(namespace);
-	const {createKubernetesPort} = await import('./executors/kubernetes/index.js');
+	const {createKubernetesPort} = await import('../executors/kubernetes/index.js');
 	return createKubernetesPort({
 		...(options.kubeconfig ? {kubeconfig: options.kubeconfig} : {}),
 		...(context ? {context} : {}),

@@ -4,16 +4,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {loadRunbook, RunbookError} from './runbook/load.js';
-import {pipeHints} from './runbook/pipe-hints.js';
-import {runbookJsonSchema} from './runbook/schema.js';
-import {interpolate} from './runbook/variables.js';
-import {runStatusWord, type RunState} from './engine/state.js';
-import {renderReport} from './report/markdown.js';
-import {JournalError, readJournal, type JournalEntry} from './store/journal.js';
-import {RunsRepository, StateError, resolveStateDir} from './store/runs.js';
-import {runbookPathProblem, trustedVars} from './store/trust.js';
-import {FILE_MODE, writeFileAtomic} from './platform/safe-file.js';
+import {loadRunbook, RunbookError} from '../runbook/load.js';
+import {pipeHints} from '../runbook/pipe-hints.js';
+import {runbookJsonSchema} from '../runbook/schema.js';
+import {interpolate} from '../runbook/variables.js';
+import {runStatusWord, type RunState} from '../engine/state.js';
+import {renderReport} from '../report/markdown.js';
+import {JournalError, readJournal, type JournalEntry} from '../store/journal.js';
+import {RunsRepository, StateError, resolveStateDir} from '../store/runs.js';
+import {runbookPathProblem, trustedVars} from '../store/trust.js';
+import {FILE_MODE, writeFileAtomic} from '../platform/safe-file.js';
 
 /**
  * `runbook runs`: saved runs, newest first; `--json` for scripts. A run whose

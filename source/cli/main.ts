@@ -10,13 +10,13 @@
  */
 import path from 'node:path';
 import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
-import {EXIT, resumeCommand, runCommand, type RunOptions} from './session.js';
-import {listRuns, printSchema, reportRun, validateFiles} from './commands.js';
+import {EXIT, resumeCommand, runCommand, type RunOptions} from './run.js';
+import {listRuns, printSchema, reportRun, validateFiles} from './report.js';
 import {randomBytes} from 'node:crypto';
-import {maskParamValues} from './store/lock.js';
-import {resolveStateDir, StateSaveError} from './store/runs.js';
-import {makePrivateDir, writeFileAtomic} from './platform/safe-file.js';
-import {exitWhenFlushed} from './platform/closed-output.js';
+import {maskParamValues} from '../store/lock.js';
+import {resolveStateDir, StateSaveError} from '../store/runs.js';
+import {makePrivateDir, writeFileAtomic} from '../platform/safe-file.js';
+import {exitWhenFlushed} from '../platform/closed-output.js';
 
 function collectParam(value: string, previous: Record<string, string> | undefined): Record<string, string> {
 	const eq = value.indexOf('=');

@@ -8,12 +8,12 @@
  * terminal needs (engine/preflight.ts). Markdown is a rendered runbook for
  * review and the change ticket.
  */
-import {loadRunbook, RunbookError} from './runbook/load.js';
-import {resolveParams} from './engine/params.js';
-import {preflightNeeds, preflightRefusal, whenHolds, type Known} from './engine/preflight.js';
-import {actionOf, stepView} from './engine/view.js';
-import type {Step} from './runbook/schema.js';
-import {visibleControls} from './security/terminal-text.js';
+import {loadRunbook, RunbookError} from '../runbook/load.js';
+import {resolveParams} from '../engine/params.js';
+import {preflightNeeds, preflightRefusal, whenHolds, type Known} from '../engine/preflight.js';
+import {actionOf, stepView} from '../engine/view.js';
+import type {Step} from '../runbook/schema.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Options of {@link planRunbook}. */
 export interface PlanOptions {

@@ -8,31 +8,31 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {loadRunbook, RunbookError, type LoadedRunbook} from './runbook/load.js';
-import type {Param} from './runbook/schema.js';
-import {systemClock} from './engine/clock.js';
-import {resolveParams, secretEnvName} from './engine/params.js';
-import type {Operator, ShellPort} from './engine/ports.js';
-import {Runner} from './engine/runner.js';
-import type {KubernetesPort} from './engine/kubernetes-port.js';
-import {recordDecision} from './engine/transitions.js';
-import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kube-session.js';
-import {runStatusWord, type RunState} from './engine/state.js';
-import {newRunState, reconcileForResume} from './engine/transitions.js';
-import {isCommandOfRun, stopLeftoverCommand} from './executors/process-group.js';
-import {createPlainReporter, PlainOperator, type Write} from './report/plain.js';
-import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
-import {makePrivateDir, stateDirWarnings} from './platform/safe-file.js';
-import {secretProblem} from './security/secrets.js';
-import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedVars} from './store/trust.js';
-import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
-import {Journal, JournalError, journalListener} from './store/journal.js';
-import {readEarlierSessions} from './store/sessions.js';
-import {stepEstimates} from './engine/run-summary.js';
-import {flushCompileCache} from './platform/compile-cache.js';
-import {keepYoungGenerationSize} from './platform/heap-tuning.js';
-import {countSelfSignals, takeSelfSignal} from './platform/self-signals.js';
-import {preflightNeeds, preflightRefusal, type PreflightAnswers} from './engine/preflight.js';
+import {loadRunbook, RunbookError, type LoadedRunbook} from '../runbook/load.js';
+import type {Param} from '../runbook/schema.js';
+import {systemClock} from '../engine/clock.js';
+import {resolveParams, secretEnvName} from '../engine/params.js';
+import type {Operator, ShellPort} from '../engine/ports.js';
+import {Runner} from '../engine/runner.js';
+import type {KubernetesPort} from '../engine/kubernetes-port.js';
+import {recordDecision} from '../engine/transitions.js';
+import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kubernetes.js';
+import {runStatusWord, type RunState} from '../engine/state.js';
+import {newRunState, reconcileForResume} from '../engine/transitions.js';
+import {isCommandOfRun, stopLeftoverCommand} from '../executors/process-group.js';
+import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js';
+import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from '../store/runs.js';
+import {makePrivateDir, stateDirWarnings} from '../platform/safe-file.js';
+import {secretProblem} from '../security/secrets.js';
+import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedVars} from '../store/trust.js';
+import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from '../store/lock.js';
+import {Journal, JournalError, journalListener} from '../store/journal.js';
+import {readEarlierSessions} from '../store/sessions.js';
+import {stepEstimates} from '../engine/run-summary.js';
+import {flushCompileCache} from '../platform/compile-cache.js';
+import {keepYoungGenerationSize} from '../platform/heap-tuning.js';
+import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
+import {preflightNeeds, preflightRefusal, type PreflightAnswers} from '../engine/preflight.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -42,7 +42,7 @@ function lazyShellExecutor(): ShellPort {
 	let executor: Promise<ShellPort> | undefined;
 	return {
 		run: async request => {
-			executor ??= import('./executors/shell.js').then(shell => shell.createShellExecutor());
+			executor ??= import('../executors/shell.js').then(shell => shell.createShellExecutor());
 			return (await executor).run(request);
 		},
 	};
@@ -50,9 +50,9 @@ function lazyShellExecutor(): ShellPort {
 
 /** The TUI's modules, once loaded. */
 interface UiModules {
-	operator: typeof import('./ui/operator.js');
-	render: typeof import('./ui/render.js');
-	chooseResume: typeof import('./ui/choose-resume.js');
+	operator: typeof import('../ui/operator.js');
+	render: typeof import('../ui/render.js');
+	chooseResume: typeof import('../ui/choose-resume.js');
 }
 
 let uiModules: Promise<UiModules> | undefined;
@@ -69,7 +69,7 @@ function loadUi(): Promise<UiModules> {
 	if (uiModules) return uiModules;
 	const setEnv = process.env.NODE_ENV === undefined;
 	if (setEnv) process.env.NODE_ENV = 'production';
-	uiModules = Promise.all([import('./ui/operator.js'), import('./ui/render.js'), import('./ui/choose-resume.js')])
+	uiModules = Promise.all([import('../ui/operator.js'), import('../ui/render.js'), import('../ui/choose-resume.js')])
 		.then(([operator, render, chooseResume]) => ({operator, render, chooseResume}))
 		.finally(() => {
 			if (setEnv) delete process.env.NODE_ENV;
@@ -440,7 +440,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		if (changes.length > 0) {
 			let accepted: boolean;
 			if (tui) {
-				const {confirmTargetChange} = await import('./ui/confirm-target.js');
+				const {confirmTargetChange} = await import('../ui/confirm-target.js');
 				accepted = await confirmTargetChange(changes, target.context);
 			} else {
 				accepted = options.confirmContext === target.context;
@@ -463,7 +463,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 
 	let operator: Operator;
 	let plainOperator: PlainOperator | undefined;
-	let tuiOperator: import('./ui/operator.js').TuiOperator | undefined;
+	let tuiOperator: import('../ui/operator.js').TuiOperator | undefined;
 	if (tui) {
 		const {TuiOperator} = (await loadUi()).operator;
 		tuiOperator = new TuiOperator();
