@@ -13,6 +13,7 @@ import type {Prompt} from './operator.js';
 import type {RunView} from './run-view.js';
 import type {StepListItem} from './step-list.js';
 import type {StepPanelProps} from './step-panel.js';
+import {allSteps} from '../runbook/groups.js';
 
 /** Duration of an attempt, ms: finished − started, or `now` − started while it runs. */
 export function attemptDuration(attempt: Attempt | undefined, now: number): number | undefined {
@@ -28,8 +29,9 @@ export function safeStepView(handle: RunHandle, stepId: string): StepView {
 	try {
 		return handle.stepView(stepId);
 	} catch {
-		const index = handle.runbook.steps.findIndex(s => s.id === stepId);
-		const step = handle.runbook.steps[Math.max(0, index)];
+		const steps = allSteps(handle.runbook);
+		const index = steps.findIndex(s => s.id === stepId);
+		const step = steps[Math.max(0, index)];
 		return {id: stepId, index: Math.max(0, index), title: step?.title ?? stepId, action: '?', command: '', vars: {}, destructive: false, step};
 	}
 }
