@@ -4,6 +4,7 @@
  */
 import {ACTION_KEYS, WAIT_KINDS, type ActionKey, type Step} from '../runbook/schema.js';
 import {interpolate, referencedVars} from '../runbook/variables.js';
+import {scanShellScript} from '../runbook/shell-vars.js';
 import type {StepView} from './ports.js';
 
 /** Variables as the engine holds them: plain values, and secret values (never shown). */
@@ -101,7 +102,12 @@ export function stepView(step: Step, index: number, scope: VarScope): StepView {
 	if (step.steps) {
 		return {id: step.id, index, title: interpolate(step.title ?? step.id, shown), description: step.description === undefined ? undefined : interpolate(step.description, shown), action: 'group', command: groupText(step), vars: {}, destructive: false, step};
 	}
-	for (const text of strings(step)) for (const name of referencedVars(text)) names.add(name);
+	// Scripts (`run`, a command wait's `run`) are bash: read by the shell scanner, which knows
+	// `${X:+…}`, `${X:-…}`, `${X:=…}` and `${#X}`; the other fields by the runbook's own rule.
+	const scripts = [step.run, step.wait?.command?.run].filter(script => script !== undefined);
+	const fields = {...step, run: undefined, wait: step.wait?.command ? {...step.wait, command: {...step.wait.command, run: undefined}} : step.wait};
+	for (const text of strings(fields)) for (const name of referencedVars(text)) names.add(name);
+	for (const script of scripts) for (const ref of scanShellScript(script).references) names.add(ref.name);
 	if (step.when) names.add(step.when.var);
 	for (const name of Object.keys(step.env ?? {})) names.delete(name);
 	const vars: Record<string, string> = {};
