@@ -59,6 +59,8 @@ function sessionOptions(opts: Record<string, unknown>, command?: Command): RunOp
 		yes: Boolean(opts.yes),
 		yesDestructive: Boolean(opts.yesDestructive),
 		rerunInterrupted: Boolean(opts.rerunInterrupted),
+		// Commander sets `rescue: false` for --no-rescue (and true by default).
+		...(opts.rescue === false ? {noRescue: true} : {}),
 		fresh: Boolean(opts.new),
 		...(opts.stateDir && command?.getOptionValueSource('stateDir') !== 'default' ? {stateDir: String(opts.stateDir)} : {}),
 		...(opts.grace !== undefined ? {graceMs: Number(opts.grace) * 1000} : {}),
@@ -78,6 +80,7 @@ function addRunOptions(command: Command): Command {
 		.option('--yes', 'without a terminal: answer yes to confirm questions and take manual steps as done')
 		.option('--yes-destructive', 'without a terminal: run destructive steps without typing their confirmation word')
 		.option('--rerun-interrupted', 'without a terminal: re-run a step that was interrupted')
+		.option('--no-rescue', "without a terminal: when a step inside a group fails, stop instead of running the group's rescue steps")
 		.addOption(stateDirOption())
 		.addOption(new Option('--grace <SECONDS>', 'when stopping a command: seconds between SIGTERM and SIGKILL (0 to 3600)').default('10', '10 seconds').argParser(parseGrace))
 		.option('--kubeconfig <FILE>', 'kubeconfig for Kubernetes steps (default: $KUBECONFIG or ~/.kube/config, as kubectl)')

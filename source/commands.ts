@@ -14,6 +14,7 @@ import {JournalError, readJournal, type JournalEntry} from './store/journal.js';
 import {RunsRepository, StateError, resolveStateDir} from './store/runs.js';
 import {runbookPathProblem, trustedVars} from './store/trust.js';
 import {FILE_MODE, writeFileAtomic} from './platform/safe-file.js';
+import {allSteps, isGroup} from './runbook/groups.js';
 
 /**
  * `runbook runs`: saved runs, newest first; `--json` for scripts. A run whose
@@ -58,7 +59,7 @@ export async function validateFiles(files: string[], write: (text: string) => vo
 	for (const file of files) {
 		try {
 			const loaded = await loadRunbook(file);
-			const count = loaded.runbook.steps.length;
+			const count = allSteps(loaded.runbook).filter(step => !isGroup(step)).length;
 			write(`${file}: ok (${count} step${count === 1 ? '' : 's'})\n`);
 			for (const hint of pipeHints(loaded.runbook)) write(`${file}: hint: step "${hint.stepId}": ${hint.message}\n`);
 		} catch (error) {
@@ -92,7 +93,7 @@ async function stepTitles(state: RunState, runDir: string): Promise<Record<strin
 		const trusted = trustedVars(state, loaded.runbook);
 		const vars: Record<string, string> = {...trusted.vars, RUN_ID: state.runId, RUN_DIR: runDir, RUNBOOK_DIR: loaded.dir, KUBE_CONTEXT: state.kube?.context ?? ''};
 		for (const name of trusted.secretVars) vars[name] = '***';
-		return Object.fromEntries(loaded.runbook.steps.flatMap(step => (step.title ? [[step.id, interpolate(step.title, vars)]] : [])));
+		return Object.fromEntries(allSteps(loaded.runbook).flatMap(step => (step.title ? [[step.id, interpolate(step.title, vars)]] : [])));
 	} catch {
 		return {};
 	}

@@ -10,6 +10,7 @@ import type {KubernetesPort, KubeTarget} from './engine/kubernetes-port.js';
 import type {RunState} from './engine/state.js';
 import {waitKindOf} from './engine/view.js';
 import {checkNamespace} from './security/kube-names.js';
+import {allSteps} from './runbook/groups.js';
 
 /** Kubernetes options of `run` and `resume` (as kubectl's: `--kubeconfig`, `--context`, `-n`). */
 export interface KubeOptions {
@@ -22,7 +23,7 @@ export interface KubeOptions {
 
 /** True when a step of the runbook talks to Kubernetes (an action or a wait other than `command`). */
 export function needsKubernetes(runbook: Runbook): boolean {
-	return runbook.steps.some(step => KUBERNETES_ACTIONS.some(key => step[key] !== undefined) || (step.wait !== undefined && waitKindOf(step) !== 'command'));
+	return allSteps(runbook).some(step => KUBERNETES_ACTIONS.some(key => step[key] !== undefined) || (step.wait !== undefined && waitKindOf(step) !== 'command'));
 }
 
 /**

@@ -24,7 +24,7 @@ import {createPlainReporter, PlainOperator, type Write} from './report/plain.js'
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from './store/runs.js';
 import {makePrivateDir, stateDirWarnings} from './platform/safe-file.js';
 import {secretProblem} from './security/secrets.js';
-import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedVars} from './store/trust.js';
+import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedGroups, trustedVars} from './store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from './store/lock.js';
 import {Journal, JournalError, journalListener} from './store/journal.js';
 import {readEarlierSessions} from './store/sessions.js';
@@ -33,6 +33,7 @@ import {flushCompileCache} from './platform/compile-cache.js';
 import {keepYoungGenerationSize} from './platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from './platform/self-signals.js';
 import {preflightNeeds, preflightRefusal, type PreflightAnswers} from './engine/preflight.js';
+import {allSteps} from './runbook/groups.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -99,6 +100,8 @@ export interface SessionOptions {
 	yes: boolean;
 	yesDestructive: boolean;
 	rerunInterrupted: boolean;
+	/** `--no-rescue`: without a terminal, a failure inside a group stops the run instead of running the group's rescue. */
+	noRescue?: boolean;
 	/** `--new`: start a new run even when an unfinished one exists. */
 	fresh: boolean;
 	stateDir?: string;
@@ -227,7 +230,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 		runbookPath: loaded.path,
 		runbookHash: loaded.hash,
 		title: loaded.runbook.title,
-		stepIds: loaded.runbook.steps.map(s => s.id),
+		stepIds: allSteps(loaded.runbook).map(s => s.id),
 		by: operatorName(),
 		at,
 		cwd: process.cwd(),
@@ -340,9 +343,17 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	const at = systemClock.now();
 	// Saved variables are values of the runbook's own names only (store/trust.ts).
 	const trusted = trustedVars(saved, loaded.runbook);
-	const reconciled = reconcileForResume({...saved, vars: trusted.vars, secretVars: trusted.secretVars}, loaded.runbook.steps.map(s => s.id), loaded.hash, at);
+	// Group phases only where the runbook has such a group (store/trust.ts).
+	const groups = trustedGroups(saved, loaded.runbook);
+	const reconciled = reconcileForResume(
+		{...saved, vars: trusted.vars, secretVars: trusted.secretVars, ...(saved.groups ? {groups: groups.groups} : {})},
+		allSteps(loaded.runbook).map(s => s.id),
+		loaded.hash,
+		at,
+	);
 	const notices: string[] = early;
 	if (trusted.dropped.length > 0) notices.push(`saved variables the runbook does not define were not restored: ${trusted.dropped.join(', ').slice(0, 200)}`);
+	if (groups.dropped.length > 0) notices.push(`saved group progress that does not fit the runbook was not restored: ${groups.dropped.join(', ').slice(0, 200)}`);
 	if (reconciled.changed) {
 		notices.push(
 			`the runbook file changed since this run began; steps are matched by id` +
@@ -381,7 +392,7 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 			secrets[name] = value;
 			continue;
 		}
-		const ask = loaded.runbook.steps.find(s => s.ask?.var === name)?.ask;
+		const ask = allSteps(loaded.runbook).find(s => s.ask?.var === name)?.ask;
 		const param: Param = loaded.runbook.params?.[name] ?? {description: ask?.prompt ?? name, secret: true, required: true};
 		if (tui) askFirst.push({name, param});
 		else if (param.required || ask) missing.push(name);
@@ -471,7 +482,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		operator = tuiOperator;
 	} else {
 		plainOperator = new PlainOperator(
-			{yes: options.yes, yesDestructive: options.yesDestructive, rerunInterrupted: options.rerunInterrupted, values: options.params},
+			{yes: options.yes, yesDestructive: options.yesDestructive, rerunInterrupted: options.rerunInterrupted, values: options.params, ...(options.noRescue ? {noRescue: true} : {})},
 			io.out,
 		);
 		operator = plainOperator;

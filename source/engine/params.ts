@@ -4,6 +4,7 @@
  */
 import type {Runbook} from '../runbook/schema.js';
 import {checkAnswer} from './answers.js';
+import {allSteps} from '../runbook/groups.js';
 
 /** Params resolved for a new run. */
 export interface ParamResolution {
@@ -30,7 +31,7 @@ export function secretEnvName(name: string): string {
  */
 export function resolveParams(runbook: Runbook, given: Record<string, string>, env: NodeJS.ProcessEnv): ParamResolution {
 	const params = runbook.params ?? {};
-	const askVars = new Set(runbook.steps.flatMap(s => (s.ask ? [s.ask.var] : [])));
+	const askVars = new Set(allSteps(runbook).flatMap(s => (s.ask ? [s.ask.var] : [])));
 	const result: ParamResolution = {vars: {}, secrets: {}, missing: [], optionalSecrets: [], problems: []};
 	for (const name of Object.keys(given)) {
 		if (!(name in params) && !askVars.has(name)) {

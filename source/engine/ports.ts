@@ -157,14 +157,20 @@ export interface FailureInfo {
 	 * retry / skip / quit").
 	 */
 	waitLonger?: string;
+	/**
+	 * Set when the step is inside the `steps` of a group with a `rescue` (runbook format
+	 * 1.1; the innermost such group): the operator may also answer `roll-back`, which runs
+	 * that group's rescue steps and ends the group as failed ("failed, rolled back").
+	 */
+	rollBack?: {groupId: string; title: string; steps: string[]};
 }
 
 /** Answer to the step-mode gate shown before each step. */
 export type GateAnswer = 'run' | 'skip' | 'quit';
 /** Answer to a y/N confirmation or a typed-word confirmation. */
 export type ConfirmAnswer = 'yes' | 'no' | 'quit';
-/** Answer after a failure; `wait-longer` only when {@link FailureInfo.waitLonger} is set. */
-export type FailureAnswer = 'retry' | 'wait-longer' | 'skip' | 'mark-done' | 'quit';
+/** Answer after a failure; `wait-longer` only when {@link FailureInfo.waitLonger} is set, `roll-back` only when {@link FailureInfo.rollBack} is. */
+export type FailureAnswer = 'retry' | 'wait-longer' | 'skip' | 'mark-done' | 'roll-back' | 'quit';
 /** Answer for a step found `interrupted` on resume. */
 export type InterruptedAnswer = 'rerun' | 'mark-done' | 'skip' | 'quit';
 /** Answer to a manual step. */

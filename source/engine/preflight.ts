@@ -17,6 +17,7 @@ import {interpolate, referencedVars} from '../runbook/variables.js';
 import {checkAnswer} from './answers.js';
 import {isStepDone, type RunState} from './state.js';
 import {actionOf, destructiveWord} from './view.js';
+import {allSteps, isGroup} from '../runbook/groups.js';
 
 /** What the flags of a run without a terminal answer (as `PlainAnswers` in report/plain.ts). */
 export interface PreflightAnswers {
@@ -76,12 +77,13 @@ export function preflightNeeds(
 ): PreflightNeed[] {
 	const known: Known = new Map(Object.entries(values));
 	// Shown as `***`: secret params, and the answers of secret asks (given with -p, they are known here).
-	const hidden = new Set([...secret, ...runbook.steps.flatMap(step => (step.ask?.secret ? [step.ask.var] : []))]);
+	const hidden = new Set([...secret, ...allSteps(runbook).flatMap(step => (step.ask?.secret ? [step.ask.var] : []))]);
 	// Names set at run time: their values are not known until the step that sets them has run.
-	const setLater = new Set(runbook.steps.flatMap(step => [step.capture, step.ask?.var].filter((n): n is string => n !== undefined)));
+	const setLater = new Set(allSteps(runbook).flatMap(step => [step.capture, step.ask?.var].filter((n): n is string => n !== undefined)));
 	for (const name of setLater) if (!known.has(name)) known.set(name, undefined);
 	const needs: PreflightNeed[] = [];
-	for (const step of runbook.steps) {
+	for (const step of allSteps(runbook)) {
+		if (isGroup(step)) continue;
 		const saved = steps[step.id];
 		if (saved && isStepDone(saved.status)) continue;
 		const need = (flag: string, why: string, maybe: boolean) => needs.push({flag, stepId: step.id, why, maybe});

@@ -13,6 +13,7 @@ import type {RunStatus, RunState} from './state.js';
 import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
 import {formatDurationLabel as duration} from '../runbook/duration.js';
+import {allSteps, findStep} from '../runbook/groups.js';
 
 /** Lines of the last step's output the summary shows. */
 export const SUMMARY_OUTPUT_LINES = 12;
@@ -147,10 +148,12 @@ export function summaryLines(input: RunSummaryInput): string[] {
 		const last = step?.attempts.at(-1);
 		const took = last?.finishedAt ? ` in ${duration(Date.parse(last.finishedAt) - Date.parse(last.startedAt))}` : '';
 		// Titles with the run's values in (secret ones are not in `state.vars`: they stay `$NAME`).
-		const raw = runbook.steps.find(s => s.id === id)?.title;
+		const raw = allSteps(runbook).find(s => s.id === id)?.title;
 		const title = raw === undefined ? undefined : interpolate(raw, state.vars);
 		const why = last?.error && status !== 'succeeded' ? ` · ${last.error}` : step?.note ? ` · ${step.note}` : '';
-		lines.push(`  ${MARKS[status] ?? '-'} ${i + 1}. ${id}${title && title !== id ? `: ${title}` : ''} · ${status}${took}${why}`);
+		// Steps inside a group (format 1.1) are indented two spaces per level.
+		const depth = '  '.repeat(findStep(runbook, id)?.depth ?? 0);
+		lines.push(`  ${depth}${MARKS[status] ?? '-'} ${i + 1}. ${id}${title && title !== id ? `: ${title}` : ''} · ${status}${took}${why}`);
 	});
 	if (input.lastOutput && input.lastOutput.lines.length > 0) {
 		const {stepId, lines: output, totalLines} = input.lastOutput;
@@ -159,7 +162,7 @@ export function summaryLines(input: RunSummaryInput): string[] {
 		for (const line of shown) lines.push(`  | ${line}`);
 	}
 	const secret = new Set(state.secretVars);
-	const captures = runbook.steps
+	const captures = allSteps(runbook)
 		.map(step => step.capture)
 		.filter((name): name is string => name !== undefined && !secret.has(name) && state.vars[name] !== undefined);
 	for (const name of [...new Set(captures)]) lines.push(`Captured: ${name}=${state.vars[name]}`);

@@ -17,6 +17,7 @@ import {actionOf, allValues, destructiveWord, displayValues, stepView, waitKindO
 import {executeAction, type ActionOutcome} from './actions.js';
 import {checkAnswer} from './answers.js';
 import {captureProblem} from '../security/secrets.js';
+import {allSteps, findStep, flatSteps, isGroup} from '../runbook/groups.js';
 
 /** Everything a run needs besides its ports. */
 export interface RunnerOptions {
@@ -45,7 +46,13 @@ export interface RunnerOptions {
 	askFirst?: Array<{name: string; param: Param}>;
 }
 
-type StepOutcome = 'next' | 'quit' | 'failed';
+/**
+ * How a step (or a list of steps) ended: `next` goes on; `quit` and `failed` stop the run
+ * (progress kept); `roll-back`: a step failed and its group's rescue is to run (the group
+ * is {@link Runner.rollBackTarget}); `rolled-back`: a group ended failed after its rescue
+ * ran; `rescue-failed`: a rescue step failed, the run stops (exit 1).
+ */
+type StepOutcome = 'next' | 'quit' | 'failed' | 'roll-back' | 'rolled-back' | 'rescue-failed';
 
 class StopRequested extends Error {}
 
@@ -66,6 +73,12 @@ export class Runner implements RunHandle {
 	private commandRunning = false;
 
 	private readonly options_: RunnerOptions;
+	/** The group whose rescue a `roll-back` outcome is for. */
+	private rollBackTarget: string | undefined;
+	/** The step whose failure the operator answered with a roll back. */
+	private rollBackFrom: string | undefined;
+	/** Why the run stops, set where a stopping outcome arises (the step or group, in words). */
+	private stopWords: string | undefined;
 
 	constructor(options: RunnerOptions) {
 		this.options_ = options;
@@ -115,9 +128,10 @@ export class Runner implements RunHandle {
 
 	/** @inheritdoc */
 	stepView(stepId: string): StepView {
-		const index = this.runbook.steps.findIndex(s => s.id === stepId);
+		const flat = flatSteps(this.runbook);
+		const index = flat.findIndex(entry => entry.step.id === stepId);
 		if (index < 0) throw new Error(`unknown step ${stepId}`);
-		return stepView(this.runbook.steps[index], index, this.scope());
+		return stepView(flat[index]!.step, index, this.scope());
 	}
 
 	/** @inheritdoc */
@@ -228,18 +242,131 @@ export class Runner implements RunHandle {
 			const answered = await this.askParam(name, param);
 			if (!answered) return this.finish('aborted', this.quitReason(`the operator quit before giving ${name}`));
 		}
-		for (const step of this.runbook.steps) {
+		const outcome = await this.runList(this.runbook.steps);
+		if (outcome === 'quit') return this.finish('aborted', this.quitReason(`the operator quit at step ${this.state.currentStepId ?? '?'}`));
+		if (outcome !== 'next') return this.finish('failed', this.stopWords ?? `step ${this.state.currentStepId ?? '?'} failed`);
+		return this.finish('completed');
+	}
+
+	/** Runs a list of steps (the runbook's, or a group's) in order until one does not end `next`. */
+	private async runList(steps: readonly Step[]): Promise<StepOutcome> {
+		for (const step of steps) {
 			let outcome: StepOutcome;
 			try {
-				outcome = await this.runStep(step);
+				outcome = isGroup(step) ? await this.runGroup(step) : await this.runStep(step);
 			} catch (error) {
 				if (!(error instanceof StopRequested)) throw error;
 				outcome = 'quit';
 			}
-			if (outcome === 'quit') return this.finish('aborted', this.quitReason(`the operator quit at step ${step.id}`));
-			if (outcome === 'failed') return this.finish('failed', `step ${step.id} failed`);
+			if (outcome === 'failed' && this.stopWords === undefined) this.stopWords = `step ${step.id} failed`;
+			if (outcome !== 'next') return outcome;
 		}
-		return this.finish('completed');
+		return 'next';
+	}
+
+	/** Ids of a group's steps, rescue and always steps at every depth (not the group itself). */
+	private inside(group: Step): string[] {
+		return flatSteps({steps: [group]}).slice(1).map(entry => entry.step.id);
+	}
+
+	private groupNote(group: Step, text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+		this.emit({type: 'notice', level, stepId: group.id, message: `group ${group.id}: ${text}`});
+	}
+
+	/**
+	 * Runs a group (format 1.1; Ansible's block/rescue/always): its steps; when one fails and
+	 * the operator rolls back, its rescue steps, after which the group ends failed ("failed,
+	 * rolled back"); then its always steps, whichever way it ended. Where it is is saved in
+	 * `RunState.groups` after every phase, so a resume continues inside the body, the rescue
+	 * or the always steps. A group that was rolled back runs again from its start on a
+	 * resume. Quitting (or a failure the operator does not roll back) leaves the group open.
+	 */
+	private async runGroup(group: Step): Promise<StepOutcome> {
+		const saved = this.state.steps[group.id]!;
+		if (isStepDone(saved.status)) return 'next';
+		let groupState = this.state.groups?.[group.id];
+		if (groupState?.phase === 'done') {
+			this.commit(t.setGroup(t.resetSteps(this.state, [group.id, ...this.inside(group)], this.now()), group.id, this.now(), undefined));
+			this.groupNote(group, 'it was rolled back (or ended failed) before: it runs again from its first step');
+			groupState = undefined;
+		}
+		if (!groupState) {
+			this.commit({...this.state, currentStepId: group.id});
+			const when = this.whenHolds(group);
+			if (!when.holds) {
+				for (const id of [group.id, ...this.inside(group)]) {
+					this.commit(t.setStepStatus(this.state, id, this.now(), 'skipped', id === group.id ? when.note : `group ${group.id} skipped (${when.note})`));
+					this.emit({type: 'step-status', stepId: id, status: 'skipped', note: when.note});
+				}
+				return 'next';
+			}
+			groupState = {phase: 'body'};
+			this.commit(t.setGroup(this.state, group.id, this.now(), groupState));
+		}
+		if (groupState.phase === 'body') {
+			const out = await this.runList(group.steps ?? []);
+			if (out === 'quit' || out === 'failed' || out === 'rescue-failed') return out;
+			if (out === 'next') groupState = {phase: 'always', outcome: 'succeeded'};
+			else if (out === 'roll-back' && this.rollBackTarget === group.id) {
+				groupState = {phase: 'rescue', outcome: 'rolled-back', ...(this.rollBackFrom ? {failedStep: this.rollBackFrom} : {})};
+			} else {
+				// A group inside was rolled back, or an enclosing group rolls back: this one ends failed.
+				groupState = {phase: 'always', outcome: 'failed', ...(out === 'roll-back' && this.rollBackTarget ? {rollBackTo: this.rollBackTarget} : {})};
+			}
+			this.commit(t.setGroup(this.state, group.id, this.now(), groupState));
+		}
+		if (groupState.phase === 'rescue') {
+			const steps = group.rescue ?? [];
+			this.groupNote(group, `rolling back: running its rescue (${steps.map(s => s.id).join(', ')})`, 'warn');
+			const out = await this.runList(steps);
+			if (out === 'quit') return 'quit';
+			if (out !== 'next') {
+				this.stopWords = `the rescue of group ${group.id} failed at step ${this.state.currentStepId ?? '?'}: the rollback did not finish (resume to continue it)`;
+				this.groupNote(group, `its rescue failed at step ${this.state.currentStepId ?? '?'}; the run stops`, 'error');
+				return 'rescue-failed';
+			}
+			groupState = {...groupState, phase: 'always', outcome: 'rolled-back'};
+			this.commit(t.setGroup(this.state, group.id, this.now(), groupState));
+		}
+		if (groupState.phase === 'always') {
+			const out = await this.runList(group.always ?? []);
+			if (out !== 'next') return out;
+		}
+		const outcome = groupState.outcome ?? 'succeeded';
+		this.commit(t.setGroup(this.state, group.id, this.now(), {...groupState, phase: 'done', outcome}));
+		if (outcome === 'succeeded') {
+			this.setStatus(group, 'succeeded');
+			return 'next';
+		}
+		const note = outcome === 'rolled-back' ? 'failed, rolled back' : 'failed';
+		this.commit(t.setStepStatus(this.state, group.id, this.now(), 'failed', note));
+		this.emit({type: 'step-status', stepId: group.id, status: 'failed', note});
+		if (groupState.rollBackTo) {
+			this.rollBackTarget = groupState.rollBackTo;
+			return 'roll-back';
+		}
+		if (outcome === 'rolled-back') {
+			this.stopWords = `group ${group.id} failed, rolled back (step ${groupState.failedStep || '?'} failed; its rescue ran)`;
+			this.groupNote(group, 'failed, rolled back', 'warn');
+		}
+		return 'rolled-back';
+	}
+
+	/**
+	 * The group a failure of `stepId` may roll back: the innermost group with a `rescue` whose
+	 * `steps` hold the step (at any depth); none when the step is in a rescue or always list
+	 * on the way up (a failing rescue stops the run).
+	 */
+	private rollBackFor(stepId: string): FailureInfo['rollBack'] {
+		let entry = findStep(this.runbook, stepId);
+		while (entry?.parentId) {
+			if (entry.role !== 'body') return undefined;
+			const parent = findStep(this.runbook, entry.parentId);
+			if (!parent) return undefined;
+			if (parent.step.rescue) return {groupId: parent.step.id, title: this.stepView(parent.step.id).title, steps: parent.step.rescue.map(s => s.id)};
+			entry = parent;
+		}
+		return undefined;
 	}
 
 	/** Asks one param until the answer fits its choices and pattern; false when the operator quits. */
@@ -266,7 +393,9 @@ export class Runner implements RunHandle {
 	}
 
 	private finish(status: RunStatus, reason?: string): RunStatus {
-		const open = this.runbook.steps.find(s => !isStepDone(this.state.steps[s.id].status));
+		const open = this.state.currentStepId !== undefined && !isStepDone(this.state.steps[this.state.currentStepId]?.status ?? 'pending')
+			? {id: this.state.currentStepId}
+			: allSteps(this.runbook).find(s => !isGroup(s) && !isStepDone(this.state.steps[s.id]!.status));
 		this.commit(t.setRunStatus(this.state, this.now(), status, status === 'completed' ? null : open?.id));
 		this.emit({type: 'run-finished', status, ...(reason ? {reason} : {})});
 		return status;
@@ -417,8 +546,17 @@ export class Runner implements RunHandle {
 				this.emit({type: 'notice', level: 'warn', stepId: step.id, message: `step ${step.id} failed (${outcome.failure.error}); continueOnError is set, going on`});
 				return 'next';
 			}
-			const answer = await this.operatorAnswer(this.ports.operator.onFailure(this.stepView(step.id), outcome.failure));
+			const rollBack = this.rollBackFor(step.id);
+			const answer = await this.operatorAnswer(this.ports.operator.onFailure(this.stepView(step.id), {...outcome.failure, ...(rollBack ? {rollBack} : {})}));
 			if (answer === 'quit') return 'failed';
+			if (answer === 'roll-back') {
+				// Offered only inside a group with a rescue; anywhere else it is taken as quit.
+				if (!rollBack) return 'failed';
+				this.decide('roll-back', step.id, `roll back group ${rollBack.groupId}: run its rescue (${rollBack.steps.join(', ')})`);
+				this.rollBackTarget = rollBack.groupId;
+				this.rollBackFrom = step.id;
+				return 'roll-back';
+			}
 			if (answer === 'retry') {
 				this.decide('retry', step.id);
 				continue;

@@ -74,7 +74,8 @@ export type DecisionKind =
 	| 'quit'
 	| 'resume'
 	| 'runbook-changed-accepted'
-	| 'context-change-accepted';
+	| 'context-change-accepted'
+	| 'roll-back';
 
 /** An operator decision: who, when, on which step, what. */
 export interface Decision {
@@ -83,6 +84,28 @@ export interface Decision {
 	kind: DecisionKind;
 	stepId?: string;
 	detail?: string;
+}
+
+/**
+ * Where a group (runbook format 1.1) is: running its `steps` (`body`), its `rescue`
+ * after the operator chose to roll back (or, without a terminal, by itself), its
+ * `always` steps, or `done`. A group with no entry has not started.
+ */
+export type GroupPhase = 'body' | 'rescue' | 'always' | 'done';
+
+/** Saved bookkeeping of one group. Its own StepState says `succeeded` or `failed` once it is `done`. */
+export interface GroupState {
+	phase: GroupPhase;
+	/**
+	 * How the group ends (known from the end of `body` or `rescue` on): `succeeded`;
+	 * `rolled-back` (a step failed and the rescue ran: "failed, rolled back"); `failed`
+	 * (it ended because a group inside it was rolled back, or an enclosing group rolls back).
+	 */
+	outcome?: 'succeeded' | 'rolled-back' | 'failed';
+	/** Set with outcome `failed` when an enclosing group is to run its rescue: that group's id. */
+	rollBackTo?: string;
+	/** The step whose failure started the rescue. */
+	failedStep?: string;
 }
 
 /** The whole saved state of a run (format version 1). */
@@ -111,6 +134,8 @@ export interface RunState {
 	decisions: Decision[];
 	/** The step the run is on (the next to run, or the one running). */
 	currentStepId?: string;
+	/** Groups (runbook format 1.1) that started, by id; absent in runs of runbooks without groups. */
+	groups?: Record<string, GroupState>;
 	/** The Kubernetes target the run acts on, when it has Kubernetes steps (resume checks it is the same). */
 	kube?: {context: string; cluster: string; server: string; namespace: string};
 }

@@ -3,7 +3,7 @@
  * (the input is never mutated). The runner applies them and saves the result
  * after every call, so the saved state is always one transition behind at most.
  */
-import type {Attempt, Decision, RunState, RunStatus, StepState, StepStatus} from './state.js';
+import type {Attempt, Decision, GroupState, RunState, RunStatus, StepState, StepStatus} from './state.js';
 
 /** What a new run starts from. */
 export interface NewRunInput {
@@ -142,6 +142,29 @@ export function setRunStatus(state: RunState, at: Date, status: RunStatus, curre
 	return touch(state, at, {status, ...(currentStepId === undefined ? {} : {currentStepId})});
 }
 
+/**
+ * Records where a group is (runbook format 1.1): its phase and, once known, how it ends.
+ * `undefined` removes the group's entry (it starts anew, as on a resume after it was rolled back).
+ */
+export function setGroup(state: RunState, groupId: string, at: Date, group: GroupState | undefined): RunState {
+	const {[groupId]: _old, ...others} = state.groups ?? {};
+	const groups = group ? {...others, [groupId]: group} : others;
+	return touch(state, at, {groups});
+}
+
+/**
+ * Sets steps back to `pending` (their attempts are kept), as when a group that was rolled
+ * back runs again from its start on a resume.
+ */
+export function resetSteps(state: RunState, stepIds: readonly string[], at: Date): RunState {
+	const steps = {...state.steps};
+	for (const id of stepIds) {
+		const step = steps[id];
+		if (step) steps[id] = {...step, status: 'pending', finishedAt: undefined, note: undefined};
+	}
+	return touch(state, at, {steps});
+}
+
 /** What changed when a saved run was matched to the runbook file as it is now. */
 export interface Reconciliation {
 	state: RunState;
@@ -190,8 +213,11 @@ export function reconcileForResume(
 	const removed = saved.order.filter(id => !stepIds.includes(id));
 	const changed = saved.runbookHash !== runbookHash;
 	const firstOpen = stepIds.find(id => steps[id].status !== 'succeeded' && steps[id].status !== 'skipped');
+	// Group bookkeeping only for steps the runbook still has (store/trust.ts checks the rest).
+	const groups = saved.groups ? Object.fromEntries(Object.entries(saved.groups).filter(([id]) => stepIds.includes(id))) : undefined;
 	const state: RunState = {
 		...saved,
+		...(groups ? {groups} : {}),
 		runbookHash,
 		order: [...stepIds],
 		steps,

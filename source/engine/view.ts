@@ -85,10 +85,22 @@ function strings(value: unknown, out: string[] = []): string[] {
 	return out;
 }
 
-/** Builds the display view of a step at `index` with the current variables. */
+/** What a group (format 1.1) runs, in one line per list: `steps: a, b`, `rescue: c`, `always: d`. */
+export function groupText(step: Step): string {
+	const ids = (list: Step[] | undefined) => (list ?? []).map(s => s.id).join(', ');
+	return [`steps: ${ids(step.steps)}`, ...(step.rescue ? [`rescue: ${ids(step.rescue)}`] : []), ...(step.always ? [`always: ${ids(step.always)}`] : [])].join('\n');
+}
+
+/**
+ * Builds the display view of a step at `index` (in the flat order, groups included) with
+ * the current variables. A group's `action` is `group` and its command lists its steps.
+ */
 export function stepView(step: Step, index: number, scope: VarScope): StepView {
 	const shown = displayValues(scope);
 	const names = new Set<string>();
+	if (step.steps) {
+		return {id: step.id, index, title: interpolate(step.title ?? step.id, shown), description: step.description === undefined ? undefined : interpolate(step.description, shown), action: 'group', command: groupText(step), vars: {}, destructive: false, step};
+	}
 	for (const text of strings(step)) for (const name of referencedVars(text)) names.add(name);
 	if (step.when) names.add(step.when.var);
 	for (const name of Object.keys(step.env ?? {})) names.delete(name);

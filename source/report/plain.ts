@@ -147,6 +147,8 @@ export interface PlainAnswers {
 	yesDestructive: boolean;
 	/** `--rerun-interrupted`: a step found interrupted is re-run. */
 	rerunInterrupted: boolean;
+	/** `--no-rescue`: a failure inside a group with a rescue stops the run instead of rolling the group back. */
+	noRescue?: boolean;
 	/** `-p NAME=VALUE` values, also used to answer `ask` steps. */
 	values: Record<string, string>;
 }
@@ -219,9 +221,18 @@ export class PlainOperator implements Operator {
 		return 'done';
 	}
 
-	/** A failure stops the run (exit 1); retry, skip and mark done need a terminal. */
+	/**
+	 * A failure inside a group with a rescue rolls the group back by itself (unless
+	 * `--no-rescue`); any other failure stops the run (exit 1); retry, skip and mark done
+	 * need a terminal.
+	 */
 	async onFailure(step: StepView, failure: FailureInfo): Promise<FailureAnswer> {
-		this.stopMessage = `step ${step.id} failed: ${failure.error}${failure.logPath ? ` (log: ${failure.logPath})` : ''}`;
+		if (failure.rollBack && !this.answers.noRescue) {
+			this.write(`${clock()} ${step.id}: failed (${failure.error}); rolling back group ${failure.rollBack.groupId}: running its rescue (${failure.rollBack.steps.join(', ')})\n`);
+			return 'roll-back';
+		}
+		const noRescue = failure.rollBack ? `; group ${failure.rollBack.groupId} was not rolled back (--no-rescue)` : '';
+		this.stopMessage = `step ${step.id} failed: ${failure.error}${failure.logPath ? ` (log: ${failure.logPath})` : ''}${noRescue}`;
 		return 'quit';
 	}
 

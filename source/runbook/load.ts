@@ -75,7 +75,7 @@ function hashFiles(root: Uint8Array, fragments: readonly SourceFile[]): string {
 function fragmentAsRunbook(head: Record<string, unknown>, steps: Step[], short: string): Runbook {
 	const requires = Array.isArray(head.requires) ? (head.requires as string[]) : [];
 	const params: Record<string, Param> = Object.fromEntries(requires.map(name => [name, {required: true, description: `required by the fragment ${short}`}]));
-	const runbook: Runbook = {version: 1, title: typeof head.title === 'string' ? head.title : `Fragment ${short}`, steps};
+	const runbook: Runbook = {version: head.version === 1.1 ? 1.1 : 1, title: typeof head.title === 'string' ? head.title : `Fragment ${short}`, steps};
 	if (typeof head.description === 'string') runbook.description = head.description;
 	if (typeof head.source === 'string') runbook.source = head.source;
 	if (requires.length > 0) runbook.params = params;

@@ -6,6 +6,7 @@
  * fails with 141 (bash(1): Pipelines; 128 + SIGPIPE's 13).
  */
 import type {Runbook} from './schema.js';
+import {allSteps} from './groups.js';
 
 /** One hint: the step it is about and what to do. */
 export interface PipeHint {
@@ -43,7 +44,7 @@ export function pipesEndlessProducerIntoHead(script: string): boolean {
  */
 export function pipeHints(runbook: Pick<Runbook, 'steps'>): PipeHint[] {
 	const hints: PipeHint[] = [];
-	for (const step of runbook.steps) {
+	for (const step of allSteps(runbook)) {
 		if (typeof step.run !== 'string' || !pipesEndlessProducerIntoHead(step.run)) continue;
 		if ((step.okExitCodes ?? [0]).includes(141)) continue;
 		hints.push({

@@ -184,16 +184,36 @@ export const stepSchema = z.strictObject({
 			namespace: kubeNamespace.optional(),
 		})
 		.optional(),
-});
+	// A group (format 1.1, groups.ts): `steps` instead of an action, with an optional rescue path.
+	get steps(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
+		return z.array(stepSchema).min(1, {error: 'expected at least one step in the group'}).optional().meta({description: 'A group (version 1.1): its steps run in order instead of an action'});
+	},
+	get rescue(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
+		return z.array(stepSchema).min(1, {error: 'expected at least one rescue step'}).optional().meta({description: 'Steps that roll the group back when one of its steps fails (version 1.1)'});
+	},
+	get always(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
+		return z.array(stepSchema).min(1, {error: 'expected at least one step'}).optional().meta({description: 'Steps that run after the group ends, succeeded or rolled back (version 1.1)'});
+	},
+}).meta({id: 'step'});
+
+/** The keys of a group step: `steps` instead of an action, plus these (groups.ts). */
+export const GROUP_KEYS = ['id', 'title', 'description', 'when', 'steps', 'rescue', 'always'] as const;
 
 /** The action keys of a step; a step has exactly one. */
 export const ACTION_KEYS = ['run', 'manual', 'ask', 'wait', 'scale', 'delete', 'apply', 'patch', 'restart', 'exec', 'copy'] as const;
 /** Actions that talk to Kubernetes (including the Kubernetes wait kinds). */
 export const KUBERNETES_ACTIONS = ['scale', 'delete', 'apply', 'patch', 'restart', 'exec', 'copy'] as const;
 
+/**
+ * Format versions: 1, and 1.1 (adds groups with a rescue path). Every version-1 runbook
+ * is a valid 1.1 runbook; a runbook using a 1.1 feature must say `version: 1.1` (validate.ts).
+ */
+export const FORMAT_VERSIONS = [1, 1.1] as const;
+const formatVersion = z.literal(FORMAT_VERSIONS, {error: 'expected version: 1 or 1.1'});
+
 /** The whole runbook file. */
 export const runbookSchema = z.strictObject({
-	version: z.literal(1, {error: 'expected version: 1'}),
+	version: formatVersion,
 	title: z.string().min(1),
 	description: z.string().optional(),
 	source: z.string().optional(),
@@ -234,7 +254,7 @@ export const expandedStepsSchema = z.strictObject({steps: z.array(stepSchema)});
  * once per runbook (its step ids would repeat).
  */
 export const fragmentSchema = z.strictObject({
-	version: z.literal(1, {error: 'expected version: 1'}),
+	version: formatVersion,
 	fragment: z.literal(true, {error: 'expected fragment: true'}),
 	title: z.string().min(1).optional(),
 	description: z.string().optional(),

@@ -151,7 +151,8 @@ function checkStep(walk: Walk, step: Mapping, path: YamlPath): void {
 	const env = isMapping(step.env) ? Object.keys(step.env) : [];
 	for (const [key, value] of Object.entries(step)) {
 		const at = [...path, key];
-		if (key === 'id' || key === 'capture') continue;
+		// A group's lists are walked step by step (nestedSteps).
+		if (key === 'id' || key === 'capture' || GROUP_LISTS.includes(key)) continue;
 		if (key === 'run') checkScript(walk, value, at, env);
 		else if (key === 'when') checkWhen(walk, value, at);
 		else if (key === 'ask') {
@@ -169,6 +170,19 @@ function checkStep(walk: Walk, step: Mapping, path: YamlPath): void {
 			}
 		} else walkStrings(value, at, (text, p) => checkText(walk, text, p));
 	}
+}
+
+const GROUP_LISTS: readonly string[] = ['steps', 'rescue', 'always'];
+
+/** A step and, when it is a group, the steps of its `steps`, `rescue` and `always` (depth first, run order), with their paths. */
+function nestedSteps(step: unknown, path: YamlPath): Array<{step: Mapping; path: YamlPath}> {
+	if (!isMapping(step)) return [];
+	const out: Array<{step: Mapping; path: YamlPath}> = [{step, path}];
+	for (const key of GROUP_LISTS) {
+		const list = step[key];
+		if (Array.isArray(list)) list.forEach((child, i) => out.push(...nestedSteps(child, [...path, key, i])));
+	}
+	return out;
 }
 
 /** The names of a `requires` list (strings only). */
@@ -219,12 +233,13 @@ export function checkVariables(data: Mapping, at: Locator, scopes: ReadonlyArray
 	const params = isMapping(data.params) ? data.params : {};
 	const steps: unknown[] = Array.isArray(data.steps) ? data.steps : [];
 	const definitions: Definition[] = [];
-	steps.forEach((step, i) => {
-		if (!isMapping(step)) return;
-		const id = typeof step.id === 'string' ? step.id : `steps[${i}]`;
-		const keys = (scopes[i] ?? []).map(scope => scope.key);
-		if (isMapping(step.ask) && typeof step.ask.var === 'string') definitions.push({name: step.ask.var, step: i, id, path: ['steps', i, 'ask', 'var'], scopes: keys});
-		if (typeof step.capture === 'string') definitions.push({name: step.capture, step: i, id, path: ['steps', i, 'capture'], scopes: keys});
+	steps.forEach((top, i) => {
+		for (const {step, path} of nestedSteps(top, ['steps', i])) {
+			const id = typeof step.id === 'string' ? step.id : `steps[${i}]`;
+			const keys = (scopes[i] ?? []).map(scope => scope.key);
+			if (isMapping(step.ask) && typeof step.ask.var === 'string') definitions.push({name: step.ask.var, step: i, id, path: [...path, 'ask', 'var'], scopes: keys});
+			if (typeof step.capture === 'string') definitions.push({name: step.capture, step: i, id, path: [...path, 'capture'], scopes: keys});
+		}
 	});
 	const root: ScopeState = {known: new Set([...Object.keys(params), ...namesOf(data.requires), ...BUILTIN_VARS]), choices: new Map(), fragment: data.fragment === true};
 	const states = new Map<string, ScopeState>([[ROOT_SCOPE, root]]);
@@ -246,16 +261,19 @@ export function checkVariables(data: Mapping, at: Locator, scopes: ReadonlyArray
 		walk.choices = state.choices;
 		walk.fragment = state.fragment;
 		walk.scope = chain.at(-1)?.key ?? ROOT_SCOPE;
-		if (!isMapping(step)) return;
-		checkStep(walk, step, ['steps', i]);
 		const visible = [root, ...chain.map(scope => states.get(scope.key)!)];
-		for (const d of definitions.filter(d => d.step === i)) {
-			const ask = step.ask;
-			const choices = d.path[2] === 'ask' && isMapping(ask) ? choicesOf(ask.choices) : undefined;
-			for (const scope of visible) {
-				scope.known.add(d.name);
-				if (choices) scope.choices.set(d.name, choices);
-				else scope.choices.delete(d.name);
+		// A group's steps, rescue and always in run order: what one defines is known to those after it.
+		for (const {step: node, path} of nestedSteps(step, ['steps', i])) {
+			checkStep(walk, node, path);
+			const own = (d: Definition): boolean => d.step === i && d.path.length === path.length + (d.path.at(-1) === 'var' ? 2 : 1) && path.every((key, k) => d.path[k] === key);
+			for (const d of definitions.filter(own)) {
+				const ask = node.ask;
+				const choices = d.path.at(-1) === 'var' && isMapping(ask) ? choicesOf(ask.choices) : undefined;
+				for (const scope of visible) {
+					scope.known.add(d.name);
+					if (choices) scope.choices.set(d.name, choices);
+					else scope.choices.delete(d.name);
+				}
 			}
 		}
 	});

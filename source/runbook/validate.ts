@@ -7,7 +7,7 @@
  * The rules read the parsed YAML as loosely typed data, so they run even when the schema
  * found problems, and the author sees every problem at once.
  */
-import {ACTION_KEYS, stepSchema, WAIT_KINDS} from './schema.js';
+import {ACTION_KEYS, GROUP_KEYS, stepSchema, WAIT_KINDS} from './schema.js';
 import type {IncludeScope} from './include.js';
 import type {Locator} from './positions.js';
 import type {Problem, YamlPath} from './problems.js';
@@ -35,27 +35,56 @@ export function validateRunbook(data: unknown, at: Locator, scopes: ReadonlyArra
 	if (!isMapping(data)) return [];
 	const problems: Problem[] = [];
 	const steps = Array.isArray(data.steps) ? data.steps : [];
-	const firstId = new Map<string, number>();
-	steps.forEach((step: unknown, index) => {
+	const firstId = new Map<string, YamlPath>();
+	const visit = (step: unknown, path: YamlPath): void => {
 		if (!isMapping(step)) return;
-		const path: YamlPath = ['steps', index];
 		if (typeof step.id === 'string') {
 			const first = firstId.get(step.id);
-			if (first === undefined) firstId.set(step.id, index);
+			if (first === undefined) firstId.set(step.id, path);
 			else {
-				const where = at.lineRef(['steps', first, 'id'], [...path, 'id']);
-				problems.push(at.problem([...path, 'id'], `duplicate step id "${step.id}" (first used by ${at.label(['steps', first])} on ${where})`, {hint: 'give each step its own id: resume finds steps by id'}));
+				const where = at.lineRef([...first, 'id'], [...path, 'id']);
+				problems.push(at.problem([...path, 'id'], `duplicate step id "${step.id}" (first used by ${at.label(first)} on ${where})`, {hint: 'give each step its own id: resume finds steps by id'}));
 			}
 		}
-		problems.push(...checkActions(step, path, at), ...checkShapes(step, path, at));
-	});
+		if ('steps' in step) problems.push(...checkGroup(step, path, at, data.version));
+		else problems.push(...checkActions(step, path, at));
+		problems.push(...checkShapes(step, path, at));
+		for (const key of ['steps', 'rescue', 'always'] as const) {
+			const list = step[key];
+			if (Array.isArray(list)) list.forEach((child: unknown, i) => visit(child, [...path, key, i]));
+		}
+	};
+	steps.forEach((step: unknown, index) => visit(step, ['steps', index]));
 	problems.push(...checkVariables(data, at, scopes));
 	return problems;
 }
 
-/** Exactly one action; `run` options only with `run`; exactly one wait kind. */
+/**
+ * A group (format 1.1): `steps` instead of an action, only the keys of {@link GROUP_KEYS},
+ * and a runbook that says `version: 1.1`.
+ */
+function checkGroup(step: Mapping, path: YamlPath, at: Locator, version: unknown): Problem[] {
+	const problems: Problem[] = [];
+	if (version === 1) {
+		problems.push(at.problem([...path, 'steps'], 'a group (a step with steps:) needs format version 1.1, and this runbook says version: 1', {on: 'key', hint: 'write version: 1.1 at the top (every version 1 runbook is valid 1.1)'}));
+	}
+	for (const action of present(step, ACTION_KEYS)) {
+		problems.push(at.problem([...path, action], `a group has steps instead of an action, and this one also has "${action}"`, {on: 'key', hint: 'move the action into a step of the group\'s steps'}));
+	}
+	const allowed: readonly string[] = [...GROUP_KEYS, ...ACTION_KEYS];
+	for (const key of Object.keys(step)) {
+		if (allowed.includes(key) || !STEP_KEYS.has(key)) continue;
+		problems.push(at.problem([...path, key], `"${key}" does not apply to a group`, {on: 'key', hint: `a group has ${listWords([...GROUP_KEYS])}; put "${key}" on the steps inside it`}));
+	}
+	return problems;
+}
+
+/** Exactly one action; `run` options only with `run`; exactly one wait kind; `rescue` and `always` only on groups. */
 function checkActions(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 	const problems: Problem[] = [];
+	for (const key of present(step, ['rescue', 'always'])) {
+		problems.push(at.problem([...path, key], `"${key}" applies only to a group (a step with steps: instead of an action)`, {on: 'key', hint: 'make the step a group: move its action into a step under steps:'}));
+	}
 	const actions = present(step, ACTION_KEYS);
 	const unknownKeys = Object.keys(step).some(key => !STEP_KEYS.has(key));
 	if (actions.length === 0 && !unknownKeys) {

@@ -57,6 +57,17 @@ export const runStateSchema = z.object({
 		}),
 	),
 	currentStepId: z.string().optional(),
+	groups: z
+		.record(
+			z.string(),
+			z.object({
+				phase: z.enum(['body', 'rescue', 'always', 'done']),
+				outcome: z.enum(['succeeded', 'rolled-back', 'failed']).optional(),
+				rollBackTo: z.string().optional(),
+				failedStep: z.string().optional(),
+			}),
+		)
+		.optional(),
 	kube: z.object({context: z.string(), cluster: z.string(), server: z.string(), namespace: z.string()}).optional(),
 });
 

@@ -22,6 +22,7 @@ import path from 'node:path';
 import type {RunState} from '../engine/state.js';
 import type {Runbook} from '../runbook/schema.js';
 import {BUILTIN_VARS} from '../runbook/variables.js';
+import {allSteps, enclosingGroups, findStep, isGroup} from '../runbook/groups.js';
 
 /**
  * Variables a saved state may never set, even when a runbook defines a variable of
@@ -36,7 +37,7 @@ const NEVER_RESTORED = new Set<string>([
 /** Names a runbook defines for its run: params, `ask.var` and `capture` of every step (includes expanded). */
 export function definedVarNames(runbook: Runbook): Set<string> {
 	const names = new Set(Object.keys(runbook.params ?? {}));
-	for (const step of runbook.steps) {
+	for (const step of allSteps(runbook)) {
 		if (step.ask?.var) names.add(step.ask.var);
 		if (step.capture) names.add(step.capture);
 	}
@@ -71,6 +72,28 @@ export function trustedVars(state: Pick<RunState, 'vars' | 'secretVars'>, runboo
 		else dropped.add(name);
 	}
 	return {vars, secretVars, dropped: [...dropped].sort()};
+}
+
+/**
+ * The saved group bookkeeping (runbook format 1.1) a resume may keep: entries of steps that
+ * are groups in `runbook`; a `rescue` phase (or a rolled-back outcome) only for a group that
+ * has rescue steps; `rollBackTo` only naming a group with rescue steps that encloses it. The
+ * state says where a group was; the runbook decides what its phases run. An entry that does
+ * not fit is dropped (the group then goes on from its body, where its steps' statuses say).
+ * @returns the kept entries and the ids dropped, sorted.
+ */
+export function trustedGroups(state: Pick<RunState, 'groups'>, runbook: Runbook): {groups: NonNullable<RunState['groups']>; dropped: string[]} {
+	const groups: NonNullable<RunState['groups']> = {};
+	const dropped: string[] = [];
+	for (const [id, group] of Object.entries(state.groups ?? {})) {
+		const entry = findStep(runbook, id);
+		const hasRescue = entry?.step.rescue !== undefined;
+		const rescued = group.phase === 'rescue' || group.outcome === 'rolled-back';
+		const target = group.rollBackTo === undefined || (group.outcome === 'failed' && enclosingGroups(runbook, id).some(g => g.step.id === group.rollBackTo && g.step.rescue !== undefined));
+		if (!entry || !isGroup(entry.step) || (rescued && !hasRescue) || !target) dropped.push(id);
+		else groups[id] = group;
+	}
+	return {groups, dropped: dropped.sort()};
 }
 
 /**

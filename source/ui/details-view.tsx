@@ -14,6 +14,7 @@ import {interpolate} from '../runbook/variables.js';
 import {formatCount, wrapText} from './format.js';
 import {commandRows, descriptionRows, wrapHard, CONTINUED} from './panel-text.js';
 import {titleText} from './step-panel.js';
+import {allSteps} from '../runbook/groups.js';
 
 /** Variables every run has (engine/runner.ts `scope()`). */
 const BUILT_INS = new Set(['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR', 'KUBE_CONTEXT']);
@@ -26,9 +27,9 @@ const BUILT_INS = new Set(['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR', 'KUBE_CONTEXT']);
 export function varSource(name: string, view: StepView, runbook: Runbook): string {
 	if (view.step?.env && name in view.step.env) return 'env of this step';
 	if (runbook.params && name in runbook.params) return 'param';
-	const asked = runbook.steps.find(step => step.ask?.var === name);
+	const asked = allSteps(runbook).find(step => step.ask?.var === name);
 	if (asked) return `ask (step ${asked.id})`;
-	const captured = runbook.steps.find(step => step.capture === name);
+	const captured = allSteps(runbook).find(step => step.capture === name);
 	if (captured) return `capture (step ${captured.id})`;
 	if (BUILT_INS.has(name)) return 'built-in';
 	return 'unknown';

@@ -36,7 +36,7 @@ const corpus: Record<string, Expected[]> = {
 		{line: 5, col: 1, path: '', message: 'tabs are not allowed as indentation', hint: 'indent with spaces'},
 	],
 	'empty-file.yaml': [{line: 1, col: 1, path: '', message: 'expected a runbook: a mapping with version, title and steps, found an empty file'}],
-	'wrong-version.yaml': [{line: 1, col: 10, path: 'version', message: 'expected version: 1', hint: 'this program reads format version 1'}],
+	'wrong-version.yaml': [{line: 1, col: 10, path: 'version', message: 'expected version: 1 or 1.1', hint: 'this program reads format versions 1 and 1.1'}],
 	'missing-title.yaml': [{line: 2, col: 1, path: 'title', message: 'missing required key "title"', hint: 'add "title:" with a one-line name of the procedure'}],
 	'empty-steps.yaml': [{line: 3, col: 8, path: 'steps', message: 'expected at least one step'}],
 	'unknown-top-key.yaml': [{line: 3, col: 1, path: 'parameters', message: 'unknown key', hint: 'did you mean "params"?'}],
@@ -313,7 +313,7 @@ describe('problems', () => {
 			problems = (error as RunbookError).problems;
 		}
 		expect(problems.map(p => [p.line, p.col, p.path, p.message, p.hint])).toEqual([
-			[1, 10, 'version', 'expected version: 1', 'write 1 without quotes'],
+			[1, 10, 'version', 'expected version: 1 or 1.1', 'write 1 without quotes'],
 			[2, 1, 'title', 'expected a string, found an empty value', undefined],
 			[6, 14, 'steps[0].retries', 'expected a number, found a string ("many")', undefined],
 			[7, 14, 'steps[0].confirm', 'expected a string or true, found a number (3)', undefined],

@@ -11,11 +11,12 @@ import {fragmentJsonSchema, runbookJsonSchema} from '../../source/runbook/schema
 const schemaFile = (name: string) => path.join(import.meta.dirname, '../../schema', name);
 const runbooks = path.join(import.meta.dirname, '../../runbooks');
 
-type JsonSchema = {properties: Record<string, {items?: {anyOf?: Array<{properties?: Record<string, unknown>; required?: string[]}>}}>; required: string[]};
+type Branch = {properties?: Record<string, unknown>; required?: string[]; $ref?: string};
+type JsonSchema = {properties: Record<string, {items?: {anyOf?: Branch[]}}>; required: string[]; $defs?: Record<string, Branch>};
 
-/** The two kinds of list item a steps list accepts: [include item, step]. */
+/** The two kinds of list item a steps list accepts: [include item, step]; the step is `$defs.step` (it is recursive: groups hold steps). */
 function stepBranches(schema: JsonSchema): {include: Record<string, unknown>; step: Record<string, unknown>} {
-	const branches = schema.properties.steps.items?.anyOf ?? [];
+	const branches = (schema.properties.steps.items?.anyOf ?? []).map(b => (b.$ref === '#/$defs/step' ? (schema.$defs?.step ?? {}) : b));
 	expect(branches).toHaveLength(2);
 	const include = branches.find(b => b.properties && 'include' in b.properties);
 	const step = branches.find(b => b.properties && 'id' in b.properties);
@@ -38,6 +39,13 @@ describe('schema/runbook.schema.json', () => {
 		for (const key of STEP_KEYS) expect(step).toHaveProperty(key);
 		expect(Object.keys(include)).toEqual(['include']);
 		expect(step).not.toHaveProperty('include');
+	});
+
+	it('describes groups (format 1.1): version 1.1, and steps, rescue and always as lists of steps', () => {
+		const schema = runbookJsonSchema() as JsonSchema & {properties: Record<string, unknown>};
+		expect(schema.properties.version).toEqual({type: 'number', enum: [1, 1.1]});
+		const {step} = stepBranches(schema);
+		for (const key of ['steps', 'rescue', 'always']) expect(step[key]).toMatchObject({type: 'array', minItems: 1, items: {$ref: '#/$defs/step'}});
 	});
 
 	it('every shipped runbook points at it', () => {
