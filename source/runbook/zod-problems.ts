@@ -200,7 +200,7 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 				const choices = issue.values.map(v => String(v));
 				const near = typeof issue.input === 'string' ? closestMatch(issue.input, choices) : undefined;
 				let hint = near === undefined ? undefined : `did you mean "${near}"?`;
-				if (path.length === 1 && path[0] === 'version') hint = issue.input === '1' ? 'write 1 without quotes' : 'this program reads format version 1';
+				if (path.length === 1 && path[0] === 'version') hint = issue.input === '1' || issue.input === '1.1' ? `write ${issue.input} without quotes` : 'this program reads format versions 1 and 1.1';
 				if (path.length === 1 && path[0] === 'fragment') hint = 'only a fragment can be included: write "fragment: true" at its top, and list the variables its steps use under requires';
 				problems.push(at.problem(path, issue.message, {hint}));
 				break;
