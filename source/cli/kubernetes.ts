@@ -4,7 +4,7 @@
  * namespace) with the run, and refuse to resume against another target without
  * the operator's typed confirmation.
  */
-import {KUBERNETES_ACTIONS, type Runbook} from '../runbook/schema.js';
+import {KUBERNETES_ACTIONS, LOCAL_WAIT_KINDS, type Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
 import type {KubernetesPort, KubeTarget} from '../engine/kubernetes-port.js';
 import type {RunState} from '../engine/state.js';
@@ -23,7 +23,7 @@ export interface KubeOptions {
 
 /** True when a step of the runbook talks to Kubernetes (an action or a wait other than `command`). */
 export function needsKubernetes(runbook: Runbook): boolean {
-	return allSteps(runbook).some(step => KUBERNETES_ACTIONS.some(key => step[key] !== undefined) || (step.wait !== undefined && waitKindOf(step) !== 'command'));
+	return allSteps(runbook).some(step => KUBERNETES_ACTIONS.some(key => step[key] !== undefined) || (step.wait !== undefined && !LOCAL_WAIT_KINDS.includes(waitKindOf(step) ?? '')));
 }
 
 /**

@@ -52,17 +52,21 @@ export function commandText(step: Step, shown: Record<string, string>): string {
 		case 'run':
 			return step.run ?? '';
 		case 'manual':
-			return r(step.manual ?? '');
+			return r(manualText(step.manual ?? ''));
 		case 'ask':
 			return r(step.ask?.prompt ?? '');
 		case 'wait': {
 			const kind = waitKindOf(step);
 			const spec = kind ? (step.wait?.[kind] as Record<string, unknown>) : {};
 			if (kind === 'command') return step.wait?.command?.run ?? '';
+			if (kind === 'http') {
+				const http = step.wait!.http!;
+				return r(`wait http ${http.url}${http.insecure ? ' (insecure: TLS not verified)' : ''}`);
+			}
 			return r(`wait ${kind} ${JSON.stringify(spec)}`);
 		}
 		case 'scale':
-			return r(`scale ${resourceText(step.scale!)} --replicas=${step.scale!.replicas}`);
+			return r(`scale ${resourceText(step.scale!)} --replicas=${String(step.scale!.replicas)}`);
 		case 'delete':
 			return r(`delete ${resourceText(step.delete!)}`);
 		case 'apply':
@@ -72,10 +76,17 @@ export function commandText(step: Step, shown: Record<string, string>): string {
 		case 'restart':
 			return r(`rollout restart ${step.restart!.kind}/${step.restart!.name}`);
 		case 'exec':
-			return r(`exec ${step.exec!.pod} -- ${step.exec!.command.join(' ')}${step.exec!.stdin ? ` < ${step.exec!.stdin}` : ''}`);
+			return r(`exec ${step.exec!.pod} -- ${step.exec!.command.join(' ')}${step.exec!.stdin ? ` < ${step.exec!.stdin}` : ''}${step.exec!.stdout ? ` > ${step.exec!.stdout}` : ''}`);
 		case 'copy':
+			if (step.copy!.direction === 'fromPod') return r(`cp ${step.copy!.pod}:${step.copy!.from} ${step.copy!.to}`);
 			return r(`cp ${step.copy!.from} ${step.copy!.pod}:${step.copy!.to}`);
 	}
+}
+
+/** A `manual` step's instructions as text: the string, or a checklist's text and its items, one `- ` line each. */
+export function manualText(manual: NonNullable<Step['manual']>): string {
+	if (typeof manual === 'string') return manual;
+	return [manual.text?.trim(), ...manual.items.map(item => `- ${item}`)].filter(Boolean).join('\n');
 }
 
 /** Every string in a step (deeply), for finding the variables it reads. */

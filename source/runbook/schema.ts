@@ -73,6 +73,55 @@ const kubeNamespace = z.string().superRefine((text, ctx) => {
 	if (problem) ctx.addIssue({code: 'custom', message: problem});
 });
 
+/**
+ * A count (`replicas`, `podsReady.count`): a whole number >= 0, or `$VAR` / `${VAR}` whose
+ * value is checked to be one before the step runs (format 1.1).
+ */
+const countOrVar = z.union([
+	z.number().int().min(0),
+	z.string().regex(/^\$(?:[A-Z_][A-Z0-9_]*|\{[A-Z_][A-Z0-9_]*\})$/, {error: 'expected a whole number >= 0 or a variable such as $REPLICAS'}),
+]);
+
+/**
+ * `exec.pod`: a pod name, or `statefulset/NAME` / `deployment/NAME` (also `sts/`, `deploy/`):
+ * the workload's first ready pod, as kubectl picks it (format 1.1).
+ */
+const podOrWorkload = z.string().superRefine((text, ctx) => {
+	const slash = text.indexOf('/');
+	const prefix = slash < 0 ? undefined : text.slice(0, slash);
+	if (prefix !== undefined && !WORKLOAD_PREFIXES.includes(prefix.toLowerCase())) {
+		ctx.addIssue({code: 'custom', message: `expected a pod name, statefulset/NAME or deployment/NAME, not ${prefix}/…`});
+		return;
+	}
+	const name = slash < 0 ? text : text.slice(slash + 1);
+	const problem = hasVariable(name) ? undefined : objectNameProblem(name);
+	if (problem) ctx.addIssue({code: 'custom', message: problem});
+});
+/** Prefixes of `exec.pod` that name a workload instead of a pod (kubectl's names and short names). */
+export const WORKLOAD_PREFIXES: readonly string[] = ['statefulset', 'statefulsets', 'sts', 'deployment', 'deployments', 'deploy'];
+
+/** `wait.http` (format 1.1): polls a URL with Node's fetch until the answer matches. */
+export const httpWaitSchema = z.strictObject({
+	url: z.string().min(1),
+	/** Expected status code; default any 2xx. */
+	status: z.number().int().min(100).max(599).optional(),
+	/** A substring the body must contain. */
+	contains: z.string().optional(),
+	/** kubectl-style JSONPath into a JSON body; with `equals`, the value it must have. */
+	jsonpath: z.string().optional(),
+	equals: scalar.optional(),
+	/** Skip TLS certificate verification (shown in the panel). */
+	insecure: z.boolean().optional(),
+	/** Request headers; values may hold secrets (never shown or logged). */
+	headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {error: 'expected an HTTP header name'}), z.string()).optional(),
+});
+
+/** `manual` as a checklist (format 1.1): each item is ticked one by one. */
+export const checklistSchema = z.strictObject({
+	text: z.string().optional(),
+	items: z.array(z.string().min(1)).min(1, {error: 'expected at least one item'}),
+});
+
 /** A Kubernetes object reference by kind and name or label selector. */
 const resourceRef = {
 	kind: z.string().min(1),
@@ -112,11 +161,16 @@ export const waitSchema = z.strictObject({
 		.optional(),
 	rollout: z.strictObject({kind: z.string(), name: kubeName, namespace: kubeNamespace.optional()}).optional(),
 	jobComplete: z.strictObject({name: kubeName, namespace: kubeNamespace.optional()}).optional(),
-	podsReady: z.strictObject({selector: z.string(), count: z.number().int().min(0), namespace: kubeNamespace.optional()}).optional(),
+	podsReady: z.strictObject({selector: z.string(), count: countOrVar.optional(), namespace: kubeNamespace.optional()}).optional(),
+	http: httpWaitSchema.optional(),
+	/** Pause between checks of `http` (default 2s). */
+	interval: duration.optional(),
 });
 
 /** The wait kinds in the order the format lists them. */
-export const WAIT_KINDS = ['command', 'deleted', 'exists', 'jsonpath', 'condition', 'rollout', 'jobComplete', 'podsReady'] as const;
+export const WAIT_KINDS = ['command', 'deleted', 'exists', 'jsonpath', 'condition', 'rollout', 'jobComplete', 'podsReady', 'http'] as const;
+/** Wait kinds that run without a cluster. */
+export const LOCAL_WAIT_KINDS: readonly string[] = ['command', 'http'];
 
 /**
  * A step: an id, one action, and modifiers. All action keys are optional here;
@@ -142,10 +196,13 @@ export const stepSchema = z.strictObject({
 	sensitive: z.boolean().optional(),
 	okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
 	// other actions
-	manual: z.string().min(1).optional(),
+	manual: z.union([z.string().min(1), checklistSchema]).optional(),
 	ask: askSchema.optional(),
 	wait: waitSchema.optional(),
-	scale: z.strictObject({kind: z.string(), name: kubeName, replicas: z.number().int().min(0), namespace: kubeNamespace.optional()}).optional(),
+	/** By `name`, or every object matching `selector` (format 1.1); exactly one (validate.ts). */
+	scale: z
+		.strictObject({kind: z.string(), name: kubeName.optional(), selector: z.string().optional(), replicas: countOrVar, namespace: kubeNamespace.optional()})
+		.optional(),
 	delete: z.strictObject(resourceRef).optional(),
 	apply: z
 		.strictObject({
@@ -168,10 +225,12 @@ export const stepSchema = z.strictObject({
 	restart: z.strictObject({kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: kubeName, namespace: kubeNamespace.optional()}).optional(),
 	exec: z
 		.strictObject({
-			pod: kubeName,
+			pod: podOrWorkload,
 			container: z.string().optional(),
 			command: z.array(z.string()).min(1),
 			stdin: z.string().optional(),
+			/** A local file that receives the command's stdout (0600, part file + rename on success; format 1.1). */
+			stdout: z.string().min(1).optional(),
 			namespace: kubeNamespace.optional(),
 		})
 		.optional(),
@@ -181,6 +240,8 @@ export const stepSchema = z.strictObject({
 			pod: kubeName,
 			container: z.string().optional(),
 			to: z.string(),
+			/** `toPod` (default): local `from` to the pod's `to`; `fromPod` (format 1.1): the pod's `from` to local `to`. */
+			direction: z.enum(['toPod', 'fromPod']).optional(),
 			namespace: kubeNamespace.optional(),
 		})
 		.optional(),
@@ -290,6 +351,10 @@ export type Ask = z.output<typeof askSchema>;
 export type Fragment = z.output<typeof fragmentSchema>;
 /** A `when` condition. */
 export type When = z.output<typeof whenSchema>;
+/** A `manual` checklist. */
+export type Checklist = z.output<typeof checklistSchema>;
+/** A `wait.http` check. */
+export type HttpWait = z.output<typeof httpWaitSchema>;
 /** A `wait` action. */
 export type Wait = z.output<typeof waitSchema>;
 /** Names of step actions. */

@@ -19,7 +19,8 @@ import {isMapping, type Mapping} from './yaml-file.js';
 export const RUN_OPTIONS = ['cwd', 'env', 'capture', 'okExitCodes', 'sensitive'] as const;
 
 const STEP_KEYS = new Set(Object.keys(stepSchema.shape));
-const WAIT_KEYS = new Set<string>(WAIT_KINDS);
+/** Keys of `wait` besides its kind: `interval` (of `http`). */
+const WAIT_KEYS = new Set<string>([...WAIT_KINDS, 'interval']);
 
 /** The keys of `mapping` among `keys`, in the order the author wrote them. */
 const present = (mapping: Mapping, keys: readonly string[]): string[] => Object.keys(mapping).filter(key => keys.includes(key));
@@ -49,6 +50,11 @@ export function validateRunbook(data: unknown, at: Locator, scopes: ReadonlyArra
 		if ('steps' in step) problems.push(...checkGroup(step, path, at, data.version));
 		else problems.push(...checkActions(step, path, at));
 		problems.push(...checkShapes(step, path, at));
+		if (data.version === 1) {
+			for (const [where, what] of formatOneOneUses(step)) {
+				problems.push(at.problem([...path, ...where], `${what} is new in format 1.1, and this runbook says version: 1`, {on: 'key', hint: 'write version: 1.1 at the top of the runbook'}));
+			}
+		}
 		for (const key of ['steps', 'rescue', 'always'] as const) {
 			const list = step[key];
 			if (Array.isArray(list)) list.forEach((child: unknown, i) => visit(child, [...path, key, i]));
@@ -95,7 +101,8 @@ function checkActions(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 		problems.push(at.problem([...path, extra], `a step has exactly one action, and this one already has "${actions[0]}" (line ${line})`, {on: 'key', hint: 'split it into two steps, each with its own id'}));
 	}
 	if (actions.length > 0 && !actions.includes('run')) {
-		for (const option of present(step, RUN_OPTIONS)) {
+		// `capture` keeps exec's stdout too (format 1.1), bounded as on run.
+		for (const option of present(step, RUN_OPTIONS).filter(option => !(option === 'capture' && actions[0] === 'exec'))) {
 			problems.push(at.problem([...path, option], `"${option}" applies only to run steps, and this step's action is "${actions[0]}"`, {on: 'key', hint: 'remove it, or make the step a run step'}));
 		}
 	}
@@ -108,8 +115,31 @@ function checkActions(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 			const line = at.at([...path, 'wait', kinds[0]!], 'key').line;
 			problems.push(at.problem([...path, 'wait', extra], `a wait has exactly one kind, and this one already has "${kinds[0]}" (line ${line})`, {on: 'key', hint: 'split it into two wait steps'}));
 		}
+		if ('interval' in wait && kinds.length > 0 && !kinds.includes('http')) {
+			problems.push(at.problem([...path, 'wait', 'interval'], `interval applies to an http wait, and this wait is "${kinds[0]}"`, {on: 'key', hint: kinds[0] === 'command' ? 'write it inside command: as command.interval' : 'remove it: Kubernetes waits watch, they do not poll'}));
+		}
 	}
 	return problems;
+}
+
+/**
+ * The format 1.1 additions a step uses (runbook-format.md, "Format versions"), by the
+ * path of the key that needs 1.1; a runbook with any of them must say `version: 1.1`.
+ */
+export function formatOneOneUses(step: Mapping): Array<[YamlPath, string]> {
+	const uses: Array<[YamlPath, string]> = [];
+	const wait = isMapping(step.wait) ? step.wait : undefined;
+	if (wait && 'http' in wait) uses.push([['wait', 'http'], 'wait.http']);
+	if (wait && isMapping(wait.podsReady) && !('count' in wait.podsReady)) uses.push([['wait', 'podsReady'], 'podsReady without count']);
+	if (wait && isMapping(wait.podsReady) && typeof wait.podsReady.count === 'string') uses.push([['wait', 'podsReady', 'count'], 'a count from a variable']);
+	if (isMapping(step.scale) && 'selector' in step.scale) uses.push([['scale', 'selector'], 'scale by selector']);
+	if (isMapping(step.scale) && typeof step.scale.replicas === 'string') uses.push([['scale', 'replicas'], 'replicas from a variable']);
+	if (isMapping(step.copy) && 'direction' in step.copy) uses.push([['copy', 'direction'], 'copy.direction']);
+	if (isMapping(step.exec) && 'stdout' in step.exec) uses.push([['exec', 'stdout'], 'exec.stdout']);
+	if (isMapping(step.exec) && typeof step.exec.pod === 'string' && step.exec.pod.includes('/')) uses.push([['exec', 'pod'], 'exec into a workload']);
+	if (isMapping(step.exec) && 'capture' in step) uses.push([['capture'], 'capture on exec']);
+	if (isMapping(step.manual)) uses.push([['manual'], 'a checklist']);
+	return uses;
 }
 
 /** Words YAML 1.1 read as booleans; YAML 1.2 reads them as strings. */
@@ -153,6 +183,16 @@ function checkShapes(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 		else if (required && !('name' in ref) && !('selector' in ref)) {
 			problems.push(at.problem(where, 'expected a name or a selector', {hint: 'deleting every object of a kind is not allowed; name the object or give a label selector'}));
 		}
+	}
+	const scale = step.scale;
+	if (isMapping(scale)) {
+		if ('name' in scale && 'selector' in scale) problems.push(at.problem([...path, 'scale', 'selector'], 'expected a name or a selector, not both', {on: 'key'}));
+		else if (!('name' in scale) && !('selector' in scale)) problems.push(at.problem([...path, 'scale'], 'expected a name or a selector', {hint: 'name the object, or give a label selector such as app.kubernetes.io/component=matrix-server'}));
+	}
+	const http = isMapping(step.wait) ? step.wait.http : undefined;
+	if (isMapping(http) && ('jsonpath' in http) !== ('equals' in http)) {
+		const missing = 'jsonpath' in http ? 'equals' : 'jsonpath';
+		problems.push(at.problem([...path, 'wait', 'http', 'jsonpath' in http ? 'jsonpath' : 'equals'], `expected jsonpath and equals together; ${missing} is missing`, {on: 'key', hint: 'jsonpath names a value in the JSON body, equals the value it must have'}));
 	}
 	const jsonpath = isMapping(step.wait) ? step.wait.jsonpath : undefined;
 	if (isMapping(jsonpath)) {

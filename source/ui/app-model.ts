@@ -13,7 +13,7 @@ import type {Prompt} from './operator.js';
 import type {RunView} from './run-view.js';
 import type {StepListItem} from './step-list.js';
 import type {StepPanelProps} from './step-panel.js';
-import {allSteps} from '../runbook/groups.js';
+import {allSteps, findStep} from '../runbook/groups.js';
 
 /** Duration of an attempt, ms: finished − started, or `now` − started while it runs. */
 export function attemptDuration(attempt: Attempt | undefined, now: number): number | undefined {
@@ -41,10 +41,15 @@ export function listItems(handle: RunHandle, state: RunState, now: number): Step
 	return state.order.map(id => {
 		const saved = state.steps[id];
 		const last = saved?.attempts.at(-1);
+		const place = findStep(handle.runbook, id);
+		// A group (format 1.1) that started and has not ended shows as running.
+		const open = saved?.status === 'pending' && state.groups?.[id] !== undefined && state.groups[id]!.phase !== 'done';
 		return {
 			id,
 			title: safeStepView(handle, id).title,
-			status: saved?.status ?? 'pending',
+			...(place && place.depth > 0 ? {depth: place.depth} : {}),
+			...(place?.role === 'rescue' || place?.role === 'always' ? {role: place.role} : {}),
+			status: open ? 'running' : (saved?.status ?? 'pending'),
 			durationMs: saved?.status === 'running' || last?.finishedAt ? attemptDuration(last, now) : undefined,
 		};
 	});

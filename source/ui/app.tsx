@@ -65,6 +65,8 @@ interface Question {
 	kind: QuestionKind | 'stop';
 	text: string;
 	onYes: () => void;
+	/** The prompt the question is about (skip, mark done, roll back): it goes away with that prompt. */
+	promptId?: number;
 }
 
 type Overlay = {kind: 'help'} | {kind: 'notices'} | {kind: 'log'; path: string; title: string} | {kind: 'details'; stepId: string};
@@ -120,8 +122,9 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		return operator.subscribe(sync);
 	}, [operator]);
 	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
-	// biome-ignore lint/correctness/useExhaustiveDependencies: runs when the prompt changes, which is what prompt?.id says.
-	useEffect(() => setQuestion(q => (q?.kind === 'skip' || q?.kind === 'mark-done' ? undefined : q)), [prompt?.id]);
+	// React may run this effect late (with the next update, such as the key that asked the question
+	// about this very prompt), so it compares ids instead of clearing every prompt question.
+	useEffect(() => setQuestion(q => (q?.promptId !== undefined && q.promptId !== prompt?.id ? undefined : q)), [prompt?.id]);
 	// biome-ignore lint/correctness/useExhaustiveDependencies: a new prompt starts scrolled to its top, which is what prompt?.id says.
 	useEffect(() => setScroll(0), [prompt?.id]);
 	useEffect(() => {
@@ -209,7 +212,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 					const {answer: value} = action;
 					// Quitting answers whatever prompt is current by then (or the next one).
 					const onYes = action.question === 'quit' ? () => operator.requestQuit() : () => answer(value);
-					return setQuestion({kind: action.question, text: questionText(action.question, prompt), onYes});
+					return setQuestion({kind: action.question, text: questionText(action.question, prompt), onYes, ...(action.question === 'quit' ? {} : {promptId: prompt.id})});
 				}
 				if (action) return answer(action.answer);
 				if (isTextEntry(prompt)) return;

@@ -10,6 +10,7 @@ export const HELP_KEYS: readonly (readonly [string, string])[] = [
 	['r', 'retry a failed step / re-run an interrupted one'],
 	['w', 'wait longer: a wait that timed out waits its timeout again'],
 	['m', 'mark the step done (manual, failed or interrupted)'],
+	['b', 'after a failure inside a group with a rescue: roll the group back (run its rescue steps)'],
 	['y / n', 'answer a yes/no question (default No)'],
 	['↑ ↓', 'look at another step (the panel shows it)'],
 	['Esc .', 'follow the current step again'],

@@ -66,7 +66,7 @@ export interface ManualPrompt {
 	instructions: string;
 }
 
-/** A step failed after its retries: retry, skip, mark done or quit. */
+/** A step failed after its retries: retry, skip, mark done, roll back (inside a group with a rescue) or quit. */
 export interface FailurePrompt {
 	kind: 'failure';
 	id: number;
@@ -118,7 +118,7 @@ const VALID: Record<PromptKind, readonly string[]> = {
 	ask: ['quit'],
 	param: ['quit'],
 	manual: ['done', 'skip', 'quit'],
-	failure: ['retry', 'wait-longer', 'skip', 'mark-done', 'quit'],
+	failure: ['retry', 'wait-longer', 'skip', 'mark-done', 'roll-back', 'quit'],
 	interrupted: ['rerun', 'mark-done', 'skip', 'quit'],
 };
 

@@ -6,8 +6,8 @@
 import type {Key} from 'ink';
 import type {Prompt, PromptAnswer} from './operator.js';
 
-/** Which y/N question comes before an answer: skipping, marking a failed or interrupted step done, or quitting. */
-export type QuestionKind = 'skip' | 'mark-done' | 'quit';
+/** Which y/N question comes before an answer: skipping, marking a failed or interrupted step done, rolling a group back, or quitting. */
+export type QuestionKind = 'skip' | 'mark-done' | 'roll-back' | 'quit';
 
 /** What a key does at a prompt: answer it, or ask `question` first and answer on yes. */
 export type PromptKeyAction = {answer: PromptAnswer; question?: QuestionKind};
@@ -29,13 +29,17 @@ export function promptSubject(prompt: Prompt): string {
 export function questionText(kind: QuestionKind, prompt: Prompt): string {
 	if (kind === 'skip') return `Skip step ${promptSubject(prompt)}? (y/N)`;
 	if (kind === 'mark-done') return `Mark step ${promptSubject(prompt)} done without running it to success? (y/N)`;
+	if (kind === 'roll-back' && prompt.kind === 'failure' && prompt.failure.rollBack) {
+		const {title, steps} = prompt.failure.rollBack;
+		return `Roll back group "${title}": run its rescue (${steps.join(', ')}), then end the group failed? (y/N)`;
+	}
 	return 'Quit? Progress is kept. (y/N)';
 }
 
 /**
  * What `input`/`key` does at `prompt`, or undefined when nothing. Keys:
  * gate Enter run, s skip; manual Enter/m done, s skip; failure r retry, s skip,
- * m mark done; interrupted r re-run, m mark done, s skip (marking done, like
+ * m mark done, b roll back (inside a group with a rescue; asks first); interrupted r re-run, m mark done, s skip (marking done, like
  * skipping, asks first: later steps rely on a step that did not succeed); q quit everywhere but
  * in typed text; Ctrl-C quit everywhere; Esc cancels a destructive step (`no`)
  * and quits from an ask or param. `y`/`n` of a confirm belong to its input.
@@ -60,6 +64,7 @@ export function promptKeyAction(prompt: Prompt, input: string, key: Key): Prompt
 			if (input === 'r') return {answer: 'retry'};
 			if (input === 'w' && prompt.failure.waitLonger) return {answer: 'wait-longer'};
 			if (input === 'm') return {answer: 'mark-done', question: 'mark-done'};
+			if (input === 'b' && prompt.failure.rollBack) return {answer: 'roll-back', question: 'roll-back'};
 			return input === 's' ? skip : undefined;
 		case 'interrupted':
 			if (input === 'r') return {answer: 'rerun'};

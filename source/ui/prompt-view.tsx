@@ -109,7 +109,7 @@ export function PromptView({prompt, width, isActive, onAnswer}: PromptViewProps)
 					<Text color={tint('red')} wrap="truncate-end">
 						{`✖ Step ${promptSubject(prompt)} failed (attempt ${failure.attempt}): ${displayLine(failure.error)}`}
 					</Text>
-					<Text wrap="truncate-end">{`${failure.waitLonger ? `w wait ${failure.waitLonger} longer · ` : ''}r retry · s skip · m mark done · l view log · q quit`}</Text>
+					<Text wrap="truncate-end">{`${failure.waitLonger ? `w wait ${failure.waitLonger} longer · ` : ''}r retry · s skip · m mark done · ${failure.rollBack ? 'b roll back · ' : ''}l view log · q quit`}</Text>
 				</Box>
 			);
 		}

@@ -16,6 +16,10 @@ export interface StepListItem {
 	status: StepStatus;
 	/** Duration of the latest attempt, ms (running: so far); omitted when there was none. */
 	durationMs?: number;
+	/** How many groups (format 1.1) the step is inside; the title is indented two columns per level. */
+	depth?: number;
+	/** Set for a step of a group's `rescue` or `always` list: the title says so. */
+	role?: 'rescue' | 'always';
 }
 
 /** Props of {@link StepList}. */
@@ -91,7 +95,7 @@ export function StepList({steps, currentId, selectedId, height, width}: StepList
 						</Box>
 						<Box flexGrow={1} flexShrink={1} minWidth={0}>
 							<Text bold={selected} wrap="truncate-end">
-								{`${String(index + 1).padStart(digits)}. ${step.title}`}
+								{`${String(index + 1).padStart(digits)}. ${'  '.repeat(step.depth ?? 0)}${step.role ? `${step.role}: ` : ''}${step.title}`}
 							</Text>
 						</Box>
 						{duration && (

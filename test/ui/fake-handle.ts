@@ -8,6 +8,7 @@ import type {RunHandle} from '../../source/engine/handle.js';
 import type {StepView} from '../../source/engine/ports.js';
 import type {RunState, RunStatus, StepStatus} from '../../source/engine/state.js';
 import {ACTION_KEYS, type Runbook, type Step} from '../../source/runbook/schema.js';
+import {manualText} from '../../source/engine/view.js';
 
 /** A fake run; `stopped` records every `stopCommand` reason. */
 export class FakeHandle implements RunHandle {
@@ -60,7 +61,7 @@ export class FakeHandle implements RunHandle {
 		if (index < 0) throw new Error(`unknown step ${stepId}`);
 		const step = this.runbook.steps[index];
 		const action = ACTION_KEYS.find(k => step[k] !== undefined) ?? 'run';
-		const command = step.run ?? step.manual ?? step.ask?.prompt ?? step.wait?.command?.run ?? `${action} …`;
+		const command = step.run ?? (step.manual === undefined ? undefined : manualText(step.manual)) ?? step.ask?.prompt ?? step.wait?.command?.run ?? `${action} …`;
 		return {
 			id: step.id,
 			index,
