@@ -122,7 +122,6 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		return operator.subscribe(sync);
 	}, [operator]);
 	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
-	// biome-ignore lint/correctness/useExhaustiveDependencies: runs when the prompt changes, which is what prompt?.id says.
 	// React may run this effect late (with the next update, such as the key that asked the question
 	// about this very prompt), so it compares ids instead of clearing every prompt question.
 	useEffect(() => setQuestion(q => (q?.promptId !== undefined && q.promptId !== prompt?.id ? undefined : q)), [prompt?.id]);
