@@ -52,7 +52,9 @@ describe('groups without a terminal', () => {
 		expect(journal).toContain('group services failed, rolled back');
 		const report = await ws.cli(['report', id, '--state-dir', ws.stateDir]);
 		expect(report.code).toBe(0);
-		expect(report.stdout).toContain('failed, rolled back');
+		expect(report.stdout).toContain('| Rolled back | group `services`: failed, rolled back (step `upgrade` failed) |');
+		expect(report.stdout).toContain('| failed (group: failed, rolled back) |');
+		expect(report.stdout).toContain('## Groups');
 	});
 
 	it('--no-rescue stops at the failure without rolling back (exit 1, says so); a resume after the fix finishes the group', async () => {
