@@ -14,6 +14,7 @@ import {preflightNeeds, preflightRefusal, whenHolds, type Known} from '../engine
 import {actionOf, stepView} from '../engine/view.js';
 import type {Step} from '../runbook/schema.js';
 import {visibleControls} from '../security/terminal-text.js';
+import {allSteps, flatSteps, isGroup} from '../runbook/groups.js';
 
 /** Options of {@link planRunbook}. */
 export interface PlanOptions {
@@ -80,9 +81,12 @@ export async function planRunbook(file: string, options: PlanOptions, rawWrite: 
 			out.push(`${md ? '- ' : '  '}${name} = ${md && value ? `\`${shown}\`` : shown}${param.description ? ` — ${param.description}` : ''}`);
 		}
 	}
-	const destructive = runbook.steps.filter(step => step.destructive).map(step => step.id);
-	const answers = runbook.steps.filter(step => step.confirm !== undefined || step.ask || step.manual || step.destructive).map(step => step.id);
-	out.push('', `${runbook.steps.length} steps; destructive: ${destructive.join(', ') || 'none'}; need an answer: ${answers.join(', ') || 'none'}.`);
+	const every = allSteps(runbook);
+	const actions = every.filter(step => !isGroup(step));
+	const groups = every.length - actions.length;
+	const destructive = actions.filter(step => step.destructive).map(step => step.id);
+	const answers = actions.filter(step => step.confirm !== undefined || step.ask || step.manual || step.destructive).map(step => step.id);
+	out.push('', `${actions.length} steps${groups ? ` (and ${groups} group${groups === 1 ? '' : 's'})` : ''}; destructive: ${destructive.join(', ') || 'none'}; need an answer: ${answers.join(', ') || 'none'}.`);
 	const needs = preflightNeeds(runbook, {}, {...resolution.vars, ...resolution.secrets}, {yes: false, yesDestructive: false, rerunInterrupted: false, values: options.params}, secretNames);
 	const flags = [...resolution.missing.map(name => `-p ${name}=VALUE`), ...new Set(needs.map(need => need.flag))];
 	out.push(`Without a terminal it needs: ${flags.length > 0 ? [...new Set(flags)].join(' ') : 'nothing more'}.`);
@@ -90,22 +94,38 @@ export async function planRunbook(file: string, options: PlanOptions, rawWrite: 
 
 	out.push('', md ? '## Steps' : 'Steps:');
 	const known: Known = new Map(Object.entries({...resolution.vars, ...resolution.secrets}));
-	for (const step of runbook.steps) for (const name of [step.capture, step.ask?.var]) if (name && !known.has(name)) known.set(name, undefined);
+	for (const step of every) for (const name of [step.capture, step.ask?.var]) if (name && !known.has(name)) known.set(name, undefined);
 	const scopeSecrets: Record<string, string> = {...resolution.secrets};
-	runbook.steps.forEach((step, index) => {
+	flatSteps(runbook).forEach(({step, depth, role, parentId}, index) => {
 		const values: Record<string, string> = {};
 		for (const [name, value] of known) if (value !== undefined && !(name in scopeSecrets)) values[name] = value;
 		const view = stepView(step, index, {vars: values, secrets: scopeSecrets});
-		const tags = [step.destructive ? 'DESTRUCTIVE' : '', step.confirm !== undefined ? 'asks to confirm' : '', actionOf(step) === 'ask' || actionOf(step) === 'manual' ? 'needs an answer' : ''].filter(Boolean);
-		out.push('', `${md ? '### ' : ''}${index + 1}. ${view.title} (${step.id}, ${view.action})${tags.length ? ` — ${tags.join(', ')}` : ''}`);
+		// Steps inside a group (format 1.1): indented (text) or one heading level deeper (Markdown), rescue and always named.
+		const pad = md ? '' : '  '.repeat(depth);
+		const heading = md ? `${'#'.repeat(Math.min(6, 3 + depth))} ` : pad;
+		const place = role === 'rescue' ? `rescue of ${parentId}: ` : role === 'always' ? `always after ${parentId}: ` : '';
+		const group = isGroup(step);
+		const tags = group ? [] : [step.destructive ? 'DESTRUCTIVE' : '', step.confirm !== undefined ? 'asks to confirm' : '', actionOf(step) === 'ask' || actionOf(step) === 'manual' ? 'needs an answer' : ''].filter(Boolean);
+		out.push('', `${heading}${index + 1}. ${place}${view.title} (${step.id}, ${view.action})${tags.length ? ` — ${tags.join(', ')}` : ''}`);
+		const item = md ? '- ' : `${pad}    `;
 		const when = whenLine(step, known);
-		if (when) out.push(`${md ? '- ' : '    '}${when.text}`);
-		if (view.description) out.push(...(md ? ['', ...view.description.trimEnd().split('\n')] : view.description.trimEnd().split('\n').map(line => `    ${line}`)));
-		out.push(...code(view.command.trimEnd().split('\n'), view.action === 'run' ? 'sh' : ''));
+		if (when) out.push(`${item}${when.text}${group && when.skipped ? ' (with every step inside it)' : ''}`);
+		if (view.description) out.push(...(md ? ['', ...view.description.trimEnd().split('\n')] : view.description.trimEnd().split('\n').map(line => `${pad}    ${line}`)));
+		if (group) {
+			out.push(`${item}group: runs ${(step.steps ?? []).map(s => s.id).join(', ')} in order`);
+			if (step.rescue) {
+				out.push(
+					`${item}when one of them fails: rescue ${step.rescue.map(s => s.id).join(', ')} (b in the TUI; by itself without a terminal unless --no-rescue), then the group ends failed, rolled back, and the run stops`,
+				);
+			}
+			if (step.always) out.push(`${item}always, after the group ends either way: ${step.always.map(s => s.id).join(', ')}`);
+			return;
+		}
+		out.push(...(md ? code(view.command.trimEnd().split('\n'), view.action === 'run' ? 'sh' : '') : view.command.trimEnd().split('\n').map(line => `${pad}      ${line}`)));
 		const vars = Object.entries(view.vars);
-		if (vars.length > 0) out.push(`${md ? '- ' : '    '}vars: ${vars.map(([name, value]) => `${name}=${value}`).join('  ')}`);
+		if (vars.length > 0) out.push(`${item}vars: ${vars.map(([name, value]) => `${name}=${value}`).join('  ')}`);
 		const extra = [step.timeout ? `timeout ${step.timeout}` : '', step.retries ? `retries ${step.retries}` : '', step.capture ? `captures ${step.capture}` : ''].filter(Boolean);
-		if (extra.length > 0) out.push(`${md ? '- ' : '    '}${extra.join(' · ')}`);
+		if (extra.length > 0) out.push(`${item}${extra.join(' · ')}`);
 		if (step.ask && !when?.skipped) {
 			const value = options.params[step.ask.var] ?? step.ask.default;
 			if (value !== undefined && !step.ask.secret) known.set(step.ask.var, value);

@@ -207,6 +207,13 @@ function failuresAndSkips(state: RunState): string[] {
 	return lines;
 }
 
+/** The report's summary row for groups that were rolled back (format 1.1), or none. */
+function rolledBackRows(state: RunState): string[][] {
+	const rolled = Object.entries(state.groups ?? {}).filter(([, g]) => g.outcome === 'rolled-back');
+	if (rolled.length === 0) return [];
+	return [['Rolled back', rolled.map(([id, g]) => `group ${code(id)}: ${g.phase === 'rescue' ? 'its rescue did not finish' : 'failed, rolled back'}${g.failedStep ? ` (step ${code(g.failedStep)} failed)` : ''}`).join('; ')]];
+}
+
 /**
  * Renders the report of a run as Markdown.
  * @param state the run's saved state.
@@ -236,6 +243,7 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 				['Last activity', `${time(state.updatedAt)} UTC`],
 				['Steps', [...counts].map(([status, n]) => `${n} ${status}`).join(', ') + ` (of ${state.order.length})`],
 				['Downtime', downtime ? span(downtime.ms) : 'no step was run'],
+				...rolledBackRows(state),
 			],
 		),
 		'',
@@ -263,7 +271,8 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 			String(i + 1),
 			code(id),
 			titles[id] ?? '',
-			step?.status ?? 'missing',
+			// A group (format 1.1): its status with how it ended ("failed, rolled back").
+			state.groups?.[id] ? `${step?.status ?? 'missing'} (group${step?.note ? `: ${step.note}` : ''})` : (step?.status ?? 'missing'),
 			String(step?.attempts.length ?? 0),
 			last ? (last.exitCode != null ? String(last.exitCode) : last.signal ?? '') : '',
 			ms !== undefined ? formatDuration(ms) : '',
@@ -271,6 +280,12 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 		];
 	});
 	out.push(table(['#', 'step', 'title', 'status', 'attempts', 'exit code', 'duration', 'by'], stepRows), '');
+
+	const groups = Object.entries(state.groups ?? {});
+	if (groups.length > 0) {
+		out.push('## Groups', '');
+		out.push(table(['group', 'where', 'outcome', 'failed step'], groups.map(([id, g]) => [code(id), g.phase, g.outcome === 'rolled-back' ? 'failed, rolled back (its rescue ran)' : (g.outcome ?? ''), g.failedStep ? code(g.failedStep) : ''])), '');
+	}
 
 	out.push('## Decisions', '');
 	if (state.decisions.length === 0) out.push('None.', '');
