@@ -12,7 +12,7 @@ import {loadRunbook, RunbookError, type LoadedRunbook} from '../runbook/load.js'
 import type {Param} from '../runbook/schema.js';
 import {systemClock} from '../engine/clock.js';
 import {resolveParams, secretEnvName} from '../engine/params.js';
-import type {Operator, ShellPort} from '../engine/ports.js';
+import type {HttpPort, Operator, ShellPort} from '../engine/ports.js';
 import {Runner} from '../engine/runner.js';
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import {recordDecision} from '../engine/transitions.js';
@@ -24,7 +24,7 @@ import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from '../store/runs.js';
 import {makePrivateDir, stateDirWarnings} from '../platform/safe-file.js';
 import {secretProblem} from '../security/secrets.js';
-import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedGroups, trustedVars} from '../store/trust.js';
+import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedVars} from '../store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from '../store/lock.js';
 import {Journal, JournalError, journalListener} from '../store/journal.js';
 import {readEarlierSessions} from '../store/sessions.js';
@@ -33,7 +33,6 @@ import {flushCompileCache} from '../platform/compile-cache.js';
 import {keepYoungGenerationSize} from '../platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
 import {preflightNeeds, preflightRefusal, type PreflightAnswers} from '../engine/preflight.js';
-import {allSteps} from '../runbook/groups.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -45,6 +44,17 @@ function lazyShellExecutor(): ShellPort {
 		run: async request => {
 			executor ??= import('../executors/shell.js').then(shell => shell.createShellExecutor());
 			return (await executor).run(request);
+		},
+	};
+}
+
+/** The `wait.http` client, imported on the first check (undici is not needed to start). */
+function lazyHttpProbe(): HttpPort {
+	let probe: Promise<typeof import('./executors/http-probe.js')> | undefined;
+	return {
+		probe: async (request, signal) => {
+			probe ??= import('./executors/http-probe.js');
+			return (await probe).probeHttp(request, signal);
 		},
 	};
 }
@@ -493,7 +503,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		runbookDir: path.dirname(loaded.path),
 		state,
 		runDir,
-		ports: {shell: options.shell ?? lazyShellExecutor(), store, clock: systemClock, operator, ...(kubernetes ? {kubernetes} : {})},
+		ports: {shell: options.shell ?? lazyShellExecutor(), http: lazyHttpProbe(), store, clock: systemClock, operator, ...(kubernetes ? {kubernetes} : {})},
 		secrets: input.secrets,
 		by: operatorName(),
 		host: os.hostname(),

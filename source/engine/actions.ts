@@ -6,7 +6,7 @@
 import type {Step} from '../runbook/schema.js';
 import {parseDuration} from '../runbook/duration.js';
 import type {RunEvent} from './events.js';
-import type {Clock, ShellPort, StepPhases} from './ports.js';
+import type {Clock, HttpPort, HttpProbe, ShellPort, StepPhases} from './ports.js';
 import type {KubeActionKind, KubernetesPort} from './kubernetes-port.js';
 import {interpolate} from '../runbook/variables.js';
 import {actionOf, waitKindOf} from './view.js';
@@ -40,6 +40,8 @@ export interface ActionContext {
 	onProcessEnd?: () => void;
 	/** The cluster, when the runbook has Kubernetes steps (created lazily by the CLI). */
 	kubernetes?: KubernetesPort;
+	/** `wait.http` checks. */
+	http?: HttpPort;
 	/** Whether the step captures exec's stdout. */
 	capture?: boolean;
 }
@@ -61,6 +63,7 @@ export async function executeAction(step: Step, ctx: ActionContext): Promise<Act
 	const action = actionOf(step);
 	if (action === 'run') return runScript(step, step.run ?? '', ctx, step.okExitCodes ?? [0], Boolean(step.capture));
 	if (action === 'wait' && waitKindOf(step) === 'command') return waitCommand(step, ctx);
+	if (action === 'wait' && waitKindOf(step) === 'http') return waitHttp(step, ctx);
 	const what = action === 'wait' ? `wait.${waitKindOf(step)}` : action;
 	if (!ctx.kubernetes) {
 		return {ok: false, exitCode: null, error: `${what}: no Kubernetes connection (this is a bug: the CLI connects when a runbook has Kubernetes steps)`};
@@ -138,5 +141,33 @@ async function waitCommand(step: Step, ctx: ActionContext): Promise<ActionOutcom
 		ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${outcome.error}; next check in ${spec.interval ?? '2s'}`});
 		await ctx.clock.sleep(intervalMs, ctx.signal);
 		if (ctx.signal.aborted) return {ok: false, exitCode: outcome.exitCode, error: `condition did not hold (last check: ${outcome.error})`};
+	}
+}
+
+/**
+ * `wait.http` (format 1.1): checks the URL until the answer matches, every `interval`
+ * (default 2s). Each check's progress line carries the status and a body excerpt (and says
+ * when TLS is not verified); values are redacted, header values never appear.
+ */
+async function waitHttp(step: Step, ctx: ActionContext): Promise<ActionOutcome> {
+	const written = step.wait!.http!;
+	const interval = step.wait!.interval ?? '2s';
+	const intervalMs = parseDuration(interval);
+	if (!ctx.http) return {ok: false, exitCode: null, error: 'wait.http: no HTTP client (this is a bug: the CLI provides one)'};
+	const probe = resolveDeep(written, ctx.env) as HttpProbe;
+	const tls = written.insecure ? ' (insecure: TLS not verified)' : '';
+	for (let check = 1; ; check++) {
+		const result = await ctx.http.probe(probe, ctx.signal);
+		const body = result.excerpt ? ` — ${JSON.stringify(result.excerpt)}` : '';
+		const seen = ctx.redact(`${result.message}${body}`);
+		if (result.holds) {
+			ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${seen}${tls}: condition holds`});
+			return {ok: true};
+		}
+		if (result.final) return {ok: false, exitCode: null, error: ctx.redact(`wait.http: ${result.message}`)};
+		if (ctx.signal.aborted) return {ok: false, exitCode: null, error: `condition did not hold (last check: ${seen})`};
+		ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${seen}${tls}; next check in ${interval}`});
+		await ctx.clock.sleep(intervalMs, ctx.signal);
+		if (ctx.signal.aborted) return {ok: false, exitCode: null, error: `condition did not hold (last check: ${seen})`};
 	}
 }

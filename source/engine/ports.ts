@@ -208,8 +208,43 @@ export interface Operator {
 }
 
 /** Everything a run needs from outside. */
+/** One check of `wait.http`, with variables resolved (header values may hold secrets). */
+export interface HttpProbe {
+	url: string;
+	/** Expected status; undefined: any 2xx. */
+	status?: number;
+	contains?: string;
+	jsonpath?: string;
+	/** Required with `jsonpath`: the value as kubectl prints it (a string). */
+	equals?: string;
+	insecure?: boolean;
+	headers?: Record<string, string>;
+}
+
+/** How one check of `wait.http` went. */
+export interface HttpProbeResult {
+	/** The answer matched. */
+	holds: boolean;
+	/** True when the check can never hold (an unusable URL or jsonpath): no point waiting. */
+	final?: boolean;
+	/** The answer's status code, when there was an answer. */
+	status?: number;
+	/** The start of the body, one line, terminal-safe, bounded (executors/http-probe.ts). */
+	excerpt?: string;
+	/** One line: `status 503, expected any 2xx`, `connection refused`. Never holds header values. */
+	message: string;
+}
+
+/** Makes `wait.http` checks (executors/http-probe.ts). */
+export interface HttpPort {
+	/** One check; never throws. */
+	probe(probe: HttpProbe, signal: AbortSignal): Promise<HttpProbeResult>;
+}
+
 export interface Ports {
 	shell: ShellPort;
+	/** `wait.http` checks; absent in tests that need none (such a wait then fails with a clear error). */
+	http?: HttpPort;
 	/** The cluster; present only when the runbook has Kubernetes steps. */
 	kubernetes?: KubernetesPort;
 	store: StateStore;

@@ -642,6 +642,7 @@ export class Runner implements RunHandle {
 					this.commandRunning = false;
 				},
 				...(this.ports.kubernetes ? {kubernetes: this.ports.kubernetes} : {}),
+				...(this.ports.http ? {http: this.ports.http} : {}),
 				capture: Boolean(step.capture),
 			}), this.redact);
 		} finally {
