@@ -13,8 +13,13 @@
  *    and one printing `yes | head -c SIZE` (short lines), against the same
  *    command writing to a file on the same disk, target 2x, peak RSS 150 MB.
  *
+ * 4. scale (issue 14, bench/scale.ts): runs of N trivial steps (`run: "true"`, --plain --yes)
+ *    against a bash loop of N `bash -c true`: wall time, per-step overhead, peak RSS, state and
+ *    journal bytes. Only with --only scale (N = 5,000 is long on the old store).
+ *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
- *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes   run only these measures
+ *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes,scale   run only these measures
+ *   --scale-sizes N,N,...       step counts of the scale measure (default 10,100,1000,5000)
  *   --bulk-size SIZE            bytes of the bulk cases, as `head -c` takes them (default 512M; the issue's is 2G)
  *   --bulk-runs N               rounds of each bulk case (default 3)
  *   --startup-runs N            rounds of the start-up measure (default 10)
@@ -36,6 +41,7 @@ import {benchStartup, type StartupResult} from './startup.ts';
 import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
 import {BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
 import type {KubernetesOptions} from './kubernetes.ts';
+import {benchScale, scaleTable} from './scale.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LINES = 1_000_000;
@@ -127,10 +133,12 @@ async function main(): Promise<void> {
 			'kube-exec-runs': {type: 'string'},
 			'bulk-size': {type: 'string'},
 			'bulk-runs': {type: 'string'},
+			'scale-sizes': {type: 'string'},
 		},
 	});
-	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes'];
-	const only = new Set((values.only ?? measures.join(',')).split(',').map(s => s.trim()));
+	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', 'scale'];
+	// scale is long (N = 5,000): only when asked for.
+	const only = new Set((values.only ?? measures.filter(m => m !== 'scale').join(',')).split(',').map(s => s.trim()));
 	for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}" (${measures.join(', ')})`);
 	const bulkSize = values['bulk-size'] ?? '512M';
 	const bulkBytes = byteSize(bulkSize);
@@ -176,13 +184,14 @@ async function main(): Promise<void> {
 	checkTools(only);
 	const build = snapshotBuild();
 	try {
-		await measure(only, cases, build, values['startup-runs'], kube);
+		const scaleSizes = (values['scale-sizes'] ?? '10,100,1000,5000').split(',').map(n => positive(n.trim(), 10, 'scale-sizes'));
+		await measure(only, cases, build, values['startup-runs'], kube, scaleSizes);
 	} finally {
 		fs.rmSync(build, {recursive: true, force: true});
 	}
 }
 
-async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined, kube: KubernetesOptions): Promise<void> {
+async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined, kube: KubernetesOptions, scaleSizes: number[]): Promise<void> {
 	const cli = path.join(build, 'dist', 'cli.js');
 	const started = Date.now();
 	log(`runbook-tui benchmarks, ${new Date().toISOString()}`);
@@ -217,10 +226,18 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 		kubeNote = KUBERNETES_NOTE;
 	}
 
+	let scale = '';
+	if (only.has('scale')) {
+		log('');
+		log('4. Scale: N trivial steps (run: "true"), runbook run --plain --yes, against N `bash -c true` in a bash loop');
+		scale = scaleTable(await benchScale(root, cli, scaleSizes, log));
+	}
+
 	log('');
 	log('Summary (Markdown, for README.md):');
 	log('');
 	log(markdownTable([...summaryRows(startup, outputs, JUDGED_CASE), ...kubeRows]));
+	if (scale) log('\n' + scale);
 	log('');
 	log(`Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}; \`npm run bench\`, ${Math.round((Date.now() - started) / 1000)} s.`);
 	log(

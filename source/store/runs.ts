@@ -26,25 +26,54 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
-import {makePrivateDir, syncDir, writeFileAtomic} from '../platform/safe-file.js';
+import {makePrivateDir, openAppend, syncDir, writeFileAtomic} from '../platform/safe-file.js';
 import type {StateStore} from '../engine/ports.js';
 import type {RunState} from '../engine/state.js';
 import {checkRunState} from './state-schema.js';
 import {runIdBase, runIdProblem} from './trust.js';
 import {BoundedReadError, readRegularFile} from '../security/bounded-read.js';
+import {applyRecord, diffState, encodeRecord, parseLog, replayable, StateLogError, type ReadLog, type StateRecord} from './state-log.js';
 
 /** File names inside a run's folder. */
 const STATE_FILE = 'state.json';
 const PREV_FILE = 'state.prev.json';
+/** The state log (store/state-log.ts): records since the snapshot in `state.json`... */
+const LOG_FILE = 'state.log';
+/** ...and the records from the snapshot in `state.prev.json` to the one in `state.json`. */
+const PREV_LOG_FILE = 'state.prev.log';
 
 /**
  * Size limit of a state file, bytes: far above a real run's (a few KiB per step and
  * attempt), low enough that a planted huge file is refused instead of read.
  */
 const MAX_STATE_BYTES = 16 * 1024 * 1024;
+/** Size limit of a state log, bytes (a log is snapshotted once it outgrows the snapshot). */
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
-/** What reading one state file gave: a valid state (and its text), or why not. */
-type ReadResult = {ok: true; state: RunState; text: string} | {ok: false; missing: boolean; problem: string};
+/**
+ * When a save writes a snapshot instead of only a record: once the records since
+ * the last snapshot are as many bytes as it (and at least this many), so that the
+ * snapshots cost O(1) per transition on average and a load replays at most about
+ * one snapshot's worth; also after {@link SNAPSHOT_EVERY_MS} and whenever the run's
+ * status changes (its start and its end: a finished run is one file).
+ */
+const SNAPSHOT_MIN_BYTES = 64 * 1024;
+/** Longest time between two snapshots while records are written, ms. */
+const SNAPSHOT_EVERY_MS = 30_000;
+
+/** A snapshot file read and checked: the state, the seq of the last record it holds, and its text. */
+interface Snapshot {
+	state: RunState;
+	/**
+	 * `logSeq` of the file; undefined in a state written before the state log (migration)
+	 * or by hand: such a snapshot is the whole state, and no record applies to it.
+	 */
+	seq: number | undefined;
+	text: string;
+}
+
+/** What reading one state file gave: a valid snapshot, or why not. */
+type ReadResult = ({ok: true} & Snapshot) | {ok: false; missing: boolean; problem: string};
 
 /** Reads and checks one state file; never throws. */
 function readStateFile(file: string, runId: string): ReadResult {
@@ -63,11 +92,57 @@ function readStateFile(file: string, runId: string): ReadResult {
 	} catch (error) {
 		return {ok: false, missing: false, problem: `not JSON: ${(error as Error).message}`};
 	}
+	const seq = (data as {logSeq?: unknown} | null)?.logSeq;
+	if (seq !== undefined && (!Number.isSafeInteger(seq) || (seq as number) < 0)) return {ok: false, missing: false, problem: 'logSeq: not a whole number >= 0'};
 	const checked = checkRunState(data);
 	if (!checked.ok) return {ok: false, missing: false, problem: checked.problem};
 	const wrongId = runIdProblem(checked.state, runId);
 	if (wrongId) return {ok: false, missing: false, problem: wrongId};
-	return {ok: true, state: checked.state, text};
+	return {ok: true, state: checked.state, seq: seq as number | undefined, text};
+}
+
+/**
+ * Reads a state log; a missing one is empty.
+ * @throws StateLogError when it cannot be read or a line before the last is damaged.
+ */
+function readLogFile(file: string): ReadLog {
+	let text: string;
+	try {
+		text = readRegularFile(file, MAX_LOG_BYTES).toString('utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {records: [], validBytes: 0, tornTail: false};
+		throw new StateLogError(`${path.basename(file)} cannot be read: ${(error as Error).message}`);
+	}
+	return parseLog(text, path.basename(file));
+}
+
+/**
+ * The state of `base` with the records after it (from `logs`, oldest first)
+ * applied: records at or below its seq are already in it; the others must follow
+ * it one by one (a gap or a record out of order is a damaged state). The result
+ * is checked whole, as a snapshot is.
+ * @throws StateLogError saying what is wrong.
+ */
+function replay(base: Snapshot, logs: ReadLog[], runId: string): {state: RunState; seq: number} {
+	// A snapshot without logSeq is whole; the next record must come after every record there is.
+	if (base.seq === undefined) return {state: base.state, seq: Math.max(0, ...logs.flatMap(log => log.records.map(record => record.seq)))};
+	let seq = base.seq;
+	let state: RunState | undefined;
+	for (const log of logs) {
+		for (const record of log.records) {
+			if (record.seq <= seq && state === undefined) continue;
+			if (record.seq !== seq + 1) throw new StateLogError(`the state log jumps from record ${seq} to ${record.seq}`);
+			state ??= replayable(base.state);
+			applyRecord(state, record);
+			seq = record.seq;
+		}
+	}
+	if (state === undefined) return {state: base.state, seq};
+	const checked = checkRunState(state);
+	if (!checked.ok) throw new StateLogError(`the state after replaying the state log is not valid: ${checked.problem}`);
+	const wrongId = runIdProblem(checked.state, runId);
+	if (wrongId) throw new StateLogError(wrongId);
+	return {state: checked.state, seq};
 }
 
 /**
@@ -93,10 +168,13 @@ export function isRunId(text: string): boolean {
 export class StateError extends Error {
 	/** Path of the offending file. */
 	readonly file: string;
-	constructor(file: string, message: string) {
+	/** True when the state log (not a snapshot) is what could not be read or replayed. */
+	readonly logDamaged: boolean;
+	constructor(file: string, message: string, logDamaged = false) {
 		super(message);
 		this.name = 'StateError';
 		this.file = file;
+		this.logDamaged = logDamaged;
 	}
 }
 
@@ -112,18 +190,42 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
 }
 
 /**
- * Saves a run's state: the new state to `state.json`, the one before it to
- * `state.prev.json` first (see the module comment for why one of the two is
- * always whole and valid). Both through platform/safe-file.ts: mode 0600, a temp
- * file of an unpredictable name created exclusively without following links,
- * fsync, rename, fsync of the folder.
+ * Saves a run's state in O(size of the change) per transition (issue 14): each
+ * save appends one record (the diff from the state saved before, store/state-log.ts)
+ * to `state.log` and fsyncs it; now and then (see {@link SNAPSHOT_MIN_BYTES}) the
+ * whole state is written as a snapshot:
+ *
+ * 1. the record is appended first, so the log alone always reaches the newest state;
+ * 2. the snapshot before it is kept as `state.prev.json` (temp file, fsync, rename; a new
+ *    run's first snapshot is its own last good copy);
+ * 3. the new snapshot goes to `state.json` (`logSeq`: the seq of its last record);
+ * 4. `state.log` is renamed `state.prev.log`, and the next record starts a new `state.log`.
+ *
+ * A load takes `state.json` (else its last good copy `state.prev.json`) and replays
+ * the records of `state.prev.log` and `state.log` after its `logSeq`: after a crash
+ * between any two steps, both snapshots plus the logs still reach the newest state
+ * (records at or below a snapshot's seq are skipped). The first save of a store (a
+ * new run, or a process taking a run up) is a snapshot, after one record from the
+ * state on disk, so it never appends to another process's log. Files as before
+ * through platform/safe-file.ts: mode 0600, no link followed, fsync.
  */
 export class FileStateStore implements StateStore {
 	private readonly runDir: string;
-	/** Text of the state this store saved last: the next save keeps it as the last good copy. */
-	private lastSaved: string | undefined;
 	/** Absolute path of the state file. */
 	readonly path: string;
+	/** The state saved last (durable): the next record is the diff from it. */
+	#last: RunState | undefined;
+	/** Seq of the last durable record (or snapshot). */
+	#seq = 0;
+	/** `state.log`, open for appending, and its size in bytes. */
+	#fd: number | undefined;
+	#fdBytes = 0;
+	/** A failed append could not be undone: the next save writes a snapshot and drops this log. */
+	#tainted = false;
+	/** Text of `state.json` as written (the next snapshot keeps it as the last good copy). */
+	#snapshotText: string | undefined;
+	#logBytesSinceSnapshot = 0;
+	#snapshotAt = 0;
 
 	constructor(runDir: string) {
 		this.runDir = runDir;
@@ -131,30 +233,134 @@ export class FileStateStore implements StateStore {
 	}
 
 	/**
-	 * Writes `state` to `state.json` after keeping the state saved before it in
-	 * `state.prev.json`. The state before it is the one this store saved last, else
-	 * the `state.json` on disk when it is valid; a damaged `state.json` found here
-	 * is set aside (`state.damaged-<time>.json`) and the last good copy is left as
-	 * it is.
+	 * Makes `state` durable: one appended, fsynced record, and a snapshot when one is
+	 * due (see the class comment). A damaged `state.json` found by the first save is
+	 * set aside (`state.damaged-<time>.json`) and the last good copy is left as it is.
 	 * @throws StateSaveError (with the file system's code: ENOSPC, EACCES, EROFS,
-	 *   ENOENT...) when a write fails; then `state.json` still holds the state saved
-	 *   before, unchanged.
+	 *   ENOENT...) when the record cannot be written; then what is on disk still
+	 *   loads as the state saved before. A snapshot that fails after its record was
+	 *   written is not an error (the record holds the state): it is tried again later.
 	 */
 	save(state: RunState): void {
 		try {
-			let previous = this.lastSaved;
-			if (previous === undefined) {
-				const current = readStateFile(this.path, path.basename(this.runDir));
-				if (current.ok) previous = current.text;
-				else if (!current.missing) setAside(this.path, new Date());
+			if (this.#last === undefined || this.#tainted) {
+				this.#takeOver(state);
+				return;
 			}
-			if (previous !== undefined) writeFileAtomic(path.join(this.runDir, PREV_FILE), previous);
-			const text = JSON.stringify(state, undefined, '\t');
-			writeFileAtomic(this.path, text);
-			this.lastSaved = text;
+			const previous = this.#last;
+			const record = diffState(previous, state, this.#seq + 1);
+			if (record === undefined) return;
+			this.#append(record);
+			this.#seq = record.seq;
+			this.#last = state;
+			const due =
+				this.#logBytesSinceSnapshot >= Math.max(SNAPSHOT_MIN_BYTES, this.#snapshotText?.length ?? 0) ||
+				Date.now() - this.#snapshotAt >= SNAPSHOT_EVERY_MS ||
+				state.status !== previous.status;
+			if (due) {
+				try {
+					this.#snapshot(state);
+				} catch {
+					// The record above holds the state; the next save tries the snapshot again.
+				}
+			}
 		} catch (error) {
 			throw StateSaveError.from(this.path, error);
 		}
+	}
+
+	/** Closes `state.log` (a later save opens it again). */
+	close(): void {
+		if (this.#fd !== undefined) fs.closeSync(this.#fd);
+		this.#fd = undefined;
+	}
+
+	/**
+	 * The first save (or the first after a failed append could not be undone): reads
+	 * what is on disk, cuts a torn last record off `state.log`, appends the diff from
+	 * the state on disk, and writes a snapshot.
+	 */
+	#takeOver(state: RunState): void {
+		const runId = path.basename(this.runDir);
+		let disk: {state: RunState; seq: number} | undefined;
+		if (!this.#tainted) {
+			const current = readStateFile(this.path, runId);
+			let base: Snapshot | undefined;
+			if (current.ok) base = current;
+			else {
+				if (!current.missing) setAside(this.path, new Date());
+				const previous = readStateFile(path.join(this.runDir, PREV_FILE), runId);
+				if (previous.ok) base = previous;
+			}
+			const logFile = path.join(this.runDir, LOG_FILE);
+			const prevLog = readLogFile(path.join(this.runDir, PREV_LOG_FILE));
+			const log = readLogFile(logFile);
+			if (base) {
+				try {
+					disk = replay(base, [prevLog, log], runId);
+				} catch {
+					const seqs = [prevLog, log].flatMap(read => read.records.map(record => record.seq));
+					disk = {state: base.state, seq: Math.max(base.seq ?? 0, ...seqs)};
+				}
+				// The records of state.log after a dropped torn one must not follow it: cut it off.
+				if (log.tornTail) fs.truncateSync(logFile, log.validBytes);
+			}
+			// From a damaged state.json's last good copy on, the chain of logs behind it is broken:
+			// the new snapshot is its own last good copy then.
+			this.#snapshotText = current.ok ? current.text : undefined;
+		}
+		if (disk) {
+			this.#seq = Math.max(this.#seq, disk.seq);
+			this.#last = disk.state;
+		}
+		const record = this.#last ? diffState(this.#last, state, this.#seq + 1) : undefined;
+		if (record && !this.#tainted) this.#append(record);
+		this.#seq += 1;
+		this.#last = state;
+		this.#snapshot(state);
+		this.#tainted = false;
+	}
+
+	/** Appends one record and fsyncs it; on failure cuts the file back to where it was. */
+	#append(record: StateRecord): void {
+		const line = encodeRecord(record);
+		if (this.#fd === undefined) {
+			this.#fd = openAppend(path.join(this.runDir, LOG_FILE));
+			this.#fdBytes = fs.fstatSync(this.#fd).size;
+			// The new file's name must be on disk with its first record.
+			syncDir(this.runDir);
+		}
+		try {
+			fs.appendFileSync(this.#fd, line);
+			fs.fsyncSync(this.#fd);
+		} catch (error) {
+			try {
+				fs.ftruncateSync(this.#fd, this.#fdBytes);
+				fs.fsyncSync(this.#fd);
+			} catch {
+				this.#tainted = true;
+			}
+			throw error;
+		}
+		const bytes = Buffer.byteLength(line);
+		this.#fdBytes += bytes;
+		this.#logBytesSinceSnapshot += bytes;
+	}
+
+	/** Writes `state` as the snapshot of seq {@link #seq} (steps 2 to 4 of the class comment). */
+	#snapshot(state: RunState): void {
+		const text = JSON.stringify({...state, logSeq: this.#seq}, undefined, '\t');
+		// The first snapshot of a new run is its own last good copy: from then on there is always one.
+		writeFileAtomic(path.join(this.runDir, PREV_FILE), this.#snapshotText ?? text);
+		writeFileAtomic(this.path, text);
+		this.close();
+		const logFile = path.join(this.runDir, LOG_FILE);
+		if (this.#tainted) fs.rmSync(logFile, {force: true});
+		else if (fs.existsSync(logFile)) fs.renameSync(logFile, path.join(this.runDir, PREV_LOG_FILE));
+		syncDir(this.runDir);
+		this.#snapshotText = text;
+		this.#logBytesSinceSnapshot = 0;
+		this.#snapshotAt = Date.now();
 	}
 }
 
@@ -261,24 +467,52 @@ export class RunsRepository {
 	load(runId: string, options: LoadOptions = {}): RunState {
 		// A run id names a folder under runs/, nothing else (no `..`, no `/`).
 		if (!isRunId(runId)) throw new StateError(path.join(this.stateDir, 'runs'), `no run ${JSON.stringify(runId.slice(0, 80))} in ${this.stateDir} (see \`runbook runs\`)`);
+		// A reader racing the running process's snapshot (state.log renamed between the reads
+		// of the two logs) sees a gap once; damage is seen every time.
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return this.#loadOnce(runId, options);
+			} catch (error) {
+				if (!(error instanceof StateError && error.logDamaged) || attempt >= 3) throw error;
+			}
+		}
+	}
+
+	#loadOnce(runId: string, options: LoadOptions): RunState {
 		const dir = this.runDir(runId);
 		const file = path.join(dir, STATE_FILE);
 		const prevFile = path.join(dir, PREV_FILE);
 		const current = readStateFile(file, runId);
-		if (current.ok) return current.state;
 		const previous = readStateFile(prevFile, runId);
-		if (current.missing && (!previous.ok && previous.missing)) {
+		if (!current.ok && current.missing && (!previous.ok && previous.missing)) {
 			throw new StateError(file, `no run ${runId} in ${this.stateDir} (see \`runbook runs\`)`);
 		}
+		let logs: ReadLog[];
+		try {
+			logs = [readLogFile(path.join(dir, PREV_LOG_FILE)), readLogFile(path.join(dir, LOG_FILE))];
+		} catch (error) {
+			if (!(error instanceof StateLogError)) throw error;
+			throw new StateError(file, `the state of run ${runId} cannot be read: its state log is damaged (${error.message}); the files are left as they are in ${dir} for inspection`, true);
+		}
+		const replayed = (snapshot: Snapshot, name: string): RunState => {
+			try {
+				return replay(snapshot, logs, runId).state;
+			} catch (error) {
+				if (!(error instanceof StateLogError)) throw error;
+				throw new StateError(file, `the state of run ${runId} cannot be read: ${name} loads but its state log is damaged (${error.message}); the files are left as they are in ${dir} for inspection`, true);
+			}
+		};
+		if (current.ok) return replayed(current, STATE_FILE);
 		if (!previous.ok) {
 			const damaged = current.missing ? `${STATE_FILE} is missing` : `${STATE_FILE} is damaged (${current.problem})`;
 			const backup = previous.missing ? `there is no last good copy (${PREV_FILE})` : `its last good copy ${PREV_FILE} is damaged too (${previous.problem})`;
 			throw new StateError(file, `the state of run ${runId} cannot be read: ${damaged} and ${backup}; both are left as they are in ${dir} for inspection`);
 		}
-		let warning = `${STATE_FILE} of run ${runId} is ${current.missing ? 'missing' : `damaged (${current.problem})`}; using the last good copy from ${previous.state.updatedAt}, one transition older`;
+		const state = replayed(previous, PREV_FILE);
+		let warning = `${STATE_FILE} of run ${runId} is ${current.missing ? 'missing' : `damaged (${current.problem})`}; using the last good copy from ${previous.state.updatedAt} and the state log after it`;
 		if (options.setAside && !current.missing) warning += `; the damaged file is kept as ${path.join(dir, setAside(file, new Date()))}`;
 		options.onWarning?.(warning);
-		return previous.state;
+		return state;
 	}
 
 	/** Every run, newest first; damaged ones are listed with their problem. */

@@ -22,6 +22,15 @@ const attempt = z.object({
 	commandId: z.string().optional(),
 });
 
+/** Zod schema of one step's {@link StepState} (a value of `steps`; also what a state-log record holds). */
+export const stepStateSchema = z.object({
+	id: z.string(),
+	status: stepStatus,
+	attempts: z.array(attempt),
+	finishedAt: z.string().optional(),
+	note: z.string().optional(),
+});
+
 /** Zod schema of {@link RunState} (state format version 1). */
 export const runStateSchema = z.object({
 	stateVersion: z.literal(1),
@@ -37,16 +46,7 @@ export const runStateSchema = z.object({
 	vars: z.record(z.string(), z.string()),
 	secretVars: z.array(z.string()),
 	order: z.array(z.string()),
-	steps: z.record(
-		z.string(),
-		z.object({
-			id: z.string(),
-			status: stepStatus,
-			attempts: z.array(attempt),
-			finishedAt: z.string().optional(),
-			note: z.string().optional(),
-		}),
-	),
+	steps: z.record(z.string(), stepStateSchema),
 	decisions: z.array(
 		z.object({
 			at: z.string(),

@@ -10,6 +10,7 @@ import path from 'node:path';
 import {afterEach} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
 import {cliEnv} from '../support/cli-env.js';
+import {RunsRepository} from '../../source/store/runs.js';
 
 /** The project root. */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -182,9 +183,12 @@ export class Workspace {
 		return path.join(stateDir, 'runs', runId, 'state.json');
 	}
 
-	/** A run's saved state, parsed (throws when it is not JSON). */
+	/**
+	 * A run's saved state as the program loads it: state.json and the state log
+	 * after it (store/runs.ts); throws StateError when it cannot be read.
+	 */
 	state(runId: string, stateDir = this.stateDir): RunState {
-		return JSON.parse(readFileSync(this.statePath(runId, stateDir), 'utf8')) as RunState;
+		return new RunsRepository(stateDir).load(runId, {onWarning: () => {}});
 	}
 
 	/** Removes the workspace. */

@@ -16,6 +16,7 @@ import type {RunState} from '../../source/engine/state.js';
 import {finishAttempt, newRunState, recordDecision, setRunStatus, startAttempt} from '../../source/engine/transitions.js';
 import {stepEstimates, timeLeftMs} from '../../source/engine/run-summary.js';
 import {FileStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
+import {parseLog} from '../../source/store/state-log.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
 const dirs: string[] = [];
@@ -61,32 +62,59 @@ function damagedCopies(dir: string): string[] {
 }
 
 describe('saving a run state', () => {
-	it('keeps the state saved before as state.prev.json, one transition older', () => {
-		const {store, file, prev} = setup();
+	/** The records of a state log, parsed. */
+	const records = (file: string) => (existsSync(file) ? parseLog(readFileSync(file, 'utf8'), path.basename(file)).records : []);
+
+	it('writes a snapshot first, then one diff record per transition, and loads snapshot + records', () => {
+		const {repo, runId, store, file, prev, runDir} = setup();
 		const [s1, s2, s3] = states();
 		store.save(s1);
-		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s1);
-		expect(existsSync(prev)).toBe(false);
+		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({...s1, logSeq: 1});
+		// A new run's first snapshot is its own last good copy.
+		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual({...s1, logSeq: 1});
 		store.save(s2);
-		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s2);
-		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s1);
 		store.save(s3);
-		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s3);
-		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s2);
+		// The snapshot is not rewritten; the log holds two records, diffs not states.
+		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({...s1, logSeq: 1});
+		const log = records(path.join(runDir, 'state.log'));
+		expect(log.map(r => r.seq)).toEqual([2, 3]);
+		expect(Object.keys(log[0].steps ?? {})).toEqual(['stop-app']);
+		expect(log[0].append?.decisions).toEqual([s2.decisions[0]]);
+		expect(log[1].set).toEqual({updatedAt: s3.updatedAt});
+		expect(repo.load(runId)).toEqual(s3);
 		// No temporary file is left behind.
-		expect(readdirSync(path.dirname(file)).sort()).toEqual(['logs', 'state.json', 'state.prev.json']);
+		expect(readdirSync(runDir).sort()).toEqual(['logs', 'state.json', 'state.log', 'state.prev.json']);
 	});
 
-	it('a new store (a resuming process) keeps the valid state.json on disk as the last good copy', () => {
-		const {repo, runId, file, prev} = setup();
+	it('writes a snapshot when the run\'s status changes (its end), rotating the log to state.prev.log', () => {
+		const {repo, runId, store, file, runDir} = setup();
 		const [s1, s2, s3] = states();
-		repo.open(runId).save(s1);
-		repo.open(runId).save(s2);
-		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s1);
+		store.save(s1);
+		store.save(s2);
+		const s4 = setRunStatus(s3, new Date('2026-11-20T23:16:00.000Z'), 'completed');
+		store.save(s4);
+		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({...s4, logSeq: 3});
+		expect(existsSync(path.join(runDir, 'state.log'))).toBe(false);
+		expect(records(path.join(runDir, 'state.prev.log')).map(r => r.seq)).toEqual([2, 3]);
+		expect(repo.load(runId)).toEqual(s4);
+	});
+
+	it('a new store (a resuming process) appends the diff from the state on disk and writes a snapshot', () => {
+		const {repo, runId, file, prev, runDir} = setup();
+		const [s1, s2, s3] = states();
+		const first = repo.open(runId);
+		first.save(s1);
+		first.save(s2);
+		first.close();
 		const resumed = new FileStateStore(path.dirname(file));
 		resumed.save(s3);
-		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s2);
-		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s3);
+		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual({...s1, logSeq: 1});
+		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({...s3, logSeq: 3});
+		expect(records(path.join(runDir, 'state.prev.log')).map(r => r.seq)).toEqual([2, 3]);
+		expect(repo.load(runId)).toEqual(s3);
+		// state.json damaged: its last good copy and the logs still reach the newest state.
+		writeFileSync(file, '{');
+		expect(repo.load(runId, {onWarning: () => {}})).toEqual(s3);
 	});
 
 	it('a new store that finds a damaged state.json sets it aside and leaves the last good copy alone', () => {
@@ -95,38 +123,41 @@ describe('saving a run state', () => {
 		const store = repo.open(runId);
 		store.save(s1);
 		store.save(s2);
+		store.close();
 		writeFileSync(file, '{"stateVersion": 1, "runI');
 		new FileStateStore(runDir).save(s3);
-		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s1);
-		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s3);
+		// Built from the last good copy, the new snapshot is its own last good copy.
+		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual({...s3, logSeq: 3});
+		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({...s3, logSeq: 3});
 		const [aside] = damagedCopies(runDir);
 		expect(readFileSync(path.join(runDir, aside), 'utf8')).toBe('{"stateVersion": 1, "runI');
 	});
 
-	it('writes the last good copy before the new state: when that write fails, state.json still holds the old state', () => {
-		const {store, file, prev} = setup();
+	it('when the state.log write fails, the save throws and what is on disk still loads as the state before', () => {
+		const {repo, runId, store, runDir} = setup();
 		const [s1, s2, s3] = states();
 		store.save(s1);
 		store.save(s2);
-		const before = readFileSync(file, 'utf8');
-		// The rename onto state.prev.json fails (a non-empty folder is in the way), even for root.
-		rmSync(prev);
-		mkdirSync(path.join(prev, 'blocker'), {recursive: true});
-		expect(() => store.save(s3)).toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
-		expect(readFileSync(file, 'utf8')).toBe(before);
-		expect(JSON.parse(before)).toEqual(s2);
-		expect(readdirSync(path.dirname(file)).filter(name => name.includes('.tmp'))).toEqual([]);
+		store.close();
+		// The log cannot be opened (a folder is in its place), even for root.
+		rmSync(path.join(runDir, 'state.log'));
+		mkdirSync(path.join(runDir, 'state.log', 'blocker'), {recursive: true});
+		expect(() => store.save(s3)).toThrow(/EISDIR|ENOTEMPTY|EEXIST|not a regular file/);
+		rmSync(path.join(runDir, 'state.log'), {recursive: true});
+		expect(repo.load(runId)).toEqual(s1);
+		expect(readdirSync(runDir).filter(name => name.includes('.tmp'))).toEqual([]);
 	});
 
-	it.skipIf(process.getuid?.() === 0)('in a read-only run folder, a save fails and both files keep their states', () => {
-		const {store, runDir, file, prev} = setup();
+	it.skipIf(process.getuid?.() === 0)('in a read-only run folder, a save fails and the state on disk stays as it was', () => {
+		const {repo, runId, store, runDir} = setup();
 		const [s1, s2, s3] = states();
 		store.save(s1);
 		store.save(s2);
+		store.close();
+		rmSync(path.join(runDir, 'state.log'));
 		chmodSync(runDir, 0o500);
 		expect(() => store.save(s3)).toThrow(/EACCES|EPERM/);
-		expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(s2);
-		expect(JSON.parse(readFileSync(prev, 'utf8'))).toEqual(s1);
+		expect(repo.load(runId)).toEqual(s1);
 	});
 
 	it('a process killed while saving (SIGKILL at random moments) always leaves a valid state.json and last good copy', async () => {
@@ -138,7 +169,7 @@ describe('saving a run state', () => {
 			const base = JSON.parse(process.argv[2]);
 			let n = Number(process.argv[3]);
 			const save = () => store.save({...base, vars: {...base.vars, N: String(++n)}, updatedAt: new Date().toISOString()});
-			// Two saves before the kills may come: from the second on, there is a last good copy.
+			// Many saves (records, and snapshots once the log outgrows the snapshot) before the kills come.
 			save();
 			save();
 			process.stdout.write('saved twice\\n');
@@ -157,10 +188,13 @@ describe('saving a run state', () => {
 			expect(warnings).toEqual([]);
 			const n = Number(state.vars.N);
 			expect(n).toBeGreaterThan(last);
+			// Both snapshots are whole; each, with the logs after it, loads as the newest state.
+			const snapshotN = Number((JSON.parse(readFileSync(file, 'utf8')) as RunState).vars.N);
 			const prevN = Number((JSON.parse(readFileSync(prev, 'utf8')) as RunState).vars.N);
-			// Killed between the two writes, both hold the same state; else prev is one older.
-			expect([n - 1, n]).toContain(prevN);
-			expect(JSON.parse(readFileSync(file, 'utf8')).vars.N).toBe(String(n));
+			expect(prevN).toBeLessThanOrEqual(snapshotN);
+			expect(snapshotN).toBeLessThanOrEqual(n);
+			writeFileSync(file, '{');
+			expect(new RunsRepository(path.dirname(path.dirname(runDir))).load(path.basename(runDir), {setAside: true, onWarning: () => {}}).vars.N).toBe(String(n));
 			last = n;
 		}
 		expect(last).toBeGreaterThanOrEqual(8);
@@ -183,9 +217,10 @@ describe('loading a run state', () => {
 			writeFileSync(file, whole.subarray(0, length));
 			const warnings: string[] = [];
 			const state = repo.load(runId, {onWarning: w => warnings.push(w)});
-			expect(state).toEqual(s1);
+			// The last good copy and the state log after it: nothing is lost.
+			expect(state).toEqual(s2);
 			expect(warnings).toHaveLength(1);
-			expect(warnings[0]).toMatch(/^state\.json of run demo-run is damaged \((empty file|not JSON: .+)\); using the last good copy from 2026-11-20T23:15:00\.000Z, one transition older$/);
+			expect(warnings[0]).toMatch(/^state\.json of run demo-run is damaged \((empty file|not JSON: .+)\); using the last good copy from 2026-11-20T23:15:00\.000Z and the state log after it$/);
 			// Without setAside the file is left as it is.
 			expect(readFileSync(file).length).toBe(length);
 			checked++;
@@ -202,9 +237,9 @@ describe('loading a run state', () => {
 		store.save(s2);
 		writeFileSync(file, JSON.stringify({...s2, status: 'sideways'}));
 		const warnings: string[] = [];
-		expect(repo.load(runId, {onWarning: w => warnings.push(w)})).toEqual(s1);
+		expect(repo.load(runId, {onWarning: w => warnings.push(w)})).toEqual(s2);
 		expect(warnings[0]).toContain('state.json of run demo-run is damaged (status: ');
-		expect(warnings[0]).toContain('one transition older');
+		expect(warnings[0]).toContain('using the last good copy');
 	});
 
 	it('with setAside, keeps the damaged file as state.damaged-<time>.json, byte for byte', () => {
@@ -214,7 +249,7 @@ describe('loading a run state', () => {
 		store.save(s2);
 		writeFileSync(file, 'garbage\u0000\u0001');
 		const warnings: string[] = [];
-		expect(repo.load(runId, {setAside: true, onWarning: w => warnings.push(w)})).toEqual(s1);
+		expect(repo.load(runId, {setAside: true, onWarning: w => warnings.push(w)})).toEqual(s2);
 		const aside = damagedCopies(runDir);
 		expect(aside).toHaveLength(1);
 		expect(aside[0]).toMatch(/^state\.damaged-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.json$/);
@@ -224,7 +259,7 @@ describe('loading a run state', () => {
 
 		// Until the next save, the run reads from the last good copy ("missing").
 		const again: string[] = [];
-		expect(repo.load(runId, {onWarning: w => again.push(w)})).toEqual(s1);
+		expect(repo.load(runId, {onWarning: w => again.push(w)})).toEqual(s2);
 		expect(again[0]).toMatch(/^state\.json of run demo-run is missing; using the last good copy from /);
 
 		// The resuming process saves on: state.json is new, the copy aside untouched.
@@ -258,8 +293,9 @@ describe('loading a run state', () => {
 	});
 
 	it('a damaged state.json with no last good copy (a run saved once) is a StateError', () => {
-		const {repo, store, runId, file} = setup();
+		const {repo, store, runId, file, prev} = setup();
 		store.save(states()[0]);
+		rmSync(prev);
 		writeFileSync(file, '[]');
 		expect(() => repo.load(runId)).toThrow(/state\.json is damaged \(\(top\): .*\) and there is no last good copy \(state\.prev\.json\)/);
 	});
@@ -279,10 +315,11 @@ describe('loading a run state', () => {
 		const broken = repo.open('broken-run');
 		broken.save(states('broken-run')[0]);
 		writeFileSync(path.join(repo.runDir('broken-run'), 'state.json'), 'x');
+		rmSync(path.join(repo.runDir('broken-run'), 'state.prev.json'));
 		const runs = repo.list();
 		const recovered = runs.find(run => run.runId === runId)!;
 		expect(recovered.status).toBe('in-progress');
-		expect(recovered.updatedAt).toBe(s1.updatedAt);
+		expect(recovered.updatedAt).toBe(s2.updatedAt);
 		expect(recovered.note).toMatch(/^state\.json of run demo-run is damaged \(not JSON: .*\); using the last good copy from 2026-11-20T23:15:00\.000Z/);
 		const lost = runs.find(run => run.runId === 'broken-run')!;
 		expect(lost.status).toBe('damaged');

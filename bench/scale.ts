@@ -1,0 +1,106 @@
+/**
+ * `npm run bench -- --only scale` (issue 14): the cost of a run as the runbook grows.
+ * For each N (default 10, 100, 1,000, 5,000), a generated runbook of N trivial steps
+ * (`run: "true"`) is run with `runbook run FILE --plain --yes` (stdout on /dev/null),
+ * and, in the same round, a bash loop running `bash -c true` N times (the baseline).
+ * Printed per N: our wall time (spawn to exit, ms), per-step time and per-step
+ * overhead above the baseline's per-step time (ms), peak RSS of the runbook process
+ * (MB, bench/rss-probe.js), and the bytes of the run's state files (state*.json,
+ * state*.log) and of its journal (journal.jsonl) at the end.
+ */
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Figures of one N. */
+export interface ScaleResult {
+	steps: number;
+	/** Wall time of our run, ms. */
+	wallMs: number;
+	/** Wall time of the bash loop of the same N, ms. */
+	bashMs: number;
+	/** Peak RSS of the runbook process, MB. */
+	rssMb: number;
+	/** Bytes of the run's state files (snapshot, last good copy, logs) at the end. */
+	stateBytes: number;
+	/** Bytes of journal.jsonl at the end. */
+	journalBytes: number;
+}
+
+/** Runs `argv` with stdout on /dev/null; resolves its wall time in ms; rejects on a non-zero exit. */
+function timed(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const started = performance.now();
+		const child = spawn(argv[0], argv.slice(1), {cwd, env, stdio: ['ignore', 'ignore', 'pipe']});
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')).slice(-4000));
+		child.on('error', reject);
+		child.on('close', code => {
+			if (code === 0) resolve(performance.now() - started);
+			else reject(new Error(`${path.basename(argv[argv.length - 1] ?? '')} exited ${code}: ${stderr.slice(-1000)}`));
+		});
+	});
+}
+
+/** Sum of the sizes of the files in `dir` whose names pass `keep`. */
+function bytesOf(dir: string, keep: (name: string) => boolean): number {
+	let total = 0;
+	for (const name of fs.readdirSync(dir)) if (keep(name)) total += fs.statSync(path.join(dir, name)).size;
+	return total;
+}
+
+/**
+ * Measures each N once (a 5,000-step run of the old O(N²) store took 25 min).
+ * @param root the project (for bench/rss-probe.js); @param cli dist/cli.js to measure.
+ */
+export async function benchScale(root: string, cli: string, sizes: number[], log: (line: string) => void): Promise<ScaleResult[]> {
+	const results: ScaleResult[] = [];
+	for (const n of sizes) {
+		const work = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-scale-'));
+		try {
+			const runbook = path.join(work, `scale-${n}.yaml`);
+			const lines = ['version: 1', `title: ${n} trivial steps`, 'steps:'];
+			for (let i = 1; i <= n; i++) lines.push(`  - id: s${i}`, `    run: "true"`);
+			fs.writeFileSync(runbook, lines.join('\n') + '\n');
+			const loop = path.join(work, 'loop.sh');
+			fs.writeFileSync(loop, `for i in $(seq 1 ${n}); do bash -c true; done\n`);
+			const bashMs = await timed(['bash', loop], work, process.env);
+			const stateDir = path.join(work, 'state');
+			const rssFile = path.join(work, 'rss.json');
+			const argv = [process.execPath, '--import', path.join(root, 'bench', 'rss-probe.js'), cli, 'run', runbook, '--new', '--plain', '--yes', '--state-dir', stateDir];
+			const wallMs = await timed(argv, work, {...process.env, BENCH_RSS_FILE: rssFile});
+			const rssMb = (JSON.parse(fs.readFileSync(rssFile, 'utf8')) as {maxRssKb: number}).maxRssKb / 1024;
+			const runs = path.join(stateDir, 'runs');
+			const runDir = path.join(runs, fs.readdirSync(runs)[0]);
+			const result: ScaleResult = {
+				steps: n,
+				wallMs,
+				bashMs,
+				rssMb,
+				stateBytes: bytesOf(runDir, name => name.startsWith('state')),
+				journalBytes: bytesOf(runDir, name => name === 'journal.jsonl'),
+			};
+			log(`  N=${n}: ours ${Math.round(wallMs)} ms, bash ${Math.round(bashMs)} ms, peak RSS ${Math.round(rssMb)} MB, state ${result.stateBytes} B, journal ${result.journalBytes} B`);
+			results.push(result);
+		} finally {
+			fs.rmSync(work, {recursive: true, force: true});
+		}
+	}
+	return results;
+}
+
+/** The figures as a Markdown table (the issue's columns). */
+export function scaleTable(results: ScaleResult[]): string {
+	const kb = (bytes: number) => `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KB`;
+	const rows = [
+		'| N | wall time | per step | overhead per step above `bash -c true` | `bash -c true` per step | peak RSS | state files | journal |',
+		'| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+	];
+	for (const r of results) {
+		const per = r.wallMs / r.steps;
+		const bash = r.bashMs / r.steps;
+		rows.push(`| ${r.steps.toLocaleString('en')} | ${(r.wallMs / 1000).toFixed(2)} s | ${per.toFixed(1)} ms | ${(per - bash).toFixed(1)} ms | ${bash.toFixed(1)} ms | ${Math.round(r.rssMb)} MB | ${kb(r.stateBytes)} | ${kb(r.journalBytes)} |`);
+	}
+	return rows.join('\n');
+}
