@@ -1,9 +1,11 @@
 /**
- * The test Kubernetes cluster (test/support/kube/) for the Kubernetes benchmarks, loaded
- * through bench/ts-resolve.ts, and the built Kubernetes port (dist/executors/kubernetes,
- * from the benchmark's snapshot of the build). Also: bare pods put into and taken out of
- * the cluster's store directly (the "change in the API" a wait reacts to), and a runner
- * of one port request.
+ * The real test cluster for the Kubernetes benchmarks: etcd, kube-apiserver and
+ * kube-controller-manager built by test/controlplane/build.sh, with the test kubelet
+ * (test/support/kube/real-cluster.ts), loaded through bench/ts-resolve.ts; the API server's
+ * audit log counts each client's requests. The Kubernetes port is loaded from source/ (the
+ * bundle in dist/ has no module of its own for it). Also: bare pods created through the API
+ * (the kubelet runs them) and force-deleted (the "change in the API" a wait reacts to), and
+ * a runner of one port request.
  */
 import './ts-resolve.ts';
 import fs from 'node:fs';
@@ -11,37 +13,70 @@ import os from 'node:os';
 import path from 'node:path';
 import type {KubeRequest, KubeResult} from '../source/engine/kubernetes-port.ts';
 import type {KubernetesPortOptions, KubernetesPortWithStats} from '../source/executors/kubernetes/index.ts';
-import type {TestCluster, TestClusterOptions} from '../test/support/kube/server.ts';
+import type {RealCluster} from '../test/support/kube/real-cluster.ts';
 
-const {startTestCluster} = await import('../test/support/kube/server.ts');
-const {POD} = await import('../test/support/kube/context.ts');
+const {startRealCluster} = await import('../test/support/kube/real-cluster.ts');
+const {kubectlPath} = await import('../test/support/kube/controlplane.ts');
 
-export type {TestCluster};
+/** A running bench cluster. */
+export type BenchCluster = RealCluster;
 
-/** Starts a test cluster on 127.0.0.1 (see test/support/kube/server.ts). */
-export function startCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
-	return startTestCluster(options);
+/** Starts the real control plane (audit log on) and the test kubelet on 127.0.0.1. */
+export function startCluster(): Promise<BenchCluster> {
+	return startRealCluster({auditLog: true, terminationDelayMs: 0});
 }
 
-/** The Kubernetes port of the build in `buildDir` (the snapshot of dist/), on `kubeconfig`. */
-export async function portOf(buildDir: string, kubeconfig: string, options: KubernetesPortOptions = {}): Promise<KubernetesPortWithStats> {
-	const index = (await import(path.join(buildDir, 'dist', 'executors', 'kubernetes', 'index.js'))) as typeof import('../source/executors/kubernetes/index.ts');
+/** The folder of the kubectl built with the control plane (same release as the API server). */
+export function kubectlDir(): string {
+	return path.dirname(kubectlPath());
+}
+
+/** Requests the API server received so far, per client: `port` (client-node), `kubectl`, and everything else. */
+export function requestsByClient(cluster: BenchCluster): {port: number; kubectl: number; portByVerb: Record<string, number>} {
+	const out = {port: 0, kubectl: 0, portByVerb: {} as Record<string, number>};
+	for (const event of cluster.cp.auditEvents()) {
+		const agent = event.userAgent ?? '';
+		if (agent.startsWith('kubectl/')) out.kubectl++;
+		else if (agent.startsWith('kubernetes-client-javascript/') || agent === 'node') {
+			out.port++;
+			out.portByVerb[event.verb] = (out.portByVerb[event.verb] ?? 0) + 1;
+		}
+	}
+	return out;
+}
+
+/** The Kubernetes port of source/ (the product's code, type-stripped by Node), on `kubeconfig`. */
+export async function portOf(kubeconfig: string, options: KubernetesPortOptions = {}): Promise<KubernetesPortWithStats> {
+	const index = await import('../source/executors/kubernetes/index.ts');
 	return index.createKubernetesPort({kubeconfig, ...options});
 }
 
-/** Stores a Running, Ready bare pod `name` labelled `app=<name>` in `namespace`. */
-export function putPod(cluster: TestCluster, namespace: string, name: string): void {
-	cluster.store.create(POD, {
-		metadata: {name, namespace, labels: {app: name}},
-		spec: {containers: [{name: 'main', image: 'busybox'}]},
-		status: {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}], containerStatuses: [{name: 'main', ready: true}]},
-	});
+/** Creates the namespace `name` (nothing when it exists). */
+export async function ensureNamespace(cluster: BenchCluster, name: string): Promise<void> {
+	const answer = await cluster.api('POST', '/api/v1/namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: {name}});
+	if (answer.status !== 201 && answer.status !== 409) throw new Error(`creating namespace ${name}: HTTP ${answer.status}`);
 }
 
-/** Removes pod `name` from the store at once (as the end of its termination does); returns performance.now() just before. */
-export function removePod(cluster: TestCluster, namespace: string, name: string): number {
+/** Creates a bare pod `name` labelled `app=<name>` in `namespace`; resolves once the test kubelet runs it (Running, Ready). */
+export async function putPod(cluster: BenchCluster, namespace: string, name: string): Promise<void> {
+	await ensureNamespace(cluster, namespace);
+	await cluster.create(namespace, [{apiVersion: 'v1', kind: 'Pod', metadata: {name, namespace, labels: {app: name}}, spec: {containers: [{name: 'main', image: 'busybox'}]}}]);
+	await until(`pod ${name} to run`, async () => (await cluster.get(`/api/v1/namespaces/${namespace}/pods/${name}`))?.status?.phase === 'Running', 60_000);
+}
+
+/**
+ * Force-deletes pod `name` (grace period 0: it leaves the API at once, as at the end of its
+ * termination); returns performance.now() just before the request. A failed delete is
+ * printed to stderr (the wait measuring it then times out).
+ */
+export function removePod(cluster: BenchCluster, namespace: string, name: string): number {
 	const at = performance.now();
-	cluster.store.remove(POD, namespace, name);
+	void cluster.api('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0}).then(
+		answer => {
+			if (answer.status !== 200) process.stderr.write(`deleting pod ${name}: HTTP ${answer.status}\n`);
+		},
+		(error: Error) => process.stderr.write(`deleting pod ${name}: ${error.message}\n`),
+	);
 	return at;
 }
 
@@ -83,9 +118,9 @@ export function startRequest(port: KubernetesPortWithStats, kind: KubeRequest['k
 }
 
 /** Resolves once `check()` is true (polled every 2 ms); rejects after `timeoutMs` naming `what`. */
-export async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
+	while (!(await check())) {
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 		await new Promise(resolve => setTimeout(resolve, 2));
 	}

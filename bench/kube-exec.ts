@@ -8,7 +8,7 @@
  *             start to end in state.json, so node's start-up is not in it); peak RSS of the
  *             runbook process from bench/rss-probe.js;
  * - baseline: `bash -c 'cat FILE | COMMAND'`, wall time;
- * - kubectl:  `kubectl exec -i POD -- COMMAND < FILE` against the same cluster (context);
+ * - kubectl:  `kubectl exec -i POD -- COMMAND < FILE` (the API server's release) against the same cluster;
  * - idle:     the same runbook process with an exec of `true` and no stdin: the peak RSS
  *             it has anyway (the Kubernetes client loaded), next to the 1 GiB runs'.
  *
@@ -22,7 +22,7 @@ import {randomFillSync} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {putPod, startCluster, type TestCluster} from './kube-cluster.ts';
+import {kubectlDir, putPod, startCluster, type BenchCluster} from './kube-cluster.ts';
 import {summarize, type Summary} from './stats.ts';
 
 /** Bytes streamed: 1 GiB. */
@@ -83,7 +83,7 @@ function timed(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ms
 const firstWord = (text: string): string => text.trim().split(/\s+/)[0] ?? '';
 
 /** One run of ours: the step's time from state.json, its output's first word, the process's peak RSS. */
-async function runOurs(root: string, cli: string, cluster: TestCluster, dir: string, file: string | undefined, command: string[], round: number): Promise<{ms: number; word: string; rssMb: number}> {
+async function runOurs(root: string, cli: string, cluster: BenchCluster, dir: string, file: string | undefined, command: string[], round: number): Promise<{ms: number; word: string; rssMb: number}> {
 	const runDir = path.join(dir, `ours-${command[0]}-${round}`);
 	fs.mkdirSync(runDir);
 	const runbook = path.join(runDir, 'exec.yaml');
@@ -108,14 +108,14 @@ async function runOurs(root: string, cli: string, cluster: TestCluster, dir: str
  */
 export async function benchExec(root: string, cli: string, rounds: number, log: (line: string) => void): Promise<ExecResult> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-exec-'));
-	const cluster = await startCluster({controllers: false});
+	const cluster = await startCluster();
 	try {
-		putPod(cluster, NAMESPACE, POD);
+		await putPod(cluster, NAMESPACE, POD);
 		const file = path.join(dir, 'data.bin');
 		const started = performance.now();
 		writeRandomFile(file, EXEC_BYTES);
 		log(`  wrote ${EXEC_BYTES / 1024 ** 2} MiB of random data in ${Math.round(performance.now() - started)} ms`);
-		const env = {...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: path.join(dir, 'kube-cache')};
+		const env = {...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: path.join(dir, 'kube-cache'), PATH: `${kubectlDir()}${path.delimiter}${process.env.PATH ?? ''}`};
 		const out: ExecFigures[] = [];
 		const idle: number[] = [];
 		for (let round = 0; round < rounds; round++) idle.push((await runOurs(root, cli, cluster, dir, undefined, ['true'], round)).rssMb);

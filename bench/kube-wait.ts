@@ -1,27 +1,29 @@
 /**
  * Kubernetes benchmarks 3a and 3b: how fast a `wait` reacts, and how many API requests
- * it makes, against the test cluster (test/support/kube/) in this process.
+ * it makes, against the real control plane with the test kubelet (bench/kube-cluster.ts).
  *
  * 3a. Reaction latency of `wait: deleted {kind: Pod, selector}`: from the moment the last
- *     matching pod is removed from the cluster's store (what the API serves) to the wait
- *     ending —
- *     - port: the Kubernetes port (dist/) in this process resolving `execute`;
+ *     matching pod is force-deleted through the API (grace period 0: it leaves etcd at once)
+ *     to the wait ending —
+ *     - port: the Kubernetes port (source/) in this process resolving `execute`;
  *     - cli:  `runbook run --plain` (a runbook of N such waits, one process) printing the
  *             step's `✔ <id> succeeded` line, as read here from its stdout;
  *     - baseline: the document's loop, `while kubectl get pods -n NS -l SEL | grep -qv
- *       NAME; do sleep 2; done`, exiting (its latency is ~1 s on average by construction).
+ *       NAME; do sleep 2; done`, exiting (its latency is ~1 s on average by construction),
+ *       with the kubectl of the API server's release.
  *     The pod is removed 100-300 ms after the wait started watching (its first progress
  *     message), at a random moment.
  * 3b. API requests of one wait (a fresh port: discovery included) that lasts 1 s, 5 s and
- *     20 s, counted by the cluster (faults.stats), next to the document's loop over the
- *     same time on a second cluster (kubectl's discovery cache filled beforehand).
+ *     20 s, counted from the API server's audit log by user agent (client-node's, kubectl's),
+ *     next to the document's loop over the same time on the same cluster (kubectl's
+ *     discovery cache filled beforehand).
  */
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
-import {portOf, putPod, removePod, sleep, startCluster, startRequest, until, type TestCluster} from './kube-cluster.ts';
+import {kubectlDir, portOf, putPod, removePod, requestsByClient, sleep, startCluster, startRequest, until, type BenchCluster} from './kube-cluster.ts';
 
 /** Where the measured pods live. */
 const NAMESPACE = 'bench';
@@ -48,9 +50,10 @@ function pollingLoop(name: string): string {
 	return `while kubectl get pods -n ${NAMESPACE} -l app=${name} | grep -qv NAME; do sleep 2; done`;
 }
 
-/** Runs `script` with bash with KUBECONFIG set; resolves with performance.now() at its exit. */
+/** Runs `script` with bash with KUBECONFIG set and the control plane's kubectl first on PATH; resolves with performance.now() at its exit. */
 function runBash(script: string, kubeconfig: string, cacheDir: string): {done: Promise<number>} {
-	const child = spawn('bash', ['-c', script], {env: {...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir}, stdio: ['ignore', 'ignore', 'pipe']});
+	const env = {...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir, PATH: `${kubectlDir()}${path.delimiter}${process.env.PATH ?? ''}`};
+	const child = spawn('bash', ['-c', script], {env, stdio: ['ignore', 'ignore', 'pipe']});
 	let stderr = '';
 	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 	return {
@@ -75,12 +78,12 @@ export function verbs(byVerb: Record<string, number>): string {
 }
 
 /** 3a through the port: `runs` waits, one at a time, on one port (discovery cached after the first). */
-async function portLatency(cluster: TestCluster, build: string, runs: number): Promise<number[]> {
-	const port = await portOf(build, cluster.kubeconfigPath);
+async function portLatency(cluster: BenchCluster, runs: number): Promise<number[]> {
+	const port = await portOf(cluster.kubeconfigPath);
 	const samples: number[] = [];
 	for (let i = 0; i <= runs; i++) {
 		const name = `port-${i}`;
-		putPod(cluster, NAMESPACE, name);
+		await putPod(cluster, NAMESPACE, name);
 		const wait = startRequest(port, 'wait', {deleted: {kind: 'Pod', selector: `app=${name}`}}, NAMESPACE);
 		await until(`the wait on ${name} to list`, () => wait.progress.length > 0);
 		await sleep(randomDelay());
@@ -93,13 +96,13 @@ async function portLatency(cluster: TestCluster, build: string, runs: number): P
 }
 
 /** 3a through the CLI: one `runbook run --plain` of `runs` wait steps; latency to each `✔ w-N succeeded` line. */
-async function cliLatency(cluster: TestCluster, cli: string, runs: number): Promise<number[]> {
+async function cliLatency(cluster: BenchCluster, cli: string, runs: number): Promise<number[]> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-kube-cli-'));
 	try {
 		const steps = Array.from({length: runs + 1}, (_, i) => `  - id: w-${i}\n    timeout: 1m\n    wait:\n      deleted: { kind: Pod, selector: app=cli-${i} }\n`);
 		const file = path.join(dir, 'waits.yaml');
 		fs.writeFileSync(file, `version: 1\ntitle: Bench waits\nkubernetes:\n  namespace: ${NAMESPACE}\nsteps:\n${steps.join('')}`);
-		for (let i = 0; i <= runs; i++) putPod(cluster, NAMESPACE, `cli-${i}`);
+		for (let i = 0; i <= runs; i++) await putPod(cluster, NAMESPACE, `cli-${i}`);
 		const child = spawn(process.execPath, [cli, 'run', file, '--plain', '--kubeconfig', cluster.kubeconfigPath, '--state-dir', path.join(dir, 'state')], {
 			cwd: dir,
 			stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,12 +131,12 @@ async function cliLatency(cluster: TestCluster, cli: string, runs: number): Prom
 }
 
 /** 3a baseline: the document's polling loop, `runs` times; the pod goes 1-3 s after the loop starts. */
-async function pollingLatency(cluster: TestCluster, runs: number, cacheDir: string): Promise<number[]> {
+async function pollingLatency(cluster: BenchCluster, runs: number, cacheDir: string): Promise<number[]> {
 	const samples: number[] = [];
 	await warmKubectl(cluster.kubeconfigPath, cacheDir);
 	for (let i = 0; i < runs; i++) {
 		const name = `poll-${i}`;
-		putPod(cluster, NAMESPACE, name);
+		await putPod(cluster, NAMESPACE, name);
 		const loop = runBash(pollingLoop(name), cluster.kubeconfigPath, cacheDir);
 		await sleep(1000 + Math.random() * 2000);
 		const removedAt = removePod(cluster, NAMESPACE, name);
@@ -143,11 +146,11 @@ async function pollingLatency(cluster: TestCluster, runs: number, cacheDir: stri
 }
 
 /** 3a: latency samples of the port, the CLI and the polling loop. */
-export async function benchWaitLatency(build: string, cli: string, runs: number, pollingRuns: number, log: (line: string) => void): Promise<WaitLatency> {
-	const cluster = await startCluster({controllers: false});
+export async function benchWaitLatency(cli: string, runs: number, pollingRuns: number, log: (line: string) => void): Promise<WaitLatency> {
+	const cluster = await startCluster();
 	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-kubecache-'));
 	try {
-		const port = await portLatency(cluster, build, runs);
+		const port = await portLatency(cluster, runs);
 		log(`  port: ${runs} waits measured`);
 		const viaCli = await cliLatency(cluster, cli, runs);
 		log(`  cli: ${runs} waits measured`);
@@ -160,34 +163,37 @@ export async function benchWaitLatency(build: string, cli: string, runs: number,
 	}
 }
 
-/** 3b: API requests of one wait of each duration (seconds), ours and the polling loop's, run side by side. */
-export async function benchWaitRequests(build: string, durations: readonly number[], log: (line: string) => void): Promise<WaitRequests[]> {
-	const [ours, theirs] = await Promise.all([startCluster({controllers: false}), startCluster({controllers: false})]);
+/** 3b: API requests of one wait of each duration (seconds), ours and the polling loop's, run side by side on one cluster. */
+export async function benchWaitRequests(durations: readonly number[], log: (line: string) => void): Promise<WaitRequests[]> {
+	const cluster = await startCluster();
 	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-kubecache-'));
 	try {
 		const out: WaitRequests[] = [];
-		await warmKubectl(theirs.kubeconfigPath, cacheDir);
+		await putPod(cluster, NAMESPACE, 'warm');
+		await warmKubectl(cluster.kubeconfigPath, cacheDir);
 		for (const seconds of durations) {
-			const name = `req-${seconds}`;
-			putPod(ours, NAMESPACE, name);
-			putPod(theirs, NAMESPACE, name);
-			ours.faults.resetStats();
-			theirs.faults.resetStats();
-			const port = await portOf(build, ours.kubeconfigPath);
-			const wait = startRequest(port, 'wait', {deleted: {kind: 'Pod', selector: `app=${name}`}}, NAMESPACE);
-			const loop = runBash(pollingLoop(name), theirs.kubeconfigPath, cacheDir);
+			const [ours, theirs] = [`req-port-${seconds}`, `req-poll-${seconds}`];
+			await putPod(cluster, NAMESPACE, ours);
+			await putPod(cluster, NAMESPACE, theirs);
+			const before = requestsByClient(cluster);
+			const port = await portOf(cluster.kubeconfigPath);
+			const wait = startRequest(port, 'wait', {deleted: {kind: 'Pod', selector: `app=${ours}`}}, NAMESPACE);
+			const loop = runBash(pollingLoop(theirs), cluster.kubeconfigPath, cacheDir);
 			await sleep(seconds * 1000);
-			removePod(ours, NAMESPACE, name);
-			removePod(theirs, NAMESPACE, name);
+			removePod(cluster, NAMESPACE, ours);
+			removePod(cluster, NAMESPACE, theirs);
 			const {result} = await wait.done;
 			await loop.done;
 			if (!result.ok) throw new Error(`wait of ${seconds} s failed: ${result.error}`);
-			out.push({seconds, ours: ours.faults.stats.total, oursByVerb: {...ours.faults.stats.byVerb}, polling: theirs.faults.stats.total});
-			log(`  ${String(seconds).padStart(3)} s: ours ${ours.faults.stats.total} requests (${verbs(ours.faults.stats.byVerb)}), polling loop ${theirs.faults.stats.total}`);
+			const after = requestsByClient(cluster);
+			const byVerb = Object.fromEntries(Object.entries(after.portByVerb).map(([verb, n]) => [verb, n - (before.portByVerb[verb] ?? 0)]).filter(([, n]) => (n as number) > 0));
+			const row = {seconds, ours: after.port - before.port, oursByVerb: byVerb, polling: after.kubectl - before.kubectl};
+			out.push(row);
+			log(`  ${String(seconds).padStart(3)} s: ours ${row.ours} requests (${verbs(row.oursByVerb)}), polling loop ${row.polling}`);
 		}
 		return out;
 	} finally {
-		await Promise.all([ours.stop(), theirs.stop()]);
+		await cluster.stop();
 		fs.rmSync(cacheDir, {recursive: true, force: true});
 	}
 }

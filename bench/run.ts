@@ -4,10 +4,11 @@
  * 1. start-up to the first frame of the TUI, against an Ink hello-world;
  * 2. a step printing 1,000,000 lines, in the TUI and with --plain, against the
  *    same command sent to /dev/null by bash, with the runbook process's peak RSS;
- * 3. Kubernetes (bench/kubernetes.ts), against the test cluster of test/support/kube/:
+ * 3. Kubernetes (bench/kubernetes.ts), against the real control plane (test/controlplane/,
+ *    built by `npm run controlplane:build`) with the test kubelet of test/support/kube/:
  *    wait reaction latency (port and CLI) against the documents' kubectl polling loop,
  *    API requests per wait for 1 s, 5 s and 20 s, and exec with a 1 GiB stdin against
- *    a local pipe, with the runbook process's peak RSS. Needs kubectl on PATH.
+ *    a local pipe, with the runbook process's peak RSS (kubectl: the control plane's).
  *
  * 2c. bulk output (issue 15): a step printing `head -c SIZE /dev/zero | base64`,
  *    and one printing `yes | head -c SIZE` (short lines), against the same
@@ -66,11 +67,7 @@ function byteSize(value: string): number {
 	return Number(match[1]) * 1024 ** ' KMG'.indexOf(match[2] || ' ');
 }
 
-function checkTools(only: Set<string>): void {
-	if (only.has('kubernetes')) {
-		const kubectl = spawnSync('kubectl', ['version', '--client'], {encoding: 'utf8'});
-		if (kubectl.error || kubectl.status !== 0) throw new Error('the kubernetes measure needs kubectl on PATH (its polling loop and kubectl exec are the baselines): install kubectl, or leave it out with --only');
-	}
+function checkTools(): void {
 	const script = spawnSync('script', ['--version'], {encoding: 'utf8'});
 	if (script.error || script.status !== 0) {
 		throw new Error('`script` (util-linux) is needed to give the TUI a terminal: install util-linux (apt-get install util-linux)');
@@ -181,7 +178,7 @@ async function main(): Promise<void> {
 			baseline: 'file',
 		},
 	];
-	checkTools(only);
+	checkTools();
 	const build = snapshotBuild();
 	try {
 		const scaleSizes = (values['scale-sizes'] ?? '10,100,1000,5000').split(',').map(n => positive(n.trim(), 10, 'scale-sizes'));
@@ -222,7 +219,7 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 	if (only.has('kubernetes')) {
 		// Loaded only when measured: it loads the test cluster from test/ (bench/ts-resolve.ts).
 		const {benchKubernetes, kubernetesRows, KUBERNETES_NOTE} = await import('./kubernetes.ts');
-		kubeRows = kubernetesRows(await benchKubernetes(root, build, cli, kube, log));
+		kubeRows = kubernetesRows(await benchKubernetes(root, cli, kube, log));
 		kubeNote = KUBERNETES_NOTE;
 	}
 

@@ -2,7 +2,7 @@
  * The Kubernetes port: what the engine needs from a cluster. Implemented with
  * @kubernetes/client-node in source/executors/kubernetes/ (loaded lazily: a
  * runbook without Kubernetes steps never imports the client). Tests run it
- * against the project's test API server (test/support/kube/).
+ * against a real control plane (test/support/kube/real-cluster.ts).
  */
 import type {OutputChunk} from './output.js';
 import type {LineCut} from '../runbook/variables.js';

@@ -28,7 +28,7 @@ const DOWNLOAD = ['dump-source', 'list-backups', 'choose-backup', 'download-dump
 const RESTORE = [
 	'save-cluster-definition', 'delete-cluster', 'cluster-pods-gone', 'create-single-instance-cluster', 'cluster-pod-started', 'cluster-running', 'copy-dump',
 	'restore-dump', 'secrets-mode', 'read-credentials', 'update-passwords', 'delete-secrets', 'recreate-secrets', 'restart-cluster', 'cluster-pod-restarted',
-	'scale-cluster-to-3', 'cluster-running-again',
+	'scale-cluster-to-3', 'cluster-replicas-ready', 'cluster-running-again',
 ];
 
 describe('the three runbooks follow the document', () => {

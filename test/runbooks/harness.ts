@@ -1,7 +1,8 @@
 /**
- * The harness of the end-to-end runbook tests (test/runbooks/): a test Kubernetes cluster
- * (test/support/kube/) seeded with the Cray CSM objects of the document, short controller
- * delays, the simulated `<postgresql>-N` pods bound to a real PostgreSQL
+ * The harness of the end-to-end runbook tests (test/runbooks/): a real Kubernetes control
+ * plane with the test kubelet and the postgres-operator stand-in (test/support/kube/
+ * real-cluster.ts, postgres-operator.ts) seeded with the Cray CSM objects of the document,
+ * short kubelet delays, the `<postgresql>-N` pods' exec bound to a real PostgreSQL
  * (test/support/postgres.ts), a workspace (test/cli/helpers.ts) holding the dump, a
  * stand-in `cray` on PATH with a "postgres-backup bucket" folder, and the built CLI run
  * without a terminal (`--plain --yes --yes-destructive`), with kubectl from PATH.
@@ -15,35 +16,51 @@ import {chmodSync, mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {stringify as toYaml} from 'yaml';
 import {ROOT, type CliResult, type Workspace} from '../cli/helpers.js';
+import type {KubeObject} from '../support/kube/fixture-kit.js';
 import {seedCsmFixtures} from '../support/kube/fixtures.js';
-import {startTestCluster, type TestCluster} from '../support/kube/server.js';
-import type {KubeObject} from '../support/kube/resources.js';
+import {startPostgresOperator} from '../support/kube/postgres-operator.js';
+import {startRealCluster, type RealCluster} from '../support/kube/real-cluster.js';
 import type {PostgresServer} from '../support/postgres.js';
-import {credentials, getObject} from './cluster-checks.js';
+import {credentials, mustGet} from './cluster-checks.js';
 import {dumpAll, seedService, type RowsDigest, type ServiceDatabase} from './database.js';
 
 /**
- * Cluster timings for the runbook tests, ms: pods go and come within tens of ms, so a
- * whole runbook's waits cost little next to its kubectl calls.
+ * Test kubelet timings for the runbook tests, ms: a deleted pod goes and a Job's pod ends
+ * within tens of ms, so a whole runbook's waits cost little next to its kubectl calls.
  */
-export const FAST_CLUSTER = {terminationDelayMs: 60, controllerDelayMs: 10, podReadyDelayMs: 40, jobDurationMs: 120, postgresRunningDelayMs: 60};
+export const FAST_KUBELET = {terminationDelayMs: 60, jobRunMs: 120};
 
 /** The shipped runbook `name` (`spire`, `keycloak`, `vcs`), absolute path. */
 export function runbookPath(name: 'spire' | 'keycloak' | 'vcs'): string {
 	return path.join(ROOT, 'runbooks', `${name}-postgres-restore.yaml`);
 }
 
-/** A seeded test cluster with the postgresql cluster `postgresql` of `namespace` bound to `pg`. */
-export async function startCsmCluster(pg: PostgresServer, bind: Array<{namespace: string; postgresql: string}>): Promise<TestCluster> {
-	const cluster = await startTestCluster(FAST_CLUSTER);
+/**
+ * A real cluster (control plane, test kubelet, postgres-operator stand-in) seeded with the
+ * CSM objects, settled, with the pods of the postgresql cluster `postgresql` of `namespace`
+ * bound to `pg` (their exec reaches it). `stop` stops the operator and the cluster.
+ * @throws Error from the start or the seeding (everything started is stopped first).
+ */
+export async function startCsmCluster(pg: PostgresServer, bind: Array<{namespace: string; postgresql: string}>): Promise<RealCluster> {
+	const cluster = await startRealCluster(FAST_KUBELET);
+	let operator: {stop(): void} | undefined;
 	try {
-		seedCsmFixtures(cluster);
-		for (const {namespace, postgresql} of bind) cluster.pods.bindPostgres({namespace, cluster: postgresql}, pg);
+		operator = await startPostgresOperator(cluster.cp);
+		for (const {namespace, postgresql} of bind) cluster.kubelet.pods.bindPostgres({namespace, cluster: postgresql}, pg);
+		await seedCsmFixtures(cluster);
 	} catch (error) {
+		operator?.stop();
 		await cluster.stop();
 		throw error;
 	}
-	return cluster;
+	const stop = cluster.stop;
+	return {
+		...cluster,
+		async stop() {
+			operator?.stop();
+			await stop();
+		},
+	};
 }
 
 /** What {@link prepareBackup} made: file names in the workspace and the bucket, and the rows dumped. */
@@ -69,11 +86,11 @@ export interface Backup {
  */
 export async function prepareBackup(
 	ws: Workspace,
-	cluster: TestCluster,
+	cluster: RealCluster,
 	pg: PostgresServer,
 	service: {namespace: string; postgresql: string; secrets: readonly string[]; database: string; owner: string},
 ): Promise<Backup> {
-	const secrets = credentials(cluster, service.namespace, service.secrets);
+	const secrets = await credentials(cluster, service.namespace, service.secrets);
 	const roles: ServiceDatabase['roles'] = {};
 	const passwords: Record<string, string> = {};
 	for (const name of service.secrets) {
@@ -86,7 +103,12 @@ export async function prepareBackup(
 	const dumpFile = `${name.replaceAll(':', '-')}.psql`;
 	const manifestFile = `${name.replaceAll(':', '-')}.manifest`;
 	await dumpAll(pg, ws.path(dumpFile));
-	const items: KubeObject[] = service.secrets.map(secret => getObject(cluster, 'Secret', service.namespace, secret)!);
+	// As `kubectl get secret -o yaml` prints them: managedFields left out, uid, resourceVersion and ownerReferences kept.
+	const items: KubeObject[] = await Promise.all(service.secrets.map(async secret => {
+		const object = await mustGet(cluster, 'Secret', service.namespace, secret);
+		const {managedFields: _, ...metadata} = object.metadata;
+		return {...object, metadata};
+	}));
 	writeFileSync(ws.path(manifestFile), toYaml({apiVersion: 'v1', kind: 'List', items, metadata: {resourceVersion: ''}}), {mode: 0o600});
 
 	const bucket = ws.path('bucket/postgres-backup');

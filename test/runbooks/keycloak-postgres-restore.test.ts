@@ -1,6 +1,6 @@
 /**
  * runbooks/keycloak-postgres-restore.yaml end to end, without a terminal (`--plain --yes
- * --yes-destructive`), against the test cluster seeded with the CSM objects, with
+ * --yes-destructive`), against the real test cluster (control plane, test kubelet, postgres-operator stand-in) seeded with the CSM objects, with
  * `keycloak-postgres-0` bound to a real PostgreSQL: the dump of a database with known rows
  * is restored through `exec` after the database and its roles were dropped; both secret
  * paths; then the Keycloak StatefulSet back to 3 ready pods, the two Jobs re-run (new
@@ -61,8 +61,8 @@ afterAll(async () => {
 async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void> {
 	const ws = workspace();
 	const {cluster, backup, was} = await suite.prepare(ws, SERVICE, {service_account: '', standby: ''});
-	const jobsBefore = JOBS.map(job => jobState(cluster, 'services', job).uid);
-	for (const proxy of PROXIES) expect(restartedAt(cluster, 'Deployment', 'services', proxy)).toBe('');
+	const jobsBefore = await Promise.all(JOBS.map(async job => (await jobState(cluster, 'services', job)).uid));
+	for (const proxy of PROXIES) expect(await restartedAt(cluster, 'Deployment', 'services', proxy)).toBe('');
 	const startedAt = new Date();
 	tokenRequests.length = 0;
 
@@ -74,23 +74,24 @@ async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void>
 	expectCompletedRun(ws.state(runId), cluster, 'services', skippedSteps(source, mode));
 
 	// Keycloak back: 3 pods, each with its two containers ready.
-	expect(workloadState(cluster, 'StatefulSet', 'services', 'cray-keycloak')).toEqual({
+	expect(await workloadState(cluster, 'StatefulSet', 'services', 'cray-keycloak')).toEqual({
 		replicas: 3,
 		readyReplicas: 3,
 		pods: {'cray-keycloak-0': true, 'cray-keycloak-1': true, 'cray-keycloak-2': true},
 	});
 	await expectRestored(cluster, suite.pg(), SERVICE, backup, was, mode);
 	// The two Jobs were replaced (new objects of the same name) and ran to completion.
-	JOBS.forEach((job, i) => {
-		expect(jobState(cluster, 'services', job)).toMatchObject({condition: 'Complete', succeeded: 1});
-		expect(jobState(cluster, 'services', job).uid, `${job} is a new Job`).not.toBe(jobsBefore[i]);
-	});
+	for (const [i, job] of JOBS.entries()) {
+		const state = await jobState(cluster, 'services', job);
+		expect(state).toMatchObject({condition: 'Complete', succeeded: 1});
+		expect(state.uid, `${job} is a new Job`).not.toBe(jobsBefore[i]);
+	}
 	expect(ws.state(runId).vars).toMatchObject({SETUP_JOB: 'keycloak-setup-2', LOCALIZE_JOB: 'keycloak-users-localize-2'});
 	// The oauth2-proxies restarted during the run, and their rollouts finished.
 	for (const proxy of PROXIES) {
-		const at = Date.parse(restartedAt(cluster, 'Deployment', 'services', proxy));
+		const at = Date.parse(await restartedAt(cluster, 'Deployment', 'services', proxy));
 		expect(at, proxy).toBeGreaterThanOrEqual(startedAt.getTime() - 1000);
-		expect(rolledOut(cluster, 'Deployment', 'services', proxy), `${proxy} rolled out`).toBe(true);
+		expect(await rolledOut(cluster, 'Deployment', 'services', proxy), `${proxy} rolled out`).toBe(true);
 	}
 	// The last step asked for a token as the user; the token and the password were not shown.
 	expect(tokenRequests.map(form => [form.get('grant_type'), form.get('client_id'), form.get('username'), form.get('password')])).toEqual([['password', 'shasta', USER, PASSWORD]]);
@@ -105,6 +106,6 @@ async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void>
 }
 
 describe('Restore Postgres for Keycloak, end to end', () => {
-	it('update-passwords, from a manual dump', () => restore('update-passwords', 'local'), 120_000);
-	it('recreate-from-manifest, from the postgres-backup bucket', () => restore('recreate-from-manifest', 's3'), 120_000);
+	it('update-passwords, from a manual dump', () => restore('update-passwords', 'local'), 240_000);
+	it('recreate-from-manifest, from the postgres-backup bucket', () => restore('recreate-from-manifest', 's3'), 240_000);
 });

@@ -8,9 +8,8 @@
  */
 import {expect} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
-import type {TestCluster} from '../support/kube/server.js';
 import type {PostgresServer} from '../support/postgres.js';
-import {credentials, postgresqlState} from './cluster-checks.js';
+import {credentials, postgresqlState, type Cluster} from './cluster-checks.js';
 import {rowsDigest, scramMatches, storedPassword} from './database.js';
 import type {Backup} from './harness.js';
 
@@ -32,18 +31,18 @@ export interface Before {
 }
 
 /** Notes the postgresql object's and the Secrets' uids before the run. */
-export function before(cluster: TestCluster, service: RestoredService): Before {
-	const secrets = credentials(cluster, service.namespace, service.secrets);
+export async function before(cluster: Cluster, service: RestoredService): Promise<Before> {
+	const secrets = await credentials(cluster, service.namespace, service.secrets);
 	return {
-		postgresqlUid: postgresqlState(cluster, service.namespace, service.postgresql).uid,
+		postgresqlUid: (await postgresqlState(cluster, service.namespace, service.postgresql)).uid,
 		secretUids: Object.fromEntries(Object.entries(secrets).map(([name, c]) => [name, c.uid])),
 	};
 }
 
 /** Asserts the postgresql cluster, the Secrets and the database after a completed restore. */
-export async function expectRestored(cluster: TestCluster, pg: PostgresServer, service: RestoredService, backup: Backup, was: Before, mode: SecretsMode): Promise<void> {
+export async function expectRestored(cluster: Cluster, pg: PostgresServer, service: RestoredService, backup: Backup, was: Before, mode: SecretsMode): Promise<void> {
 	const {namespace, postgresql} = service;
-	const state = postgresqlState(cluster, namespace, postgresql);
+	const state = await postgresqlState(cluster, namespace, postgresql);
 	expect(state.uid, 'the postgresql object was deleted and created again').not.toBe(was.postgresqlUid);
 	expect({instances: state.instances, status: state.status, pods: state.pods}).toEqual({
 		instances: 3,
@@ -51,7 +50,7 @@ export async function expectRestored(cluster: TestCluster, pg: PostgresServer, s
 		pods: {[`${postgresql}-0`]: true, [`${postgresql}-1`]: true, [`${postgresql}-2`]: true},
 	});
 
-	const secrets = credentials(cluster, namespace, service.secrets);
+	const secrets = await credentials(cluster, namespace, service.secrets);
 	expect(Object.keys(secrets).sort()).toEqual([...service.secrets].sort());
 	for (const name of service.secrets) {
 		const secret = secrets[name];
@@ -67,7 +66,7 @@ export async function expectRestored(cluster: TestCluster, pg: PostgresServer, s
 		} else {
 			// The manifest's Secrets are back (its passwords are the dumped roles'). The manifest's
 			// ownerReferences to the deleted postgresql must not come back with them (the
-			// simulated operator may have re-created the Secret, owned by the new one, before
+			// operator stand-in may have re-created the Secret, owned by the new one, before
 			// the apply: then the apply only sets the manifest's data).
 			expect(secret.password, `${name} has the manifest's password`).toBe(backup.passwords[name]);
 			expect(secret.ownerReferences.filter(ref => ref.includes(was.postgresqlUid)), `${name}: no ownerReference to the deleted postgresql`).toEqual([]);
@@ -79,7 +78,7 @@ export async function expectRestored(cluster: TestCluster, pg: PostgresServer, s
 }
 
 /** Asserts the run's saved state: completed, every step succeeded or skipped as listed, the target recorded. */
-export function expectCompletedRun(state: RunState, cluster: TestCluster, namespace: string, skipped: readonly string[]): void {
+export function expectCompletedRun(state: RunState, cluster: {url: string}, namespace: string, skipped: readonly string[]): void {
 	expect(state.status).toBe('completed');
 	const notDone = state.order.filter(id => state.steps[id].status !== 'succeeded' && !skipped.includes(id));
 	expect(notDone.map(id => `${id}: ${state.steps[id].status}`)).toEqual([]);

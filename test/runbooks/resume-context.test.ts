@@ -1,18 +1,19 @@
 /**
  * A run records its Kubernetes target, and resuming it against another one needs the
  * operator's word: runbooks/vcs-postgres-restore.yaml started without a terminal against
- * context `a` (test cluster A) stops at its first destructive step; resumed with
+ * context `a` (real test cluster A) stops at its first destructive step; resumed with
  * `--context b` (test cluster B, same kubeconfig) it exits 2 naming `--confirm-context`
  * and changes nothing; with `--confirm-context b` it runs to the end against B — the
  * kubectl steps too, through KUBE_CONTEXT — and records B. Cluster A keeps what the first
  * session did and nothing more.
  */
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {stringify as toYaml} from 'yaml';
 import {useWorkspaces} from '../cli/helpers.js';
 import {startTui, useTerminals} from '../e2e/tui.js';
-import type {TestCluster} from '../support/kube/server.js';
+import type {RealCluster} from '../support/kube/real-cluster.js';
 import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {postgresqlState, workloadState} from './cluster-checks.js';
 import {dropService} from './database.js';
@@ -25,18 +26,24 @@ const SERVICE = VCS_SERVICE;
 const workspace = useWorkspaces();
 useTerminals();
 let pg: PostgresServer;
-let clusterA: TestCluster;
-let clusterB: TestCluster;
+let clusterA: RealCluster;
+let clusterB: RealCluster;
 
 beforeAll(async () => {
 	pg = await startPostgres();
 	const bind = [{namespace: SERVICE.namespace, postgresql: SERVICE.postgresql}];
 	[clusterA, clusterB] = await Promise.all([startCsmCluster(pg, bind), startCsmCluster(pg, bind)]);
-});
+}, 300_000);
 afterAll(async () => {
 	await Promise.all([clusterA?.stop(), clusterB?.stop()]);
 	await pg?.stop();
 });
+
+/** A kubeconfig user of `cluster`: its admin client certificate (each test cluster has its own CA). */
+function userOf(cluster: RealCluster): {'client-certificate-data': string; 'client-key-data': string} {
+	const b64 = (file: string): string => readFileSync(join(cluster.dir, file)).toString('base64');
+	return {'client-certificate-data': b64('admin.crt'), 'client-key-data': b64('admin.key')};
+}
 
 /** A kubeconfig with two contexts: `a` (cluster A, the current one) and `b` (cluster B). */
 function twoContexts(file: string): string {
@@ -49,10 +56,13 @@ function twoContexts(file: string): string {
 				{name: 'cluster-a', cluster: {server: clusterA.url, 'insecure-skip-tls-verify': true}},
 				{name: 'cluster-b', cluster: {server: clusterB.url, 'insecure-skip-tls-verify': true}},
 			],
-			users: [{name: 'operator', user: {token: 'test-token'}}],
+			users: [
+				{name: 'operator-a', user: userOf(clusterA)},
+				{name: 'operator-b', user: userOf(clusterB)},
+			],
 			contexts: [
-				{name: 'a', context: {cluster: 'cluster-a', user: 'operator', namespace: 'default'}},
-				{name: 'b', context: {cluster: 'cluster-b', user: 'operator', namespace: 'default'}},
+				{name: 'a', context: {cluster: 'cluster-a', user: 'operator-a', namespace: 'default'}},
+				{name: 'b', context: {cluster: 'cluster-b', user: 'operator-b', namespace: 'default'}},
 			],
 			'current-context': 'a',
 		}),
@@ -68,8 +78,8 @@ describe('resuming against another Kubernetes target', () => {
 		const backup = await prepareBackup(ws, clusterB, pg, SERVICE);
 		await dropService(pg, {database: SERVICE.database, owner: SERVICE.owner, roles: {service_account: '', standby: ''}});
 		const params = ['-p', 'DUMP_SOURCE=local', '-p', `DUMPFILE=${backup.dumpFile}`, '-p', 'MANIFEST=none', '-p', 'SECRETS_MODE=update-passwords'];
-		const wasA = postgresqlState(clusterA, 'services', SERVICE.postgresql).uid;
-		const wasB = before(clusterB, SERVICE);
+		const wasA = (await postgresqlState(clusterA, 'services', SERVICE.postgresql)).uid;
+		const wasB = await before(clusterB, SERVICE);
 
 		// 1. Against a (the current context), in a terminal: the operator quits at delete-cluster's prompt.
 		// (Without a terminal and without --yes-destructive the run is refused before its first step.)
@@ -114,7 +124,7 @@ describe('resuming against another Kubernetes target', () => {
 		const runId = ws.onlyRunId();
 		expect(ws.state(runId).kube).toEqual({context: 'a', cluster: 'cluster-a', server: clusterA.url, namespace: 'services'});
 		expect(ws.state(runId).steps['save-cluster-definition'].status).toBe('succeeded');
-		expect(workloadState(clusterA, 'Deployment', 'services', 'gitea-vcs').replicas).toBe(0);
+		expect((await workloadState(clusterA, 'Deployment', 'services', 'gitea-vcs')).replicas).toBe(0);
 
 		// 2. Resumed against b without the confirmation: exit 2, nothing ran, the target is still a.
 		const resume = ['resume', runId, '--plain', '--yes', '--yes-destructive', '--state-dir', ws.stateDir, '--kubeconfig', kubeconfig, '--context', 'b', ...params];
@@ -128,7 +138,7 @@ describe('resuming against another Kubernetes target', () => {
 		// Naming another context than the one connected to is no confirmation either.
 		const wrong = await ws.cli([...resume, '--confirm-context', 'a'], {env: cliEnvFor(ws)});
 		expect(wrong.code, shown(wrong)).toBe(2);
-		expect(postgresqlState(clusterB, 'services', SERVICE.postgresql).uid).toBe(wasB.postgresqlUid);
+		expect((await postgresqlState(clusterB, 'services', SERVICE.postgresql)).uid).toBe(wasB.postgresqlUid);
 
 		// 3. With --confirm-context b: runs to the end against B and records it.
 		const accepted = await ws.cli([...resume, '--confirm-context', 'b'], {env: cliEnvFor(ws), timeoutMs: 90_000});
@@ -140,9 +150,9 @@ describe('resuming against another Kubernetes target', () => {
 		expect(state.decisions.filter(d => d.kind === 'context-change-accepted').map(d => d.detail)).toEqual([`context a → b; server ${clusterA.url} → ${clusterB.url}`]);
 		// B was restored (the kubectl steps read B's Secrets through KUBE_CONTEXT=b)...
 		await expectRestored(clusterB, pg, SERVICE, backup, wasB, 'update-passwords');
-		expect(workloadState(clusterB, 'Deployment', 'services', 'gitea-vcs')).toMatchObject({replicas: 1, readyReplicas: 1});
+		expect(await workloadState(clusterB, 'Deployment', 'services', 'gitea-vcs')).toMatchObject({replicas: 1, readyReplicas: 1});
 		// ...and A kept what the first session did, nothing more.
-		expect(postgresqlState(clusterA, 'services', SERVICE.postgresql).uid).toBe(wasA);
-		expect(workloadState(clusterA, 'Deployment', 'services', 'gitea-vcs').replicas).toBe(0);
-	}, 150_000);
+		expect((await postgresqlState(clusterA, 'services', SERVICE.postgresql)).uid).toBe(wasA);
+		expect((await workloadState(clusterA, 'Deployment', 'services', 'gitea-vcs')).replicas).toBe(0);
+	}, 240_000);
 });

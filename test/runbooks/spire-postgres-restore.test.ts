@@ -1,6 +1,6 @@
 /**
  * runbooks/spire-postgres-restore.yaml end to end, without a terminal (`--plain --yes
- * --yes-destructive`), against the test cluster seeded with the CSM objects, with
+ * --yes-destructive`), against the real test cluster (control plane, test kubelet, postgres-operator stand-in) seeded with the CSM objects, with
  * `spire-postgres-0` bound to a real PostgreSQL: the dump of a database with known rows is
  * restored through `exec` after the database and its roles were dropped; both secret
  * paths; then spire-server back to 3 ready pods, spire-agent and spire-jwks restarted, and
@@ -17,7 +17,7 @@
 import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {useWorkspaces, type Workspace} from '../cli/helpers.js';
-import type {TestCluster} from '../support/kube/server.js';
+import type {RealCluster} from '../support/kube/real-cluster.js';
 import {startTui, START_MS, useTerminals} from '../e2e/tui.js';
 import {restartedAt, rolledOut, workloadState} from './cluster-checks.js';
 import {cliEnvFor, dumpParams, runbookPath, runPlain, shown} from './harness.js';
@@ -65,7 +65,7 @@ function installNodeTools(ws: Workspace): Record<string, string> {
  * Runs the runbook in plain mode. Without `nodeTools` it stops at the first step that
  * needs a management node; with them it completes. Checks the cluster and the database.
  */
-async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local', nodeTools?: Record<string, string>): Promise<{runId: string; cluster: TestCluster}> {
+async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local', nodeTools?: Record<string, string>): Promise<{runId: string; cluster: RealCluster}> {
 	const {cluster: c, backup, was} = await suite.prepare(ws, SERVICE, {service_account: '', spire: '', standby: ''});
 	const startedAt = Date.now();
 
@@ -97,15 +97,15 @@ async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local',
 	expect(result.stdout).toContain("pdsh -S -w ncn-m00[1-3],ncn-w00[1-3],ncn-s00[1-3] 'systemctl restart spire-agent'");
 	expect(state.kube).toEqual({context: 'test', cluster: 'test-cluster', server: c.url, namespace: 'spire'});
 
-	expect(workloadState(c, 'StatefulSet', 'spire', 'spire-server')).toEqual({
+	expect(await workloadState(c, 'StatefulSet', 'spire', 'spire-server')).toEqual({
 		replicas: 3,
 		readyReplicas: 3,
 		pods: {'spire-server-0': true, 'spire-server-1': true, 'spire-server-2': true},
 	});
 	await expectRestored(c, suite.pg(), SERVICE, backup, was, mode);
 	for (const [kind, name] of [['DaemonSet', 'spire-agent'], ['Deployment', 'spire-jwks']] as const) {
-		expect(Date.parse(restartedAt(c, kind, 'spire', name)), `${kind} ${name} restarted`).toBeGreaterThanOrEqual(startedAt - 1000);
-		expect(rolledOut(c, kind, 'spire', name), `${kind} ${name} rolled out`).toBe(true);
+		expect(Date.parse(await restartedAt(c, kind, 'spire', name)), `${kind} ${name} restarted`).toBeGreaterThanOrEqual(startedAt - 1000);
+		expect(await rolledOut(c, kind, 'spire', name), `${kind} ${name} rolled out`).toBe(true);
 	}
 	return {runId, cluster: c};
 }
@@ -132,10 +132,10 @@ describe('Restore Postgres for Spire, end to end', () => {
 		expect(await tui.exitCode(20_000)).toBe(0);
 		expectCompletedRun(ws.state(runId), c, 'spire', [...skippedSteps('local', 'update-passwords'), ...NODE_STEPS]);
 		expect(ws.state(runId).decisions.filter(d => d.kind === 'skip').map(d => d.stepId)).toEqual(NODE_STEPS);
-	}, 150_000);
+	}, 240_000);
 
 	it('recreate-from-manifest, from the postgres-backup bucket; the node programs given as params: the run completes', async () => {
 		const ws = workspace();
 		await restore(ws, 'recreate-from-manifest', 's3', installNodeTools(ws));
-	}, 120_000);
+	}, 240_000);
 });

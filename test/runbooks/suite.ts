@@ -1,13 +1,13 @@
 /**
  * The life cycle the end-to-end restore tests share (test/runbooks/): one real PostgreSQL
- * for the file, one test cluster per test (stopped after it), and the starting point of
+ * for the file, one real test cluster per test (stopped after it), and the starting point of
  * a restore: the stand-in `cray`, the cluster with the service's `postgresql` bound to
  * PostgreSQL, a backup of the service's database, then the damage the runbook repairs
  * (the database and its roles dropped).
  */
 import {afterAll, afterEach, beforeAll} from 'vitest';
 import type {Workspace} from '../cli/helpers.js';
-import type {TestCluster} from '../support/kube/server.js';
+import type {RealCluster} from '../support/kube/real-cluster.js';
 import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {dropService} from './database.js';
 import {installCray, prepareBackup, startCsmCluster, type Backup} from './harness.js';
@@ -27,7 +27,7 @@ export const VCS_SERVICE: ServiceUnderTest = {
 
 /** Where a restore starts: the cluster, the backup, and what the checks compare against afterwards. */
 export interface RestoreStart {
-	cluster: TestCluster;
+	cluster: RealCluster;
 	backup: Backup;
 	was: Before;
 }
@@ -46,7 +46,7 @@ export interface RestoreSuite {
 /** Registers the hooks of the file comment and returns the suite's handles. */
 export function useRestoreSuite(): RestoreSuite {
 	let pg: PostgresServer | undefined;
-	let cluster: TestCluster | undefined;
+	let cluster: RealCluster | undefined;
 	beforeAll(async () => {
 		pg = await startPostgres();
 	});
@@ -68,7 +68,7 @@ export function useRestoreSuite(): RestoreSuite {
 			cluster = await startCsmCluster(started(), [{namespace: service.namespace, postgresql: service.postgresql}]);
 			const backup = await prepareBackup(ws, cluster, started(), service);
 			await dropService(started(), {database: service.database, owner: service.owner, roles});
-			return {cluster, backup, was: before(cluster, service)};
+			return {cluster, backup, was: await before(cluster, service)};
 		},
 	};
 }

@@ -1,6 +1,6 @@
 /**
  * runbooks/vcs-postgres-restore.yaml end to end, without a terminal (`--plain --yes
- * --yes-destructive`), against the test cluster seeded with the CSM objects, with
+ * --yes-destructive`), against the real test cluster (control plane, test kubelet, postgres-operator stand-in) seeded with the CSM objects, with
  * `gitea-vcs-postgres-0` bound to a real PostgreSQL: the dump of a database with known
  * rows is restored through `exec` after the database and its roles were dropped. Both
  * secret paths: update-passwords with a manual dump (no manifest), and
@@ -31,8 +31,8 @@ async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void>
 	expect(result.stdout).toContain('check-pvc-backup: taken as done (--yes)');
 
 	expectCompletedRun(ws.state(ws.onlyRunId()), cluster, 'services', skippedSteps(source, mode));
-	expect(workloadState(cluster, 'Deployment', 'services', 'gitea-vcs')).toMatchObject({replicas: 1, readyReplicas: 1});
-	const pods = workloadState(cluster, 'Deployment', 'services', 'gitea-vcs').pods;
+	expect(await workloadState(cluster, 'Deployment', 'services', 'gitea-vcs')).toMatchObject({replicas: 1, readyReplicas: 1});
+	const pods = (await workloadState(cluster, 'Deployment', 'services', 'gitea-vcs')).pods;
 	expect(Object.values(pods)).toEqual([true]);
 	await expectRestored(cluster, pg, SERVICE, backup, was, mode);
 	if (source === 's3') {
@@ -45,6 +45,6 @@ async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void>
 }
 
 describe('Restore Postgres for VCS, end to end', () => {
-	it('update-passwords, from a manual dump', () => restore('update-passwords', 'local'), 120_000);
-	it('recreate-from-manifest, from the postgres-backup bucket', () => restore('recreate-from-manifest', 's3'), 120_000);
+	it('update-passwords, from a manual dump', () => restore('update-passwords', 'local'), 240_000);
+	it('recreate-from-manifest, from the postgres-backup bucket', () => restore('recreate-from-manifest', 's3'), 240_000);
 });

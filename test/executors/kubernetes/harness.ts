@@ -1,6 +1,6 @@
 /**
- * Helpers for the Kubernetes executor tests: a test cluster
- * (test/support/kube/server.ts) with a port connected to it, a temporary
+ * Helpers for the Kubernetes executor tests: a real test cluster
+ * (test/support/kube/real-cluster.ts) with a port connected to it, a temporary
  * folder for logs and files, and `run`, which executes one request and
  * collects what it produced (result, output lines per stream, progress
  * messages, the log's text, the time it took).
@@ -11,9 +11,8 @@ import {join} from 'node:path';
 import type {KubeActionKind, KubeRequest, KubeResult} from '../../../source/engine/kubernetes-port.js';
 import {createKubernetesPort, type KubernetesPortOptions, type KubernetesPortWithStats} from '../../../source/executors/kubernetes/index.js';
 import {collectionPath, startRealCluster, type RealCluster, type RealClusterOptions} from '../../support/kube/real-cluster.js';
-import {startTestCluster, type TestCluster, type TestClusterOptions} from '../../support/kube/server.js';
+import type {KubeObject} from '../../support/kube/fixture-kit.js';
 import {waitUntil} from '../../support/kube/testing.js';
-import {RESOURCE_TYPES, type KubeObject} from '../../support/kube/resources.js';
 
 /** What one request produced. */
 export interface Ran {
@@ -28,7 +27,7 @@ export interface Ran {
 }
 
 /** A cluster, a port on it, and a folder. */
-export interface Harness<C = TestCluster> {
+export interface Harness<C = RealCluster> {
 	cluster: C;
 	port: KubernetesPortWithStats;
 	dir: string;
@@ -41,11 +40,6 @@ export interface Harness<C = TestCluster> {
 }
 
 let logCounter = 0;
-
-/** Starts a test cluster (fast timings unless given) and a port on it. */
-export async function startHarness(clusterOptions: TestClusterOptions = {}, portOptions: KubernetesPortOptions = {}): Promise<Harness> {
-	return withPort(await startTestCluster(clusterOptions), portOptions);
-}
 
 /** Starts a real cluster (control plane + test kubelet: real-cluster.ts) and a port on it. */
 export async function startRealHarness(clusterOptions: RealClusterOptions = {}, portOptions: KubernetesPortOptions = {}): Promise<Harness<RealCluster>> {
@@ -97,23 +91,6 @@ export function withPort<C extends {kubeconfigPath: string; stop(): Promise<void
 			rmSync(dir, {recursive: true, force: true});
 		},
 	};
-}
-
-/** The test cluster's resource type of `kind`. */
-export function typeOf(kind: string) {
-	const type = RESOURCE_TYPES.find(t => t.kind === kind);
-	if (!type) throw new Error(`no type ${kind}`);
-	return type;
-}
-
-/** Creates an object in the store directly (as another client would). */
-export function put(cluster: TestCluster, kind: string, object: KubeObject): KubeObject {
-	return cluster.store.create(typeOf(kind), object);
-}
-
-/** Reads an object from the store; undefined when absent. */
-export function get(cluster: TestCluster, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-	return cluster.store.get(typeOf(kind), namespace, name);
 }
 
 /** A Running, Ready pod object with one container (bare: no controller owns it). */

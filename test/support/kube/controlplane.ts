@@ -30,7 +30,7 @@
  * is what client-node, kubectl and helm use.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
@@ -73,6 +73,18 @@ export interface ControlPlaneOptions {
 	controllers?: boolean;
 	/** The API server's watch cache (default true); false serves watches from etcd (real 410 Gone after {@link ControlPlane.compact}). */
 	watchCache?: boolean;
+	/**
+	 * Write the API server's audit log (one JSON line per request when it is received:
+	 * verb, URI, user agent; see {@link ControlPlane.auditEvents}). Default false.
+	 */
+	auditLog?: boolean;
+}
+
+/** One request as the API server's audit log records it (stage RequestReceived). */
+export interface AuditEvent {
+	verb: string;
+	requestURI: string;
+	userAgent?: string;
 }
 
 /** A running control plane. */
@@ -87,6 +99,8 @@ export interface ControlPlane {
 	tls: {ca: string; cert: string; key: string};
 	/** Process ids of etcd, kube-apiserver and (when run) kube-controller-manager. */
 	pids(): number[];
+	/** The requests received so far, oldest first ([] without the `auditLog` option). */
+	auditEvents(): AuditEvent[];
 	/** Compacts etcd up to its current revision: watches from older resourceVersions then get 410 Gone (with `watchCache: false`). */
 	compact(): Promise<void>;
 	/** Stops every process (SIGTERM, then SIGKILL after 5 s) and removes the folder. */
@@ -206,6 +220,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
 	clearTimeout(timer);
 }
 
+/** kube-apiserver flags of an audit log of every request at `RequestReceived`, written before the request is served. */
+function audit(dir: string): string[] {
+	writeFileSync(join(dir, 'audit-policy.yaml'), toYaml({
+		apiVersion: 'audit.k8s.io/v1', kind: 'Policy',
+		omitStages: ['ResponseStarted', 'ResponseComplete', 'Panic'],
+		rules: [{level: 'Metadata'}],
+	}));
+	return ['--audit-policy-file', join(dir, 'audit-policy.yaml'), '--audit-log-path', join(dir, 'audit.log'), '--audit-log-format', 'json', '--audit-log-mode', 'blocking', '--audit-log-maxsize', '0'];
+}
+
 /**
  * Starts etcd, kube-apiserver and (unless `controllers: false`) kube-controller-manager;
  * resolves once the API server answers `/readyz` and the `default` namespace exists.
@@ -245,6 +269,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 			'--kubelet-client-certificate', p('admin.crt'), '--kubelet-client-key', p('admin.key'),
 			'--kubelet-preferred-address-types', 'InternalIP', '--endpoint-reconciler-type', 'none',
 			`--watch-cache=${options.watchCache !== false}`, '--profiling=false', '--v=1',
+			...(options.auditLog ? audit(dir) : []),
 		]);
 		children.push(apiserver);
 		await until(async () => (await adminGet(url, dir, '/readyz')).status === 200, apiserver, 'answering /readyz', dir, 'kube-apiserver');
@@ -263,6 +288,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 			url, kubeconfigPath, dir,
 			tls: {ca: readFileSync(p('ca.crt'), 'utf8'), cert: readFileSync(p('server.crt'), 'utf8'), key: readFileSync(p('server.key'), 'utf8')},
 			pids: () => children.map((c) => c.pid!).filter(Boolean),
+			auditEvents() {
+				if (!options.auditLog || !existsSync(p('audit.log'))) return [];
+				return readFileSync(p('audit.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEvent);
+			},
 			async compact() {
 				// etcd's JSON gateway (the gRPC KV API over HTTP): the current revision, then compact to it.
 				const range = await fetch(`${etcdUrl}/v3/kv/range`, {method: 'POST', body: JSON.stringify({key: 'AA=='})});

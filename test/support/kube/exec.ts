@@ -1,25 +1,16 @@
 /**
- * `pods/NAME/exec` of the test cluster: the upgrade request is checked (pod exists, is
- * Running, the container is one of the pod's), then served over WebSocket (client-node,
- * kubectl ≥ 1.30: subprotocols v5.channel.k8s.io, v4.channel.k8s.io; websocket.ts) or
- * SPDY/3.1 (kubectl ≤ 1.29, e.g. Debian's 1.20: spdy.ts). The command runs as a local process (pod-runtime.ts).
+ * Exec in the test kubelet (kubelet.ts): the command runs as a local process of the pod
+ * runtime (pod-runtime.ts), its output goes to a transport (SPDY/3.1, spdy.ts: what the API
+ * server speaks to a kubelet, also when it translates a client's WebSocket).
  *
- * Channel protocol (k8s.io/apimachinery/pkg/util/remotecommand, kubelet's cri streaming):
- * every WebSocket binary message starts with a channel byte: 0 stdin, 1 stdout, 2 stderr,
- * 3 error/status, 4 resize; v5 adds 255 = close (`[255, 0]` ends stdin). When the command
- * ends, channel 3 carries a metav1.Status: `{"status":"Success"}` or `Failure` with
+ * When the command ends, the error channel carries a metav1.Status, worded as the kubelet's
+ * (k8s.io/apimachinery/pkg/util/remotecommand): `{"status":"Success"}` or `Failure` with
  * reason NonZeroExitCode and `details.causes[{reason:"ExitCode",message:"<code>"}]`.
- * Stdin has backpressure end to end: when the process's stdin is full the socket stops
- * being read (TCP flow control to the client).
+ * Stdin has backpressure end to end: when the process's stdin is full the transport stops
+ * being read (TCP flow control back through the API server to the client).
  */
-import type {IncomingMessage} from 'node:http';
-import type {Socket} from 'node:net';
-import {POD, type ClusterContext} from './context.js';
-import {statusObject} from './http-util.js';
+import type {KubeObject} from './fixture-kit.js';
 import type {PodRuntime} from './pod-runtime.js';
-import type {KubeObject} from './resources.js';
-import {serveSpdyExec} from './spdy.js';
-import {acceptWebSocket} from './websocket.js';
 
 /** What an exec transport offers the process runner. */
 export interface ExecTransport {
@@ -121,107 +112,4 @@ export function runExec(pods: PodRuntime, request: ExecRequest, transport: ExecT
 			}
 		},
 	};
-}
-
-function refuse(socket: Socket, code: number, reason: string, message: string): void {
-	const body = JSON.stringify(statusObject(code, reason, message));
-	socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-/** Parses and checks an exec upgrade request; undefined after answering an error on `socket`. */
-function checkRequest(ctx: ClusterContext, req: IncomingMessage, socket: Socket): ExecRequest | undefined {
-	const url = new URL(req.url ?? '/', 'http://localhost');
-	const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec\/?$/.exec(url.pathname);
-	if (!m) {
-		refuse(socket, 404, 'NotFound', 'the server could not find the requested resource');
-		return undefined;
-	}
-	const [namespace, pod] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
-	const obj = ctx.store.get(POD, namespace, pod);
-	if (!obj) {
-		refuse(socket, 404, 'NotFound', `pods "${pod}" not found`);
-		return undefined;
-	}
-	const container = url.searchParams.get('container');
-	const names: string[] = (obj.spec?.containers ?? []).map((c: KubeObject) => c.name);
-	if (container && !names.includes(container)) {
-		refuse(socket, 400, 'BadRequest', `container ${container} is not valid for pod ${pod}`);
-		return undefined;
-	}
-	if (obj.status?.phase !== 'Running') {
-		refuse(socket, 400, 'BadRequest', `pod ${pod} is not running (phase ${obj.status?.phase ?? 'Pending'})`);
-		return undefined;
-	}
-	const command = url.searchParams.getAll('command');
-	if (command.length === 0) {
-		refuse(socket, 400, 'BadRequest', 'you must specify at least 1 command');
-		return undefined;
-	}
-	const flag = (name: string): boolean => ['1', 'true'].includes(url.searchParams.get(name) ?? '');
-	return {namespace, pod, command, stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty')};
-}
-
-/** Runs the exec over an accepted WebSocket (websocket.ts): channel bytes as in the module comment. */
-function serveWebSocket(pods: PodRuntime, request: ExecRequest, req: IncomingMessage, socket: Socket, head: Buffer): void {
-	let input: ExecInput | undefined;
-	let channel = -1;
-	let control: Buffer[] = [];
-	const ws = acceptWebSocket(req, socket, head, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
-		onData(chunk, start) {
-			let data = chunk;
-			if (start) {
-				channel = data[0]!;
-				data = data.subarray(1);
-				control = [];
-			}
-			if (channel === 0 && request.stdin && input && data.length > 0) {
-				if (!input.writeStdin(data)) {
-					ws!.pause();
-					input.onStdinDrain(() => ws!.resume());
-				}
-			} else if (channel === 255) {
-				control.push(Buffer.from(data));
-				const message = Buffer.concat(control);
-				if (message.length >= 1 && message[0] === 0) {
-					input?.endStdin();
-				}
-			}
-		},
-		onClose() {
-			input?.endStdin();
-			setTimeout(() => input?.kill(), 2000).unref();
-		},
-	});
-	if (!ws) {
-		return;
-	}
-	const transport: ExecTransport = {
-		write(ch, chunk) {
-			return ws.send([Buffer.from([ch]), chunk]);
-		},
-		onDrain(callback) {
-			ws.onDrain(callback);
-		},
-		finish(status) {
-			ws.send([Buffer.from([3]), Buffer.from(JSON.stringify(status))]);
-			ws.close(1000);
-		},
-	};
-	input = runExec(pods, request, transport);
-}
-
-/** Serves an upgrade request on the exec URL (WebSocket or SPDY), or refuses it. */
-export function handleExecUpgrade(ctx: ClusterContext, pods: PodRuntime, req: IncomingMessage, socket: Socket, head: Buffer): void {
-	const request = checkRequest(ctx, req, socket);
-	if (!request) {
-		return;
-	}
-	const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
-	if (upgrade === 'websocket') {
-		serveWebSocket(pods, request, req, socket, head);
-	} else if (upgrade.startsWith('spdy/3.1')) {
-		serveSpdyExec(req, socket, head, (transport) => runExec(pods, request, transport), request);
-	} else {
-		refuse(socket, 400, 'BadRequest', `unsupported upgrade protocol: ${upgrade}`);
-	}
 }

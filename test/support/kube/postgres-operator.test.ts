@@ -1,8 +1,8 @@
 /**
  * The postgres-operator stand-in against the real API server: the CRD's schema is enforced
  * by the server, a `postgresql` becomes a StatefulSet whose pods the real controller makes,
- * with credential Secrets, spilo roles and status Running; deleting it lets the real
- * garbage collector take what it owns.
+ * with credential Secrets, spilo roles and status Running; deleting it takes its
+ * StatefulSet and Secrets (the stand-in) and then the pods (the real garbage collector).
  */
 import {afterAll, beforeAll, expect, test} from 'vitest';
 import {postgresql} from './fixture-kit.js';
@@ -48,9 +48,10 @@ test('a postgresql becomes a running cluster; deleting it takes its objects', as
 	const secrets = (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map((s: any) => s.metadata.name).sort();
 	expect(secrets).toEqual(['postgres.spire-postgres.credentials', 'spire.spire-postgres.credentials', 'standby.spire-postgres.credentials']);
 
-	// The real garbage collector: asynchronous, and it watches a newly installed kind only
-	// after its next discovery resync (30 s), so this can take that long.
+	// The stand-in deletes the StatefulSet and the Secrets, as the operator does; the real
+	// garbage collector then takes the StatefulSet's pods.
 	expect((await cluster.api('DELETE', pgPath)).status).toBe(200);
 	await waitUntil(async () => (await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/spire-postgres`)) === undefined, 120_000, 200);
 	await waitUntil(async () => (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.length === 0, 120_000, 200);
+	await waitUntil(async () => (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`)).body.items.length === 0, 120_000, 200);
 }, 300_000);

@@ -16,7 +16,10 @@
  *   `standby` and each of `spec.users`; existing ones are kept, as the operator keeps them;
  * - `spilo-role` master on pod -0 and replica on the others once they are Ready;
  * - `status.PostgresClusterStatus`: Creating, Updating (a change not rolled out yet),
- *   Running once every instance is Ready.
+ *   Running once every instance is Ready;
+ * - a deleted `postgresql`: its StatefulSet and credential Secrets deleted by the stand-in,
+ *   as the operator's Delete does, rather than left to the garbage collector (which only
+ *   watches a kind installed after it started at its next 30 s discovery resync).
  *
  * What it leaves out: Patroni and replication (each pod's exec reaches the one PostgreSQL
  * the test binds, kubelet.ts), the operator's Services and Endpoints, PodDisruptionBudgets,
@@ -178,8 +181,21 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 		running ??= drain();
 	};
 
+	/** What the operator deletes with a cluster: the StatefulSet and the Secrets owned by `uid`. */
+	const deleteCluster = async (namespace: string, name: string, uid: string): Promise<void> => {
+		const owned = (o: any): boolean => (o.metadata?.ownerReferences ?? []).some((r: any) => r.uid === uid);
+		const selector = `?labelSelector=${encodeURIComponent(`application=spilo,cluster-name=${name}`)}`;
+		const background = {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'};
+		for (const list of [`/apis/apps/v1/namespaces/${namespace}/statefulsets`, `/api/v1/namespaces/${namespace}/secrets`]) {
+			const found = (await apiRequest(cp, 'GET', `${list}${selector}`)).body.items ?? [];
+			for (const o of found.filter(owned)) {
+				await apiRequest(cp, 'DELETE', `${list}/${o.metadata.name}`, {...background, preconditions: {uid: o.metadata.uid}});
+			}
+		}
+	};
+
 	// A postgresql's own changes, and those of its StatefulSet and pods (label cluster-name).
-	const watch = async (path: string, key: (o: any) => string | undefined): Promise<void> => {
+	const watch = async (path: string, key: (o: any) => string | undefined, onDeleted?: (o: any) => void): Promise<void> => {
 		if (stopped) return;
 		const list = await apiRequest(cp, 'GET', path);
 		for (const o of list.body.items ?? []) {
@@ -187,13 +203,16 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 			if (name) enqueue(o.metadata.namespace, name);
 		}
 		aborts.push(await apiWatch(cp, path, list.body.metadata.resourceVersion, (event) => {
+			if (event.type === 'DELETED' && onDeleted) onDeleted(event.object);
 			const name = event.object?.metadata ? key(event.object) : undefined;
 			if (name) enqueue(event.object.metadata.namespace, name);
 		}, () => {
-			if (!stopped) setTimeout(() => void watch(path, key).catch(() => {}), 50);
+			if (!stopped) setTimeout(() => void watch(path, key, onDeleted).catch(() => {}), 50);
 		}));
 	};
-	await watch('/apis/acid.zalan.do/v1/postgresqls', (o) => o.metadata.name);
+	await watch('/apis/acid.zalan.do/v1/postgresqls', (o) => o.metadata.name, (o) => {
+		if (!stopped) void deleteCluster(o.metadata.namespace, o.metadata.name, o.metadata.uid).catch(() => {});
+	});
 	await watch('/apis/apps/v1/statefulsets?labelSelector=application%3Dspilo', (o) => o.metadata.labels?.['cluster-name']);
 	await watch('/api/v1/pods?labelSelector=application%3Dspilo', (o) => o.metadata.labels?.['cluster-name']);
 	return {

@@ -1,6 +1,6 @@
 /**
- * Exec over SPDY/3.1, the transport kubectl up to 1.29 uses for `kubectl exec` and
- * `kubectl cp` (Debian 12's kubectl 1.20 has nothing else). The server side of what
+ * Exec over SPDY/3.1, what kube-apiserver speaks to a kubelet's exec endpoint (also when
+ * it translates a client's WebSocket), served by the test kubelet (kubelet.ts). The server side of what
  * k8s.io/apimachinery/pkg/util/httpstream/spdy and moby/spdystream speak:
  * - the upgrade answer: `101 Switching Protocols`, `Upgrade: SPDY/3.1`,
  *   `X-Stream-Protocol-Version: v4.channel.k8s.io` (the only remotecommand version served);

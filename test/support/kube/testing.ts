@@ -1,30 +1,21 @@
 /**
- * Small helpers for tests against the test cluster: a client-node KubeConfig for it, a
- * kubectl runner (whatever `kubectl` is first on PATH, or `$KUBECTL`), and polling.
+ * Small helpers for tests against the real test cluster (real-cluster.ts): a client-node
+ * KubeConfig for it, a kubectl runner (give it controlplane.ts's kubectlPath(): the
+ * API server's release), and polling.
  */
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {KubeConfig} from '@kubernetes/client-node';
-import type {TestCluster} from './server.js';
+
+/** A cluster's kubeconfig file (context `test`). */
+interface WithKubeconfig {
+	kubeconfigPath: string;
+}
 
 /** A KubeConfig loaded from the cluster's kubeconfig file (context `test`). */
-export function kubeConfigFor(cluster: Pick<TestCluster, 'kubeconfigPath'>): KubeConfig {
+export function kubeConfigFor(cluster: WithKubeconfig): KubeConfig {
 	const kc = new KubeConfig();
 	kc.loadFromFile(cluster.kubeconfigPath);
 	return kc;
-}
-
-/** The kubectl to run: `$KUBECTL`, else `kubectl` on PATH; undefined when there is none. */
-export function findKubectl(): string | undefined {
-	const candidate = process.env.KUBECTL ?? 'kubectl';
-	const result = spawnSync(candidate, ['version', '--client'], {encoding: 'utf8'});
-	return result.status === 0 ? candidate : undefined;
-}
-
-/** The client minor version of `kubectl` (e.g. 20, 32); the dispatcher's own for Google's. */
-export function kubectlMinor(kubectl: string): number {
-	const out = spawnSync(kubectl, ['version', '--client'], {encoding: 'utf8'}).stdout;
-	const m = /Minor:"(\d+)|v1\.(\d+)/.exec(out);
-	return Number(m?.[1] ?? m?.[2] ?? 0);
 }
 
 /** What a kubectl run gave. */
@@ -35,7 +26,7 @@ export interface KubectlResult {
 }
 
 /** Runs `kubectl --kubeconfig <cluster's> ...args` with optional stdin; never rejects. */
-export function runKubectl(kubectl: string, cluster: Pick<TestCluster, 'kubeconfigPath'>, args: string[], options: {input?: string | Buffer; cwd?: string; timeoutMs?: number} = {}): Promise<KubectlResult> {
+export function runKubectl(kubectl: string, cluster: WithKubeconfig, args: string[], options: {input?: string | Buffer; cwd?: string; timeoutMs?: number} = {}): Promise<KubectlResult> {
 	return new Promise((resolve) => {
 		const child = spawn(kubectl, ['--kubeconfig', cluster.kubeconfigPath, ...args], {cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']});
 		const out: Buffer[] = [];
@@ -65,31 +56,4 @@ export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 5000
 		}
 		await new Promise((r) => setTimeout(r, intervalMs));
 	}
-}
-
-/** What a raw API request gave: HTTP status, the parsed JSON body (or the text), headers. */
-export interface ApiResponse {
-	status: number;
-	body: any;
-	headers: Headers;
-}
-
-/**
- * Sends one raw request to the cluster: JSON bodies are serialized, `contentType` defaults
- * to application/json (set it for patches); never rejects on HTTP errors.
- */
-export async function api(cluster: Pick<TestCluster, 'url'>, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
-	const response = await fetch(`${cluster.url}${path}`, {
-		method,
-		headers: {'Content-Type': 'application/json', ...headers},
-		...(body === undefined ? {} : {body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)}),
-	});
-	const text = await response.text();
-	let parsed: unknown = text;
-	try {
-		parsed = JSON.parse(text);
-	} catch {
-		// not JSON
-	}
-	return {status: response.status, body: parsed, headers: response.headers};
 }
