@@ -21,6 +21,7 @@ import {NoticesView} from './notices-view.js';
 import type {Prompt, PromptAnswer, TuiOperator} from './operator.js';
 import {isTextEntry, promptKeyAction, questionText, type QuestionKind} from './prompt-keys.js';
 import {PromptView, promptRows} from './prompt-view.js';
+import {entryFor, entryKey, takesEntry, type Entry} from './prompt-entry.js';
 import {StepList} from './step-list.js';
 import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
@@ -65,7 +66,7 @@ interface Question {
 	kind: QuestionKind | 'stop';
 	text: string;
 	onYes: () => void;
-	/** The prompt the question is about (skip, mark done, roll back): it goes away with that prompt. */
+	/** The prompt a skip, mark-done or roll-back question is about: once another prompt is current, the question is gone. */
 	promptId?: number;
 }
 
@@ -92,11 +93,20 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const [autoStopped, setAutoStopped] = useState(() => operator.notice());
 	const [selected, setSelected] = useState<string>();
 	const [overlay, setOverlay] = useState<Overlay>();
-	const [question, setQuestion] = useState<Question>();
+	// A ref, as the entry below: a key right after the one that asked (`s` then `y` in one read) must see the question.
+	const askedRef = useRef<Question | undefined>(undefined);
 	const [flash, setFlash] = useState<string>();
 	const [noticesAcked, setNoticesAcked] = useState(notices.length === 0);
+	// What is typed or chosen at the prompt: the app's, edited by its one key handler (prompt-entry.ts).
+	// A ref, so that keys arriving together (a paste, a fast typist) each see the one before.
+	const entryRef = useRef<Entry | undefined>(undefined);
+	const [, setVersion] = useState(0);
+	const setQuestion = useCallback((next: Question | undefined) => {
+		askedRef.current = next;
+		setVersion(v => v + 1);
+	}, []);
 	// How far the command and vars are scrolled at a confirm or destructive prompt (PgUp/PgDn).
-	const [scroll, setScroll] = useState(0);
+	const [scrolled, setScroll] = useState<{promptId?: number; rows: number}>({rows: 0});
 	const startedAt = useRef(Date.now());
 	const earlier = earlierSessions;
 	// A completed run's summary stays until a key; other ends (a quit, a signal) leave at once.
@@ -121,12 +131,15 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		sync();
 		return operator.subscribe(sync);
 	}, [operator]);
-	// A question about a prompt that is gone (answered elsewhere) must not answer the next one.
-	// React may run this effect late (with the next update, such as the key that asked the question
-	// about this very prompt), so it compares ids instead of clearing every prompt question.
-	useEffect(() => setQuestion(q => (q?.promptId !== undefined && q.promptId !== prompt?.id ? undefined : q)), [prompt?.id]);
-	// biome-ignore lint/correctness/useExhaustiveDependencies: a new prompt starts scrolled to its top, which is what prompt?.id says.
-	useEffect(() => setScroll(0), [prompt?.id]);
+	// Derived at render, not reset in an effect (which runs after the frame, so a key typed at
+	// once would be undone): a question about a prompt that is gone (answered elsewhere) must not
+	// answer the next one, and a new prompt starts scrolled to its top.
+	const questionNow = (): Question | undefined => {
+		const asked = askedRef.current;
+		return asked?.promptId !== undefined && asked.promptId !== prompt?.id ? undefined : asked;
+	};
+	const question = questionNow();
+	const scroll = scrolled.promptId === prompt?.id ? scrolled.rows : 0;
 	useEffect(() => {
 		if (finished) operator.dispose();
 		if (!finished || stays) return;
@@ -147,7 +160,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			setQuestion(undefined);
 			operator.answer(value);
 		},
-		[operator, prompt],
+		[operator, prompt, setQuestion],
 	);
 	const askQuit = () => {
 		if (handle.isBusy()) {
@@ -184,6 +197,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				return;
 			}
 			const ctrlC = key.ctrl && input === 'c';
+			const question = questionNow();
 			if (question) {
 				if (input === 'y' || input === 'Y' || (ctrlC && (question.kind === 'quit' || question.kind === 'stop'))) {
 					setQuestion(undefined);
@@ -203,7 +217,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			// At a confirm or destructive prompt, PgUp/PgDn scroll the command and its values in place.
 			if (panelMode === 'decide' && (key.pageUp || key.pageDown)) {
 				const page = Math.max(1, mainRows - 6);
-				return setScroll(s => Math.max(0, Math.min(maxScroll, (Math.min(s, maxScroll)) + (key.pageDown ? page : -page))));
+				return setScroll({promptId: prompt?.id, rows: Math.max(0, Math.min(maxScroll, Math.min(scroll, maxScroll) + (key.pageDown ? page : -page)))});
 			}
 			if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId});
 			if (prompt) {
@@ -212,10 +226,21 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 					const {answer: value} = action;
 					// Quitting answers whatever prompt is current by then (or the next one).
 					const onYes = action.question === 'quit' ? () => operator.requestQuit() : () => answer(value);
-					return setQuestion({kind: action.question, text: questionText(action.question, prompt), onYes, ...(action.question === 'quit' ? {} : {promptId: prompt.id})});
+					const about = action.question === 'quit' ? undefined : prompt.id;
+					return setQuestion({kind: action.question, text: questionText(action.question, prompt), onYes, promptId: about});
 				}
 				if (action) return answer(action.answer);
-				if (isTextEntry(prompt)) return;
+				if (takesEntry(prompt)) {
+					const before = entryFor(prompt, entryRef.current);
+					const {entry, answer: value} = entryKey(prompt, before, input, key);
+					if (entry !== entryRef.current) {
+						entryRef.current = entry;
+						setVersion(v => v + 1);
+					}
+					if (value !== undefined) return answer(value);
+					// A confirm takes y, n and Enter; its other keys (↑↓ to browse the list) go on below.
+					if (isTextEntry(prompt) || entry !== before) return;
+				}
 			}
 			const order = state.order;
 			if (key.upArrow || key.downArrow) {
@@ -323,7 +348,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				)}
 				{!overlay && !question && prompt && !finished && (
 					<Box height={promptArea} flexDirection="column" overflow="hidden">
-						<PromptView key={prompt.id} prompt={prompt} width={columns} isActive={!question && !overlay} onAnswer={answer} />
+						<PromptView key={prompt.id} prompt={prompt} width={columns} isActive={!question && !overlay} entry={entryFor(prompt, entryRef.current)} />
 					</Box>
 				)}
 				{notice && (

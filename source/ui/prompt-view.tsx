@@ -1,19 +1,19 @@
 /**
  * The pending operator prompt: the question, the keys it takes and, for
  * confirmations, asks and params, the input (y/N, typed text, a choice list, a
- * masked entry). Answers from inputs go out through `onAnswer`; single keys
- * (Enter, s, r, m, q, Esc, Ctrl-C) are the app's, through `promptKeyAction`.
+ * masked entry). It only draws: every key is the app's (single keys through
+ * `promptKeyAction`, typing and choosing through prompt-entry.ts), so no key
+ * typed as a prompt appears waits for an input component to start listening.
  */
-import {useCallback, useMemo, useRef, useState} from 'react';
 import {Box, Text} from 'ink';
-import {ConfirmInput, PasswordInput, Select, TextInput} from '@inkjs/ui';
-import type {Prompt, PromptAnswer} from './operator.js';
+import type {Prompt} from './operator.js';
 import {tint} from './color.js';
 import {displayLine, displayLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
-import {checkAnswer} from '../engine/answers.js';
-import {matchesPattern} from '../security/patterns.js';
+import {choicesOf, MAX_CHOICES, type Entry} from './prompt-entry.js';
 import type {StepView} from '../engine/ports.js';
+
+export {answerProblem} from './prompt-entry.js';
 
 /** Props of {@link PromptView}. */
 export interface PromptViewProps {
@@ -21,14 +21,11 @@ export interface PromptViewProps {
 	prompt: Prompt;
 	/** Columns available. */
 	width: number;
-	/** False while something else (log view, help, a y/N question) takes the keys. */
+	/** False while something else (log view, help, a y/N question) takes the keys: no cursor is shown. */
 	isActive: boolean;
-	/** Answers the prompt from its input (the app passes it to `TuiOperator.answer`). */
-	onAnswer: (answer: PromptAnswer) => void;
+	/** What was typed or chosen so far: the app's, which edits it from its one key handler (prompt-entry.ts). */
+	entry: Entry;
 }
-
-/** Most choices shown at once in a choice list. */
-const MAX_CHOICES = 5;
 
 /**
  * Rows `text` takes when word-wrapped at `width` columns by {@link wrapText}
@@ -54,12 +51,6 @@ function questionText(prompt: Prompt): string {
 		default:
 			return '';
 	}
-}
-
-function choicesOf(prompt: Prompt): string[] | undefined {
-	if (prompt.kind === 'ask') return prompt.ask.choices;
-	if (prompt.kind === 'param') return prompt.param.choices;
-	return undefined;
 }
 
 /** True when the engine asks before running `step` (a `confirm`, or a destructive step's word): its gate does not ask too. */
@@ -92,7 +83,7 @@ export function promptRows(prompt: Prompt, width: number): number {
 }
 
 /** The prompt rows; see {@link promptRows} for their number and prompt-keys.ts for the single keys. */
-export function PromptView({prompt, width, isActive, onAnswer}: PromptViewProps) {
+export function PromptView({prompt, width, isActive, entry}: PromptViewProps) {
 	switch (prompt.kind) {
 		case 'gate':
 			// A step with its own confirmation (or the word to type) is asked once, by that question: the gate only leads to it.
@@ -128,21 +119,16 @@ export function PromptView({prompt, width, isActive, onAnswer}: PromptViewProps)
 					<Question text={questionText(prompt)} width={width} />
 					<Box>
 						<Text>{'Confirm: '}</Text>
-						<ConfirmInput
-							isDisabled={!isActive}
-							defaultChoice="cancel"
-							onConfirm={() => onAnswer('yes')}
-							onCancel={() => onAnswer('no')}
-						/>
+						<Text dimColor={!isActive}>{'y/N'}</Text>
 						<Text>{'  (y yes · n/Enter no · q quit)'}</Text>
 					</Box>
 				</Box>
 			);
 		case 'destructive':
-			return <DestructiveInput prompt={prompt} width={width} isActive={isActive} onAnswer={onAnswer} />;
+			return <DestructiveInput prompt={prompt} width={width} isActive={isActive} entry={entry} />;
 		case 'ask':
 		case 'param':
-			return <AnswerInput prompt={prompt} width={width} isActive={isActive} onAnswer={onAnswer} />;
+			return <AnswerInput prompt={prompt} width={width} isActive={isActive} entry={entry} />;
 	}
 }
 
@@ -188,94 +174,69 @@ interface InputProps<P extends Prompt> {
 	prompt: P;
 	width: number;
 	isActive: boolean;
-	onAnswer: (answer: PromptAnswer) => void;
+	entry: Entry;
 }
 
-/** A destructive step: the word must be typed exactly; a wrong word clears the input and stays. */
-function DestructiveInput({prompt, width, isActive, onAnswer}: InputProps<Extract<Prompt, {kind: 'destructive'}>>) {
-	const [error, setError] = useState<string>();
-	const [round, setRound] = useState(0);
+/** A text input's row: the typed text (a secret as `*`), with the cursor shown as an inverse cell while the prompt takes keys. */
+function EntryText({entry, secret, isActive}: {entry: Entry; secret?: boolean; isActive: boolean}) {
+	const shown = secret ? '*'.repeat(entry.value.length) : displayLine(entry.value);
+	if (!isActive) return <Text>{shown}</Text>;
+	// The display of a non-secret value may differ in length from the value (controls made visible): the cursor then sits at the end.
+	const at = secret || shown.length === entry.value.length ? entry.cursor : shown.length;
+	return (
+		<Text>
+			{shown.slice(0, at)}
+			<Text inverse>{shown.charAt(at) || ' '}</Text>
+			{shown.slice(at + 1)}
+		</Text>
+	);
+}
+
+/** A destructive step: the word must be typed exactly; a wrong word clears the input and stays (prompt-entry.ts). */
+function DestructiveInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt, {kind: 'destructive'}>>) {
 	return (
 		<Box flexDirection="column">
 			<Question text={questionText(prompt)} width={width} />
 			<Box>
 				<Text color={tint('red')}>{`Type ${prompt.word} to confirm (Esc cancels): `}</Text>
-				<TextInput
-					key={round}
-					isDisabled={!isActive}
-					onSubmit={value => {
-						if (value === prompt.word) return onAnswer('yes');
-						setError(`That is not "${prompt.word}". Type it exactly, or press Esc to cancel.`);
-						setRound(r => r + 1);
-					}}
-				/>
+				<EntryText entry={entry} isActive={isActive} />
 			</Box>
-			<ErrorRow error={error} />
+			<ErrorRow error={entry.error} />
 		</Box>
 	);
 }
 
-/**
- * Checks an answer as the engine does (engine/answers.ts `checkAnswer`: one of the
- * choices, and the pattern matched unanchored by RE2, security/patterns.ts), and refuses an empty
- * one unless the author allowed it: a `default` of `""`, or a `pattern` that matches the empty
- * string (`^[0-9]*$`). Returns the problem as a sentence, or undefined. A secret value never
- * appears in the message.
- */
-export function answerProblem(value: string, options: {choices?: string[]; pattern?: string; secret?: boolean; default?: string}): string | undefined {
-	const emptyAllowed = options.default === '' || (options.pattern !== undefined && matchesPattern(options.pattern, ''));
-	if (value === '' && !emptyAllowed) return 'An answer is needed (Ctrl-C or Esc to quit).';
-	const problem = checkAnswer(value, options.choices, options.pattern, options.secret);
-	return problem === undefined ? undefined : problem.charAt(0).toUpperCase() + problem.slice(1);
-}
-
-/** An `ask` or a param: a choice list, a text input (with default) or a masked input. */
-function AnswerInput({prompt, width, isActive, onAnswer}: InputProps<Extract<Prompt, {kind: 'ask' | 'param'}>>) {
+/** An `ask` or a param: a choice list, a text input (with default) or a masked input (keys: prompt-entry.ts). */
+function AnswerInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt, {kind: 'ask' | 'param'}>>) {
 	const spec = prompt.kind === 'ask' ? prompt.ask : prompt.param;
 	const optional = prompt.kind === 'param' && !prompt.param.required;
-	const [error, setError] = useState<string>();
-	const [round, setRound] = useState(0);
-	const answered = useRef(false);
-	const submit = useCallback(
-		(raw: string) => {
-			if (answered.current) return;
-			const value = raw === '' && spec.secret && spec.default !== undefined ? spec.default : raw;
-			// A param that is not required may be left empty (e.g. a passphrase the backup may not need).
-			if (value === '' && optional) {
-				answered.current = true;
-				onAnswer({value});
-				return;
-			}
-			const problem = answerProblem(value, {choices: spec.choices, pattern: spec.pattern, secret: spec.secret, default: spec.default});
-			if (problem) {
-				setError(problem);
-				if (spec.secret) setRound(r => r + 1);
-				return;
-			}
-			answered.current = true;
-			onAnswer({value});
-		},
-		[onAnswer, spec, optional],
-	);
-	const options = useMemo(
-		() => (spec.choices ?? []).map(choice => ({label: choice === spec.default ? `${choice} (default)` : choice, value: choice})),
-		[spec],
-	);
 	let input;
 	if (spec.choices) {
-		input = <Select isDisabled={!isActive} options={options} visibleOptionCount={Math.min(MAX_CHOICES, options.length)} onChange={submit} />;
+		const shown = spec.choices.slice(entry.top, entry.top + MAX_CHOICES);
+		input = (
+			<Box flexDirection="column">
+				{shown.map((choice, i) => {
+					const focused = isActive && entry.top + i === entry.choice;
+					return (
+						<Text key={choice} color={focused ? tint('blue') : undefined} wrap="truncate-end">
+							{`${focused ? '❯' : ' '} ${displayLine(choice)}${choice === spec.default ? ' (default)' : ''}`}
+						</Text>
+					);
+				})}
+			</Box>
+		);
 	} else if (spec.secret) {
 		input = (
 			<Box>
 				<Text>{spec.default !== undefined ? '(secret, not shown; Enter keeps the default) ' : optional ? '(secret, not shown; Enter leaves it empty) ' : '(secret, not shown) '}</Text>
-				<PasswordInput key={round} isDisabled={!isActive} onSubmit={submit} />
+				<EntryText entry={entry} secret isActive={isActive} />
 			</Box>
 		);
 	} else {
 		input = (
 			<Box>
 				<Text>{'› '}</Text>
-				<TextInput key={round} isDisabled={!isActive} defaultValue={spec.default} onSubmit={submit} />
+				<EntryText entry={entry} isActive={isActive} />
 			</Box>
 		);
 	}
@@ -283,7 +244,7 @@ function AnswerInput({prompt, width, isActive, onAnswer}: InputProps<Extract<Pro
 		<Box flexDirection="column">
 			<Question text={questionText(prompt)} width={width} />
 			{input}
-			<ErrorRow error={error} />
+			<ErrorRow error={entry.error} />
 		</Box>
 	);
 }

@@ -147,14 +147,11 @@ export async function type(stdin: {write(data: string): void}, text: string): Pr
 }
 
 /**
- * Waits until the frame shows `text`, then a little longer: a component that
- * just mounted (a new prompt) starts listening to keys in an effect that runs
- * after its first frame is drawn.
+ * Waits until the frame shows `text` (a prompt): its keys are taken from that
+ * frame on (the app's one key handler owns them; app-keys-at-once.test.tsx).
  */
 export async function waitForPrompt(terminal: {lastFrame(): string | undefined}, text: string): Promise<string> {
-	const frame = await waitForFrame(terminal, text);
-	await delay(60);
-	return frame;
+	return waitForFrame(terminal, text);
 }
 
 /** Whether a promise has settled within `ms` milliseconds (default 50). */
