@@ -24,7 +24,7 @@ import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from '../store/runs.js';
 import {makePrivateDir, stateDirWarnings} from '../platform/safe-file.js';
 import {secretProblem} from '../security/secrets.js';
-import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedVars} from '../store/trust.js';
+import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedGroups, trustedVars} from '../store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from '../store/lock.js';
 import {Journal, JournalError, journalListener} from '../store/journal.js';
 import {readEarlierSessions} from '../store/sessions.js';
@@ -32,6 +32,7 @@ import {stepEstimates} from '../engine/run-summary.js';
 import {flushCompileCache} from '../platform/compile-cache.js';
 import {keepYoungGenerationSize} from '../platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
+import {allSteps} from '../runbook/groups.js';
 import {preflightNeeds, preflightRefusal, type PreflightAnswers} from '../engine/preflight.js';
 
 /**
@@ -50,10 +51,10 @@ function lazyShellExecutor(): ShellPort {
 
 /** The `wait.http` client, imported on the first check (undici is not needed to start). */
 function lazyHttpProbe(): HttpPort {
-	let probe: Promise<typeof import('./executors/http-probe.js')> | undefined;
+	let probe: Promise<typeof import('../executors/http-probe.js')> | undefined;
 	return {
 		probe: async (request, signal) => {
-			probe ??= import('./executors/http-probe.js');
+			probe ??= import('../executors/http-probe.js');
 			return (await probe).probeHttp(request, signal);
 		},
 	};
