@@ -33,6 +33,7 @@ import {flushCompileCache} from '../platform/compile-cache.js';
 import {keepYoungGenerationSize} from '../platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
 import {allSteps} from '../runbook/groups.js';
+import {shapesNotRunYet} from '../runbook/validate.js';
 import {preflightNeeds, preflightRefusal, type PreflightAnswers} from '../engine/preflight.js';
 
 /**
@@ -159,7 +160,13 @@ export function wantsTui(options: Pick<SessionOptions, 'plain'>): boolean {
 
 async function load(file: string, io: Io): Promise<LoadedRunbook | undefined> {
 	try {
-		return await loadRunbook(file);
+		const loaded = await loadRunbook(file);
+		const notYet = shapesNotRunYet(allSteps(loaded.runbook));
+		if (notYet.length > 0) {
+			io.err(`${file}: this version of runbook-tui validates but does not run these format 1.1 shapes yet, so it will not start the run:\n${notYet.map(line => `  ${line}\n`).join('')}  Write these steps as run steps (kubectl, helm) for now; see docs/runbook-format.md, "Format 1.1".\n`);
+			return undefined;
+		}
+		return loaded;
 	} catch (error) {
 		if (error instanceof RunbookError) {
 			io.err(error.format() + '\n');
