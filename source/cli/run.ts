@@ -495,7 +495,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	let tuiOperator: import('../ui/operator.js').TuiOperator | undefined;
 	if (tui) {
 		const {TuiOperator} = (await loadUi()).operator;
-		tuiOperator = new TuiOperator();
+		tuiOperator = new TuiOperator({presets: options.params});
 		tuiOperator.setAuto(options.auto);
 		operator = tuiOperator;
 	} else {

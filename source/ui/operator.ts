@@ -48,6 +48,8 @@ export interface AskPrompt {
 	id: number;
 	step: StepView;
 	ask: Ask;
+	/** True when `ask.default` is the value given with `-p VAR=VALUE` (shown as preset; Enter takes it). */
+	preset?: true;
 }
 
 /** A required param without a value, asked before the first step (no step yet). */
@@ -160,10 +162,17 @@ export class TuiOperator implements Operator {
 	private quitRequested = false;
 	private disposed = false;
 	private stopNotice: string | undefined;
+	private readonly presets: Readonly<Record<string, string>>;
 
-	/** `options.auto`: start in auto mode (default false: step mode). */
-	constructor(options: {auto?: boolean} = {}) {
+	/**
+	 * `options.auto`: start in auto mode (default false: step mode). `options.presets`:
+	 * the `-p NAME=VALUE` values; an `ask` of one of these names is asked with that value
+	 * as its answer, ready for Enter (README: `-p` "also presets the answer of an ask
+	 * step"; plain mode takes it without asking).
+	 */
+	constructor(options: {auto?: boolean; presets?: Readonly<Record<string, string>>} = {}) {
 		this.auto = options.auto ?? false;
+		this.presets = options.presets ?? {};
 	}
 
 	/** Follows changes of the current prompt and of the auto flag; returns the unsubscribe function. */
@@ -256,6 +265,8 @@ export class TuiOperator implements Operator {
 
 	/** @inheritdoc */
 	ask(step: StepView, ask: Ask): Promise<AskAnswer> {
+		const preset = Object.hasOwn(this.presets, ask.var) ? this.presets[ask.var] : undefined;
+		if (preset !== undefined) return this.enqueue({kind: 'ask', step, ask: {...ask, default: preset}, preset: true}) as Promise<AskAnswer>;
 		return this.enqueue({kind: 'ask', step, ask}) as Promise<AskAnswer>;
 	}
 

@@ -46,17 +46,21 @@ export function choicesOf(prompt: Prompt): string[] | undefined {
 }
 
 /**
- * The entry `prompt` starts with: empty, or an ask's or param's `default` as
- * text (not a secret's: Enter keeps it unseen); a choice list focused on its
- * first choice.
+ * The entry `prompt` starts with: empty, or an ask's or param's `default` (or
+ * `-p` preset) as text (not a secret's: Enter keeps it unseen); a choice list
+ * focused on its default, else on its first choice.
  */
 export function newEntry(prompt: Prompt): Entry {
 	let value = '';
-	if ((prompt.kind === 'ask' || prompt.kind === 'param') && !choicesOf(prompt)) {
+	let choice = 0;
+	if (prompt.kind === 'ask' || prompt.kind === 'param') {
 		const spec = prompt.kind === 'ask' ? prompt.ask : prompt.param;
-		if (!spec.secret && spec.default !== undefined) value = spec.default;
+		const choices = choicesOf(prompt);
+		if (choices) choice = Math.max(0, spec.default === undefined ? 0 : choices.indexOf(spec.default));
+		else if (!spec.secret && spec.default !== undefined) value = spec.default;
 	}
-	return {promptId: prompt.id, value, cursor: value.length, choice: 0, top: 0, answered: false};
+	const top = Math.max(0, choice - MAX_CHOICES + 1);
+	return {promptId: prompt.id, value, cursor: value.length, choice, top, answered: false};
 }
 
 /** `entry` when it belongs to `prompt`, else a new one. */

@@ -45,7 +45,7 @@ function questionText(prompt: Prompt): string {
 		case 'destructive':
 			return `? ${prompt.question}`;
 		case 'ask':
-			return `? ${prompt.ask.prompt}${moreChoices(prompt.ask.choices)}`;
+			return `? ${prompt.ask.prompt}${prompt.preset ? ' (preset with -p; Enter takes it)' : ''}${moreChoices(prompt.ask.choices)}`;
 		case 'param':
 			return `? Parameter ${prompt.name}${prompt.param.description ? `: ${prompt.param.description}` : ''}${moreChoices(prompt.param.choices)}`;
 		default:
@@ -219,7 +219,7 @@ function AnswerInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt
 					const focused = isActive && entry.top + i === entry.choice;
 					return (
 						<Text key={choice} color={focused ? tint('blue') : undefined} wrap="truncate-end">
-							{`${focused ? '❯' : ' '} ${displayLine(choice)}${choice === spec.default ? ' (default)' : ''}`}
+							{`${focused ? '❯' : ' '} ${displayLine(choice)}${choice === spec.default ? (prompt.kind === 'ask' && prompt.preset ? ' (preset with -p)' : ' (default)') : ''}`}
 						</Text>
 					);
 				})}
@@ -228,7 +228,7 @@ function AnswerInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt
 	} else if (spec.secret) {
 		input = (
 			<Box>
-				<Text>{spec.default !== undefined ? '(secret, not shown; Enter keeps the default) ' : optional ? '(secret, not shown; Enter leaves it empty) ' : '(secret, not shown) '}</Text>
+				<Text>{prompt.kind === 'ask' && prompt.preset ? '(secret, not shown; Enter keeps the -p value) ' : spec.default !== undefined ? '(secret, not shown; Enter keeps the default) ' : optional ? '(secret, not shown; Enter leaves it empty) ' : '(secret, not shown) '}</Text>
 				<EntryText entry={entry} secret isActive={isActive} />
 			</Box>
 		);

@@ -176,10 +176,10 @@ export interface AppUnderTest {
 export function startApp(
 	steps: Step[],
 	size: {columns?: number; rows?: number} = {},
-	options: {runDir?: string; notices?: string[]; resumeCommand?: string; headerLines?: string[]; title?: string; runId?: string; earlierSessions?: EarlierSessions; stepEstimates?: StepEstimates} = {},
+	options: {runDir?: string; notices?: string[]; resumeCommand?: string; headerLines?: string[]; title?: string; runId?: string; earlierSessions?: EarlierSessions; stepEstimates?: StepEstimates; presets?: Record<string, string>} = {},
 ): AppUnderTest {
 	const handle = new FakeHandle(steps, {runDir: options.runDir, title: options.title, runId: options.runId});
-	const operator = new TuiOperator();
+	const operator = new TuiOperator({presets: options.presets});
 	const quits: AppUnderTest['quits'] = {count: 0};
 	const onQuit = (summary: readonly string[]) => {
 		quits.count++;
