@@ -1,8 +1,10 @@
 /**
  * Saved runs on disk, one folder per run:
  *
- *     <state dir>/runs/<run id>/state.json        the run state (temp file, fsync, rename; mode 0600)
- *     <state dir>/runs/<run id>/state.prev.json   the state before it: the last good copy
+ *     <state dir>/runs/<run id>/state.json        a snapshot of the run state, with `logSeq` (temp file, fsync, rename; mode 0600)
+ *     <state dir>/runs/<run id>/state.log         one diff record per transition since that snapshot (store/state-log.ts)
+ *     <state dir>/runs/<run id>/state.prev.json   the snapshot before it: the last good copy
+ *     <state dir>/runs/<run id>/state.prev.log    the records from the last good copy to state.json
  *     <state dir>/runs/<run id>/state.damaged-<time>.json   a damaged state.json, kept aside
  *     <state dir>/runs/<run id>/logs/             full output of every attempt: <step id>.<n>.log
  *
@@ -10,17 +12,13 @@
  * `$XDG_STATE_HOME/runbook-tui` (default `~/.local/state/runbook-tui`): progress is
  * state, not configuration, in the XDG base-directory sense.
  *
- * Why one of the two files is always a complete, valid state (see
- * {@link FileStateStore.save}): each save first writes the state saved before it
- * to `state.prev.json` (temp file, fsync, rename, fsync of the folder), and only
- * then writes the new state to `state.json` (temp file, fsync, rename; then
- * fsync of the folder). A rename replaces a name atomically, and its data was on
- * disk before it, so each name always points at a whole file: the old one or the
- * new one, never a part. A crash before the first rename changes nothing; between
- * the two steps both files hold the same (previous) state; after the second,
- * `state.prev.json` is one transition older than `state.json`. So a damaged
+ * A save costs the size of what changed (issue 14; before it, every transition
+ * rewrote and fsynced the whole state twice, O(N²) over a run of N steps): see
+ * {@link FileStateStore} for the order of the writes and why a crash between any
+ * two of them leaves a state that loads as the newest one saved. A snapshot is
+ * replaced by rename only, so each name points at a whole file; a damaged
  * `state.json` can only come from outside (a disk error, a hand edit), and then
- * `state.prev.json` is there to fall back on.
+ * `state.prev.json` and the logs after it are there to fall back on.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -29,11 +29,12 @@ describe('a damaged state file', () => {
 
 		const runs = await ws.cli(['runs', '--state-dir', ws.stateDir]);
 		expect(runs.code).toBe(0);
-		expect(runs.stdout).toMatch(new RegExp(`^${runId}\\s+in-progress\\*\\s`, 'm'));
+		// The last good copy and the state log after it reach the newest state: the run failed at step two.
+		expect(runs.stdout).toMatch(new RegExp(`^${runId}\\s+failed\\*\\s`, 'm'));
 		expect(runs.stdout).toContain(
 			`* state.json of run ${runId} is damaged (not JSON: `,
 		);
-		expect(runs.stdout).toContain(`using the last good copy from ${good.updatedAt}, one transition older; \`runbook resume ${runId}\` continues from that copy\n`);
+		expect(runs.stdout).toContain(`using the last good copy from ${good.updatedAt} and the state log after it; \`runbook resume ${runId}\` continues from that copy\n`);
 		const json = JSON.parse((await ws.cli(['runs', '--json', '--state-dir', ws.stateDir])).stdout);
 		expect(json[0].note).toMatch(/^state\.json of run .* is damaged \(not JSON: /);
 		// Listing changes nothing.
@@ -49,7 +50,7 @@ describe('a damaged state file', () => {
 		expect(resumed.stdout).toContain(
 			`note: state.json of run ${runId} is damaged (not JSON: `,
 		);
-		expect(resumed.stdout).toContain(`; using the last good copy from ${good.updatedAt}, one transition older; the damaged file is kept as ${path.join(runDir, aside[0])}\n`);
+		expect(resumed.stdout).toContain(`; using the last good copy from ${good.updatedAt} and the state log after it; the damaged file is kept as ${path.join(runDir, aside[0])}\n`);
 		expect(ws.state(runId).status).toBe('completed');
 		expect(ws.lines()).toEqual(['one', 'two', 'two', 'three']);
 	});

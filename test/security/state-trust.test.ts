@@ -7,7 +7,7 @@
  */
 import {createHash, randomUUID} from 'node:crypto';
 import {spawn} from 'node:child_process';
-import {chmodSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, statSync, writeFileSync} from 'node:fs';
 import {hostname} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
@@ -38,14 +38,17 @@ async function failedRun(ws: Workspace): Promise<string> {
 	return ws.onlyRunId();
 }
 
-/** Changes both state files of a run (state.json and its last good copy) with `edit`. */
+/**
+ * Writes the run's state (as loaded: snapshot and state log) changed by `edit` over both
+ * state files (state.json and its last good copy), as a hand edit would: without
+ * `logSeq`, so that the edited state is taken whole (store/runs.ts).
+ */
 function editState(ws: Workspace, runId: string, edit: (state: Record<string, unknown>) => void): void {
+	const state = ws.state(runId) as unknown as Record<string, unknown>;
+	edit(state);
 	for (const name of ['state.json', 'state.prev.json']) {
 		const file = path.join(ws.stateDir, 'runs', runId, name);
-		if (!existsSync(file)) continue;
-		const state = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-		edit(state);
-		writeFileSync(file, JSON.stringify(state));
+		if (existsSync(file)) writeFileSync(file, JSON.stringify(state));
 	}
 }
 
