@@ -435,7 +435,7 @@ interface DriveInput {
 
 /** What the flags answer without a terminal (the plain operator's answers). */
 function plainAnswers(options: RunOptions): PreflightAnswers {
-	return {yes: options.yes, yesDestructive: options.yesDestructive, rerunInterrupted: options.rerunInterrupted, values: options.params};
+	return {yes: options.yes, yesDestructive: options.yesDestructive, rerunInterrupted: options.rerunInterrupted, values: options.params, ...(options.noRescue ? {noRescue: true} : {})};
 }
 
 /** Runs to the end with the TUI or the plain output; returns the exit code. */

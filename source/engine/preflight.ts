@@ -17,13 +17,15 @@ import {interpolate, referencedVars} from '../runbook/variables.js';
 import {checkAnswer} from './answers.js';
 import {isStepDone, type RunState} from './state.js';
 import {actionOf, destructiveWord} from './view.js';
-import {allSteps, isGroup} from '../runbook/groups.js';
+import {allSteps, flatSteps, isGroup} from '../runbook/groups.js';
 
 /** What the flags of a run without a terminal answer (as `PlainAnswers` in report/plain.ts). */
 export interface PreflightAnswers {
 	yes: boolean;
 	yesDestructive: boolean;
 	rerunInterrupted: boolean;
+	/** `--no-rescue`: the rescue steps of groups never run without a terminal. */
+	noRescue?: boolean;
 	/** `-p NAME=VALUE` values (they answer `ask` steps too). */
 	values: Record<string, string>;
 }
@@ -82,8 +84,19 @@ export function preflightNeeds(
 	const setLater = new Set(allSteps(runbook).flatMap(step => [step.capture, step.ask?.var].filter((n): n is string => n !== undefined)));
 	for (const name of setLater) if (!known.has(name)) known.set(name, undefined);
 	const needs: PreflightNeed[] = [];
-	for (const step of allSteps(runbook)) {
-		if (isGroup(step)) continue;
+	// Groups (format 1.1): a group whose `when` does not hold skips every step inside it; one
+	// whose `when` is not known yet makes them "may need". A rescue step runs only after a
+	// failure, but a rescue stopping half-way at a question is the worst place to stop, so its
+	// needs count in full; with --no-rescue it never runs without a terminal.
+	const groupWhen = new Map<string, boolean | undefined>();
+	for (const {step, parentId, role} of flatSteps(runbook)) {
+		const parent = parentId === undefined ? true : groupWhen.get(parentId);
+		if (isGroup(step)) {
+			const own = parent === false || (role === 'rescue' && answers.noRescue) ? false : whenHolds(step, known);
+			groupWhen.set(step.id, own === false ? false : parent === undefined || own === undefined ? undefined : true);
+			continue;
+		}
+		if (parent === false || (role === 'rescue' && answers.noRescue)) continue;
 		const saved = steps[step.id];
 		if (saved && isStepDone(saved.status)) continue;
 		const need = (flag: string, why: string, maybe: boolean) => needs.push({flag, stepId: step.id, why, maybe});
@@ -92,7 +105,7 @@ export function preflightNeeds(
 		}
 		const holds = whenHolds(step, known);
 		if (holds === false) continue;
-		const maybe = holds === undefined;
+		const maybe = holds === undefined || parent === undefined;
 		const action = actionOf(step);
 		if (action === 'manual') {
 			if (!answers.yes) need('--yes', 'is a manual step', maybe);

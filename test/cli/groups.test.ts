@@ -104,6 +104,32 @@ describe('groups without a terminal', () => {
 	});
 });
 
+describe('preflight without a terminal', () => {
+	const DESTRUCTIVE_RESCUE = RUNBOOK.replace('        run: echo rollback >> marks; test ! -e rescue-fails', '        destructive: true\n        run: echo rollback >> marks');
+
+	it('a destructive rescue step needs --yes-destructive before anything runs (a rollback must not stop half-way); --no-rescue does not need it', async () => {
+		const ws = workspace();
+		const file = ws.write('upgrade.yaml', DESTRUCTIVE_RESCUE);
+		const refused = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir]);
+		expect(refused.code).not.toBe(0);
+		expect(refused.stderr).toContain('--yes-destructive');
+		expect(refused.stderr).toContain('step rollback is destructive');
+		expect(ws.lines()).toEqual([]);
+		const noRescue = await ws.cli(['run', file, '--plain', '--no-rescue', '--state-dir', ws.stateDir]);
+		expect(noRescue.code).toBe(1);
+		expect(ws.lines()).toEqual(['backup', 'upgrade']);
+	});
+
+	it('a group whose when does not hold needs nothing for the steps inside it', async () => {
+		const ws = workspace();
+		const file = ws.write('upgrade.yaml', DESTRUCTIVE_RESCUE.replace('    title: Upgrade the services layer\n', '    title: Upgrade the services layer\n    when: {var: MODE, equals: upgrade}\n').replace('steps:\n  - id: backup', 'params: {MODE: {default: skip}}\nsteps:\n  - id: backup'));
+		const run = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir]);
+		expect(run.stderr).toBe('');
+		expect(run.code).toBe(0);
+		expect(ws.lines()).toEqual(['backup', 'done']);
+	});
+});
+
 describe('runbook plan with groups', () => {
 	it('text: the steps of a group indented under it, rescue and always named, what a failure does', async () => {
 		const ws = workspace();
