@@ -331,6 +331,9 @@ export class FileStateStore implements StateStore {
 		try {
 			fs.appendFileSync(this.#fd, line);
 			fs.fsyncSync(this.#fd);
+			// An open descriptor keeps writing into a file whose name is gone (the run's folder
+			// removed under us): that record would be lost while the save seemed to succeed.
+			if (fs.fstatSync(this.#fd).nlink === 0) throw Object.assign(new Error(`${LOG_FILE} was removed`), {code: 'ENOENT'});
 		} catch (error) {
 			try {
 				fs.ftruncateSync(this.#fd, this.#fdBytes);

@@ -65,7 +65,8 @@ describe('runbook resume', () => {
 		expect(orphans.some(line => line.includes('sleep 30'))).toBe(true);
 		await waitUntil('the orphaned group to be killed', () => groupProcesses(pgid).length === 0);
 		const runId = ws.onlyRunId();
-		const saved = JSON.parse(readFileSync(ws.statePath(runId), 'utf8'));
+		// As loaded (the snapshot plus the records appended after it): state.json alone may lag.
+		const saved = ws.state(runId);
 		expect(saved.status).toBe('in-progress');
 		expect(saved.steps.long.status).toBe('running');
 		expect(saved.steps.one.status).toBe('succeeded');
