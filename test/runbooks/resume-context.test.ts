@@ -85,10 +85,11 @@ describe('resuming against another Kubernetes target', () => {
 		// (Without a terminal and without --yes-destructive the run is refused before its first step.)
 		const first = startTui(ws, ['run', runbookPath('vcs'), '--auto', '--state-dir', ws.stateDir, '--kubeconfig', kubeconfig, ...params], {env: cliEnvFor(ws), width: 100, height: 30});
 		// On the way: manual steps marked done (m), the asks answered as the -p values say (the
-		// TUI asks them), each as soon as it is drawn.
+		// TUI asks them, preset by -p), each as soon as it is drawn.
 		const answers: Array<[string, (term: typeof first.term) => void]> = [
-			['? Where is the dump?', term => term.sendKeys('Down', 'Enter')],
-			['? File name of the dump', term => (term.type(backup.dumpFile), term.sendKeys('Enter'))],
+			// -p presets these asks: the choice starts on `local`, the text is filled in; Enter takes them.
+			['? Where is the dump?', term => term.sendKeys('Enter')],
+			['? File name of the dump', term => term.sendKeys('Enter')],
 			['? File name of the secrets manifest', term => term.sendKeys('Enter')],
 		];
 		const done = new Set<string>();
