@@ -70,7 +70,7 @@ export function startTui(ws: Workspace, args: readonly string[], options: TuiOpt
 	return {
 		term,
 		exitFile,
-		async exitCode(timeoutMs = 10_000) {
+		async exitCode(timeoutMs = 60_000) {
 			// The exit file is written once the CLI has ended, but tmux may not have read
 			// the CLI's last output from the terminal yet: wait for the pane to be dead too
 			// (tmux marks it at the end of the output), so a capture after this has it all.
@@ -81,7 +81,7 @@ export function startTui(ws: Workspace, args: readonly string[], options: TuiOpt
 			);
 			return Number(readFileSync(exitFile, 'utf8').trim());
 		},
-		async leaveSummary(timeoutMs = 10_000) {
+		async leaveSummary(timeoutMs = 60_000) {
 			const screen = await term.waitFor(SUMMARY_KEYS, timeoutMs);
 			term.sendKeys('Enter');
 			return screen;
