@@ -241,6 +241,10 @@ export interface HttpPort {
 	probe(probe: HttpProbe, signal: AbortSignal): Promise<HttpProbeResult>;
 }
 
+/**
+ * Everything the Runner reaches the world through, wired by `cli/` (the real adapters) or by
+ * tests (doubles): it imports no I/O itself, so the engine stays testable without processes.
+ */
 export interface Ports {
 	shell: ShellPort;
 	/** `wait.http` checks; absent in tests that need none (such a wait then fails with a clear error). */
