@@ -9,7 +9,7 @@
 import {spawnSync} from 'node:child_process';
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, onTestFinished} from 'vitest';
 import {cliEnv} from '../support/cli-env.js';
 import {shellQuote, startTmux} from '../support/tmux.js';
 import {filesUnder, ROOT, stackLines, useWorkspaces} from '../cli/helpers.js';
@@ -57,6 +57,7 @@ describe('the demo (node demo/run.ts)', () => {
 			env: {TMPDIR: tmp, XDG_STATE_HOME: ws.path('xdg-state')},
 			command: ['sh', '-c', `${shellQuote(process.execPath)} ${shellQuote(DEMO)}; echo $? > ${shellQuote(exitFile)}`],
 		});
+		onTestFinished(() => term.kill());
 		// The setup's failure ends the demo: do not wait the whole time for a gate that will not come.
 		const first = await term.waitFor(/q quit|== Cleaning up/, SETUP_MS);
 		expect(first).toContain('q quit');
