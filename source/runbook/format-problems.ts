@@ -22,12 +22,15 @@ export interface FormatProblemsOptions {
  *       |     ^
  * ```
  * Tabs before the column are kept in the caret line so the caret lines up.
- * Empty when `line` is outside the text (or 0).
+ * Empty when `line` is outside the text (or 0), or when the line is over 120 characters or
+ * holds control characters (a binary file, or one that is not YAML: nothing of it is quoted).
  */
 export function codeFrame(text: string, line: number, col: number): string {
 	const lines = text.split(/\r?\n/);
 	const source = lines[line - 1];
 	if (line < 1 || source === undefined) return '';
+	// The line goes to a terminal and may come from a file that is not YAML: short, no raw controls.
+	if (source.length > 120 || /[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(source)) return '';
 	const gutter = String(line).padStart(5);
 	const pad = source.slice(0, Math.max(0, col - 1)).replace(/[^\t]/g, ' ');
 	return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${pad}^`;

@@ -6,6 +6,7 @@
  * expected. The loader collects every problem of a file before it throws, so an author fixes
  * them all in one pass.
  */
+import {visibleControls} from '../security/terminal-text.js';
 
 /** One segment of a YAML path: a mapping key or a list index (0-based). */
 export type PathSegment = string | number;
@@ -51,17 +52,21 @@ export function formatPath(path: YamlPath): string {
 	for (const segment of path) {
 		if (typeof segment === 'number') out += `[${segment}]`;
 		else if (/^[A-Za-z_][\w-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-		else out += `[${JSON.stringify(segment)}]`;
+		else out += `[${JSON.stringify(segment.length > 40 ? `${segment.slice(0, 40)}…` : segment)}]`;
 	}
 	return out;
 }
 
-/** Formats one problem on one line: `file:line:col: path: message (hint: ...)`. */
+/**
+ * Formats one problem on one line: `file:line:col: path: message (hint: ...)`. Control
+ * characters (from a file that is not YAML, or a hostile key) are written `\xNN`: the
+ * line goes to a terminal.
+ */
 export function formatProblem(problem: Problem): string {
 	const where = problem.line > 0 ? `${problem.file}:${problem.line}:${problem.col}` : problem.file;
 	const path = problem.path === '' ? '' : `${problem.path}: `;
 	const hint = problem.hint === undefined ? '' : ` (hint: ${problem.hint})`;
-	return `${where}: ${path}${problem.message}${hint}`;
+	return visibleControls(`${where}: ${path}${problem.message}${hint}`);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import {isCollection, isScalar, visit, type Document, type LineCounter, type Node, type YAMLError} from 'yaml';
 import type {Problem} from './problems.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Better words and next steps for yaml's error codes. */
 const KNOWN: Record<string, {message?: string; hint: string}> = {
@@ -43,12 +44,25 @@ function unclosedOpening(doc: Document, offset: number, kind: 'quote' | 'flow'):
 }
 
 /**
+ * yaml's message without the text it quotes from the file (`Unexpected scalar token in YAML
+ * stream: "…"` quotes the whole token, which in a file that is not YAML, such as a copy of an
+ * env file or a binary, can be a secret or raw control bytes): what follows `: "` or `: ` of a
+ * block scalar header is dropped, the rest is cut to 100 characters and its control characters
+ * written `\xNN`. The problem's line and column say where to look.
+ */
+function safeMessage(message: string): string {
+	const quoted = message.search(/: "|(?<=extra characters): /);
+	const kept = (quoted === -1 ? message : message.slice(0, quoted)).replace(/\.$/, '');
+	return visibleControls(kept.length > 100 ? `${kept.slice(0, 100)}…` : kept);
+}
+
+/**
  * Converts one yaml error to a problem (path empty: the document may not be well formed).
  * @param text the source, to quote the character an unclosed quote or bracket opens with.
  */
 export function yamlErrorProblem(error: YAMLError, doc: Document, lineCounter: LineCounter, text: string, file: string): Problem {
 	const known = KNOWN[error.code];
-	const raw = error.message.replace(/\.$/, '');
+	const raw = safeMessage(error.message);
 	let message = known?.message ?? `${raw[0]!.toLowerCase()}${raw.slice(1)}`;
 	let hint = known?.hint;
 	let offset = error.pos[0];

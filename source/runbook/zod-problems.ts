@@ -10,6 +10,7 @@ import type {PathSegment, Problem, YamlPath} from './problems.js';
 import {validKeysAt} from './schema-walk.js';
 import {closestMatch, listWords} from './suggest.js';
 import {patternProblem} from '../security/patterns.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** A zod issue as the per-parse error map receives it. */
 type RawIssue = z.core.$ZodRawIssue;
@@ -27,13 +28,26 @@ const TYPE_NAMES: Record<string, string> = {
 	null: 'nothing',
 };
 
-/** Describes a parsed YAML value for "found ...": `a string ("x")`, `a list`, `an empty value`. */
+/** Longest excerpt of a value quoted in a problem, characters (see {@link describeValue}). */
+export const EXCERPT_CHARS = 24;
+
+/**
+ * Describes a parsed YAML value for "found ...": `a string ("x")`, `a list`, `an empty value`.
+ * A string is quoted only when it is one short line (at most {@link EXCERPT_CHARS}
+ * characters, control characters written `\xNN`); a longer or multi-line one is described
+ * by its size, never quoted: a file that is not a runbook (a copy of an env file) would
+ * otherwise print its secrets in the error.
+ */
 export function describeValue(value: unknown): string {
 	if (value === null || value === undefined) return 'an empty value';
 	if (Array.isArray(value)) return 'a list';
 	if (typeof value === 'object') return 'a mapping';
-	if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
-	return `${typeof value === 'number' ? 'a number' : 'a boolean'} (${String(value)})`;
+	if (typeof value === 'string') {
+		if (value.length <= EXCERPT_CHARS && !value.includes('\n')) return `a string (${visibleControls(JSON.stringify(value))})`;
+		const lines = value.split('\n').length;
+		return `a string of ${value.length} characters${lines > 1 ? ` on ${lines} lines` : ''} (not quoted)`;
+	}
+	return `${typeof value === 'number' ? 'a number' : 'a boolean'} (${visibleControls(String(value)).slice(0, EXCERPT_CHARS)})`;
 }
 
 const typeName = (expected: string): string => TYPE_NAMES[expected] ?? expected;

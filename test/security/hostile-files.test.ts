@@ -90,4 +90,30 @@ describe('hostile files', () => {
 		expect(stackLines(resumed.stderr)).toEqual([]);
 		expect(resumed.stderr).toContain('state.json is damaged (is a FIFO (named pipe), not a regular file)');
 	});
+
+	it('a regular file that is not YAML (a copy of an env file, a binary) as the runbook or an include: the error quotes none of it and holds no raw control byte', async () => {
+		const ws = workspace();
+		const secret = 'hunter2-Pa55word-0123456789';
+		// An env file (one `export` line parses as a plain YAML scalar, the whole file as a string).
+		ws.write('env.yaml', `export DB_PASSWORD="${secret}"\nexport DB_HOST=db.example\n`);
+		// A binary: control bytes (ESC, BEL, DEL, C1 CSI), escape sequences and the secret in the middle.
+		const binary = Buffer.concat([Buffer.from('\x00\x01\x1b]0;title\x07\x7f\xc2\x9b2J'), Buffer.from(`:\n\t${secret}\n`), Buffer.from([0xff, 0xfe, 0x1b, 0x5b, 0x33, 0x31, 0x6d]), Buffer.from(`${secret}\n`)]);
+		writeFileSync(ws.path('blob.yaml'), binary);
+		const main = ws.write('main.yaml', 'version: 1\ntitle: Includes\nsteps:\n  - include: env.yaml\n  - include: blob.yaml\n');
+		for (const file of [main, ws.path('env.yaml'), ws.path('blob.yaml')]) {
+			for (const args of [['validate', file], ['run', file, '--plain', '--state-dir', ws.stateDir]]) {
+				const result = await ws.cli(args, {timeoutMs: 20_000});
+				expect(result.code).toBe(2);
+				expect(stackLines(result.stderr)).toEqual([]);
+				const output = result.stderr + result.stdout;
+				expect(output).toMatch(/env\.yaml|blob\.yaml/);
+				// Not the secret, nor a 6-character piece of it.
+				for (let i = 0; i + 6 <= secret.length; i++) expect(output).not.toContain(secret.slice(i, i + 6));
+				// eslint-disable-next-line no-control-regex
+				expect(output).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+				for (const line of output.split('\n')) expect(line.length).toBeLessThan(400);
+			}
+		}
+		expect(ws.runIds()).toEqual([]);
+	});
 });
