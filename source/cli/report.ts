@@ -15,6 +15,7 @@ import {RunsRepository, StateError, resolveStateDir} from '../store/runs.js';
 import {runbookPathProblem, trustedVars} from '../store/trust.js';
 import {FILE_MODE, writeFileAtomic} from '../platform/safe-file.js';
 import {allSteps, isGroup} from '../runbook/groups.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /**
  * `runbook runs`: saved runs, newest first; `--json` for scripts. A run whose
@@ -103,15 +104,17 @@ async function stepTitles(state: RunState, runDir: string): Promise<Record<strin
  * `runbook report RUN_ID`: the run's Markdown report (report/markdown.ts) from its
  * saved state and journal, on stdout or in `--output FILE`. Titles come from the
  * runbook file when it can still be read. A damaged journal line is skipped with a
- * warning on stderr.
+ * warning on stderr; every message on stderr shows control bytes as `\xNN` (terminal-text.ts).
  * @returns 0; 2 when the run does not exist, its state is damaged, or the file cannot be written.
  */
 export async function reportRun(
 	runId: string,
 	options: {stateDir?: string; output?: string},
 	write: (text: string) => void = t => void process.stdout.write(t),
-	writeErr: (text: string) => void = t => void process.stderr.write(t),
+	rawWriteErr: (text: string) => void = t => void process.stderr.write(t),
 ): Promise<number> {
+	// Warnings quote the state and journal (an `updatedAt`, a file name): hostile input, no raw controls.
+	const writeErr = (text: string): void => rawWriteErr(visibleControls(text));
 	const repo = new RunsRepository(resolveStateDir(options.stateDir));
 	let state: RunState;
 	try {

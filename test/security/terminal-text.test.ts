@@ -6,7 +6,7 @@
  * removed; other control bytes, in output or in titles, are shown as `\xNN`.
  */
 import {randomUUID} from 'node:crypto';
-import {readFileSync, readdirSync} from 'node:fs';
+import {appendFileSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {stripTerminalEscapes, terminalSafe, visibleControls} from '../../source/security/terminal-text.js';
@@ -91,5 +91,23 @@ steps:
 			expect(text).toContain('Ask \\x1b]52;c;aGk=\\x07');
 			expect(text).toContain('Fail \\x1b[6n\\x9b6n');
 		}
+	});
+
+	it('report: the state and journal warnings on stderr show the control bytes of a hostile state as \\xNN', async () => {
+		const ws = workspace();
+		const file = ws.write('warn.yaml', 'version: 1\ntitle: Warn\nsteps:\n  - id: fail\n    run: exit 3\n');
+		expect((await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir])).code).toBe(1);
+		const runId = ws.onlyRunId();
+		const runDir = path.join(ws.stateDir, 'runs', runId);
+		// The last good copy names when it was saved: a hostile one says it with escapes.
+		const state = {...ws.state(runId), updatedAt: '2026-01-01\x1b]0;owned\x07\x1b[2J\x9b6n'} as Record<string, unknown>;
+		writeFileSync(path.join(runDir, 'state.prev.json'), JSON.stringify(state));
+		writeFileSync(path.join(runDir, 'state.json'), '{damaged');
+		appendFileSync(path.join(runDir, 'journal.jsonl'), 'not json \x1b]52;c;aGk=\x07\n');
+		const report = await ws.cli(['report', runId, '--state-dir', ws.stateDir]);
+		expect(report.code, report.stderr).toBe(0);
+		expect(report.stderr).toContain('using the last good copy from 2026-01-01\\x1b]0;owned\\x07\\x1b[2J\\x9b6n');
+		expect(report.stderr).toContain('not a journal entry; ignored');
+		expect(report.stderr).not.toMatch(/[\x07\x1b\x9b]/);
 	});
 });
