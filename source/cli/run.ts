@@ -577,7 +577,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			// The TUI leaves the alternate screen and prints the run's summary, ending with a newline.
 			await app.waitUntilExit();
 		} else {
-			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, resumeCommand: `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`}}));
+			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, resumeCommand: `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`, redact: text => runner.redactText(text)}}));
 			if (kubernetes) io.out(`kubernetes: ${describeTarget(kubernetes.target())}\n`);
 			for (const notice of input.notices) io.out(`note: ${notice}\n`);
 			status = await runner.start();

@@ -20,6 +20,8 @@ export interface RunHandle {
 	subscribe(listener: RunListener): () => void;
 	/** The display view of a step (strings resolved, secrets shown as `***`). */
 	stepView(stepId: string): StepView;
+	/** `text` with every known secret value (secret params and answers) replaced by `***`. */
+	redactText(text: string): string;
 	/** Absolute path of a step attempt's log file (it may not exist yet). */
 	logPath(stepId: string, attempt: number): string;
 	/** True while a step's command or wait is running. */

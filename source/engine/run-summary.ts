@@ -103,6 +103,8 @@ export interface RunSummaryInput {
 	lastOutput?: {stepId: string; lines: readonly string[]; totalLines: number};
 	/** The command that resumes the run (`runbook resume ID [--state-dir DIR]`). */
 	resumeCommand: string;
+	/** Masks known secret values (`runner.redactText`): a title may hold one written literally. */
+	redact?: (text: string) => string;
 }
 
 const MARKS: Record<string, string> = {succeeded: '✔', failed: '✖', skipped: '↷', interrupted: '⚠', running: '▶', pending: '○'};
@@ -172,5 +174,6 @@ export function summaryLines(input: RunSummaryInput): string[] {
 	if (input.status !== 'completed') lines.push(`Resume with: ${input.resumeCommand}`);
 	// One entry, one line: a value with a newline in it (an answer, a capture, a note) must not
 	// start a line that reads as another step's or as output (as the plain reporter shows it, `\n`).
-	return lines.map(line => line.replace(/\r?\n/g, '\\n'));
+	const redact = input.redact ?? (text => text);
+	return lines.map(line => redact(line).replace(/\r?\n/g, '\\n'));
 }

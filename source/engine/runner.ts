@@ -131,7 +131,16 @@ export class Runner implements RunHandle {
 		const flat = flatSteps(this.runbook);
 		const index = flat.findIndex(entry => entry.step.id === stepId);
 		if (index < 0) throw new Error(`unknown step ${stepId}`);
-		return stepView(flat[index]!.step, index, this.scope());
+		// Secrets are *** in variables already; a secret's value written literally in the
+		// runbook (a title, a script's text) is masked too: the view is shown and printed.
+		const view = stepView(flat[index]!.step, index, this.scope());
+		return {
+			...view,
+			title: this.redact(view.title),
+			...(view.description === undefined ? {} : {description: this.redact(view.description)}),
+			command: this.redact(view.command),
+			vars: Object.fromEntries(Object.entries(view.vars).map(([name, value]) => [name, this.redact(value)])),
+		};
 	}
 
 	/** @inheritdoc */

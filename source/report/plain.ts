@@ -47,6 +47,8 @@ export interface PlainSummaryOptions {
 	runDir: string;
 	/** The command that resumes the run (`runbook resume ID [--state-dir DIR]`). */
 	resumeCommand: string;
+	/** Masks known secret values in the summary (`runner.redactText`). */
+	redact?: (text: string) => string;
 }
 
 /**
@@ -131,6 +133,7 @@ export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSu
 						runDir: options.summary.runDir,
 						lastOutput: last,
 						resumeCommand: options.summary.resumeCommand,
+						...(options.summary.redact ? {redact: options.summary.redact} : {}),
 					});
 					write(`\n${lines.join('\n')}\n`);
 				}

@@ -292,6 +292,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			runDir: handle.runDir,
 			lastOutput: lastId && tail ? {stepId: lastId, lines: tail.lines().map(line => displayLine(line.text)), totalLines: tail.totalLines} : undefined,
 			resumeCommand: resumeCommand ?? `runbook resume ${state.runId}`,
+			redact: text => handle.redactText(text),
 		});
 	}
 	let main;

@@ -206,6 +206,40 @@ steps:
 		expectStateDirClean(ws.stateDir, [token]);
 	});
 
+	it('--plain masks a known secret written literally in a step\'s command line and title (the step line and the summary)', async () => {
+		// The runbook cannot know a literal is secret (README): it is masked once the value is a secret param's or answer's.
+		const ws = workspace();
+		const token = `canary-${randomUUID()}`;
+		const pin = `pin-${randomUUID().slice(0, 8)}`;
+		const file = ws.write(
+			'literal.yaml',
+			`version: 1
+title: Literal secrets
+params:
+  TOKEN: {secret: true, required: true}
+steps:
+  - id: pin
+    ask: {var: PIN, prompt: PIN?, secret: true}
+  - id: literal
+    title: Uses ${token}
+    run: test "$TOKEN" = ${token} && echo same
+  - id: literal-pin
+    title: Pin ${pin}
+    run: test "$PIN" = ${pin} && echo same-pin
+`,
+		);
+		const result = await ws.cli(['run', file, '-p', `PIN=${pin}`, '--plain', '--state-dir', ws.stateDir], {env: {RUNBOOK_SECRET_TOKEN: token}});
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stdout).toContain('literal| same');
+		expect(result.stdout).toContain('▶ literal (attempt 1): test "$TOKEN" = *** && echo same');
+		expect(result.stdout).toContain('▶ literal-pin (attempt 1): test "$PIN" = *** && echo same-pin');
+		expect(result.stdout).toContain('literal: Uses *** · succeeded');
+		expect(result.stdout).toContain('literal-pin: Pin *** · succeeded');
+		expect(result.stdout + result.stderr).not.toContain(token);
+		expect(result.stdout + result.stderr).not.toContain(pin);
+		expectStateDirClean(ws.stateDir, [token, pin]);
+	});
+
 	it('a multi-line secret (a key file) is hidden line by line', async () => {
 		const ws = workspace();
 		const body = [randomUUID(), randomUUID()].map(id => id.replaceAll('-', ''));

@@ -79,6 +79,10 @@ export class FakeHandle implements RunHandle {
 		return path.join(this.runDir, 'logs', `${stepId}.${attempt}.log`);
 	}
 
+	redactText(text: string): string {
+		return text;
+	}
+
 	isBusy(): boolean {
 		return this.busy;
 	}
