@@ -25,13 +25,13 @@ export interface PlanOptions {
 }
 
 /** How a step's `when` reads before the run: it runs, it is skipped, or it is decided during the run. */
-function whenLine(step: Step, known: Known): {text: string; skipped: boolean} | undefined {
+function whenLine(step: Step, known: Known): {text: string; skipped: boolean; holds: boolean | undefined} | undefined {
 	const when = step.when;
 	if (!when) return undefined;
 	const test = when.equals !== undefined ? `equals "${when.equals}"` : when.notEquals !== undefined ? `is not "${when.notEquals}"` : `is one of ${(when.in ?? []).join(', ')}`;
 	const holds = whenHolds(step, known);
 	const outcome = holds === undefined ? 'decided during the run' : holds ? 'runs' : 'skipped';
-	return {text: `when ${when.var} ${test}: ${outcome}`, skipped: holds === false};
+	return {text: `when ${when.var} ${test}: ${outcome}`, skipped: holds === false, holds};
 }
 
 /**
@@ -126,10 +126,13 @@ export async function planRunbook(file: string, options: PlanOptions, rawWrite: 
 		if (vars.length > 0) out.push(`${item}vars: ${vars.map(([name, value]) => `${name}=${value}`).join('  ')}`);
 		const extra = [step.timeout ? `timeout ${step.timeout}` : '', step.retries ? `retries ${step.retries}` : '', step.capture ? `captures ${step.capture}` : ''].filter(Boolean);
 		if (extra.length > 0) out.push(`${item}${extra.join(' · ')}`);
+		// What the step sets is known after it only when it surely runs with a known value (engine/preflight.ts does the same).
 		if (step.ask && !when?.skipped) {
 			const value = options.params[step.ask.var] ?? step.ask.default;
-			if (value !== undefined && !step.ask.secret) known.set(step.ask.var, value);
+			const sure = (when === undefined || when.holds === true) && depth === 0;
+			known.set(step.ask.var, value !== undefined && !step.ask.secret && (sure || known.get(step.ask.var) === value) ? value : undefined);
 		}
+		if (step.capture && !when?.skipped) known.set(step.capture, undefined);
 	});
 	write(`${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
 	return 0;

@@ -10,10 +10,12 @@
  *
  * `when` is evaluated where its value is known (params, earlier answers given
  * with `-p`, values saved by earlier sessions); a step behind a `when` on a value
- * only known at run time (a capture, an unanswered ask) "may need" its flag.
+ * only known at run time (a capture, an unanswered ask) "may need" its flag. A
+ * name a step captures is unknown from that step on, even when a param of that
+ * name was known before the run: the capture overwrites it.
  */
 import type {Runbook, Step} from '../runbook/schema.js';
-import {interpolate, referencedVars} from '../runbook/variables.js';
+import {BUILTIN_VARS, interpolate, referencedVars} from '../runbook/variables.js';
 import {checkAnswer} from './answers.js';
 import {isStepDone, type RunState} from './state.js';
 import {actionOf, destructiveWord} from './view.js';
@@ -83,6 +85,8 @@ export function preflightNeeds(
 	// Names set at run time: their values are not known until the step that sets them has run.
 	const setLater = new Set(allSteps(runbook).flatMap(step => [step.capture, step.ask?.var].filter((n): n is string => n !== undefined)));
 	for (const name of setLater) if (!known.has(name)) known.set(name, undefined);
+	// Built-ins (RUN_ID, KUBE_CONTEXT, ...) are set by the runner over any value of that name (runner.ts `scope()`): not known here.
+	for (const name of BUILTIN_VARS) known.set(name, undefined);
 	const needs: PreflightNeed[] = [];
 	// Groups (format 1.1): a group whose `when` does not hold skips every step inside it; one
 	// whose `when` is not known yet makes them "may need". A rescue step runs only after a
@@ -112,12 +116,13 @@ export function preflightNeeds(
 		} else if (action === 'ask') {
 			const ask = step.ask!;
 			const value = answers.values[ask.var] ?? ask.default;
+			const problem = value === undefined ? undefined : checkAnswer(value, ask.choices, ask.pattern, ask.secret);
 			if (value === undefined) need(`-p ${ask.var}=VALUE`, `asks "${ask.prompt}"${ask.choices ? ` (one of: ${ask.choices.join(', ')})` : ''}`, maybe);
-			else {
-				const problem = checkAnswer(value, ask.choices, ask.pattern, ask.secret);
-				if (problem) need(`-p ${ask.var}=VALUE`, `asks "${ask.prompt}": ${problem}`, maybe);
-				else if (!maybe) known.set(ask.var, value);
-			}
+			else if (problem) need(`-p ${ask.var}=VALUE`, `asks "${ask.prompt}": ${problem}`, maybe);
+			// The answer overwrites the name: known from here when the step surely runs with a good answer; an
+			// ask that may not run leaves it known only when both ways give the same value; else unknown.
+			if (value !== undefined && !problem && (!maybe || known.get(ask.var) === value)) known.set(ask.var, value);
+			else known.set(ask.var, undefined);
 		} else {
 			if (step.confirm !== undefined && !step.destructive && !answers.yes) need('--yes', `asks "${step.confirm === true ? 'Run this step?' : step.confirm}"`, maybe);
 			if (step.destructive && !answers.yesDestructive) {
@@ -126,7 +131,9 @@ export function preflightNeeds(
 				need('--yes-destructive', `is destructive (confirmation word "${destructiveWord(step, shown)}")`, maybe);
 			}
 		}
-		if (step.capture && !known.has(step.capture)) known.set(step.capture, undefined);
+		// A capture overwrites its name when the step runs: a param of that name known before the run is not known after
+		// this step, so a later `when` on it is decided during the run ("may need"), not on the value it had before.
+		if (step.capture) known.set(step.capture, undefined);
 	}
 	return needs;
 }

@@ -193,7 +193,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				// The summary screen's keys (see summary-view.tsx for why the app takes them).
 				const to = stays ? summaryKey(input, key, summaryTop, Math.max(1, mainRows)) : undefined;
 				if (to === 'leave') setLeft(true);
-				else if (to !== undefined) setSummaryTop(Math.min(to, summaryMaxTop(endLines, columns, mainRows)));
+				// From the row the key before left (several keys of one read are handled before the next render).
+				else if (to !== undefined) setSummaryTop(top => Math.min(summaryKey(input, key, top, Math.max(1, mainRows)) as number, summaryMaxTop(endLines, columns, mainRows)));
 				return;
 			}
 			const ctrlC = key.ctrl && input === 'c';
@@ -217,7 +218,12 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			// At a confirm or destructive prompt, PgUp/PgDn scroll the command and its values in place.
 			if (panelMode === 'decide' && (key.pageUp || key.pageDown)) {
 				const page = Math.max(1, mainRows - 6);
-				return setScroll({promptId: prompt?.id, rows: Math.max(0, Math.min(maxScroll, Math.min(scroll, maxScroll) + (key.pageDown ? page : -page)))});
+				const promptId = prompt?.id;
+				// From where the key before left it: several PgDn in one read are handled before the next render.
+				return setScroll(before => {
+					const from = before.promptId === promptId ? Math.min(before.rows, maxScroll) : 0;
+					return {promptId, rows: Math.max(0, Math.min(maxScroll, from + (key.pageDown ? page : -page)))};
+				});
 			}
 			if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId});
 			if (prompt) {

@@ -128,6 +128,87 @@ steps:
 		expect(resumed.code).toBe(0);
 		expect(ws.lines()).toEqual(['stop', 'flaky', 'flaky', 'tell']);
 	});
+	it('a param a capture overwrites is unknown after that step: a later `when` on it may need its flag, so the run is refused before any step', async () => {
+		const ws = workspace();
+		// MODE is "keep" before the run, so `when MODE equals drop` reads false on the old value; but the
+		// pick step captures MODE, and at run time it is "drop": the drop step would stop the run half-way.
+		const file = ws.write(
+			'captured.yaml',
+			`version: 1
+title: Captured mode
+params:
+  MODE:
+    default: keep
+steps:
+  - id: stop-service
+    run: echo stop >> marks
+  - id: pick
+    run: echo drop
+    capture: MODE
+  - id: drop
+    when: {var: MODE, equals: drop}
+    destructive: synapse
+    run: echo drop >> marks
+`,
+		);
+		const refused = await ws.cli(['run', file, '--state-dir', ws.stateDir]);
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toMatch(/may be needed[^\n]*\n {2}--yes-destructive +step drop is destructive \(confirmation word "synapse"\)$/m);
+		expect(refused.stdout).toBe('');
+		expect(ws.lines()).toEqual([]);
+		expect(ws.runIds()).toEqual([]);
+
+		// runbook plan says the same: the when is decided during the run.
+		const plan = await ws.cli(['plan', file]);
+		expect(plan.code).toBe(0);
+		expect(plan.stdout).toContain('when MODE equals "drop": decided during the run');
+		expect(plan.stdout).toContain('Without a terminal it needs: --yes-destructive.');
+
+		// With the flag the run goes through, and the drop step does run (MODE was captured as drop).
+		const run = await ws.cli(['run', file, '--yes-destructive', '--state-dir', ws.stateDir]);
+		expect(run.stderr).toBe('');
+		expect(run.code).toBe(0);
+		expect(ws.lines()).toEqual(['stop', 'drop']);
+		expect(stepStarts(path.join(ws.stateDir, 'runs', ws.onlyRunId()))).toEqual(['stop-service', 'pick', 'drop']);
+	});
+
+	it('an ask that overwrites a param makes a later `when` on it "may need" unless the answer is given', async () => {
+		const ws = workspace();
+		const file = ws.write(
+			'asked.yaml',
+			`version: 1
+title: Asked mode
+params:
+  MODE:
+    default: keep
+steps:
+  - id: stage
+    run: echo go
+    capture: STAGE
+  - id: pick
+    when: {var: STAGE, equals: go}
+    ask:
+      var: MODE
+      prompt: Which mode?
+      choices: [keep, drop]
+  - id: drop
+    when: {var: MODE, equals: drop}
+    confirm: Drop it?
+    run: echo drop >> marks
+`,
+		);
+		// Without the answer: the ask may run, so MODE is not known after it, and the drop step may need --yes.
+		const refused = await ws.cli(['run', file, '--state-dir', ws.stateDir]);
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toMatch(/^ {2}-p MODE=VALUE +step pick asks "Which mode\?"/m);
+		expect(refused.stderr).toMatch(/^ {2}--yes +step drop asks "Drop it\?"$/m);
+		expect(ws.runIds()).toEqual([]);
+		// -p MODE=keep answers the ask with the value MODE already had: the drop step is skipped either way.
+		const kept = await ws.cli(['run', file, '-p', 'MODE=keep', '--state-dir', ws.stateDir]);
+		expect(kept.stderr).toBe('');
+		expect(kept.code).toBe(0);
+		expect(ws.lines()).toEqual([]);
+	});
 	it('a secret ask answered with -p is never printed: the destructive word that uses it shows ***, in the refusal and in plan', async () => {
 		const ws = workspace();
 		const file = ws.write(
