@@ -68,7 +68,39 @@ export async function executeAction(step: Step, ctx: ActionContext): Promise<Act
 	if (!ctx.kubernetes) {
 		return {ok: false, exitCode: null, error: `${what}: no Kubernetes connection (this is a bug: the CLI connects when a runbook has Kubernetes steps)`};
 	}
+	const problem = countProblem(step, ctx.env);
+	if (problem) return {ok: false, exitCode: null, error: problem};
 	return runKubernetes(step, action as KubeActionKind, ctx, ctx.kubernetes);
+}
+
+/** `$NAME` or `${NAME}`, a whole count field (format 1.1: `replicas`, `podsReady.count`). */
+const COUNT_VARIABLE = /^\$(?:([A-Z_][A-Z0-9_]*)|\{([A-Z_][A-Z0-9_]*)\})$/;
+
+/**
+ * Checks a count given as a variable (`scale.replicas: $REPLICAS`, `wait.podsReady.count:
+ * $N`) before anything is sent to the cluster: its value must be a whole number >= 0 of at
+ * most 10 digits (an int32 for `replicas`). An empty or unset value is refused (never read
+ * as 0: scaling to zero by accident is the worst outcome).
+ * @returns one line naming the step, the field and the variable, or undefined when fine.
+ */
+export function countProblem(step: Step, values: Record<string, string>): string | undefined {
+	const fields: Array<[string, unknown]> = [
+		['scale.replicas', step.scale?.replicas],
+		['wait.podsReady.count', step.wait?.podsReady?.count],
+	];
+	for (const [field, written] of fields) {
+		if (typeof written !== 'string') continue;
+		const match = COUNT_VARIABLE.exec(written);
+		if (!match) return `step ${step.id}: ${field} is ${JSON.stringify(written)}, expected a whole number >= 0 or a variable such as $REPLICAS`;
+		const name = (match[1] ?? match[2])!;
+		const value = values[name];
+		if (value === undefined) return `step ${step.id}: ${field} is ${written}, and ${name} has no value; give it with -p ${name}=N or an ask before this step`;
+		const max = field === 'scale.replicas' ? 2_147_483_647 : Number.MAX_SAFE_INTEGER;
+		if (!/^\d{1,10}$/.test(value) || Number(value) > max) {
+			return `step ${step.id}: ${field} is ${written}, whose value ${JSON.stringify(value)} is not a whole number >= 0; give ${name} a count such as 0 or 3`;
+		}
+	}
+	return undefined;
 }
 
 /** Replaces variables in every string of a value, deeply (values literal, as in every non-script field). */

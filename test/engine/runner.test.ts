@@ -451,6 +451,55 @@ steps:
 	});
 });
 
+describe('Runner: counts from variables (format 1.1)', () => {
+	const rb = book(`
+version: 1.1
+title: Counts
+steps:
+  - id: scale-down
+    scale: {kind: StatefulSet, selector: app=db, replicas: $REPLICAS}
+  - id: wait-up
+    wait: {podsReady: {selector: app=db, count: "\${PODS}"}}
+`);
+
+	function runWith(vars: Record<string, string>) {
+		const t = setup(rb, {vars});
+		const kube = new FakeKubernetes();
+		const runner = new Runner({
+			runbook: rb,
+			runbookDir: '/rb',
+			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 't', stepIds: rb.steps.map(s => s.id), by: 'a@h', at: new Date(), cwd: '/tmp', vars, secretVars: []}),
+			runDir: '/tmp/r',
+			ports: {shell: t.shell, store: t.store, clock: t.clock, operator: t.operator, kubernetes: kube},
+			secrets: {},
+			by: 'a@h',
+			resumed: false,
+		});
+		return {t, kube, runner};
+	}
+
+	it('a whole number goes to the cluster as the variable resolved', async () => {
+		const {kube, runner} = runWith({REPLICAS: '0', PODS: '3'});
+		expect(await runner.start()).toBe('completed');
+		expect(kube.requests.map(r => r.spec)).toEqual([{kind: 'StatefulSet', selector: 'app=db', replicas: '0'}, {podsReady: {selector: 'app=db', count: '3'}}]);
+	});
+
+	it('any other value fails the step before anything reaches the cluster, naming the step, the field and the variable', async () => {
+		for (const [value, shown] of [['', '""'], ['three', '"three"'], ['-1', '"-1"'], ['2.5', '"2.5"'], [' 3', '" 3"'], ['2147483648', '"2147483648"']] as const) {
+			const {t, kube, runner} = runWith({REPLICAS: value, PODS: '1'});
+			t.operator.answers.failure.push('quit');
+			expect(await runner.start()).toBe('failed');
+			expect(kube.requests).toEqual([]);
+			expect(t.operator.failures[0]!.error).toBe(`step scale-down: scale.replicas is $REPLICAS, whose value ${shown} is not a whole number >= 0; give REPLICAS a count such as 0 or 3`);
+		}
+		const {t, kube, runner} = runWith({REPLICAS: '1', PODS: 'x'});
+		t.operator.answers.failure.push('quit');
+		expect(await runner.start()).toBe('failed');
+		expect(kube.requests).toHaveLength(1);
+		expect(t.operator.failures[0]!.error).toBe('step wait-up: wait.podsReady.count is ${PODS}, whose value "x" is not a whole number >= 0; give PODS a count such as 0 or 3');
+	});
+});
+
 describe('resume', () => {
 	/** A run of `three` stopped in step two, reconciled for a resume as if the process had died mid-step (the last save says running). */
 	async function interruptedAtTwo(): Promise<ReturnType<typeof reconcileForResume>> {

@@ -17,26 +17,58 @@ export const MERGE_PATCH = 'application/merge-patch+json';
 export const JSON_PATCH = 'application/json-patch+json';
 
 /**
- * `scale {kind, name, replicas, namespace?}`: a merge patch
- * `{"spec":{"replicas":N}}` of the object's `scale` subresource, as `kubectl
- * scale` does (kubectl `pkg/scale/scale.go`, ScaleInterface.Patch).
+ * `scale {kind, name | selector, replicas, namespace?}`: a merge patch
+ * `{"spec":{"replicas":N}}` of each object's `scale` subresource, as `kubectl
+ * scale` does (kubectl `pkg/scale/scale.go`, ScaleInterface.Patch). With a
+ * `selector` (format 1.1), every object of the kind matching it in the namespace
+ * is scaled, in name order, each named in the output as `kubectl scale sts -l
+ * ...` prints them (`statefulset.apps/synapse-main scaled`); none matching is an
+ * error, as kubectl's "no objects passed to scale".
+ * `replicas` must be a whole number >= 0 (int32, the field's type); a string of
+ * digits is accepted (a resolved `$VAR`; the engine checks it first).
  */
 export async function scale(ctx: PortContext, io: ActionIO): Promise<KubeResult> {
 	const spec = io.request.spec;
-	const name = requireField(spec, 'name', 'scale');
-	const replicas = Number(spec.replicas);
-	if (!Number.isInteger(replicas) || replicas < 0) return {ok: false, error: 'scale needs replicas, a whole number >= 0'};
+	const name = textField(spec, 'name');
+	const selector = textField(spec, 'selector');
+	if (name && selector) return {ok: false, error: 'scale takes name or selector, not both (as kubectl)'};
+	if (!name && !selector) return {ok: false, error: 'scale needs name or selector'};
+	const replicas = replicasOf(spec.replicas);
+	if (replicas === undefined) return {ok: false, error: 'scale needs replicas, a whole number >= 0'};
 	const info = await ctx.discovery.resolve(requireField(spec, 'kind', 'scale'), textField(spec, 'apiVersion'), io.request.signal);
 	if (!info.subresources.has('scale')) return {ok: false, error: `${info.kind} has no scale subresource: it cannot be scaled`};
 	const namespace = io.namespaceOf(spec);
-	io.note(`scale ${objectRef(info, name)} in ${namespace} to ${replicas}`);
-	await ctx.client.request(HttpMethod.PATCH, resourcePath(info, namespace, name, 'scale'), {
-		body: {spec: {replicas}},
-		contentType: MERGE_PATCH,
-		signal: io.request.signal,
-	});
-	io.say(`${objectRef(info, name)} scaled to ${replicas}`);
+	let names: string[];
+	if (name) names = [name];
+	else {
+		io.note(`scale ${info.plural} matching ${selector} in ${namespace} to ${replicas}`);
+		const list = await ctx.client.request<{items?: Array<{metadata?: {name?: string}}>}>(HttpMethod.GET, resourcePath(info, namespace), {
+			query: {labelSelector: selector!},
+			signal: io.request.signal,
+		});
+		names = (list?.items ?? []).map(item => item.metadata?.name).filter((n): n is string => Boolean(n)).sort();
+		if (names.length === 0) return {ok: false, error: `no ${info.plural} match ${selector} in namespace ${namespace}: nothing was scaled`};
+		io.note(`${names.length} ${names.length === 1 ? info.singular : info.plural} match: ${names.join(', ')}`);
+	}
+	for (const one of names) {
+		io.note(`scale ${objectRef(info, one)} in ${namespace} to ${replicas}`);
+		await ctx.client.request(HttpMethod.PATCH, resourcePath(info, namespace, one, 'scale'), {
+			body: {spec: {replicas}},
+			contentType: MERGE_PATCH,
+			signal: io.request.signal,
+		});
+		io.say(`${objectRef(info, one)} scaled to ${replicas}`);
+	}
 	return {ok: true};
+}
+
+/** The largest `spec.replicas` (an int32). */
+const MAX_REPLICAS = 2_147_483_647;
+
+/** `replicas` as a number: an integer 0..int32, or a string of digits; undefined otherwise (never `Number('')`, which is 0). */
+export function replicasOf(value: unknown): number | undefined {
+	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+	return Number.isInteger(n) && n >= 0 && n <= MAX_REPLICAS ? n : undefined;
 }
 
 /**

@@ -88,8 +88,11 @@ export function planWait(spec: Spec): WaitPlan {
 		}
 		default: {
 			const selector = need('selector');
-			const count = Number(body.count);
-			if (!Number.isInteger(count) || count < 0) throw new Error('wait.podsReady needs count, a whole number >= 0');
+			if (body.count === undefined || body.count === null) {
+				return {waitKind, kind: 'Pod', apiVersion: 'v1', namespace: ref.namespace, selector, judge: judgeAllPodsReady(selector)};
+			}
+			const count = countOf(body.count);
+			if (count === undefined) throw new Error('wait.podsReady needs count, a whole number >= 0 (or no count: every matching pod)');
 			return {waitKind, kind: 'Pod', apiVersion: 'v1', namespace: ref.namespace, selector, judge: judgePodsReady(selector, count)};
 		}
 	}
@@ -188,6 +191,26 @@ export function podReady(pod: KubeObject): boolean {
 	const declared = Array.isArray(p.spec?.containers) ? p.spec.containers.length : 0;
 	if (statuses.length === 0 || statuses.length < declared) return false;
 	return statuses.every(s => s?.ready === true);
+}
+
+/** A count: an integer >= 0, or a string of digits (a resolved `$VAR`; the engine checks it first). */
+function countOf(value: unknown): number | undefined {
+	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+	return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * `podsReady` without `count` (format 1.1): every pod matching the selector is ready, and
+ * there is at least one (none matching is still waiting: the pods may not be created yet).
+ */
+function judgeAllPodsReady(selector: string) {
+	return (objects: readonly KubeObject[]): Verdict => {
+		const notReady = objects.filter(pod => !podReady(pod));
+		const ready = objects.length - notReady.length;
+		if (objects.length === 0) return {state: 'waiting', message: `no pods match ${selector} yet (waiting for at least one, all ready)`};
+		if (notReady.length === 0) return {state: 'ok', message: `${ready} of ${objects.length} pods ready`};
+		return {state: 'waiting', message: `${ready} of ${objects.length} pods ready; not ready: ${nameList(notReady)}`};
+	};
 }
 
 function judgePodsReady(selector: string, wanted: number) {

@@ -55,6 +55,42 @@ describe('scale', () => {
 	});
 });
 
+describe('scale by selector (format 1.1)', () => {
+	const labelled = (name: string, component: string) => {
+		const object = statefulSet(name, 1, 'spire');
+		return {...object, metadata: {...object.metadata, labels: {'app.kubernetes.io/component': component}}};
+	};
+
+	test('scales every matching object of the kind in name order, naming each; others keep their replicas', async () => {
+		await putObject(h.cluster, 'StatefulSet', labelled('synapse-main', 'matrix-server'));
+		await putObject(h.cluster, 'StatefulSet', labelled('synapse-a', 'matrix-server'));
+		await putObject(h.cluster, 'StatefulSet', labelled('postgres', 'matrix-db'));
+		await putObject(h.cluster, 'Deployment', labelled('synapse-web', 'matrix-server'));
+		const ran = await h.run('scale', {kind: 'sts', selector: 'app.kubernetes.io/component=matrix-server', replicas: '0'}, {namespace: 'spire'});
+		expect(ran.result).toEqual({ok: true});
+		expect(ran.stdout).toEqual(['statefulset.apps/synapse-a scaled to 0', 'statefulset.apps/synapse-main scaled to 0']);
+		expect(ran.log).toContain('=== runbook: scale statefulsets matching app.kubernetes.io/component=matrix-server in spire to 0 ===');
+		expect(ran.log).toContain('=== runbook: 2 statefulsets match: synapse-a, synapse-main ===');
+		for (const name of ['synapse-a', 'synapse-main']) expect((await getObject(h.cluster, 'StatefulSet', 'spire', name))?.spec.replicas).toBe(0);
+		expect((await getObject(h.cluster, 'StatefulSet', 'spire', 'postgres'))?.spec.replicas).toBe(1);
+		expect((await getObject(h.cluster, 'Deployment', 'spire', 'synapse-web'))?.spec.replicas).toBe(1);
+	});
+
+	test('no match is an error that says so, and nothing is scaled', async () => {
+		const ran = await h.run('scale', {kind: 'Deployment', selector: 'app.kubernetes.io/component=nothing', replicas: 0}, {namespace: 'spire'});
+		expect(ran.result).toEqual({ok: false, error: 'no deployments match app.kubernetes.io/component=nothing in namespace spire: nothing was scaled'});
+		expect((await getObject(h.cluster, 'Deployment', 'spire', 'synapse-web'))?.spec.replicas).toBe(1);
+	});
+
+	test('replicas that are not a whole number are refused before any request; name and selector not both', async () => {
+		for (const replicas of ['', '-1', '1.5', 'three', 2 ** 31]) {
+			expect((await h.run('scale', {kind: 'StatefulSet', selector: 'app.kubernetes.io/component=matrix-db', replicas}, {namespace: 'spire'})).result).toEqual({ok: false, error: 'scale needs replicas, a whole number >= 0'});
+		}
+		expect((await getObject(h.cluster, 'StatefulSet', 'spire', 'postgres'))?.spec.replicas).toBe(1);
+		expect((await h.run('scale', {kind: 'StatefulSet', name: 'postgres', selector: 'a=b', replicas: 0})).result).toEqual({ok: false, error: 'scale takes name or selector, not both (as kubectl)'});
+	});
+});
+
 describe('delete', () => {
 	test('one object by name, with background propagation', async () => {
 		await putObject(h.cluster, 'ConfigMap', {metadata: {name: 'settings', namespace: 'spire'}, data: {a: '1'}});

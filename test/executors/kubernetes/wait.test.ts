@@ -183,6 +183,30 @@ describe('podsReady', () => {
 		expect(ran.progress.at(-1)).toBe('2 of 2 pods ready');
 		expect(ran.progress).toContain('0 of 2 pods ready, 1 match app=ready-set (waiting for exactly 2); not ready: ready-set-0');
 	});
+
+	test('without count: every matching pod ready, and at least one (format 1.1)', async () => {
+		const waiting = h.start('wait', {podsReady: {selector: 'app=all-set'}});
+		await until(waiting.progress, m => m === 'no pods match app=all-set yet (waiting for at least one, all ready)');
+		await putObject(h.cluster, 'Pod', heldPod('all-set-a', {app: 'all-set'}));
+		await putObject(h.cluster, 'Pod', runningPod('all-set-b', {app: 'all-set'}));
+		await until(waiting.progress, m => m === '1 of 2 pods ready; not ready: all-set-a');
+		await setPodStatus('all-set-a', {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}], containerStatuses: [{name: 'main', ready: true, image: 'busybox', imageID: '', restartCount: 0, state: {running: {}}}]});
+		const done = await waiting.done;
+		expect(done.result).toEqual({ok: true});
+		expect(done.progress.at(-1)).toBe('2 of 2 pods ready');
+	});
+
+	test('a count given as a string of digits (a resolved $VAR) counts; anything else is refused', async () => {
+		await putObject(h.cluster, 'Pod', runningPod('counted-0', {app: 'counted'}));
+		expect((await h.run('wait', {podsReady: {selector: 'app=counted', count: '1'}})).result).toEqual({ok: true});
+		for (const count of ['', 'abc', '-1', '1.5']) {
+			expect((await h.run('wait', {podsReady: {selector: 'app=counted', count}})).result).toEqual({
+				ok: false,
+				final: true,
+				error: 'wait.podsReady needs count, a whole number >= 0 (or no count: every matching pod)',
+			});
+		}
+	});
 });
 
 describe('stopping', () => {
