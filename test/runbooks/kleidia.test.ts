@@ -254,12 +254,12 @@ describe('kleidia-rollback.yaml', () => {
 		expect(result.stdout).toMatch(/PostgreSQL 15\.\d+/);
 	}, 400_000);
 
-	it('leaves the data layer alone unless ROLLBACK_DATA=yes (the document: only if absolutely necessary)', async () => {
+	it('leaves the data layer alone unless its warning is answered yes (the document: only if absolutely necessary)', async () => {
 		const ws = workspace();
 		const namespace = await upgraded(ws);
 		const result = await runHelmRunbook(ws, ROLLBACK, cluster.kubeconfigPath, {NAMESPACE: namespace});
 		expect(result.code, shown(result)).toBe(0);
-		expect(stepStatuses(ws.state(ws.onlyRunId()))).toMatchObject({'rollback-services': 'succeeded', 'rollback-platform': 'succeeded', 'data-history': 'skipped', 'rollback-data': 'skipped'});
+		expect(stepStatuses(ws.state(ws.onlyRunId()))).toMatchObject({'rollback-services': 'succeeded', 'rollback-platform': 'succeeded', 'data-decision': 'succeeded', 'data-history': 'skipped', 'rollback-data': 'skipped'});
 		expect(await revisions(ws, namespace, 'services')).toEqual([[1, 'superseded', 'kleidia-services-1.0.0'], [2, 'superseded', 'kleidia-services-1.1.0'], [3, 'deployed', 'kleidia-services-1.0.0']]);
 		expect(await revisions(ws, namespace, 'data')).toEqual([[1, 'superseded', 'kleidia-data-1.0.0'], [2, 'deployed', 'kleidia-data-1.1.0']]);
 	}, 400_000);
