@@ -102,6 +102,7 @@ done
 
 mark
 kubectl cp "./\${DUMPFILE}" "\${POSTGRESQL}-0:/home/postgres/\${DUMPFILE}" -c postgres -n "\${NAMESPACE}"
+mark
 kubectl exec "\${POSTGRESQL}-0" -c postgres -n "\${NAMESPACE}" -i -- psql -U postgres < "\${DUMPFILE}"
 mark
 
@@ -259,12 +260,16 @@ export async function benchRestore(root: string, cli: string, rounds: number, du
 					times.ours.push(await timed([process.execPath, cli, ...args], env, runDir));
 					const [runId] = fs.readdirSync(path.join(stateDir, 'runs'));
 					const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'runs', runId, 'state.json'), 'utf8')) as {steps: Record<string, {attempts: Array<{startedAt: string; finishedAt: string}>}>};
+					const took = (id: string): number => Date.parse(state.steps[id].attempts.at(-1)!.finishedAt) - Date.parse(state.steps[id].attempts.at(-1)!.startedAt);
 					times.oursData.push(Date.parse(state.steps['restore-dump'].attempts.at(-1)!.finishedAt) - Date.parse(state.steps['copy-dump'].attempts[0].startedAt));
+					const slowest = Object.keys(state.steps).filter(id => state.steps[id].attempts.length > 0).sort((a, b) => took(b) - took(a)).slice(0, 6);
+					log(`    runbook's slowest steps: ${slowest.map(id => `${id} ${(took(id) / 1000).toFixed(1)} s`).join(', ')}`);
 				} else {
 					const marks = path.join(runDir, 'marks');
 					times.script.push(await timed(['bash', '-c', documentScript()], {...env, BENCH_MARKS: marks}, runDir));
-					const [from, to] = fs.readFileSync(marks, 'utf8').trim().split('\n').map(Number);
+					const [from, copied, to] = fs.readFileSync(marks, 'utf8').trim().split('\n').map(Number);
 					times.scriptData.push(to - from);
+					log(`    script: kubectl cp ${((copied - from) / 1000).toFixed(1)} s, kubectl exec psql ${((to - copied) / 1000).toFixed(1)} s`);
 				}
 				await check(way);
 				fs.rmSync(runDir, {recursive: true, force: true});
