@@ -31,18 +31,52 @@ export function kubectlDir(): string {
 	return path.dirname(kubectlPath());
 }
 
-/** Requests the API server received so far, per client: `port` (client-node), `kubectl`, and everything else. */
+/** Requests the API server received so far, per client: `port` (client-node: the port is the only client-node user in the benchmark process), `kubectl`. */
 export function requestsByClient(cluster: BenchCluster): {port: number; kubectl: number; portByVerb: Record<string, number>} {
 	const out = {port: 0, kubectl: 0, portByVerb: {} as Record<string, number>};
 	for (const event of cluster.cp.auditEvents()) {
 		const agent = event.userAgent ?? '';
 		if (agent.startsWith('kubectl/')) out.kubectl++;
-		else if (agent.startsWith('kubernetes-client-javascript/') || agent === 'node') {
+		// client-node sends fetch's default agent: `undici` on Node 24 (`node` on older ones);
+		// the test kubelet and apiRequest send none.
+		else if (agent.startsWith('kubernetes-client-javascript/') || agent === 'node' || agent === 'undici') {
 			out.port++;
 			out.portByVerb[event.verb] = (out.portByVerb[event.verb] ?? 0) + 1;
 		}
 	}
 	return out;
+}
+
+/**
+ * Reads the API server's audit log as it grows (from where the last call stopped): returns a
+ * function that resolves true once a request of `verb` from kubectl (user agent `kubectl/...`)
+ * arrived since the reader was made. Cheap enough to poll every few ms.
+ */
+export function kubectlRequestSeen(cluster: BenchCluster, verb: string): () => boolean {
+	const file = path.join(cluster.cp.dir, 'audit.log');
+	let offset = fs.existsSync(file) ? fs.statSync(file).size : 0;
+	let rest = '';
+	let seen = false;
+	return () => {
+		if (seen) return true;
+		const size = fs.statSync(file).size;
+		if (size <= offset) return false;
+		const buffer = Buffer.alloc(size - offset);
+		const fd = fs.openSync(file, 'r');
+		try {
+			fs.readSync(fd, buffer, 0, buffer.length, offset);
+		} finally {
+			fs.closeSync(fd);
+		}
+		offset = size;
+		const lines = (rest + buffer.toString('utf8')).split('\n');
+		rest = lines.pop() ?? '';
+		for (const line of lines) {
+			const event = JSON.parse(line) as {verb: string; userAgent?: string};
+			if (event.verb === verb && event.userAgent?.startsWith('kubectl/')) seen = true;
+		}
+		return seen;
+	};
 }
 
 /** The Kubernetes port of source/ (the product's code, type-stripped by Node), on `kubeconfig`. */

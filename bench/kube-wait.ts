@@ -8,22 +8,26 @@
  *     - port: the Kubernetes port (source/) in this process resolving `execute`;
  *     - cli:  `runbook run --plain` (a runbook of N such waits, one process) printing the
  *             step's `✔ <id> succeeded` line, as read here from its stdout;
- *     - baseline: the document's loop, `while kubectl get pods -n NS -l SEL | grep -qv
- *       NAME; do sleep 2; done`, exiting (its latency is ~1 s on average by construction),
- *       with the kubectl of the API server's release.
- *     The pod is removed 100-300 ms after the wait started watching (its first progress
- *     message), at a random moment.
+ *     - kubectl wait: `kubectl wait --for=delete pod -l SEL` of the API server's release
+ *       (one process per wait, its discovery cache filled beforehand), exiting;
+ *     - `sleep 2` polling: the document's loop, `while kubectl get pods -n NS -l SEL | grep
+ *       -qv NAME; do sleep 2; done`, exiting (its latency is ~1 s on average by construction).
+ *     The pod is removed 100-300 ms after the wait started watching (ours: its first progress
+ *     message; kubectl wait: its first watch request in the API server's audit log), at a
+ *     random moment; for the polling loop 1-3 s after it started.
  * 3b. API requests of one wait (a fresh port: discovery included) that lasts 1 s, 5 s and
  *     20 s, counted from the API server's audit log by user agent (client-node's, kubectl's),
- *     next to the document's loop over the same time on the same cluster (kubectl's
- *     discovery cache filled beforehand).
+ *     next to the document's loop over the same time on the same cluster, run at the same
+ *     time as ours, and to one `kubectl wait --for=delete` over the same time, run after them
+ *     (both are kubectl: they cannot share a window). kubectl's discovery cache is filled
+ *     beforehand, as on a machine that used kubectl before.
  */
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
-import {kubectlDir, portOf, putPod, removePod, requestsByClient, sleep, startCluster, startRequest, until, type BenchCluster} from './kube-cluster.ts';
+import {kubectlDir, kubectlRequestSeen, portOf, putPod, removePod, requestsByClient, sleep, startCluster, startRequest, until, type BenchCluster} from './kube-cluster.ts';
 
 /** Where the measured pods live. */
 const NAMESPACE = 'bench';
@@ -32,6 +36,7 @@ const NAMESPACE = 'bench';
 export interface WaitLatency {
 	port: number[];
 	cli: number[];
+	kubectlWait: number[];
 	polling: number[];
 }
 
@@ -41,6 +46,7 @@ export interface WaitRequests {
 	ours: number;
 	oursByVerb: Record<string, number>;
 	polling: number;
+	kubectlWait: number;
 }
 
 const randomDelay = (): number => 100 + Math.random() * 200;
@@ -130,6 +136,28 @@ async function cliLatency(cluster: BenchCluster, cli: string, runs: number): Pro
 	}
 }
 
+/** `kubectl wait --for=delete` on pods `app=<name>`. */
+function kubectlWait(name: string): string {
+	return `kubectl wait --for=delete pod -n ${NAMESPACE} -l app=${name} --timeout=120s`;
+}
+
+/** 3a baseline: `runs` runs of kubectl wait, one process each; the pod goes 100-300 ms after kubectl's watch request reached the API server. */
+async function kubectlWaitLatency(cluster: BenchCluster, runs: number, cacheDir: string): Promise<number[]> {
+	const samples: number[] = [];
+	await warmKubectl(cluster.kubeconfigPath, cacheDir);
+	for (let i = 0; i < runs; i++) {
+		const name = `kw-${i}`;
+		await putPod(cluster, NAMESPACE, name);
+		const watching = kubectlRequestSeen(cluster, 'watch');
+		const wait = runBash(kubectlWait(name), cluster.kubeconfigPath, cacheDir);
+		await until(`kubectl wait on ${name} to watch`, watching, 60_000);
+		await sleep(randomDelay());
+		const removedAt = removePod(cluster, NAMESPACE, name);
+		samples.push((await wait.done) - removedAt);
+	}
+	return samples;
+}
+
 /** 3a baseline: the document's polling loop, `runs` times; the pod goes 1-3 s after the loop starts. */
 async function pollingLatency(cluster: BenchCluster, runs: number, cacheDir: string): Promise<number[]> {
 	const samples: number[] = [];
@@ -147,6 +175,8 @@ async function pollingLatency(cluster: BenchCluster, runs: number, cacheDir: str
 
 /** 3a: latency samples of the port, the CLI and the polling loop. */
 export async function benchWaitLatency(cli: string, runs: number, pollingRuns: number, log: (line: string) => void): Promise<WaitLatency> {
+	// Each way runs its waits in a row (a port is one process; kubectl one process per wait);
+	// the ways run one after the other on the same cluster.
 	const cluster = await startCluster();
 	const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-kubecache-'));
 	try {
@@ -154,9 +184,11 @@ export async function benchWaitLatency(cli: string, runs: number, pollingRuns: n
 		log(`  port: ${runs} waits measured`);
 		const viaCli = await cliLatency(cluster, cli, runs);
 		log(`  cli: ${runs} waits measured`);
+		const viaKubectl = await kubectlWaitLatency(cluster, runs, cacheDir);
+		log(`  kubectl wait: ${runs} waits measured`);
 		const polling = await pollingLatency(cluster, pollingRuns, cacheDir);
 		log(`  polling loop: ${pollingRuns} waits measured`);
-		return {port, cli: viaCli, polling};
+		return {port, cli: viaCli, kubectlWait: viaKubectl, polling};
 	} finally {
 		await cluster.stop();
 		fs.rmSync(cacheDir, {recursive: true, force: true});
@@ -186,10 +218,18 @@ export async function benchWaitRequests(durations: readonly number[], log: (line
 			await loop.done;
 			if (!result.ok) throw new Error(`wait of ${seconds} s failed: ${result.error}`);
 			const after = requestsByClient(cluster);
+			const waiter = `req-kw-${seconds}`;
+			await putPod(cluster, NAMESPACE, waiter);
+			const beforeKubectl = requestsByClient(cluster).kubectl;
+			const kubectl = runBash(kubectlWait(waiter), cluster.kubeconfigPath, cacheDir);
+			await sleep(seconds * 1000);
+			removePod(cluster, NAMESPACE, waiter);
+			await kubectl.done;
+			const kubectlWaitRequests = requestsByClient(cluster).kubectl - beforeKubectl;
 			const byVerb = Object.fromEntries(Object.entries(after.portByVerb).map(([verb, n]) => [verb, n - (before.portByVerb[verb] ?? 0)]).filter(([, n]) => (n as number) > 0));
-			const row = {seconds, ours: after.port - before.port, oursByVerb: byVerb, polling: after.kubectl - before.kubectl};
+			const row = {seconds, ours: after.port - before.port, oursByVerb: byVerb, polling: after.kubectl - before.kubectl, kubectlWait: kubectlWaitRequests};
 			out.push(row);
-			log(`  ${String(seconds).padStart(3)} s: ours ${row.ours} requests (${verbs(row.oursByVerb)}), polling loop ${row.polling}`);
+			log(`  ${String(seconds).padStart(3)} s: ours ${row.ours} requests (${verbs(row.oursByVerb)}), \`sleep 2\` polling loop ${row.polling}, kubectl wait ${row.kubectlWait}`);
 		}
 		return out;
 	} finally {

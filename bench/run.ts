@@ -5,10 +5,12 @@
  * 2. a step printing 1,000,000 lines, in the TUI and with --plain, against the
  *    same command sent to /dev/null by bash, with the runbook process's peak RSS;
  * 3. Kubernetes (bench/kubernetes.ts), against the real control plane (test/controlplane/,
- *    built by `npm run controlplane:build`) with the test kubelet of test/support/kube/:
- *    wait reaction latency (port and CLI) against the documents' kubectl polling loop,
- *    API requests per wait for 1 s, 5 s and 20 s, and exec with a 1 GiB stdin against
- *    a local pipe, with the runbook process's peak RSS (kubectl: the control plane's).
+ *    built by `npm run controlplane:build`) with the test kubelet of test/support/kube/, in
+ *    four parts: kube-wait (wait reaction latency, port and CLI, against `kubectl wait` and the
+ *    document's `sleep 2` polling loop), kube-requests (API requests per wait for 1 s, 5 s
+ *    and 20 s), kube-exec (exec with a 1 GiB stdin into sha256sum against `kubectl exec -i`)
+ *    and kube-restore (the Spire restore runbook on a 1 GiB dump against the document's
+ *    commands as a script); `kubernetes` runs the four.
  *
  * 2c. bulk output (issue 15): a step printing `head -c SIZE /dev/zero | base64`,
  *    and one printing `yes | head -c SIZE` (short lines), against the same
@@ -19,16 +21,20 @@
  *    journal bytes. Only with --only scale (N = 5,000 is long on the old store).
  *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
- *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes,scale   run only these measures
+ *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale
+ *                               run only these measures (kubernetes = the four kube-* parts)
  *   --scale-sizes N,N,...       step counts of the scale measure (default 10,100,1000,5000)
  *   --bulk-size SIZE            bytes of the bulk cases, as `head -c` takes them (default 512M; the issue's is 2G)
  *   --bulk-runs N               rounds of each bulk case (default 3)
  *   --startup-runs N            rounds of the start-up measure (default 10)
  *   --seq-runs N                rounds of the `seq` case (default 7)
  *   --chatty-runs N             rounds of the chatty case (default 3: one round takes ~35 s)
- *   --kube-wait-runs N          waits measured through the port and through the CLI (default 30)
- *   --kube-poll-runs N          runs of the documents' polling loop (default 5)
- *   --kube-exec-runs N          rounds of each 1 GiB exec (default 2: a sha256sum round takes ~1 min here)
+ *   --kube-wait-runs N          waits measured through the port, the CLI and kubectl wait (default 30)
+ *   --kube-poll-runs N          runs of the document's polling loop (default 10)
+ *   --kube-exec-runs N          rounds of each exec way (default 3)
+ *   --kube-restore-runs N       rounds of each restore way (default 3)
+ *   --kube-size SIZE            bytes of the exec stdin and of the restore's dump, as `head -c`
+ *                               takes them (default 1G, the issue's; smaller for a quick run)
  * Exit code 0 when every run worked (whatever the figures), 1 when one failed.
  */
 import {spawnSync} from 'node:child_process';
@@ -41,7 +47,7 @@ import {benchOutput, type OutputCase, type OutputResult} from './output.ts';
 import {benchStartup, type StartupResult} from './startup.ts';
 import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
 import {BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
-import type {KubernetesOptions} from './kubernetes.ts';
+import {KUBE_PARTS, type KubernetesOptions} from './kubernetes.ts';
 import {benchScale, scaleTable} from './scale.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,9 +67,9 @@ function positive(value: string | undefined, fallback: number, name: string): nu
 }
 
 /** `512M`, `2G`, `1000`: a `head -c` size; returns the bytes. Throws for anything else. */
-function byteSize(value: string): number {
+function byteSize(value: string, option = 'bulk-size'): number {
 	const match = /^(\d+)([KMG]?)$/.exec(value);
-	if (!match) throw new Error(`--bulk-size expects a size as head -c takes it (512M, 2G), got "${value}"`);
+	if (!match || Number(match[1]) < 1) throw new Error(`--${option} expects a size as head -c takes it (512M, 2G), got "${value}"`);
 	return Number(match[1]) * 1024 ** ' KMG'.indexOf(match[2] || ' ');
 }
 
@@ -128,23 +134,29 @@ async function main(): Promise<void> {
 			'kube-wait-runs': {type: 'string'},
 			'kube-poll-runs': {type: 'string'},
 			'kube-exec-runs': {type: 'string'},
+			'kube-restore-runs': {type: 'string'},
+			'kube-size': {type: 'string'},
 			'bulk-size': {type: 'string'},
 			'bulk-runs': {type: 'string'},
 			'scale-sizes': {type: 'string'},
 		},
 	});
-	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', 'scale'];
+	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', ...KUBE_PARTS, 'scale'];
 	// scale is long (N = 5,000): only when asked for.
 	const only = new Set((values.only ?? measures.filter(m => m !== 'scale').join(',')).split(',').map(s => s.trim()));
 	for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}" (${measures.join(', ')})`);
+	const kubeParts = new Set(KUBE_PARTS.filter(part => only.has(part) || only.has('kubernetes')));
 	const bulkSize = values['bulk-size'] ?? '512M';
 	const bulkBytes = byteSize(bulkSize);
 	const bulkRuns = positive(values['bulk-runs'], 3, 'bulk-runs');
 	const kube: KubernetesOptions = {
+		parts: kubeParts,
 		waitRuns: positive(values['kube-wait-runs'], 30, 'kube-wait-runs'),
-		pollingRuns: positive(values['kube-poll-runs'], 5, 'kube-poll-runs'),
+		pollingRuns: positive(values['kube-poll-runs'], 10, 'kube-poll-runs'),
 		durations: [1, 5, 20],
-		execRuns: positive(values['kube-exec-runs'], 2, 'kube-exec-runs'),
+		execRuns: positive(values['kube-exec-runs'], 3, 'kube-exec-runs'),
+		restoreRuns: positive(values['kube-restore-runs'], 3, 'kube-restore-runs'),
+		bytes: byteSize(values['kube-size'] ?? '1G', 'kube-size'),
 	};
 	const seqRuns = positive(values['seq-runs'], 7, 'seq-runs');
 	const cases: OutputCase[] = [
@@ -216,7 +228,7 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 
 	let kubeRows: Row[] = [];
 	let kubeNote = '';
-	if (only.has('kubernetes')) {
+	if (kube.parts.size > 0) {
 		// Loaded only when measured: it loads the test cluster from test/ (bench/ts-resolve.ts).
 		const {benchKubernetes, kubernetesRows, KUBERNETES_NOTE} = await import('./kubernetes.ts');
 		kubeRows = kubernetesRows(await benchKubernetes(root, cli, kube, log));

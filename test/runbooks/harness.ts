@@ -81,8 +81,9 @@ export interface Backup {
  * Seeds the service's database in `pg` with roles whose passwords are the cluster's
  * current Secrets' (as on a live system), dumps the whole server (`pg_dumpall`) and saves
  * the Secrets as a manifest (a `kind: List` as `kubectl get secret -o yaml` prints it, with
- * uid, resourceVersion and ownerReferences); both files go into the workspace (the manual
- * dump) and into the stand-in bucket with the CSM backup's names.
+ * uid and resourceVersion; no ownerReferences, which the operator sets none of by default);
+ * both files go into the workspace (the manual dump) and into the stand-in bucket with the
+ * CSM backup's names.
  */
 export async function prepareBackup(
 	ws: Workspace,
@@ -103,7 +104,7 @@ export async function prepareBackup(
 	const dumpFile = `${name.replaceAll(':', '-')}.psql`;
 	const manifestFile = `${name.replaceAll(':', '-')}.manifest`;
 	await dumpAll(pg, ws.path(dumpFile));
-	// As `kubectl get secret -o yaml` prints them: managedFields left out, uid, resourceVersion and ownerReferences kept.
+	// As `kubectl get secret -o yaml` prints them: managedFields left out, uid and resourceVersion kept.
 	const items: KubeObject[] = await Promise.all(service.secrets.map(async secret => {
 		const object = await mustGet(cluster, 'Secret', service.namespace, secret);
 		const {managedFields: _, ...metadata} = object.metadata;

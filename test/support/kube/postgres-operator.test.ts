@@ -1,7 +1,8 @@
 /**
  * The postgres-operator stand-in against the real API server: the CRD's schema is enforced
  * by the server, a `postgresql` becomes a StatefulSet whose pods the real controller makes,
- * with credential Secrets, spilo roles and status Running; deleting it takes its
+ * with credential Secrets, spilo roles and status Running, none of them owned by the
+ * postgresql (the operator's default, enable_owner_references: false); deleting it takes its
  * StatefulSet and Secrets (the stand-in) and then the pods (the real garbage collector).
  */
 import {afterAll, beforeAll, expect, test} from 'vitest';
@@ -47,6 +48,10 @@ test('a postgresql becomes a running cluster; deleting it takes its objects', as
 	expect(roles).toEqual(['spire-postgres-0=master', 'spire-postgres-1=replica', 'spire-postgres-2=replica']);
 	const secrets = (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map((s: any) => s.metadata.name).sort();
 	expect(secrets).toEqual(['postgres.spire-postgres.credentials', 'spire.spire-postgres.credentials', 'standby.spire-postgres.credentials']);
+	// The operator's default: no ownerReferences on what it creates.
+	const sts = await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/spire-postgres`);
+	const owners = [sts, ...(await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items].map((o: any) => o.metadata.ownerReferences ?? []);
+	expect(owners).toEqual([[], [], [], []]);
 
 	// The stand-in deletes the StatefulSet and the Secrets, as the operator does; the real
 	// garbage collector then takes the StatefulSet's pods.

@@ -7,22 +7,29 @@
  * - installs the CRD {@link POSTGRESQL_CRD} (the operator's published shape: plural
  *   `postgresqls`, short name `pg`, category `all`, the status subresource, its printer
  *   columns, and the schema's required fields and types, so the real API server enforces them);
- * - for each `postgresql`: a StatefulSet `<name>` (owned by the CR, so the real garbage
- *   collector takes it with the CR) with `numberOfInstances` replicas, pods labelled
- *   `application=spilo,cluster-name=<name>` and container `postgres`; the real StatefulSet
- *   controller makes the pods and the test kubelet runs them;
+ * - for each `postgresql`: a StatefulSet `<name>` with `numberOfInstances` replicas, pods
+ *   labelled `application=spilo,cluster-name=<name>` and container `postgres`; the real
+ *   StatefulSet controller makes the pods and the test kubelet runs them;
  * - the Secrets `<user>.<name>.credentials` (underscores in the user become dashes, CSM's
  *   secret_name_template) with `username` and a random `password`, for `postgres`,
  *   `standby` and each of `spec.users`; existing ones are kept, as the operator keeps them;
  * - `spilo-role` master on pod -0 and replica on the others once they are Ready;
  * - `status.PostgresClusterStatus`: Creating, Updating (a change not rolled out yet),
  *   Running once every instance is Ready;
- * - a deleted `postgresql`: its StatefulSet and credential Secrets deleted by the stand-in,
- *   as the operator's Delete does, rather than left to the garbage collector (which only
- *   watches a kind installed after it started at its next 30 s discovery resync).
+ * - no ownerReferences on the StatefulSet and the Secrets: the operator's default
+ *   (`enable_owner_references: false`, pkg/util/config/config.go; its `ownerReferences()`,
+ *   pkg/cluster/k8sres.go, adds the postgresql as owner only when the option is on; checked
+ *   against zalando/postgres-operator v2.0.1);
+ * - a deleted `postgresql`: its StatefulSet (the real garbage collector then takes the pods,
+ *   which the StatefulSet owns) and its credential Secrets (labels `application=spilo,
+ *   cluster-name=<name>`) deleted by the stand-in, as the operator's `Cluster.Delete` does
+ *   with its default `enable_secrets_deletion: true`; deletes and syncs run one at a time in
+ *   the order of the watch events, as the operator's per-cluster queue runs them, so a
+ *   cluster deleted and created again is not emptied by the late delete of the old one.
  *
- * What it leaves out: Patroni and replication (each pod's exec reaches the one PostgreSQL
- * the test binds, kubelet.ts), the operator's Services and Endpoints, PodDisruptionBudgets,
+ * What it leaves out: the `enable_owner_references: true` configuration, Patroni and
+ * replication (each pod's exec reaches the one PostgreSQL the test binds, kubelet.ts), the
+ * operator's Services and Endpoints, PodDisruptionBudgets,
  * volumes, connection poolers, logical backups, users' database creation, and most of the
  * CRD's schema beyond the fields the document and the runbooks use.
  */
@@ -114,6 +121,7 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 	let stopped = false;
 	const aborts: Array<() => void> = [];
 	const queued = new Set<string>(); // "namespace/name"
+	const deletes: Array<{namespace: string; name: string}> = []; // deleted clusters, in event order
 	let running: Promise<void> | undefined;
 
 	const reconcile = async (namespace: string, name: string): Promise<void> => {
@@ -122,12 +130,11 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 		if (got.status !== 200) return;
 		const pg = got.body;
 		const instances: number = pg.spec?.numberOfInstances ?? 1;
-		const owner = [{apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', name, uid: pg.metadata.uid, controller: true, blockOwnerDeletion: true}];
 		const labels = {application: 'spilo', 'cluster-name': name, ...(pg.spec?.teamId ? {team: pg.spec.teamId} : {})};
 		for (const user of new Set(['postgres', 'standby', ...Object.keys(pg.spec?.users ?? {})])) {
 			await apiRequest(cp, 'POST', `/api/v1/namespaces/${namespace}/secrets`, {
 				apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
-				metadata: {name: credentialsSecretName(user, name), namespace, labels, ownerReferences: owner},
+				metadata: {name: credentialsSecretName(user, name), namespace, labels},
 				data: {username: b64(user), password: b64(randomBytes(24).toString('base64url'))},
 			}); // 409 when it exists: kept
 		}
@@ -136,7 +143,7 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 		if (sts?.kind !== 'StatefulSet') {
 			sts = (await apiRequest(cp, 'POST', `/apis/apps/v1/namespaces/${namespace}/statefulsets`, {
 				apiVersion: 'apps/v1', kind: 'StatefulSet',
-				metadata: {name, namespace, labels, ownerReferences: owner},
+				metadata: {name, namespace, labels},
 				spec: {
 					replicas: instances, serviceName: name, podManagementPolicy: 'OrderedReady',
 					selector: {matchLabels: {application: 'spilo', 'cluster-name': name}},
@@ -165,7 +172,12 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 	};
 
 	const drain = async (): Promise<void> => {
-		while (queued.size > 0 && !stopped) {
+		while ((deletes.length > 0 || queued.size > 0) && !stopped) {
+			const deleted = deletes.shift();
+			if (deleted) {
+				await deleteCluster(deleted.namespace, deleted.name).catch(() => {});
+				continue;
+			}
 			const [key] = queued;
 			queued.delete(key!);
 			const [namespace, name] = key!.split('/') as [string, string];
@@ -181,14 +193,13 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 		running ??= drain();
 	};
 
-	/** What the operator deletes with a cluster: the StatefulSet and the Secrets owned by `uid`. */
-	const deleteCluster = async (namespace: string, name: string, uid: string): Promise<void> => {
-		const owned = (o: any): boolean => (o.metadata?.ownerReferences ?? []).some((r: any) => r.uid === uid);
+	/** What the operator deletes with a cluster: its StatefulSet and its credential Secrets (by their labels). */
+	const deleteCluster = async (namespace: string, name: string): Promise<void> => {
 		const selector = `?labelSelector=${encodeURIComponent(`application=spilo,cluster-name=${name}`)}`;
 		const background = {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'};
 		for (const list of [`/apis/apps/v1/namespaces/${namespace}/statefulsets`, `/api/v1/namespaces/${namespace}/secrets`]) {
 			const found = (await apiRequest(cp, 'GET', `${list}${selector}`)).body.items ?? [];
-			for (const o of found.filter(owned)) {
+			for (const o of found) {
 				await apiRequest(cp, 'DELETE', `${list}/${o.metadata.name}`, {...background, preconditions: {uid: o.metadata.uid}});
 			}
 		}
@@ -211,7 +222,9 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 		}));
 	};
 	await watch('/apis/acid.zalan.do/v1/postgresqls', (o) => o.metadata.name, (o) => {
-		if (!stopped) void deleteCluster(o.metadata.namespace, o.metadata.name, o.metadata.uid).catch(() => {});
+		if (stopped) return;
+		deletes.push({namespace: o.metadata.namespace, name: o.metadata.name});
+		running ??= drain();
 	});
 	await watch('/apis/apps/v1/statefulsets?labelSelector=application%3Dspilo', (o) => o.metadata.labels?.['cluster-name']);
 	await watch('/api/v1/pods?labelSelector=application%3Dspilo', (o) => o.metadata.labels?.['cluster-name']);
