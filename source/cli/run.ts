@@ -12,7 +12,7 @@ import {loadRunbook, RunbookError, type LoadedRunbook} from '../runbook/load.js'
 import type {Param} from '../runbook/schema.js';
 import {systemClock} from '../engine/clock.js';
 import {resolveParams, secretEnvName} from '../engine/params.js';
-import type {HttpPort, Operator, ShellPort} from '../engine/ports.js';
+import type {HttpPort, Operator, ShellPort, StateStore} from '../engine/ports.js';
 import {Runner} from '../engine/runner.js';
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import {recordDecision} from '../engine/transitions.js';
@@ -30,7 +30,6 @@ import {Journal, JournalError, journalListener} from '../store/journal.js';
 import {readEarlierSessions} from '../store/sessions.js';
 import {stepEstimates} from '../engine/run-summary.js';
 import {flushCompileCache} from '../platform/compile-cache.js';
-import {keepYoungGenerationSize} from '../platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
 import {allSteps} from '../runbook/groups.js';
 import {shapesNotRunYet} from '../runbook/validate.js';
@@ -506,12 +505,21 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		operator = plainOperator;
 	}
 
+	let journal: Journal | undefined;
+	// The runner's flush before a command starts also starts the journal's fsync (off the main thread).
+	const runStore: StateStore = {
+		save: (next, saveOptions) => store.save(next, saveOptions),
+		flush: () => {
+			store.flush();
+			journal?.syncNow();
+		},
+	};
 	const runner = new Runner({
 		runbook: loaded.runbook,
 		runbookDir: path.dirname(loaded.path),
 		state,
 		runDir,
-		ports: {shell: options.shell ?? lazyShellExecutor(), http: lazyHttpProbe(), store, clock: systemClock, operator, ...(kubernetes ? {kubernetes} : {})},
+		ports: {shell: options.shell ?? lazyShellExecutor(), http: lazyHttpProbe(), store: runStore, clock: systemClock, operator, ...(kubernetes ? {kubernetes} : {})},
 		secrets: input.secrets,
 		by: operatorName(),
 		host: os.hostname(),
@@ -523,7 +531,6 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	// The audit journal: every event but output, redacted with the secrets known at each
 	// write. One that cannot be opened or written (another Unix user's file) never stops
 	// a run: the state file and the step logs still record it; the operator is told.
-	let journal: Journal | undefined;
 	let journalFailure: string | undefined;
 	try {
 		journal = new Journal(runDir);
@@ -555,8 +562,6 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	for (const signal of signals) process.on(signal, onSignal);
 
-	// Start-up is over (the TUI's modules are loaded): V8's young generation keeps its size from here (heap-tuning.ts).
-	keepYoungGenerationSize();
 	let status;
 	try {
 		if (tui) {
@@ -593,6 +598,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			});
 		}
 		journal?.close();
+		store.close();
 	}
 	if (journalFailure) io.err(`runbook: warning: ${journalFailure} (the state file and the step logs are complete)\n`);
 

@@ -114,10 +114,31 @@ export interface ShellPort {
 	run(request: ShellRequest): Promise<ShellResult>;
 }
 
+/** How a save is made durable: see {@link StateStore.save}. */
+export interface SaveOptions {
+	/**
+	 * Write the change now (a killed process keeps it: it is in the file) but fsync it
+	 * later: at the next {@link StateStore.flush}, save without `later`, or within a
+	 * fraction of a second. The runner uses it for every transition and flushes before
+	 * anything outside the process happens (a command starts, an action runs), so one
+	 * fsync covers a step's transitions (issue 14: each fsync costs ms).
+	 */
+	later?: boolean;
+}
+
 /** Persists the run state. Implemented in store/runs.ts (FileStateStore). */
 export interface StateStore {
-	/** Writes the whole state atomically; throws only on I/O failure. */
-	save(state: RunState): void;
+	/**
+	 * Saves the state: written before it returns, and fsynced before it returns
+	 * unless `options.later`. Throws only on I/O failure.
+	 */
+	save(state: RunState, options?: SaveOptions): void;
+	/**
+	 * Makes every save so far durable (fsync), and whatever the process keeps beside the
+	 * state (the journal). Throws only on I/O failure. Optional: a store without it
+	 * makes every save durable at once.
+	 */
+	flush?(): void;
 }
 
 /** Time, for timeouts, retry delays and timestamps; a fake in tests. */

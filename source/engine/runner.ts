@@ -11,13 +11,13 @@ import type {RunEvent, RunListener} from './events.js';
 import type {RunHandle} from './handle.js';
 import type {FailureInfo, Ports, StepView} from './ports.js';
 import type {RunState, RunStatus} from './state.js';
-import {isStepDone} from './state.js';
+import {isStepDone, ownSteps} from './state.js';
 import * as t from './transitions.js';
 import {actionOf, allValues, destructiveWord, displayValues, stepView, waitKindOf, type VarScope} from './view.js';
 import {executeAction, type ActionOutcome} from './actions.js';
 import {checkAnswer} from './answers.js';
 import {captureProblem} from '../security/secrets.js';
-import {allSteps, findStep, flatSteps, isGroup} from '../runbook/groups.js';
+import {allSteps, findStep, flatIndex, flatSteps, isGroup} from '../runbook/groups.js';
 
 /** Everything a run needs besides its ports. */
 export interface RunnerOptions {
@@ -85,7 +85,9 @@ export class Runner implements RunHandle {
 		const options_ = options;
 		this.runbook = options_.runbook;
 		this.runDir = options_.runDir;
-		this.state = options_.state;
+		// The steps record is the runner's own from here: transitions update it in place (engine/state.ts ownSteps).
+		this.state = {...options_.state, steps: {...options_.state.steps}};
+		ownSteps(this.state.steps);
 		this.secrets = {...options_.secrets};
 		this.redact = redactor(Object.values(this.secrets));
 	}
@@ -129,7 +131,7 @@ export class Runner implements RunHandle {
 	/** @inheritdoc */
 	stepView(stepId: string): StepView {
 		const flat = flatSteps(this.runbook);
-		const index = flat.findIndex(entry => entry.step.id === stepId);
+		const index = flatIndex(this.runbook, stepId);
 		if (index < 0) throw new Error(`unknown step ${stepId}`);
 		// Secrets are *** in variables already; a secret's value written literally in the
 		// runbook (a title, a script's text) is masked too: the view is shown and printed.
@@ -202,9 +204,21 @@ export class Runner implements RunHandle {
 		for (const listener of this.listeners) listener(event, this.state);
 	}
 
+	/**
+	 * Saves a transition: written at once (a killed process keeps it), fsynced at the next
+	 * {@link flush}, which comes before anything outside this process happens (issue 14:
+	 * one fsync per step instead of one per transition).
+	 */
 	private commit(next: RunState): void {
+		// A transition that built a new steps record (resetSteps): no one else keeps it.
+		ownSteps(next.steps);
 		this.state = next;
-		this.ports.store.save(next);
+		this.ports.store.save(next, {later: true});
+	}
+
+	/** Makes every transition saved so far durable (store and journal): before a command or action starts. */
+	private flush(): void {
+		this.ports.store.flush?.();
 	}
 
 	private now(): Date {
@@ -617,6 +631,9 @@ export class Runner implements RunHandle {
 		const controller = new AbortController();
 		this.current = controller;
 		const timeoutMs = step.timeout ? parseDuration(step.timeout) : undefined;
+		// A shell command waits at its start gate until onProcess has flushed (below);
+		// any other action acts at once, so its attempt must be durable first.
+		if (actionOf(step) !== 'run') this.flush();
 		const timer = new AbortController();
 		let timedOut = false;
 		if (timeoutMs !== undefined) {
@@ -646,6 +663,7 @@ export class Runner implements RunHandle {
 				onProcess: (pgid, commandId) => {
 					this.commandRunning = true;
 					this.commit(t.setAttemptProcess(this.state, step.id, this.now(), pgid, this.options_.host, commandId));
+					this.flush();
 				},
 				onProcessEnd: () => {
 					this.commandRunning = false;

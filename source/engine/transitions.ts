@@ -1,9 +1,11 @@
 /**
  * Pure transitions of a run's state: each takes a state and returns a new one
- * (the input is never mutated). The runner applies them and saves the result
+ * (the input is never mutated, except a `steps` record the runner owns: see
+ * ownSteps in engine/state.ts). The runner applies them and saves the result
  * after every call, so the saved state is always one transition behind at most.
  */
 import type {Attempt, Decision, GroupState, RunState, RunStatus, StepState, StepStatus} from './state.js';
+import {setOwnedStep} from './state.js';
 
 /** What a new run starts from. */
 export interface NewRunInput {
@@ -49,10 +51,13 @@ function touch(state: RunState, at: Date, patch: Partial<RunState>): RunState {
 	return {...state, ...patch, updatedAt: at.toISOString()};
 }
 
+/** The state with one step updated: in place in a `steps` record the runner owns (engine/state.ts ownSteps), else in a copy. */
 function withStep(state: RunState, stepId: string, at: Date, update: (step: StepState) => StepState): RunState {
 	const step = state.steps[stepId];
 	if (!step) throw new Error(`unknown step ${stepId}`);
-	return touch(state, at, {steps: {...state.steps, [stepId]: update(step)}});
+	const next = update(step);
+	if (setOwnedStep(state.steps, next)) return touch(state, at, {});
+	return touch(state, at, {steps: {...state.steps, [stepId]: next}});
 }
 
 /** Starts a new attempt of a step: status `running`, attempt number one past the last. */

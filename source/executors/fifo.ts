@@ -7,14 +7,15 @@
  * the reader can wait a moment and take thousands of lines in one read
  * (bench/: a million lines). Node cannot create an anonymous pipe, so these
  * are named pipes (FIFOs) made by `mkfifo` (coreutils) in a private folder
- * (mode 0700, FIFOs mode 0600) and unlinked as soon as both ends are open:
- * nothing else can open them, and nothing is left on disk. (A process killed
- * in the few ms between `mkfifo` and the unlink leaves its folder behind: the
- * folder's name holds the pid, and the next process that makes FIFOs removes
- * the folders of processes that are gone.)
+ * (mode 0700, FIFOs mode 0600), several calls' worth at a time (a process start
+ * per step cost more than a trivial step, issue 14), and each unlinked as soon as
+ * both its ends are open: nothing else can open it. The folder goes once all its
+ * FIFOs are taken, or when the process exits. (A process killed before that leaves
+ * its folder behind: the folder's name holds the pid, and the next process that
+ * makes FIFOs removes the folders of processes that are gone.)
  */
 import {execFile} from 'node:child_process';
-import {closeSync, constants, mkdtempSync, openSync, rmSync} from 'node:fs';
+import {closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync} from 'node:fs';
 import {lstat, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -39,26 +40,77 @@ const DIR_PREFIX = 'runbook-pipes-';
 const MKFIFO_TIMEOUT_MS = 10_000;
 
 /**
+ * How many calls' worth of FIFOs one `mkfifo` makes. Starting `mkfifo` costs a
+ * process start (some 5 ms of this process's time: Node forks synchronously), more
+ * than a trivial step's own command (issue 14); made ahead, the FIFOs wait unopened
+ * in the private folder until a call takes them.
+ */
+const BATCH_CALLS = 16;
+
+/** FIFOs made ahead and not yet taken: their private folder and names. */
+let spare: {dir: string; names: string[]} | undefined;
+/** The `mkfifo` under way, shared by calls that need a batch meanwhile. */
+let making: Promise<void> | undefined;
+
+/** Removes the folder of the spare FIFOs (when the process exits, or once all are taken). */
+function dropSpare(): void {
+	if (!spare) return;
+	const {dir} = spare;
+	spare = undefined;
+	try {
+		rmSync(dir, {recursive: true, force: true});
+	} catch {
+		// an empty private folder left in the temporary folder: harmless (swept later)
+	}
+}
+
+/** Makes a batch of `count` FIFOs (mode 0600) in a new private folder (mode 0700); rejects when it cannot. */
+async function makeBatch(count: number): Promise<void> {
+	const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+	const names = Array.from({length: count}, (_, i) => join(dir, `out${i}`));
+	try {
+		await new Promise<void>((resolve, reject) => {
+			execFile('mkfifo', ['-m', '600', ...names], {timeout: MKFIFO_TIMEOUT_MS}, error => (error ? reject(error) : resolve()));
+		});
+	} catch (error) {
+		rmSync(dir, {recursive: true, force: true});
+		throw error;
+	}
+	dropSpare();
+	spare = {dir, names};
+	if (!exitHookSet) {
+		exitHookSet = true;
+		process.once('exit', dropSpare);
+	}
+}
+let exitHookSet = false;
+
+/** Takes `count` FIFO names made ahead, making a batch when there are too few. */
+async function takeNames(count: number): Promise<string[]> {
+	while (!spare || spare.names.length < count) {
+		making ??= makeBatch(count * BATCH_CALLS).finally(() => (making = undefined));
+		await making;
+	}
+	return spare.names.splice(0, count);
+}
+
+/**
  * Creates `count` pipes and opens both ends of each; the first `inputs` of them
  * are input pipes (a child's stdin: its read end is blocking, as a program
  * reading stdin expects). Resolves undefined when
  * they cannot be made (no `mkfifo`, no writable temporary folder, a file system
  * without FIFOs): the caller then uses Node's own pipes. Never rejects; leaves
- * no file and no open descriptor behind when it fails.
+ * no open descriptor behind when it fails, and no name of the FIFOs it took.
  */
 export async function openFifos(count: number, inputs = 0): Promise<FifoEnds[] | undefined> {
-	let dir: string;
+	let names: string[];
 	try {
-		dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+		names = await takeNames(count);
 	} catch {
 		return undefined;
 	}
 	const opened: number[] = [];
 	try {
-		const names = Array.from({length: count}, (_, i) => join(dir, `out${i}`));
-		await new Promise<void>((resolve, reject) => {
-			execFile('mkfifo', ['-m', '600', ...names], {timeout: MKFIFO_TIMEOUT_MS}, error => (error ? reject(error) : resolve()));
-		});
 		const ends: FifoEnds[] = [];
 		for (const name of names) {
 			// The read end first, non-blocking: opening it does not wait for a writer,
@@ -87,11 +139,15 @@ export async function openFifos(count: number, inputs = 0): Promise<FifoEnds[] |
 		for (const fd of opened) closeQuietly(fd);
 		return undefined;
 	} finally {
-		try {
-			rmSync(dir, {recursive: true, force: true});
-		} catch {
-			// an empty private folder left in the temporary folder: harmless
+		// Both ends are open (or given up): the names go, so nothing else can open these pipes.
+		for (const name of names) {
+			try {
+				unlinkSync(name);
+			} catch {
+				// gone already
+			}
 		}
+		if (spare && spare.names.length === 0) dropSpare();
 	}
 }
 

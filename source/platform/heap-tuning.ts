@@ -18,9 +18,10 @@
 import v8 from 'node:v8';
 
 /**
- * Stops the young generation from growing from now on. Call it once start-up
- * has loaded the modules (their loading is what sizes the young generation
- * first). Never throws.
+ * Stops the young generation from growing from now on. cli/start.ts calls it
+ * before the program's modules load: loading them grew it to 16 MB (measured,
+ * issue 14), which no later collection gave back; start-up time did not change
+ * measurably with it kept small. Never throws.
  */
 export function keepYoungGenerationSize(): void {
 	try {

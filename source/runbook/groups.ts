@@ -48,6 +48,8 @@ export function flattenSteps(steps: readonly Step[]): FlatStep[] {
 }
 
 const cache = new WeakMap<readonly Step[], FlatStep[]>();
+/** Position of each step id in the flat view, per flat view: {@link findStep} and {@link flatIndex} in O(1). */
+const indexes = new WeakMap<FlatStep[], Map<string, number>>();
 
 /** The flat view of a runbook's steps (cached per runbook). */
 export function flatSteps(runbook: Pick<Runbook, 'steps'>): FlatStep[] {
@@ -64,9 +66,26 @@ export function allSteps(runbook: Pick<Runbook, 'steps'>): Step[] {
 	return flatSteps(runbook).map(entry => entry.step);
 }
 
-/** The step with this id anywhere in the runbook, with its place. */
+/**
+ * Where the step with this id is in {@link flatSteps} (0-based), or -1. O(1) after a first
+ * O(steps) call per runbook: the runner and the step list ask it per step, and a runbook
+ * may have thousands (issue 14). Ids are unique (the loader checks it); the first wins.
+ */
+export function flatIndex(runbook: Pick<Runbook, 'steps'>, id: string): number {
+	const flat = flatSteps(runbook);
+	let index = indexes.get(flat);
+	if (!index) {
+		index = new Map();
+		for (let i = flat.length - 1; i >= 0; i--) index.set(flat[i]!.step.id, i);
+		indexes.set(flat, index);
+	}
+	return index.get(id) ?? -1;
+}
+
+/** The step with this id anywhere in the runbook, with its place (O(1), see {@link flatIndex}). */
 export function findStep(runbook: Pick<Runbook, 'steps'>, id: string): FlatStep | undefined {
-	return flatSteps(runbook).find(entry => entry.step.id === id);
+	const index = flatIndex(runbook, id);
+	return index < 0 ? undefined : flatSteps(runbook)[index];
 }
 
 /** The ids of the groups around a step, innermost first. */

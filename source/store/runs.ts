@@ -25,8 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {makePrivateDir, openAppend, syncDir, writeFileAtomic} from '../platform/safe-file.js';
-import type {StateStore} from '../engine/ports.js';
-import type {RunState} from '../engine/state.js';
+import type {SaveOptions, StateStore} from '../engine/ports.js';
+import {clearStepsChanged, type RunState} from '../engine/state.js';
 import {checkRunState} from './state-schema.js';
 import {runIdBase, runIdProblem} from './trust.js';
 import {BoundedReadError, readRegularFile} from '../security/bounded-read.js';
@@ -58,6 +58,12 @@ const MAX_LOG_BYTES = 64 * 1024 * 1024;
 const SNAPSHOT_MIN_BYTES = 64 * 1024;
 /** Longest time between two snapshots while records are written, ms. */
 const SNAPSHOT_EVERY_MS = 30_000;
+/**
+ * Longest time a record saved with `later` stays written but not fsynced, ms: the
+ * runner flushes before anything outside the process happens; this bounds what a
+ * power cut can take back while the run waits on the operator.
+ */
+const SYNC_LATER_MS = 100;
 
 /** A snapshot file read and checked: the state, the seq of the last record it holds, and its text. */
 interface Snapshot {
@@ -224,6 +230,12 @@ export class FileStateStore implements StateStore {
 	#snapshotText: string | undefined;
 	#logBytesSinceSnapshot = 0;
 	#snapshotAt = 0;
+	/** True while records are written to `state.log` but not yet fsynced (saves with `later`). */
+	#unsynced = false;
+	/** Fsyncs the unsynced records {@link SYNC_LATER_MS} after the first of them. */
+	#syncTimer: NodeJS.Timeout | undefined;
+	/** Why a timed fsync failed: the next save or flush throws it (the records may be lost). */
+	#syncError: unknown;
 
 	constructor(runDir: string) {
 		this.runDir = runDir;
@@ -232,23 +244,30 @@ export class FileStateStore implements StateStore {
 
 	/**
 	 * Makes `state` durable: one appended, fsynced record, and a snapshot when one is
-	 * due (see the class comment). A damaged `state.json` found by the first save is
+	 * due (see the class comment). With `options.later` the record is written (a killed
+	 * process keeps it) and fsynced by the next {@link flush} or durable save, or
+	 * {@link SYNC_LATER_MS} later at the latest. A damaged `state.json` found by the first save is
 	 * set aside (`state.damaged-<time>.json`) and the last good copy is left as it is.
 	 * @throws StateSaveError (with the file system's code: ENOSPC, EACCES, EROFS,
 	 *   ENOENT...) when the record cannot be written; then what is on disk still
 	 *   loads as the state saved before. A snapshot that fails after its record was
 	 *   written is not an error (the record holds the state): it is tried again later.
 	 */
-	save(state: RunState): void {
+	save(state: RunState, options?: SaveOptions): void {
 		try {
+			this.#throwSyncError();
 			if (this.#last === undefined || this.#tainted) {
 				this.#takeOver(state);
 				return;
 			}
 			const previous = this.#last;
 			const record = diffState(previous, state, this.#seq + 1);
-			if (record === undefined) return;
-			this.#append(record);
+			if (record === undefined) {
+				if (!options?.later) this.#sync();
+				return;
+			}
+			this.#append(record, options?.later === true);
+			clearStepsChanged(state.steps);
 			this.#seq = record.seq;
 			this.#last = state;
 			const due =
@@ -267,10 +286,45 @@ export class FileStateStore implements StateStore {
 		}
 	}
 
-	/** Closes `state.log` (a later save opens it again). */
+	/**
+	 * Fsyncs the records saved with `later` (a no-op when there are none).
+	 * @throws StateSaveError when the fsync fails (then those records may be lost).
+	 */
+	flush(): void {
+		try {
+			this.#throwSyncError();
+			this.#sync();
+		} catch (error) {
+			throw StateSaveError.from(this.path, error);
+		}
+	}
+
+	/** Closes `state.log` (a later save opens it again), fsyncing it first when needed. */
 	close(): void {
+		try {
+			this.#sync();
+		} catch (error) {
+			this.#syncError ??= error;
+		}
 		if (this.#fd !== undefined) fs.closeSync(this.#fd);
 		this.#fd = undefined;
+	}
+
+	/** Throws (once) the error of a timed fsync. */
+	#throwSyncError(): void {
+		if (this.#syncError === undefined) return;
+		const error = this.#syncError;
+		this.#syncError = undefined;
+		throw error;
+	}
+
+	/** Fsyncs `state.log` when records were written to it unsynced. */
+	#sync(): void {
+		clearTimeout(this.#syncTimer);
+		this.#syncTimer = undefined;
+		if (!this.#unsynced || this.#fd === undefined) return;
+		fs.fsyncSync(this.#fd);
+		this.#unsynced = false;
 	}
 
 	/**
@@ -316,11 +370,15 @@ export class FileStateStore implements StateStore {
 		this.#seq += 1;
 		this.#last = state;
 		this.#snapshot(state);
+		clearStepsChanged(state.steps);
 		this.#tainted = false;
 	}
 
-	/** Appends one record and fsyncs it; on failure cuts the file back to where it was. */
-	#append(record: StateRecord): void {
+	/**
+	 * Appends one record and fsyncs it (with `later`: arms the timed fsync instead);
+	 * on failure cuts the file back to where it was.
+	 */
+	#append(record: StateRecord, later = false): void {
 		const line = encodeRecord(record);
 		if (this.#fd === undefined) {
 			this.#fd = openAppend(path.join(this.runDir, LOG_FILE));
@@ -330,14 +388,23 @@ export class FileStateStore implements StateStore {
 		}
 		try {
 			fs.appendFileSync(this.#fd, line);
-			fs.fsyncSync(this.#fd);
+			this.#unsynced = true;
+			if (!later) this.#sync();
+			else
+				this.#syncTimer ??= setTimeout(() => {
+					try {
+						this.#sync();
+					} catch (error) {
+						this.#syncError ??= error;
+					}
+				}, SYNC_LATER_MS).unref();
 			// An open descriptor keeps writing into a file whose name is gone (the run's folder
 			// removed under us): that record would be lost while the save seemed to succeed.
 			if (fs.fstatSync(this.#fd).nlink === 0) throw Object.assign(new Error(`${LOG_FILE} was removed`), {code: 'ENOENT'});
 		} catch (error) {
 			try {
 				fs.ftruncateSync(this.#fd, this.#fdBytes);
-				fs.fsyncSync(this.#fd);
+				this.#sync();
 			} catch {
 				this.#tainted = true;
 			}
@@ -350,6 +417,8 @@ export class FileStateStore implements StateStore {
 
 	/** Writes `state` as the snapshot of seq {@link #seq} (steps 2 to 4 of the class comment). */
 	#snapshot(state: RunState): void {
+		// The log becomes state.prev.log: whole on disk before the snapshot after it.
+		if (!this.#tainted) this.#sync();
 		const text = JSON.stringify({...state, logSeq: this.#seq}, undefined, '\t');
 		// The first snapshot of a new run is its own last good copy: from then on there is always one.
 		writeFileAtomic(path.join(this.runDir, PREV_FILE), this.#snapshotText ?? text);

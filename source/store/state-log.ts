@@ -24,6 +24,7 @@
  */
 import {crc32} from 'node:zlib';
 import type {RunState, StepState} from '../engine/state.js';
+import {stepsChanged} from '../engine/state.js';
 import {runStateSchema, stepStateSchema} from './state-schema.js';
 
 /** One transition's change of the state (see the module comment). */
@@ -48,7 +49,9 @@ const shape = runStateSchema.shape as Record<string, {safeParse(value: unknown):
  * The record taking `prev` to `next`, or undefined when nothing changed. Costs
  * O(number of top-level fields + steps) comparisons of references (the transitions
  * are pure, engine/transitions.ts: an unchanged part keeps its object) and
- * O(size of what changed) in the record.
+ * O(size of what changed) in the record. Steps updated in place (a `steps` record the
+ * runner owns) are the ids noted with it, not compared: O(1) each. The caller clears
+ * those notes (clearStepsChanged) once the record is saved.
  */
 export function diffState(prev: RunState, next: RunState, seq: number): StateRecord | undefined {
 	const record: StateRecord = {seq};
@@ -76,6 +79,11 @@ export function diffState(prev: RunState, next: RunState, seq: number): StateRec
 		}
 		// Steps never go away in a run; a state where one did is written as a snapshot.
 		for (const id of Object.keys(prev.steps)) if (!(id in next.steps)) return {seq, set: {steps: next.steps}};
+	}
+	// Steps updated in place in a record the runner owns (engine/state.ts ownSteps): O(1) each.
+	for (const id of stepsChanged(next.steps) ?? []) {
+		(record.steps ??= {})[id] = next.steps[id]!;
+		changed = true;
 	}
 	return changed ? record : undefined;
 }

@@ -11,7 +11,7 @@ import {formatCountdown, parseDuration} from '../runbook/duration.js';
 import {formatDuration} from './format.js';
 import type {Prompt} from './operator.js';
 import type {RunView} from './run-view.js';
-import type {StepListItem} from './step-list.js';
+import type {StepListItem, StepRows} from './step-list.js';
 import type {StepPanelProps} from './step-panel.js';
 import {allSteps, findStep} from '../runbook/groups.js';
 
@@ -36,23 +36,48 @@ export function safeStepView(handle: RunHandle, stepId: string): StepView {
 	}
 }
 
-/** The list rows: every step of `state.order` with its status and latest attempt's duration. */
-export function listItems(handle: RunHandle, state: RunState, now: number): StepListItem[] {
-	return state.order.map(id => {
-		const saved = state.steps[id];
-		const last = saved?.attempts.at(-1);
-		const place = findStep(handle.runbook, id);
-		// A group (format 1.1) that started and has not ended shows as running.
-		const open = saved?.status === 'pending' && state.groups?.[id] !== undefined && state.groups[id]!.phase !== 'done';
-		return {
-			id,
-			title: safeStepView(handle, id).title,
-			...(place && place.depth > 0 ? {depth: place.depth} : {}),
-			...(place?.role === 'rescue' || place?.role === 'always' ? {role: place.role} : {}),
-			status: open ? 'running' : (saved?.status ?? 'pending'),
-			durationMs: saved?.status === 'running' || last?.finishedAt ? attemptDuration(last, now) : undefined,
-		};
-	});
+/** Position of each id in a state's `order` (the same array all run long), built once per array. */
+const orderIndexes = new WeakMap<readonly string[], Map<string, number>>();
+
+/** Where `id` is in `order`, or -1: O(1) after the first call per array. */
+export function orderIndex(order: readonly string[], id: string): number {
+	let index = orderIndexes.get(order);
+	if (!index) {
+		index = new Map();
+		for (let i = order.length - 1; i >= 0; i--) index.set(order[i]!, i);
+		orderIndexes.set(order, index);
+	}
+	return index.get(id) ?? -1;
+}
+
+/** The list row of the step `id`: its status and latest attempt's duration. */
+function listItem(handle: RunHandle, state: RunState, now: number, id: string): StepListItem {
+	const saved = state.steps[id];
+	const last = saved?.attempts.at(-1);
+	const place = findStep(handle.runbook, id);
+	// A group (format 1.1) that started and has not ended shows as running.
+	const open = saved?.status === 'pending' && state.groups?.[id] !== undefined && state.groups[id]!.phase !== 'done';
+	return {
+		id,
+		title: safeStepView(handle, id).title,
+		...(place && place.depth > 0 ? {depth: place.depth} : {}),
+		...(place?.role === 'rescue' || place?.role === 'always' ? {role: place.role} : {}),
+		status: open ? 'running' : (saved?.status ?? 'pending'),
+		durationMs: saved?.status === 'running' || last?.finishedAt ? attemptDuration(last, now) : undefined,
+	};
+}
+
+/**
+ * The list rows of `state.order`, each built only when asked for ({@link StepRows}):
+ * the step list asks for the rows on screen, so a frame of a run of 5,000 steps
+ * builds some tens of rows, not 5,000 (issue 14).
+ */
+export function listRows(handle: RunHandle, state: RunState, now: number): StepRows {
+	return {
+		count: state.order.length,
+		itemAt: index => listItem(handle, state, now, state.order[index]!),
+		indexOf: id => orderIndex(state.order, id),
+	};
 }
 
 /**

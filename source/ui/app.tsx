@@ -8,7 +8,7 @@ import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize} from 'ink';
 import {ThemeProvider} from '@inkjs/ui';
 import type {RunHandle} from '../engine/handle.js';
-import {currentStepId, finalSummary, latestAttempt, listItems, panelData, safeStepView, summaryLines} from './app-model.js';
+import {currentStepId, finalSummary, latestAttempt, listRows, orderIndex, panelData, safeStepView, summaryLines} from './app-model.js';
 import {tint, uiTheme} from './color.js';
 import {GatePanel} from './gate-panel.js';
 import {Header, headerRows} from './header.js';
@@ -250,7 +250,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			}
 			const order = state.order;
 			if (key.upArrow || key.downArrow) {
-				const at = Math.max(0, order.indexOf(shownId ?? ''));
+				const at = Math.max(0, orderIndex(order, shownId ?? ''));
 				const next = order[Math.min(order.length - 1, Math.max(0, at + (key.upArrow ? -1 : 1)))];
 				setSelected(next === currentId ? undefined : next);
 			} else if (key.escape || input === '.') setSelected(undefined);
@@ -335,7 +335,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 			<Box height={mainRows}>{panel}</Box>
 		) : (
 			<Box height={mainRows}>
-				<StepList steps={listItems(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
+				<StepList steps={listRows(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
 				<Box marginLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1} height={mainRows}>
 					{panel}
 				</Box>

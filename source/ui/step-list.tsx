@@ -1,6 +1,8 @@
 /**
  * The list of steps with a status mark each, windowed to the rows available
- * around the focused step.
+ * around the focused step. Virtualised: only the rows on screen are asked for
+ * ({@link StepRows}) and drawn, so a frame costs O(rows shown), not O(steps)
+ * (issue 14: runbooks of thousands of steps).
  */
 import {Box, Text} from 'ink';
 import {Spinner} from '@inkjs/ui';
@@ -22,10 +24,28 @@ export interface StepListItem {
 	role?: 'rescue' | 'always';
 }
 
+/**
+ * The steps of a list, asked for one at a time: {@link StepList} asks only for
+ * the rows it shows (some tens), however many steps there are.
+ */
+export interface StepRows {
+	/** How many steps there are. */
+	count: number;
+	/** The row of the step at `index` (0-based, runbook order; 0 <= index < count). */
+	itemAt(index: number): StepListItem;
+	/** Where the step with this id is (0-based), or -1. Should be O(1): it is asked every frame. */
+	indexOf(id: string): number;
+}
+
+/** {@link StepRows} over a list built whole (tests, short lists). */
+export function rowsOf(items: readonly StepListItem[]): StepRows {
+	return {count: items.length, itemAt: index => items[index]!, indexOf: id => items.findIndex(item => item.id === id)};
+}
+
 /** Props of {@link StepList}. */
 export interface StepListProps {
-	/** Every step, in runbook order. */
-	steps: readonly StepListItem[];
+	/** Every step, in runbook order: built whole, or {@link StepRows} asked only for the rows shown. */
+	steps: readonly StepListItem[] | StepRows;
 	/** The step the run is on (marked `•` while another step is selected). */
 	currentId?: string;
 	/** The step the panel shows (marked `›`); defaults to `currentId`. */
@@ -67,13 +87,13 @@ function Mark({status}: {status: StepStatus}) {
  * current one when another is selected), windowed around the selected step.
  */
 export function StepList({steps, currentId, selectedId, height, width}: StepListProps) {
+	const rows = isRows(steps) ? steps : rowsOf(steps);
 	const focusId = selectedId ?? currentId;
-	const focus = Math.max(
-		0,
-		steps.findIndex(s => s.id === focusId),
-	);
-	const win = windowList(steps.length, focus, height);
-	const digits = String(steps.length).length;
+	const focus = Math.max(0, focusId === undefined ? -1 : rows.indexOf(focusId));
+	const win = windowList(rows.count, focus, height);
+	const digits = String(rows.count).length;
+	const shown: StepListItem[] = [];
+	for (let index = win.start; index < win.end; index++) shown.push(rows.itemAt(index));
 	return (
 		<Box flexDirection="column" width={width} height={Math.max(1, height)} overflow="hidden">
 			{win.above > 0 && (
@@ -81,7 +101,7 @@ export function StepList({steps, currentId, selectedId, height, width}: StepList
 					{`  … ${win.above} more`}
 				</Text>
 			)}
-			{steps.slice(win.start, win.end).map((step, offset) => {
+			{shown.map((step, offset) => {
 				const index = win.start + offset;
 				const selected = step.id === focusId;
 				const duration = step.durationMs === undefined ? '' : step.status === 'running' ? formatRunning(step.durationMs) : formatDuration(step.durationMs);
@@ -113,4 +133,8 @@ export function StepList({steps, currentId, selectedId, height, width}: StepList
 			)}
 		</Box>
 	);
+}
+
+function isRows(steps: readonly StepListItem[] | StepRows): steps is StepRows {
+	return !Array.isArray(steps);
 }

@@ -554,3 +554,51 @@ describe('resume', () => {
 		expect(reconciled.state.currentStepId).toBe('new');
 	});
 });
+
+describe('Runner: durability per step (issue 14)', () => {
+	it('saves every transition with `later` and flushes after the command is recorded, before it is released; other actions flush before they act', async () => {
+		const runbook = book(`
+version: 1
+title: Two steps
+steps:
+  - id: one
+    run: echo one
+  - id: ask
+    manual: Check the dashboard
+  - id: two
+    run: echo two
+`);
+		const {shell, store, clock, operator} = setup(runbook);
+		const log: string[] = [];
+		const recording = {
+			save(state: RunState, options?: {later?: boolean}) {
+				store.save(state);
+				log.push(options?.later ? 'save-later' : 'save');
+			},
+			flush() {
+				log.push('flush');
+			},
+		};
+		for (const id of ['one', 'two']) {
+			shell.on(id, async request => {
+				log.push(`spawned ${request.stepId}`);
+				request.onStart?.(4242, `cmd-${request.stepId}`);
+				log.push(`released ${request.stepId}`);
+				return {exitCode: 0, durationMs: 1, aborted: false};
+			});
+		}
+		const state = newRunState({runId: 'r1', runbookPath: '/rb/test.yaml', runbookHash: 'h1', title: runbook.title, stepIds: ['one', 'ask', 'two'], by: 'alice@host', at: clock.now(), cwd: '/tmp', vars: {}, secretVars: []});
+		const runner = new Runner({runbook, runbookDir: '/rb', state, runDir: '/state/runs/r1', ports: {shell, store: recording, clock, operator}, secrets: {}, by: 'alice@host', resumed: false});
+		expect(await runner.start()).toBe('completed');
+		// No transition is fsynced on its own: saves are `later`, flushes come at the command's start.
+		expect(log.filter(entry => entry === 'save')).toEqual([]);
+		for (const id of ['one', 'two']) {
+			const released = log.indexOf(`released ${id}`);
+			// Recorded (its process group), flushed, then released: nothing since the last flush is unsynced.
+			expect(log.slice(log.indexOf(`spawned ${id}`), released)).toEqual([`spawned ${id}`, 'save-later', 'flush']);
+		}
+		// One flush per command: the step's transitions before it ride on the same fsync.
+		expect(log.filter(entry => entry === 'flush')).toHaveLength(2);
+		expect(store.last.steps.two!.attempts[0]!.pgid).toBe(4242);
+	});
+});

@@ -9,8 +9,8 @@
 import {cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
-import type {RunState} from '../../source/engine/state.js';
+import {afterEach, describe, expect, it, vi} from 'vitest';
+import {ownSteps, type RunState} from '../../source/engine/state.js';
 import {finishAttempt, newRunState, setRunStatus, startAttempt} from '../../source/engine/transitions.js';
 import {FileStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
 import {encodeRecord, type StateRecord} from '../../source/store/state-log.js';
@@ -170,5 +170,83 @@ describe('a state written before the state log (migration)', () => {
 		expect(readFileSync(path.join(runDir, 'state.prev.json'), 'utf8')).toBe(oldText);
 		writeFileSync(path.join(runDir, 'state.json'), '{');
 		expect(repo.load(runId, {onWarning: () => {}})).toEqual(old);
+	});
+});
+
+describe('saves with `later` (issue 14: one fsync per step)', () => {
+	it('a record is in state.log when save returns (a killed process keeps it); one flush fsyncs them all', async () => {
+		const {default: fs} = await import('node:fs');
+		const {repo, runId, runDir, store} = setup();
+		const states = history(runId);
+		store.save(states[0]);
+		store.save(states[1]);
+		const fsyncs: number[] = [];
+		const real = fs.fsyncSync;
+		(fs as {fsyncSync: typeof fs.fsyncSync}).fsyncSync = fd => {
+			fsyncs.push(fd);
+			real(fd);
+		};
+		try {
+			for (const state of states.slice(2, 5)) store.save(state, {later: true});
+			expect(fsyncs).toEqual([]);
+			// Written, not yet fsynced: another reader (a resume after a kill) sees the newest state.
+			expect(readFileSync(path.join(runDir, 'state.log'), 'utf8').trim().split('\n')).toHaveLength(4);
+			expect(repo.load(runId)).toEqual(states[4]);
+			store.flush();
+			expect(fsyncs).toHaveLength(1);
+			store.flush();
+			expect(fsyncs).toHaveLength(1);
+			// A save without `later` fsyncs at once.
+			store.save(states[5]);
+			expect(fsyncs).toHaveLength(2);
+		} finally {
+			(fs as {fsyncSync: typeof fs.fsyncSync}).fsyncSync = real;
+			store.close();
+		}
+		expect(repo.load(runId)).toEqual(states[5]);
+	});
+
+	it('an unflushed record is fsynced by the store itself within about 100 ms', async () => {
+		const {default: fs} = await import('node:fs');
+		const {runId, store} = setup();
+		const states = history(runId);
+		store.save(states[0]);
+		store.save(states[1]); // opens state.log (and fsyncs its folder)
+		const real = fs.fsyncSync;
+		let fsyncs = 0;
+		(fs as {fsyncSync: typeof fs.fsyncSync}).fsyncSync = fd => {
+			fsyncs++;
+			real(fd);
+		};
+		try {
+			store.save(states[2], {later: true});
+			expect(fsyncs).toBe(0);
+			await vi.waitFor(() => expect(fsyncs).toBe(1));
+		} finally {
+			(fs as {fsyncSync: typeof fs.fsyncSync}).fsyncSync = real;
+			store.close();
+		}
+	});
+
+	it('a steps record the runner owns: a transition sets the step in place and the record holds that step only', () => {
+		const {repo, runId, runDir, store} = setup();
+		const states = history(runId);
+		const first = {...states[0], steps: {...states[0].steps}};
+		store.save(first);
+		ownSteps(first.steps);
+		const t = new Date('2026-11-20T23:16:00.000Z');
+		const started = startAttempt(first, 'b', t, 'alice@db1', 'logs/b.1.log');
+		// In place: no copy of the steps (that cost O(steps) per transition).
+		expect(started.steps).toBe(first.steps);
+		expect(first.steps.b!.status).toBe('running');
+		store.save(started);
+		const finished = finishAttempt(started, 'b', t, {outcome: 'succeeded', exitCode: 0});
+		store.save(finished);
+		store.close();
+		const records = readFileSync(path.join(runDir, 'state.log'), 'utf8').trim().split('\n').slice(-2).map(line => JSON.parse(line.slice(9)) as StateRecord);
+		expect(records.map(record => Object.keys(record.steps ?? {}))).toEqual([['b'], ['b']]);
+		expect(records[1]!.steps!.b!.status).toBe('succeeded');
+		expect(repo.load(runId).steps.b!.status).toBe('succeeded');
+		expect(repo.load(runId).steps.a!.status).toBe('pending');
 	});
 });
