@@ -237,7 +237,7 @@ async function stream(
 
 /** A Writable that splits its bytes into lines and hands them on. */
 function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void, cutLine?: LineCut): Writable {
-	const splitter = new LineSplitter(undefined, cutLine);
+	const splitter = new LineSplitter(undefined, cutLine, {stripEscapes: true});
 	return new Writable({
 		write(chunk: Buffer, _encoding, callback) {
 			deliver(kind, splitter.push(chunk), false);
