@@ -140,9 +140,10 @@ async function stream(
 
 	const capture = plan.capture ? new CaptureBuffer(CAPTURE_LIMIT_BYTES) : undefined;
 	let socket: Socket | undefined;
-	const {deliver} = createOutputSink({
+	const sink = createOutputSink({
 		redact: io.request.redact,
 		capture,
+		...(io.request.sensitive ? {sensitive: true} : {}),
 		captureNote: `capture truncated: stdout beyond ${CAPTURE_LIMIT_BYTES} bytes is not kept`,
 		log: io.log,
 		hold: () => socket?.pause(),
@@ -151,6 +152,7 @@ async function stream(
 			if (chunk.stream === 'stderr' || plan.showStdout !== false) io.request.onOutput(chunk);
 		},
 	});
+	const deliver = sink.deliver;
 	const stdout = lineWritable('stdout', deliver, io.request.cutLine);
 	const stderr = lineWritable('stderr', deliver, io.request.cutLine);
 	// Never sends: it only makes the request ask for stdin (see the file comment).
@@ -219,6 +221,8 @@ async function stream(
 		for (const writable of [stdout, stderr]) if (!writable.writableEnded) writable.end();
 		// The last unfinished lines are delivered when the streams finish: before the result.
 		await Promise.all([finished(stdout), finished(stderr)]).catch(() => {});
+		// `sensitive: true`: one line with the output's size instead of the output (as for run steps).
+		sink.summarizeSensitive();
 	}
 	const ms = Math.round(performance.now() - started);
 	if (signal.aborted) {
