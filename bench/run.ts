@@ -20,8 +20,11 @@
  *    against a bash loop of N `bash -c true`: wall time, per-step overhead, peak RSS, state and
  *    journal bytes. Only with --only scale (N = 5,000 is long on the old store).
  *
+ * 5. validate (issue 9, bench/validate.ts): `runbook validate` of runbooks with 6,000 and
+ *    24,000 problems of three shapes; the ratio shows the work is linear (at most 4).
+ *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
- *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale
+ *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale,validate
  *                               run only these measures (kubernetes = the four kube-* parts)
  *   --scale-sizes N,N,...       step counts of the scale measure (default 10,100,1000,5000)
  *   --bulk-size SIZE            bytes of the bulk cases, as `head -c` takes them (default 512M; the issue's is 2G)
@@ -49,6 +52,7 @@ import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
 import {BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
 import {KUBE_PARTS, type KubernetesOptions} from './kubernetes.ts';
 import {benchScale, scaleTable} from './scale.ts';
+import {benchValidate} from './validate.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LINES = 1_000_000;
@@ -141,7 +145,7 @@ async function main(): Promise<void> {
 			'scale-sizes': {type: 'string'},
 		},
 	});
-	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', ...KUBE_PARTS, 'scale'];
+	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', ...KUBE_PARTS, 'scale', 'validate'];
 	// scale is long (N = 5,000): only when asked for.
 	const only = new Set((values.only ?? measures.filter(m => m !== 'scale').join(',')).split(',').map(s => s.trim()));
 	for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}" (${measures.join(', ')})`);
@@ -242,10 +246,20 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 		scale = scaleTable(await benchScale(root, cli, scaleSizes, log));
 	}
 
+	const validateRows: Row[] = [];
+	if (only.has('validate')) {
+		log('');
+		log('5. runbook validate with N and 4N problems (3 rounds, medians): linear work gives a ratio of at most 4');
+		for (const r of benchValidate(cli, 6000, 3, log)) {
+			const ratio = r.largeMs / r.smallMs;
+			validateRows.push({measure: `validate, ${r.shape}: 24,000 vs 6,000 problems`, ours: `${Math.round(r.largeMs)} ms`, baseline: `${Math.round(r.smallMs)} ms`, ratio: `${ratio.toFixed(2)}x`, target: '≤ 4x (linear)', met: ratio <= 4 ? 'yes' : '**no**'});
+		}
+	}
+
 	log('');
 	log('Summary (Markdown, for README.md):');
 	log('');
-	log(markdownTable([...summaryRows(startup, outputs, JUDGED_CASE), ...kubeRows]));
+	log(markdownTable([...summaryRows(startup, outputs, JUDGED_CASE), ...kubeRows, ...validateRows]));
 	if (scale) log('\n' + scale);
 	log('');
 	log(`Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}; \`npm run bench\`, ${Math.round((Date.now() - started) / 1000)} s.`);

@@ -126,6 +126,7 @@ async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContex
 		redact: ctx.redact,
 		...(ctx.cutLine ? {cutLine: ctx.cutLine} : {}),
 		capture: Boolean(ctx.capture),
+		...(step.sensitive ? {sensitive: true} : {}),
 	});
 	if (result.ok) return {ok: true, ...(result.exitCode !== undefined ? {exitCode: result.exitCode} : {}), ...(result.stdout !== undefined ? {stdout: result.stdout} : {})};
 	return {ok: false, exitCode: result.exitCode ?? null, error: result.error ?? `${kind} failed`};

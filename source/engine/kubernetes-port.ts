@@ -51,6 +51,8 @@ export interface KubeRequest {
 	cutLine?: LineCut;
 	/** Keep exec's stdout for `capture` (bounded like shell capture). */
 	capture: boolean;
+	/** `exec` with `sensitive: true`: its output is neither shown nor logged, only its size in bytes (as ShellRequest.sensitive). */
+	sensitive?: boolean;
 }
 
 /** How a Kubernetes action ended: a value, never an exception. */

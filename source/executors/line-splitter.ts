@@ -5,6 +5,7 @@
  */
 import {StringDecoder} from 'node:string_decoder';
 import type {LineCut} from '../runbook/variables.js';
+import {EscapeStripper} from '../security/terminal-text.js';
 
 /** Default longest partial line kept while waiting for `\n`, in UTF-16 code units (64 Ki). */
 export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
@@ -16,11 +17,16 @@ export const DEFAULT_MAX_PARTIAL_CHARS = 64 * 1024;
  * pieces of at most that length: the only place a line is broken without a newline.
  * Where it is cut is up to `cut` (default: at `maxPartialChars`): the shell
  * executor moves the cut off a secret, since each piece is masked on its own.
+ * With `stripEscapes`, terminal escape sequences are removed as the text arrives, before
+ * it is split and cut (security/terminal-text.ts EscapeStripper): lines are as a terminal
+ * shows them, so a secret split by escape sequences, of any length, is whole in one line
+ * and masked whole, and escape sequences do not count towards the line's length.
  */
 export class LineSplitter {
 	readonly #decoder = new StringDecoder('utf8');
 	readonly #maxPartial: number;
 	readonly #cut: LineCut | undefined;
+	readonly #stripper: EscapeStripper | undefined;
 	#partial = '';
 
 	/**
@@ -29,14 +35,20 @@ export class LineSplitter {
 	 * line is cut once it is `cut.lookahead` units longer than `maxPartialChars`, so the
 	 * unfinished line kept is at most that much longer.
 	 */
-	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS, cut?: LineCut) {
+	constructor(maxPartialChars: number = DEFAULT_MAX_PARTIAL_CHARS, cut?: LineCut, options: {stripEscapes?: boolean} = {}) {
 		this.#maxPartial = Math.max(1, maxPartialChars);
 		this.#cut = cut;
+		this.#stripper = options.stripEscapes ? new EscapeStripper() : undefined;
 	}
 
 	/** Takes a chunk; returns the lines it completed (possibly none), without `\n`. */
 	push(chunk: Buffer | string): string[] {
-		const text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+		const decoded = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+		return this.#split(this.#stripper ? this.#stripper.push(decoded) : decoded);
+	}
+
+	/** Splits text (escapes already removed) into the lines it completes; cuts an over-long partial line. */
+	#split(text: string): string[] {
 		const lines: string[] = [];
 		let nl = text.indexOf('\n');
 		if (nl === -1) {
@@ -61,10 +73,11 @@ export class LineSplitter {
 
 	/** Ends the stream: returns the unfinished last line (if any) as a line of its own. */
 	end(): string[] {
-		const rest = this.#partial + this.#decoder.end();
+		const tail = this.#decoder.end();
+		const rest = this.#partial + (this.#stripper ? this.#stripper.push(tail) + this.#stripper.end() : tail);
 		this.#partial = '';
 		if (rest === '') return [];
-		return this.push(rest + '\n');
+		return this.#split(rest + '\n');
 	}
 }
 

@@ -278,7 +278,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	}
 
 	const capture = request.capture ? new CaptureBuffer(settings.captureLimitBytes) : undefined;
-	const splitters = {stdout: new LineSplitter(settings.maxPartial, request.cutLine), stderr: new LineSplitter(settings.maxPartial, request.cutLine)};
+	const splitters = {stdout: new LineSplitter(settings.maxPartial, request.cutLine, {stripEscapes: true}), stderr: new LineSplitter(settings.maxPartial, request.cutLine, {stripEscapes: true})};
 	// Assigned below, before any output can arrive (reads start in a later tick).
 	let readers: OutputReader[] = [];
 	const sink = createOutputSink({

@@ -2,8 +2,8 @@
  * Positions of nodes in a parsed YAML document (yaml's Document + LineCounter), looked up
  * by YAML path, so that every problem can say file:line:col.
  */
-import {isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair} from 'yaml';
-import {formatPath, type Position, type Problem, type YamlPath} from './problems.js';
+import {isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap} from 'yaml';
+import {formatPath, type PathSegment, type Position, type Problem, type YamlPath} from './problems.js';
 
 /** Where on a node a problem points. */
 export type Anchor =
@@ -90,6 +90,22 @@ export function createLocator(doc: Document, lineCounter: LineCounter, text: str
 		return contents?.range ? pos(contents.range[0]) : {line: 1, col: 1};
 	};
 
+	// Each mapping's pairs by key, made on first use: a lookup per problem must not scan a
+	// mapping of thousands of keys (an `env` or `params` with a problem in each).
+	const keyed = new WeakMap<YAMLMap, Map<string, Pair>>();
+	const pairOf = (map: YAMLMap, segment: PathSegment): Pair | undefined => {
+		let pairs = keyed.get(map);
+		if (!pairs) {
+			pairs = new Map();
+			for (const item of map.items) {
+				const key = String(isScalar(item.key) ? item.key.value : item.key);
+				if (!pairs.has(key)) pairs.set(key, item);
+			}
+			keyed.set(map, pairs);
+		}
+		return pairs.get(String(segment));
+	};
+
 	const find = (path: YamlPath): Found => {
 		let node = doc.contents as Node | null;
 		let pair: Pair | undefined;
@@ -99,10 +115,7 @@ export function createLocator(doc: Document, lineCounter: LineCounter, text: str
 			let next: Node | null | undefined;
 			let nextPair: Pair | undefined;
 			if (isMap(node)) {
-				nextPair = node.items.find(item => {
-					const key = isScalar(item.key) ? item.key.value : item.key;
-					return String(key) === String(segment);
-				});
+				nextPair = pairOf(node, segment);
 				next = nextPair ? (nextPair.value as Node | null) : undefined;
 			} else if (isSeq(node) && typeof segment === 'number') {
 				next = node.items[segment] as Node | null | undefined;

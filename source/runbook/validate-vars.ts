@@ -32,6 +32,8 @@ interface Definition {
 	step: number;
 	id: string;
 	path: YamlPath;
+	/** The defining step's path, as a key (`JSON.stringify`). */
+	owner: string;
 	/** Keys of the includes the defining step is inside. */
 	scopes: string[];
 }
@@ -48,7 +50,10 @@ interface ScopeState {
 interface Walk {
 	at: Locator;
 	problems: Problem[];
-	definitions: Definition[];
+	/** Problems past {@link MAX_VARIABLE_PROBLEMS}: counted, not made (see {@link report}); shared by copies of the walk. */
+	count: {unlisted: number};
+	/** The definitions by variable name, in step order. */
+	definitions: Map<string, Definition[]>;
 	known: Set<string>;
 	choices: Map<string, string[]>;
 	/** Index of the current step; -1 outside steps. */
@@ -60,6 +65,24 @@ interface Walk {
 }
 
 const ROOT_SCOPE = '';
+
+/**
+ * Most variable problems listed for one runbook. Making a problem costs time in the size of
+ * the text it is in (its line and column inside a script, a "did you mean" among the known
+ * names), so past this many they are only counted: validation stays linear in the runbook's
+ * size however many problems it has (32,000 unknown `$VAR`s in one script took 26 s).
+ */
+export const MAX_VARIABLE_PROBLEMS = 200;
+
+/**
+ * Adds the problem `make` builds, unless {@link MAX_VARIABLE_PROBLEMS} are listed already:
+ * then only the first one past the limit is made (for its position) and the rest counted;
+ * {@link checkVariables} words it at the end.
+ */
+function report(walk: Walk, make: () => Problem): void {
+	if (walk.problems.length < MAX_VARIABLE_PROBLEMS) walk.problems.push(make());
+	else if (walk.count.unlisted++ === 0) walk.problems.push(make());
+}
 
 /** True when a definition made in a step inside `definition.scopes` is visible in scope `scope`. */
 const visibleIn = (definition: Definition, scope: string): boolean => scope === ROOT_SCOPE || definition.scopes.includes(scope);
@@ -76,7 +99,7 @@ function walkStrings(value: unknown, path: YamlPath, visit: (text: string, path:
 /** The problem for a name that is not known here: defined later, or unknown (with a suggestion). */
 function unknownName(walk: Walk, name: string, path: YamlPath, within: {index: number; token: string; value: string} | undefined, extra: readonly string[], script: boolean): Problem {
 	const shown = within ? `$${name}` : name;
-	const later = walk.definitions.find(d => d.name === name && d.step >= walk.step && walk.step >= 0 && visibleIn(d, walk.scope));
+	const later = walk.definitions.get(name)?.find(d => d.step >= walk.step && walk.step >= 0 && visibleIn(d, walk.scope));
 	if (later) {
 		const message = later.step === walk.step
 			? `${shown} is set by this step, so it has no value yet here`
@@ -99,12 +122,10 @@ function unknownName(walk: Walk, name: string, path: YamlPath, within: {index: n
 function checkText(walk: Walk, text: string, path: YamlPath): void {
 	const open = unclosedBrace(text);
 	if (open !== undefined) {
-		walk.problems.push(
-			walk.at.problem(path, 'unclosed ${: no } closes it', {within: {index: open, token: '${', value: text}, hint: 'write ${NAME}, or $${ for a literal ${'}),
-		);
+		report(walk, () => walk.at.problem(path, 'unclosed ${: no } closes it', {within: {index: open, token: '${', value: text}, hint: 'write ${NAME}, or $${ for a literal ${'}));
 	}
 	for (const ref of findReferences(text)) {
-		if (ref.default === undefined && !walk.known.has(ref.name)) walk.problems.push(unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: text}, [], false));
+		if (ref.default === undefined && !walk.known.has(ref.name)) report(walk, () => unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: text}, [], false));
 	}
 }
 
@@ -115,7 +136,7 @@ function checkScript(walk: Walk, script: unknown, path: YamlPath, env: readonly 
 	const local = new Set<string>([...env, ...assigned, ...STANDARD_ENV_VARS, ...BASH_SPECIAL_VARS]);
 	for (const ref of references) {
 		if (ref.optional || !VARIABLE_NAME.test(ref.name) || walk.known.has(ref.name) || local.has(ref.name)) continue;
-		walk.problems.push(unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: script}, env, true));
+		report(walk, () => unknownName(walk, ref.name, path, {index: ref.index, token: ref.token, value: script}, env, true));
 	}
 }
 
@@ -126,7 +147,7 @@ function checkChoice(walk: Walk, name: string, value: unknown, path: YamlPath, w
 	const text = String(value);
 	if (choices.includes(text)) return;
 	const near = closestMatch(text, choices);
-	walk.problems.push(walk.at.problem(path, `${what} "${text}" is not one of the choices of ${name}: ${listWords(choices.map(c => `"${c}"`))}`, {hint: near === undefined ? undefined : `did you mean "${near}"?`}));
+	report(walk, () => walk.at.problem(path, `${what} "${text}" is not one of the choices of ${name}: ${listWords(choices.map(c => `"${c}"`))}`, {hint: near === undefined ? undefined : `did you mean "${near}"?`}));
 }
 
 const choicesOf = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter(v => v !== null && typeof v !== 'object').map(String) : undefined);
@@ -138,7 +159,7 @@ function checkWhen(walk: Walk, when: unknown, path: YamlPath): void {
 	const name = when.var;
 	if (typeof name !== 'string' || !VARIABLE_NAME.test(name)) return;
 	if (!walk.known.has(name)) {
-		walk.problems.push(unknownName(walk, name, [...path, 'var'], undefined, [], false));
+		report(walk, () => unknownName(walk, name, [...path, 'var'], undefined, [], false));
 		return;
 	}
 	checkChoice(walk, name, when.equals, [...path, 'equals'], 'equals');
@@ -204,14 +225,14 @@ function enterScopes(walk: Walk, states: Map<string, ScopeState>, scopes: readon
 				const choices = parent.choices.get(name);
 				if (choices) state.choices.set(name, choices);
 				if (parent.known.has(name)) continue;
-				const later = walk.definitions.find(d => d.name === name && d.step >= walk.step && visibleIn(d, parentKey));
+				const later = walk.definitions.get(name)?.find(d => d.step >= walk.step && visibleIn(d, parentKey));
 				const near = closestMatch(name, [...parent.known]);
 				let hint = scope.parent === undefined
 					? `declare ${name} under params, or set it with ask or capture in a step before the include`
 					: `list ${name} under requires in ${scope.parent}, or set it with ask or capture in a step of ${scope.parent} before the include`;
 				if (near !== undefined) hint = `did you mean ${near}? The fragment's requires and the runbook's names must match`;
 				if (later) hint = `move step "${later.id}" before this include`;
-				walk.problems.push(scope.problem(`${scope.short} requires ${name}, which is not defined before this include`, hint));
+				report(walk, () => scope.problem(`${scope.short} requires ${name}, which is not defined before this include`, hint));
 			}
 			states.set(scope.key, state);
 		}
@@ -232,18 +253,28 @@ function enterScopes(walk: Walk, states: Map<string, ScopeState>, scopes: readon
 export function checkVariables(data: Mapping, at: Locator, scopes: ReadonlyArray<readonly IncludeScope[]> = []): Problem[] {
 	const params = isMapping(data.params) ? data.params : {};
 	const steps: unknown[] = Array.isArray(data.steps) ? data.steps : [];
-	const definitions: Definition[] = [];
+	// Indexed by name and by defining step: looked up once per problem and once per step (linear).
+	const definitions = new Map<string, Definition[]>();
+	const byOwner = new Map<string, Definition[]>();
+	const define = (definition: Definition): void => {
+		for (const [index, key] of [[definitions, definition.name], [byOwner, definition.owner]] as const) {
+			const list = index.get(key);
+			if (list) list.push(definition);
+			else index.set(key, [definition]);
+		}
+	};
 	steps.forEach((top, i) => {
 		for (const {step, path} of nestedSteps(top, ['steps', i])) {
 			const id = typeof step.id === 'string' ? step.id : `steps[${i}]`;
 			const keys = (scopes[i] ?? []).map(scope => scope.key);
-			if (isMapping(step.ask) && typeof step.ask.var === 'string') definitions.push({name: step.ask.var, step: i, id, path: [...path, 'ask', 'var'], scopes: keys});
-			if (typeof step.capture === 'string') definitions.push({name: step.capture, step: i, id, path: [...path, 'capture'], scopes: keys});
+			const owner = JSON.stringify(path);
+			if (isMapping(step.ask) && typeof step.ask.var === 'string') define({name: step.ask.var, step: i, id, path: [...path, 'ask', 'var'], owner, scopes: keys});
+			if (typeof step.capture === 'string') define({name: step.capture, step: i, id, path: [...path, 'capture'], owner, scopes: keys});
 		}
 	});
 	const root: ScopeState = {known: new Set([...Object.keys(params), ...namesOf(data.requires), ...BUILTIN_VARS]), choices: new Map(), fragment: data.fragment === true};
 	const states = new Map<string, ScopeState>([[ROOT_SCOPE, root]]);
-	const walk: Walk = {at, problems: [], definitions, known: root.known, choices: root.choices, step: -1, scope: ROOT_SCOPE, fragment: root.fragment};
+	const walk: Walk = {at, problems: [], count: {unlisted: 0}, definitions, known: root.known, choices: root.choices, step: -1, scope: ROOT_SCOPE, fragment: root.fragment};
 	for (const [name, param] of Object.entries(params)) {
 		const choices = isMapping(param) ? choicesOf(param.choices) : undefined;
 		if (choices) walk.choices.set(name, choices);
@@ -265,8 +296,7 @@ export function checkVariables(data: Mapping, at: Locator, scopes: ReadonlyArray
 		// A group's steps, rescue and always in run order: what one defines is known to those after it.
 		for (const {step: node, path} of nestedSteps(step, ['steps', i])) {
 			checkStep(walk, node, path);
-			const own = (d: Definition): boolean => d.step === i && d.path.length === path.length + (d.path.at(-1) === 'var' ? 2 : 1) && path.every((key, k) => d.path[k] === key);
-			for (const d of definitions.filter(own)) {
+			for (const d of byOwner.get(JSON.stringify(path)) ?? []) {
 				const ask = node.ask;
 				const choices = d.path.at(-1) === 'var' && isMapping(ask) ? choicesOf(ask.choices) : undefined;
 				for (const scope of visible) {
@@ -277,5 +307,18 @@ export function checkVariables(data: Mapping, at: Locator, scopes: ReadonlyArray
 			}
 		}
 	});
+	const unlisted = walk.count.unlisted;
+	if (unlisted > 0) {
+		// The first problem past the limit keeps its place and says how many are not listed.
+		const first = walk.problems[MAX_VARIABLE_PROBLEMS]!;
+		walk.problems[MAX_VARIABLE_PROBLEMS] = {
+			file: first.file,
+			line: first.line,
+			col: first.col,
+			path: first.path,
+			message: `${unlisted} more variable ${unlisted === 1 ? 'problem' : 'problems'} from here on not listed (only the first ${MAX_VARIABLE_PROBLEMS} are)`,
+			hint: 'fix these and validate again',
+		};
+	}
 	return walk.problems;
 }

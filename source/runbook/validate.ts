@@ -15,7 +15,7 @@ import {listWords} from './suggest.js';
 import {checkVariables} from './validate-vars.js';
 import {isMapping, type Mapping} from './yaml-file.js';
 
-/** Options that only a `run` step may have (`sensitive` too: only the shell executor keeps such output off the screen and the log). */
+/** Options that only a `run` step may have; `capture` and `sensitive` are allowed on `exec` too (its output goes through the same sink). */
 export const RUN_OPTIONS = ['cwd', 'env', 'capture', 'okExitCodes', 'sensitive'] as const;
 
 const STEP_KEYS = new Set(Object.keys(stepSchema.shape));
@@ -101,8 +101,8 @@ function checkActions(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 		problems.push(at.problem([...path, extra], `a step has exactly one action, and this one already has "${actions[0]}" (line ${line})`, {on: 'key', hint: 'split it into two steps, each with its own id'}));
 	}
 	if (actions.length > 0 && !actions.includes('run')) {
-		// `capture` keeps exec's stdout too (format 1.1), bounded as on run.
-		for (const option of present(step, RUN_OPTIONS).filter(option => !(option === 'capture' && actions[0] === 'exec'))) {
+		// `capture` keeps exec's stdout too (format 1.1), bounded as on run; `sensitive` hides it as on run.
+		for (const option of present(step, RUN_OPTIONS).filter(option => !((option === 'capture' || option === 'sensitive') && actions[0] === 'exec'))) {
 			problems.push(at.problem([...path, option], `"${option}" applies only to run steps, and this step's action is "${actions[0]}"`, {on: 'key', hint: 'remove it, or make the step a run step'}));
 		}
 	}

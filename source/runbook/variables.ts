@@ -8,7 +8,6 @@
  * variables and the shell expands them.
  */
 import {VARIABLE_NAME} from './schema.js';
-import {stripTerminalEscapesMapped} from '../security/terminal-text.js';
 
 /**
  * Variables every run defines: the run's id, its directory, the runbook file's directory, and
@@ -147,9 +146,6 @@ function hiddenValues(secrets: readonly string[]): string[] {
 	return [...hidden].sort((a, b) => b.length - a.length);
 }
 
-/** Units either side of a line cut searched for a secret split by escape sequences ({@link secretSafeCut}). */
-const CUT_WINDOW = 8 * 1024;
-
 /** Where an over-long output line is cut (executors/line-splitter.ts; made by {@link secretSafeCut}). */
 export interface LineCut {
 	/** UTF-16 units past the cut the line must hold before it is cut (a secret spanning the cut must be seen whole). */
@@ -163,31 +159,20 @@ export interface LineCut {
  * `at` (UTF-16 code units), so that no occurrence of a value {@link redactor} hides
  * spans the cut: each piece is made terminal-safe and redacted on its own
  * (executors/output-sink.ts), and a secret split in two would be shown and logged in
- * halves. When escape sequences are near the cut, occurrences are looked for as the
- * terminal shows the text (`printf '%s\033[0m%s'` shows a secret whole), within
- * {@link CUT_WINDOW} units either side (so the cut waits for that much more of the line:
- * `lookahead`). The cut moves back to the start of a spanning
- * occurrence. Returns `at` when nothing spans it, or when only a cut at 0 would do (a
- * secret longer than the piece).
+ * halves. The lines are as the terminal shows them (the splitter removes escape
+ * sequences before it splits, security/terminal-text.ts EscapeStripper), so a secret
+ * split by escape sequences of any length is whole here. The cut waits for the longest
+ * value past it (`lookahead`) and moves back to the start of a spanning occurrence.
+ * Returns `at` when nothing spans it, or when only a cut at 0 would do (a secret longer
+ * than the piece).
  */
 export function secretSafeCut(secrets: readonly string[]): LineCut {
 	const values = hiddenValues(secrets);
 	const longest = values[0]?.length ?? 0;
 	if (values.length === 0) return {lookahead: 0, at: (_line, at) => at};
-	return {lookahead: CUT_WINDOW + longest, at: (line, at) => {
-		const start = Math.max(0, at - CUT_WINDOW - longest);
-		const window = line.slice(start, at + CUT_WINDOW + longest);
-		// Without escapes the text is shown as written: no mapping needed (the usual case).
-		if (!/[\x1b\x90-\x9f]/.test(window)) {
-			const cut = spanningStart(line, at, values);
-			return cut > 0 ? cut : at;
-		}
-		const {shown, from} = stripTerminalEscapesMapped(window);
-		// The cut as an index into `shown`: the first character kept at or after it.
-		let split = from.findIndex(index => start + index >= at);
-		if (split === -1) split = shown.length;
-		const cut = spanningStart(shown, split, values);
-		return cut === split || cut === 0 ? at : start + from[cut];
+	return {lookahead: longest, at: (line, at) => {
+		const cut = spanningStart(line, at, values);
+		return cut > 0 ? cut : at;
 	}};
 }
 

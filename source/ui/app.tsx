@@ -27,7 +27,7 @@ import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
 import {summaryKey, summaryMaxTop, SummaryView} from './summary-view.js';
 import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, timeLeftMs, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
-import {displayLine} from './format.js';
+import {displayLine, displayText} from './format.js';
 import type {PanelMode} from './layout.js';
 import {visibleControls} from '../security/terminal-text.js';
 
@@ -350,7 +350,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				{main}
 				{!overlay && question && (
 					<Text bold wrap="truncate-end">
-						{question.text}
+						{displayText(question.text)}
 					</Text>
 				)}
 				{!overlay && !question && prompt && !finished && (
@@ -360,7 +360,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				)}
 				{notice && (
 					<Text color={view.notice?.level === 'error' && !flash ? tint('red') : undefined} wrap="truncate-end">
-						{notice}
+						{displayText(notice)}
 					</Text>
 				)}
 				{noteRows.map((line, i) => (

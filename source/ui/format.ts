@@ -4,6 +4,7 @@
  */
 
 import {formatDurationLabel} from '../runbook/duration.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** The short duration label (`850ms`, `12s`, `3m04s`, `1h02m`), shared with the end-of-run summary. */
 export const formatDuration = formatDurationLabel;
@@ -43,6 +44,25 @@ export function displayLine(text: string): string {
 		line = out;
 	}
 	return line.replace(CONTROLS, '');
+}
+
+/**
+ * Text from a runbook, a saved state or the engine (titles, commands, variables,
+ * notices, questions, errors) as it can be drawn: escape sequences and other
+ * control characters shown as `\xNN`, the way --plain shows them
+ * (security/terminal-text.ts visibleControls), tabs expanded. Ink would drop them
+ * silently, and the operator must see that something was there. Output lines use
+ * {@link displayLine}: the executors removed their escape sequences already.
+ */
+export function displayText(text: string): string {
+	return displayLine(visibleControls(text));
+}
+
+/** Text split into lines shown with {@link displayText}; a trailing newline adds no empty line. */
+export function displayTextLines(text: string): string[] {
+	const lines = text.split('\n');
+	if (lines.length > 1 && lines.at(-1) === '') lines.pop();
+	return lines.map(displayText);
 }
 
 /** Text split into display lines (see {@link displayLine}); a trailing newline adds no empty line. */

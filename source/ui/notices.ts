@@ -3,7 +3,7 @@
  * fitted to the rows the TUI gives them: whole notices word-wrapped, oldest
  * first, and a row saying how many more there are when not all fit.
  */
-import {wrapText, wrapTextTo} from './format.js';
+import {displayText, wrapText, wrapTextTo} from './format.js';
 
 /** Prefix of each notice's first row. */
 export const NOTICE_PREFIX = 'note: ';
@@ -31,7 +31,7 @@ export function noticeRowBudget(rows: number): number {
 export function fitNotices(notices: readonly string[], width: number, maxRows: number, moreHint: string): FittedNotices {
 	const indent = ' '.repeat(NOTICE_PREFIX.length);
 	const textWidth = Math.max(1, width - NOTICE_PREFIX.length);
-	const wrapped = notices.map(text => wrapText(text, textWidth));
+	const wrapped = notices.map(text => wrapText(displayText(text), textWidth));
 	const total = wrapped.reduce((sum, lines) => sum + lines.length, 0);
 	const toRows = (lines: readonly string[]) => lines.map((line, i) => `${i === 0 ? NOTICE_PREFIX : indent}${line}`);
 	if (total <= maxRows) return {rows: wrapped.flatMap(toRows), hidden: 0};
@@ -44,7 +44,7 @@ export function fitNotices(notices: readonly string[], width: number, maxRows: n
 		shown++;
 	}
 	if (rows.length < room && shown < notices.length) {
-		rows.push(...toRows(wrapTextTo(notices[shown], textWidth, room - rows.length)));
+		rows.push(...toRows(wrapTextTo(displayText(notices[shown]), textWidth, room - rows.length)));
 	}
 	const hidden = notices.length - shown;
 	rows.push(`+${hidden} more (${moreHint})`.slice(0, Math.max(1, width)));
@@ -54,5 +54,5 @@ export function fitNotices(notices: readonly string[], width: number, maxRows: n
 /** Every notice as wrapped rows (`note: ` then indented continuation rows), for the notices view. */
 export function allNoticeRows(notices: readonly string[], width: number): string[] {
 	const indent = ' '.repeat(NOTICE_PREFIX.length);
-	return notices.flatMap(text => wrapText(text, Math.max(1, width - NOTICE_PREFIX.length)).map((line, i) => `${i === 0 ? NOTICE_PREFIX : indent}${line}`));
+	return notices.flatMap(text => wrapText(displayText(text), Math.max(1, width - NOTICE_PREFIX.length)).map((line, i) => `${i === 0 ? NOTICE_PREFIX : indent}${line}`));
 }

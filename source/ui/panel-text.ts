@@ -6,7 +6,7 @@
  */
 import type {StepView} from '../engine/ports.js';
 import type {TailLine} from './tail.js';
-import {displayLine, displayLines, textWidth, wrapText} from './format.js';
+import {displayLine, displayText, displayTextLines, textWidth, wrapText} from './format.js';
 
 /** Prefix of a row that continues the line above it (a wrapped command, variable or output line). */
 export const CONTINUED = '↪ ';
@@ -54,7 +54,7 @@ export function isShell(view: StepView): boolean {
  * a line longer than the row continues on rows starting with {@link CONTINUED}.
  */
 export function commandRows(view: StepView, width: number): string[] {
-	const lines = displayLines(view.command.trimEnd()).map(line => line || ' ');
+	const lines = displayTextLines(view.command.trimEnd()).map(line => line || ' ');
 	const shell = isShell(view);
 	if (shell) return prefixedRows(lines, width, i => (i === 0 ? '$ ' : '  '));
 	const rows: string[] = [];
@@ -77,7 +77,7 @@ export function varsRows(vars: ReadonlyArray<readonly [string, string]>, width: 
 	const rows: string[] = [];
 	let row = 'vars:';
 	for (const [name, value] of vars) {
-		const item = `${name}=${displayLine(value)}`;
+		const item = `${name}=${displayText(value)}`;
 		if (textWidth(row) + 2 + textWidth(item) <= columns) {
 			row += `${row === 'vars:' ? ' ' : '  '}${item}`;
 			continue;
@@ -98,7 +98,7 @@ export function varsRows(vars: ReadonlyArray<readonly [string, string]>, width: 
 /** A step's description word-wrapped at `width` (no rows when it has none). */
 export function descriptionRows(description: string | undefined, width: number): string[] {
 	if (!description?.trim()) return [];
-	return wrapText(displayLines(description.trimEnd()).join('\n'), width).map(row => row || ' ');
+	return wrapText(displayTextLines(description.trimEnd()).join('\n'), width).map(row => row || ' ');
 }
 
 /** One drawn row of output: its text (with its `  ` or `! ` prefix) and its stream. */

@@ -8,7 +8,7 @@
 import {Box, Text} from 'ink';
 import type {Prompt} from './operator.js';
 import {tint} from './color.js';
-import {displayLine, displayLines, wrapText, wrapTextTo} from './format.js';
+import {displayLine, displayText, displayTextLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
 import {choicesOf, MAX_CHOICES, type Entry} from './prompt-entry.js';
 import type {StepView} from '../engine/ports.js';
@@ -32,7 +32,7 @@ export interface PromptViewProps {
  * (as {@link Question} draws it), kept between 1 and `max`.
  */
 export function textRows(text: string, width: number, max: number): number {
-	return Math.max(1, Math.min(max, wrapText(displayLines(text).join('\n'), width).length));
+	return Math.max(1, Math.min(max, wrapText(displayTextLines(text).join('\n'), width).length));
 }
 
 function moreChoices(choices?: string[]): string {
@@ -98,7 +98,7 @@ export function PromptView({prompt, width, isActive, entry}: PromptViewProps) {
 			return (
 				<Box flexDirection="column">
 					<Text color={tint('red')} wrap="truncate-end">
-						{`✖ Step ${promptSubject(prompt)} failed (attempt ${failure.attempt}): ${displayLine(failure.error)}`}
+						{displayText(`✖ Step ${promptSubject(prompt)} failed (attempt ${failure.attempt}): ${failure.error}`)}
 					</Text>
 					<Text wrap="truncate-end">{`${failure.waitLonger ? `w wait ${failure.waitLonger} longer · ` : ''}r retry · s skip · m mark done · ${failure.rollBack ? 'b roll back · ' : ''}l view log · q quit`}</Text>
 				</Box>
@@ -138,7 +138,7 @@ function KeyedRow({text, keys, width}: {text: string; keys: string; width: numbe
 		<Box width={width}>
 			<Box flexShrink={1} minWidth={0}>
 				<Text bold wrap="truncate-end">
-					{text}
+					{displayText(text)}
 				</Text>
 			</Box>
 			<Box flexShrink={0} marginLeft={2}>
@@ -150,7 +150,7 @@ function KeyedRow({text, keys, width}: {text: string; keys: string; width: numbe
 
 /** A question word-wrapped to at most 3 rows (no row starts with a space; a cut last row ends with `…`). */
 function Question({text, width}: {text: string; width: number}) {
-	const rows = wrapTextTo(displayLines(text).join('\n'), width, 3);
+	const rows = wrapTextTo(displayTextLines(text).join('\n'), width, 3);
 	return (
 		<Box flexDirection="column" height={rows.length} overflow="hidden">
 			{rows.map((row, i) => (
@@ -219,7 +219,7 @@ function AnswerInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt
 					const focused = isActive && entry.top + i === entry.choice;
 					return (
 						<Text key={choice} color={focused ? tint('blue') : undefined} wrap="truncate-end">
-							{`${focused ? '❯' : ' '} ${displayLine(choice)}${choice === spec.default ? (prompt.kind === 'ask' && prompt.preset ? ' (preset with -p)' : ' (default)') : ''}`}
+							{`${focused ? '❯' : ' '} ${displayText(choice)}${choice === spec.default ? (prompt.kind === 'ask' && prompt.preset ? ' (preset with -p)' : ' (default)') : ''}`}
 						</Text>
 					);
 				})}

@@ -8,7 +8,7 @@ import {Box, Text} from 'ink';
 import {Spinner} from '@inkjs/ui';
 import type {StepStatus} from '../engine/state.js';
 import {tint} from './color.js';
-import {formatDuration, formatRunning} from './format.js';
+import {displayText, formatDuration, formatRunning} from './format.js';
 import {windowList} from './layout.js';
 
 /** One row of the list. */
@@ -115,7 +115,7 @@ export function StepList({steps, currentId, selectedId, height, width}: StepList
 						</Box>
 						<Box flexGrow={1} flexShrink={1} minWidth={0}>
 							<Text bold={selected} wrap="truncate-end">
-								{`${String(index + 1).padStart(digits)}. ${'  '.repeat(step.depth ?? 0)}${step.role ? `${step.role}: ` : ''}${step.title}`}
+								{`${String(index + 1).padStart(digits)}. ${'  '.repeat(step.depth ?? 0)}${step.role ? `${step.role}: ` : ''}${displayText(step.title)}`}
 							</Text>
 						</Box>
 						{duration && (

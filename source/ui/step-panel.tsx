@@ -7,7 +7,7 @@ import type {StepView} from '../engine/ports.js';
 import type {StepStatus} from '../engine/state.js';
 import type {TailLine} from './tail.js';
 import {tint} from './color.js';
-import {displayLine, formatCount, formatDuration, formatRunning, truncateEnd, wrapText} from './format.js';
+import {displayLine, displayText, formatCount, formatDuration, formatRunning, truncateEnd, wrapText} from './format.js';
 import {panelRows, scrollWindow, type PanelMode} from './layout.js';
 import {commandRows, descriptionRows, outputRows, varsRows, type OutputRow} from './panel-text.js';
 
@@ -62,8 +62,8 @@ export function statusText(props: StatusTextInput): string {
 	parts.push(`${props.status}${duration}`);
 	const saysExit = props.error?.includes('exit code') ?? false;
 	if (props.status !== 'running' && typeof props.exitCode === 'number' && !saysExit) parts.push(`exit code ${props.exitCode}`);
-	if (props.error && props.status !== 'running') parts.push(props.error);
-	if (props.note) parts.push(props.note);
+	if (props.error && props.status !== 'running') parts.push(displayText(props.error));
+	if (props.note) parts.push(displayText(props.note));
 	return parts.join(' · ');
 }
 
@@ -72,7 +72,7 @@ export const STATUS_COLORS: Partial<Record<StepStatus, string>> = {failed: 'red'
 
 /** A step's title row: `3/30 Title [run]`, with ` DESTRUCTIVE` for a destructive step. */
 export function titleText(view: StepView, stepCount: number): string {
-	return `${view.index + 1}/${stepCount} ${view.title} [${view.action}]${view.destructive ? ' DESTRUCTIVE' : ''}`;
+	return `${view.index + 1}/${stepCount} ${displayText(view.title)} [${view.action}]${view.destructive ? ' DESTRUCTIVE' : ''}`;
 }
 
 /** A block row: command or vars text, or a dim "more" marker. */

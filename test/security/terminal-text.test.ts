@@ -9,7 +9,7 @@ import {randomUUID} from 'node:crypto';
 import {appendFileSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {stripTerminalEscapes, terminalSafe, visibleControls} from '../../source/security/terminal-text.js';
+import {EscapeStripper, stripTerminalEscapes, terminalSafe, visibleControls} from '../../source/security/terminal-text.js';
 import {useWorkspaces} from '../cli/helpers.js';
 
 const workspace = useWorkspaces();
@@ -25,6 +25,74 @@ describe('terminal text', () => {
 		expect(visibleControls('tab\there\nbell\x07 nul\x00 del\x7f')).toBe('tab\there\nbell\\x07 nul\\x00 del\\x7f');
 		expect(terminalSafe('lone \x1b')).toBe('lone \\x1b');
 		expect(terminalSafe('é ü 日本')).toBe('é ü 日本');
+	});
+
+	it('EscapeStripper removes what stripTerminalEscapes removes, however the text is cut into pieces, and keeps nothing of a long sequence', () => {
+		const samples = [
+			'a\x1b]52;c;aGVsbG8=\x07b',
+			'\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\',
+			'x\x1b[2J\x1b[H\x1b[31mred\x1b[0m',
+			'\x1bP1$qm\x1b\\after',
+			'\x9b2Jc1 \x9d0;t\x07d',
+			'unterminated \x1b]0;title',
+			'lone \x1b\x01 and \x1b7 saved',
+			'tab\there\nline two \x1b[1mbold\x1b[m\n',
+		];
+		for (const sample of samples) {
+			const whole = new EscapeStripper();
+			expect(whole.push(sample) + whole.end(), JSON.stringify(sample)).toBe(terminalSafe(sample).replaceAll('\\x1b', '\x1b').replaceAll('\\x01', '\x01'));
+			for (const size of [1, 2, 3, 5]) {
+				const pieces = new EscapeStripper();
+				let out = '';
+				for (let i = 0; i < sample.length; i += size) out += pieces.push(sample.slice(i, i + size));
+				expect(out + pieces.end(), `${JSON.stringify(sample)} in pieces of ${size}`).toBe(whole.push(sample) + whole.end());
+			}
+		}
+		// An OSC of 1 MiB in 1 KiB pieces: nothing of it comes out, the text after it does.
+		const stripper = new EscapeStripper();
+		let out = stripper.push('sec\x1b]0;');
+		for (let i = 0; i < 1024; i++) out += stripper.push('z'.repeat(1024));
+		out += stripper.push('\x07ret\n');
+		expect(out).toBe('secret\n');
+		// A newline ends an unterminated sequence: the next line is shown.
+		expect(new EscapeStripper().push('a\x1b]0;never ends\nnext\n')).toBe('a\nnext\n');
+	});
+
+	it.each([
+		['one OSC of 100 KiB', `printf '%s\\033]0;' "\${T:0:10}"; head -c 100000 /dev/zero | tr '\\0' z; printf '\\007%s' "\${T:10}"`],
+		['a 4 KiB CSI between every character', `for ((i = 0; i < \${#T}; i++)); do printf '%s\\033[' "\${T:i:1}"; head -c 4000 /dev/zero | tr '\\0' 1; printf m; done`],
+	])('in --plain output and the log: a secret split by escape sequences longer than the 8 KiB window (%s) across the 64 KiB line cut is masked whole', async (_name, split) => {
+		const ws = workspace();
+		const secret = `canary-${randomUUID()}`;
+		const lead = 64 * 1024 - 6;
+		const file = ws.write(
+			'long-escapes.yaml',
+			`version: 1
+title: Long escapes
+params:
+  T: {secret: true, required: true}
+steps:
+  - id: split
+    run: |
+      head -c ${lead} /dev/zero | tr '\\0' x
+      ${split}
+      head -c 70000 /dev/zero | tr '\\0' y
+      echo
+`,
+		);
+		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir], {env: {RUNBOOK_SECRET_T: secret}});
+		expect(result.code, result.stderr).toBe(0);
+		const runDir = path.join(ws.stateDir, 'runs', ws.onlyRunId());
+		const log = readFileSync(path.join(runDir, 'logs', 'split.1.log'), 'utf8');
+		const shown = result.stdout.split('\n').filter(line => line.startsWith('split| ')).map(line => line.slice('split| '.length));
+		expect(shown.length).toBeGreaterThan(1); // the line was cut
+		for (const text of [shown.join(''), log.split('\n').filter(line => /^[xy*]/.test(line)).join('')]) {
+			expect(text).toBe(`${'x'.repeat(lead)}***${'y'.repeat(70000)}`);
+		}
+		for (const text of [result.stdout + result.stderr, log]) {
+			expect(text).not.toContain('\x1b');
+			for (let i = 0; i + 6 <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + 6));
+		}
 	});
 
 	it('in --plain output: a secret split by an escape is masked; OSC, CSI and DCS never reach the terminal; a title\'s control bytes are shown', async () => {

@@ -197,9 +197,10 @@ async function stream(
 
 	const capture = plan.capture ? new CaptureBuffer(CAPTURE_LIMIT_BYTES) : undefined;
 	let socket: Socket | undefined;
-	const {deliver} = createOutputSink({
+	const sink = createOutputSink({
 		redact: io.request.redact,
 		capture,
+		...(io.request.sensitive ? {sensitive: true} : {}),
 		captureNote: `capture truncated: stdout beyond ${CAPTURE_LIMIT_BYTES} bytes is not kept`,
 		log: io.log,
 		hold: () => socket?.pause(),
@@ -208,6 +209,7 @@ async function stream(
 			if (chunk.stream === 'stderr' || plan.showStdout !== false) io.request.onOutput(chunk);
 		},
 	});
+	const deliver = sink.deliver;
 	const received = plan.stdoutTo ? new ReceiveProgress(plan.stdoutLabel ?? 'stdout', ctx.settings.progressIntervalMs, message => io.progress(message)) : undefined;
 	const stdout = plan.stdoutTo
 		? byteWritable(plan.stdoutTo, received!, () => socket?.pause(), () => socket?.resume())
@@ -279,6 +281,8 @@ async function stream(
 		for (const writable of [stdout, stderr]) if (!writable.writableEnded) writable.end();
 		// The last unfinished lines are delivered when the streams finish: before the result.
 		await Promise.all([finished(stdout), finished(stderr)]).catch(() => {});
+		// `sensitive: true`: one line with the output's size instead of the output (as for run steps).
+		sink.summarizeSensitive();
 	}
 	const ms = Math.round(performance.now() - started);
 	if (received) io.note(received.finish());
@@ -298,7 +302,7 @@ async function stream(
 
 /** A Writable that splits its bytes into lines and hands them on. */
 function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void, cutLine?: LineCut): Writable {
-	const splitter = new LineSplitter(undefined, cutLine);
+	const splitter = new LineSplitter(undefined, cutLine, {stripEscapes: true});
 	return new Writable({
 		write(chunk: Buffer, _encoding, callback) {
 			deliver(kind, splitter.push(chunk), false);

@@ -72,6 +72,27 @@ describe('exec', () => {
 		expect(ran.log).not.toContain('hunter2');
 	});
 
+	test('sensitive: true shows and logs neither stdout nor stderr, only their size in bytes; the exit code counts', async () => {
+		// What the ESS procedure needs for `kubectl get secrets -o yaml` run inside a pod: output the tool cannot know is secret.
+		// The output is made by the command, so the command line (which is logged) does not hold it.
+		const script = 'head -c 3000 /dev/zero | tr "\\0" Q; echo; printf "%s-%s\\n" stderr canary >&2; exit 0';
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', script]}, {sensitive: true});
+		expect(ran.result).toEqual({ok: true, exitCode: 0});
+		const bytes = 3001 + Buffer.byteLength('stderr-canary\n');
+		expect(ran.stdout).toEqual([`sensitive output: ${bytes} bytes, not shown or logged`]);
+		expect(ran.stderr).toEqual([]);
+		for (const text of [ran.stdout.join('\n'), ran.log]) {
+			expect(text).not.toContain('QQQQ');
+			expect(text).not.toContain('stderr-canary');
+		}
+		expect(ran.log).toContain(`sensitive output: ${bytes} bytes, not shown or logged`);
+		const failed = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'head -c 10 /dev/zero | tr "\\0" Q; exit 4']}, {sensitive: true});
+		expect(failed.result).toMatchObject({ok: false, exitCode: 4});
+		// Counted per line, each with its newline (as for run steps): 10 bytes and the end of the stream.
+		expect(failed.stdout).toEqual(['sensitive output: 11 bytes, not shown or logged']);
+		expect(failed.log).not.toContain('QQQQ');
+	});
+
 	test('the default container: the annotation, else the only one; a named container', async () => {
 		const defaulted = await h.run('exec', {pod: 'two', command: ['true']});
 		expect(defaulted.result.ok).toBe(true);
