@@ -25,6 +25,8 @@ import {entryFor, entryKey, takesEntry, type Entry} from './prompt-entry.js';
 import {StepList} from './step-list.js';
 import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
+import {PlanView, planBodyRows, planMaxTop, planRows} from './plan-view.js';
+import {scrollUpdate} from './scroll-keys.js';
 import {summaryKey, summaryMaxTop, SummaryView} from './summary-view.js';
 import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, timeLeftMs, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
 import {displayLine} from './format.js';
@@ -112,6 +114,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// A completed run's summary stays until a key; other ends (a quit, a signal) leave at once.
 	const [left, setLeft] = useState(false);
 	const [summaryTop, setSummaryTop] = useState(0);
+	// The first row of the plan shown on the start screen.
+	const [planTop, setPlanTop] = useState(0);
 	const finished = view.finished;
 	const finishedAt = useRef<number | undefined>(undefined);
 	if (finished && finishedAt.current === undefined) finishedAt.current = Date.now();
@@ -226,6 +230,12 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				});
 			}
 			if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId});
+			// The start screen: ↑↓ PgUp PgDn g G scroll the plan (from where the key before left it).
+			if (prompt?.kind === 'start') {
+				const max = planMaxTop(prompt.plan, columns, mainRows);
+				const update = scrollUpdate(input, key, planBodyRows(planRows(prompt.plan, columns).length, mainRows), max);
+				if (update) return setPlanTop(top => update(Math.min(top, max)));
+			}
 			if (prompt) {
 				const action = promptKeyAction(prompt, input, key);
 				if (action?.question) {
@@ -324,6 +334,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		main = <NoticesView notices={notices} width={columns} height={mainRows} onClose={closeOverlay} isActive={!question} />;
 	} else if (overlay?.kind === 'log') {
 		main = <LogView path={overlay.path} title={overlay.title} width={columns} height={mainRows} onClose={closeOverlay} />;
+	} else if (prompt?.kind === 'start' && !finished) {
+		main = <PlanView lines={prompt.plan} width={columns} height={mainRows} top={planTop} />;
 	} else {
 		let panel;
 		if (gateAfter && prompt?.kind === 'gate') panel = <GatePanel ended={panelData(view, gateAfter, now)} next={prompt.step} width={panelWidth} height={mainRows} />;
@@ -354,7 +366,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				)}
 				{!overlay && !question && prompt && !finished && (
 					<Box height={promptArea} flexDirection="column" overflow="hidden">
-						<PromptView key={prompt.id} prompt={prompt} width={columns} isActive={!question && !overlay} entry={entryFor(prompt, entryRef.current)} />
+						<PromptView key={prompt.id} prompt={prompt} width={columns} isActive={!question && !overlay} entry={entryFor(prompt, entryRef.current)} auto={auto} />
 					</Box>
 				)}
 				{notice && (
