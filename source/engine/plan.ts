@@ -149,7 +149,7 @@ export function planLines(plan: RunPlan, options: PlanLineOptions = {}): string[
 function stepsLines(plan: RunPlan, md: boolean): string[] {
 	const groups = plan.groupCount ? ` (and ${plan.groupCount} group${plan.groupCount === 1 ? '' : 's'})` : '';
 	const out = [
-		`${plan.stepCount} steps${groups}; destructive: ${plan.destructive.join(', ') || 'none'}; need an answer: ${plan.answers.join(', ') || 'none'}.`,
+		`${plan.stepCount} step${plan.stepCount === 1 ? '' : 's'}${groups}; destructive: ${plan.destructive.join(', ') || 'none'}; need an answer: ${plan.answers.join(', ') || 'none'}.`,
 		`Without a terminal it needs: ${plan.flags.length > 0 ? plan.flags.join(' ') : 'nothing more'}.`,
 	];
 	const refusal = preflightRefusal(plan.needs).slice(1, -1);
