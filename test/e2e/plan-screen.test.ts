@@ -4,10 +4,10 @@
  * plan (description, source, params with the secret as ***, how many steps,
  * which are destructive and which need an answer, what a run without a terminal
  * needs), nothing has run, the plan scrolls, Enter starts the run (step mode:
- * the first gate), and q then y at the plan leaves a paused run in which no
- * step started.
+ * the first gate), and q then y at the plan (or a SIGTERM) leaves a paused run
+ * in which no step started.
  */
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {useWorkspaces} from '../cli/helpers.js';
@@ -52,6 +52,23 @@ steps:
     title: Tell the users
     manual: Post in the status channel that the service is back.
 `;
+
+/** Pids of the node processes running `cli.js` with the argument `text` (the CLI of this test's runbook). */
+function cliPids(text: string): number[] {
+	const pids: number[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+			const args = cmdline.split('\0');
+			// node itself (not tmux nor the shell that started it).
+			if (args[0] === process.execPath && args.some(arg => arg.endsWith('cli.js')) && args.includes(text)) pids.push(Number(entry));
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return pids;
+}
 
 /** Step starts in the run's journal (none when it has no journal yet). */
 function stepStarts(runDir: string): string[] {
@@ -138,5 +155,23 @@ describe('q at the start screen', () => {
 		expect(ws.lines()).toEqual([]);
 		expect(stepStarts(path.join(ws.stateDir, 'runs', runId))).toEqual([]);
 		expect(Object.values(ws.state(runId).steps).map(step => step.status)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
+	}, 120_000);
+});
+
+describe('a signal at the start screen', () => {
+	it('SIGTERM ends the run paused before its first step: exit 130, nothing ran', async () => {
+		const ws = workspace();
+		const file = ws.write('drop.yaml', RUNBOOK);
+		const tui = startTui(ws, ['run', file, '--state-dir', ws.stateDir, '-p', 'DUMP=/backups/d.sql.gz'], {env: {RUNBOOK_SECRET_PGPASSWORD: 's3cret-value'}});
+		await tui.term.waitFor(START_PROMPT, START_MS);
+		const pids = cliPids(file);
+		expect(pids).toHaveLength(1);
+		process.kill(pids[0], 'SIGTERM');
+		expect(await tui.exitCode()).toBe(130);
+		const runId = ws.onlyRunId();
+		expect(ws.lines()).toEqual([]);
+		expect(stepStarts(path.join(ws.stateDir, 'runs', runId))).toEqual([]);
+		expect(ws.state(runId).status).toBe('aborted');
+		expect(exitSummary(tui.term.capture({history: true}))).toMatch(/^⏸ Run paused/);
 	}, 120_000);
 });
