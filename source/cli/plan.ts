@@ -10,7 +10,8 @@
  */
 import {loadRunbook, RunbookError} from '../runbook/load.js';
 import {resolveParams} from '../engine/params.js';
-import {preflightNeeds, preflightRefusal, whenHolds, type Known} from '../engine/preflight.js';
+import {whenHolds, type Known} from '../engine/preflight.js';
+import {buildPlan, planLines} from '../engine/plan.js';
 import {actionOf, stepView} from '../engine/view.js';
 import type {Step} from '../runbook/schema.js';
 import {visibleControls} from '../security/terminal-text.js';
@@ -63,34 +64,10 @@ export async function planRunbook(file: string, options: PlanOptions, rawWrite: 
 		return 2;
 	}
 	const md = format === 'markdown';
-	const out: string[] = [];
+	// The head is the plan every run shows before its first step (engine/plan.ts); then every step.
+	const out: string[] = planLines(buildPlan(runbook, loaded.path, resolution, options.params), {markdown: md});
 	const code = (lines: readonly string[], lang = '') => (md ? ['', `\`\`\`${lang}`, ...lines, '```', ''] : lines.map(line => `      ${line}`));
-	out.push(md ? `# ${runbook.title}` : `Plan: ${runbook.title}`);
-	if (runbook.description) out.push('', ...runbook.description.trimEnd().split('\n'));
-	out.push('');
-	if (runbook.source) out.push(`${md ? '- ' : ''}Source: ${runbook.source}`);
-	out.push(`${md ? '- ' : ''}File: ${loaded.path}`);
-	if (runbook.kubernetes) out.push(`${md ? '- ' : ''}Kubernetes: context ${runbook.kubernetes.context ?? '(the current one)'}, namespace ${runbook.kubernetes.namespace ?? "(the context's)"}`);
-	const secretNames = new Set(Object.keys(resolution.secrets));
-	const params = Object.entries(runbook.params ?? {});
-	if (params.length > 0) {
-		out.push('', ...(md ? ['## Params', ''] : ['Params:']));
-		for (const [name, param] of params) {
-			const value = param.secret ? (name in resolution.secrets && resolution.secrets[name] !== '' ? '***' : undefined) : resolution.vars[name];
-			const shown = value === undefined ? (resolution.missing.includes(name) ? 'MISSING (required)' : '(not set)') : value === '' ? '(empty)' : value;
-			out.push(`${md ? '- ' : '  '}${name} = ${md && value ? `\`${shown}\`` : shown}${param.description ? ` — ${param.description}` : ''}`);
-		}
-	}
 	const every = allSteps(runbook);
-	const actions = every.filter(step => !isGroup(step));
-	const groups = every.length - actions.length;
-	const destructive = actions.filter(step => step.destructive).map(step => step.id);
-	const answers = actions.filter(step => step.confirm !== undefined || step.ask || step.manual || step.destructive).map(step => step.id);
-	out.push('', `${actions.length} steps${groups ? ` (and ${groups} group${groups === 1 ? '' : 's'})` : ''}; destructive: ${destructive.join(', ') || 'none'}; need an answer: ${answers.join(', ') || 'none'}.`);
-	const needs = preflightNeeds(runbook, {}, {...resolution.vars, ...resolution.secrets}, {yes: false, yesDestructive: false, rerunInterrupted: false, values: options.params}, secretNames);
-	const flags = [...resolution.missing.map(name => `-p ${name}=VALUE`), ...new Set(needs.map(need => need.flag))];
-	out.push(`Without a terminal it needs: ${flags.length > 0 ? [...new Set(flags)].join(' ') : 'nothing more'}.`);
-	if (needs.length > 0) out.push(...(md ? code(preflightRefusal(needs).slice(1, -1).map(line => line.trim())) : preflightRefusal(needs).slice(1, -1)));
 
 	out.push('', md ? '## Steps' : 'Steps:');
 	const known: Known = new Map(Object.entries({...resolution.vars, ...resolution.secrets}));

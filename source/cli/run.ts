@@ -34,6 +34,8 @@ import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
 import {allSteps} from '../runbook/groups.js';
 import {shapesNotRunYet} from '../runbook/validate.js';
 import {preflightNeeds, preflightRefusal, type PreflightAnswers} from '../engine/preflight.js';
+import {buildPlan, planLines} from '../engine/plan.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /**
  * The zx shell executor, imported when the first shell step runs: zx is not
@@ -550,6 +552,8 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	let signalled: NodeJS.Signals | undefined;
 	// Set while the TUI's end-of-run summary waits for a key: a signal then leaves it.
 	let leaveSummary: (() => void) | undefined;
+	// Set while the TUI's start screen (the plan) waits for Enter: a signal then leaves it, and the run ends paused before its first step.
+	let leaveStart: (() => void) | undefined;
 	// A second signal while the command is stopping kills it at once (runner.requestStop);
 	// the echo when-exit sends of the first one is not a second signal (self-signals.ts).
 	countSelfSignals();
@@ -557,11 +561,16 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		if (takeSelfSignal(signal)) return;
 		signalled ??= signal;
 		runner.requestStop(`received ${signal}`);
+		leaveStart?.();
 		leaveSummary?.();
 	};
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	for (const signal of signals) process.on(signal, onSignal);
 
+	// The plan, before the first step of a new run (engine/plan.ts): the TUI's start screen, the head of the plain output.
+	// A missing param is asked in the TUI after it; without a terminal the run was refused above.
+	const missing = input.askFirst.filter(ask => ask.param.required).map(ask => ask.name);
+	const plan = input.resumed ? undefined : buildPlan(loaded.runbook, loaded.path, {vars: state.vars, secrets: input.secrets, missing}, options.params);
 	let status;
 	try {
 		if (tui) {
@@ -577,11 +586,20 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 				app.unmount(); // the terminal back to normal before the error is reported
 				throw error;
 			}
+			if (plan) {
+				// The first frame is the plan; Enter starts the run. A quit there ends the run paused before its first step, as q at the first gate does.
+				leaveStart = () => tuiOperator!.requestQuit();
+				const go = await tuiOperator!.awaitStart(planLines(plan, {short: true, noTitle: true, missing: 'MISSING: asked before the first step'}));
+				leaveStart = undefined;
+				if (go === 'quit') tuiOperator!.requestQuit();
+			}
 			status = await runner.start();
 			leaveSummary = () => app.unmount();
 			// The TUI leaves the alternate screen and prints the run's summary, ending with a newline.
 			await app.waitUntilExit();
 		} else {
+			// Runbook text (title, description, params): control characters made visible, known secrets masked.
+			if (plan) io.out(runner.redactText(visibleControls(`${planLines(plan).join('\n')}\n\n`)));
 			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, resumeCommand: `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`, redact: text => runner.redactText(text)}}));
 			if (kubernetes) io.out(`kubernetes: ${describeTarget(kubernetes.target())}\n`);
 			for (const notice of input.notices) io.out(`note: ${notice}\n`);

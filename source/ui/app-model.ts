@@ -87,7 +87,7 @@ export function listRows(handle: RunHandle, state: RunState, now: number): StepR
  * command, which would look like where the run stopped).
  */
 export function currentStepId(prompt: Prompt | undefined, view: RunView): string | undefined {
-	if (prompt && prompt.kind !== 'param') return prompt.step.id;
+	if (prompt && prompt.kind !== 'param' && prompt.kind !== 'start') return prompt.step.id;
 	if (view.finished?.status === 'completed') return view.state.order.at(-1);
 	return view.state.currentStepId ?? view.lastStartedStepId ?? view.state.order[0];
 }

@@ -5,26 +5,29 @@
  * `operator.answer` and `handle.stopCommand`.
  */
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
-import {Box, Text, useApp, useInput, useWindowSize} from 'ink';
+import {Box, Text, useApp, useInput, useWindowSize, type Key} from 'ink';
 import {ThemeProvider} from '@inkjs/ui';
 import type {RunHandle} from '../engine/handle.js';
 import {currentStepId, finalSummary, latestAttempt, listRows, orderIndex, panelData, safeStepView, summaryLines} from './app-model.js';
 import {tint, uiTheme} from './color.js';
 import {GatePanel} from './gate-panel.js';
 import {Header, headerRows} from './header.js';
-import {HelpView} from './help-view.js';
+import {helpCloses, HelpView} from './help-view.js';
 import {useClock, useRunView} from './hooks.js';
 import {KeyHelp, keysNow} from './key-help.js';
-import {LogView} from './log-view.js';
-import {fitNotices, noticeRowBudget, NOTICE_PREFIX} from './notices.js';
-import {NoticesView} from './notices-view.js';
+import {LogView, logLayout, logViewKey, newLogViewState, type LogViewState} from './log-view.js';
+import {readLog, type LogContent} from './log-file.js';
+import {allNoticeRows, fitNotices, noticeRowBudget, NOTICE_PREFIX} from './notices.js';
+import {NoticesView, noticesKey} from './notices-view.js';
 import type {Prompt, PromptAnswer, TuiOperator} from './operator.js';
 import {isTextEntry, promptKeyAction, questionText, type QuestionKind} from './prompt-keys.js';
 import {PromptView, promptRows} from './prompt-view.js';
 import {entryFor, entryKey, takesEntry, type Entry} from './prompt-entry.js';
 import {StepList} from './step-list.js';
 import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
-import {DetailsView} from './details-view.js';
+import {DetailsView, detailRows, detailsKey} from './details-view.js';
+import {PlanView, planBodyRows, planMaxTop, planRows} from './plan-view.js';
+import {scrollUpdate} from './scroll-keys.js';
 import {summaryKey, summaryMaxTop, SummaryView} from './summary-view.js';
 import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, timeLeftMs, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
 import {displayLine, displayText} from './format.js';
@@ -70,7 +73,15 @@ interface Question {
 	promptId?: number;
 }
 
-type Overlay = {kind: 'help'} | {kind: 'notices'} | {kind: 'log'; path: string; title: string} | {kind: 'details'; stepId: string};
+/**
+ * A full-screen view over the panels, with what it shows and where it is
+ * scrolled: the app's key handler moves it (the views have no input hook).
+ */
+type Overlay =
+	| {kind: 'help'}
+	| {kind: 'notices'; top: number}
+	| {kind: 'log'; path: string; title: string; log: LogContent; state: LogViewState}
+	| {kind: 'details'; stepId: string; top: number};
 
 /**
  * What the step panel of `stepId` puts first: `decide` while a confirm or
@@ -92,7 +103,9 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const [auto, setAuto] = useState(() => operator.isAuto());
 	const [autoStopped, setAutoStopped] = useState(() => operator.notice());
 	const [selected, setSelected] = useState<string>();
-	const [overlay, setOverlay] = useState<Overlay>();
+	// A ref, as the entry below: a key in the same read as the one that opened a view (d then G) must reach the view.
+	const overlayRef = useRef<Overlay | undefined>(undefined);
+	const overlay = overlayRef.current;
 	// A ref, as the entry below: a key right after the one that asked (`s` then `y` in one read) must see the question.
 	const askedRef = useRef<Question | undefined>(undefined);
 	const [flash, setFlash] = useState<string>();
@@ -105,6 +118,10 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		askedRef.current = next;
 		setVersion(v => v + 1);
 	}, []);
+	const setOverlay = useCallback((next: Overlay | undefined) => {
+		overlayRef.current = next;
+		setVersion(v => v + 1);
+	}, []);
 	// How far the command and vars are scrolled at a confirm or destructive prompt (PgUp/PgDn).
 	const [scrolled, setScroll] = useState<{promptId?: number; rows: number}>({rows: 0});
 	const startedAt = useRef(Date.now());
@@ -112,6 +129,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// A completed run's summary stays until a key; other ends (a quit, a signal) leave at once.
 	const [left, setLeft] = useState(false);
 	const [summaryTop, setSummaryTop] = useState(0);
+	// The first row of the plan shown on the start screen.
+	const [planTop, setPlanTop] = useState(0);
 	const finished = view.finished;
 	const finishedAt = useRef<number | undefined>(undefined);
 	if (finished && finishedAt.current === undefined) finishedAt.current = Date.now();
@@ -178,13 +197,36 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		const attempt = latestAttempt(view, shownId);
 		if (attempt === 0) return setFlash(`Step ${shownId} has no log yet: it has not run.`);
 		const path = view.stepLive(shownId).logPath ?? handle.logPath(shownId, attempt);
-		setOverlay({kind: 'log', path, title: `${safeStepView(handle, shownId).title}, attempt ${attempt}`});
+		// Read once, when opened (its end when larger than 2 MiB); the view pages through what was read.
+		setOverlay({kind: 'log', path, title: `${safeStepView(handle, shownId).title}, attempt ${attempt}`, log: readLog(path), state: newLogViewState()});
 	};
-	const closeOverlay = () => setOverlay(undefined);
+	// The keys of an open view: each view says what a key does (a pure function); the app keeps where it is.
+	const overlayKey = (open: Overlay, input: string, key: Key) => {
+		const height = overlayRows;
+		if (open.kind === 'help') {
+			if (helpCloses(input, key)) setOverlay(undefined);
+		} else if (open.kind === 'notices') {
+			const to = noticesKey(open.top, input, key, allNoticeRows(notices, columns).length, height);
+			if (to === 'close') setOverlay(undefined);
+			else if (to !== undefined) setOverlay({...open, top: to});
+		} else if (open.kind === 'details') {
+			const data = panelData(view, open.stepId, Date.now());
+			const count = detailRows(data.view, {runbook: handle.runbook, stepCount: data.stepCount, status: statusText(data), target: headerLines}, columns).length;
+			const to = detailsKey(open.top, input, key, count, height);
+			if (to === 'close') setOverlay(undefined);
+			else if (to !== undefined) setOverlay({...open, top: to});
+		} else {
+			const next = logViewKey(open.state, input, key, logLayout(open.log, open.title, open.path, columns, height));
+			if (next === 'close') setOverlay(undefined);
+			else if (next !== open.state) setOverlay({...open, state: next});
+		}
+	};
 
 	// One handler for every single key, so that one key makes one decision (a
 	// key that closes a question must not also reach the prompt behind it).
-	// Overlays and text inputs take their own keys.
+	// It is mounted from the first frame to the last; the views over the panels
+	// (details, help, notices, log) and the prompts' inputs have no input hook of
+	// their own, so no key typed as one opens waits for it to start listening.
 	useInput(
 		(input, key) => {
 			// Active to the end (the summary screen's keys are its own): an input hook that turns
@@ -208,11 +250,12 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				}
 				return;
 			}
-			if (overlay) return;
+			const open = overlayRef.current;
+			if (open) return overlayKey(open, input, key);
 			setFlash(undefined);
 			if (input === 'n' && !typing && notices.length > 0) {
 				setNoticesAcked(true);
-				return setOverlay({kind: 'notices'});
+				return setOverlay({kind: 'notices', top: 0});
 			}
 			if (!typing) setNoticesAcked(true);
 			// At a confirm or destructive prompt, PgUp/PgDn scroll the command and its values in place.
@@ -225,7 +268,13 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 					return {promptId, rows: Math.max(0, Math.min(maxScroll, from + (key.pageDown ? page : -page)))};
 				});
 			}
-			if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId});
+			if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId, top: 0});
+			// The start screen: ↑↓ PgUp PgDn g G scroll the plan (from where the key before left it).
+			if (prompt?.kind === 'start') {
+				const max = planMaxTop(prompt.plan, columns, mainRows);
+				const update = scrollUpdate(input, key, planBodyRows(planRows(prompt.plan, columns).length, mainRows), max);
+				if (update) return setPlanTop(top => update(Math.min(top, max)));
+			}
 			if (prompt) {
 				const action = promptKeyAction(prompt, input, key);
 				if (action?.question) {
@@ -274,6 +323,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const promptArea = finished ? 0 : question ? 1 : prompt ? promptRows(prompt, columns) : 0;
 	const footer = 1 + (notice ? 1 : 0) + noteRows.length + summary.length + (overlay ? 0 : promptArea);
 	const mainRows = Math.max(1, rows - header - footer);
+	// The rows of a view over the panels (no prompt below it; the notes are put away by the key that opened it).
+	const overlayRows = Math.max(1, rows - header - 1 - (notice ? 1 : 0) - summary.length);
 	const listWidth = Math.min(36, Math.max(16, Math.floor(columns * 0.34)));
 	// List, a space, the separator │, a space, the panel.
 	const panelWidth = Math.max(10, columns - listWidth - 3);
@@ -315,16 +366,17 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				target={headerLines}
 				width={columns}
 				height={mainRows}
-				onClose={closeOverlay}
-				isActive={!question}
+				top={overlay.top}
 			/>
 		);
 	} else if (overlay?.kind === 'help') {
-		main = <HelpView width={columns} height={mainRows} onClose={closeOverlay} isActive={!question} />;
+		main = <HelpView width={columns} height={mainRows} />;
 	} else if (overlay?.kind === 'notices') {
-		main = <NoticesView notices={notices} width={columns} height={mainRows} onClose={closeOverlay} isActive={!question} />;
+		main = <NoticesView notices={notices} width={columns} height={mainRows} top={overlay.top} />;
 	} else if (overlay?.kind === 'log') {
-		main = <LogView path={overlay.path} title={overlay.title} width={columns} height={mainRows} onClose={closeOverlay} />;
+		main = <LogView log={overlay.log} path={overlay.path} title={overlay.title} width={columns} height={mainRows} state={overlay.state} />;
+	} else if (prompt?.kind === 'start' && !finished) {
+		main = <PlanView lines={prompt.plan} width={columns} height={mainRows} top={planTop} />;
 	} else {
 		let panel;
 		if (gateAfter && prompt?.kind === 'gate') panel = <GatePanel ended={panelData(view, gateAfter, now)} next={prompt.step} width={panelWidth} height={mainRows} />;
@@ -355,7 +407,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				)}
 				{!overlay && !question && prompt && !finished && (
 					<Box height={promptArea} flexDirection="column" overflow="hidden">
-						<PromptView key={prompt.id} prompt={prompt} width={columns} isActive={!question && !overlay} entry={entryFor(prompt, entryRef.current)} />
+						<PromptView key={prompt.id} prompt={prompt} width={columns} isActive={!question && !overlay} entry={entryFor(prompt, entryRef.current)} auto={auto} />
 					</Box>
 				)}
 				{notice && (

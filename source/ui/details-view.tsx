@@ -5,8 +5,7 @@
  * it asks before it runs. The step panel gives its rows to what matters now;
  * this view is where the rest can always be read.
  */
-import {useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text, type Key} from 'ink';
 import {scrollUpdate} from './scroll-keys.js';
 import type {StepView} from '../engine/ports.js';
 import type {Runbook} from '../runbook/schema.js';
@@ -106,30 +105,30 @@ export interface DetailsViewProps extends DetailContext {
 	width: number;
 	/** Rows available (the rows + a position row). */
 	height: number;
-	/** Esc, `d` or `q` closes the view. */
-	onClose: () => void;
-	/** False while another part of the UI takes the keys. */
-	isActive?: boolean;
+	/** The first row shown (clamped); the app moves it with {@link detailsKey}. */
+	top: number;
 }
 
-/** The details view; keys: ↑/↓ a row, PgUp/PgDn a page, g/G top/end, Esc/d/q close. */
-export function DetailsView({view, width, height, onClose, isActive = true, ...context}: DetailsViewProps) {
+/**
+ * What a key does in the details view of `rowCount` rows shown in `height` rows,
+ * its first row at `top`: `close` (Esc, `d`, `q`), the new first row (↑/↓ a row,
+ * PgUp/PgDn a page, g/G top/end; clamped), or undefined. The app's one key
+ * handler calls it: the view has no input hook of its own, so a key typed as
+ * it opens is not lost.
+ */
+export function detailsKey(top: number, input: string, key: Key, rowCount: number, height: number): 'close' | number | undefined {
+	if (key.escape || input === 'd' || input === 'q') return 'close';
+	const bodyRows = Math.max(1, height - 1);
+	const maxTop = Math.max(0, rowCount - bodyRows);
+	return scrollUpdate(input, key, bodyRows, maxTop)?.(Math.max(0, Math.min(maxTop, top)));
+}
+
+/** The details view; keys ({@link detailsKey}): ↑/↓ a row, PgUp/PgDn a page, g/G top/end, Esc/d/q close. */
+export function DetailsView({view, width, height, top, ...context}: DetailsViewProps) {
 	const rows = detailRows(view, context, width);
 	const bodyRows = Math.max(1, height - 1);
 	const maxTop = Math.max(0, rows.length - bodyRows);
-	const [top, setTop] = useState(0);
-	const clamp = (n: number) => Math.max(0, Math.min(maxTop, n));
-	useInput(
-		(input, key) => {
-			if (key.escape || input === 'd' || input === 'q') onClose();
-			else {
-				const update = scrollUpdate(input, key, bodyRows, maxTop);
-				if (update) setTop(update);
-			}
-		},
-		{isActive},
-	);
-	const start = clamp(top);
+	const start = Math.max(0, Math.min(maxTop, top));
 	const shown = rows.slice(start, start + bodyRows);
 	const end = start + shown.length;
 	const position = rows.length <= bodyRows ? 'all shown' : `rows ${start + 1}–${end} of ${rows.length}${end >= rows.length ? ' (end)' : ''}`;

@@ -1,11 +1,11 @@
 /**
  * The help screen (`?`): every key of the TUI.
  */
-import {Box, Text, useInput} from 'ink';
+import {Box, Text, type Key} from 'ink';
 
 /** Every key, grouped, as `[keys, what they do]` rows. */
 export const HELP_KEYS: readonly (readonly [string, string])[] = [
-	['Enter', 'run the step (step mode) / mark a manual step done'],
+	['Enter', 'start the run from its plan / run the step (step mode) / mark a manual step done'],
 	['s', 'skip the step (asks first)'],
 	['r', 'retry a failed step / re-run an interrupted one'],
 	['w', 'wait longer: a wait that timed out waits its timeout again'],
@@ -30,20 +30,15 @@ export interface HelpViewProps {
 	width: number;
 	/** Rows available; rows beyond it are not shown. */
 	height: number;
-	/** Esc, `?` or `q` closes the help. */
-	onClose: () => void;
-	/** False while another part of the UI takes the keys. */
-	isActive?: boolean;
+}
+
+/** True for the keys that close the help (Esc, `?`, `q`, Enter); the app's one key handler asks. */
+export function helpCloses(input: string, key: Key): boolean {
+	return key.escape || input === '?' || input === 'q' || key.return;
 }
 
 /** The help screen: a title row and one row per key. */
-export function HelpView({width, height, onClose, isActive = true}: HelpViewProps) {
-	useInput(
-		(input, key) => {
-			if (key.escape || input === '?' || input === 'q' || key.return) onClose();
-		},
-		{isActive},
-	);
+export function HelpView({width, height}: HelpViewProps) {
 	return (
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">
 			<Text bold wrap="truncate-end">

@@ -38,6 +38,7 @@ export function keysNow(context: KeyContext): string[] {
 	if (context.overlay === 'details') return ['↑↓ scroll', 'PgUp/PgDn page', 'g/G top/end', 'Esc/d close'];
 	if (context.question) return ['y yes', 'n/Enter/Esc no'];
 	const prompt = context.prompt;
+	if (prompt?.kind === 'start') return ['Enter start', '↑↓ PgUp/PgDn scroll', `a ${context.auto ? 'step mode' : 'auto'}`, 'd details', '? help', 'q quit'];
 	const scroll = context.scrolls ? ['PgUp/PgDn scroll'] : [];
 	if (prompt?.kind === 'destructive') return ['type the word, Enter confirm', ...scroll, 'Esc cancel', 'Ctrl-C quit'];
 	if (prompt?.kind === 'ask' || prompt?.kind === 'param') {

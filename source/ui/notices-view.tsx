@@ -1,8 +1,7 @@
 /**
  * Every start notice, whole (`n` opens it when not all fit below the panels).
  */
-import {useState} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text, type Key} from 'ink';
 import {allNoticeRows} from './notices.js';
 
 /** Props of {@link NoticesView}. */
@@ -13,26 +12,29 @@ export interface NoticesViewProps {
 	width: number;
 	/** Rows available (title row + notice rows). */
 	height: number;
-	/** Esc, Enter, `n` or `q` closes the view. */
-	onClose: () => void;
-	/** False while another part of the UI takes the keys. */
-	isActive?: boolean;
+	/** The first notice row shown (clamped); the app moves it with {@link noticesKey}. */
+	top: number;
 }
 
-/** A title row, then the notices word-wrapped; ↑/↓ scroll when they need more rows than there are. */
-export function NoticesView({notices, width, height, onClose, isActive = true}: NoticesViewProps) {
+/**
+ * What a key does in the notices view of `rowCount` rows in `height` rows, its
+ * first row at `top`: `close` (Esc, Enter, `n`, `q`), the new first row (↑/↓),
+ * or undefined. Called by the app's one key handler (the view has no input hook).
+ */
+export function noticesKey(top: number, input: string, key: Key, rowCount: number, height: number): 'close' | number | undefined {
+	if (key.escape || key.return || input === 'n' || input === 'q') return 'close';
+	const maxTop = Math.max(0, rowCount - Math.max(1, height - 1));
+	const from = Math.min(top, maxTop);
+	if (key.upArrow) return Math.max(0, from - 1);
+	if (key.downArrow) return Math.min(maxTop, from + 1);
+	return undefined;
+}
+
+/** A title row, then the notices word-wrapped; ↑/↓ scroll ({@link noticesKey}) when they need more rows than there are. */
+export function NoticesView({notices, width, height, top}: NoticesViewProps) {
 	const rows = allNoticeRows(notices, width);
 	const bodyRows = Math.max(1, height - 1);
 	const maxTop = Math.max(0, rows.length - bodyRows);
-	const [top, setTop] = useState(0);
-	useInput(
-		(input, key) => {
-			if (key.escape || key.return || input === 'n' || input === 'q') onClose();
-			else if (key.upArrow) setTop(t => Math.max(0, t - 1));
-			else if (key.downArrow) setTop(t => Math.min(maxTop, t + 1));
-		},
-		{isActive},
-	);
 	const start = Math.min(top, maxTop);
 	const more = rows.length > bodyRows ? ` · ↑↓ scroll (${start + 1}–${Math.min(rows.length, start + bodyRows)} of ${rows.length} rows)` : '';
 	return (

@@ -18,6 +18,17 @@ import type {
 /** What an `ask` or a param prompt resolves to. */
 export type AskAnswer = {value: string} | 'quit';
 
+/**
+ * The plan of a new run, before its first step (engine/plan.ts): the start
+ * screen. Enter starts the run (then step mode or auto mode as set), q quits.
+ */
+export interface StartPrompt {
+	kind: 'start';
+	id: number;
+	/** The plan's lines (`planLines`), unwrapped. */
+	plan: readonly string[];
+}
+
 /** Step mode: shown before each step that runs something (Enter run, s skip, q quit). */
 export interface GatePrompt {
 	kind: 'gate';
@@ -85,6 +96,7 @@ export interface InterruptedPrompt {
 
 /** A pending question to the operator; `id` grows by one for every prompt created. */
 export type Prompt =
+	| StartPrompt
 	| GatePrompt
 	| ConfirmPrompt
 	| DestructivePrompt
@@ -99,6 +111,7 @@ export type PromptKind = Prompt['kind'];
 
 /** The answer each prompt kind takes. */
 export interface PromptAnswers {
+	start: 'run' | 'quit';
 	gate: GateAnswer;
 	confirm: ConfirmAnswer;
 	destructive: ConfirmAnswer;
@@ -114,6 +127,7 @@ export type PromptAnswer = PromptAnswers[PromptKind];
 
 /** Answers accepted per kind, besides `{value}` for ask and param. */
 const VALID: Record<PromptKind, readonly string[]> = {
+	start: ['run', 'quit'],
 	gate: ['run', 'skip', 'quit'],
 	confirm: ['yes', 'no', 'quit'],
 	destructive: ['yes', 'no', 'quit'],
@@ -245,6 +259,16 @@ export class TuiOperator implements Operator {
 	dispose(): void {
 		this.disposed = true;
 		while (this.queue.length > 0) this.settle('quit');
+	}
+
+	/**
+	 * Shows `plan` (engine/plan.ts `planLines`) as the start screen of a new run and
+	 * resolves when the operator starts the run (`run`) or quits (`quit`; also
+	 * after {@link requestQuit} or {@link dispose}). Not part of the engine's
+	 * Operator: the caller awaits it before starting the runner.
+	 */
+	awaitStart(plan: readonly string[]): Promise<'run' | 'quit'> {
+		return this.enqueue({kind: 'start', plan}) as Promise<'run' | 'quit'>;
 	}
 
 	/** @inheritdoc */

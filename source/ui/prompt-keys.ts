@@ -22,6 +22,7 @@ export function isTextEntry(prompt: Prompt | undefined): boolean {
 
 /** The name of a prompt's step for questions: `"Title"`, or the param's name. */
 export function promptSubject(prompt: Prompt): string {
+	if (prompt.kind === 'start') return 'the run';
 	return prompt.kind === 'param' ? prompt.name : `"${prompt.step.title}"`;
 }
 
@@ -38,7 +39,7 @@ export function questionText(kind: QuestionKind, prompt: Prompt): string {
 
 /**
  * What `input`/`key` does at `prompt`, or undefined when nothing. Keys:
- * gate Enter run, s skip; manual Enter/m done, s skip; failure r retry, s skip,
+ * the start screen Enter starts the run; gate Enter run, s skip; manual Enter/m done, s skip; failure r retry, s skip,
  * m mark done, b roll back (inside a group with a rescue; asks first); interrupted r re-run, m mark done, s skip (marking done, like
  * skipping, asks first: later steps rely on a step that did not succeed); q quit everywhere but
  * in typed text; Ctrl-C quit everywhere; Esc cancels a destructive step (`no`)
@@ -54,6 +55,8 @@ export function promptKeyAction(prompt: Prompt, input: string, key: Key): Prompt
 	if (input === 'q') return quit;
 	const skip: PromptKeyAction = {answer: 'skip', question: 'skip'};
 	switch (prompt.kind) {
+		case 'start':
+			return key.return ? {answer: 'run'} : undefined;
 		case 'gate':
 			if (key.return) return {answer: 'run'};
 			return input === 's' ? skip : undefined;

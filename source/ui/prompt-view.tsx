@@ -25,6 +25,8 @@ export interface PromptViewProps {
 	isActive: boolean;
 	/** What was typed or chosen so far: the app's, which edits it from its one key handler (prompt-entry.ts). */
 	entry: Entry;
+	/** Auto mode is on (the start screen says which mode Enter starts). */
+	auto?: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ function asksFirst(step: StepView): boolean {
  */
 export function promptRows(prompt: Prompt, width: number): number {
 	switch (prompt.kind) {
+		case 'start':
 		case 'gate':
 		case 'manual':
 			return 1;
@@ -83,8 +86,16 @@ export function promptRows(prompt: Prompt, width: number): number {
 }
 
 /** The prompt rows; see {@link promptRows} for their number and prompt-keys.ts for the single keys. */
-export function PromptView({prompt, width, isActive, entry}: PromptViewProps) {
+export function PromptView({prompt, width, isActive, entry, auto = false}: PromptViewProps) {
 	switch (prompt.kind) {
+		case 'start':
+			return (
+				<KeyedRow
+					width={width}
+					text={auto ? '▶ Nothing has run yet. Enter starts the run in auto mode.' : '▶ Nothing has run yet. Enter starts the run in step mode.'}
+					keys="Enter start · q quit"
+				/>
+			);
 		case 'gate':
 			// A step with its own confirmation (or the word to type) is asked once, by that question: the gate only leads to it.
 			if (asksFirst(prompt.step)) {

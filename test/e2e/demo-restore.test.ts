@@ -45,7 +45,9 @@ describe('the demo restore in the TUI', () => {
 		const tui = startTui(ws, args, {cwd: demo.work, env, recordTo: recording});
 		const {term} = tui;
 
-		// The optional secret param is asked first, with a masked input.
+		// The plan first (nothing has run); after Enter the optional secret param is asked, with a masked input.
+		const plan = await tui.startRun();
+		expect(plan).toContain('destructive: drop-database');
 		const asked = await term.waitFor('? Parameter BACKUP_PASSPHRASE', START_MS);
 		expect(asked).toContain('(secret, not shown; Enter leaves it empty)');
 		term.type(passphrase);

@@ -36,6 +36,7 @@ describe('a failing step in the TUI', () => {
 		const file = ws.write('fails.yaml', FAILS_ONCE);
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir]);
 		const {term} = tui;
+		await tui.startRun();
 
 		const failed = await term.waitFor('✖ Step "Fails the first time" failed (attempt 1): exit code 3', START_MS);
 		expect(failed).toContain('r retry · s skip · m mark done · l view log · q quit');

@@ -64,6 +64,7 @@ describe('a Kubernetes wait in the TUI', () => {
 		const file = ws.write('stop-web.yaml', RUNBOOK.replace('namespace: shop', `namespace: ${ns}`));
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--kubeconfig', cluster.kubeconfigPath]);
 		const {term} = tui;
+		await tui.startRun();
 
 		const both = await term.waitFor('2 pods left: web-0, web-1', START_MS);
 		// The running step (a spinner), and in its panel the live line under the attempt.
@@ -101,6 +102,7 @@ describe('a Kubernetes wait in the TUI', () => {
 		const file = ws.write('stop-web.yaml', RUNBOOK.replace('timeout: 1m', 'timeout: 2s').replace('namespace: shop', `namespace: ${ns}`));
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--kubeconfig', cluster.kubeconfigPath]);
 		const {term} = tui;
+		await tui.startRun();
 		const failed = await term.waitFor('failed (attempt 1): timed out after', START_MS);
 		expect(failed).toContain('attempt 1 · failed in 2s · timed out after 2s');
 		expect(failed).toContain('w wait 2s longer · r retry · s skip · m mark done · l view log · q quit');

@@ -36,6 +36,7 @@ async function colouredScreens(env: Record<string, string | undefined>): Promise
 	const ws = workspace();
 	const file = ws.write('colours.yaml', RUNBOOK);
 	const run = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir], {env, exitFile: 'exit1'});
+	await run.startRun();
 	await run.term.waitFor('✖ Step "Fails" failed (attempt 1): exit code 4', START_MS);
 	// The spinner of step 1 has made way for its ✔ mark.
 	await run.term.waitFor(/^ {2}✔ 1\. Succeeds/m);

@@ -48,6 +48,7 @@ describe('quitting while a command runs', () => {
 		const file = ws.write('long.yaml', LONG);
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--grace', '5']);
 		const {term} = tui;
+		await tui.startRun();
 		const running = await term.waitFor('sleeping now', START_MS);
 		expect(running.split("\n")[0]).toMatch(/ · auto mode$/);
 		await term.waitUntil('the pgid of the long step in state.json', () => recordedPgid(ws, 'long') !== undefined);
@@ -114,6 +115,7 @@ steps:
 		);
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--grace', '60']);
 		const {term} = tui;
+		await tui.startRun();
 		await term.waitFor('ignoring TERM', START_MS);
 		await term.waitUntil('the pgid of the step in state.json', () => recordedPgid(ws, 'stubborn') !== undefined);
 		const pgid = recordedPgid(ws, 'stubborn')!;
@@ -144,6 +146,7 @@ describe('resuming in the TUI after the CLI was killed', () => {
 		const ws = workspace();
 		const file = ws.write('long.yaml', LONG);
 		const first = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir], {exitFile: 'exit1'});
+		await first.startRun();
 		await first.term.waitFor('sleeping now', START_MS);
 		await first.term.waitUntil('the pgid of the long step in state.json', () => recordedPgid(ws, 'long') !== undefined);
 		const pgid = recordedPgid(ws, 'long')!;
@@ -236,6 +239,8 @@ steps:
 		term.sendKeys('Down');
 		await term.waitFor(/^❯ Start a new run$/m);
 		term.sendKeys('Enter');
+		// A new run: its plan first.
+		await tui.startRun();
 
 		const gate = await term.waitFor('▶ Run step 1 "Needs the ready file"?');
 		const newId = shownRunId(gate);

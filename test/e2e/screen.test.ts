@@ -64,6 +64,7 @@ describe.each([
 		const tui = startTui(ws, ['run', file, '--state-dir', ws.stateDir, '-p', `PSQL=${PSQL}`], {width, height, env: {RUNBOOK_SECRET_PGPASSWORD: 's3cret-value'}});
 		const {term} = tui;
 
+		await tui.startRun();
 		// A destructive step's gate asks nothing: Enter shows the word to type (asked once).
 		const gate = await term.waitFor('Enter ask · s skip · q quit', START_MS);
 		expect(gate).toContain('▶ Step 1 "Drop the database synapse"');

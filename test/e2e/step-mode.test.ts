@@ -44,7 +44,9 @@ describe('the TUI in step mode', () => {
 		const tui = startTui(ws, ['run', file, '--state-dir', ws.stateDir]);
 		const {term} = tui;
 
-		// The first screen: title, run id, every step pending, the gate of step 1.
+		// The first screen is the plan (test/e2e/plan-screen.test.ts); Enter starts the run.
+		await tui.startRun();
+		// Then: title, run id, every step pending, the gate of step 1.
 		const first = await term.waitFor('▶ Run step 1 "Say hello"?', START_MS);
 		const runId = ws.onlyRunId();
 		expect(first.split('\n')[0]).toMatch(/^Four kinds of steps +run \S+ · \d\d:\d\d · step mode$/);
@@ -139,6 +141,9 @@ steps:
 `);
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir]);
 		const {term} = tui;
+		// Auto mode too starts at the plan; after Enter it runs on to the question.
+		const plan = await tui.startRun();
+		expect(plan).toContain('Enter starts the run in auto mode');
 		await term.waitFor('? Really do the careful thing?', START_MS);
 		term.sendKeys('n');
 		const stopped = await term.waitFor('▶ Step 1 "A careful step" asks before it runs.');

@@ -27,7 +27,16 @@ export interface TuiRun {
 	 * @throws Error after `timeoutMs` (default 10,000) with the last screen.
 	 */
 	leaveSummary(timeoutMs?: number): Promise<string>;
+	/**
+	 * Waits for the start screen a new run shows first (its plan), returns it and
+	 * presses Enter to start the run.
+	 * @throws Error after `timeoutMs` (default {@link START_MS}) with the last screen.
+	 */
+	startRun(timeoutMs?: number): Promise<string>;
 }
+
+/** The start screen's prompt row: the plan of a new run is shown, nothing has run yet. */
+export const START_PROMPT = 'Nothing has run yet. Enter starts the run';
 
 /** The key help of the summary screen that stays after a completed run. */
 export const SUMMARY_KEYS = 'q/Enter/Esc leave';
@@ -80,6 +89,11 @@ export function startTui(ws: Workspace, args: readonly string[], options: TuiOpt
 				timeoutMs,
 			);
 			return Number(readFileSync(exitFile, 'utf8').trim());
+		},
+		async startRun(timeoutMs = START_MS) {
+			const screen = await term.waitFor(START_PROMPT, timeoutMs);
+			term.sendKeys('Enter');
+			return screen;
 		},
 		async leaveSummary(timeoutMs = 60_000) {
 			const screen = await term.waitFor(SUMMARY_KEYS, timeoutMs);

@@ -87,6 +87,8 @@ describe('resuming against another Kubernetes target', () => {
 		// On the way: manual steps marked done (m), the asks answered as the -p values say (the
 		// TUI asks them, preset by -p), each as soon as it is drawn.
 		const answers: Array<[string, (term: typeof first.term) => void]> = [
+			// The plan of the new run first: Enter starts it.
+			['Nothing has run yet. Enter starts the run', term => term.sendKeys('Enter')],
 			// -p presets these asks: the choice starts on `local`, the text is filled in; Enter takes them.
 			['? Where is the dump?', term => term.sendKeys('Enter')],
 			['? File name of the dump', term => term.sendKeys('Enter')],

@@ -1,11 +1,28 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {useMemo, useState} from 'react';
+import {useInput} from 'ink';
 import {render} from 'ink-testing-library';
 import {afterAll, describe, expect, test} from 'vitest';
-import {LogView} from '../../source/ui/log-view.js';
+import {LogView, logLayout, logViewKey, newLogViewState} from '../../source/ui/log-view.js';
 import {LOG_VIEW_BYTES, formatBytes, readLog} from '../../source/ui/log-file.js';
 import {KEY, press, waitForFrame} from './harness.js';
+
+/**
+ * The log view with its keys, as the app wires them (app.tsx: `logViewKey` from
+ * the app's one key handler); here a key hook of the test's own drives it.
+ */
+function Pager({path: file, title, width, height, onClose}: {path: string; title: string; width: number; height: number; onClose: () => void}) {
+	const log = useMemo(() => readLog(file), [file]);
+	const [state, setState] = useState(newLogViewState);
+	useInput((input, key) => {
+		const next = logViewKey(state, input, key, logLayout(log, title, file, width, height));
+		if (next === 'close') onClose();
+		else setState(next);
+	});
+	return <LogView log={log} path={file} title={title} width={width} height={height} state={state} />;
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-log-'));
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
@@ -25,7 +42,7 @@ describe('LogView', () => {
 	test('opens at the end; ↑ ↓ PgUp PgDn g G scroll; Esc and l close', async () => {
 		const file = writeLog('scroll.log', Array.from({length: 100}, (_, i) => `line ${i + 1}`).join('\n') + '\n');
 		let closed = 0;
-		const {lastFrame, stdin, unmount} = render(<LogView path={file} title="dump, attempt 1" width={100} height={13} onClose={() => closed++} />);
+		const {lastFrame, stdin, unmount} = render(<Pager path={file} title="dump, attempt 1" width={100} height={13} onClose={() => closed++} />);
 		await waitForFrame({lastFrame}, 'lines 91–100 of 100 (end)');
 		expect(lastFrame()).toContain(`Log of dump, attempt 1:\n${file}\n`);
 		expect(body(lastFrame())).toEqual(Array.from({length: 10}, (_, i) => `line ${91 + i}`));
@@ -62,7 +79,7 @@ describe('LogView', () => {
 		expect(log.lines.at(-1)).toBe(`${String(count - 1).padStart(7, '0')} ${'y'.repeat(90)}`);
 		expect(log.lines).not.toContain(`0000000 ${'y'.repeat(90)}`);
 
-		const {lastFrame, unmount} = render(<LogView path={file} title="big" width={100} height={8} onClose={() => {}} />);
+		const {lastFrame, unmount} = render(<Pager path={file} title="big" width={100} height={8} onClose={() => {}} />);
 		await waitForFrame({lastFrame}, `of ${formatBytes(log.sizeBytes)}`);
 		expect(lastFrame()).toContain(`(the last ${formatBytes(LOG_VIEW_BYTES)} of ${formatBytes(log.sizeBytes)}`);
 		expect(lastFrame()).toContain(`${String(count - 1).padStart(7, '0')} yyy`);
@@ -71,13 +88,13 @@ describe('LogView', () => {
 
 	test('a missing log says there is none yet; escape sequences in a log are not drawn', async () => {
 		const missing = path.join(dir, 'none.log');
-		const first = render(<LogView path={missing} title="none" width={100} height={6} onClose={() => {}} />);
+		const first = render(<Pager path={missing} title="none" width={100} height={6} onClose={() => {}} />);
 		await waitForFrame(first, 'No log yet at');
 		expect(first.lastFrame()).toContain(`No log yet at ${missing}`);
 		first.unmount();
 
 		const file = writeLog('ansi.log', '\u001B[31mred text\u001B[0m\nprogress 10%\rprogress 100%\n');
-		const second = render(<LogView path={file} title="ansi" width={100} height={7} onClose={() => {}} />);
+		const second = render(<Pager path={file} title="ansi" width={100} height={7} onClose={() => {}} />);
 		await waitForFrame(second, 'progress 100%');
 		expect(body(second.lastFrame()).slice(0, 2)).toEqual(['red text', 'progress 100%']);
 		expect(second.lastFrame()).not.toContain('\u001B[31m');
@@ -89,7 +106,7 @@ describe('LogView', () => {
 		const lines = Array.from({length: 60}, (_, i) => (i === 7 ? `needle one ${'a'.repeat(150)} END-OF-LONG-LINE` : i === 40 ? 'the second NEEDLE' : `line ${i + 1}`));
 		const file = path.join(deep, 'attempt-1.log');
 		fs.writeFileSync(file, `${lines.join('\n')}\n`);
-		const {lastFrame, stdin, unmount} = render(<LogView path={file} title="wrap" width={60} height={12} onClose={() => {}} />);
+		const {lastFrame, stdin, unmount} = render(<Pager path={file} title="wrap" width={60} height={12} onClose={() => {}} />);
 		await waitForFrame({lastFrame}, 'line 60');
 		const frame = lastFrame() ?? '';
 		// The path, wrapped over rows, reads whole when the rows are joined.
