@@ -10,4 +10,5 @@ import {quietOnClosedOutput} from '../platform/closed-output.js';
 
 enableCompileCache();
 quietOnClosedOutput();
-await import('./main.js');
+const {main} = await import('./main.js');
+await main();
