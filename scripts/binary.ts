@@ -15,11 +15,14 @@
  *    reconciler awaits only for React devtools when DEV=true, which the binary
  *    cannot load anyway, so those two awaits are cut (exact text; the build fails
  *    if an Ink upgrade changes it, rather than shipping a binary that breaks).
- * 2. `node --experimental-sea-config` writes the blob: the bundle, with V8's code
- *    cache of it (`useCodeCache`: its start-up skips compiling the top level) and
- *    without the experimental warning. `useSnapshot` is not used: modules that
- *    read the terminal and the environment as they load would keep the build
- *    machine's.
+ * 2. `node --experimental-sea-config` writes the blob: a small main script
+ *    (scripts/binary-main.ts, bundled the same way) and the CLI's bundle as an
+ *    asset, which the main script runs with a V8 code cache kept in the user's
+ *    cache folder (made after the first run, as Node's compile cache is for the
+ *    npm-installed command; SEA's `useCodeCache` would cache only the top level
+ *    compiled before the run, not the functions start-up compiles), without the
+ *    experimental warning. `useSnapshot` is not used: modules that read the
+ *    terminal and the environment as they load would keep the build machine's.
  * 3. The Node binary is copied, stripped of its symbols when `strip` is there
  *    (126 MB -> 108 MB; Node's own stack traces do not need them), and postject
  *    injects the blob (Node 24 has no `--build-sea`). Written to a part file and
@@ -30,6 +33,7 @@
  * {@link buildBinaryIfStale} when it is older than its sources.
  */
 import {execFileSync, spawnSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +115,20 @@ export async function bundleForBinary(outfile: string): Promise<void> {
 	});
 }
 
+/** Bundles scripts/binary-main.ts (the executable's main script) at `outfile`, for the CLI bundle whose SHA-256 is `bundleSha256`. */
+async function bundleMain(outfile: string, bundleSha256: string): Promise<void> {
+	await esbuild.build({
+		entryPoints: [path.join(ROOT, 'scripts', 'binary-main.ts')],
+		bundle: true,
+		format: 'cjs',
+		platform: 'node',
+		target: 'node24',
+		outfile,
+		define: {RUNBOOK_BUNDLE_SHA256: JSON.stringify(bundleSha256)},
+		logLevel: 'warning',
+	});
+}
+
 /**
  * Builds the single executable at `out` (default {@link BINARY}), logging each
  * stage to `log`. Linux only (macOS and Windows need signing and other postject
@@ -124,9 +142,11 @@ export async function buildBinary(out: string = BINARY, log: (line: string) => v
 		const bundle = path.join(work, 'runbook.cjs');
 		await bundleForBinary(bundle);
 		log(`bundled ${(statSync(bundle).size / 1024 ** 2).toFixed(1)} MB of JavaScript`);
+		const main = path.join(work, 'main.cjs');
+		await bundleMain(main, createHash('sha256').update(readFileSync(bundle)).digest('hex'));
 		const config = path.join(work, 'sea-config.json');
 		const blob = path.join(work, 'sea.blob');
-		writeFileSync(config, JSON.stringify({main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true}));
+		writeFileSync(config, JSON.stringify({main, output: blob, disableExperimentalSEAWarning: true, assets: {'runbook.cjs': bundle}}));
 		run(node, ['--experimental-sea-config', config], 'node --experimental-sea-config');
 		mkdirSync(path.dirname(out), {recursive: true});
 		const part = `${out}.part-${process.pid}`;
@@ -166,12 +186,14 @@ function newestMtimeMs(dir: string): number {
 	return newest;
 }
 
-/** True when {@link BINARY} is missing or older than source/, package.json, this script or the Node binary. */
+/** True when {@link BINARY} is missing or older than source/, package.json, the lock file, this script, binary-main.ts or the Node binary. */
 export function binaryIsStale(): boolean {
 	if (!existsSync(BINARY)) return true;
 	const inputs = Math.max(
 		newestMtimeMs(path.join(ROOT, 'source')),
-		...[path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), import.meta.filename, nodeBinary()].map(file => statSync(file).mtimeMs),
+		...[path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), import.meta.filename, path.join(ROOT, 'scripts', 'binary-main.ts'), nodeBinary()].map(
+			file => statSync(file).mtimeMs,
+		),
 	);
 	return inputs > statSync(BINARY).mtimeMs;
 }

@@ -3,7 +3,8 @@
  * uses it on a jump host without Node: dist/runbook-linux-x64 runs with a PATH that
  * has every tool of this machine's PATH except node (and npm, npx, corepack), a HOME
  * of its own and no XDG_* variables, so its state goes to HOME/.local/state. It
- * prints its help and version, validates and plans a shipped runbook, prints the
+ * prints its help and version, keeps its code cache (scripts/binary-main.ts) in
+ * HOME/.cache and uses it, validates and plans a shipped runbook, prints the
  * schema, runs a runbook of the operator's own in plain mode (a step fails, the
  * operator fixes the cause, `resume` finishes it without running the first step
  * again), lists and reports the run, draws the TUI's first frame in a real terminal
@@ -16,7 +17,7 @@
  * idle, about a minute on a loaded machine); Linux only, as the build.
  */
 import {execFile, spawnSync} from 'node:child_process';
-import {mkdirSync, readdirSync, readFileSync, symlinkSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync, statSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {BINARY, buildBinaryIfStale} from '../../scripts/binary.ts';
@@ -101,6 +102,21 @@ describe.skipIf(process.platform !== 'linux')('the single executable, on a host 
 		expect(help.status).toBe(0);
 		const version = await runBinary(['--version']);
 		expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+	});
+
+	it('keeps a code cache in the cache folder of the user, private, that the next start uses', async () => {
+		const cacheDir = path.join(ws.path('home'), '.cache', 'runbook-tui', 'binary-code-cache');
+		expect((await runBinary(['--version'])).status).toBe(0);
+		const [name] = readdirSync(cacheDir).filter(file => file.endsWith('-cli.bin'));
+		expect(name).toBeDefined();
+		const file = path.join(cacheDir, name!);
+		const before = statSync(file);
+		expect(before.mode & 0o777).toBe(0o600);
+		expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+		// A cache V8 rejected would be made and written again at exit.
+		expect((await runBinary(['--help'])).status).toBe(0);
+		const after = statSync(file);
+		expect([after.mtimeMs, after.size]).toEqual([before.mtimeMs, before.size]);
 	});
 
 	it('validates and plans a shipped runbook, and prints the schema', async () => {
