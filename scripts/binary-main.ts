@@ -9,8 +9,9 @@
  *
  * The cache is made once per build and per kind of run: `tui` for `run` and
  * `resume` drawing the TUI (Ink and React compiled), `cli` for every other
- * command, at the exit of the first such run (making it costs ~50-100 ms). It lives in the user's
- * cache folder (`$XDG_CACHE_HOME/runbook-tui/binary-code-cache`, default
+ * command, by the first such run, when the CLI flushes its compile cache (before
+ * the TUI's first frame) and again at exit (making it costs ~50-100 ms). It lives
+ * in the user's cache folder (`$XDG_CACHE_HOME/runbook-tui/binary-code-cache`, default
  * `~/.cache/...`; folder 0700, files 0600, written whole through a part file),
  * named by the bundle's SHA-256, so another build never reads it; V8 rejects a
  * cache that does not match its version, flags or the source, and then this
@@ -21,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {getAsset} from 'node:sea';
 import vm from 'node:vm';
-import {compileCacheDir} from '../source/platform/compile-cache.ts';
+import {compileCacheDir, FLUSH_CODE_CACHE} from '../source/platform/compile-cache.ts';
 import {makePrivateDir, writeFileAtomic} from '../source/platform/safe-file.ts';
 
 /** The SHA-256 of the bundle, hex; set by the build (esbuild `define`). */
@@ -49,14 +50,18 @@ try {
 }
 const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {filename: 'runbook.cjs', cachedData});
 if (file && (cachedData === undefined || script.cachedDataRejected)) {
-	process.once('exit', () => {
+	const save = (): void => {
 		try {
 			makePrivateDir(path.dirname(file));
 			writeFileAtomic(file, script.createCachedData());
 		} catch {
 			// not written: the next start compiles again
 		}
-	});
+	};
+	// At exit, and when the CLI flushes its compile cache before the TUI's first frame (a
+	// process that is killed never exits normally): platform/compile-cache.ts calls this.
+	process.once('exit', save);
+	(globalThis as Record<symbol, unknown>)[FLUSH_CODE_CACHE] = save;
 }
 const run = script.runInThisContext() as (exports: unknown, req: NodeJS.Require, mod: NodeJS.Module, filename: string, dirname: string) => void;
 run(module.exports, require, module, __filename, __dirname);

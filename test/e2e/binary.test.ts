@@ -17,9 +17,9 @@
  * idle, about a minute on a loaded machine); Linux only, as the build.
  */
 import {execFile, spawnSync} from 'node:child_process';
-import {mkdirSync, readdirSync, readFileSync, statSync, symlinkSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {BINARY, buildBinaryIfStale} from '../../scripts/binary.ts';
 import {apiRequest, startControlPlane, type ControlPlane} from '../support/kube/controlplane.js';
 import {startTmux, type TmuxSession} from '../support/tmux.js';
@@ -85,7 +85,8 @@ describe.skipIf(process.platform !== 'linux')('the single executable, on a host 
 
 	afterAll(() => {
 		for (const term of terminals) term.kill();
-		ws?.remove();
+		// The binary ends on the terminal's hangup, saving its state as it goes: retry while it still writes.
+		if (ws) rmSync(ws.dir, {recursive: true, force: true, maxRetries: 20});
 	});
 
 	it('has no node on its PATH (the premise of every other test here)', () => {
@@ -166,6 +167,9 @@ describe.skipIf(process.platform !== 'linux')('the single executable, on a host 
 		terminals.push(term);
 		// The runbook's title is on the first frame whatever it shows (the plan, or the first step).
 		await term.waitFor('Binary screen check', 60_000);
+		// The TUI's code cache is written before the first frame (flushCompileCache), not only at exit.
+		const cacheDir = path.join(ws.path('home'), '.cache', 'runbook-tui', 'binary-code-cache');
+		await vi.waitFor(() => expect(readdirSync(cacheDir).filter(file => file.endsWith('-tui.bin'))).toHaveLength(1), {timeout: 30_000, interval: 100});
 		term.kill();
 	});
 
