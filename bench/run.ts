@@ -22,14 +22,20 @@
  *
  * 5. validate (issue 9, bench/validate.ts): `runbook validate` of runbooks with 6,000 and
  *    24,000 problems of three shapes; the ratio shows the work is linear (at most 4).
+ * 6. plan (issue 10, bench/plan.ts): `runbook plan` on the Synapse runbook against
+ *    `runbook validate` of it, wall time, target 1.2x.
+ * 7. binary (issue 10, bench/binary.ts): the single executable's start-up to first frame
+ *    (dist/runbook-linux-x64, built first when older than source/) against `node dist/cli.js`.
  *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
- *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale,validate
+ *   --only startup,plan,binary,seq,chatty,bulk-base64,bulk-yes,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale,validate
  *                               run only these measures (kubernetes = the four kube-* parts)
  *   --scale-sizes N,N,...       step counts of the scale measure (default 10,100,1000,5000)
  *   --bulk-size SIZE            bytes of the bulk cases, as `head -c` takes them (default 512M; the issue's is 2G)
  *   --bulk-runs N               rounds of each bulk case (default 3)
  *   --startup-runs N            rounds of the start-up measure (default 10)
+ *   --plan-runs N               rounds of the plan measure (default 15)
+ *   --binary-runs N             rounds of the single executable's start-up (default 10)
  *   --seq-runs N                rounds of the `seq` case (default 7)
  *   --chatty-runs N             rounds of the chatty case (default 3: one round takes ~35 s)
  *   --kube-wait-runs N          waits measured through the port, the CLI and kubectl wait (default 30)
@@ -48,8 +54,11 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {benchOutput, type OutputCase, type OutputResult} from './output.ts';
 import {benchStartup, type StartupResult} from './startup.ts';
+import {benchPlan, PLAN_TARGET, type PlanResult} from './plan.ts';
+import {benchBinaryStartup, type BinaryStartupResult} from './binary.ts';
+import {BINARY, buildBinaryIfStale} from '../scripts/binary.ts';
 import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
-import {BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
+import {binaryRow, BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, planRow, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
 import {KUBE_PARTS, type KubernetesOptions} from './kubernetes.ts';
 import {benchScale, scaleTable} from './scale.ts';
 import {benchValidate} from './validate.ts';
@@ -93,7 +102,8 @@ function checkTools(): void {
  */
 function snapshotBuild(): string {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-build-'));
-	fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), {recursive: true});
+	// Not the single executable (112 MB): the binary measure copies it when it runs.
+	fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), {recursive: true, filter: source => source !== BINARY});
 	fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
 	fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 	return dir;
@@ -133,6 +143,8 @@ async function main(): Promise<void> {
 		options: {
 			only: {type: 'string'},
 			'startup-runs': {type: 'string'},
+			'plan-runs': {type: 'string'},
+			'binary-runs': {type: 'string'},
 			'seq-runs': {type: 'string'},
 			'chatty-runs': {type: 'string'},
 			'kube-wait-runs': {type: 'string'},
@@ -145,7 +157,7 @@ async function main(): Promise<void> {
 			'scale-sizes': {type: 'string'},
 		},
 	});
-	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', ...KUBE_PARTS, 'scale', 'validate'];
+	const measures = ['startup', 'plan', 'binary', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', ...KUBE_PARTS, 'scale', 'validate'];
 	// scale is long (N = 5,000): only when asked for.
 	const only = new Set((values.only ?? measures.filter(m => m !== 'scale').join(',')).split(',').map(s => s.trim()));
 	for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}" (${measures.join(', ')})`);
@@ -198,13 +210,21 @@ async function main(): Promise<void> {
 	const build = snapshotBuild();
 	try {
 		const scaleSizes = (values['scale-sizes'] ?? '10,100,1000,5000').split(',').map(n => positive(n.trim(), 10, 'scale-sizes'));
-		await measure(only, cases, build, values['startup-runs'], kube, scaleSizes);
+		const runs = {startup: values['startup-runs'], plan: positive(values['plan-runs'], 15, 'plan-runs'), binary: positive(values['binary-runs'], 10, 'binary-runs')};
+		await measure(only, cases, build, runs, kube, scaleSizes);
 	} finally {
 		fs.rmSync(build, {recursive: true, force: true});
 	}
 }
 
-async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined, kube: KubernetesOptions, scaleSizes: number[]): Promise<void> {
+/** Rounds of the start-up (as given, checked later), plan and binary measures. */
+interface Rounds {
+	startup: string | undefined;
+	plan: number;
+	binary: number;
+}
+
+async function measure(only: Set<string>, cases: OutputCase[], build: string, rounds: Rounds, kube: KubernetesOptions, scaleSizes: number[]): Promise<void> {
 	const cli = path.join(build, 'dist', 'cli.js');
 	const started = Date.now();
 	log(`runbook-tui benchmarks, ${new Date().toISOString()}`);
@@ -215,8 +235,33 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 	if (only.has('startup')) {
 		log('');
 		log('1. Start-up to first frame (pty 80x24; first frame = the runbook title or the first step title appears)');
-		startup = await benchStartup(root, cli, positive(startupRuns, 10, 'startup-runs'), log);
+		startup = await benchStartup(root, cli, positive(rounds.startup, 10, 'startup-runs'), log);
 		printStartup(startup);
+	}
+
+	let plan: PlanResult | undefined;
+	if (only.has('plan')) {
+		log('');
+		log('5. runbook plan against runbook validate, synapse-db-restore.yaml (wall time, spawn to exit)');
+		plan = benchPlan(root, cli, rounds.plan, log);
+		log(`  runbook validate: ${formatSummaryMs(plan.validate)}`);
+		log(`  runbook plan:     ${formatSummaryMs(plan.plan)}`);
+		log(`  ratio plan/validate (medians): ${formatRatio(plan.ratio)}, target <= ${PLAN_TARGET}x: ${plan.ratio <= PLAN_TARGET ? 'target met' : 'target NOT met'}`);
+	}
+
+	let binary: BinaryStartupResult | undefined;
+	if (only.has('binary')) {
+		log('');
+		log('6. Start-up to first frame: the single executable (npm run build:binary) against node dist/cli.js (pty 80x24)');
+		if (await buildBinaryIfStale(line => log(`  build:binary: ${line}`))) log('  built the single executable (it was older than source/)');
+		// A copy, like dist/: the figures come from one build even if a test rebuilds it meanwhile.
+		const copy = path.join(build, path.basename(BINARY));
+		fs.copyFileSync(BINARY, copy);
+		fs.chmodSync(copy, 0o755);
+		binary = await benchBinaryStartup(root, cli, copy, rounds.binary, log);
+		log(`  node dist/cli.js:   ${formatSummaryMs(binary.npm)}`);
+		log(`  single executable:  ${formatSummaryMs(binary.binary)}`);
+		log(`  ratio single executable/npm-installed (medians): ${formatRatio(binary.ratio)} (not judged)`);
 	}
 
 	const outputs: OutputResult[] = [];
@@ -259,7 +304,8 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 	log('');
 	log('Summary (Markdown, for README.md):');
 	log('');
-	log(markdownTable([...summaryRows(startup, outputs, JUDGED_CASE), ...kubeRows, ...validateRows]));
+	const issue10Rows = [...(plan ? [planRow(plan)] : []), ...(binary ? [binaryRow(binary)] : [])];
+	log(markdownTable([...summaryRows(startup, outputs, JUDGED_CASE), ...issue10Rows, ...kubeRows, ...validateRows]));
 	if (scale) log('\n' + scale);
 	log('');
 	log(`Measured ${new Date().toISOString().slice(0, 10)} on ${machineLine()}; \`npm run bench\`, ${Math.round((Date.now() - started) / 1000)} s.`);

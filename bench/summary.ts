@@ -3,7 +3,9 @@
  * target, met?) that can be pasted into README.md, and the machine it ran on.
  */
 import os from 'node:os';
+import type {BinaryStartupResult} from './binary.ts';
 import type {OutputResult, WayFigures} from './output.ts';
+import {PLAN_TARGET, type PlanResult} from './plan.ts';
 import type {StartupResult} from './startup.ts';
 import {formatMs, formatRatio, type Summary} from './stats.ts';
 
@@ -90,6 +92,30 @@ export function summaryRows(startup: StartupResult | undefined, outputs: readonl
 		rows.push(rssRow(`${label}: --plain peak RSS`, result.plain));
 	}
 	return rows;
+}
+
+/** The row of `runbook plan` against `runbook validate` (bench/plan.ts), judged on {@link PLAN_TARGET}. */
+export function planRow(result: PlanResult): Row {
+	return {
+		measure: 'runbook plan synapse-db-restore.yaml (wall time, spawn to exit)',
+		ours: medianP90(result.plan, formatMs),
+		baseline: `runbook validate: ${medianP90(result.validate, formatMs)}`,
+		ratio: formatRatio(result.ratio),
+		target: `<= ${PLAN_TARGET}x`,
+		met: verdict(result.ratio <= PLAN_TARGET, true),
+	};
+}
+
+/** The row of the single executable's start-up to first frame against the npm-installed CLI (bench/binary.ts); context, no target. */
+export function binaryRow(result: BinaryStartupResult): Row {
+	return {
+		measure: `Start-up to first frame, single executable (${Math.round(result.bytes / 1024 ** 2)} MB)`,
+		ours: medianP90(result.binary, formatMs),
+		baseline: `node dist/cli.js: ${medianP90(result.npm, formatMs)}`,
+		ratio: formatRatio(result.ratio),
+		target: '-',
+		met: '(not judged)',
+	};
 }
 
 /** The rows as a Markdown table. */

@@ -30,12 +30,15 @@ function newestMtimeMs(dir: string): number {
 
 /**
  * True when dist/ must be rebuilt: dist/cli.js is missing, or source/ or
- * package.json (the bundle command) changed after the newest file of dist/ was written.
+ * package.json (the bundle command) changed after the bundle (dist/cli.js and
+ * dist/chunks/) was written. The single executable beside it in dist/
+ * (scripts/binary.ts) does not count: it is built from source/ on its own.
  */
 export function distIsStale(): boolean {
-	if (!existsSync(path.join(DIST, 'cli.js'))) return true;
+	const cli = path.join(DIST, 'cli.js');
+	if (!existsSync(cli)) return true;
 	const sources = Math.max(newestMtimeMs(path.join(ROOT, 'source')), statSync(path.join(ROOT, 'package.json')).mtimeMs);
-	return sources > newestMtimeMs(DIST);
+	return sources > Math.max(statSync(cli).mtimeMs, newestMtimeMs(path.join(DIST, 'chunks')));
 }
 
 /**

@@ -181,7 +181,14 @@ function stateDirFlag(argv: readonly string[]): string | undefined {
 	return undefined;
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs the command of `process.argv` and ends the process with its exit code
+ * (when the output is flushed). Never rejects: an unexpected error becomes a
+ * crash file ({@link reportCrash}). Called by cli/start.ts (the npm-installed
+ * command) and by the single executable's entry (scripts/binary.ts), which must
+ * not see a top-level await here: its bundle is CommonJS.
+ */
+export async function main(): Promise<void> {
 	let code = 0;
 	const program = buildProgram(c => {
 		code = c;
@@ -199,5 +206,3 @@ async function main(): Promise<void> {
 	// Let streams flush; a lingering handle must not keep a finished run alive.
 	exitWhenFlushed(code);
 }
-
-await main();

@@ -15,4 +15,5 @@ import {keepYoungGenerationSize} from '../platform/heap-tuning.js';
 keepYoungGenerationSize();
 enableCompileCache();
 quietOnClosedOutput();
-await import('./main.js');
+const {main} = await import('./main.js');
+await main();

@@ -49,13 +49,23 @@ export function enableCompileCache(): void {
 }
 
 /**
+ * Where the single executable's main script (scripts/binary-main.ts) puts its
+ * function that writes its own code cache now: in the executable the CLI is not
+ * loaded from files, so Node's compile cache does not cover it.
+ */
+export const FLUSH_CODE_CACHE = Symbol.for('runbook-tui.flush-code-cache');
+
+/**
  * Writes what was compiled so far to the cache now (Node >= 22.10), instead of
  * only at exit: a process that is killed (SIGKILL, a lost terminal) would leave
- * the cache without the modules it loaded. Never throws.
+ * the cache without the modules it loaded. In the single executable, writes its
+ * code cache ({@link FLUSH_CODE_CACHE}) instead. Never throws.
  */
 export function flushCompileCache(): void {
 	try {
 		module.flushCompileCache?.();
+		const flushBinary = (globalThis as Record<symbol, unknown>)[FLUSH_CODE_CACHE];
+		if (typeof flushBinary === 'function') flushBinary();
 	} catch {
 		// nothing written: a slower next start
 	}

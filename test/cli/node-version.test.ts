@@ -1,5 +1,5 @@
 /**
- * The built CLI under a Node older than it needs (package.json `engines`: >= 22):
+ * The built CLI under a Node older than it needs (>= 22, source/bin.ts):
  * it must say so in one line and exit 2 before loading anything that would fail
  * with a stack trace (under Node 20 the Kubernetes client's undici did). The old
  * Node is the machine's own /usr/bin/node (Node 20 on the development machine;

@@ -86,3 +86,21 @@ describe('npm pack, then npm install -g of the tarball', () => {
 		}
 	}, 600_000);
 });
+
+describe('npx runbook inside the project', () => {
+	it('runs the command with no npm warning, even when npm itself runs on an older system Node', () => {
+		const ws = workspace();
+		// A cold npx cache: npx installs the project into it on first use, which is when npm checks engines.
+		const systemNode = existsSync(OLD_NODE) ? path.dirname(OLD_NODE) : path.dirname(process.execPath);
+		const ran = spawnSync('npx', ['runbook', '--version'], {
+			cwd: ROOT,
+			env: {...installEnv({PATH: pathWith(systemNode)}), npm_config_cache: ws.path('npm-cache'), npm_config_update_notifier: 'false'},
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'pipe'],
+			timeout: 120_000,
+		});
+		expect(ran.stderr).toBe('');
+		expect(ran.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+		expect(ran.status).toBe(0);
+	}, 180_000);
+});
