@@ -207,31 +207,3 @@ function checkShapes(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 	}
 	return problems;
 }
-
-/** The format 1.1 shapes ({@link formatOneOneUses} names) this build executes. */
-const SHAPES_RUN: ReadonlySet<string> = new Set([
-	'wait.http',
-	'scale by selector',
-	'replicas from a variable',
-	'a count from a variable',
-	'podsReady without count',
-	'copy.direction',
-	'exec.stdout',
-	'exec into a workload',
-	'capture on exec',
-]);
-
-/**
- * Format 1.1 shapes the loader accepts but this build does not execute yet (those of
- * {@link formatOneOneUses} not in {@link SHAPES_RUN}), as `step ID: what` lines. `run` and
- * `resume` refuse a runbook with any of them before anything runs: an executor that ignored,
- * say, `copy.direction: fromPod` would copy the wrong way, and `exec.stdout` would write no file.
- */
-export function shapesNotRunYet(steps: readonly unknown[]): string[] {
-	const lines: string[] = [];
-	for (const step of steps) {
-		if (!isMapping(step)) continue;
-		for (const [, what] of formatOneOneUses(step)) if (!SHAPES_RUN.has(what)) lines.push(`step ${String(step.id)}: ${what}`);
-	}
-	return lines;
-}

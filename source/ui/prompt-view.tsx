@@ -69,6 +69,7 @@ export function promptRows(prompt: Prompt, width: number): number {
 		case 'start':
 		case 'gate':
 		case 'manual':
+		case 'checklist':
 			return 1;
 		case 'failure':
 		case 'interrupted':
@@ -104,6 +105,11 @@ export function PromptView({prompt, width, isActive, entry, auto = false}: Promp
 			return <KeyedRow width={width} text={`▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`} keys="Enter run · s skip · q quit" />;
 		case 'manual':
 			return <KeyedRow width={width} text="☐ Manual step: carry out the instructions above." keys="Enter/m done · s skip · q quit" />;
+		case 'checklist': {
+			const {item} = prompt;
+			const done = item.items.filter(i => i.ticked).length;
+			return <KeyedRow width={width} text={`☐ ${item.index + 1}/${item.total} (${done} ticked) ${displayLine(item.text)}`} keys="Space/Enter tick · s skip · q quit" />;
+		}
 		case 'failure': {
 			const {failure} = prompt;
 			return (

@@ -5,7 +5,7 @@
  * byte-exact with progress, abort, and copy.
  */
 import {createHash, randomBytes} from 'node:crypto';
-import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import type {RealCluster} from '../../support/kube/real-cluster.js';
@@ -241,6 +241,17 @@ describe('exec.stdout (format 1.1)', () => {
 		expect(ran.log).toContain(`${join(h.dir, 'keep', 'dump.sql')} not written: the command failed (its stdout, 11 bytes, was discarded)`);
 	});
 
+	test('a stopped step (abort) writes nothing and leaves no part file', async () => {
+		mkdirSync(join(h.dir, 'stopped'), {recursive: true});
+		const controller = new AbortController();
+		const running = h.start('exec', {pod: 'shell', command: ['sh', '-c', 'echo partial; echo started >&2; sleep 30'], stdout: 'stopped/dump.sql'}, {signal: controller.signal});
+		await waitUntil(() => running.progress.length > 0, 30_000);
+		controller.abort();
+		const ran = await running.done;
+		expect(ran.result).toEqual({ok: false, exitCode: null, error: 'exec aborted: the connection to the pod was closed'});
+		expect(readdirSync(join(h.dir, 'stopped'))).toEqual([]);
+	});
+
 	test('a folder that does not exist, or a target that is a folder, fails before the command runs', async () => {
 		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'echo ran >> "$POD_ROOT/tmp/ran"'], stdout: 'missing/dump.sql'});
 		expect(ran.result).toEqual({ok: false, error: `cannot write ${join(h.dir, 'missing', 'dump.sql')}: its folder ${join(h.dir, 'missing')} does not exist`});
@@ -276,6 +287,19 @@ describe('copy from a pod (format 1.1)', () => {
 		writeFileSync(join(root, 'tmp', 'empty'), '');
 		expect((await h.run('copy', {pod: 'shell', from: '/tmp/empty', to: 'empty', direction: 'fromPod'})).result).toEqual({ok: true});
 		expect(statSync(join(h.dir, 'empty')).size).toBe(0);
+	});
+
+	test('bytes that do not match the size the pod reported are refused, and nothing is written', async () => {
+		// The file is read twice in the pod, by `wc -c` and by `cat`: a link to /proc/self/cmdline
+		// reads as a different text in each (each process sees its own command line), as a file
+		// that changes while it is copied would.
+		const root = h.cluster.kubelet.pods.rootOf('default', 'shell');
+		symlinkSync('/proc/self/cmdline', join(root, 'tmp', 'changing'));
+		const ran = await h.run('copy', {pod: 'shell', from: '/tmp/changing', to: 'changing.bin', direction: 'fromPod'});
+		expect(ran.result.ok).toBe(false);
+		expect(ran.result.error).toMatch(/^copy from shell:\/tmp\/changing incomplete: \d+ bytes arrived of \d+; nothing was written$/);
+		expect(readdirSync(h.dir)).not.toContain('changing.bin');
+		expect(partFiles(h.dir)).toEqual([]);
 	});
 
 	test('a file missing in the pod fails and writes nothing; an existing local file is left as it was', async () => {
