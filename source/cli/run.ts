@@ -24,7 +24,7 @@ import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from '../store/runs.js';
 import {makePrivateDir, stateDirWarnings} from '../platform/safe-file.js';
 import {secretProblem} from '../security/secrets.js';
-import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedGroups, trustedVars} from '../store/trust.js';
+import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedGroups, trustedTicks, trustedVars} from '../store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from '../store/lock.js';
 import {Journal, JournalError, journalListener} from '../store/journal.js';
 import {readEarlierSessions} from '../store/sessions.js';
@@ -33,7 +33,6 @@ import {flushCompileCache} from '../platform/compile-cache.js';
 import {keepYoungGenerationSize} from '../platform/heap-tuning.js';
 import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
 import {allSteps} from '../runbook/groups.js';
-import {shapesNotRunYet} from '../runbook/validate.js';
 import {preflightNeeds, preflightRefusal, type PreflightAnswers} from '../engine/preflight.js';
 
 /**
@@ -161,11 +160,6 @@ export function wantsTui(options: Pick<SessionOptions, 'plain'>): boolean {
 async function load(file: string, io: Io): Promise<LoadedRunbook | undefined> {
 	try {
 		const loaded = await loadRunbook(file);
-		const notYet = shapesNotRunYet(allSteps(loaded.runbook));
-		if (notYet.length > 0) {
-			io.err(`${file}: this version of runbook-tui validates but does not run these format 1.1 shapes yet, so it will not start the run:\n${notYet.map(line => `  ${line}\n`).join('')}  Write these steps as run steps (kubectl, helm) for now; see docs/runbook-format.md, "Format 1.1".\n`);
-			return undefined;
-		}
 		return loaded;
 	} catch (error) {
 		if (error instanceof RunbookError) {
@@ -363,14 +357,23 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	const trusted = trustedVars(saved, loaded.runbook);
 	// Group phases only where the runbook has such a group (store/trust.ts).
 	const groups = trustedGroups(saved, loaded.runbook);
+	// Ticked checklist items only as the runbook's checklists still have them (store/trust.ts).
+	const ticks = trustedTicks(saved, loaded.runbook);
+	const steps = Object.fromEntries(
+		Object.entries(saved.steps).map(([id, step]) => {
+			const {ticked: _saved, ...rest} = step;
+			return [id, ticks.ticked[id] ? {...rest, ticked: ticks.ticked[id]} : rest];
+		}),
+	);
 	const reconciled = reconcileForResume(
-		{...saved, vars: trusted.vars, secretVars: trusted.secretVars, ...(saved.groups ? {groups: groups.groups} : {})},
+		{...saved, steps, vars: trusted.vars, secretVars: trusted.secretVars, ...(saved.groups ? {groups: groups.groups} : {})},
 		allSteps(loaded.runbook).map(s => s.id),
 		loaded.hash,
 		at,
 	);
 	const notices: string[] = early;
 	if (trusted.dropped.length > 0) notices.push(`saved variables the runbook does not define were not restored: ${trusted.dropped.join(', ').slice(0, 200)}`);
+	if (ticks.dropped.length > 0) notices.push(`saved checklist ticks that do not match the runbook's items were not restored: ${ticks.dropped.join(', ').slice(0, 200)}`);
 	if (groups.dropped.length > 0) notices.push(`saved group progress that does not fit the runbook was not restored: ${groups.dropped.join(', ').slice(0, 200)}`);
 	if (reconciled.changed) {
 		notices.push(

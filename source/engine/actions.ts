@@ -127,6 +127,7 @@ async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContex
 		...(ctx.cutLine ? {cutLine: ctx.cutLine} : {}),
 		capture: Boolean(ctx.capture),
 	});
+	if (result.notice) ctx.emit({type: 'notice', level: 'info', stepId: step.id, message: ctx.redact(result.notice)});
 	if (result.ok) return {ok: true, ...(result.exitCode !== undefined ? {exitCode: result.exitCode} : {}), ...(result.stdout !== undefined ? {stdout: result.stdout} : {})};
 	return {ok: false, exitCode: result.exitCode ?? null, error: result.error ?? `${kind} failed`};
 }

@@ -64,6 +64,11 @@ export interface KubeResult {
 	stdout?: string;
 	/** For waits: true when the condition can never hold (a failed Job): no point waiting longer. */
 	final?: boolean;
+	/**
+	 * One line worth keeping in the journal (a notice of the step): what the action acted on
+	 * when the runbook did not name it, such as the objects a `scale` by selector scaled.
+	 */
+	notice?: string;
 }
 
 /** A cluster connection. */

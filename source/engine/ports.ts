@@ -175,6 +175,20 @@ export type FailureAnswer = 'retry' | 'wait-longer' | 'skip' | 'mark-done' | 'ro
 export type InterruptedAnswer = 'rerun' | 'mark-done' | 'skip' | 'quit';
 /** Answer to a manual step. */
 export type ManualAnswer = 'done' | 'skip' | 'quit';
+/** Answer to one item of a checklist (`manual: {items}`, format 1.1): tick it, skip the whole step, or quit. */
+export type ChecklistAnswer = 'tick' | 'skip' | 'quit';
+
+/** One item of a checklist, as the operator is asked to tick it. */
+export interface ChecklistItem {
+	/** 0-based position of the item in the checklist. */
+	index: number;
+	/** Number of items in the checklist. */
+	total: number;
+	/** The item's text, variables resolved (secrets as `***`). */
+	text: string;
+	/** Every item's text (resolved), and whether each is ticked already, in checklist order. */
+	items: ReadonlyArray<{text: string; ticked: boolean}>;
+}
 
 /**
  * The operator, as the engine sees them. The TUI (ui/) and the plain reporter
@@ -194,6 +208,11 @@ export interface Operator {
 	askParam(name: string, param: Param): Promise<{value: string} | 'quit'>;
 	/** A `manual` step: the operator does it elsewhere, then marks it done. */
 	manual(step: StepView, instructions: string): Promise<ManualAnswer>;
+	/**
+	 * One item of a checklist (`manual: {text?, items}`, format 1.1): the operator ticks it
+	 * (`tick`), skips the whole step, or quits. Asked for each item not ticked yet, in order.
+	 */
+	checkItem(step: StepView, item: ChecklistItem): Promise<ChecklistAnswer>;
 	/** A step failed (after its retries). */
 	onFailure(step: StepView, failure: FailureInfo): Promise<FailureAnswer>;
 	/** A step was running when the last process ended; never re-run without this answer. */

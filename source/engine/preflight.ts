@@ -108,7 +108,7 @@ export function preflightNeeds(
 		const maybe = holds === undefined || parent === undefined;
 		const action = actionOf(step);
 		if (action === 'manual') {
-			if (!answers.yes) need('--yes', 'is a manual step', maybe);
+			if (!answers.yes) need('--yes', typeof step.manual === 'object' ? 'is a checklist (--yes ticks every item)' : 'is a manual step', maybe);
 		} else if (action === 'ask') {
 			const ask = step.ask!;
 			const value = answers.values[ask.var] ?? ask.default;

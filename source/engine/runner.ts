@@ -504,6 +504,7 @@ export class Runner implements RunHandle {
 	}
 
 	private async manualStep(step: Step): Promise<StepOutcome> {
+		if (typeof step.manual === 'object') return this.checklistStep(step, step.manual.items);
 		const view = this.stepView(step.id);
 		const answer = await this.operatorAnswer(this.ports.operator.manual(view, view.command));
 		if (answer === 'quit') return 'quit';
@@ -514,6 +515,34 @@ export class Runner implements RunHandle {
 			this.decide('mark-done', step.id, 'manual step done');
 			this.setStatus(step, 'succeeded', 'done by the operator');
 		}
+		return 'next';
+	}
+
+	/**
+	 * A checklist (`manual: {text?, items}`, format 1.1): each item not ticked yet is asked in
+	 * order; each tick is saved with the step (`ticked`, the item as written) and journalled as a
+	 * `tick` decision with who made it, so a resume asks only the items left. Skipping skips the
+	 * whole step; once every item is ticked the step is done.
+	 */
+	private async checklistStep(step: Step, items: readonly string[]): Promise<StepOutcome> {
+		const values = displayValues(this.scope());
+		const texts = items.map(item => interpolate(item, values));
+		for (let index = 0; index < items.length; index++) {
+			const ticked = new Set(this.state.steps[step.id]!.ticked ?? []);
+			if (ticked.has(items[index]!)) continue;
+			const list = items.map((item, i) => ({text: texts[i]!, ticked: ticked.has(item)}));
+			const answer = await this.operatorAnswer(this.ports.operator.checkItem(this.stepView(step.id), {index, total: items.length, text: texts[index]!, items: list}));
+			if (answer === 'quit') return 'quit';
+			if (answer === 'skip') {
+				this.decide('skip', step.id, `checklist skipped at item ${index + 1} of ${items.length}`);
+				this.setStatus(step, 'skipped', 'skipped by the operator');
+				return 'next';
+			}
+			this.commit(t.tickItem(this.state, step.id, this.now(), items[index]!));
+			this.decide('tick', step.id, `item ${index + 1} of ${items.length}: ${texts[index]}`);
+		}
+		this.decide('mark-done', step.id, `checklist done: ${items.length} items ticked`);
+		this.setStatus(step, 'succeeded', `done by the operator (${items.length} of ${items.length} items ticked)`);
 		return 'next';
 	}
 

@@ -58,6 +58,12 @@ export interface StepState {
 	finishedAt?: string;
 	/** Why it was skipped or marked done: `when` false, operator skip, operator mark done. */
 	note?: string;
+	/**
+	 * A checklist step (format 1.1): the items ticked so far, as the runbook writes them
+	 * (before variables are resolved), in the order they were ticked. A resume keeps only
+	 * items the runbook's checklist still has (store/trust.ts).
+	 */
+	ticked?: string[];
 }
 
 /** Kinds of operator decisions, recorded in order. */
@@ -75,7 +81,8 @@ export type DecisionKind =
 	| 'resume'
 	| 'runbook-changed-accepted'
 	| 'context-change-accepted'
-	| 'roll-back';
+	| 'roll-back'
+	| 'tick';
 
 /** An operator decision: who, when, on which step, what. */
 export interface Decision {

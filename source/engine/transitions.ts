@@ -116,6 +116,11 @@ export function setStepStatus(state: RunState, stepId: string, at: Date, status:
 	}));
 }
 
+/** Records that the operator ticked `item` (as the runbook writes it) of a checklist step; ticking it again changes nothing. */
+export function tickItem(state: RunState, stepId: string, at: Date, item: string): RunState {
+	return withStep(state, stepId, at, step => (step.ticked?.includes(item) ? step : {...step, ticked: [...(step.ticked ?? []), item]}));
+}
+
 /** Records an operator decision. */
 export function recordDecision(state: RunState, at: Date, decision: Omit<Decision, 'at'>): RunState {
 	return touch(state, at, {decisions: [...state.decisions, {at: at.toISOString(), ...decision}]});
@@ -160,7 +165,7 @@ export function resetSteps(state: RunState, stepIds: readonly string[], at: Date
 	const steps = {...state.steps};
 	for (const id of stepIds) {
 		const step = steps[id];
-		if (step) steps[id] = {...step, status: 'pending', finishedAt: undefined, note: undefined};
+		if (step) steps[id] = {...step, status: 'pending', finishedAt: undefined, note: undefined, ticked: undefined};
 	}
 	return touch(state, at, {steps});
 }

@@ -5,7 +5,7 @@
 import type {Ask, Param} from '../runbook/schema.js';
 import {formatCountdown, formatDuration} from '../runbook/duration.js';
 import type {RunEvent} from '../engine/events.js';
-import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, Operator, StepView} from '../engine/ports.js';
+import type {ChecklistAnswer, ChecklistItem, ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, Operator, StepView} from '../engine/ports.js';
 import {runStatusWord, type RunState} from '../engine/state.js';
 import {visibleControls} from '../security/terminal-text.js';
 import type {Runbook} from '../runbook/schema.js';
@@ -164,6 +164,8 @@ export class PlainOperator implements Operator {
 	stopMessage: string | undefined;
 	/** The missing flag or `-p` value, when the run stopped for one (see `Operator.refusal`). */
 	refusal: string | undefined;
+	/** Checklist steps whose instructions were printed already. */
+	private readonly announced = new Set<string>();
 
 	constructor(answers: PlainAnswers, write: Write) {
 		this.answers = answers;
@@ -219,6 +221,21 @@ export class PlainOperator implements Operator {
 		if (!this.answers.yes) return this.stop(`step ${step.id} is a manual step: do it, then pass --yes (or resume in a terminal and mark it done)`);
 		this.write(`${clock()} ${step.id}: taken as done (--yes)\n`);
 		return 'done';
+	}
+
+	/**
+	 * A checklist item: ticked with `--yes` (printed `☑`, journalled as a tick by the
+	 * operator `--yes` stands for); otherwise stops (preflight refuses such a run first).
+	 */
+	async checkItem(step: StepView, item: ChecklistItem): Promise<ChecklistAnswer> {
+		const where = `${step.id} item ${item.index + 1}/${item.total}`;
+		if (!this.announced.has(step.id)) {
+			this.announced.add(step.id);
+			this.write(`${clock()} ☐ ${step.id} (checklist): ${step.command.trim().replace(/\n/g, `\n${step.id}: `)}\n`);
+		}
+		if (!this.answers.yes) return this.stop(`step ${step.id} is a checklist: tick its items in a terminal, or pass --yes to tick them all`);
+		this.write(`${clock()} ☑ ${where}: ${oneLineValue(item.text)} (--yes)\n`);
+		return 'tick';
 	}
 
 	/**

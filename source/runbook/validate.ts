@@ -189,6 +189,9 @@ function checkShapes(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 		if ('name' in scale && 'selector' in scale) problems.push(at.problem([...path, 'scale', 'selector'], 'expected a name or a selector, not both', {on: 'key'}));
 		else if (!('name' in scale) && !('selector' in scale)) problems.push(at.problem([...path, 'scale'], 'expected a name or a selector', {hint: 'name the object, or give a label selector such as app.kubernetes.io/component=matrix-server'}));
 	}
+	if (isMapping(step.exec) && 'stdout' in step.exec && 'capture' in step) {
+		problems.push(at.problem([...path, 'capture'], 'capture and exec.stdout both take the command\'s stdout; a step has one or the other', {on: 'key', hint: 'write the output to the file, and read it in a later step (or capture it and drop stdout)'}));
+	}
 	const http = isMapping(step.wait) ? step.wait.http : undefined;
 	if (isMapping(http) && ('jsonpath' in http) !== ('equals' in http)) {
 		const missing = 'jsonpath' in http ? 'equals' : 'jsonpath';
@@ -203,22 +206,4 @@ function checkShapes(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 		}
 	}
 	return problems;
-}
-
-/** The format 1.1 shapes ({@link formatOneOneUses} names) this build executes. */
-const SHAPES_RUN: ReadonlySet<string> = new Set(['wait.http', 'scale by selector', 'replicas from a variable', 'a count from a variable', 'podsReady without count']);
-
-/**
- * Format 1.1 shapes the loader accepts but this build does not execute yet (those of
- * {@link formatOneOneUses} not in {@link SHAPES_RUN}), as `step ID: what` lines. `run` and
- * `resume` refuse a runbook with any of them before anything runs: an executor that ignored,
- * say, `copy.direction: fromPod` would copy the wrong way, and `exec.stdout` would write no file.
- */
-export function shapesNotRunYet(steps: readonly unknown[]): string[] {
-	const lines: string[] = [];
-	for (const step of steps) {
-		if (!isMapping(step)) continue;
-		for (const [, what] of formatOneOneUses(step)) if (!SHAPES_RUN.has(what)) lines.push(`step ${String(step.id)}: ${what}`);
-	}
-	return lines;
 }

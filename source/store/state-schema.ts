@@ -29,6 +29,7 @@ export const stepStateSchema = z.object({
 	attempts: z.array(attempt),
 	finishedAt: z.string().optional(),
 	note: z.string().optional(),
+	ticked: z.array(z.string()).optional(),
 });
 
 /** Zod schema of {@link RunState} (state format version 1). */

@@ -97,6 +97,29 @@ export function trustedGroups(state: Pick<RunState, 'groups'>, runbook: Runbook)
 }
 
 /**
+ * The ticked checklist items a resume may restore (format 1.1): for each step, only items its
+ * checklist in the runbook still has, exactly as written there, each once, in checklist order.
+ * A step that is not a checklist (any more) keeps none. The state only says which items were
+ * ticked; the runbook decides what the items are, so an edited item is asked again.
+ * @returns the steps with their kept ticks (a step with none has no entry), and the ids of
+ *   steps whose saved ticks were not all kept, sorted.
+ */
+export function trustedTicks(state: Pick<RunState, 'steps'>, runbook: Runbook): {ticked: Record<string, string[]>; dropped: string[]} {
+	const ticked: Record<string, string[]> = {};
+	const dropped: string[] = [];
+	for (const [id, step] of Object.entries(state.steps)) {
+		if (step.ticked === undefined) continue;
+		const manual = findStep(runbook, id)?.step.manual;
+		const items = typeof manual === 'object' ? manual.items : [];
+		const saved = new Set(step.ticked);
+		const kept = items.filter(item => saved.has(item));
+		if (kept.length !== step.ticked.length) dropped.push(id);
+		if (kept.length > 0) ticked[id] = kept;
+	}
+	return {ticked, dropped: dropped.sort()};
+}
+
+/**
  * Why a state read from folder `folderRunId` cannot be that run's, or undefined
  * when its `runId` is that folder's name. A mismatch (such as `../../x`) would
  * send the run's state, logs and journal to another folder.

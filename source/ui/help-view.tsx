@@ -5,7 +5,8 @@ import {Box, Text, useInput} from 'ink';
 
 /** Every key, grouped, as `[keys, what they do]` rows. */
 export const HELP_KEYS: readonly (readonly [string, string])[] = [
-	['Enter', 'run the step (step mode) / mark a manual step done'],
+	['Enter', 'run the step (step mode) / mark a manual step done / tick a checklist item'],
+	['Space', 'tick the checklist item shown'],
 	['s', 'skip the step (asks first)'],
 	['r', 'retry a failed step / re-run an interrupted one'],
 	['w', 'wait longer: a wait that timed out waits its timeout again'],

@@ -11,6 +11,8 @@ import type {
 	GateAnswer,
 	InterruptedAnswer,
 	ManualAnswer,
+	ChecklistAnswer,
+	ChecklistItem,
 	Operator,
 	StepView,
 } from '../engine/ports.js';
@@ -68,6 +70,14 @@ export interface ManualPrompt {
 	instructions: string;
 }
 
+/** One item of a checklist (format 1.1): Space/Enter ticks it, s skips the step, q quits. */
+export interface ChecklistPrompt {
+	kind: 'checklist';
+	id: number;
+	step: StepView;
+	item: ChecklistItem;
+}
+
 /** A step failed after its retries: retry, skip, mark done, roll back (inside a group with a rescue) or quit. */
 export interface FailurePrompt {
 	kind: 'failure';
@@ -91,6 +101,7 @@ export type Prompt =
 	| AskPrompt
 	| ParamPrompt
 	| ManualPrompt
+	| ChecklistPrompt
 	| FailurePrompt
 	| InterruptedPrompt;
 
@@ -105,6 +116,7 @@ export interface PromptAnswers {
 	ask: AskAnswer;
 	param: AskAnswer;
 	manual: ManualAnswer;
+	checklist: ChecklistAnswer;
 	failure: FailureAnswer;
 	interrupted: InterruptedAnswer;
 }
@@ -120,6 +132,7 @@ const VALID: Record<PromptKind, readonly string[]> = {
 	ask: ['quit'],
 	param: ['quit'],
 	manual: ['done', 'skip', 'quit'],
+	checklist: ['tick', 'skip', 'quit'],
 	failure: ['retry', 'wait-longer', 'skip', 'mark-done', 'roll-back', 'quit'],
 	interrupted: ['rerun', 'mark-done', 'skip', 'quit'],
 };
@@ -278,6 +291,11 @@ export class TuiOperator implements Operator {
 	/** @inheritdoc */
 	manual(step: StepView, instructions: string): Promise<ManualAnswer> {
 		return this.enqueue({kind: 'manual', step, instructions}) as Promise<ManualAnswer>;
+	}
+
+	/** @inheritdoc */
+	checkItem(step: StepView, item: ChecklistItem): Promise<ChecklistAnswer> {
+		return this.enqueue({kind: 'checklist', step, item}) as Promise<ChecklistAnswer>;
 	}
 
 	/** @inheritdoc */

@@ -38,7 +38,8 @@ export function questionText(kind: QuestionKind, prompt: Prompt): string {
 
 /**
  * What `input`/`key` does at `prompt`, or undefined when nothing. Keys:
- * gate Enter run, s skip; manual Enter/m done, s skip; failure r retry, s skip,
+ * gate Enter run, s skip; manual Enter/m done, s skip; checklist Space/Enter tick the item,
+ * s skip the step; failure r retry, s skip,
  * m mark done, b roll back (inside a group with a rescue; asks first); interrupted r re-run, m mark done, s skip (marking done, like
  * skipping, asks first: later steps rely on a step that did not succeed); q quit everywhere but
  * in typed text; Ctrl-C quit everywhere; Esc cancels a destructive step (`no`)
@@ -59,6 +60,9 @@ export function promptKeyAction(prompt: Prompt, input: string, key: Key): Prompt
 			return input === 's' ? skip : undefined;
 		case 'manual':
 			if (key.return || input === 'm') return {answer: 'done'};
+			return input === 's' ? skip : undefined;
+		case 'checklist':
+			if (key.return || input === ' ') return {answer: 'tick'};
 			return input === 's' ? skip : undefined;
 		case 'failure':
 			if (input === 'r') return {answer: 'retry'};

@@ -66,6 +66,7 @@ export function promptRows(prompt: Prompt, width: number): number {
 	switch (prompt.kind) {
 		case 'gate':
 		case 'manual':
+		case 'checklist':
 			return 1;
 		case 'failure':
 		case 'interrupted':
@@ -93,6 +94,11 @@ export function PromptView({prompt, width, isActive, entry}: PromptViewProps) {
 			return <KeyedRow width={width} text={`▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`} keys="Enter run · s skip · q quit" />;
 		case 'manual':
 			return <KeyedRow width={width} text="☐ Manual step: carry out the instructions above." keys="Enter/m done · s skip · q quit" />;
+		case 'checklist': {
+			const {item} = prompt;
+			const done = item.items.filter(i => i.ticked).length;
+			return <KeyedRow width={width} text={`☐ ${item.index + 1}/${item.total} ${displayLine(item.text)} (${done} ticked)`} keys="Space/Enter tick · s skip · q quit" />;
+		}
 		case 'failure': {
 			const {failure} = prompt;
 			return (

@@ -7,6 +7,8 @@
  * Each test has its own namespace; what the run did is read back from the cluster, the
  * local files, the state and the journal.
  */
+import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {startRealCluster, type RealCluster} from '../support/kube/real-cluster.js';
 import {useWorkspaces, type Workspace} from './helpers.js';
@@ -66,6 +68,11 @@ steps:
 		expect(result.stdout).toContain('statefulset.apps/synapse-worker scaled to 0');
 		expect(result.stdout).toContain('statefulset.apps/synapse-worker scaled to 2');
 		expect(result.stdout).not.toContain('statefulset.apps/postgres scaled');
+		// The journal says which objects each scale by selector acted on.
+		const journal = readFileSync(join(ws.stateDir, 'runs', ws.onlyRunId(), 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line));
+		expect(journal.filter(e => e.event === 'notice' && e.step === 'scale-down').map(e => e.message)).toEqual([
+			`scaled 2 statefulsets matching app.kubernetes.io/component=matrix-server in ${ns} to 0: synapse-main, synapse-worker`,
+		]);
 		expect(await replicasOf(ns, 'statefulsets', 'synapse-main')).toBe(2);
 		expect(await replicasOf(ns, 'statefulsets', 'postgres')).toBe(1);
 		const pods = await cluster.get(`/api/v1/namespaces/${ns}/pods?labelSelector=app.kubernetes.io/component%3Dmatrix-server`);
@@ -90,5 +97,50 @@ steps:
 		const result = await runPlain(ws, file, ns);
 		expect(result.code, shown(result)).toBe(1);
 		expect(result.stdout + result.stderr).toContain(`no statefulsets match app.kubernetes.io/component=matrix-server in namespace ${ns}: nothing was scaled`);
+	});
+});
+
+describe('copy from a pod, exec to a file, exec into a workload, capture on exec', () => {
+	it('writes the dump and the snapshot as 0600 files and captures from the pod kubectl picks', async () => {
+		const ws = workspace();
+		const ns = await cluster.namespace('files');
+		const labels = {app: 'db'};
+		await cluster.create(ns, [{apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {name: 'db'}, spec: {replicas: 1, selector: {matchLabels: labels}, template: {metadata: {labels}, spec: {containers: [{name: 'postgres', image: 'postgres'}]}}}}]);
+		const snapshot = Buffer.from(Array.from({length: 300_000}, (_, i) => i % 251));
+		writeFileSync(join(cluster.kubelet.pods.rootOf(ns, 'db-0'), 'tmp', 'vault-backup.snap'), snapshot);
+		const file = ws.write(
+			'backup.yaml',
+			`version: 1.1
+title: Backups out of the pods
+params:
+  OUT: {default: backup}
+steps:
+  - id: db-ready
+    timeout: 2m
+    wait: {podsReady: {selector: app=db}}
+  - id: folder
+    run: mkdir -p "$OUT"
+  - id: dump
+    exec: {pod: statefulset/db, command: [sh, -c, 'printf "dump of %s\\n" "$$POD_NAME"; echo dumping >&2'], stdout: $OUT/dump.sql}
+  - id: snapshot
+    copy: {pod: db-0, from: /tmp/vault-backup.snap, to: $OUT/, direction: fromPod}
+  - id: which-pod
+    exec: {pod: sts/db, command: [sh, -c, 'echo "$$POD_NAME"']}
+    capture: DB_POD
+  - id: show
+    run: echo "captured $DB_POD" >> marks
+`,
+		);
+		const result = await runPlain(ws, file, ns);
+		expect(result.code, shown(result)).toBe(0);
+		expect(ws.read('backup/dump.sql')).toBe('dump of db-0\n');
+		expect(readFileSync(ws.path('backup/vault-backup.snap')).equals(snapshot)).toBe(true);
+		for (const name of ['dump.sql', 'vault-backup.snap']) expect(statSync(ws.path(`backup/${name}`)).mode & 0o777).toBe(0o600);
+		expect(readdirSync(ws.path('backup')).sort()).toEqual(['dump.sql', 'vault-backup.snap']);
+		expect(result.stdout).toContain('dumping');
+		expect(result.stdout).toContain(`stdout written to ${ws.path('backup/dump.sql')} (13 B)`);
+		expect(result.stdout).toContain(`copied db-0:/tmp/vault-backup.snap to ${ws.path('backup/vault-backup.snap')} (293 KiB)`);
+		expect(ws.lines()).toEqual(['captured db-0']);
+		expect(ws.state(ws.onlyRunId()).vars.DB_POD).toBe('db-0');
 	});
 });

@@ -194,6 +194,32 @@ describe('groups: resume', () => {
 	});
 });
 
+describe('groups: a checklist inside', () => {
+	const checked = book(`
+version: 1.1
+title: Checklist in a group
+steps:
+  - id: services
+    steps:
+      - id: ready
+        manual: {items: [Backups taken, Window announced]}
+      - id: upgrade
+        run: helm upgrade
+    rescue:
+      - id: rollback
+        run: helm rollback
+`);
+
+	it('after a rollback the group runs again from its start, and its checklist is asked anew', async () => {
+		const first = await go(checked, {exits: {upgrade: [1]}, failure: ['roll-back']});
+		expect(first.asked.filter(a => a.startsWith('checklist:'))).toEqual(['checklist:ready:1', 'checklist:ready:2']);
+		expect(first.state.steps.ready!.ticked).toEqual(['Backups taken', 'Window announced']);
+		const r = await go(checked, {from: first.state});
+		expect(r.asked.filter(a => a.startsWith('checklist:'))).toEqual(['checklist:ready:1', 'checklist:ready:2']);
+		expect(r.status).toBe('completed');
+	});
+});
+
 describe('groups: nesting', () => {
 	const nested = book(`
 version: 1.1

@@ -500,6 +500,65 @@ steps:
 	});
 });
 
+describe('Runner: checklists (format 1.1)', () => {
+	const rb = book(`
+version: 1.1
+title: Checklist
+params:
+  VERSION: {default: "2.4"}
+steps:
+  - id: pre-upgrade
+    manual:
+      text: Before the upgrade
+      items: [Backups taken, "Release notes of $VERSION read", Window announced]
+  - id: upgrade
+    run: echo upgrade
+`);
+
+	it('asks each item in order, saves each tick and journals it as a tick decision by the operator; then the step is done', async () => {
+		const t = setup(rb, {vars: {VERSION: '2.4'}});
+		expect(await t.make().start()).toBe('completed');
+		expect(t.operator.asked.filter(a => a.startsWith('checklist:'))).toEqual(['checklist:pre-upgrade:1', 'checklist:pre-upgrade:2', 'checklist:pre-upgrade:3']);
+		expect(t.operator.items[1]).toMatchObject({index: 1, total: 3, text: 'Release notes of 2.4 read'});
+		expect(t.operator.items[2]!.items.map(i => i.ticked)).toEqual([true, true, false]);
+		const step = t.store.last.steps['pre-upgrade']!;
+		expect(step.status).toBe('succeeded');
+		expect(step.ticked).toEqual(['Backups taken', 'Release notes of $VERSION read', 'Window announced']);
+		const ticks = t.store.last.decisions.filter(d => d.kind === 'tick');
+		expect(ticks.map(d => [d.by, d.stepId, d.detail])).toEqual([
+			['alice@host', 'pre-upgrade', 'item 1 of 3: Backups taken'],
+			['alice@host', 'pre-upgrade', 'item 2 of 3: Release notes of 2.4 read'],
+			['alice@host', 'pre-upgrade', 'item 3 of 3: Window announced'],
+		]);
+		expect(t.events.filter(e => e.type === 'decision' && e.decision.kind === 'tick')).toHaveLength(3);
+		// Each tick was saved before the next item was asked.
+		const savedTicks = t.store.saved.map(s => s.steps['pre-upgrade']?.ticked?.length ?? 0);
+		expect(savedTicks).toEqual([...savedTicks].sort((a, b) => a - b));
+		expect(new Set(savedTicks)).toEqual(new Set([0, 1, 2, 3]));
+	});
+
+	it('quitting keeps the ticks so far; a resume asks only the items left', async () => {
+		const first = setup(rb, {vars: {VERSION: '2.4'}});
+		first.operator.answers.checklist.push('tick', 'quit');
+		expect(await first.make().start()).toBe('aborted');
+		const saved = first.store.last;
+		expect(saved.steps['pre-upgrade']!.ticked).toEqual(['Backups taken']);
+		const again = setup(rb, {state: reconcileForResume(saved, rb.steps.map(s => s.id), 'h1', new Date()).state, resumed: true});
+		expect(await again.make().start()).toBe('completed');
+		expect(again.operator.asked.filter(a => a.startsWith('checklist:'))).toEqual(['checklist:pre-upgrade:2', 'checklist:pre-upgrade:3']);
+		expect(again.store.last.steps['pre-upgrade']!.ticked).toHaveLength(3);
+	});
+
+	it('s skips the whole step, and the run goes on', async () => {
+		const t = setup(rb, {vars: {VERSION: '2.4'}});
+		t.operator.answers.checklist.push('tick', 'skip');
+		expect(await t.make().start()).toBe('completed');
+		expect(t.store.last.steps['pre-upgrade']).toMatchObject({status: 'skipped', ticked: ['Backups taken']});
+		expect(t.store.last.decisions.find(d => d.kind === 'skip')?.detail).toBe('checklist skipped at item 2 of 3');
+		expect(t.shell.ran()).toEqual(['upgrade']);
+	});
+});
+
 describe('resume', () => {
 	/** A run of `three` stopped in step two, reconciled for a resume as if the process had died mid-step (the last save says running). */
 	async function interruptedAtTwo(): Promise<ReturnType<typeof reconcileForResume>> {

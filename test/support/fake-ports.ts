@@ -12,6 +12,8 @@ import type {
 	GateAnswer,
 	InterruptedAnswer,
 	ManualAnswer,
+	ChecklistAnswer,
+	ChecklistItem,
 	Operator,
 	ShellPort,
 	ShellRequest,
@@ -84,20 +86,24 @@ type Answers = {
 	ask: Array<string | 'quit'>;
 	param: Array<string | 'quit'>;
 	manual: ManualAnswer[];
+	checklist: ChecklistAnswer[];
 	failure: FailureAnswer[];
 	interrupted: InterruptedAnswer[];
 };
 
 /**
  * An operator answering from queues; an empty queue gives the default
- * (gate run, confirm yes, manual done, failure quit, interrupted quit), and
- * every question is recorded as `kind:stepId`.
+ * (gate run, confirm yes, manual done, checklist item tick, failure quit,
+ * interrupted quit), and every question is recorded as `kind:stepId` (a checklist
+ * item as `checklist:stepId:N`, N its 1-based number).
  */
 export class ScriptedOperator implements Operator {
 	readonly asked: string[] = [];
 	readonly words: string[] = [];
 	readonly failures: FailureInfo[] = [];
-	readonly answers: Answers = {gate: [], confirm: [], destructive: [], ask: [], param: [], manual: [], failure: [], interrupted: []};
+	/** The checklist items asked, in order. */
+	readonly items: ChecklistItem[] = [];
+	readonly answers: Answers = {gate: [], confirm: [], destructive: [], ask: [], param: [], manual: [], checklist: [], failure: [], interrupted: []};
 
 	async beforeStep(step: StepView): Promise<GateAnswer> {
 		this.asked.push(`gate:${step.id}`);
@@ -125,6 +131,11 @@ export class ScriptedOperator implements Operator {
 	async manual(step: StepView): Promise<ManualAnswer> {
 		this.asked.push(`manual:${step.id}`);
 		return this.answers.manual.shift() ?? 'done';
+	}
+	async checkItem(step: StepView, item: ChecklistItem): Promise<ChecklistAnswer> {
+		this.asked.push(`checklist:${step.id}:${item.index + 1}`);
+		this.items.push(item);
+		return this.answers.checklist.shift() ?? 'tick';
 	}
 	async onFailure(step: StepView, failure: FailureInfo): Promise<FailureAnswer> {
 		this.asked.push(`failure:${step.id}`);

@@ -19,6 +19,7 @@ afterEach(() => {
 
 const steps = [
 	{id: 'restart-agents', title: 'Restart the agents', manual: 'On a master node run:\n  systemctl restart spire-agent'},
+	{id: 'pre-upgrade', title: 'Pre-upgrade checklist', manual: {text: 'Before the upgrade:', items: ['Backups taken', 'Window announced']}},
 	{id: 'secrets-mode', ask: {var: 'MODE', prompt: 'Were the secrets backed up?', choices: ['recreate', 'update-passwords']}},
 	{id: 'replicas', ask: {var: 'REPLICAS', prompt: 'How many replicas?', pattern: '^[0-9]+$'}},
 	{id: 'passphrase', ask: {var: 'PASS', prompt: 'Backup passphrase?', secret: true}},
@@ -30,6 +31,33 @@ function start(): AppUnderTest {
 	app = startApp(steps, {}, {runDir});
 	return app;
 }
+
+describe('checklist (format 1.1)', () => {
+	test('shows the item, its number and the ticks so far; Space and Enter tick it, s asks before skipping the step', async () => {
+		const {handle, operator, t} = start();
+		const view = handle.stepView('pre-upgrade');
+		const items = [
+			{text: 'Backups taken', ticked: false},
+			{text: 'Window announced', ticked: false},
+		];
+		const first = operator.checkItem(view, {index: 0, total: 2, text: 'Backups taken', items});
+		const frame = await waitForPrompt(t, '☐ 1/2 Backups taken (0 ticked)');
+		expect(frame).toContain('Space/Enter tick · s skip · q quit');
+		expect(frame).toContain('- Window announced');
+		await press(t.stdin, ' ');
+		expect(await first).toBe('tick');
+		const second = operator.checkItem(view, {index: 1, total: 2, text: 'Window announced', items: [{...items[0]!, ticked: true}, items[1]!]});
+		await waitForPrompt(t, '☐ 2/2 Window announced (1 ticked)');
+		await press(t.stdin, KEY.enter);
+		expect(await second).toBe('tick');
+		const third = operator.checkItem(view, {index: 1, total: 2, text: 'Window announced', items});
+		await waitForPrompt(t, '☐ 2/2 Window announced');
+		await press(t.stdin, 's');
+		expect(t.lastFrame()).toContain('Skip step "Pre-upgrade checklist"? (y/N)');
+		await press(t.stdin, 'y');
+		expect(await third).toBe('skip');
+	});
+});
 
 describe('manual step', () => {
 	test('shows the instructions; m and Enter mark it done', async () => {

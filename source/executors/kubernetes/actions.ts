@@ -59,7 +59,9 @@ export async function scale(ctx: PortContext, io: ActionIO): Promise<KubeResult>
 		});
 		io.say(`${objectRef(info, one)} scaled to ${replicas}`);
 	}
-	return {ok: true};
+	if (!selector) return {ok: true};
+	const list = names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')} and ${names.length - 20} more`;
+	return {ok: true, notice: `scaled ${names.length} ${names.length === 1 ? info.singular : info.plural} matching ${selector} in ${namespace} to ${replicas}: ${list}`};
 }
 
 /** The largest `spec.replicas` (an int32). */

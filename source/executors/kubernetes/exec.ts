@@ -37,7 +37,9 @@ import {LineSplitter} from '../line-splitter.js';
 import {KubeApiError} from './client.js';
 import type {ActionIO, PortContext} from './context.js';
 import {CLOSE_CHANNEL, connectError, execApi, exitOf, type Socket, STDIN_CHANNEL, V5_PROTOCOL} from './exec-socket.js';
-import {TransferProgress} from './progress.js';
+import {formatBytes, ReceiveProgress, TransferProgress} from './progress.js';
+import {PartFile} from './local-file.js';
+import {podForWorkload} from './workload-pod.js';
 import {pumpStdin} from './stdin-pump.js';
 import {checkNamespace, checkObjectName} from '../../security/kube-names.js';
 import type {LineCut} from '../../runbook/variables.js';
@@ -56,27 +58,82 @@ export interface ExecPlan {
 	capture: boolean;
 	/** Show stdout to the operator (default true; `copy` reads it itself). */
 	showStdout?: boolean;
+	/**
+	 * Where stdout's bytes go instead of lines (`exec.stdout`, `copy` from a pod): written
+	 * as they arrive, neither shown, logged nor captured; the socket is not read while the
+	 * sink's buffer is full. stderr is still shown and logged.
+	 */
+	stdoutTo?: ByteSink;
+	/** Label of the received-bytes progress lines when {@link ExecPlan.stdoutTo} is set: `stdout to dump.sql`. */
+	stdoutLabel?: string;
+}
+
+/** Takes stdout's bytes (see {@link ExecPlan.stdoutTo}); a PartFile is one. */
+export interface ByteSink {
+	/** Takes a chunk; false when its buffer is full (reading pauses until `drain` on {@link ByteSink.stream}). */
+	write(chunk: Buffer): boolean;
+	readonly stream: Writable;
 }
 
 /** How long to wait for the server to close the connection after the exit status, in ms. */
 const CLOSE_GRACE_MS = 1000;
 
-/** `exec` as the runbook gives it. */
+/**
+ * `exec` as the runbook gives it. `pod` may name a workload (`statefulset/NAME`,
+ * `deployment/NAME`: format 1.1), whose pod kubectl would pick is used (workload-pod.ts).
+ * With `stdout: FILE` (format 1.1), the command's stdout goes to that local file (relative
+ * to the request's cwd) as `kubectl exec ... > FILE` would write it, but through a part
+ * file (0600) renamed over FILE only when the command exited 0 (local-file.ts); on any
+ * failure the part file is removed and FILE is left as it was.
+ */
 export async function exec(ctx: PortContext, io: ActionIO): Promise<KubeResult> {
 	const spec = io.request.spec;
 	const command = Array.isArray(spec.command) ? spec.command.map(String) : typeof spec.command === 'string' ? [spec.command] : [];
 	if (command.length === 0) return {ok: false, error: 'exec needs command, a list such as [sh, -c, "..."]'};
 	if (typeof spec.pod !== 'string' || spec.pod === '') return {ok: false, error: 'exec needs pod'};
+	const namespace = io.namespaceOf(spec);
+	let pod = spec.pod;
+	if (pod.includes('/')) {
+		const chosen = await podForWorkload(ctx, io, namespace, pod);
+		if (typeof chosen !== 'string') return chosen;
+		pod = chosen;
+	}
 	const plan: ExecPlan = {
-		namespace: io.namespaceOf(spec),
-		pod: spec.pod,
+		namespace,
+		pod,
 		...(typeof spec.container === 'string' && spec.container ? {container: spec.container} : {}),
 		command,
 		...(typeof spec.stdin === 'string' && spec.stdin ? {stdinFile: resolve(io.request.cwd, spec.stdin)} : {}),
 		progressLabel: 'stdin',
 		capture: io.request.capture,
 	};
-	return runExec(ctx, io, plan);
+	if (typeof spec.stdout !== 'string' || spec.stdout === '') return runExec(ctx, io, plan);
+	const target = resolve(io.request.cwd, spec.stdout);
+	let file: PartFile;
+	try {
+		file = PartFile.open(target);
+	} catch (error) {
+		return {ok: false, error: (error as Error).message};
+	}
+	let result: KubeResult;
+	try {
+		result = await runExec(ctx, io, {...plan, capture: false, stdoutTo: file, stdoutLabel: `stdout to ${spec.stdout}`});
+	} catch (error) {
+		await file.discard();
+		throw error;
+	}
+	if (!result.ok) {
+		await file.discard();
+		io.note(`${target} not written: the command failed (its stdout, ${file.bytes} bytes, was discarded)`);
+		return result;
+	}
+	try {
+		await file.commit();
+	} catch (error) {
+		return {ok: false, error: `cannot write ${target}: ${(error as Error).message}`};
+	}
+	io.say(`stdout written to ${target} (${formatBytes(file.bytes)})`);
+	return result;
 }
 
 /** Runs `plan` (see the file comment); never throws for a command's failure. */
@@ -151,7 +208,10 @@ async function stream(
 			if (chunk.stream === 'stderr' || plan.showStdout !== false) io.request.onOutput(chunk);
 		},
 	});
-	const stdout = lineWritable('stdout', deliver, io.request.cutLine);
+	const received = plan.stdoutTo ? new ReceiveProgress(plan.stdoutLabel ?? 'stdout', ctx.settings.progressIntervalMs, message => io.progress(message)) : undefined;
+	const stdout = plan.stdoutTo
+		? byteWritable(plan.stdoutTo, received!, () => socket?.pause(), () => socket?.resume())
+		: lineWritable('stdout', deliver, io.request.cutLine);
 	const stderr = lineWritable('stderr', deliver, io.request.cutLine);
 	// Never sends: it only makes the request ask for stdin (see the file comment).
 	const stdinStandIn = new Readable({read() {}});
@@ -221,6 +281,7 @@ async function stream(
 		await Promise.all([finished(stdout), finished(stderr)]).catch(() => {});
 	}
 	const ms = Math.round(performance.now() - started);
+	if (received) io.note(received.finish());
 	if (signal.aborted) {
 		io.note(`exec aborted after ${ms} ms: the connection was closed`);
 		return {ok: false, exitCode: null, error: 'exec aborted: the connection to the pod was closed'};
@@ -245,6 +306,25 @@ function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['
 		},
 		final(callback) {
 			deliver(kind, splitter.end(), true);
+			callback();
+		},
+	});
+}
+
+/** A Writable that hands stdout's bytes to `sink`, holding the socket while the sink is full. */
+function byteWritable(sink: ByteSink, progress: ReceiveProgress, hold: () => void, release: () => void): Writable {
+	let held = false;
+	return new Writable({
+		write(chunk: Buffer, _encoding, callback) {
+			progress.add(chunk.length);
+			if (!sink.write(chunk) && !held) {
+				held = true;
+				hold();
+				sink.stream.once('drain', () => {
+					held = false;
+					release();
+				});
+			}
 			callback();
 		},
 	});

@@ -83,3 +83,39 @@ export class TransferProgress {
 		return line;
 	}
 }
+
+/**
+ * Counts bytes received from a pod whose total is not known ahead (`exec.stdout`, `copy`
+ * from a pod) and reports throttled lines: `stdout to dump.sql: 412 MiB received, 95 MiB/s`.
+ */
+export class ReceiveProgress {
+	readonly #label: string;
+	readonly #intervalMs: number;
+	readonly #report: (message: string) => void;
+	readonly #started = performance.now();
+	#received = 0;
+	#lastReport = -Infinity;
+
+	/** `label` starts each line; `report` gets each line, at most every `intervalMs` ms. */
+	constructor(label: string, intervalMs: number, report: (message: string) => void) {
+		this.#label = label;
+		this.#intervalMs = intervalMs;
+		this.#report = report;
+	}
+
+	/** Adds `bytes` received; reports when the interval has passed since the last report. */
+	add(bytes: number): void {
+		this.#received += bytes;
+		const now = performance.now();
+		if (now - this.#lastReport < this.#intervalMs) return;
+		this.#lastReport = now;
+		const seconds = Math.max((now - this.#started) / 1000, 1e-3);
+		this.#report(`${this.#label}: ${formatBytes(this.#received)} received, ${formatRate(this.#received / seconds)}`);
+	}
+
+	/** The end, one line: `stdout to dump.sql: 1.0 GiB received in 11s (93 MiB/s)` (not reported: the caller logs it). */
+	finish(): string {
+		const seconds = Math.max((performance.now() - this.#started) / 1000, 1e-3);
+		return `${this.#label}: ${formatBytes(this.#received)} received in ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s (${formatRate(this.#received / seconds)})`;
+	}
+}

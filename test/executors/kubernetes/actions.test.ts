@@ -67,7 +67,7 @@ describe('scale by selector (format 1.1)', () => {
 		await putObject(h.cluster, 'StatefulSet', labelled('postgres', 'matrix-db'));
 		await putObject(h.cluster, 'Deployment', labelled('synapse-web', 'matrix-server'));
 		const ran = await h.run('scale', {kind: 'sts', selector: 'app.kubernetes.io/component=matrix-server', replicas: '0'}, {namespace: 'spire'});
-		expect(ran.result).toEqual({ok: true});
+		expect(ran.result).toEqual({ok: true, notice: 'scaled 2 statefulsets matching app.kubernetes.io/component=matrix-server in spire to 0: synapse-a, synapse-main'});
 		expect(ran.stdout).toEqual(['statefulset.apps/synapse-a scaled to 0', 'statefulset.apps/synapse-main scaled to 0']);
 		expect(ran.log).toContain('=== runbook: scale statefulsets matching app.kubernetes.io/component=matrix-server in spire to 0 ===');
 		expect(ran.log).toContain('=== runbook: 2 statefulsets match: synapse-a, synapse-main ===');

@@ -5,7 +5,7 @@
  * byte-exact with progress, abort, and copy.
  */
 import {createHash, randomBytes} from 'node:crypto';
-import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import type {RealCluster} from '../../support/kube/real-cluster.js';
@@ -185,5 +185,150 @@ describe('copy', () => {
 		expect(ran.result.error).toMatch(/^copy to shell:\/no\/such\/dir\/x failed: exit code \d+$/);
 		expect(ran.stderr.join('\n')).toMatch(/No such file or directory|Directory nonexistent|can't create/);
 		expect(ran.stderr.join('\n')).toContain('/no/such/dir/x.runbook-part-');
+	});
+});
+
+/** Files in `dir` whose name marks a part file (none may be left behind). */
+const partFiles = (dir: string): string[] => readdirSync(dir).filter(name => name.includes('.runbook-part-'));
+
+describe('exec.stdout (format 1.1)', () => {
+	test('the command\'s stdout goes to a 0600 file, byte-exact; stderr is still shown; no part file is left', async () => {
+		const root = h.cluster.kubelet.pods.rootOf('default', 'shell');
+		writeFileSync(join(root, 'tmp', 'big.bin'), readFileSync(bigFile));
+		mkdirSync(join(h.dir, 'out'), {recursive: true});
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'cat "$POD_ROOT/tmp/big.bin"; echo dumped >&2'], stdout: 'out/dump.sql'});
+		expect(ran.result).toEqual({ok: true, exitCode: 0});
+		const written = join(h.dir, 'out', 'dump.sql');
+		expect(createHash('sha256').update(readFileSync(written)).digest('hex')).toBe(bigHash);
+		expect(statSync(written).mode & 0o777).toBe(0o600);
+		expect(ran.stderr).toEqual(['dumped']);
+		expect(ran.stdout).toEqual([`stdout written to ${written} (50 MiB)`]);
+		expect(ran.log.length).toBeLessThan(10_000);
+		expect(ran.log).toMatch(/=== runbook: stdout to out\/dump.sql: 50 MiB received in /);
+		expect(ran.progress.some(line => /^stdout to out\/dump.sql: \d+(\.\d)? (B|KiB|MiB) received, /.test(line))).toBe(true);
+		expect(partFiles(join(h.dir, 'out'))).toEqual([]);
+	});
+
+	test('a failing command writes nothing: an existing file is left as it was, the part file removed', async () => {
+		mkdirSync(join(h.dir, 'keep'), {recursive: true});
+		writeFileSync(join(h.dir, 'keep', 'dump.sql'), 'old dump\n');
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'printf "half a dump"; echo "pg_dumpall: error" >&2; exit 3'], stdout: 'keep/dump.sql'});
+		expect(ran.result).toEqual({ok: false, exitCode: 3, error: 'exit code 3'});
+		expect(ran.stderr).toEqual(['pg_dumpall: error']);
+		expect(readFileSync(join(h.dir, 'keep', 'dump.sql'), 'utf8')).toBe('old dump\n');
+		expect(partFiles(join(h.dir, 'keep'))).toEqual([]);
+		expect(ran.log).toContain(`${join(h.dir, 'keep', 'dump.sql')} not written: the command failed (its stdout, 11 bytes, was discarded)`);
+	});
+
+	test('a stopped step (abort) writes nothing and leaves no part file', async () => {
+		mkdirSync(join(h.dir, 'stopped'), {recursive: true});
+		const controller = new AbortController();
+		const running = h.start('exec', {pod: 'shell', command: ['sh', '-c', 'echo partial; echo started >&2; sleep 30'], stdout: 'stopped/dump.sql'}, {signal: controller.signal});
+		await waitUntil(() => running.progress.length > 0, 30_000);
+		controller.abort();
+		const ran = await running.done;
+		expect(ran.result).toEqual({ok: false, exitCode: null, error: 'exec aborted: the connection to the pod was closed'});
+		expect(readdirSync(join(h.dir, 'stopped'))).toEqual([]);
+	});
+
+	test('a folder that does not exist, or a target that is a folder, fails before the command runs', async () => {
+		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'echo ran >> "$POD_ROOT/tmp/ran"'], stdout: 'missing/dump.sql'});
+		expect(ran.result).toEqual({ok: false, error: `cannot write ${join(h.dir, 'missing', 'dump.sql')}: its folder ${join(h.dir, 'missing')} does not exist`});
+		expect((await h.run('exec', {pod: 'shell', command: ['true'], stdout: 'keep'})).result).toEqual({ok: false, error: `cannot write ${join(h.dir, 'keep')}: it is a folder`});
+		expect(readdirSync(join(h.cluster.kubelet.pods.rootOf('default', 'shell'), 'tmp'))).not.toContain('ran');
+	});
+});
+
+describe('copy from a pod (format 1.1)', () => {
+	test('a file out of the pod, byte-exact, 0600, with the byte count checked', async () => {
+		const root = h.cluster.kubelet.pods.rootOf('default', 'shell');
+		writeFileSync(join(root, 'tmp', 'vault-backup.snap'), readFileSync(bigFile), {mode: 0o644});
+		const ran = await h.run('copy', {pod: 'shell', from: '/tmp/vault-backup.snap', to: './vault.snap', direction: 'fromPod'});
+		expect(ran.result).toEqual({ok: true});
+		const local = join(h.dir, 'vault.snap');
+		expect(ran.stdout).toEqual([`copied shell:/tmp/vault-backup.snap to ${local} (50 MiB)`]);
+		expect(createHash('sha256').update(readFileSync(local)).digest('hex')).toBe(bigHash);
+		expect(statSync(local).mode & 0o777).toBe(0o600);
+		expect(partFiles(h.dir)).toEqual([]);
+	});
+
+	test('into a folder (trailing slash or existing), the file keeps its name; an existing file is replaced', async () => {
+		const root = h.cluster.kubelet.pods.rootOf('default', 'shell');
+		writeFileSync(join(root, 'tmp', 'values.yaml'), 'replicas: 2\n');
+		mkdirSync(join(h.dir, 'backup'), {recursive: true});
+		writeFileSync(join(h.dir, 'backup', 'values.yaml'), 'old\n');
+		expect((await h.run('copy', {pod: 'shell', from: '/tmp/values.yaml', to: 'backup', direction: 'fromPod'})).result).toEqual({ok: true});
+		expect(readFileSync(join(h.dir, 'backup', 'values.yaml'), 'utf8')).toBe('replicas: 2\n');
+		mkdirSync(join(h.dir, 'slash'), {recursive: true});
+		expect((await h.run('copy', {pod: 'shell', from: '/tmp/values.yaml', to: 'slash/', direction: 'fromPod'})).result).toEqual({ok: true});
+		expect(readFileSync(join(h.dir, 'slash', 'values.yaml'), 'utf8')).toBe('replicas: 2\n');
+		// An empty file is a file of 0 bytes, not a failure.
+		writeFileSync(join(root, 'tmp', 'empty'), '');
+		expect((await h.run('copy', {pod: 'shell', from: '/tmp/empty', to: 'empty', direction: 'fromPod'})).result).toEqual({ok: true});
+		expect(statSync(join(h.dir, 'empty')).size).toBe(0);
+	});
+
+	test('bytes that do not match the size the pod reported are refused, and nothing is written', async () => {
+		// The file is read twice in the pod, by `wc -c` and by `cat`: a link to /proc/self/cmdline
+		// reads as a different text in each (each process sees its own command line), as a file
+		// that changes while it is copied would.
+		const root = h.cluster.kubelet.pods.rootOf('default', 'shell');
+		symlinkSync('/proc/self/cmdline', join(root, 'tmp', 'changing'));
+		const ran = await h.run('copy', {pod: 'shell', from: '/tmp/changing', to: 'changing.bin', direction: 'fromPod'});
+		expect(ran.result.ok).toBe(false);
+		expect(ran.result.error).toMatch(/^copy from shell:\/tmp\/changing incomplete: \d+ bytes arrived of \d+; nothing was written$/);
+		expect(readdirSync(h.dir)).not.toContain('changing.bin');
+		expect(partFiles(h.dir)).toEqual([]);
+	});
+
+	test('a file missing in the pod fails and writes nothing; an existing local file is left as it was', async () => {
+		writeFileSync(join(h.dir, 'kept.snap'), 'kept\n');
+		const ran = await h.run('copy', {pod: 'shell', from: '/tmp/no-such.snap', to: 'kept.snap', direction: 'fromPod'});
+		expect(ran.result.ok).toBe(false);
+		expect(ran.result.error).toMatch(/^copy from shell:\/tmp\/no-such.snap failed: exit code \d+$/);
+		expect(ran.stderr.join('\n')).toMatch(/no-such.snap/);
+		expect(readFileSync(join(h.dir, 'kept.snap'), 'utf8')).toBe('kept\n');
+		expect(partFiles(h.dir)).toEqual([]);
+		expect((await h.run('copy', {pod: 'shell', from: '/tmp/', to: 'x', direction: 'fromPod'})).result).toEqual({ok: false, error: 'copy from a pod copies one file, and /tmp/ names a folder'});
+	});
+});
+
+describe('exec into a workload (format 1.1)', () => {
+	const readyStatus = (ready: boolean) => ({
+		conditions: [{type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z')}],
+	});
+	const setReady = (pod: string, ready: boolean) => h.cluster.api('PATCH', `/api/v1/namespaces/default/pods/${pod}/status`, {status: readyStatus(ready)}, 'application/strategic-merge-patch+json');
+	const podReady = async (pod: string, ready: boolean) =>
+		waitUntil(async () => (await h.cluster.get(`/api/v1/namespaces/default/pods/${pod}`))?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === (ready ? 'True' : 'False')), 60_000, 50);
+
+	test('statefulset/NAME runs in the pod kubectl picks: a ready one before one that is not', async () => {
+		const labels = {app: 'web'};
+		await h.cluster.create('default', [{apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {name: 'web'}, spec: {replicas: 2, selector: {matchLabels: labels}, template: {metadata: {labels}, spec: {containers: [{name: 'main', image: 'busybox'}]}}}}]);
+		await podReady('web-0', true);
+		await podReady('web-1', true);
+		await setReady('web-0', false);
+		await podReady('web-0', false);
+		const ran = await h.run('exec', {pod: 'statefulset/web', command: ['sh', '-c', 'echo "$POD_NAME"']});
+		expect(ran.result).toEqual({ok: true, exitCode: 0});
+		expect(ran.stdout).toEqual(['web-1']);
+		expect(ran.log).toContain('statefulset/web: pod web-1 (ready; 2 pods match app=web)');
+		await setReady('web-0', true);
+		await setReady('web-1', false);
+		await podReady('web-1', false);
+		expect((await h.run('exec', {pod: 'sts/web', command: ['sh', '-c', 'echo "$POD_NAME"']})).stdout).toEqual(['web-0']);
+	});
+
+	test('deployment/NAME; a missing workload or one without pods is a clear error', async () => {
+		const labels = {app: 'api', tier: 'backend'};
+		await h.cluster.create('default', [{apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'api'}, spec: {replicas: 1, selector: {matchLabels: labels, matchExpressions: [{key: 'tier', operator: 'In', values: ['backend']}]}, template: {metadata: {labels}, spec: {containers: [{name: 'main', image: 'busybox'}]}}}}]);
+		const ran = await waitUntil(async () => {
+			const attempt = await h.run('exec', {pod: 'deployment/api', command: ['sh', '-c', 'echo "$POD_NAME"']});
+			return attempt.result.ok ? attempt : undefined;
+		}, 60_000, 100);
+		expect(ran.stdout[0]).toMatch(/^api-[a-z0-9]+-[a-z0-9]+$/);
+		expect(ran.log).toMatch(/deployment\/api: pod api-\S+ \(ready; 1 pod matches app=api,tier=backend,tier in \(backend\)\)/);
+		expect((await h.run('exec', {pod: 'deployment/ghost', command: ['true']})).result).toEqual({ok: false, error: 'deployment ghost not found in namespace default'});
+		await h.cluster.create('default', [{apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {name: 'idle'}, spec: {replicas: 0, selector: {matchLabels: {app: 'idle'}}, template: {metadata: {labels: {app: 'idle'}}, spec: {containers: [{name: 'main', image: 'busybox'}]}}}}]);
+		expect((await h.run('exec', {pod: 'statefulset/idle', command: ['true']})).result).toEqual({ok: false, error: 'no pods of statefulset idle (selector app=idle) in namespace default: wait for them first (wait.podsReady)'});
 	});
 });
