@@ -45,7 +45,7 @@ let cluster: RealCluster;
 const servers: PostgresServer[] = [];
 beforeAll(async () => {
 	cluster = await startRealCluster(FAST_KUBELET);
-});
+}, 180_000);
 afterAll(async () => {
 	await cluster?.stop();
 });
@@ -107,7 +107,7 @@ async function deploymentReady(namespace: string): Promise<void> {
 	await waitUntil(async () => {
 		const pods = await podsMatching(cluster, namespace, {'app.kubernetes.io/instance': `${RELEASE}-postgres`});
 		return pods.some(podReady) && (await workloads(namespace)).readyPods === 2;
-	}, 60_000);
+	}, 120_000);
 }
 
 /** A K3s local-path style volume bound to the media claim of `namespace`; returns its path on the "node". */
@@ -197,7 +197,7 @@ describe('ess-backup.yaml', () => {
 		expect(await workloads(namespace)).toEqual({synapse: 1, mas: 1, readyPods: 2});
 		const revisions = await history(ws, cluster.kubeconfigPath, namespace, RELEASE);
 		expect(revisions.map(r => [r.revision, r.status, r.chart])).toEqual([[1, 'superseded', `matrix-stack-${CHART_VERSION}`], [2, 'deployed', `matrix-stack-${CHART_VERSION}`]]);
-	}, 300_000);
+	}, 600_000);
 });
 
 describe('ess-restore.yaml', () => {
@@ -245,5 +245,5 @@ describe('ess-restore.yaml', () => {
 		expect(revisions.map(r => [r.revision, r.status])).toEqual([[1, 'superseded'], [2, 'deployed']]);
 		expect(await workloads(namespace)).toEqual({synapse: 1, mas: 1, readyPods: 2});
 		expect(() => statSync(path.join(cluster.kubelet.pods.rootOf(namespace, `${RELEASE}-postgres-0`), 'tmp', 'dump.sql'))).toThrow(/ENOENT/);
-	}, 400_000);
+	}, 900_000);
 });

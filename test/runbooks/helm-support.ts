@@ -92,9 +92,9 @@ export function chartVersion(ws: Workspace, name: string, version: string, value
 /**
  * Runs `runbook run FILE --plain --yes --yes-destructive` in the workspace against the
  * kubeconfig, with `params` and `extra` arguments, the workspace's Helm folders, and
- * `env` added. Default timeout 180 s (a guard against a hang, not a speed claim).
+ * `env` added. Default timeout 300 s (a guard against a hang, not a speed claim).
  */
-export function runHelmRunbook(ws: Workspace, file: string, kubeconfig: string, params: Record<string, string>, extra: string[] = [], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<CliResult> {
+export function runHelmRunbook(ws: Workspace, file: string, kubeconfig: string, params: Record<string, string>, extra: string[] = [], env: Record<string, string> = {}, timeoutMs = 300_000): Promise<CliResult> {
 	const args = ['run', file, '--plain', '--yes', '--yes-destructive', '--state-dir', ws.stateDir, '--kubeconfig', kubeconfig, ...paramArgs(params), ...extra];
 	return ws.cli(args, {env: {...cliEnvFor(ws), ...helmEnv(ws), ...env}, timeoutMs});
 }

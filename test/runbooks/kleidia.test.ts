@@ -72,7 +72,7 @@ esac
 	await psql(pg, 'kleidia', `SET ROLE yubiuser; CREATE TABLE yubikeys (serial integer PRIMARY KEY, owner text NOT NULL);
 		INSERT INTO yubikeys SELECT 10000000 + i, 'user' || i FROM generate_series(1, ${ROWS}) AS i;`);
 	cluster = await startRealCluster(FAST_KUBELET);
-});
+}, 180_000);
 afterAll(async () => {
 	process.env.PATH = savedPath;
 	await cluster?.stop();
@@ -107,7 +107,7 @@ async function kleidiaReady(namespace: string): Promise<void> {
 			if (pods.length === 0 || !pods.every(podReady)) return false;
 		}
 		return true;
-	}, 60_000);
+	}, 120_000);
 }
 
 /**
@@ -188,7 +188,7 @@ describe('kleidia-upgrade.yaml', () => {
 		expect(vaultCalls()).toEqual(['kleidia-platform-openbao-0 operator raft snapshot save /tmp/vault-backup.snap'.replace('/tmp', path.join(cluster.kubelet.pods.rootOf(namespace, 'kleidia-platform-openbao-0'), 'tmp')), 'kleidia-platform-openbao-0 status']);
 		expect(result.stdout).toMatch(/PostgreSQL 15\.\d+/);
 		expect(result.stdout).toMatch(/services-health: check \d+: status 200 — .*healthy/);
-	}, 400_000);
+	}, 900_000);
 
 	it('rolls the services back with their rescue when the new version cannot become ready; the run stops there', async () => {
 		const ws = workspace();
@@ -219,7 +219,7 @@ describe('kleidia-upgrade.yaml', () => {
 		expect(backend.spec.template.spec.containers[0].image).toBe('ghcr.io/kleidia/kleidia-backend:1.0.0');
 		expect(backend.spec.template.metadata.annotations?.['test.runbook/hold']).toBeUndefined();
 		expect((await podsMatching(cluster, namespace, {'app.kubernetes.io/name': 'kleidia-backend'})).filter(podReady)).toHaveLength(1);
-	}, 400_000);
+	}, 900_000);
 });
 
 describe('kleidia-rollback.yaml', () => {
@@ -252,7 +252,7 @@ describe('kleidia-rollback.yaml', () => {
 		expect(await imageOf('Deployment', namespace, 'kleidia-services-frontend')).toBe('ghcr.io/kleidia/kleidia-frontend:1.0.0');
 		expect(vaultCalls()).toEqual(['kleidia-platform-openbao-0 status']);
 		expect(result.stdout).toMatch(/PostgreSQL 15\.\d+/);
-	}, 400_000);
+	}, 900_000);
 
 	it('leaves the data layer alone unless its warning is answered yes (the document: only if absolutely necessary)', async () => {
 		const ws = workspace();
@@ -262,5 +262,5 @@ describe('kleidia-rollback.yaml', () => {
 		expect(stepStatuses(ws.state(ws.onlyRunId()))).toMatchObject({'rollback-services': 'succeeded', 'rollback-platform': 'succeeded', 'data-decision': 'succeeded', 'data-history': 'skipped', 'rollback-data': 'skipped'});
 		expect(await revisions(ws, namespace, 'services')).toEqual([[1, 'superseded', 'kleidia-services-1.0.0'], [2, 'superseded', 'kleidia-services-1.1.0'], [3, 'deployed', 'kleidia-services-1.0.0']]);
 		expect(await revisions(ws, namespace, 'data')).toEqual([[1, 'superseded', 'kleidia-data-1.0.0'], [2, 'deployed', 'kleidia-data-1.1.0']]);
-	}, 400_000);
+	}, 900_000);
 });
