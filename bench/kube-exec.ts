@@ -6,11 +6,13 @@
  *
  * - ours:     `runbook run --plain` of one step `exec: {pod, command, stdin: FILE}` against
  *             the test cluster in this process (its pods run commands as local processes,
- *             test/support/kube/pod-runtime.ts); the time is the step's own (its attempt's
- *             start to end in state.json, so node's start-up is not in it); peak RSS of the
- *             runbook process from bench/rss-probe.js;
+ *             test/support/kube/pod-runtime.ts); two times: the step's own (its attempt's
+ *             start to end in state.json, so node's start-up is not in it) and the runbook
+ *             process's, spawn to exit (as kubectl's: start-up and the runbook's load in it);
+ *             peak RSS of the runbook process from bench/rss-probe.js;
  * - baseline: `bash -c 'cat FILE | COMMAND'`, wall time;
- * - kubectl:  `kubectl exec -i POD -- COMMAND < FILE` (the API server's release) against the same cluster;
+ * - kubectl:  `kubectl exec -i POD -- COMMAND < FILE` (the API server's release) against the
+ *             same cluster, wall time of the bash running it;
  * - idle:     the same runbook process with an exec of `true` and no stdin: the peak RSS
  *             it has anyway (the Kubernetes client loaded), next to the 1 GiB runs'.
  *
@@ -42,7 +44,10 @@ export interface ExecResult {
 /** Figures of one command. Times in ms, RSS in MB. */
 export interface ExecFigures {
 	command: string;
+	/** The step's own time (state.json). */
 	ours: Summary;
+	/** The runbook process's wall time, spawn to exit (node's start-up and the runbook's load included), as kubectl's is measured. */
+	oursWall: Summary;
 	baseline: Summary;
 	kubectl: Summary;
 	rssMb: Summary;
@@ -86,8 +91,8 @@ function timed(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ms
 /** The first word of a command's output: the hash of sha256sum, the count of wc -c. */
 const firstWord = (text: string): string => text.trim().split(/\s+/)[0] ?? '';
 
-/** One run of ours: the step's time from state.json, its output's first word, the process's peak RSS. */
-async function runOurs(root: string, cli: string, cluster: BenchCluster, dir: string, file: string | undefined, command: string[], round: number): Promise<{ms: number; word: string; rssMb: number}> {
+/** One run of ours: the step's time from state.json, the process's wall time, its output's first word, the process's peak RSS. */
+async function runOurs(root: string, cli: string, cluster: BenchCluster, dir: string, file: string | undefined, command: string[], round: number): Promise<{ms: number; wallMs: number; word: string; rssMb: number}> {
 	const runDir = path.join(dir, `ours-${command[0]}-${round}`);
 	fs.mkdirSync(runDir);
 	const runbook = path.join(runDir, 'exec.yaml');
@@ -96,13 +101,13 @@ async function runOurs(root: string, cli: string, cluster: BenchCluster, dir: st
 	const rssFile = path.join(runDir, 'rss.json');
 	const stateDir = path.join(runDir, 'state');
 	const argv = [process.execPath, '--import', path.join(root, 'bench', 'rss-probe.js'), cli, 'run', runbook, '--plain', '--kubeconfig', cluster.kubeconfigPath, '--state-dir', stateDir];
-	const {stdout} = await timed(argv, {...process.env, BENCH_RSS_FILE: rssFile}, runDir);
+	const {ms: wallMs, stdout} = await timed(argv, {...process.env, BENCH_RSS_FILE: rssFile}, runDir);
 	const [runId] = fs.readdirSync(path.join(stateDir, 'runs'));
 	const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'runs', runId, 'state.json'), 'utf8')) as {steps: Record<string, {attempts: Array<{startedAt: string; finishedAt: string}>}>};
 	const attempt = state.steps.feed.attempts[0];
 	const word = firstWord(/^feed\| (.*)$/m.exec(stdout)?.[1] ?? '');
 	const rss = JSON.parse(fs.readFileSync(rssFile, 'utf8')) as {maxRssKb: number};
-	return {ms: Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt), word, rssMb: rss.maxRssKb / 1024};
+	return {ms: Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt), wallMs, word, rssMb: rss.maxRssKb / 1024};
 }
 
 /**
@@ -126,7 +131,7 @@ export async function benchExec(root: string, cli: string, rounds: number, bytes
 		log(`  exec of true without stdin: peak RSS ${idle.map(Math.round).join(', ')} MB`);
 		for (const command of [['sha256sum']]) {
 			const name = command.join(' ');
-			const times = {ours: [] as number[], baseline: [] as number[], kubectl: [] as number[], rss: [] as number[]};
+			const times = {ours: [] as number[], oursWall: [] as number[], baseline: [] as number[], kubectl: [] as number[], rss: [] as number[]};
 			let expected: string | undefined;
 			const check = (way: string, word: string): void => {
 				if (word !== expected) throw new Error(`exec benchmark (${name}): ${way} printed "${word}", the baseline "${expected}"`);
@@ -141,6 +146,7 @@ export async function benchExec(root: string, cli: string, rounds: number, bytes
 					} else if (way === 'ours') {
 						const r = await runOurs(root, cli, cluster, dir, file, command, round);
 						times.ours.push(r.ms);
+						times.oursWall.push(r.wallMs);
 						times.rss.push(r.rssMb);
 						if (expected !== undefined) check('ours', r.word);
 						else expected = r.word;
@@ -151,9 +157,9 @@ export async function benchExec(root: string, cli: string, rounds: number, bytes
 						else expected = firstWord(r.stdout);
 					}
 				}
-				log(`  ${name} round ${round + 1}/${rounds}: baseline ${Math.round(times.baseline.at(-1)!)} ms, ours ${Math.round(times.ours.at(-1)!)} ms (peak RSS ${Math.round(times.rss.at(-1)!)} MB), kubectl ${Math.round(times.kubectl.at(-1)!)} ms`);
+				log(`  ${name} round ${round + 1}/${rounds}: baseline ${Math.round(times.baseline.at(-1)!)} ms, ours ${Math.round(times.ours.at(-1)!)} ms (process ${Math.round(times.oursWall.at(-1)!)} ms, peak RSS ${Math.round(times.rss.at(-1)!)} MB), kubectl ${Math.round(times.kubectl.at(-1)!)} ms`);
 			}
-			out.push({command: name, ours: summarize(times.ours), baseline: summarize(times.baseline), kubectl: summarize(times.kubectl), rssMb: summarize(times.rss)});
+			out.push({command: name, ours: summarize(times.ours), oursWall: summarize(times.oursWall), baseline: summarize(times.baseline), kubectl: summarize(times.kubectl), rssMb: summarize(times.rss)});
 		}
 		return {bytes, commands: out, idleRssMb: summarize(idle)};
 	} finally {

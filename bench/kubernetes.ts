@@ -89,7 +89,7 @@ export async function benchKubernetes(root: string, cli: string, options: Kubern
 		log(`3c. exec with a ${size(options.bytes)} stdin file into sha256sum (step time) vs kubectl exec -i (wall time), ${options.execRuns} rounds`);
 		const exec = await benchExec(root, cli, options.execRuns, options.bytes, log);
 		for (const e of exec.commands) {
-			log(`  ${e.command}: ours ${throughput(e.ours, exec.bytes)} (${formatMs(e.ours.median)}), kubectl exec -i ${throughput(e.kubectl, exec.bytes)} (${formatMs(e.kubectl.median)}), cat FILE | ${e.command} ${throughput(e.baseline, exec.bytes)}; kubectl/ours ${formatRatio(e.kubectl.median / e.ours.median)}; peak RSS ${Math.round(e.rssMb.max)} MB`);
+			log(`  ${e.command}: ours ${throughput(e.ours, exec.bytes)} (${formatMs(e.ours.median)}; the process ${formatMs(e.oursWall.median)}), kubectl exec -i ${throughput(e.kubectl, exec.bytes)} (${formatMs(e.kubectl.median)}), cat FILE | ${e.command} ${throughput(e.baseline, exec.bytes)}; kubectl/ours ${formatRatio(e.kubectl.median / e.ours.median)}; peak RSS ${Math.round(e.rssMb.max)} MB`);
 		}
 		result.exec = exec;
 	}
@@ -170,7 +170,9 @@ export function kubernetesRows(result: KubernetesResult): Row[] {
 		const {bytes} = result.exec;
 		for (const e of result.exec.commands) {
 			const ratio = e.kubectl.median / e.ours.median;
-			rows.push({measure: `exec, ${size(bytes)} stdin into \`${e.command}\` (n=${e.ours.n})`, ours: `${throughput(e.ours, bytes)} (${formatMs(e.ours.median)})`, baseline: `kubectl exec -i: ${throughput(e.kubectl, bytes)} (${formatMs(e.kubectl.median)})`, ratio: formatRatio(ratio), target: `>= ${EXEC_TARGET.toFixed(1)}x (kubectl's time / ours)`, met: met(ratio >= EXEC_TARGET)});
+			const wallRatio = e.kubectl.median / e.oursWall.median;
+			rows.push({measure: `exec, ${size(bytes)} stdin into \`${e.command}\`: the step's time (n=${e.ours.n})`, ours: `${throughput(e.ours, bytes)} (${formatMs(e.ours.median)})`, baseline: `kubectl exec -i: ${throughput(e.kubectl, bytes)} (${formatMs(e.kubectl.median)})`, ratio: formatRatio(ratio), target: `>= ${EXEC_TARGET.toFixed(1)}x (kubectl's time / ours)`, met: met(ratio >= EXEC_TARGET)});
+			rows.push({measure: `exec, ${size(bytes)} stdin into \`${e.command}\`: the runbook process, spawn to exit (n=${e.oursWall.n})`, ours: formatMs(e.oursWall.median), baseline: `kubectl exec -i: ${formatMs(e.kubectl.median)}`, ratio: formatRatio(wallRatio), target: `>= ${EXEC_TARGET.toFixed(1)}x`, met: met(wallRatio >= EXEC_TARGET)});
 			rows.push({measure: `exec, ${size(bytes)} stdin into \`${e.command}\`: against a local pipe (context)`, ours: throughput(e.ours, bytes), baseline: `cat FILE | ${e.command}: ${throughput(e.baseline, bytes)}`, ratio: formatRatio(e.baseline.median / e.ours.median), target: '-', met: '(not judged)'});
 		}
 		const rss = Math.max(...result.exec.commands.map(e => e.rssMb.max));
