@@ -21,6 +21,7 @@
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
  *   --only startup,seq,chatty,bulk-base64,bulk-yes,kubernetes,scale   run only these measures
  *   --scale-sizes N,N,...       step counts of the scale measure (default 10,100,1000,5000)
+ *   --scale-tui N,N,...         of those, the ones also run in the TUI (--auto, pty) for the ratio to plain (default: the largest; 0: none)
  *   --bulk-size SIZE            bytes of the bulk cases, as `head -c` takes them (default 512M; the issue's is 2G)
  *   --bulk-runs N               rounds of each bulk case (default 3)
  *   --startup-runs N            rounds of the start-up measure (default 10)
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
 			'bulk-size': {type: 'string'},
 			'bulk-runs': {type: 'string'},
 			'scale-sizes': {type: 'string'},
+			'scale-tui': {type: 'string'},
 		},
 	});
 	const measures = ['startup', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', 'scale'];
@@ -182,13 +184,14 @@ async function main(): Promise<void> {
 	const build = snapshotBuild();
 	try {
 		const scaleSizes = (values['scale-sizes'] ?? '10,100,1000,5000').split(',').map(n => positive(n.trim(), 10, 'scale-sizes'));
-		await measure(only, cases, build, values['startup-runs'], kube, scaleSizes);
+		const scaleTui = values['scale-tui'] === undefined ? scaleSizes.slice(-1) : values['scale-tui'].split(',').map(n => Number(n.trim())).filter(n => n > 0);
+		await measure(only, cases, build, values['startup-runs'], kube, scaleSizes, scaleTui);
 	} finally {
 		fs.rmSync(build, {recursive: true, force: true});
 	}
 }
 
-async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined, kube: KubernetesOptions, scaleSizes: number[]): Promise<void> {
+async function measure(only: Set<string>, cases: OutputCase[], build: string, startupRuns: string | undefined, kube: KubernetesOptions, scaleSizes: number[], scaleTui: number[]): Promise<void> {
 	const cli = path.join(build, 'dist', 'cli.js');
 	const started = Date.now();
 	log(`runbook-tui benchmarks, ${new Date().toISOString()}`);
@@ -226,8 +229,8 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, st
 	let scale = '';
 	if (only.has('scale')) {
 		log('');
-		log('4. Scale: N trivial steps (run: "true"), runbook run --plain --yes, against N `bash -c true` in a bash loop');
-		scale = scaleTable(await benchScale(root, cli, scaleSizes, log));
+		log('4. Scale: N trivial steps (run: "true"), runbook run --plain --yes, against N `bash -c true` in a bash loop; the TUI (--auto, pty) against plain');
+		scale = scaleTable(await benchScale(root, cli, scaleSizes, log, scaleTui));
 	}
 
 	log('');
