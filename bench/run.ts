@@ -31,6 +31,7 @@
  *   --only startup,plan,binary,seq,chatty,bulk-base64,bulk-yes,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale,validate
  *                               run only these measures (kubernetes = the four kube-* parts)
  *   --scale-sizes N,N,...       step counts of the scale measure (default 10,100,1000,5000)
+ *   --scale-tui N,N,...         of those, the ones also run in the TUI (--auto, pty) for the ratio to plain (default: the largest; 0: none)
  *   --bulk-size SIZE            bytes of the bulk cases, as `head -c` takes them (default 512M; the issue's is 2G)
  *   --bulk-runs N               rounds of each bulk case (default 3)
  *   --startup-runs N            rounds of the start-up measure (default 10)
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
 			'bulk-size': {type: 'string'},
 			'bulk-runs': {type: 'string'},
 			'scale-sizes': {type: 'string'},
+			'scale-tui': {type: 'string'},
 		},
 	});
 	const measures = ['startup', 'plan', 'binary', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', ...KUBE_PARTS, 'scale', 'validate'];
@@ -211,7 +213,8 @@ async function main(): Promise<void> {
 	try {
 		const scaleSizes = (values['scale-sizes'] ?? '10,100,1000,5000').split(',').map(n => positive(n.trim(), 10, 'scale-sizes'));
 		const runs = {startup: values['startup-runs'], plan: positive(values['plan-runs'], 15, 'plan-runs'), binary: positive(values['binary-runs'], 10, 'binary-runs')};
-		await measure(only, cases, build, runs, kube, scaleSizes);
+		const scaleTui = values['scale-tui'] === undefined ? scaleSizes.slice(-1) : values['scale-tui'].split(',').map(n => Number(n.trim())).filter(n => n > 0);
+		await measure(only, cases, build, runs, kube, scaleSizes, scaleTui);
 	} finally {
 		fs.rmSync(build, {recursive: true, force: true});
 	}
@@ -224,7 +227,7 @@ interface Rounds {
 	binary: number;
 }
 
-async function measure(only: Set<string>, cases: OutputCase[], build: string, rounds: Rounds, kube: KubernetesOptions, scaleSizes: number[]): Promise<void> {
+async function measure(only: Set<string>, cases: OutputCase[], build: string, rounds: Rounds, kube: KubernetesOptions, scaleSizes: number[], scaleTui: number[]): Promise<void> {
 	const cli = path.join(build, 'dist', 'cli.js');
 	const started = Date.now();
 	log(`runbook-tui benchmarks, ${new Date().toISOString()}`);
@@ -287,8 +290,8 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, ro
 	let scale = '';
 	if (only.has('scale')) {
 		log('');
-		log('4. Scale: N trivial steps (run: "true"), runbook run --plain --yes, against N `bash -c true` in a bash loop');
-		scale = scaleTable(await benchScale(root, cli, scaleSizes, log));
+		log('4. Scale: N trivial steps (run: "true"), runbook run --plain --yes, against N `bash -c true` in a bash loop; the TUI (--auto, pty) against plain');
+		scale = scaleTable(await benchScale(root, cli, scaleSizes, log, scaleTui));
 	}
 
 	const validateRows: Row[] = [];

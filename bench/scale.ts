@@ -6,8 +6,13 @@
  * Printed per N: our wall time (spawn to exit, ms), per-step time and per-step
  * overhead above the baseline's per-step time (ms), peak RSS of the runbook process
  * (MB, bench/rss-probe.js), and the bytes of the run's state files (state*.json,
- * state*.log) and of its journal (journal.jsonl) at the end.
+ * state*.log) and of its journal (journal.jsonl) at the end. For the sizes in
+ * `tuiSizes` (default: the largest), the same runbook also runs in the TUI,
+ * `runbook run FILE --auto` in a pty (bench/pty.ts, 80x24), timed from its start
+ * to the end-of-run summary on screen, and given as a ratio to the plain run's
+ * wall time (issue 14 target: at most 1.3x).
  */
+import {runInPty, shellQuote} from './pty.ts';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +31,8 @@ export interface ScaleResult {
 	stateBytes: number;
 	/** Bytes of journal.jsonl at the end. */
 	journalBytes: number;
+	/** Wall time of the same run in the TUI (`--auto`, in a pty), ms; when measured. */
+	tuiMs?: number;
 }
 
 /** Runs `argv` with stdout on /dev/null; resolves its wall time in ms; rejects on a non-zero exit. */
@@ -54,7 +61,7 @@ function bytesOf(dir: string, keep: (name: string) => boolean): number {
  * Measures each N once (a 5,000-step run of the old O(N²) store took 25 min).
  * @param root the project (for bench/rss-probe.js); @param cli dist/cli.js to measure.
  */
-export async function benchScale(root: string, cli: string, sizes: number[], log: (line: string) => void): Promise<ScaleResult[]> {
+export async function benchScale(root: string, cli: string, sizes: number[], log: (line: string) => void, tuiSizes: number[] = sizes.slice(-1)): Promise<ScaleResult[]> {
 	const results: ScaleResult[] = [];
 	for (const n of sizes) {
 		const work = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-bench-scale-'));
@@ -81,7 +88,18 @@ export async function benchScale(root: string, cli: string, sizes: number[], log
 				stateBytes: bytesOf(runDir, name => name.startsWith('state')),
 				journalBytes: bytesOf(runDir, name => name === 'journal.jsonl'),
 			};
-			log(`  N=${n}: ours ${Math.round(wallMs)} ms, bash ${Math.round(bashMs)} ms, peak RSS ${Math.round(rssMb)} MB, state ${result.stateBytes} B, journal ${result.journalBytes} B`);
+			if (tuiSizes.includes(n)) {
+				const tuiState = path.join(work, 'state-tui');
+				const command = [process.execPath, cli, 'run', runbook, '--new', '--auto', '--state-dir', tuiState].map(shellQuote).join(' ');
+				// A completed run's summary stays until a key: its count of steps done is the end of the run.
+				const run = await runInPty({command, cwd: work, markers: [`Steps: ${n}/${n} done`], timeoutMs: Math.max(300_000, wallMs * 5)});
+				if (run.markerMs === undefined) {
+					throw new Error(`the TUI run of N=${n} ${run.timedOut ? 'timed out' : `exited with ${run.exitCode}`} before its summary; its screen ended with:\n${run.tail}`);
+				}
+				result.tuiMs = run.markerMs;
+			}
+			const tui = result.tuiMs === undefined ? '' : `, TUI --auto ${Math.round(result.tuiMs)} ms (${(result.tuiMs / wallMs).toFixed(2)}x plain)`;
+			log(`  N=${n}: ours ${Math.round(wallMs)} ms, bash ${Math.round(bashMs)} ms, peak RSS ${Math.round(rssMb)} MB, state ${result.stateBytes} B, journal ${result.journalBytes} B${tui}`);
 			results.push(result);
 		} finally {
 			fs.rmSync(work, {recursive: true, force: true});
@@ -94,13 +112,13 @@ export async function benchScale(root: string, cli: string, sizes: number[], log
 export function scaleTable(results: ScaleResult[]): string {
 	const kb = (bytes: number) => `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KB`;
 	const rows = [
-		'| N | wall time | per step | overhead per step above `bash -c true` | `bash -c true` per step | peak RSS | state files | journal |',
-		'| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+		'| N | wall time | per step | overhead per step above `bash -c true` | `bash -c true` per step | peak RSS | state files | journal | TUI `--auto` / plain |',
+		'| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 	];
 	for (const r of results) {
 		const per = r.wallMs / r.steps;
 		const bash = r.bashMs / r.steps;
-		rows.push(`| ${r.steps.toLocaleString('en')} | ${(r.wallMs / 1000).toFixed(2)} s | ${per.toFixed(1)} ms | ${(per - bash).toFixed(1)} ms | ${bash.toFixed(1)} ms | ${Math.round(r.rssMb)} MB | ${kb(r.stateBytes)} | ${kb(r.journalBytes)} |`);
+		rows.push(`| ${r.steps.toLocaleString('en')} | ${(r.wallMs / 1000).toFixed(2)} s | ${per.toFixed(1)} ms | ${(per - bash).toFixed(1)} ms | ${bash.toFixed(1)} ms | ${Math.round(r.rssMb)} MB | ${kb(r.stateBytes)} | ${kb(r.journalBytes)} | ${r.tuiMs === undefined ? '' : `${(r.tuiMs / r.wallMs).toFixed(2)}x (${(r.tuiMs / 1000).toFixed(2)} s)`} |`);
 	}
 	return rows.join('\n');
 }
