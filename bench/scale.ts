@@ -6,12 +6,15 @@
  * Printed per N: our wall time (spawn to exit, ms), per-step time and per-step
  * overhead above the baseline's per-step time (ms), peak RSS of the runbook process
  * (MB, bench/rss-probe.js), and the bytes of the run's state files (state*.json,
- * state*.log) and of its journal (journal.jsonl) at the end.
+ * state*.log) and of its journal (journal.jsonl) at the end, and the run's stalls
+ * (issue 15: a gap of 10 s or more between two transitions of a step, with the
+ * step and the phase that came late, report/stalls.ts) and its longest such gap.
  */
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {journalStalls} from './stalls.ts';
 
 /** Figures of one N. */
 export interface ScaleResult {
@@ -26,6 +29,10 @@ export interface ScaleResult {
 	stateBytes: number;
 	/** Bytes of journal.jsonl at the end. */
 	journalBytes: number;
+	/** Stalls of 10 s or more in the journal, one line each (report/stalls.ts). */
+	stalls: string[];
+	/** Longest gap between two transitions of a step before its command ran, ms. */
+	longestGapMs: number;
 }
 
 /** Runs `argv` with stdout on /dev/null; resolves its wall time in ms; rejects on a non-zero exit. */
@@ -80,8 +87,11 @@ export async function benchScale(root: string, cli: string, sizes: number[], log
 				rssMb,
 				stateBytes: bytesOf(runDir, name => name.startsWith('state')),
 				journalBytes: bytesOf(runDir, name => name === 'journal.jsonl'),
+				...(await journalStalls(runDir)),
 			};
-			log(`  N=${n}: ours ${Math.round(wallMs)} ms, bash ${Math.round(bashMs)} ms, peak RSS ${Math.round(rssMb)} MB, state ${result.stateBytes} B, journal ${result.journalBytes} B`);
+			const gap = `, longest gap before a command ${Math.round(result.longestGapMs)} ms`;
+			log(`  N=${n}: ours ${Math.round(wallMs)} ms, bash ${Math.round(bashMs)} ms, peak RSS ${Math.round(rssMb)} MB, state ${result.stateBytes} B, journal ${result.journalBytes} B${gap}`);
+			for (const stall of result.stalls) log(`  stall: ${stall}`);
 			results.push(result);
 		} finally {
 			fs.rmSync(work, {recursive: true, force: true});
