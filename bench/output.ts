@@ -8,7 +8,8 @@
  * - drain:    `node bench/drain.js <script>`: the same bash on pipes, its output
  *             read and discarded: the floor of any Node program showing output live;
  * - plain:    `runbook run FILE --plain` with stdout on /dev/null;
- * - tui:      `runbook run FILE --auto` in a pty (`script`), drawing the TUI.
+ * - tui:      `runbook run FILE --auto` in a pty (`script`), drawing the TUI; `q` is typed
+ *             when the completed run's summary shows (it stays until a key).
  *
  * Wall time is spawn to exit. Peak RSS of the runbook node process comes from
  * the process itself (bench/rss-probe.js writes `process.resourceUsage().maxRSS`
@@ -20,8 +21,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
-import {pathToFileURL} from 'node:url';
 import {runInPty, shellQuote as q} from './pty.ts';
+import {journalStalls} from './stalls.ts';
 import {summarize, type Summary} from './stats.ts';
 
 /** One command printing many lines. */
@@ -131,21 +132,6 @@ function checkStepLog(stateDir: string, lines: number): number {
 	return Number(match[1]);
 }
 
-/**
- * Stalls of 10 s or more in the run's journal (report/stalls.ts, loaded from the
- * measured build): one line each, naming the step and the phase that came late.
- */
-async function journalStalls(build: string, stateDir: string): Promise<string[]> {
-	const runsDir = path.join(stateDir, 'runs');
-	const [runId] = fs.readdirSync(runsDir);
-	const stallsModule = path.join(build, 'dist', 'report', 'stalls.js');
-	// A build from before the phases were journalled (measuring an older version) has none.
-	if (!fs.existsSync(stallsModule)) return [];
-	const {findStalls, describeStall} = (await import(pathToFileURL(stallsModule).href)) as typeof import('../source/report/stalls.ts');
-	const {readJournal} = (await import(pathToFileURL(path.join(build, 'dist', 'store', 'journal.js')).href)) as typeof import('../source/store/journal.ts');
-	return findStalls(readJournal(path.join(runsDir, runId))).map(describeStall);
-}
-
 /** Reads what bench/rss-probe.js wrote; throws when it wrote nothing usable. */
 function readProbe(file: string): {maxRssKb: number; newSpaceMb: number} {
 	const report = JSON.parse(fs.readFileSync(file, 'utf8')) as {maxRssKb?: number; newSpaceMb?: number};
@@ -176,14 +162,15 @@ async function runOnce(c: OutputCase, way: Way, root: string, cliFile: string, w
 		if (way === 'plain') {
 			wallMs = await timeDevNull([...cli, '--plain'], work, {...process.env, BENCH_RSS_FILE: rssFile});
 		} else {
-			const result = await runInPty({command: [...cli, '--auto'].map(q).join(' '), cwd: work, env: {BENCH_RSS_FILE: rssFile}, timeoutMs: 300_000});
+			const result = await runInPty({command: [...cli, '--auto'].map(q).join(' '), cwd: work, env: {BENCH_RSS_FILE: rssFile}, timeoutMs: 300_000, leave: {marker: 'Run completed', keys: 'q'}});
 			if (result.exitMs === undefined || result.exitCode !== 0) {
 				throw new Error(`the TUI run ${result.timedOut ? 'timed out' : `exited with ${result.exitCode}`}; its screen ended with:\n${result.tail}`);
 			}
 			wallMs = result.exitMs;
 		}
 		const stepMs = checkStepLog(stateDir, c.lines);
-		const stalls = await journalStalls(path.dirname(path.dirname(cliFile)), stateDir);
+		const runsDir = path.join(stateDir, 'runs');
+		const {stalls} = await journalStalls(path.join(runsDir, fs.readdirSync(runsDir)[0]));
 		const probe = readProbe(rssFile);
 		return {wallMs, rssKb: probe.maxRssKb, newSpaceMb: probe.newSpaceMb, stepMs, stalls};
 	} finally {

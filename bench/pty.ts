@@ -21,6 +21,11 @@ export interface PtyRun {
 	 * these strings; without it, wait for the command to exit.
 	 */
 	markers?: readonly string[];
+	/**
+	 * Keys to type once the terminal output (escapes removed) contains `marker`, then
+	 * wait on for the exit: the TUI keeps a completed run's summary until a key.
+	 */
+	leave?: {marker: string; keys: string};
 	/** Give up after this many ms (kill the tree); default 120 000. */
 	timeoutMs?: number;
 }
@@ -82,6 +87,7 @@ export function runInPty(run: PtyRun): Promise<PtyResult> {
 		const result: PtyResult = {timedOut: false, bytes: 0, tail: ''};
 		let settled = false;
 		let raw = '';
+		let left = false;
 		const finish = (): void => {
 			if (settled) return;
 			settled = true;
@@ -109,6 +115,10 @@ export function runInPty(run: PtyRun): Promise<PtyResult> {
 			result.bytes += data.length;
 			if (settled) return;
 			raw = (raw + data.toString('utf8')).slice(-8000);
+			if (run.leave && !left && stripAnsi(raw).includes(run.leave.marker)) {
+				left = true;
+				child.stdin.write(run.leave.keys);
+			}
 			if (markers.length > 0 && result.markerMs === undefined) {
 				const text = stripAnsi(raw);
 				if (markers.some(marker => text.includes(marker))) {

@@ -6,10 +6,12 @@
  * Printed per N: our wall time (spawn to exit, ms), per-step time and per-step
  * overhead above the baseline's per-step time (ms), peak RSS of the runbook process
  * (MB, bench/rss-probe.js), and the bytes of the run's state files (state*.json,
- * state*.log) and of its journal (journal.jsonl) at the end. For the sizes in
- * `tuiSizes` (default: the largest), the same runbook also runs in the TUI,
- * `runbook run FILE --auto` in a pty (bench/pty.ts, 80x24), timed from its start
- * to the end-of-run summary on screen, and given as a ratio to the plain run's
+ * state*.log) and of its journal (journal.jsonl) at the end, and the run's stalls
+ * (issue 15: a gap of 10 s or more between two transitions of a step, with the
+ * step and the phase that came late, report/stalls.ts) and its longest such gap.
+ * For the sizes in `tuiSizes` (default: the largest), the same runbook also runs in
+ * the TUI, `runbook run FILE --auto` in a pty (bench/pty.ts, 80x24), timed from its
+ * start to the end-of-run summary on screen, and given as a ratio to the plain run's
  * wall time (issue 14 target: at most 1.3x).
  */
 import {runInPty, shellQuote} from './pty.ts';
@@ -17,6 +19,7 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {journalStalls} from './stalls.ts';
 
 /** Figures of one N. */
 export interface ScaleResult {
@@ -31,6 +34,10 @@ export interface ScaleResult {
 	stateBytes: number;
 	/** Bytes of journal.jsonl at the end. */
 	journalBytes: number;
+	/** Stalls of 10 s or more in the journal, one line each (report/stalls.ts). */
+	stalls: string[];
+	/** Longest gap between two transitions of a step before its command ran, ms. */
+	longestGapMs: number;
 	/** Wall time of the same run in the TUI (`--auto`, in a pty), ms; when measured. */
 	tuiMs?: number;
 }
@@ -87,6 +94,7 @@ export async function benchScale(root: string, cli: string, sizes: number[], log
 				rssMb,
 				stateBytes: bytesOf(runDir, name => name.startsWith('state')),
 				journalBytes: bytesOf(runDir, name => name === 'journal.jsonl'),
+				...(await journalStalls(runDir)),
 			};
 			if (tuiSizes.includes(n)) {
 				const tuiState = path.join(work, 'state-tui');
@@ -98,8 +106,10 @@ export async function benchScale(root: string, cli: string, sizes: number[], log
 				}
 				result.tuiMs = run.markerMs;
 			}
+			const gap = `, longest gap before a command ${Math.round(result.longestGapMs)} ms`;
 			const tui = result.tuiMs === undefined ? '' : `, TUI --auto ${Math.round(result.tuiMs)} ms (${(result.tuiMs / wallMs).toFixed(2)}x plain)`;
-			log(`  N=${n}: ours ${Math.round(wallMs)} ms, bash ${Math.round(bashMs)} ms, peak RSS ${Math.round(rssMb)} MB, state ${result.stateBytes} B, journal ${result.journalBytes} B${tui}`);
+			log(`  N=${n}: ours ${Math.round(wallMs)} ms, bash ${Math.round(bashMs)} ms, peak RSS ${Math.round(rssMb)} MB, state ${result.stateBytes} B, journal ${result.journalBytes} B${gap}${tui}`);
+			for (const stall of result.stalls) log(`  stall: ${stall}`);
 			results.push(result);
 		} finally {
 			fs.rmSync(work, {recursive: true, force: true});

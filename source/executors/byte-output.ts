@@ -5,8 +5,12 @@
  * - The log gets the bytes as the command wrote them, whole lines at a time
  *   (the bytes after a stream's last newline wait for the next piece, so stdout
  *   and stderr lines do not interleave mid-line), without decoding or splitting
- *   them. Unlike the line path, a `\r` before `\n` stays, and bytes that are not
- *   UTF-8 are kept as they are.
+ *   them, as long as the line path would write the same bytes. A piece it would
+ *   change (escape sequences, `\r`, NUL, bytes that are not UTF-8: see
+ *   needsCleaning) gets the line path's cleaning, so the log is UTF-8 text an
+ *   operator can read with `less` or `grep`, whichever path the output took:
+ *   a CRLF line end loses its `\r`, a lone `\r` reads `\x0d`, invalid bytes
+ *   read U+FFFD, as docs/runbook-format.md says.
  * - What is shown is sampled: whole output up to a budget of
  *   {@link SHOW_BURST_BYTES}, refilled at {@link SHOW_BYTES_PER_SECOND}; beyond it,
  *   pieces are not decoded at all, and the next shown piece is preceded by a
@@ -14,6 +18,7 @@
  *   the last lines of what was not shown are shown, so the command's last words
  *   are always on the screen.
  */
+import {isUtf8} from 'node:buffer';
 import type {OutputChunk} from '../engine/output.js';
 import {terminalSafe} from '../security/terminal-text.js';
 
@@ -34,6 +39,9 @@ const MIN_SHOW_BYTES = 4 * 1024;
 
 /** At most this many bytes of the last output not shown are kept to show at the end. */
 const END_TAIL_BYTES = 4 * 1024;
+
+/** A line end, for an unfinished last line. */
+const NEWLINE = Buffer.from('\n');
 
 /** What a {@link ByteOutput} writes to and shows on. */
 export interface ByteOutputTarget {
@@ -58,16 +66,20 @@ function lines(bytes: Buffer): string[] {
 }
 
 /**
- * True when `bytes` hold an escape sequence's start: ESC, or a C1 control
- * (U+0080–U+009F, UTF-8 `C2 80`–`C2 9F`). Native byte searches, so ordinary
- * output keeps the fast path.
+ * True when the line path (line-splitter.ts, then security/terminal-text.ts) would
+ * write `bytes` differently: they hold an escape sequence's start (ESC, or a C1
+ * control: UTF-8 `C2 80`–`C2 9F`), a carriage return (a CRLF line end, a progress
+ * bar redrawing its line), a NUL (binary output), or bytes that are not UTF-8.
+ * Native byte searches and `isUtf8` (simdutf), so ordinary output keeps the fast
+ * path. Other C0 controls (BEL, backspace) are not searched for (a search per byte
+ * value costs a pass over the output each): on this path they reach the log as written.
  */
-function hasEscapes(bytes: Buffer): boolean {
-	if (bytes.includes(0x1b)) return true;
+function needsCleaning(bytes: Buffer): boolean {
+	if (bytes.includes(0x1b) || bytes.includes(0x0d) || bytes.includes(0)) return true;
 	for (let i = bytes.indexOf(0xc2); i !== -1 && i + 1 < bytes.length; i = bytes.indexOf(0xc2, i + 1)) {
 		if (bytes[i + 1]! >= 0x80 && bytes[i + 1]! <= 0x9f) return true;
 	}
-	return false;
+	return !isUtf8(bytes);
 }
 
 /** The byte path of one command: see the file comment. */
@@ -79,7 +91,9 @@ export class ByteOutput {
 	#tokens = SHOW_BURST_BYTES;
 	#refilled: number;
 	#omittedBytes = 0;
-	#endTail: {stream: OutputChunk['stream']; bytes: Buffer} | undefined;
+	/** The last lines of what was not shown, copied (see {@link END_TAIL_BYTES}); undefined: none. */
+	#endTail: {stream: OutputChunk['stream']; length: number} | undefined;
+	readonly #endTailBytes = Buffer.allocUnsafe(END_TAIL_BYTES);
 
 	constructor(target: ByteOutputTarget) {
 		this.#target = target;
@@ -92,22 +106,29 @@ export class ByteOutput {
 		return this.#omittedBytes;
 	}
 
-	/** Takes a piece read from `stream`; `bytes` may be reused after the call. */
+	/** Takes a piece read from `stream`; `bytes` may be reused after the call (nothing keeps a reference). */
 	push(stream: OutputChunk['stream'], bytes: Buffer): void {
 		const nl = bytes.lastIndexOf(10);
 		if (nl === -1) {
 			this.#keepPartial(stream, bytes);
-			if (this.#partialBytes[stream] > this.#target.maxPartialBytes) this.#emit(stream, Buffer.concat([...this.#takePartial(stream), Buffer.from('\n')]));
+			if (this.#partialBytes[stream] > this.#target.maxPartialBytes) this.#emit(stream, Buffer.concat([...this.#takePartial(stream), NEWLINE]));
 			return;
 		}
-		const head = bytes.subarray(0, nl + 1);
-		this.#emit(stream, this.#partial[stream].length === 0 ? Buffer.from(head) : Buffer.concat([...this.#takePartial(stream), head]));
+		let from = 0;
+		if (this.#partial[stream].length > 0) {
+			// The unfinished line kept from the last piece ends in this one: that line alone is
+			// joined (a copy of one line, not of the piece), so a character or an escape
+			// sequence cut between two reads is seen whole.
+			from = bytes.indexOf(10) + 1;
+			this.#emit(stream, Buffer.concat([...this.#takePartial(stream), bytes.subarray(0, from)]));
+		}
+		if (from <= nl) this.#emit(stream, bytes.subarray(from, nl + 1));
 		if (nl + 1 < bytes.length) this.#keepPartial(stream, bytes.subarray(nl + 1));
 	}
 
 	/** Ends `stream`: its unfinished last line goes out as a line. */
 	end(stream: OutputChunk['stream']): void {
-		if (this.#partialBytes[stream] > 0) this.#emit(stream, Buffer.concat([...this.#takePartial(stream), Buffer.from('\n')]));
+		if (this.#partialBytes[stream] > 0) this.#emit(stream, Buffer.concat([...this.#takePartial(stream), NEWLINE]));
 	}
 
 	/** At the end of the command: shows the last lines of what was not shown, after the note. */
@@ -115,10 +136,10 @@ export class ByteOutput {
 		const tail = this.#endTail;
 		this.#endTail = undefined;
 		if (this.#omittedBytes === 0) return;
-		const omitted = this.#omittedBytes - (tail?.bytes.length ?? 0);
+		const omitted = this.#omittedBytes - (tail?.length ?? 0);
 		this.#omittedBytes = 0;
 		if (omitted > 0) this.#note(omitted);
-		if (tail && tail.bytes.length > 0) this.#target.show({stream: tail.stream, lines: lines(tail.bytes)});
+		if (tail && tail.length > 0) this.#target.show({stream: tail.stream, lines: lines(this.#endTailBytes.subarray(0, tail.length))});
 	}
 
 	#keepPartial(stream: OutputChunk['stream'], bytes: Buffer): void {
@@ -133,11 +154,11 @@ export class ByteOutput {
 		return parts;
 	}
 
-	/** Writes whole lines (`bytes` is ours) to the log and offers them to the screen. */
+	/** Writes whole lines to the log (which copies them) and offers them to the screen; `raw` may be the reader's buffer. */
 	#emit(stream: OutputChunk['stream'], raw: Buffer): void {
-		// Lines with escape sequences get the line path's cleaning (security/terminal-text.ts):
-		// neither the log nor the screen carries them, whether or not the run has secrets.
-		const bytes = hasEscapes(raw) ? Buffer.from(`${lines(raw).map(terminalSafe).join('\n')}\n`) : raw;
+		// Lines the line path would change get its cleaning (see needsCleaning): the log
+		// reads the same whichever path a step's output took.
+		const bytes = needsCleaning(raw) ? Buffer.from(`${lines(raw).map(terminalSafe).join('\n')}\n`) : raw;
 		if (!this.#target.writeLog(bytes)) this.#target.onLogFull();
 		this.#offer(stream, bytes);
 	}
@@ -166,7 +187,7 @@ export class ByteOutput {
 		// The last line(s) of what is skipped, kept for the end.
 		if (skipped.length > 0) {
 			const from = skipped.length > END_TAIL_BYTES ? skipped.indexOf(10, skipped.length - END_TAIL_BYTES - 1) + 1 : 0;
-			this.#endTail = {stream, bytes: skipped.subarray(from)};
+			this.#endTail = {stream, length: skipped.copy(this.#endTailBytes, 0, from)};
 		}
 		if (start < bytes.length && start > 0) {
 			this.#tokens -= bytes.length - start;

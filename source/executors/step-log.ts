@@ -21,7 +21,7 @@ export const LOG_NOTE_PREFIX = '=== runbook: ';
 
 /**
  * Buffer before `write` asks the caller to wait for `drain`, in bytes: a few
- * batches ({@link FLUSH_CHARS}), so the output is read on while the file system
+ * batches ({@link BATCH_BYTES}), so the output is read on while the file system
  * writes (through libuv's thread pool; queued batches go in one `writev`).
  */
 const HIGH_WATER_MARK = 4 * 1024 * 1024;
@@ -35,17 +35,27 @@ const HIGH_WATER_MARK = 4 * 1024 * 1024;
 const FLUSH_DELAY_MS = 20;
 
 /**
- * Gathered output is written at once when it reaches this many UTF-16 code units
- * (1 Mi): a fast producer (`base64` of a large file) costs one file write per MiB.
+ * Output is gathered into batch buffers of this many bytes (1 MiB), each written
+ * once full: a fast producer (`base64` of a large file) costs one file write per MiB.
  */
-const FLUSH_CHARS = 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Batch buffers kept for reuse once written: the ones in flight under
+ * {@link HIGH_WATER_MARK}, plus one being filled. Reusing them is what keeps a
+ * flood's memory flat: a fresh buffer per read (or per batch) is garbage the
+ * collector frees late (V8 counts such memory as external and collects it in
+ * large steps), which showed as tens of MB of peak RSS (bench/: bulk rows).
+ */
+const SPARE_BATCHES = HIGH_WATER_MARK / BATCH_BYTES + 1;
 
 /**
  * An open step log. `write` returns false when the caller should pause its
  * source until `onDrain`; a write failure (disk full) is kept in `failure` and
  * later writes are dropped, so output keeps flowing to the screen. Output is
- * written in batches (see {@link FLUSH_DELAY_MS}); notes and `close` write
- * everything gathered before them, so the order is kept.
+ * copied into batch buffers (reused, see {@link SPARE_BATCHES}) written when
+ * full or {@link FLUSH_DELAY_MS} ms after their first byte; notes and `close`
+ * write everything gathered before them, so the order is kept.
  */
 export class StepLog {
 	/** The first write error, as a one-line message; undefined while all is well. */
@@ -54,10 +64,11 @@ export class StepLog {
 	readonly #path: string;
 	#onFailure: ((message: string) => void) | undefined;
 	#drainWaiters: (() => void)[] = [];
-	/** Output gathered for the next write: text (lines) and bytes (the byte path), in order. */
-	#pending: (string | Buffer)[] = [];
-	/** Size of {@link #pending}: UTF-16 code units plus bytes (a measure, not the file's bytes). */
-	#pendingSize = 0;
+	/** The batch being filled, and how many of its bytes are used. */
+	#batch: Buffer | undefined;
+	#used = 0;
+	/** Written batches back from the file system, for reuse. */
+	readonly #spare: Buffer[] = [];
 	#flushTimer: NodeJS.Timeout | undefined;
 
 	private constructor(stream: WriteStream, path: string) {
@@ -66,8 +77,8 @@ export class StepLog {
 		stream.on('error', error => {
 			if (this.failure) return;
 			this.failure = `writing the log file ${path} failed: ${error.message}`;
-			this.#pending = [];
-			this.#pendingSize = 0;
+			this.#batch = undefined;
+			this.#used = 0;
 			this.#onFailure?.(this.failure);
 			this.#releaseWaiters();
 		});
@@ -97,47 +108,70 @@ export class StepLog {
 	/** Appends lines (each gets `\n`). False: the buffer is full, wait for {@link onDrain}. */
 	writeLines(lines: readonly string[]): boolean {
 		if (this.failure || lines.length === 0) return true;
-		return this.#add(lines.join('\n') + '\n');
+		this.#addText(lines.join('\n') + '\n');
+		return this.#scheduled();
 	}
 
 	/**
-	 * Appends output bytes as they are (whole lines, the byte path: byte-output.ts);
-	 * the buffer becomes the log's (do not reuse it). False: as {@link writeLines}.
+	 * Appends output bytes as they are (whole lines, the byte path: byte-output.ts).
+	 * They are copied at once: `bytes` may be reused after the call. False: as {@link writeLines}.
 	 */
 	writeBytes(bytes: Buffer): boolean {
 		if (this.failure || bytes.length === 0) return true;
-		return this.#add(bytes);
+		for (let from = 0; from < bytes.length; ) {
+			const batch = this.#current();
+			const copied = bytes.copy(batch, this.#used, from);
+			this.#used += copied;
+			from += copied;
+			if (this.#used === batch.length) this.#flush();
+		}
+		return this.#scheduled();
 	}
 
-	#add(part: string | Buffer): boolean {
-		this.#pending.push(part);
-		this.#pendingSize += part.length;
-		if (this.#pendingSize >= FLUSH_CHARS) this.#flush();
-		else this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_DELAY_MS);
+	/** Text into the batch; text longer than a batch is written on its own. */
+	#addText(text: string): void {
+		const size = Buffer.byteLength(text);
+		if (size > BATCH_BYTES - this.#used) {
+			this.#flush();
+			if (size > BATCH_BYTES) return void this.#stream.write(text);
+		}
+		this.#used += this.#current().write(text, this.#used);
+	}
+
+	/** The batch being filled (a spare one, or a new one). */
+	#current(): Buffer {
+		this.#batch ??= this.#spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
+		return this.#batch;
+	}
+
+	/** Arms the flush timer for what is gathered; whether the caller may go on (no back-pressure). */
+	#scheduled(): boolean {
+		if (this.#used > 0) this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_DELAY_MS);
 		return !this.#stream.writableNeedDrain;
 	}
 
 	/** Appends a note line: `=== runbook: <text> ===` (after any output gathered before it). */
 	note(text: string): void {
 		if (this.failure) return;
-		this.#pending.push(`${LOG_NOTE_PREFIX}${text} ===\n`);
+		this.#addText(`${LOG_NOTE_PREFIX}${text} ===\n`);
 		this.#flush();
 	}
 
-	/** Writes the gathered output now. */
+	/** Writes the gathered output now; the batch comes back for reuse once written. */
 	#flush(): void {
 		clearTimeout(this.#flushTimer);
 		this.#flushTimer = undefined;
-		if (this.failure || this.#pending.length === 0) return;
-		const parts = this.#pending;
-		this.#pending = [];
-		this.#pendingSize = 0;
-		if (parts.every(part => typeof part === 'string')) return void this.#stream.write(parts.join(''));
-		// Bytes and text: one buffer, one write.
-		this.#stream.write(Buffer.concat(parts.map(part => (typeof part === 'string' ? Buffer.from(part) : part))));
+		const batch = this.#batch;
+		const used = this.#used;
+		if (this.failure || !batch || used === 0) return;
+		this.#batch = undefined;
+		this.#used = 0;
+		this.#stream.write(batch.subarray(0, used), () => {
+			if (this.#spare.length < SPARE_BATCHES) this.#spare.push(batch);
+		});
 	}
 
-	/** Calls `listener` once when the buffer has drained (or at once after a failure). */
+/** Calls `listener` once when the buffer has drained (or at once after a failure). */
 	onDrain(listener: () => void): void {
 		if (this.failure) return void queueMicrotask(listener);
 		this.#drainWaiters.push(listener);

@@ -5,7 +5,7 @@
  * (ms), so what is shown does not depend on how fast this machine is.
  */
 import {createHash} from 'node:crypto';
-import {readFileSync} from 'node:fs';
+import {readFileSync, statSync} from 'node:fs';
 import {afterEach, beforeEach, expect, test} from 'vitest';
 import type {OutputChunk} from '../../source/engine/output.js';
 import {ByteOutput, SHOW_BURST_BYTES, SHOW_BYTES_PER_SECOND} from '../../source/executors/byte-output.js';
@@ -97,4 +97,34 @@ test('on the byte path too (nothing to redact), escape sequences reach neither t
 	expect(logged.toString('utf8')).toContain('plain line\n');
 	for (const line of stdout) expect(line).not.toMatch(/[\u001b\u0080-\u009f]/);
 	expect(stdout.at(-1)).toBe('plain line');
+});
+
+test('the log reads the same on both paths: CRLF loses its \\r, a lone \\r and NUL read \\xNN, bytes not UTF-8 read U+FFFD', async () => {
+	// Written a byte at a time by printf's %b, across the piece boundaries of the reads too.
+	const script = [
+		"printf 'crlf line\\r\\n'",
+		"printf 'bad \\377\\376 bytes\\n'",
+		"printf 'nul \\000 byte\\n'",
+		"printf 'progress 1\\rprogress 2\\n'",
+		"printf 'split é'; printf 'tail\\n'",
+		'echo plain',
+	].join('; ');
+	const bytePath = await run(dir, script, {redactsNothing: true, logPath: `${dir}/bytes.log`});
+	const linePath = await run(dir, script, {logPath: `${dir}/lines.log`});
+	const logged = logOutput(bytePath.logPath).toString('utf8');
+	expect(logged).toBe(logOutput(linePath.logPath).toString('utf8'));
+	expect(logged).toBe('crlf line\nbad \uFFFD\uFFFD bytes\nnul \\x00 byte\nprogress 1\\x0dprogress 2\nsplit étail\nplain\n');
+});
+
+test('a flood through the byte path reuses its batch buffers: peak memory grows far less than the output', async () => {
+	// 512 MiB of base64 lines (one piece in ten leaves an unfinished line behind); every byte must reach the log.
+	const before = process.memoryUsage().rss;
+	let peak = before;
+	const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+	const {result, logPath} = await run(dir, 'head -c 384M /dev/zero | base64', {redactsNothing: true}, {}, false);
+	clearInterval(timer);
+	expect(result.exitCode).toBe(0);
+	const lines = Math.ceil((384 * 1024 * 1024) / 57);
+	expect(statSync(logPath).size).toBeGreaterThan(lines * 77);
+	expect(peak - before).toBeLessThan(64 * 1024 * 1024);
 });
