@@ -20,11 +20,9 @@
  *           ... -- psql -U postgres < "$DUMPFILE"`, the secrets read and the passwords set
  *           with `ALTER USER` (the document's update-passwords path, typed into psql by hand
  *           there), wall time from spawn to exit. Departures from the text, all needed to run
- *           it unattended: `exec -i` without `-t` (no terminal); the saved object also loses
- *           the metadata the API server set (uid, resourceVersion, creationTimestamp), since
- *           the real API server refuses `kubectl create` of an object with a resourceVersion
- *           (the runbook's create step removes the same fields); the `pdsh` step is left out
- *           (the runbook takes it as done with --yes).
+ *           it unattended: `exec -i` without `-t` (no terminal); the `pdsh` step is left out
+ *           (the runbook takes it as done with --yes). The saved object keeps its uid and
+ *           resourceVersion, as in the document: the real API server creates it anyway.
  * Both call the same stand-ins for the node's two programs (fix-spire-on-storage.sh and
  * heartbeat-spire-agent) and use the kubectl of the API server's release.
  *
@@ -82,8 +80,7 @@ while kubectl get pods -n "\${NAMESPACE}" -l "app.kubernetes.io/name=\${CLIENT}"
 done
 
 kubectl get postgresql "\${POSTGRESQL}" -n "\${NAMESPACE}" -o json | jq 'del(.spec.selector)' |
-    jq 'del(.spec.template.metadata.labels."controller-uid")' | jq 'del(.status)' |
-    jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.generation, .metadata.managedFields)' > postgres-cr.json
+    jq 'del(.spec.template.metadata.labels."controller-uid")' | jq 'del(.status)' > postgres-cr.json
 kubectl delete -f postgres-cr.json
 while kubectl get pods -l "application=spilo,cluster-name=\${POSTGRESQL}" -n "\${NAMESPACE}" | grep -qv NAME ; do
     echo "  waiting for pods to terminate"; sleep 2
