@@ -53,6 +53,7 @@ function sessionOptions(opts: Record<string, unknown>, command?: Command): RunOp
 		...(opts.context ? {context: String(opts.context)} : {}),
 		...(opts.namespace ? {namespace: String(opts.namespace)} : {}),
 		...(opts.confirmContext ? {confirmContext: String(opts.confirmContext)} : {}),
+		...(opts.confirmRunbook ? {confirmRunbook: String(opts.confirmRunbook)} : {}),
 		params: (opts.param as Record<string, string>) ?? {},
 		auto: Boolean(opts.auto),
 		plain: Boolean(opts.plain),
@@ -86,7 +87,8 @@ function addRunOptions(command: Command): Command {
 		.option('--kubeconfig <FILE>', 'kubeconfig for Kubernetes steps (default: $KUBECONFIG or ~/.kube/config, as kubectl)')
 		.option('--context <NAME>', "kubeconfig context (default: the runbook's kubernetes.context, else the current context)")
 		.option('-n, --namespace <NAME>', "default namespace of Kubernetes steps (default: the runbook's kubernetes.namespace, else the context's)")
-		.option('--confirm-context <NAME>', 'without a terminal: resume against a different Kubernetes target by naming its context');
+		.option('--confirm-context <NAME>', 'without a terminal: resume against a different Kubernetes target by naming its context')
+		.option('--confirm-runbook <FILE>', "without a terminal: resume a run this account did not start although its runbook's content changed, by naming that runbook");
 }
 
 /** Builds the command-line program; `exit` receives the exit code. */

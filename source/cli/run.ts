@@ -24,6 +24,7 @@ import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from '../store/runs.js';
 import {makePrivateDir, stateDirWarnings} from '../platform/safe-file.js';
 import {secretProblem} from '../security/secrets.js';
+import {readStarted, recordStarted} from '../store/started.js';
 import {damagedStateMessage, runbookFileProblem, runbookPathProblem, trustedGroups, trustedTicks, trustedVars} from '../store/trust.js';
 import {currentOwner, lockRun, ownerName, RunLockedError, type RunLock} from '../store/lock.js';
 import {Journal, JournalError, journalListener} from '../store/journal.js';
@@ -119,6 +120,12 @@ export interface SessionOptions {
 	stateDir?: string;
 	/** SIGTERM → SIGKILL grace period for stopped commands, ms. */
 	graceMs?: number;
+	/**
+	 * `--confirm-runbook FILE` (resume without a terminal): go on with the runbook the state
+	 * names although its content is not the one recorded and this account has no record of
+	 * the run (store/started.ts); FILE must be that runbook's path.
+	 */
+	confirmRunbook?: string;
 	/** For tests: a shell port instead of the zx executor. */
 	shell?: ShellPort;
 }
@@ -254,6 +261,9 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 	makePrivateDir(repo.runDir(runId));
 	const runLock = await takeRunLock(repo, runId, io);
 	if (!runLock) return EXIT.usage;
+	// Which runbook this run runs, where a shared state directory cannot change it (store/started.ts).
+	const unrecorded = recordStarted(repo.stateDir, runId, loaded.path);
+	if (unrecorded) io.err(`runbook: warning: ${unrecorded}\n`);
 	try {
 		return await drive({loaded, state, repo, secrets, askFirst, resumed: false, notices: []}, options, io);
 	} finally {
@@ -341,6 +351,15 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 		io.err(`runbook: ${damagedStateMessage(id, repo.runDir(id), wrongRunbook)}\n`);
 		return EXIT.usage;
 	}
+	// The runbook this account started (or last resumed) the run with; the state may not name another.
+	const started = readStarted(repo.stateDir, id);
+	if (started !== undefined && started !== saved.runbookPath) {
+		io.err(
+			`runbook: run ${id} was started on this account with the runbook ${started}, but its state now names ${saved.runbookPath}: ` +
+				`the state was changed by someone who can write the state directory. Nothing was run; check ${repo.runDir(id)}\n`,
+		);
+		return EXIT.usage;
+	}
 	if (!fs.existsSync(saved.runbookPath)) {
 		io.err(`runbook: the runbook of run ${id} is gone: ${saved.runbookPath}; put it back at that path to resume\n`);
 		return EXIT.usage;
@@ -376,6 +395,29 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	if (trusted.dropped.length > 0) notices.push(`saved variables the runbook does not define were not restored: ${trusted.dropped.join(', ').slice(0, 200)}`);
 	if (ticks.dropped.length > 0) notices.push(`saved checklist ticks that do not match the runbook's items were not restored: ${ticks.dropped.join(', ').slice(0, 200)}`);
 	if (groups.dropped.length > 0) notices.push(`saved group progress that does not fit the runbook was not restored: ${groups.dropped.join(', ').slice(0, 200)}`);
+	// Without a record of this account's (a handover), a runbook whose content is not the one the run
+	// recorded may be another file the state now names: the operator confirms it by naming it.
+	if (started === undefined && loaded.hash !== saved.runbookHash) {
+		let accepted: boolean;
+		if (wantsTui(options)) {
+			const {confirmTargetChange} = await import('../ui/confirm-target.js');
+			accepted = await confirmTargetChange([`runbook ${saved.runbookPath}`, 'its content (or a fragment\'s) is not the one this run recorded'], path.basename(saved.runbookPath), {
+				heading: 'This run was not started on this account, and its runbook changed since:',
+				consequence: 'Its steps would now run as this file says.',
+			});
+		} else {
+			accepted = options.confirmRunbook !== undefined && path.resolve(options.confirmRunbook) === saved.runbookPath;
+			if (!accepted) {
+				io.err(
+					`runbook: run ${id} names the runbook ${saved.runbookPath}, whose content (or a fragment's) is not the one the run recorded, and this account has no record of starting the run. Nothing was run.\n` +
+						`  if that is the runbook to go on with, pass --confirm-runbook ${saved.runbookPath}\n`,
+				);
+			}
+		}
+		if (!accepted) return EXIT.usage;
+	}
+	const unrecorded = recordStarted(repo.stateDir, id, saved.runbookPath);
+	if (unrecorded) notices.push(unrecorded);
 	if (reconciled.changed) {
 		notices.push(
 			`the runbook file changed since this run began; steps are matched by id` +

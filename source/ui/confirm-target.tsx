@@ -1,12 +1,15 @@
 /**
  * Before resuming a run against another Kubernetes target than the one it
- * recorded: the operator must type the new context's name to go on.
+ * recorded: the operator must type the new context's name to go on. The same
+ * screen, with other words, confirms a runbook whose content is not the one the
+ * run recorded (cli/run.ts, store/started.ts).
  */
 import type React from 'react';
 import {useState} from 'react';
 import {Box, Text, render, useInput} from 'ink';
 import {TextInput} from '@inkjs/ui';
 import {tint} from './color.js';
+import {visibleControls} from '../security/terminal-text.js';
 
 /** Props of {@link ConfirmTarget}. */
 export interface ConfirmTargetProps {
@@ -16,10 +19,22 @@ export interface ConfirmTargetProps {
 	word: string;
 	/** Called once: true when the word was typed, false on Esc or Ctrl-C. */
 	onDone: (accepted: boolean) => void;
+	/** Other words for the screen (default: the Kubernetes target's). */
+	words?: ConfirmWords;
 }
 
+/** The first and last lines of {@link ConfirmTarget}. */
+export interface ConfirmWords {
+	/** The first line, in red: what is not as the run recorded. */
+	heading: string;
+	/** After the changes: what going on means. */
+	consequence: string;
+}
+
+const TARGET_WORDS: ConfirmWords = {heading: 'This run was started against another Kubernetes target:', consequence: 'Its steps would now act on the new one.'};
+
 /** The typed confirmation of a changed Kubernetes target. */
-export function ConfirmTarget({changes, word, onDone}: ConfirmTargetProps): React.JSX.Element {
+export function ConfirmTarget({changes, word, onDone, words = TARGET_WORDS}: ConfirmTargetProps): React.JSX.Element {
 	const [error, setError] = useState<string>();
 	const [round, setRound] = useState(0);
 	useInput((input, key) => {
@@ -28,14 +43,14 @@ export function ConfirmTarget({changes, word, onDone}: ConfirmTargetProps): Reac
 	return (
 		<Box flexDirection="column">
 			<Text bold color={tint('red')}>
-				This run was started against another Kubernetes target:
+				{visibleControls(words.heading)}
 			</Text>
 			{changes.map(change => (
-				<Text key={change}>{`  ${change}`}</Text>
+				<Text key={change}>{`  ${visibleControls(change)}`}</Text>
 			))}
-			<Text>Its steps would now act on the new one.</Text>
+			<Text>{visibleControls(words.consequence)}</Text>
 			<Box>
-				<Text>{`Type ${word} to continue there (Esc quits): `}</Text>
+				<Text>{`Type ${visibleControls(word)} to continue (Esc quits): `}</Text>
 				<TextInput
 					key={round}
 					onSubmit={value => {
@@ -51,12 +66,13 @@ export function ConfirmTarget({changes, word, onDone}: ConfirmTargetProps): Reac
 }
 
 /** Shows {@link ConfirmTarget}; resolves true when the operator typed the word. */
-export async function confirmTargetChange(changes: string[], word: string): Promise<boolean> {
+export async function confirmTargetChange(changes: string[], word: string, words?: ConfirmWords): Promise<boolean> {
 	let accepted = false;
 	const app = render(
 		<ConfirmTarget
 			changes={changes}
 			word={word}
+			{...(words ? {words} : {})}
 			onDone={ok => {
 				accepted = ok;
 				app.unmount();

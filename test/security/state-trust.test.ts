@@ -6,7 +6,7 @@
  * the runbook says, or refuses it with a clear message; nothing planted runs.
  */
 import {createHash, randomUUID} from 'node:crypto';
-import {spawn} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import {chmodSync, existsSync, statSync, writeFileSync} from 'node:fs';
 import {hostname} from 'node:os';
 import path from 'node:path';
@@ -110,6 +110,69 @@ describe('a hostile state file', () => {
 		const relative = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
 		expect(relative.code).toBe(2);
 		expect(relative.stderr).toContain('its runbookPath is not an absolute, normal path');
+	});
+
+	it('pointing at another file of the same name in a folder this account owns is refused, with or without its hash forged; a handover (no record on this account) must name the changed runbook', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		const original = ws.path('vars.yaml');
+		const swap = `version: 1\ntitle: Vars\nparams:\n  NAME: {required: true}\nsteps:\n  - id: one\n    run: echo one\n  - id: two\n    run: touch ${ws.path('PWNED')}\n`;
+		execFileSync('mkdir', [ws.path('elsewhere')]);
+		const swapped = ws.write('elsewhere/vars.yaml', swap);
+		for (const forged of [false, true]) {
+			editState(ws, runId, state => {
+				state.runbookPath = swapped;
+				if (forged) state.runbookHash = createHash('sha256').update(swap).digest('hex');
+			});
+			const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+			expect(resumed.code).toBe(2);
+			expect(stackLines(resumed.stderr)).toEqual([]);
+			expect(resumed.stderr).toBe(
+				`runbook: run ${runId} was started on this account with the runbook ${original}, but its state now names ${swapped}: the state was changed by someone who can write the state directory. Nothing was run; check ${path.join(ws.stateDir, 'runs', runId)}\n`,
+			);
+			expect(existsSync(ws.path('PWNED'))).toBe(false);
+		}
+		// Another operator's account (its own XDG_STATE_HOME: no record of this run) taking over the swapped state:
+		// the content is not the recorded one, so it is refused unless that operator names the runbook.
+		// (With the hash forged too, a handover cannot tell: README's security section names that limit.)
+		editState(ws, runId, state => {
+			state.runbookPath = swapped;
+			state.runbookHash = createHash('sha256').update(VARS_RUNBOOK).digest('hex');
+		});
+		const other = {XDG_STATE_HOME: ws.path('other-operator')};
+		const handover = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir], {env: other});
+		expect(handover.code).toBe(2);
+		expect(handover.stderr).toContain(`runbook: run ${runId} names the runbook ${swapped}, whose content (or a fragment's) is not the one the run recorded, and this account has no record of starting the run. Nothing was run.\n`);
+		expect(handover.stderr).toContain(`pass --confirm-runbook ${swapped}\n`);
+		expect(existsSync(ws.path('PWNED'))).toBe(false);
+		// Naming another file does not confirm it.
+		const wrong = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir, '--confirm-runbook', original], {env: other});
+		expect(wrong.code).toBe(2);
+		expect(existsSync(ws.path('PWNED'))).toBe(false);
+		// Naming it goes on with it: the operator chose that file.
+		const confirmed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir, '--confirm-runbook', swapped], {env: other});
+		expect(confirmed.code, confirmed.stderr).toBe(0);
+		expect(existsSync(ws.path('PWNED'))).toBe(true);
+	});
+
+	it('a handover of the unchanged runbook needs no confirmation; the next operator\'s account then has the record', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		const other = {XDG_STATE_HOME: ws.path('other-operator')};
+		writeFileSync(ws.path('ready'), '');
+		editState(ws, runId, state => ((state.steps as Record<string, {status: string}>).two!.status = 'failed'));
+		const taken = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir], {env: other});
+		expect(taken.code, taken.stderr).toBe(0);
+		expect(filesUnder(ws.path('other-operator')).map(file => path.basename(file))).toEqual([`${runId}.json`]);
+	});
+
+	it('the operator who started the run edits the runbook: the resume goes on with a note (no confirmation)', async () => {
+		const ws = workspace();
+		const runId = await failedRun(ws);
+		ws.write('vars.yaml', VARS_RUNBOOK.replace('test -f ready', 'true'));
+		const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
+		expect(resumed.code, resumed.stderr).toBe(0);
+		expect(resumed.stdout).toContain('the runbook file changed since this run began');
 	});
 
 	it('a run id that is not a folder name is refused by report too', async () => {
