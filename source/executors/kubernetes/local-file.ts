@@ -18,6 +18,9 @@ import {syncDir} from '../../platform/safe-file.js';
 
 const {O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW} = fs.constants;
 
+/** Bytes the file stream buffers before the socket is paused (4 MiB). */
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** Mode of a file written from a pod (owner read and write only). */
 export const LOCAL_FILE_MODE = 0o600;
 
@@ -36,7 +39,9 @@ export class PartFile {
 		this.target = target;
 		this.part = part;
 		this.#fd = fd;
-		this.#stream = fs.createWriteStream('', {fd, autoClose: false});
+		// A deep buffer: the default 16 KiB is less than one message from the pod, so the socket
+		// would be paused and resumed for nearly every message; 4 MiB still bounds the memory.
+		this.#stream = fs.createWriteStream('', {fd, autoClose: false, highWaterMark: WRITE_BUFFER_BYTES});
 		this.#stream.on('error', error => {
 			this.#error ??= error;
 		});
