@@ -97,7 +97,7 @@ export function PromptView({prompt, width, isActive, entry}: PromptViewProps) {
 		case 'checklist': {
 			const {item} = prompt;
 			const done = item.items.filter(i => i.ticked).length;
-			return <KeyedRow width={width} text={`☐ ${item.index + 1}/${item.total} ${displayLine(item.text)} (${done} ticked)`} keys="Space/Enter tick · s skip · q quit" />;
+			return <KeyedRow width={width} text={`☐ ${item.index + 1}/${item.total} (${done} ticked) ${displayLine(item.text)}`} keys="Space/Enter tick · s skip · q quit" />;
 		}
 		case 'failure': {
 			const {failure} = prompt;

@@ -41,17 +41,17 @@ describe('checklist (format 1.1)', () => {
 			{text: 'Window announced', ticked: false},
 		];
 		const first = operator.checkItem(view, {index: 0, total: 2, text: 'Backups taken', items});
-		const frame = await waitForPrompt(t, '☐ 1/2 Backups taken (0 ticked)');
+		const frame = await waitForPrompt(t, '☐ 1/2 (0 ticked) Backups taken');
 		expect(frame).toContain('Space/Enter tick · s skip · q quit');
 		expect(frame).toContain('- Window announced');
 		await press(t.stdin, ' ');
 		expect(await first).toBe('tick');
 		const second = operator.checkItem(view, {index: 1, total: 2, text: 'Window announced', items: [{...items[0]!, ticked: true}, items[1]!]});
-		await waitForPrompt(t, '☐ 2/2 Window announced (1 ticked)');
+		await waitForPrompt(t, '☐ 2/2 (1 ticked) Window announced');
 		await press(t.stdin, KEY.enter);
 		expect(await second).toBe('tick');
 		const third = operator.checkItem(view, {index: 1, total: 2, text: 'Window announced', items});
-		await waitForPrompt(t, '☐ 2/2 Window announced');
+		await waitForPrompt(t, '☐ 2/2 (0 ticked) Window announced');
 		await press(t.stdin, 's');
 		expect(t.lastFrame()).toContain('Skip step "Pre-upgrade checklist"? (y/N)');
 		await press(t.stdin, 'y');
