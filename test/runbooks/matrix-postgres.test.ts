@@ -86,7 +86,7 @@ describe('matrix-postgres-backup.yaml', () => {
 		const load = spawnSync(pgProgram(pg.bindir, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'restored', '-f', ws.path('dump.sql')], {encoding: 'utf8'});
 		expect(load.status, load.stderr).toBe(0);
 		expect(await digest(pg, 'restored')).toBe(before);
-	});
+	}, 300_000);
 
 	it('keeps an earlier backup when pg_dump fails, and the run stops at the dump', async () => {
 		const ws = workspace();
@@ -100,7 +100,7 @@ describe('matrix-postgres-backup.yaml', () => {
 		expect(result.stdout + result.stderr).toContain('no_such_db');
 		expect(readFileSync(file, 'utf8')).toBe('earlier backup');
 		expect(existsSync(`${file}.part`)).toBe(false);
-	});
+	}, 300_000);
 
 	it('finds a truncated dump in the check', async () => {
 		const ws = workspace();
@@ -114,7 +114,7 @@ describe('matrix-postgres-backup.yaml', () => {
 		expect(result.code, shown(result)).toBe(1);
 		expect(stepStatuses(ws.state(ws.onlyRunId()))).toMatchObject({dump: 'succeeded', 'check-backup': 'failed'});
 		expect(result.stdout + result.stderr).toContain('it is incomplete');
-	});
+	}, 300_000);
 });
 
 /** Writes the playbook checkout (setup.yml + inventory/hosts for `pg`) into the workspace; returns its folder. */
@@ -169,7 +169,7 @@ describe('matrix-postgres-upgrade.yaml', () => {
 		expect(systemIdentifier(pg, pg.dataDir)).not.toBe(oldId);
 		expect(await digest(pg)).toBe(before);
 		expect(readdirSync(ws.path('dumps'))).toEqual([]);
-	});
+	}, 300_000);
 
 	it('stops before the playbook when another database would be lost', async () => {
 		const ws = workspace();
@@ -182,5 +182,5 @@ describe('matrix-postgres-upgrade.yaml', () => {
 		expect(stepStatuses(ws.state(ws.onlyRunId()))).toMatchObject({'check-other-databases': 'failed', 'upgrade-postgres': 'pending'});
 		expect(result.stdout + result.stderr).toContain('Other databases in this instance: mautrix_telegram.');
 		expect(systemIdentifier(pg, pg.dataDir)).toBe(oldId);
-	});
+	}, 300_000);
 });
