@@ -76,8 +76,8 @@ function paramOption(): Option {
 function addRunOptions(command: Command): Command {
 	return command
 		.addOption(paramOption())
-		.option('--auto', 'run on without waiting for Enter; stops at confirmations, asks, manual steps and failures')
-		.option('--plain', 'no TUI: one line per event (the default when stdin or stdout is not a terminal)')
+		.option('--auto', 'run on without waiting for Enter at each step (a new run starts from its plan with Enter); stops at confirmations, asks, manual steps and failures')
+		.option('--plain', 'no TUI: a new run\'s plan, then one line per event (the default when stdin or stdout is not a terminal)')
 		.option('--yes', 'without a terminal: answer yes to confirm questions and take manual steps as done')
 		.option('--yes-destructive', 'without a terminal: run destructive steps without typing their confirmation word')
 		.option('--rerun-interrupted', 'without a terminal: re-run a step that was interrupted')

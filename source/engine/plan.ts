@@ -12,10 +12,19 @@ import {preflightNeeds, preflightRefusal, type PreflightNeed} from './preflight.
 import type {Runbook} from '../runbook/schema.js';
 import {allSteps, isGroup} from '../runbook/groups.js';
 
+/**
+ * `text` on one line: a newline (a `-p` value, a title made from one) shows as
+ * `\n`, so a value cannot start a line that looks like an event of the plain
+ * output (report/plain.ts does the same).
+ */
+function oneLine(text: string): string {
+	return text.replace(/\r?\n/g, '\\n');
+}
+
 /** One param as the plan shows it. */
 export interface PlanParam {
 	name: string;
-	/** The value as shown: the value, `***` for a set secret, `(empty)`, `MISSING (required)` or `(not set)`. */
+	/** The value as shown, on one line: the value, `***` for a set secret, `(empty)`, `MISSING (required)` or `(not set)`. */
 	shown: string;
 	/** True when a required param has no value yet. */
 	missing: boolean;
@@ -54,7 +63,7 @@ export function buildPlan(runbook: Runbook, file: string, resolution: Pick<Param
 	const params = Object.entries(runbook.params ?? {}).map(([name, param]): PlanParam => {
 		const value = param.secret ? (name in resolution.secrets && resolution.secrets[name] !== '' ? '***' : undefined) : resolution.vars[name];
 		const missing = value === undefined && resolution.missing.includes(name);
-		const shown = value === undefined ? (missing ? 'MISSING (required)' : '(not set)') : value === '' ? '(empty)' : value;
+		const shown = value === undefined ? (missing ? 'MISSING (required)' : '(not set)') : value === '' ? '(empty)' : oneLine(value);
 		return {name, shown, missing, ...(param.description ? {description: param.description} : {})};
 	});
 	const every = allSteps(runbook);
@@ -126,19 +135,19 @@ export function planLines(plan: RunPlan, options: PlanLineOptions = {}): string[
 	const md = options.markdown === true;
 	const item = md ? '- ' : '';
 	const out: string[] = [];
-	if (!options.noTitle) out.push(md ? `# ${plan.title}` : `Plan: ${plan.title}`);
+	if (!options.noTitle) out.push(md ? `# ${oneLine(plan.title)}` : `Plan: ${oneLine(plan.title)}`);
 	if (plan.description) out.push(...(out.length > 0 ? [''] : []), ...(options.short ? reflow(plan.description) : plan.description.split('\n')));
 	if (options.short) out.push(...(out.length > 0 ? [''] : []), ...stepsLines(plan, md));
 	if (out.length > 0) out.push('');
-	if (plan.source) out.push(`${item}Source: ${plan.source}`);
-	out.push(`${item}File: ${plan.file}`);
-	if (plan.kubernetes) out.push(`${item}Kubernetes: ${plan.kubernetes}`);
+	if (plan.source) out.push(`${item}Source: ${oneLine(plan.source)}`);
+	out.push(`${item}File: ${oneLine(plan.file)}`);
+	if (plan.kubernetes) out.push(`${item}Kubernetes: ${oneLine(plan.kubernetes)}`);
 	if (plan.params.length > 0) {
 		out.push('', ...(md ? ['## Params', ''] : ['Params:']));
 		for (const param of plan.params) {
 			const shown = param.missing && options.missing ? options.missing : param.shown;
 			const value = md && !param.missing && param.shown !== '(not set)' && param.shown !== '(empty)' ? `\`${shown}\`` : shown;
-			out.push(`${md ? '- ' : '  '}${param.name} = ${value}${param.description && !options.short ? ` — ${param.description}` : ''}`);
+			out.push(`${md ? '- ' : '  '}${param.name} = ${value}${param.description && !options.short ? ` — ${oneLine(param.description)}` : ''}`);
 		}
 	}
 	if (!options.short) out.push('', ...stepsLines(plan, md));
@@ -152,7 +161,8 @@ function stepsLines(plan: RunPlan, md: boolean): string[] {
 		`${plan.stepCount} step${plan.stepCount === 1 ? '' : 's'}${groups}; destructive: ${plan.destructive.join(', ') || 'none'}; need an answer: ${plan.answers.join(', ') || 'none'}.`,
 		`Without a terminal it needs: ${plan.flags.length > 0 ? plan.flags.join(' ') : 'nothing more'}.`,
 	];
-	const refusal = preflightRefusal(plan.needs).slice(1, -1);
+	// Its lines name asks and destructive words, which may hold values: each on one line.
+	const refusal = preflightRefusal(plan.needs).slice(1, -1).map(oneLine);
 	if (refusal.length > 0) out.push(...(md ? ['', '```', ...refusal.map(line => line.trim()), '```'] : refusal));
 	return out;
 }

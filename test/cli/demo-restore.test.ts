@@ -34,7 +34,9 @@ afterAll(async () => {
 /** Lines of plain output that are neither an event line, an output line of a known step, nor a note. */
 function strayLines(stdout: string, ids: string[]): string[] {
 	const output = new RegExp(`^(${ids.join('|')})[|!] `);
-	// The summary after the last event (engine/run-summary.ts) is checked on its own.
+	// The plan before the first event (engine/plan.ts) and the summary after the last (engine/run-summary.ts) are checked on their own.
+	const started = stdout.search(/^\d\d:\d\d:\d\d run \S+ (started|resumed)/m);
+	if (started > 0) stdout = stdout.slice(started);
 	stdout = stdout.split(/\n\n(?=[✔✖⚠] Run )/)[0];
 	const event = /^\d\d:\d\d:\d\d (run \S+ (started|resumed|completed|failed|paused)|[▶✔✖↷⚠] \S+ |\? \S+: |note: |warn: |… \S+: )/;
 	return stdout
@@ -103,8 +105,10 @@ describe('runbook run runbooks/synapse-db-restore.yaml without a terminal', () =
 		const runDir = path.dirname(stateFiles[0]);
 		for (const id of stepIds.filter(id => statuses[id] === 'succeeded')) expect(existsSync(path.join(runDir, 'logs', `${id}.1.log`)), id).toBe(true);
 
-		// Plain output: one line per event, output lines prefixed by their step id.
+		// Plain output: the plan first, then one line per event, output lines prefixed by their step id.
 		const {stdout} = result;
+		expect(stdout).toMatch(/^Plan: Restore the Synapse database from a backup \(drop & recreate\)\n/);
+		expect(stdout).toContain('destructive: drop-database; need an answer: drop-database.');
 		expect(strayLines(stdout, stepIds)).toEqual([]);
 		// The summary: every step with its title (values in), the captures, the report command.
 		const summary = stdout.slice(stdout.indexOf('\n\n✔ Run completed'));
@@ -112,7 +116,8 @@ describe('runbook run runbooks/synapse-db-restore.yaml without a terminal', () =
 		expect(summary).toMatch(/^ {2}✔ 8\. drop-database: Drop the database synapse · succeeded in \S+$/m);
 		expect(summary).toContain(`Captured: USER_COUNT=${demo.before.users}\n`);
 		expect(summary).toContain(`Report: runbook report ${path.basename(runDir)} --state-dir ${demo.stateDir}\n`);
-		const lines = stdout.slice(0, stdout.indexOf('\n\n✔ Run completed')).trimEnd().split('\n');
+		// The event lines: after the plan, before the summary.
+		const lines = stdout.slice(stdout.search(/^\d\d:\d\d:\d\d run /m), stdout.indexOf('\n\n✔ Run completed')).trimEnd().split('\n');
 		expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} started: `));
 		expect(lines.at(-1)).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} completed$`));
 		for (const id of stepIds) {

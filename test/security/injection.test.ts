@@ -127,8 +127,13 @@ describe('injection: hostile values stay data', () => {
 		expect(result.code).toBe(0);
 		expect(pwnedFiles(ws)).toEqual([]);
 		const out = result.stdout;
-		// `$OTHER` in a value is never expanded again, anywhere.
-		expect(out).not.toContain('expanded-twice');
+		// The plan before the first step lists the params: OTHER with its own value, once; a value
+		// holding `$OTHER` is shown as it is. After it, `$OTHER` in a value is never expanded again, anywhere.
+		const started = out.search(/^\d\d:\d\d:\d\d run \S+ started/m);
+		expect(started).toBeGreaterThan(0);
+		expect(out.slice(0, started).match(/expanded-twice/g)).toEqual(['expanded-twice']);
+		expect(out.slice(0, started)).toContain('  OTHER = expanded-twice\n');
+		expect(out.slice(started)).not.toContain('expanded-twice');
 
 		const state = ws.state(ws.onlyRunId());
 		expect(state.status).toBe('completed');

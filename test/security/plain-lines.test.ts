@@ -33,5 +33,7 @@ steps:
 		expect(result.stdout).not.toMatch(/^12:00:00 ✔ drop succeeded/m);
 		expect(result.stdout).toContain('? pick: Anything? x\\n12:00:00 ✔ drop succeeded\n');
 		expect(result.stdout).toContain('? go: Go with x\\n12:00:00 ✔ drop succeeded? yes (--yes)\n');
+		// The plan a new run prints first shows the param on one line too.
+		expect(result.stdout).toContain('  NOTE = x\\n12:00:00 ✔ drop succeeded\n');
 	});
 });
