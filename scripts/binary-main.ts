@@ -21,6 +21,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {getAsset} from 'node:sea';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 import {compileCacheDir, FLUSH_CODE_CACHE} from '../source/platform/compile-cache.ts';
 import {makePrivateDir, writeFileAtomic} from '../source/platform/safe-file.ts';
@@ -60,7 +61,12 @@ if (file && (cachedData === undefined || script.cachedDataRejected)) {
 	};
 	// At exit, and when the CLI flushes its compile cache before the TUI's first frame (a
 	// process that is killed never exits normally): platform/compile-cache.ts calls this.
-	process.once('exit', save);
+	process.once('exit', () => {
+		// V8 rejects a cache made under other flags than the next start's, and the CLI changes one
+		// (platform/heap-tuning.ts); the process is ending, so V8's default can come back first.
+		v8.setFlagsFromString('--semi-space-growth-factor=2');
+		save();
+	});
 	(globalThis as Record<symbol, unknown>)[FLUSH_CODE_CACHE] = save;
 }
 const run = script.runInThisContext() as (exports: unknown, req: NodeJS.Require, mod: NodeJS.Module, filename: string, dirname: string) => void;

@@ -11,6 +11,7 @@
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import {withStartupHeapFlags} from './heap-tuning.js';
 
 /**
  * The cache folder for `env` (default `process.env`): under XDG_CACHE_HOME when it
@@ -63,9 +64,12 @@ export const FLUSH_CODE_CACHE = Symbol.for('runbook-tui.flush-code-cache');
  */
 export function flushCompileCache(): void {
 	try {
-		module.flushCompileCache?.();
-		const flushBinary = (globalThis as Record<symbol, unknown>)[FLUSH_CODE_CACHE];
-		if (typeof flushBinary === 'function') flushBinary();
+		// Under the flags the next start compiles with, or V8 rejects what is written (heap-tuning.ts).
+		withStartupHeapFlags(() => {
+			module.flushCompileCache?.();
+			const flushBinary = (globalThis as Record<symbol, unknown>)[FLUSH_CODE_CACHE];
+			if (typeof flushBinary === 'function') flushBinary();
+		});
 	} catch {
 		// nothing written: a slower next start
 	}

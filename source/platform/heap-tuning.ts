@@ -26,7 +26,31 @@ import v8 from 'node:v8';
 export function keepYoungGenerationSize(): void {
 	try {
 		v8.setFlagsFromString('--semi-space-growth-factor=1');
+		kept = true;
 	} catch {
 		// the default growth: more memory, nothing else
+	}
+}
+
+/** V8's default `--semi-space-growth-factor` (`node --v8-options`, Node 22 to 24). */
+const V8_DEFAULT_SEMI_SPACE_GROWTH_FACTOR = 2;
+
+let kept = false;
+
+/**
+ * Runs `fn` (synchronous) with V8's flags as the process started with them,
+ * then keeps the young generation's size again if it was kept. For making a code
+ * cache: V8 stamps a cache with a hash of its flags and rejects it in a process
+ * whose flags differ, so a cache made after {@link keepYoungGenerationSize} would
+ * be rejected by every later start (which sets the flag only after loading).
+ * Returns what `fn` returns; throws what it throws.
+ */
+export function withStartupHeapFlags<T>(fn: () => T): T {
+	if (!kept) return fn();
+	v8.setFlagsFromString(`--semi-space-growth-factor=${V8_DEFAULT_SEMI_SPACE_GROWTH_FACTOR}`);
+	try {
+		return fn();
+	} finally {
+		v8.setFlagsFromString('--semi-space-growth-factor=1');
 	}
 }

@@ -17,7 +17,7 @@
  * idle, about a minute on a loaded machine); Linux only, as the build.
  */
 import {execFile, spawnSync} from 'node:child_process';
-import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync} from 'node:fs';
+import {mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {BINARY, buildBinaryIfStale} from '../../scripts/binary.ts';
@@ -40,6 +40,20 @@ function hostEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 		if (!/^(XDG_|RUNBOOK_|npm_|NODE_|CI$)/i.test(name)) env[name] = value;
 	}
 	return {...env, PATH: nodelessPath, HOME: ws.path('home'), ...extra};
+}
+
+/** Pids of running processes of the binary (/proc/PID/exe). */
+function binaryProcesses(): number[] {
+	const pids: number[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			if (readlinkSync(`/proc/${entry}/exe`) === BINARY) pids.push(Number(entry));
+		} catch {
+			// gone, or not ours to read
+		}
+	}
+	return pids;
 }
 
 interface Ran {
@@ -160,17 +174,29 @@ describe.skipIf(process.platform !== 'linux')('the single executable, on a host 
 		expect(report.stdout).toContain('Tiny runbook');
 	});
 
-	it('draws the TUI in a real terminal', async () => {
+	it('draws the TUI in a real terminal, and its code cache serves the next start', async () => {
 		ws.write('screen.yaml', 'version: 1\ntitle: Binary screen check\nsteps:\n  - id: greet\n    title: Say hello from the binary\n    run: echo hello\n');
 		const env = hostEnv();
-		const term = startTmux({command: [BINARY, 'run', 'screen.yaml'], cwd: ws.dir, env: {PATH: env.PATH, HOME: env.HOME, XDG_STATE_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_CACHE_HOME: undefined}});
-		terminals.push(term);
-		// The runbook's title is on the first frame whatever it shows (the plan, or the first step).
-		await term.waitFor('Binary screen check', 60_000);
-		// The TUI's code cache is written before the first frame (flushCompileCache), not only at exit.
 		const cacheDir = path.join(ws.path('home'), '.cache', 'runbook-tui', 'binary-code-cache');
-		await vi.waitFor(() => expect(readdirSync(cacheDir).filter(file => file.endsWith('-tui.bin'))).toHaveLength(1), {timeout: 30_000, interval: 100});
-		term.kill();
+		const tuiCache = (): string[] => readdirSync(cacheDir).filter(file => file.endsWith('-tui.bin'));
+		const firstFrame = async (): Promise<void> => {
+			const term = startTmux({command: [BINARY, 'run', 'screen.yaml', '--new'], cwd: ws.dir, env: {PATH: env.PATH, HOME: env.HOME, XDG_STATE_HOME: undefined, XDG_CONFIG_HOME: undefined, XDG_CACHE_HOME: undefined}});
+			terminals.push(term);
+			// The runbook's title is on the first frame whatever it shows (the plan, or the first step).
+			await term.waitFor('Binary screen check', 60_000);
+			// The TUI's code cache is written before the first frame (flushCompileCache), not only at exit.
+			await vi.waitFor(() => expect(tuiCache()).toHaveLength(1), {timeout: 30_000, interval: 100});
+			term.kill();
+			// The hung-up binary may still write the cache as it exits.
+			await vi.waitFor(() => expect(binaryProcesses()).toEqual([]), {timeout: 30_000, interval: 100});
+		};
+		await firstFrame();
+		const file = path.join(cacheDir, tuiCache()[0]!);
+		const made = statSync(file);
+		// A cache V8 rejected (made under other V8 flags than a start's) would be written again.
+		await firstFrame();
+		const after = statSync(file);
+		expect([after.mtimeMs, after.size]).toEqual([made.mtimeMs, made.size]);
 	});
 
 	describe('with a Kubernetes control plane', () => {

@@ -1,9 +1,13 @@
 /**
  * keepYoungGenerationSize: after it, V8's young generation no longer grows
- * under an allocation load that makes it grow otherwise. Each case runs in a
- * fresh Node process (the setting is process-wide).
+ * under an allocation load that makes it grow otherwise. withStartupHeapFlags:
+ * a code cache made inside it after keepYoungGenerationSize is accepted by a
+ * fresh process (made outside it, V8 rejects it). Each case runs in a fresh
+ * Node process (the setting is process-wide).
  */
 import {execFileSync} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {expect, test} from 'vitest';
 
@@ -43,4 +47,37 @@ test('the young generation grows under load by default, and keeps its size after
 	// default's growth.
 	const kept = youngGeneration(true);
 	expect(kept.after * 4).toBeLessThanOrEqual(grown.after);
+}, 60_000);
+
+/** Makes a code cache in a process that kept the young generation's size (inside withStartupHeapFlags or not); whether a fresh process rejects it. */
+function cacheRejected(inside: boolean): boolean {
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'runbook-heap-flags-'));
+	try {
+		const file = path.join(dir, 'cache.bin');
+		const source = 'function add(a, b) { return a + b; } add(1, 2);';
+		const make = `
+			import fs from 'node:fs';
+			import vm from 'node:vm';
+			import {keepYoungGenerationSize, withStartupHeapFlags} from ${JSON.stringify(MODULE)};
+			const script = new vm.Script(${JSON.stringify(source)}, {filename: 'probe.js'});
+			keepYoungGenerationSize();
+			const data = ${inside} ? withStartupHeapFlags(() => script.createCachedData()) : script.createCachedData();
+			fs.writeFileSync(${JSON.stringify(file)}, data);
+		`;
+		execFileSync(process.execPath, ['--input-type=module', '-e', make]);
+		const use = `
+			import fs from 'node:fs';
+			import vm from 'node:vm';
+			const script = new vm.Script(${JSON.stringify(source)}, {filename: 'probe.js', cachedData: fs.readFileSync(${JSON.stringify(file)})});
+			console.log(JSON.stringify(script.cachedDataRejected));
+		`;
+		return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', use], {encoding: 'utf8'})) as boolean;
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+}
+
+test('a code cache made inside withStartupHeapFlags is accepted by the next start; made outside, it is rejected', () => {
+	expect(cacheRejected(false)).toBe(true);
+	expect(cacheRejected(true)).toBe(false);
 }, 60_000);
