@@ -15,6 +15,7 @@ import {buildPlan, planLines} from '../engine/plan.js';
 import {actionOf, stepView} from '../engine/view.js';
 import type {Step} from '../runbook/schema.js';
 import {visibleControls} from '../security/terminal-text.js';
+import {redactor} from '../runbook/variables.js';
 import {allSteps, flatSteps, isGroup} from '../runbook/groups.js';
 
 /** Options of {@link planRunbook}. */
@@ -111,6 +112,8 @@ export async function planRunbook(file: string, options: PlanOptions, rawWrite: 
 		}
 		if (step.capture && !when?.skipped) known.set(step.capture, undefined);
 	});
-	write(`${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
+	// A secret param's value also written literally in the runbook (a title, a command) shows as `***`.
+	const redact = redactor(Object.values(resolution.secrets));
+	write(redact(`${out.join('\n').replace(/\n{3,}/g, '\n\n')}\n`));
 	return 0;
 }

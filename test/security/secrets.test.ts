@@ -238,6 +238,11 @@ steps:
 		expect(result.stdout + result.stderr).not.toContain(token);
 		expect(result.stdout + result.stderr).not.toContain(pin);
 		expectStateDirClean(ws.stateDir, [token, pin]);
+		// `runbook plan` shows the titles and commands too.
+		const plan = await ws.cli(['plan', file], {env: {RUNBOOK_SECRET_TOKEN: token}});
+		expect(plan.code, plan.stderr).toBe(0);
+		expect(plan.stdout).toContain('Uses ***');
+		expect(plan.stdout + plan.stderr).not.toContain(token);
 	});
 
 	it('a multi-line secret (a key file) is hidden line by line', async () => {
