@@ -18,7 +18,7 @@ import {execFile} from 'node:child_process';
 import {closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync} from 'node:fs';
 import {lstat, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {pidExists} from '../platform/proc.js';
 
 /**
@@ -85,8 +85,9 @@ async function makeBatch(count: number): Promise<void> {
 }
 let exitHookSet = false;
 
-/** Takes `count` FIFO names made ahead, making a batch when there are too few. */
+/** Takes `count` FIFO names made ahead, making a batch when there are too few (or the temporary folder changed). */
 async function takeNames(count: number): Promise<string[]> {
+	if (spare && dirname(spare.dir) !== tmpdir()) dropSpare();
 	while (!spare || spare.names.length < count) {
 		making ??= makeBatch(count * BATCH_CALLS).finally(() => (making = undefined));
 		await making;
@@ -103,6 +104,16 @@ async function takeNames(count: number): Promise<string[]> {
  * no open descriptor behind when it fails, and no name of the FIFOs it took.
  */
 export async function openFifos(count: number, inputs = 0): Promise<FifoEnds[] | undefined> {
+	const ends = await openSome(count, inputs);
+	if (ends !== 'gone') return ends;
+	// The FIFOs made ahead were removed (a cleaner of the temporary folder): a new batch.
+	dropSpare();
+	const again = await openSome(count, inputs);
+	return again === 'gone' ? undefined : again;
+}
+
+/** {@link openFifos} once: `gone` when a FIFO made ahead no longer exists. */
+async function openSome(count: number, inputs: number): Promise<FifoEnds[] | undefined | 'gone'> {
 	let names: string[];
 	try {
 		names = await takeNames(count);
@@ -135,9 +146,9 @@ export async function openFifos(count: number, inputs = 0): Promise<FifoEnds[] |
 			void removeLeftovers(tmpdir());
 		}
 		return ends;
-	} catch {
+	} catch (error) {
 		for (const fd of opened) closeQuietly(fd);
-		return undefined;
+		return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
 	} finally {
 		// Both ends are open (or given up): the names go, so nothing else can open these pipes.
 		for (const name of names) {

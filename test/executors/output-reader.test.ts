@@ -3,7 +3,7 @@
  * (output-reader.ts), with real processes writing into them.
  */
 import {spawn, spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, expect, test} from 'vitest';
@@ -35,11 +35,32 @@ function writer(script: string, fd: number): {exited: Promise<number | null>; ru
 	return {exited, running: () => alive};
 }
 
-test('openFifos leaves no file behind: both ends are open, the names are gone', async () => {
+test('openFifos: the FIFOs it opened have no names left; those made ahead wait unopened in a private folder (issue 14)', async () => {
 	const fifos = await openFifos(2);
 	expect(fifos).toHaveLength(2);
-	expect(readdirSync(tmp)).toEqual([]);
-	for (const {readFd, writeFd} of fifos!) {
+	// One mkfifo made 16 calls' worth: the folder (mode 0700) holds the 30 not taken (mode 0600).
+	const [folder, ...others] = readdirSync(tmp);
+	expect(others).toEqual([]);
+	expect(folder).toMatch(new RegExp(`^runbook-pipes-${process.pid}-`));
+	expect(statSync(join(tmp, folder!)).mode & 0o777).toBe(0o700);
+	const spare = readdirSync(join(tmp, folder!));
+	expect(spare).toHaveLength(30);
+	expect(spare).not.toContain('out0');
+	expect(spare).not.toContain('out1');
+	for (const name of spare) {
+		const info = statSync(join(tmp, folder!, name));
+		expect(info.isFIFO()).toBe(true);
+		expect(info.mode & 0o777).toBe(0o600);
+	}
+	// The next call takes the next two, with no new folder.
+	const next = await openFifos(2);
+	expect(readdirSync(tmp)).toEqual([folder]);
+	expect(readdirSync(join(tmp, folder!))).toHaveLength(28);
+	// Removed from under it (a cleaner of the temporary folder): a new batch, not a failure.
+	rmSync(join(tmp, folder!), {recursive: true, force: true});
+	const after = await openFifos(2);
+	expect(after).toHaveLength(2);
+	for (const {readFd, writeFd} of [...fifos!, ...next!, ...after!]) {
 		closeQuietly(readFd);
 		closeQuietly(writeFd);
 	}
