@@ -242,21 +242,35 @@ export function serveSpdyExec(req: IncomingMessage, socket: Socket, head: Buffer
 		return undefined;
 	};
 
-	let buffer: Buffer = head.length > 0 ? Buffer.from(head) : Buffer.alloc(0);
+	// Bytes received but not yet parsed are kept as a list and joined only once a whole frame
+	// is there: joining on every read would copy a large data frame once per TCP read, so a
+	// client sending larger WebSocket messages (larger SPDY frames) would cost this kubelet
+	// more CPU than one sending smaller ones, for the same bytes.
+	let pending: Buffer[] = head.length > 0 ? [Buffer.from(head)] : [];
+	let pendingBytes = head.length;
+	let needed = 8; // bytes before the next frame can be handled
 	const parse = (): void => {
+		const buffer = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
 		let at = 0;
+		needed = 8;
 		while (buffer.length - at >= 8) {
 			const length = buffer.readUInt32BE(at + 4) & 0xffffff;
 			if (buffer.length - at < 8 + length) {
+				needed = 8 + length;
 				break;
 			}
 			handle(buffer.subarray(at, at + 8 + length));
 			at += 8 + length;
 		}
-		buffer = at === buffer.length ? Buffer.alloc(0) : buffer.subarray(at);
+		pending = at === buffer.length ? [] : [buffer.subarray(at)];
+		pendingBytes = buffer.length - at;
 	};
 	socket.on('data', (chunk: Buffer) => {
-		buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+		pending.push(chunk);
+		pendingBytes += chunk.length;
+		if (pendingBytes < needed) {
+			return;
+		}
 		try {
 			parse();
 		} catch (error) {
@@ -272,7 +286,7 @@ export function serveSpdyExec(req: IncomingMessage, socket: Socket, head: Buffer
 			setTimeout(() => input?.kill(), 2000).unref();
 		}
 	});
-	if (buffer.length > 0) {
+	if (pendingBytes > 0) {
 		parse();
 	}
 }
