@@ -1,6 +1,6 @@
 /**
- * A checklist in a real terminal (tmux, the built CLI): Space and Enter tick the items one by
- * one, q quits with the ticks kept (saved in the state, journalled with who ticked them), and
+ * A checklist in a real terminal (tmux, the built CLI): after Enter at the plan, Space and Enter
+ * tick the items one by one, q quits with the ticks kept (saved in the state, journalled with who ticked them), and
  * a resume without a terminal (`--yes`) ticks only the item left, by the operator who resumed.
  */
 import {readFileSync} from 'node:fs';
@@ -30,6 +30,7 @@ describe('a checklist in the TUI', () => {
 		const file = ws.write('upgrade.yaml', RUNBOOK);
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir], {env: {RUNBOOK_OPERATOR: 'alice@ops'}});
 		const {term} = tui;
+		await tui.startRun();
 		const first = await term.waitFor('☐ 1/3 (0 ticked) Backups taken', START_MS);
 		expect(first).toContain('Space/Enter tick');
 		expect(first).toContain('- Maintenance window announced');
