@@ -5,6 +5,7 @@
 import {ACTION_KEYS, WAIT_KINDS, type ActionKey, type Step} from '../runbook/schema.js';
 import {interpolate, referencedVars} from '../runbook/variables.js';
 import {scanShellScript} from '../runbook/shell-vars.js';
+import {shellQuote} from '../runbook/shell-quote.js';
 import type {StepView} from './ports.js';
 
 /** Variables as the engine holds them: plain values, and secret values (never shown). */
@@ -75,8 +76,11 @@ export function commandText(step: Step, shown: Record<string, string>): string {
 			return r(`patch ${resourceText(step.patch!)} --type=${step.patch!.type}`);
 		case 'restart':
 			return r(`rollout restart ${step.restart!.kind}/${step.restart!.name}`);
-		case 'exec':
-			return r(`exec ${step.exec!.pod} -- ${step.exec!.command.join(' ')}${step.exec!.stdin ? ` < ${step.exec!.stdin}` : ''}${step.exec!.stdout ? ` > ${step.exec!.stdout}` : ''}`);
+		case 'exec': {
+			// Each argument resolved, then quoted: a value holding a space or a quote shows as one argument.
+			const args = step.exec!.command.map(arg => shellQuote(r(arg))).join(' ');
+			return `${r(`exec ${step.exec!.pod} --`)} ${args}${step.exec!.stdin ? r(` < ${step.exec!.stdin}`) : ''}${step.exec!.stdout ? r(` > ${step.exec!.stdout}`) : ''}`;
+		}
 		case 'copy':
 			if (step.copy!.direction === 'fromPod') return r(`cp ${step.copy!.pod}:${step.copy!.from} ${step.copy!.to}`);
 			return r(`cp ${step.copy!.from} ${step.copy!.pod}:${step.copy!.to}`);

@@ -19,3 +19,9 @@ test("a command wait's script counts too; a title's ${X:-default} as before", ()
 	expect(view.vars).toEqual({HOST: 'db-1', NAME: 'synapse'});
 	expect(view.title).toBe('Wait for synapse');
 });
+
+test('an exec command is shown with each argument shell-quoted, so a copied line sends the same arguments', () => {
+	const step = {id: 'version', exec: {pod: 'statefulset/db', command: ['psql', '-U', 'postgres', '-c', "SELECT version(); -- it's", '$NAME', '$SUFFIX x']}};
+	const view = stepView(step as never, 0, scope);
+	expect(view.command).toBe(`exec statefulset/db -- psql -U postgres -c 'SELECT version(); -- it'\\''s' synapse '-old x'`);
+});

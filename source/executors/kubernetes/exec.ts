@@ -43,6 +43,7 @@ import {podForWorkload} from './workload-pod.js';
 import {pumpStdin} from './stdin-pump.js';
 import {checkNamespace, checkObjectName} from '../../security/kube-names.js';
 import type {LineCut} from '../../runbook/variables.js';
+import {shellQuote as quote} from '../../runbook/shell-quote.js';
 
 /** What to run. */
 export interface ExecPlan {
@@ -334,6 +335,3 @@ function byteWritable(sink: ByteSink, progress: ReceiveProgress, hold: () => voi
 	});
 }
 
-function quote(arg: string): string {
-	return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
