@@ -344,7 +344,8 @@ describe('exec into a workload (format 1.1)', () => {
 		await h.cluster.create('default', [{apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'api'}, spec: {replicas: 1, selector: {matchLabels: labels, matchExpressions: [{key: 'tier', operator: 'In', values: ['backend']}]}, template: {metadata: {labels}, spec: {containers: [{name: 'main', image: 'busybox'}]}}}}]);
 		const ran = await waitUntil(async () => {
 			const attempt = await h.run('exec', {pod: 'deployment/api', command: ['sh', '-c', 'echo "$POD_NAME"']});
-			return attempt.result.ok ? attempt : undefined;
+			// As kubectl, a pod is picked before it is ready; this test waits for the pick of a ready one.
+			return attempt.result.ok && attempt.log.includes('(ready;') ? attempt : undefined;
 		}, 60_000, 100);
 		expect(ran.stdout[0]).toMatch(/^api-[a-z0-9]+-[a-z0-9]+$/);
 		expect(ran.log).toMatch(/deployment\/api: pod api-\S+ \(ready; 1 pod matches app=api,tier=backend,tier in \(backend\)\)/);
