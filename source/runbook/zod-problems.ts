@@ -225,7 +225,7 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 			case 'custom':
 				if (issue.message.startsWith('not a valid regular expression')) {
 					problems.push(at.problem(path, `not a valid regular expression: ${String(issue.input)} (${regexReason(issue.input)})`, {hint: 'patterns use RE2 syntax (JavaScript\'s, without lookaround or backreferences); escape special characters such as ( [ . with \\'}));
-				} else problems.push(at.problem(path, issue.message));
+				} else problems.push(at.problem(path, issue.message, {hint: typeof issue.params?.hint === 'string' ? issue.params.hint : undefined}));
 				break;
 			default:
 				problems.push(at.problem(path, issue.message));
