@@ -143,6 +143,17 @@ const resourceRef = {
 	namespace: kubeNamespace.optional(),
 };
 
+/**
+ * A reference to one object by kind and name (`wait.jsonpath`, `wait.condition`, `patch`):
+ * no `selector`, which their executors would not read (zod-problems.ts says so with a hint).
+ */
+const namedRef = {
+	kind: z.string().min(1),
+	apiVersion: z.string().optional(),
+	name: kubeName,
+	namespace: kubeNamespace.optional(),
+};
+
 /** Wait kinds; exactly one per `wait` (checked in validate.ts). */
 export const waitSchema = z.strictObject({
 	command: z
@@ -156,8 +167,7 @@ export const waitSchema = z.strictObject({
 	exists: z.strictObject(resourceRef).optional(),
 	jsonpath: z
 		.strictObject({
-			...resourceRef,
-			name: kubeName,
+			...namedRef,
 			path: z.string(),
 			equals: scalar.optional(),
 			in: z.array(scalar).optional(),
@@ -165,8 +175,7 @@ export const waitSchema = z.strictObject({
 		.optional(),
 	condition: z
 		.strictObject({
-			...resourceRef,
-			name: kubeName,
+			...namedRef,
 			type: z.string(),
 			status: z.string().optional(),
 		})
@@ -228,8 +237,7 @@ export const stepSchema = z.strictObject({
 		.optional(),
 	patch: z
 		.strictObject({
-			...resourceRef,
-			name: kubeName,
+			...namedRef,
 			type: z.enum(['merge', 'json']),
 			patch: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
 		})
