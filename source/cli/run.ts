@@ -17,7 +17,7 @@ import {Runner} from '../engine/runner.js';
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import {recordDecision} from '../engine/transitions.js';
 import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kubernetes.js';
-import {runStatusWord, type RunState} from '../engine/state.js';
+import {isStepDone, runStatusWord, type RunState} from '../engine/state.js';
 import {newRunState, reconcileForResume} from '../engine/transitions.js';
 import {isCommandOfRun, stopLeftoverCommand} from '../executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js';
@@ -34,6 +34,7 @@ import {flushCompileCache} from '../platform/compile-cache.js';
 import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
 import {allSteps} from '../runbook/groups.js';
 import {preflightNeeds, preflightRefusal, type PreflightAnswers} from '../engine/preflight.js';
+import {classifySecrets} from '../engine/secret-timing.js';
 import {buildPlan, planLines} from '../engine/plan.js';
 import {visibleControls} from '../security/terminal-text.js';
 
@@ -561,6 +562,9 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			journal?.syncNow();
 		},
 	};
+	// A secret named only by steps that may not run (the passphrase of an encrypted backup) is asked before the first of them that runs, not up front (engine/secret-timing.ts).
+	const done = new Set(Object.entries(state.steps).flatMap(([id, saved]) => (saved && isStepDone(saved.status) ? [id] : [])));
+	const deferred = classifySecrets(loaded.runbook, input.askFirst.filter(ask => ask.param.secret).map(ask => ask.name), state.vars, done).deferred;
 	const runner = new Runner({
 		runbook: loaded.runbook,
 		runbookDir: path.dirname(loaded.path),
@@ -571,7 +575,8 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		by: operatorName(),
 		host: os.hostname(),
 		resumed: input.resumed,
-		askFirst: input.askFirst,
+		askFirst: input.askFirst.filter(ask => !deferred.has(ask.name)),
+		askWhenNeeded: input.askFirst.filter(ask => deferred.has(ask.name)),
 		...(options.graceMs !== undefined ? {graceMs: options.graceMs} : {}),
 	});
 

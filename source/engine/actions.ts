@@ -9,6 +9,8 @@ import type {RunEvent} from './events.js';
 import type {Clock, HttpPort, HttpProbe, ShellPort, StepPhases} from './ports.js';
 import type {KubeActionKind, KubernetesPort} from './kubernetes-port.js';
 import {interpolate} from '../runbook/variables.js';
+import {selectorProblem} from '../runbook/label-selector.js';
+import {hasVariable} from '../security/kube-names.js';
 import {actionOf, waitKindOf} from './view.js';
 import type {LineCut} from '../runbook/variables.js';
 
@@ -111,8 +113,32 @@ export function resolveDeep(value: unknown, values: Record<string, string>): unk
 	return value;
 }
 
+/**
+ * Checks a label selector that held a variable (`app=$APP`) once substituted, before anything
+ * is sent to the cluster (a literal one was parsed at `validate`: runbook/label-selector.ts).
+ * @param spec the action's fields after substitution (`delete`, `scale`, or the whole `wait`).
+ * @returns one line naming the step, the field, the selector as written and the problem, the
+ *   substituted value passed through `redact`; undefined when fine or when there is no selector.
+ */
+export function substitutedSelectorProblem(step: Step, kind: KubeActionKind, spec: Record<string, unknown>, redact: (text: string) => string): string | undefined {
+	const holders: Array<[string, unknown, unknown]> =
+		kind === 'wait'
+			? Object.entries(spec).map(([waitKind, body]) => [`wait.${waitKind}`, body, (step.wait as Record<string, unknown> | undefined)?.[waitKind]])
+			: [[kind, spec, step[kind]]];
+	for (const [field, body, written] of holders) {
+		const writtenSelector = written && typeof written === 'object' ? (written as Record<string, unknown>).selector : undefined;
+		const selector = body && typeof body === 'object' ? (body as Record<string, unknown>).selector : undefined;
+		if (typeof writtenSelector !== 'string' || typeof selector !== 'string' || !hasVariable(writtenSelector)) continue;
+		const problem = selectorProblem(selector);
+		if (problem) return redact(`step ${step.id}: ${field}.selector ${JSON.stringify(writtenSelector)} is ${JSON.stringify(selector)} once substituted: ${problem}`);
+	}
+	return undefined;
+}
+
 async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContext, kubernetes: KubernetesPort): Promise<ActionOutcome> {
 	const spec = resolveDeep(step[kind], ctx.env) as Record<string, unknown>;
+	const selector = substitutedSelectorProblem(step, kind, spec, ctx.redact);
+	if (selector) return {ok: false, exitCode: null, error: selector};
 	const result = await kubernetes.execute({
 		stepId: step.id,
 		kind,

@@ -18,6 +18,7 @@ import {executeAction, type ActionOutcome} from './actions.js';
 import {checkAnswer} from './answers.js';
 import {captureProblem} from '../security/secrets.js';
 import {allSteps, findStep, flatIndex, flatSteps, isGroup} from '../runbook/groups.js';
+import {classifySecrets, stepReferences} from './secret-timing.js';
 
 /** Everything a run needs besides its ports. */
 export interface RunnerOptions {
@@ -44,6 +45,11 @@ export interface RunnerOptions {
 	 * value, and secrets (never stored, so asked again on every resume).
 	 */
 	askFirst?: Array<{name: string; param: Param}>;
+	/**
+	 * Secret params asked only before the first step that runs and names them (engine/secret-timing.ts):
+	 * each is asked at most once in this process; one no step that runs names is never asked.
+	 */
+	askWhenNeeded?: Array<{name: string; param: Param}>;
 }
 
 /**
@@ -73,6 +79,8 @@ export class Runner implements RunHandle {
 	private commandRunning = false;
 
 	private readonly options_: RunnerOptions;
+	/** Secrets still to ask before the first step that names them (RunnerOptions.askWhenNeeded). */
+	private waitingSecrets: Array<{name: string; param: Param}>;
 	/** The group whose rescue a `roll-back` outcome is for. */
 	private rollBackTarget: string | undefined;
 	/** The step whose failure the operator answered with a roll back. */
@@ -89,6 +97,7 @@ export class Runner implements RunHandle {
 		this.state = {...options_.state, steps: {...options_.state.steps}};
 		ownSteps(this.state.steps);
 		this.secrets = {...options_.secrets};
+		this.waitingSecrets = [...(options_.askWhenNeeded ?? [])];
 		this.redact = redactor(Object.values(this.secrets));
 	}
 
@@ -392,6 +401,27 @@ export class Runner implements RunHandle {
 		return undefined;
 	}
 
+	/**
+	 * Asks the deferred secrets (RunnerOptions.askWhenNeeded) without a value that are needed
+	 * now: those a step still to run surely uses, as the values captured so far tell (the
+	 * backup's format is known after the check step: the passphrase is asked before the service
+	 * is stopped, not at the decrypt step), and those `step`, about to run, names. Each is asked
+	 * once. @returns false when the operator quits.
+	 */
+	private async askNeededSecrets(step: Step): Promise<boolean> {
+		if (this.waitingSecrets.length === 0) return true;
+		const done = new Set(Object.entries(this.state.steps).flatMap(([id, saved]) => (isStepDone(saved.status) ? [id] : [])));
+		const waiting = this.waitingSecrets.filter(entry => !Object.hasOwn(this.secrets, entry.name));
+		const {due} = classifySecrets(this.runbook, waiting.map(entry => entry.name), this.state.vars, done);
+		const names = stepReferences(step);
+		for (const entry of waiting) {
+			if (!due.has(entry.name) && !names.has(entry.name)) continue;
+			if (!(await this.askParam(entry.name, entry.param))) return false;
+			this.waitingSecrets = this.waitingSecrets.filter(other => other !== entry);
+		}
+		return true;
+	}
+
 	/** Asks one param until the answer fits its choices and pattern; false when the operator quits. */
 	private async askParam(name: string, param: Param): Promise<boolean> {
 		for (;;) {
@@ -479,6 +509,7 @@ export class Runner implements RunHandle {
 			this.setStatus(step, 'skipped', when.note);
 			return 'next';
 		}
+		if (!(await this.askNeededSecrets(step))) return 'quit';
 
 		const action = actionOf(step);
 		if (action === 'manual') return this.manualStep(step);

@@ -10,6 +10,7 @@
 import {z} from 'zod';
 import {patternProblem} from '../security/patterns.js';
 import {hasVariable, namespaceProblem, objectNameProblem} from '../security/kube-names.js';
+import {SELECTOR_HINT, selectorProblem} from './label-selector.js';
 
 /** Names of variables: params, `ask` answers, `capture` values. */
 export const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -74,6 +75,17 @@ const kubeNamespace = z.string().superRefine((text, ctx) => {
 });
 
 /**
+ * A label selector (`delete`, `scale`, `wait.deleted`, `wait.exists`, `wait.podsReady`): a
+ * literal one is parsed here as the API server would (label-selector.ts); one with a variable
+ * is parsed after substitution, before its step (engine/actions.ts).
+ */
+const labelSelector = z.string().superRefine((text, ctx) => {
+	const problem = hasVariable(text) ? undefined : selectorProblem(text);
+	const hint = text.trim() === '' ? 'name the object, or give a label selector such as app.kubernetes.io/name=synapse' : SELECTOR_HINT;
+	if (problem) ctx.addIssue({code: 'custom', message: problem, params: {hint}});
+});
+
+/**
  * A count (`replicas`, `podsReady.count`): a whole number >= 0, or `$VAR` / `${VAR}` whose
  * value is checked to be one before the step runs (format 1.1).
  */
@@ -127,7 +139,18 @@ const resourceRef = {
 	kind: z.string().min(1),
 	apiVersion: z.string().optional(),
 	name: kubeName.optional(),
-	selector: z.string().optional(),
+	selector: labelSelector.optional(),
+	namespace: kubeNamespace.optional(),
+};
+
+/**
+ * A reference to one object by kind and name (`wait.jsonpath`, `wait.condition`, `patch`):
+ * no `selector`, which their executors would not read (zod-problems.ts says so with a hint).
+ */
+const namedRef = {
+	kind: z.string().min(1),
+	apiVersion: z.string().optional(),
+	name: kubeName,
 	namespace: kubeNamespace.optional(),
 };
 
@@ -144,8 +167,7 @@ export const waitSchema = z.strictObject({
 	exists: z.strictObject(resourceRef).optional(),
 	jsonpath: z
 		.strictObject({
-			...resourceRef,
-			name: kubeName,
+			...namedRef,
 			path: z.string(),
 			equals: scalar.optional(),
 			in: z.array(scalar).optional(),
@@ -153,15 +175,14 @@ export const waitSchema = z.strictObject({
 		.optional(),
 	condition: z
 		.strictObject({
-			...resourceRef,
-			name: kubeName,
+			...namedRef,
 			type: z.string(),
 			status: z.string().optional(),
 		})
 		.optional(),
 	rollout: z.strictObject({kind: z.string(), name: kubeName, namespace: kubeNamespace.optional()}).optional(),
 	jobComplete: z.strictObject({name: kubeName, namespace: kubeNamespace.optional()}).optional(),
-	podsReady: z.strictObject({selector: z.string(), count: countOrVar.optional(), namespace: kubeNamespace.optional()}).optional(),
+	podsReady: z.strictObject({selector: labelSelector, count: countOrVar.optional(), namespace: kubeNamespace.optional()}).optional(),
 	http: httpWaitSchema.optional(),
 	/** Pause between checks of `http` (default 2s). */
 	interval: duration.optional(),
@@ -201,7 +222,7 @@ export const stepSchema = z.strictObject({
 	wait: waitSchema.optional(),
 	/** By `name`, or every object matching `selector` (format 1.1); exactly one (validate.ts). */
 	scale: z
-		.strictObject({kind: z.string(), name: kubeName.optional(), selector: z.string().optional(), replicas: countOrVar, namespace: kubeNamespace.optional()})
+		.strictObject({kind: z.string(), name: kubeName.optional(), selector: labelSelector.optional(), replicas: countOrVar, namespace: kubeNamespace.optional()})
 		.optional(),
 	delete: z.strictObject(resourceRef).optional(),
 	apply: z
@@ -216,8 +237,7 @@ export const stepSchema = z.strictObject({
 		.optional(),
 	patch: z
 		.strictObject({
-			...resourceRef,
-			name: kubeName,
+			...namedRef,
 			type: z.enum(['merge', 'json']),
 			patch: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
 		})

@@ -131,6 +131,20 @@ function dataAt(data: unknown, path: YamlPath): unknown {
 const isStepPath = (path: YamlPath): boolean => path.length === 2 && path[0] === 'steps' && typeof path[1] === 'number';
 const isWaitPath = (path: YamlPath): boolean => path.length === 3 && isStepPath(path.slice(0, 2)) && path[2] === 'wait';
 
+/** Actions and wait kinds that act on one named object and have no `selector` (schema.ts). */
+const SINGLE_OBJECT = ['jsonpath', 'condition', 'rollout', 'jobComplete', 'patch', 'restart'];
+const SELECTOR_ELSEWHERE = 'remove selector and give name; to act on every object matching labels use delete, scale, or wait deleted, exists or podsReady, which take a selector';
+
+/** `wait.jsonpath`, `patch`...: the action or wait kind at `parent` when it acts on one named object, else undefined. */
+function singleObjectAction(parent: YamlPath): string | undefined {
+	const last = parent.at(-1);
+	if (typeof last !== 'string' || !SINGLE_OBJECT.includes(last)) return undefined;
+	const above = parent.at(-2);
+	if (above === 'wait' && last !== 'patch' && last !== 'restart') return `wait.${last}`;
+	if (typeof above === 'number' && (last === 'patch' || last === 'restart')) return last;
+	return undefined;
+}
+
 /** The hint for an unknown key: the closest valid key here, and the actions or wait kinds. */
 function unknownKeyHint(parent: YamlPath, key: string, data: unknown, schema: z.ZodType): string {
 	const valid = validKeysAt(schema, parent);
@@ -193,7 +207,11 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 		const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
 		switch (issue.code) {
 			case 'unrecognized_keys':
-				for (const key of issue.keys) problems.push(at.problem([...path, key], 'unknown key', {on: 'key', hint: unknownKeyHint(path, key, data, schema)}));
+				for (const key of issue.keys) {
+					const single = key === 'selector' ? singleObjectAction(path) : undefined;
+					if (single) problems.push(at.problem([...path, key], `selector does not apply to ${single}: it acts on the one object named by name`, {on: 'key', hint: SELECTOR_ELSEWHERE}));
+					else problems.push(at.problem([...path, key], 'unknown key', {on: 'key', hint: unknownKeyHint(path, key, data, schema)}));
+				}
 				break;
 			case 'invalid_key': {
 				const key = String(issue.input);
@@ -225,7 +243,7 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 			case 'custom':
 				if (issue.message.startsWith('not a valid regular expression')) {
 					problems.push(at.problem(path, `not a valid regular expression: ${String(issue.input)} (${regexReason(issue.input)})`, {hint: 'patterns use RE2 syntax (JavaScript\'s, without lookaround or backreferences); escape special characters such as ( [ . with \\'}));
-				} else problems.push(at.problem(path, issue.message));
+				} else problems.push(at.problem(path, issue.message, {hint: typeof issue.params?.hint === 'string' ? issue.params.hint : undefined}));
 				break;
 			default:
 				problems.push(at.problem(path, issue.message));

@@ -6,6 +6,7 @@
 import {readFileSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {SELECTOR_HINT} from '../../source/runbook/label-selector.js';
 import {ROOT, runCli, stackLines, useWorkspaces} from './helpers.js';
 
 const workspace = useWorkspaces();
@@ -82,6 +83,44 @@ steps:
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('no-such-runbook.yaml');
 		expect(stackLines(result.stderr)).toEqual([]);
+	});
+});
+
+describe('runbook validate: label selectors', () => {
+	it('refuses a selector the API server would refuse, at its line and column, and leaves one with a variable for the step', async () => {
+		const ws = workspace();
+		const file = ws.write(
+			'selectors.yaml',
+			`version: 1.1
+title: Selectors
+params:
+  APP: {default: web}
+steps:
+  - id: gone
+    wait:
+      deleted: { kind: Pod, selector: app in spire }
+  - id: scaled
+    scale: { kind: StatefulSet, selector: "=foo", replicas: 0 }
+  - id: ready
+    wait: { podsReady: { selector: "app=x,," } }
+  - id: removed
+    delete: { kind: Pod, selector: "" }
+  - id: fine
+    wait: { podsReady: { selector: "app.kubernetes.io/name=synapse,tier in (db, cache),!canary" } }
+  - id: later
+    wait: { podsReady: { selector: "app=$APP" } }
+`,
+		);
+		const result = await runCli(['validate', file]);
+		expect(stackLines(result.stderr)).toEqual([]);
+		expect(result.code).toBe(2);
+		const lines = result.stderr.trimEnd().split('\n');
+		expect(lines).toEqual([
+			`${file}:8:39: steps[0].wait.deleted.selector: not a valid label selector: expected "(" after "app in" (write app in (a,b)), found "spire" at character 8 (hint: ${SELECTOR_HINT})`,
+			`${file}:10:43: steps[1].scale.selector: not a valid label selector: expected "!" or a label key, found "=" at character 1 (hint: ${SELECTOR_HINT})`,
+			`${file}:12:36: steps[2].wait.podsReady.selector: not a valid label selector: expected a requirement after ",", found "," at character 7 (hint: ${SELECTOR_HINT})`,
+			`${file}:14:36: steps[3].delete.selector: an empty selector matches every object of the kind (hint: name the object, or give a label selector such as app.kubernetes.io/name=synapse)`,
+		]);
 	});
 });
 

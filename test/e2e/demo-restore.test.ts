@@ -2,8 +2,9 @@
  * The demo restore through the TUI in a real terminal (tmux, 80x24): a throwaway
  * PostgreSQL holding a damaged Synapse-shaped database and an encrypted backup
  * (demo/setup.ts); `runbook run runbooks/synapse-db-restore.yaml` WITHOUT
- * RUNBOOK_SECRET_BACKUP_PASSPHRASE, so the TUI asks for the passphrase (masked).
- * The operator types it, switches to auto mode with `a`, and types the database's
+ * RUNBOOK_SECRET_BACKUP_PASSPHRASE, so the TUI asks for the passphrase (masked) once the
+ * check step found the backup encrypted. The operator switches to auto mode with `a`, types
+ * the passphrase, and types the database's
  * name at the destructive drop-database step. The restored database must equal
  * the backup; the passphrase (a random canary) must appear on no screen, in no
  * byte written to the terminal and in no file under the state dir; no screen
@@ -45,23 +46,28 @@ describe('the demo restore in the TUI', () => {
 		const tui = startTui(ws, args, {cwd: demo.work, env, recordTo: recording});
 		const {term} = tui;
 
-		// The plan first (nothing has run); after Enter the optional secret param is asked, with a masked input.
+		// The plan first (nothing has run); the passphrase is not asked yet: only the decrypt
+		// step names it, and it runs only for an encrypted backup (engine/secret-timing.ts).
 		const plan = await tui.startRun();
 		expect(plan).toContain('destructive: drop-database');
-		const asked = await term.waitFor('? Parameter BACKUP_PASSPHRASE', START_MS);
-		expect(asked).toContain('(secret, not shown; Enter leaves it empty)');
-		term.type(passphrase);
-		await term.waitFor('*'.repeat(passphrase.length));
-		term.sendKeys('Enter');
 
 		// Step mode first: a switches to auto mode and the gate of step 1 goes by itself.
-		const gate = await term.waitFor('▶ Run step 1 "Check the backup file"?');
+		const gate = await term.waitFor('▶ Run step 1 "Check the backup file"?', START_MS);
+		expect(gate).not.toContain('? Parameter BACKUP_PASSPHRASE');
 		// The long title keeps the first row whole; the run id has the second row.
 		const [titleRow, runRow] = gate.split('\n');
 		expect(titleRow).toMatch(/^Restore the Synapse database from a backup \(drop & recreate\) +\d\d:\d\d · step mode$/);
 		expect(runRow).toMatch(/^run synapse-db-restore-\d{8}-\d{6}-[0-9a-f]+$/);
 		term.sendKeys('a');
 		await term.waitFor(/ · auto mode$/m);
+
+		// The check step said the backup is encrypted: the passphrase is asked now, masked,
+		// before Synapse is stopped (not at the decrypt step, with the service already down).
+		const asked = await term.waitFor('? Parameter BACKUP_PASSPHRASE', 60_000);
+		expect(asked).toContain('(secret, not shown; Enter leaves it empty)');
+		term.type(passphrase);
+		await term.waitFor('*'.repeat(passphrase.length));
+		term.sendKeys('Enter');
 
 		// The destructive step stops auto mode: its confirm question, answered by typing
 		// the database's name (one question: runner.ts confirmations).

@@ -661,3 +661,62 @@ steps:
 		expect(store.last.steps.two!.attempts[0]!.pgid).toBe(4242);
 	});
 });
+
+describe('Runner: a label selector from a variable (issue 10, item 5)', () => {
+	const rb = book(`
+version: 1.1
+title: Selectors
+steps:
+  - id: remove
+    delete: {kind: Pod, selector: "app=$APP"}
+  - id: gone
+    wait: {deleted: {kind: Pod, selector: "$SELECTOR"}}
+`);
+
+	function runWith(vars: Record<string, string>) {
+		const t = setup(rb, {vars});
+		const kube = new FakeKubernetes();
+		const runner = new Runner({
+			runbook: rb,
+			runbookDir: '/rb',
+			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 't', stepIds: rb.steps.map(s => s.id), by: 'a@h', at: new Date(), cwd: '/tmp', vars, secretVars: []}),
+			runDir: '/tmp/r',
+			ports: {shell: t.shell, store: t.store, clock: t.clock, operator: t.operator, kubernetes: kube},
+			secrets: {},
+			by: 'a@h',
+			resumed: false,
+		});
+		return {t, kube, runner};
+	}
+
+	it('a valid one goes to the cluster substituted', async () => {
+		const {kube, runner} = runWith({APP: 'web', SELECTOR: 'app in (web, db)'});
+		expect(await runner.start()).toBe('completed');
+		expect(kube.requests.map(r => r.spec)).toEqual([{kind: 'Pod', selector: 'app=web'}, {deleted: {kind: 'Pod', selector: 'app in (web, db)'}}]);
+	});
+
+	it('one that does not parse once substituted fails its step before any request, naming the step and the selector', async () => {
+		const {t, kube, runner} = runWith({APP: 'web server', SELECTOR: 'app=web'});
+		t.operator.answers.failure.push('quit');
+		expect(await runner.start()).toBe('failed');
+		expect(kube.requests).toEqual([]);
+		expect(t.operator.failures[0]!.error).toBe(
+			'step remove: delete.selector "app=$APP" is "app=web server" once substituted: not a valid label selector: expected "," or the end of the selector, found "server" at character 9',
+		);
+		const wait = runWith({APP: 'web', SELECTOR: 'app in spire'});
+		wait.t.operator.answers.failure.push('quit');
+		expect(await wait.runner.start()).toBe('failed');
+		expect(wait.kube.requests).toHaveLength(1);
+		expect(wait.t.operator.failures[0]!.error).toBe(
+			'step gone: wait.deleted.selector "$SELECTOR" is "app in spire" once substituted: not a valid label selector: expected "(" after "app in" (write app in (a,b)), found "spire" at character 8',
+		);
+	});
+
+	it('an empty value would select every pod: refused before the request', async () => {
+		const {t, kube, runner} = runWith({APP: 'web', SELECTOR: ''});
+		t.operator.answers.failure.push('quit');
+		expect(await runner.start()).toBe('failed');
+		expect(kube.requests).toHaveLength(1);
+		expect(t.operator.failures[0]!.error).toBe('step gone: wait.deleted.selector "$SELECTOR" is "" once substituted: an empty selector matches every object of the kind');
+	});
+});

@@ -290,3 +290,44 @@ describe('${NAME:-default} in non-run text', () => {
 		expect(problems(book('  - id: s\n    manual: Scale $CLIENT.\n'))).toEqual([[10, 19, 'steps[0].manual', 'unknown variable $CLIENT']]);
 	});
 });
+
+describe('selector where it is not used (issue 10, item 5)', () => {
+	test('wait.jsonpath, wait.condition, patch, wait.rollout and restart act on one named object: a selector there is a problem, not ignored', () => {
+		const text = book(`  - id: j
+    wait: { jsonpath: { kind: Pod, name: p, selector: app=web, path: '{.status.phase}', equals: Running } }
+  - id: c
+    wait: { condition: { kind: Pod, name: p, selector: app=web, type: Ready } }
+  - id: p
+    patch: { kind: Deployment, name: web, selector: app=web, type: merge, patch: { spec: { paused: true } } }
+  - id: r
+    wait: { rollout: { kind: Deployment, name: web, selector: app=web } }
+  - id: s
+    restart: { kind: Deployment, name: web, selector: app=web }
+  - id: x
+    exec: { pod: web-0, selector: app=web, command: [hostname] }
+`);
+		expect(problems(text).map(([line, , path, message]) => [line, path, message])).toEqual([
+			[10, 'steps[0].wait.jsonpath.selector', 'selector does not apply to wait.jsonpath: it acts on the one object named by name'],
+			[12, 'steps[1].wait.condition.selector', 'selector does not apply to wait.condition: it acts on the one object named by name'],
+			[14, 'steps[2].patch.selector', 'selector does not apply to patch: it acts on the one object named by name'],
+			[16, 'steps[3].wait.rollout.selector', 'selector does not apply to wait.rollout: it acts on the one object named by name'],
+			[18, 'steps[4].restart.selector', 'selector does not apply to restart: it acts on the one object named by name'],
+			[20, 'steps[5].exec.selector', 'unknown key'],
+		]);
+		expect(hints(text)[0]).toBe('remove selector and give name; to act on every object matching labels use delete, scale, or wait deleted, exists or podsReady, which take a selector');
+	});
+
+	test('the kinds that use a selector still take one', () => {
+		expect(
+			problems(
+				book(`  - id: d
+    delete: { kind: Pod, selector: app=web }
+  - id: w
+    wait: { deleted: { kind: Pod, selector: app=web } }
+  - id: e
+    wait: { exists: { kind: Pod, selector: app=web } }
+`),
+			),
+		).toEqual([]);
+	});
+});
