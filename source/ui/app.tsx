@@ -6,6 +6,7 @@
  */
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize, type Key} from 'ink';
+import {splitTypeahead} from './typeahead.js';
 import {ThemeProvider} from '@inkjs/ui';
 import type {RunHandle} from '../engine/handle.js';
 import {currentStepId, finalSummary, latestAttempt, listRows, orderIndex, panelData, safeStepView, summaryLines} from './app-model.js';
@@ -227,88 +228,90 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	// It is mounted from the first frame to the last; the views over the panels
 	// (details, help, notices, log) and the prompts' inputs have no input hook of
 	// their own, so no key typed as one opens waits for it to start listening.
-	useInput(
-		(input, key) => {
-			// Active to the end (the summary screen's keys are its own): an input hook that turns
-			// inactive while another mounts can leave the terminal without a reader.
-			if (finished) {
-				// The summary screen's keys (see summary-view.tsx for why the app takes them).
-				const to = stays ? summaryKey(input, key, summaryTop, Math.max(1, mainRows)) : undefined;
-				if (to === 'leave') setLeft(true);
-				// From the row the key before left (several keys of one read are handled before the next render).
-				else if (to !== undefined) setSummaryTop(top => Math.min(summaryKey(input, key, top, Math.max(1, mainRows)) as number, summaryMaxTop(endLines, columns, mainRows)));
-				return;
+	const onKey = (input: string, key: Key) => {
+		// Active to the end (the summary screen's keys are its own): an input hook that turns
+		// inactive while another mounts can leave the terminal without a reader.
+		if (finished) {
+			// The summary screen's keys (see summary-view.tsx for why the app takes them).
+			const to = stays ? summaryKey(input, key, summaryTop, Math.max(1, mainRows)) : undefined;
+			if (to === 'leave') setLeft(true);
+			// From the row the key before left (several keys of one read are handled before the next render).
+			else if (to !== undefined) setSummaryTop(top => Math.min(summaryKey(input, key, top, Math.max(1, mainRows)) as number, summaryMaxTop(endLines, columns, mainRows)));
+			return;
+		}
+		const ctrlC = key.ctrl && input === 'c';
+		const question = questionNow();
+		if (question) {
+			if (input === 'y' || input === 'Y' || (ctrlC && (question.kind === 'quit' || question.kind === 'stop'))) {
+				setQuestion(undefined);
+				question.onYes();
+			} else if (input === 'n' || input === 'N' || key.return || key.escape || ctrlC) {
+				setQuestion(undefined);
 			}
-			const ctrlC = key.ctrl && input === 'c';
-			const question = questionNow();
-			if (question) {
-				if (input === 'y' || input === 'Y' || (ctrlC && (question.kind === 'quit' || question.kind === 'stop'))) {
-					setQuestion(undefined);
-					question.onYes();
-				} else if (input === 'n' || input === 'N' || key.return || key.escape || ctrlC) {
-					setQuestion(undefined);
+			return;
+		}
+		const open = overlayRef.current;
+		if (open) return overlayKey(open, input, key);
+		setFlash(undefined);
+		if (input === 'n' && !typing && notices.length > 0) {
+			setNoticesAcked(true);
+			return setOverlay({kind: 'notices', top: 0});
+		}
+		if (!typing) setNoticesAcked(true);
+		// At a confirm or destructive prompt, PgUp/PgDn scroll the command and its values in place.
+		if (panelMode === 'decide' && (key.pageUp || key.pageDown)) {
+			const page = Math.max(1, mainRows - 6);
+			const promptId = prompt?.id;
+			// From where the key before left it: several PgDn in one read are handled before the next render.
+			return setScroll(before => {
+				const from = before.promptId === promptId ? Math.min(before.rows, maxScroll) : 0;
+				return {promptId, rows: Math.max(0, Math.min(maxScroll, from + (key.pageDown ? page : -page)))};
+			});
+		}
+		if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId, top: 0});
+		// The start screen: ↑↓ PgUp PgDn g G scroll the plan (from where the key before left it).
+		if (prompt?.kind === 'start') {
+			const max = planMaxTop(prompt.plan, columns, mainRows);
+			const update = scrollUpdate(input, key, planBodyRows(planRows(prompt.plan, columns).length, mainRows), max);
+			if (update) return setPlanTop(top => update(Math.min(top, max)));
+		}
+		if (prompt) {
+			const action = promptKeyAction(prompt, input, key);
+			if (action?.question) {
+				const {answer: value} = action;
+				// Quitting answers whatever prompt is current by then (or the next one).
+				const onYes = action.question === 'quit' ? () => operator.requestQuit() : () => answer(value);
+				const about = action.question === 'quit' ? undefined : prompt.id;
+				return setQuestion({kind: action.question, text: questionText(action.question, prompt), onYes, promptId: about});
+			}
+			if (action) return answer(action.answer);
+			if (takesEntry(prompt)) {
+				const before = entryFor(prompt, entryRef.current);
+				const {entry, answer: value} = entryKey(prompt, before, input, key);
+				if (entry !== entryRef.current) {
+					entryRef.current = entry;
+					setVersion(v => v + 1);
 				}
-				return;
+				if (value !== undefined) return answer(value);
+				// A confirm takes y, n and Enter; its other keys (↑↓ to browse the list) go on below.
+				if (isTextEntry(prompt) || entry !== before) return;
 			}
-			const open = overlayRef.current;
-			if (open) return overlayKey(open, input, key);
-			setFlash(undefined);
-			if (input === 'n' && !typing && notices.length > 0) {
-				setNoticesAcked(true);
-				return setOverlay({kind: 'notices', top: 0});
-			}
-			if (!typing) setNoticesAcked(true);
-			// At a confirm or destructive prompt, PgUp/PgDn scroll the command and its values in place.
-			if (panelMode === 'decide' && (key.pageUp || key.pageDown)) {
-				const page = Math.max(1, mainRows - 6);
-				const promptId = prompt?.id;
-				// From where the key before left it: several PgDn in one read are handled before the next render.
-				return setScroll(before => {
-					const from = before.promptId === promptId ? Math.min(before.rows, maxScroll) : 0;
-					return {promptId, rows: Math.max(0, Math.min(maxScroll, from + (key.pageDown ? page : -page)))};
-				});
-			}
-			if (input === 'd' && !isTextEntry(prompt) && shownId) return setOverlay({kind: 'details', stepId: shownId, top: 0});
-			// The start screen: ↑↓ PgUp PgDn g G scroll the plan (from where the key before left it).
-			if (prompt?.kind === 'start') {
-				const max = planMaxTop(prompt.plan, columns, mainRows);
-				const update = scrollUpdate(input, key, planBodyRows(planRows(prompt.plan, columns).length, mainRows), max);
-				if (update) return setPlanTop(top => update(Math.min(top, max)));
-			}
-			if (prompt) {
-				const action = promptKeyAction(prompt, input, key);
-				if (action?.question) {
-					const {answer: value} = action;
-					// Quitting answers whatever prompt is current by then (or the next one).
-					const onYes = action.question === 'quit' ? () => operator.requestQuit() : () => answer(value);
-					const about = action.question === 'quit' ? undefined : prompt.id;
-					return setQuestion({kind: action.question, text: questionText(action.question, prompt), onYes, promptId: about});
-				}
-				if (action) return answer(action.answer);
-				if (takesEntry(prompt)) {
-					const before = entryFor(prompt, entryRef.current);
-					const {entry, answer: value} = entryKey(prompt, before, input, key);
-					if (entry !== entryRef.current) {
-						entryRef.current = entry;
-						setVersion(v => v + 1);
-					}
-					if (value !== undefined) return answer(value);
-					// A confirm takes y, n and Enter; its other keys (↑↓ to browse the list) go on below.
-					if (isTextEntry(prompt) || entry !== before) return;
-				}
-			}
-			const order = state.order;
-			if (key.upArrow || key.downArrow) {
-				const at = Math.max(0, orderIndex(order, shownId ?? ''));
-				const next = order[Math.min(order.length - 1, Math.max(0, at + (key.upArrow ? -1 : 1)))];
-				setSelected(next === currentId ? undefined : next);
-			} else if (key.escape || input === '.') setSelected(undefined);
-			else if (input === 'l') openLog();
-			else if (input === 'a') operator.setAuto(!operator.isAuto());
-			else if (input === '?') setOverlay({kind: 'help'});
-			else if (!prompt && (input === 'q' || ctrlC)) askQuit();
-		},
-	);
+		}
+		const order = state.order;
+		if (key.upArrow || key.downArrow) {
+			const at = Math.max(0, orderIndex(order, shownId ?? ''));
+			const next = order[Math.min(order.length - 1, Math.max(0, at + (key.upArrow ? -1 : 1)))];
+			setSelected(next === currentId ? undefined : next);
+		} else if (key.escape || input === '.') setSelected(undefined);
+		else if (input === 'l') openLog();
+		else if (input === 'a') operator.setAuto(!operator.isAuto());
+		else if (input === '?') setOverlay({kind: 'help'});
+		else if (!prompt && (input === 'q' || ctrlC)) askQuit();
+	};
+	// Keys typed ahead arrive in one read as one input: one key at a time (typeahead.ts).
+	useInput((input, key) => {
+		for (const [one, oneKey] of splitTypeahead(input, key)) onKey(one, oneKey);
+	});
 
 	const title = handle.runbook.title;
 	const header = headerRows(title, state.runId, columns, headerLines);
