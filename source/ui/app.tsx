@@ -6,7 +6,6 @@
  */
 import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize, type Key} from 'ink';
-import {splitTypeahead} from './typeahead.js';
 import {ThemeProvider} from '@inkjs/ui';
 import type {RunHandle} from '../engine/handle.js';
 import {currentStepId, finalSummary, latestAttempt, listRows, orderIndex, panelData, safeStepView, summaryLines} from './app-model.js';
@@ -308,10 +307,9 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		else if (input === '?') setOverlay({kind: 'help'});
 		else if (!prompt && (input === 'q' || ctrlC)) askQuit();
 	};
-	// Keys typed ahead arrive in one read as one input: one key at a time (typeahead.ts).
-	useInput((input, key) => {
-		for (const [one, oneKey] of splitTypeahead(input, key)) onKey(one, oneKey);
-	});
+	// A read of several characters (a paste, or keys typed ahead of a slow frame) is one input
+	// that matches no key: it is dropped rather than split, so pasted text never answers a prompt.
+	useInput(onKey);
 
 	const title = handle.runbook.title;
 	const header = headerRows(title, state.runId, columns, headerLines);

@@ -3,7 +3,7 @@
  * at 80x24 and 100x30, with the built CLI: the first screen of a new run is its
  * plan (description, source, params with the secret as ***, how many steps,
  * which are destructive and which need an answer, what a run without a terminal
- * needs), nothing has run, the plan scrolls, Enter starts the run (step mode:
+ * needs), nothing has run, Enter starts the run (step mode:
  * the first gate), and q then y at the plan (or a SIGTERM) leaves a paused run
  * in which no step started.
  */
@@ -110,15 +110,14 @@ describe.each([
 		expect(ws.lines()).toEqual([]);
 		expect(stepStarts(runDir)).toEqual([]);
 
-		// The rest of the plan is below: G shows its end, with the params and their values.
-		term.sendKeys('G');
-		const end = await term.waitFor('PGPASSWORD = ***');
-		expect(end).toContain('Source: 004, "Method 1: Full Restore (Drop & Recreate)"');
-		expect(end).toContain('DB_NAME = synapse');
-		expect(end).toContain('DUMP = /backups/synapse-2026-12-06.sql.gz');
-		expect(end).not.toContain('s3cret-value');
-		term.sendKeys('g');
-		await term.waitFor('Stops the service, drops the database');
+		// The whole plan fits at both sizes, down to the params and their values. (Scrolling a longer
+		// plan is tested in test/ui/app-start.test.tsx: here a G or g that scrolls nothing gives no
+		// screen to wait for, and a key sent before the app read the previous one arrives in the same
+		// read, which the app drops as it drops a paste.)
+		expect(first).toContain('Source: 004, "Method 1: Full Restore (Drop & Recreate)"');
+		expect(first).toContain('DB_NAME = synapse');
+		expect(first).toContain('DUMP = /backups/synapse-2026-12-06.sql.gz');
+		expect(first).toContain('PGPASSWORD = ***');
 
 		// Enter starts the run: step mode, so the gate of step 1 comes next; still nothing ran.
 		term.sendKeys('Enter');

@@ -97,17 +97,6 @@ describe('the start screen', () => {
 		expect(await operator.awaitStart(lines())).toBe('run');
 	});
 
-	test('keys typed ahead in one read each count: G then Enter scrolls to the end and starts the run', async () => {
-		app = startApp(runbook.steps, {columns: 80, rows: 24});
-		const {operator, t} = app;
-		const started = operator.awaitStart(longLines());
-		await waitForFrame(t, 'Plan: rows 1–');
-		// One read holding both keys, as a terminal delivers keys typed ahead of a slow frame:
-		// Ink passes it as the one input "G\r", which matched no key (the Enter was lost).
-		t.stdin.write('G\r');
-		expect(await started).toBe('run');
-	});
-
 	test('q asks first; y quits', async () => {
 		app = startApp(runbook.steps, {columns: 80, rows: 24});
 		const {operator, t} = app;
