@@ -21,7 +21,7 @@ import {isStepDone, runStatusWord, type RunState} from '../engine/state.js';
 import {newRunState, reconcileForResume} from '../engine/transitions.js';
 import {isCommandOfRun, stopLeftoverCommand} from '../executors/process-group.js';
 import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js';
-import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from '../store/runs.js';
+import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary, type StateSaveError} from '../store/runs.js';
 import {makePrivateDir, stateDirWarnings} from '../platform/safe-file.js';
 import {secretProblem} from '../security/secrets.js';
 import {readStarted, recordStarted} from '../store/started.js';
@@ -621,6 +621,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 	// A missing param is asked in the TUI after it; without a terminal the run was refused above.
 	const missing = input.askFirst.filter(ask => ask.param.required).map(ask => ask.name);
 	const plan = input.resumed ? undefined : buildPlan(loaded.runbook, loaded.path, {vars: state.vars, secrets: input.secrets, missing}, options.params);
+	let unsynced: StateSaveError | undefined;
 	let status;
 	try {
 		if (tui) {
@@ -666,9 +667,14 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 			});
 		}
 		journal?.close();
-		store.close();
+		unsynced = store.close();
 	}
 	if (journalFailure) io.err(`runbook: warning: ${journalFailure} (the state file and the step logs are complete)\n`);
+	// A failed fsync at the end: what the screen said was saved may not be on disk.
+	if (unsynced) {
+		io.err(`runbook: ${unsynced.message}\n`);
+		return signalled ? EXIT.interrupted : EXIT.failed;
+	}
 
 	const final = runner.getState();
 	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.refusal ? 'refused: ' : ''}${plainOperator.stopMessage}\n`);

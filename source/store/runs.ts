@@ -299,8 +299,13 @@ export class FileStateStore implements StateStore {
 		}
 	}
 
-	/** Closes `state.log` (a later save opens it again), fsyncing it first when needed. */
-	close(): void {
+	/**
+	 * Closes `state.log` (a later save opens it again), fsyncing it first when needed.
+	 * Returns, instead of throwing (it runs in a `finally`), the StateSaveError of an fsync that
+	 * failed since the last flush: this one or a timed one (Linux reports a writeback error once,
+	 * so a later fsync may succeed although records were lost); undefined when all is on disk.
+	 */
+	close(): StateSaveError | undefined {
 		try {
 			this.#sync();
 		} catch (error) {
@@ -308,6 +313,10 @@ export class FileStateStore implements StateStore {
 		}
 		if (this.#fd !== undefined) fs.closeSync(this.#fd);
 		this.#fd = undefined;
+		if (this.#syncError === undefined) return undefined;
+		const failed = StateSaveError.from(this.path, this.#syncError);
+		this.#syncError = undefined;
+		return failed;
 	}
 
 	/** Throws (once) the error of a timed fsync. */

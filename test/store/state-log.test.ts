@@ -228,6 +228,31 @@ describe('saves with `later` (issue 14: one fsync per step)', () => {
 		}
 	});
 
+	it('a timed fsync that failed is returned by close, even when close\'s own fsync then succeeds (Linux reports a writeback error once)', async () => {
+		const {default: fs} = await import('node:fs');
+		const {runId, store} = setup();
+		const states = history(runId);
+		store.save(states[0]);
+		store.save(states[1]);
+		const real = fs.fsyncSync;
+		let failed = 0;
+		(fs as {fsyncSync: typeof fs.fsyncSync}).fsyncSync = fd => {
+			if (failed++ === 0) throw Object.assign(new Error('EIO: i/o error, fsync'), {code: 'EIO'});
+			real(fd);
+		};
+		try {
+			store.save(states[2], {later: true});
+			await vi.waitFor(() => expect(failed).toBe(1));
+			const error = store.close();
+			expect(failed).toBeGreaterThan(1); // close fsynced again, and that one succeeded
+			expect(error?.code).toBe('EIO');
+			expect(error?.message).toMatch(/an input\/output error of the disk; progress since the last save is NOT saved/);
+			expect(store.close()).toBeUndefined();
+		} finally {
+			(fs as {fsyncSync: typeof fs.fsyncSync}).fsyncSync = real;
+		}
+	});
+
 	it('a steps record the runner owns: a transition sets the step in place and the record holds that step only', () => {
 		const {repo, runId, runDir, store} = setup();
 		const states = history(runId);
