@@ -396,21 +396,25 @@ async function resumeLocked(repo: RunsRepository, id: string, early: string[], o
 	if (trusted.dropped.length > 0) notices.push(`saved variables the runbook does not define were not restored: ${trusted.dropped.join(', ').slice(0, 200)}`);
 	if (ticks.dropped.length > 0) notices.push(`saved checklist ticks that do not match the runbook's items were not restored: ${ticks.dropped.join(', ').slice(0, 200)}`);
 	if (groups.dropped.length > 0) notices.push(`saved group progress that does not fit the runbook was not restored: ${groups.dropped.join(', ').slice(0, 200)}`);
-	// Without a record of this account's (a handover), a runbook whose content is not the one the run
-	// recorded may be another file the state now names: the operator confirms it by naming it.
-	if (started === undefined && loaded.hash !== saved.runbookHash) {
+	// Without a record of this account's (a handover, or a record lost), the state alone names the
+	// runbook, and whoever shares the state directory can change both its path and its recorded hash:
+	// the operator confirms the runbook once, by naming it; the record then exists for this account.
+	if (started === undefined) {
+		const changed = loaded.hash !== saved.runbookHash;
+		const why = changed ? 'its content (or a fragment\'s) is not the one this run recorded' : 'the shared state names it: check it is the runbook this run was started with';
 		let accepted: boolean;
 		if (wantsTui(options)) {
 			const {confirmTargetChange} = await import('../ui/confirm-target.js');
-			accepted = await confirmTargetChange([`runbook ${saved.runbookPath}`, 'its content (or a fragment\'s) is not the one this run recorded'], path.basename(saved.runbookPath), {
-				heading: 'This run was not started on this account, and its runbook changed since:',
-				consequence: 'Its steps would now run as this file says.',
+			accepted = await confirmTargetChange([`runbook ${saved.runbookPath}`, why], path.basename(saved.runbookPath), {
+				heading: changed ? 'This run was not started on this account, and its runbook changed since:' : 'This run was not started on this account:',
+				consequence: 'Its steps would run as this file says.',
 			});
 		} else {
 			accepted = options.confirmRunbook !== undefined && path.resolve(options.confirmRunbook) === saved.runbookPath;
 			if (!accepted) {
 				io.err(
-					`runbook: run ${id} names the runbook ${saved.runbookPath}, whose content (or a fragment's) is not the one the run recorded, and this account has no record of starting the run. Nothing was run.\n` +
+					`runbook: run ${id} was not started on this account (no record of it here) and names the runbook ${saved.runbookPath}` +
+						`${changed ? ', whose content (or a fragment\'s) is not the one the run recorded' : ''}. Nothing was run.\n` +
 						`  if that is the runbook to go on with, pass --confirm-runbook ${saved.runbookPath}\n`,
 				);
 			}

@@ -133,18 +133,19 @@ describe('a hostile state file', () => {
 			expect(existsSync(ws.path('PWNED'))).toBe(false);
 		}
 		// Another operator's account (its own XDG_STATE_HOME: no record of this run) taking over the swapped state:
-		// the content is not the recorded one, so it is refused unless that operator names the runbook.
-		// (With the hash forged too, a handover cannot tell: README's security section names that limit.)
-		editState(ws, runId, state => {
-			state.runbookPath = swapped;
-			state.runbookHash = createHash('sha256').update(VARS_RUNBOOK).digest('hex');
-		});
+		// refused unless that operator names the runbook, with the hash left or forged to match the swapped file.
 		const other = {XDG_STATE_HOME: ws.path('other-operator')};
-		const handover = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir], {env: other});
-		expect(handover.code).toBe(2);
-		expect(handover.stderr).toContain(`runbook: run ${runId} names the runbook ${swapped}, whose content (or a fragment's) is not the one the run recorded, and this account has no record of starting the run. Nothing was run.\n`);
-		expect(handover.stderr).toContain(`pass --confirm-runbook ${swapped}\n`);
-		expect(existsSync(ws.path('PWNED'))).toBe(false);
+		for (const forged of [false, true]) {
+			editState(ws, runId, state => {
+				state.runbookPath = swapped;
+				state.runbookHash = createHash('sha256').update(forged ? swap : VARS_RUNBOOK).digest('hex');
+			});
+			const handover = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir], {env: other});
+			expect(handover.code).toBe(2);
+			expect(handover.stderr).toContain(`runbook: run ${runId} was not started on this account (no record of it here) and names the runbook ${swapped}${forged ? '' : ", whose content (or a fragment's) is not the one the run recorded"}. Nothing was run.\n`);
+			expect(handover.stderr).toContain(`pass --confirm-runbook ${swapped}\n`);
+			expect(existsSync(ws.path('PWNED'))).toBe(false);
+		}
 		// Naming another file does not confirm it.
 		const wrong = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir, '--confirm-runbook', original], {env: other});
 		expect(wrong.code).toBe(2);
@@ -155,13 +156,16 @@ describe('a hostile state file', () => {
 		expect(existsSync(ws.path('PWNED'))).toBe(true);
 	});
 
-	it('a handover of the unchanged runbook needs no confirmation; the next operator\'s account then has the record', async () => {
+	it('a handover, even of the unchanged runbook, names the runbook once; the next operator\'s account then has the record', async () => {
 		const ws = workspace();
 		const runId = await failedRun(ws);
 		const other = {XDG_STATE_HOME: ws.path('other-operator')};
 		writeFileSync(ws.path('ready'), '');
 		editState(ws, runId, state => ((state.steps as Record<string, {status: string}>).two!.status = 'failed'));
-		const taken = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir], {env: other});
+		const asked = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir], {env: other});
+		expect(asked.code).toBe(2);
+		expect(asked.stderr).toContain(`pass --confirm-runbook ${ws.path('vars.yaml')}\n`);
+		const taken = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir, '--confirm-runbook', 'vars.yaml'], {env: other});
 		expect(taken.code, taken.stderr).toBe(0);
 		expect(filesUnder(ws.path('other-operator')).map(file => path.basename(file))).toEqual([`${runId}.json`]);
 	});
