@@ -623,8 +623,8 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 
 	// The plan, before the first step of a new run (engine/plan.ts): the TUI's start screen, the head of the plain output.
 	// A missing param is asked in the TUI after it; without a terminal the run was refused above.
-	const missing = input.askFirst.filter(ask => ask.param.required).map(ask => ask.name);
-	const plan = input.resumed ? undefined : buildPlan(loaded.runbook, loaded.path, {vars: state.vars, secrets: input.secrets, missing}, options.params);
+	const missing = input.askFirst.filter(ask => ask.param.required && !deferred.has(ask.name)).map(ask => ask.name);
+	const plan = input.resumed ? undefined : buildPlan(loaded.runbook, loaded.path, {vars: state.vars, secrets: input.secrets, missing}, options.params, [...deferred]);
 	let unsynced: StateSaveError | undefined;
 	let status;
 	try {

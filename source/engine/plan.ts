@@ -57,13 +57,16 @@ export interface RunPlan {
 /**
  * The plan of `runbook` (at `file`) with the params as resolved from `-p` and
  * the environment (`resolution`); `values` are the `-p` values as given (they
- * answer `ask` steps too). A secret's value never leaves this function.
+ * answer `ask` steps too); `askedLater` names the secrets asked during the run,
+ * when a step that names them is sure to run. A secret's value never leaves this function.
  */
-export function buildPlan(runbook: Runbook, file: string, resolution: Pick<ParamResolution, 'vars' | 'secrets' | 'missing'>, values: Record<string, string>): RunPlan {
+export function buildPlan(runbook: Runbook, file: string, resolution: Pick<ParamResolution, 'vars' | 'secrets' | 'missing'>, values: Record<string, string>, askedLater: readonly string[] = []): RunPlan {
 	const params = Object.entries(runbook.params ?? {}).map(([name, param]): PlanParam => {
 		const value = param.secret ? (name in resolution.secrets && resolution.secrets[name] !== '' ? '***' : undefined) : resolution.vars[name];
-		const missing = value === undefined && resolution.missing.includes(name);
-		const shown = value === undefined ? (missing ? 'MISSING (required)' : '(not set)') : value === '' ? '(empty)' : oneLine(value);
+		// A secret asked when a step that names it is sure to run (engine/secret-timing.ts) is not missing now.
+		const later = value === undefined && askedLater.includes(name);
+		const missing = value === undefined && !later && resolution.missing.includes(name);
+		const shown = later ? 'asked when a step that uses it is sure to run' : value === undefined ? (missing ? 'MISSING (required)' : '(not set)') : value === '' ? '(empty)' : oneLine(value);
 		return {name, shown, missing, ...(param.description ? {description: param.description} : {})};
 	});
 	const every = allSteps(runbook);
