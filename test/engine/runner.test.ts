@@ -72,6 +72,23 @@ steps:
     run: echo three
 `);
 
+/** A new run of `rb` with `vars`, its Kubernetes port a FakeKubernetes that records the requests. */
+function kubeRunner(rb: Runbook, vars: Record<string, string>) {
+	const t = setup(rb, {vars});
+	const kube = new FakeKubernetes();
+	const runner = new Runner({
+		runbook: rb,
+		runbookDir: '/rb',
+		state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 't', stepIds: rb.steps.map(s => s.id), by: 'a@h', at: new Date(), cwd: '/tmp', vars, secretVars: []}),
+		runDir: '/tmp/r',
+		ports: {shell: t.shell, store: t.store, clock: t.clock, operator: t.operator, kubernetes: kube},
+		secrets: {},
+		by: 'a@h',
+		resumed: false,
+	});
+	return {t, kube, runner};
+}
+
 describe('Runner: the happy path', () => {
 	it('runs every step in order, asks the gate before each, and completes', async () => {
 		const t = setup(three);
@@ -462,21 +479,7 @@ steps:
     wait: {podsReady: {selector: app=db, count: "\${PODS}"}}
 `);
 
-	function runWith(vars: Record<string, string>) {
-		const t = setup(rb, {vars});
-		const kube = new FakeKubernetes();
-		const runner = new Runner({
-			runbook: rb,
-			runbookDir: '/rb',
-			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 't', stepIds: rb.steps.map(s => s.id), by: 'a@h', at: new Date(), cwd: '/tmp', vars, secretVars: []}),
-			runDir: '/tmp/r',
-			ports: {shell: t.shell, store: t.store, clock: t.clock, operator: t.operator, kubernetes: kube},
-			secrets: {},
-			by: 'a@h',
-			resumed: false,
-		});
-		return {t, kube, runner};
-	}
+	const runWith = (vars: Record<string, string>) => kubeRunner(rb, vars);
 
 	it('a whole number goes to the cluster as the variable resolved', async () => {
 		const {kube, runner} = runWith({REPLICAS: '0', PODS: '3'});
@@ -673,21 +676,7 @@ steps:
     wait: {deleted: {kind: Pod, selector: "$SELECTOR"}}
 `);
 
-	function runWith(vars: Record<string, string>) {
-		const t = setup(rb, {vars});
-		const kube = new FakeKubernetes();
-		const runner = new Runner({
-			runbook: rb,
-			runbookDir: '/rb',
-			state: newRunState({runId: 'r', runbookPath: '/rb/x.yaml', runbookHash: 'h', title: 't', stepIds: rb.steps.map(s => s.id), by: 'a@h', at: new Date(), cwd: '/tmp', vars, secretVars: []}),
-			runDir: '/tmp/r',
-			ports: {shell: t.shell, store: t.store, clock: t.clock, operator: t.operator, kubernetes: kube},
-			secrets: {},
-			by: 'a@h',
-			resumed: false,
-		});
-		return {t, kube, runner};
-	}
+	const runWith = (vars: Record<string, string>) => kubeRunner(rb, vars);
 
 	it('a valid one goes to the cluster substituted', async () => {
 		const {kube, runner} = runWith({APP: 'web', SELECTOR: 'app in (web, db)'});
