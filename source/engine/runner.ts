@@ -50,6 +50,12 @@ export interface RunnerOptions {
 	 * each is asked at most once in this process; one no step that runs names is never asked.
 	 */
 	askWhenNeeded?: Array<{name: string; param: Param}>;
+	/**
+	 * The changes from the Kubernetes target the run recorded that the operator accepted for
+	 * this session (`context a → b; server … → …`): recorded as a `context-change-accepted`
+	 * decision when the run starts, so it is saved, journalled and reported like any other.
+	 */
+	acceptedTargetChange?: string;
 }
 
 /**
@@ -269,6 +275,7 @@ export class Runner implements RunHandle {
 	async start(): Promise<RunStatus> {
 		this.commit(t.setRunStatus(this.state, this.now(), 'in-progress'));
 		if (this.options_.resumed) this.decide('resume', undefined, `by ${this.options_.by}`);
+		if (this.options_.acceptedTargetChange) this.decide('context-change-accepted', undefined, this.options_.acceptedTargetChange);
 		this.emit({type: 'run-started', runId: this.state.runId, resumed: this.options_.resumed});
 		for (const {name, param} of this.options_.askFirst ?? []) {
 			const answered = await this.askParam(name, param);
