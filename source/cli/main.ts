@@ -1,22 +1,28 @@
 #!/usr/bin/env node
 /**
- * The `runbook` command: parses arguments (commander), runs the subcommand and
- * exits with its code. Exit codes: 0 completed or valid, 1 a step failed or the
- * run was aborted, 2 invalid runbook or usage, or a run refused before anything
- * ran (in use by another process, completed, unreadable), 130 interrupted
- * (progress saved).
- * No stack trace reaches the operator: an unexpected error is written to a
- * crash file whose path is printed.
+ * The `runbook` command: parses arguments (commander), runs the subcommand (one file
+ * each: run.ts, resume.ts, runs.ts, report.ts, validate.ts, schema.ts, plan.ts) and exits
+ * with its code. What a command refuses it throws; exit.ts maps it to an exit code in one
+ * place (0 completed or valid, 1 a step failed or the run was aborted, 2 invalid runbook or
+ * usage, or a run refused before anything ran, 130 interrupted with progress saved).
+ * No stack trace reaches the operator: an unexpected error is written to a crash file
+ * whose path is printed.
  */
 import path from 'node:path';
-import {Command, CommanderError, InvalidArgumentError, Option} from 'commander';
-import {EXIT, resumeCommand, runCommand, type RunOptions} from './run.js';
-import {listRuns, printSchema, reportRun, validateFiles} from './report.js';
 import {randomBytes} from 'node:crypto';
+import {Command, InvalidArgumentError, Option} from 'commander';
 import {maskParamValues} from '../store/lock.js';
-import {resolveStateDir, StateSaveError} from '../store/runs.js';
+import {resolveStateDir} from '../store/runs.js';
 import {makePrivateDir, writeFileAtomic} from '../platform/safe-file.js';
 import {exitWhenFlushed} from '../platform/closed-output.js';
+import {EXIT, exitCodeFor} from './exit.js';
+import type {RunOptions} from './options.js';
+import {runCommand} from './run.js';
+import {resumeCommand} from './resume.js';
+import {listRuns} from './runs.js';
+import {reportRun} from './report.js';
+import {validateFiles} from './validate.js';
+import {printSchema} from './schema.js';
 
 function collectParam(value: string, previous: Record<string, string> | undefined): Record<string, string> {
 	const eq = value.indexOf('=');
@@ -101,10 +107,14 @@ export function buildProgram(exit: (code: number) => void): Command {
 
 	addRunOptions(program.command('run').argument('<FILE>', 'runbook file (YAML)').description('run a runbook (offers to resume an unfinished run of it)'))
 		.option('--new', 'start a new run even if an unfinished run of this runbook exists')
-		.action(async (file: string, opts: Record<string, unknown>, command: Command) => exit(await runCommand(file, sessionOptions(opts, command))));
+		.action(async (file: string, opts: Record<string, unknown>, command: Command) => {
+			exit(await runCommand(file, sessionOptions(opts, command)));
+		});
 
 	addRunOptions(program.command('resume').argument('[RUN_ID]', 'run to resume (default: the latest unfinished run)').description('resume a saved run')).action(
-		async (runId: string | undefined, opts: Record<string, unknown>, command: Command) => exit(await resumeCommand(runId, sessionOptions(opts, command))),
+		async (runId: string | undefined, opts: Record<string, unknown>, command: Command) => {
+			exit(await resumeCommand(runId, sessionOptions(opts, command)));
+		},
 	);
 
 	program
@@ -112,13 +122,17 @@ export function buildProgram(exit: (code: number) => void): Command {
 		.description('list saved runs, newest first')
 		.addOption(stateDirOption())
 		.option('--json', 'print JSON')
-		.action((opts: {stateDir?: string; json?: boolean}) => exit(listRuns(opts)));
+		.action(async (opts: {stateDir?: string; json?: boolean}) => {
+			exit(listRuns(opts));
+		});
 
 	program
 		.command('validate')
 		.argument('<FILE...>', 'runbook files')
 		.description('check runbooks; prints every problem with file:line:col; exit 0 when all are valid, 2 otherwise')
-		.action(async (files: string[]) => exit(await validateFiles(files)));
+		.action(async (files: string[]) => {
+			exit(await validateFiles(files));
+		});
 
 	program
 		.command('report')
@@ -126,7 +140,9 @@ export function buildProgram(exit: (code: number) => void): Command {
 		.description('print a Markdown report of a run: steps, operators, decisions, failures, timeline, downtime')
 		.addOption(stateDirOption())
 		.option('-o, --output <FILE>', 'write the report to FILE instead of stdout')
-		.action(async (runId: string, opts: {stateDir?: string; output?: string}) => exit(await reportRun(runId, opts)));
+		.action(async (runId: string, opts: {stateDir?: string; output?: string}) => {
+			exit(await reportRun(runId, opts));
+		});
 
 	program
 		.command('plan')
@@ -142,7 +158,9 @@ export function buildProgram(exit: (code: number) => void): Command {
 	program
 		.command('schema')
 		.description('print the JSON Schema of the runbook format')
-		.action(() => exit(printSchema()));
+		.action(async () => {
+			exit(printSchema());
+		});
 
 	return program;
 }
@@ -150,14 +168,9 @@ export function buildProgram(exit: (code: number) => void): Command {
 /**
  * Writes an unexpected error to a crash file in the state directory (mode 0600,
  * an unpredictable name, never a fixed name in /tmp another user could plant a
- * link at) and says where it is, without a stack trace. A state that could not be
- * saved is said plainly, without claiming the progress was saved.
+ * link at) and says where it is, without a stack trace.
  */
 function reportCrash(error: unknown): number {
-	if (error instanceof StateSaveError) {
-		process.stderr.write(`runbook: ${error.message}\n`);
-		return EXIT.failed;
-	}
 	const stateDir = resolveStateDir(stateDirFlag(process.argv));
 	const file = path.join(stateDir, `crash-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.log`);
 	const detail = error instanceof Error ? `${error.stack ?? error.message}` : String(error);
@@ -198,11 +211,8 @@ export async function main(): Promise<void> {
 	try {
 		await program.parseAsync(process.argv);
 	} catch (error) {
-		if (error instanceof CommanderError) {
-			code = error.exitCode === 0 ? 0 : EXIT.usage;
-		} else {
-			code = reportCrash(error);
-		}
+		// What the operator can fix (exit.ts), else a crash file.
+		code = exitCodeFor(error, text => void process.stderr.write(text)) ?? reportCrash(error);
 	}
 	process.exitCode = code;
 	// Let streams flush; a lingering handle must not keep a finished run alive.

@@ -8,13 +8,14 @@
  * terminal needs (engine/preflight.ts). Markdown is a rendered runbook for
  * review and the change ticket.
  */
-import {loadRunbook, RunbookError} from '../runbook/load.js';
+import {loadRunbook} from '../runbook/load.js';
 import {resolveParams} from '../engine/params.js';
 import {whenHolds, type Known} from '../engine/preflight.js';
 import {buildPlan, planLines} from '../engine/plan.js';
 import {actionOf, stepView} from '../engine/view.js';
 import type {Step} from '../runbook/schema.js';
 import {visibleControls} from '../security/terminal-text.js';
+import {UsageError} from '../security/usage-error.js';
 import {redactor} from '../runbook/variables.js';
 import {allSteps, flatSteps, isGroup} from '../runbook/groups.js';
 
@@ -37,33 +38,20 @@ function whenLine(step: Step, known: Known): {text: string; skipped: boolean; ho
 }
 
 /**
- * Prints the plan of `file` with `write`; problems (an invalid runbook, a `-p`
- * value that is not allowed, an unknown format) go to `writeErr`.
- * @returns 0, or 2 for an invalid runbook or usage.
+ * Prints the plan of `file` with `write`.
+ * @returns 0.
+ * @throws RunbookError for an invalid runbook; UsageError for a `-p` value that is not allowed
+ *   or an unknown format (cli/exit.ts: exit 2).
  */
-export async function planRunbook(file: string, options: PlanOptions, rawWrite: (text: string) => void = t => void process.stdout.write(t), rawWriteErr: (text: string) => void = t => void process.stderr.write(t)): Promise<number> {
+export async function planRunbook(file: string, options: PlanOptions, rawWrite: (text: string) => void = t => void process.stdout.write(t)): Promise<number> {
 	// Titles, commands and values come from a hostile runbook and its params: no raw escapes.
 	const write = (text: string): void => rawWrite(visibleControls(text));
-	const writeErr = (text: string): void => rawWriteErr(visibleControls(text));
 	const format = options.format ?? 'text';
-	if (format !== 'text' && format !== 'markdown') {
-		writeErr(`runbook: unknown format ${format}: use text or markdown\n`);
-		return 2;
-	}
-	let loaded;
-	try {
-		loaded = await loadRunbook(file);
-	} catch (error) {
-		if (!(error instanceof RunbookError)) throw error;
-		writeErr(error.format() + '\n');
-		return 2;
-	}
+	if (format !== 'text' && format !== 'markdown') throw new UsageError(`unknown format ${format}: use text or markdown`);
+	const loaded = await loadRunbook(file);
 	const {runbook} = loaded;
 	const resolution = resolveParams(runbook, options.params, process.env);
-	if (resolution.problems.length > 0) {
-		for (const problem of resolution.problems) writeErr(`runbook: ${problem}\n`);
-		return 2;
-	}
+	if (resolution.problems.length > 0) throw new UsageError(resolution.problems);
 	const md = format === 'markdown';
 	// The head is the plan every run shows before its first step (engine/plan.ts); then every step.
 	const out: string[] = planLines(buildPlan(runbook, loaded.path, resolution, options.params), {markdown: md});

@@ -2,7 +2,7 @@
  * Before resuming a run against another Kubernetes target than the one it
  * recorded: the operator must type the new context's name to go on. The same
  * screen, with other words, confirms a runbook whose content is not the one the
- * run recorded (cli/run.ts, store/started.ts).
+ * run recorded (cli/kube-target.ts, cli/resume-plan.ts, store/started.ts).
  */
 import type React from 'react';
 import {useState} from 'react';

@@ -58,7 +58,7 @@ async function start(exits: Record<string, number>) {
 	const state = newRunState({runId: 'r1', runbookPath: '/rb/g.yaml', runbookHash: 'h', title: runbook.title, stepIds: allSteps(runbook).map(s => s.id), by: 'alice@host', at: clock.now(), cwd: '/tmp', vars: {}, secretVars: []});
 	const runner = new Runner({runbook, runbookDir: '/rb', state, runDir: '/tmp/runbook-tui-groups-ui', ports: {shell, store, clock, operator}, secrets: {}, by: 'alice@host', resumed: false});
 	t = renderIn(<App handle={runner} operator={operator} />, {columns: 120, rows: 30});
-	// As session.ts: the app is on screen (and subscribed) before the run starts.
+	// As cli/drive.ts: the app is on screen (and subscribed) before the run starts.
 	await waitForFrame(t, 'Upgrade the services layer');
 	const finished: Promise<RunStatus> = runner.start();
 	return {shell, store, t, finished};
