@@ -16,10 +16,8 @@ import {classifySecrets} from '../engine/secret-timing.js';
 import {buildPlan, planLines} from '../engine/plan.js';
 import {createPlainReporter, PlainOperator} from '../report/plain.js';
 import type {StateSaveError} from '../store/runs.js';
-import {Journal, JournalError, journalListener} from '../store/journal.js';
 import {readEarlierSessions} from '../store/sessions.js';
 import {flushCompileCache} from '../platform/compile-cache.js';
-import {countSelfSignals, takeSelfSignal} from '../platform/self-signals.js';
 import {visibleControls} from '../security/terminal-text.js';
 import {EXIT, type Io} from './exit.js';
 import {describeTarget} from './kubernetes.js';
@@ -27,6 +25,8 @@ import type {SessionTarget} from './kube-target.js';
 import {lazyHttpProbe, lazyShellExecutor, loadUi} from './lazy-modules.js';
 import {operatorName, stateDirArg, wantsTui, type RunOptions} from './options.js';
 import type {RunPlan} from './run-plan.js';
+import {openRunJournal, type RunJournal} from './run-journal.js';
+import {listenForStop} from './stop-signals.js';
 
 /** Runs `plan` against `target` to the end with the TUI or the plain output; returns the exit code. */
 export async function drive(plan: RunPlan, target: SessionTarget, options: RunOptions, io: Io): Promise<number> {
@@ -52,13 +52,13 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 		operator = plainOperator;
 	}
 
-	let journal: Journal | undefined;
+	let runJournal: RunJournal | undefined;
 	// The runner's flush before a command starts also starts the journal's fsync (off the main thread).
 	const runStore: StateStore = {
 		save: (next, saveOptions) => store.save(next, saveOptions),
 		flush: () => {
 			store.flush();
-			journal?.syncNow();
+			runJournal?.journal?.syncNow();
 		},
 	};
 	// A secret named only by steps that may not run (the passphrase of an encrypted backup) is asked before the first of them that runs, not up front (engine/secret-timing.ts).
@@ -79,43 +79,8 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 		...(target.acceptedChange ? {acceptedTargetChange: target.acceptedChange} : {}),
 		...(options.graceMs !== undefined ? {graceMs: options.graceMs} : {}),
 	});
-
-	// The audit journal: every event but output, redacted with the secrets known at each
-	// write. One that cannot be opened or written (another Unix user's file) never stops
-	// a run: the state file and the step logs still record it; the operator is told.
-	let journalFailure: string | undefined;
-	try {
-		journal = new Journal(runDir);
-	} catch (error) {
-		if (!(error instanceof JournalError)) throw error;
-		journalFailure = `${error.message}; this session is not journalled`;
-		io.err(`runbook: warning: ${journalFailure}\n`);
-	}
-	if (journal) {
-		const journalEvents = journalListener(journal, operatorName(), text => runner.redactText(text), {
-			onError: error => void (journalFailure ??= `${error.message}; later entries may be missing`),
-		});
-		runner.subscribe(journalEvents);
-		for (const message of plan.notices) journalEvents({type: 'notice', level: 'warn', message}, state);
-	}
-
-	let signalled: NodeJS.Signals | undefined;
-	// Set while the TUI's end-of-run summary waits for a key: a signal then leaves it.
-	let leaveSummary: (() => void) | undefined;
-	// Set while the TUI's start screen (the plan) waits for Enter: a signal then leaves it, and the run ends paused before its first step.
-	let leaveStart: (() => void) | undefined;
-	// A second signal while the command is stopping kills it at once (runner.requestStop);
-	// the echo when-exit sends of the first one is not a second signal (self-signals.ts).
-	countSelfSignals();
-	const onSignal = (signal: NodeJS.Signals) => {
-		if (takeSelfSignal(signal)) return;
-		signalled ??= signal;
-		runner.requestStop(`received ${signal}`);
-		leaveStart?.();
-		leaveSummary?.();
-	};
-	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-	for (const signal of signals) process.on(signal, onSignal);
+	runJournal = openRunJournal(runDir, runner, operatorName(), plan.notices, state, io);
+	const stops = listenForStop(runner);
 
 	// The plan, before the first step of a new run (engine/plan.ts): the TUI's start screen, the head of the plain output.
 	// A missing param is asked in the TUI after it; without a terminal the run was refused before (run-plan.ts).
@@ -145,13 +110,13 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 			}
 			if (startPlan) {
 				// The first frame is the plan; Enter starts the run. A quit there ends the run paused before its first step, as q at the first gate does.
-				leaveStart = () => tuiOperator!.requestQuit();
+				stops.leave = () => tuiOperator!.requestQuit();
 				const go = await tuiOperator!.awaitStart(planLines(startPlan, {short: true, noTitle: true, missing: 'MISSING: asked before the first step'}));
-				leaveStart = undefined;
+				stops.leave = undefined;
 				if (go === 'quit') tuiOperator!.requestQuit();
 			}
 			status = await runner.start();
-			leaveSummary = () => app.unmount();
+			stops.leave = () => app.unmount();
 			// The TUI leaves the alternate screen and prints the run's summary, ending with a newline.
 			await app.waitUntilExit();
 		} else {
@@ -163,29 +128,22 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 			status = await runner.start();
 		}
 	} finally {
-		// The handlers stay until the process exits: libraries we depend on
-		// (proper-lockfile's signal-exit) re-send a signal to the process,
-		// which must not kill it now that the run has ended (the exit code is ours: 130).
-		for (const signal of signals) {
-			process.off(signal, onSignal);
-			process.on(signal, () => {
-				signalled ??= signal;
-			});
-		}
-		journal?.close();
+		stops.release();
+		runJournal.journal?.close();
 		unsynced = store.close();
 	}
+	const journalFailure = runJournal.failure();
 	if (journalFailure) io.err(`runbook: warning: ${journalFailure} (the state file and the step logs are complete)\n`);
 	// A failed fsync at the end: what the screen said was saved may not be on disk.
 	if (unsynced) {
 		io.err(`runbook: ${unsynced.message}\n`);
-		return signalled ? EXIT.interrupted : EXIT.failed;
+		return stops.signalled() ? EXIT.interrupted : EXIT.failed;
 	}
 
 	const final = runner.getState();
 	if (plainOperator?.stopMessage) io.err(`runbook: ${plainOperator.refusal ? 'refused: ' : ''}${plainOperator.stopMessage}\n`);
 	// The TUI prints its own summary with the resume command after it ends.
 	if (status !== 'completed' && !tui) io.err(`runbook: run ${final.runId} ${runStatusWord(status)}; progress is saved. Continue with: ${resumeHint}\n`);
-	if (signalled) return EXIT.interrupted;
+	if (stops.signalled()) return EXIT.interrupted;
 	return status === 'completed' ? EXIT.completed : EXIT.failed;
 }
