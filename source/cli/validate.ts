@@ -2,9 +2,11 @@
 import {loadRunbook, RunbookError} from '../runbook/load.js';
 import {pipeHints} from '../runbook/pipe-hints.js';
 import {allSteps, isGroup} from '../runbook/groups.js';
+import {EXIT} from './exit.js';
 
 /**
- * `runbook validate FILE...`: prints every problem of every file; 0 when all are valid, else 2.
+ * `runbook validate FILE...`: prints every problem of every file (each file is checked, so an invalid one
+ * is said here, not thrown); exit 0 when all are valid, else 2.
  * A valid file's `ok` line may be followed by hints (runbook/pipe-hints.ts) that do not fail it.
  */
 export async function validateFiles(files: string[], write: (text: string) => void = t => void process.stdout.write(t), writeErr: (text: string) => void = t => void process.stderr.write(t)): Promise<number> {
@@ -21,5 +23,5 @@ export async function validateFiles(files: string[], write: (text: string) => vo
 			writeErr(error.format() + '\n');
 		}
 	}
-	return bad === 0 ? 0 : 2;
+	return bad === 0 ? EXIT.completed : EXIT.usage;
 }
