@@ -15,7 +15,8 @@ const SOURCE = path.resolve(import.meta.dirname, '..', 'source');
 /** Which folders each folder of source/ may import (besides itself). */
 const ALLOWED: Record<string, readonly string[]> = {
 	platform: [],
-	// Checks on hostile input (bounded reads, linear-time patterns, secret rules): a leaf every layer may use.
+	// Checks on hostile input (bounded reads, linear-time patterns, secret rules) and the UsageError of an
+	// operator's mistake: a leaf every layer may use.
 	security: [],
 	runbook: ['security'],
 	engine: ['runbook', 'security'],
