@@ -31,6 +31,8 @@ describe('resolveSecrets', () => {
 		const env = {RUNBOOK_SECRET_TOKEN: 'from-the-environment', RUNBOOK_SECRET_PASSPHRASE: 'passphrase-env'};
 		const found = resolveSecrets(runbook, ['TOKEN', 'PASSPHRASE', 'WITH_DEFAULT'], {PASSPHRASE: 'passphrase-p'}, {tui: false, resumed: false}, env);
 		expect(found).toEqual({secrets: {TOKEN: 'from-the-environment', PASSPHRASE: 'passphrase-p', WITH_DEFAULT: 'default-value'}, ask: [], missing: []});
+		// A resume takes them the same way (secrets are never saved).
+		expect(resolveSecrets(runbook, ['TOKEN', 'PASSPHRASE', 'WITH_DEFAULT'], {PASSPHRASE: 'passphrase-p'}, {tui: false, resumed: true}, env)).toEqual(found);
 	});
 
 	it('in the TUI, asks every secret without a value, in the order given', () => {
