@@ -1,8 +1,8 @@
 /**
  * Kubernetes for a session: connect only when the runbook has Kubernetes steps
  * (the client is imported lazily), record the target (context, cluster server,
- * namespace) with the run, and refuse to resume against another target without
- * the operator's typed confirmation.
+ * namespace) with the run, and tell what changed since (kube-target.ts asks the
+ * operator to confirm a resume against another target).
  */
 import {KUBERNETES_ACTIONS, LOCAL_WAIT_KINDS, type Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
