@@ -14,7 +14,8 @@
  *    live binding, and the entry awaits it before the first render; Ink's
  *    reconciler awaits only for React devtools when DEV=true, which the binary
  *    cannot load anyway, so those two awaits are cut (exact text; the build fails
- *    if an Ink upgrade changes it, rather than shipping a binary that breaks).
+ *    if an Ink upgrade changes it, rather than shipping a binary that breaks);
+ *    yoga's loader no longer asks for `fetch` (scripts/bundle.ts, as dist/cli.js).
  * 2. `node --experimental-sea-config` writes the blob: a small main script
  *    (scripts/binary-main.ts, bundled the same way) and the CLI's bundle as an
  *    asset, which the main script runs with a V8 code cache kept in the user's
@@ -39,6 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
 import * as esbuild from 'esbuild';
+import {yogaWithoutFetch} from './bundle.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -110,7 +112,7 @@ export async function bundleForBinary(outfile: string): Promise<void> {
 		platform: 'node',
 		target: 'node24',
 		outfile,
-		plugins: [seaPlugin],
+		plugins: [seaPlugin, yogaWithoutFetch],
 		logLevel: 'warning',
 	});
 }
@@ -186,12 +188,12 @@ function newestMtimeMs(dir: string): number {
 	return newest;
 }
 
-/** True when {@link BINARY} is missing or older than source/, package.json, the lock file, this script, binary-main.ts or the Node binary. */
+/** True when {@link BINARY} is missing or older than source/, package.json, the lock file, this script, binary-main.ts, bundle.ts or the Node binary. */
 export function binaryIsStale(): boolean {
 	if (!existsSync(BINARY)) return true;
 	const inputs = Math.max(
 		newestMtimeMs(path.join(ROOT, 'source')),
-		...[path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), import.meta.filename, path.join(ROOT, 'scripts', 'binary-main.ts'), nodeBinary()].map(
+		...[path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), import.meta.filename, path.join(ROOT, 'scripts', 'binary-main.ts'), path.join(ROOT, 'scripts', 'bundle.ts'), nodeBinary()].map(
 			file => statSync(file).mtimeMs,
 		),
 	);

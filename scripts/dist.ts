@@ -1,5 +1,5 @@
 /**
- * Whether dist/ (the bundled CLI, `npm run bundle`) is older than its sources, and
+ * Whether dist/ (the bundled CLI, `npm run bundle`: scripts/bundle.ts) is older than its sources, and
  * bundling it only then. Used by the end-to-end tests' global setup
  * (test/support/build.ts) and by the demo (demo/run.ts), so that neither bundles
  * again what is current. Plain Node (no vitest): run as TypeScript by Node.
@@ -30,14 +30,14 @@ function newestMtimeMs(dir: string): number {
 
 /**
  * True when dist/ must be rebuilt: dist/cli.js is missing, or source/ or
- * package.json (the bundle command) changed after the bundle (dist/cli.js and
+ * package.json or scripts/bundle.ts (the bundle command) changed after the bundle (dist/cli.js and
  * dist/chunks/) was written. The single executable beside it in dist/
  * (scripts/binary.ts) does not count: it is built from source/ on its own.
  */
 export function distIsStale(): boolean {
 	const cli = path.join(DIST, 'cli.js');
 	if (!existsSync(cli)) return true;
-	const sources = Math.max(newestMtimeMs(path.join(ROOT, 'source')), statSync(path.join(ROOT, 'package.json')).mtimeMs);
+	const sources = Math.max(newestMtimeMs(path.join(ROOT, 'source')), ...['package.json', path.join('scripts', 'bundle.ts')].map(file => statSync(path.join(ROOT, file)).mtimeMs));
 	return sources > Math.max(statSync(cli).mtimeMs, newestMtimeMs(path.join(DIST, 'chunks')));
 }
 

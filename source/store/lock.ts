@@ -26,7 +26,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {lock} from 'proper-lockfile';
 import {pidExists, statFields} from '../platform/proc.js';
 import {writeFileAtomic} from '../platform/safe-file.js';
 
@@ -220,6 +219,10 @@ export async function lockRun(runDir: string, owner: OwnerInfo, options: LockRun
 	const staleMs = options.staleMs ?? 10_000;
 	const onCompromised =
 		options.onCompromised ?? ((message: string) => void process.stderr.write(`runbook: warning: ${message}\n`));
+	// Loaded when a lock is taken, not with the program: proper-lockfile installs
+	// signal-exit's handlers as it loads, work the first frame need not wait for.
+	// A CommonJS module: the bundle's chunk of it exports module.exports as default only.
+	const {lock} = (await import('proper-lockfile')).default;
 
 	// Everyone taking this lock does it one at a time: the checks below and the
 	// removal of a dead holder's lock cannot interleave with another taker's.

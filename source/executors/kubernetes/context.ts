@@ -16,7 +16,13 @@ export interface PortSettings {
 	watch: WatchSettings;
 	/** Size of each stdin message of `exec` / `copy`, in bytes (64 KiB; see exec.ts). */
 	stdinChunkBytes: number;
-	/** Most stdin bytes handed to the socket but not yet written, in bytes (4 MiB). */
+	/**
+	 * Most stdin bytes handed to the socket but not yet written, in bytes (2 MiB).
+	 * Resident memory grows by about twice this when a stream starts (our buffers,
+	 * and native memory beyond them: TLS's encrypted copies, by our reading); 4 MiB
+	 * measured no faster against the test cluster, with 3-6 MB more peak RSS
+	 * (README, Benchmarks: issue 14 item 3).
+	 */
 	stdinWindowBytes: number;
 	/** Shortest time between two stdin progress messages, in ms (250: at most 4 a second). */
 	progressIntervalMs: number;

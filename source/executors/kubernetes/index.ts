@@ -26,7 +26,7 @@ export interface KubernetesPortOptions extends KubeConfigOptions {
 	requestTimeoutMs?: number;
 	/** Watch restarts and retries; `quietMs` defaults to 30 000 (client-node 2.x's inactivity timeout). */
 	watch?: Partial<WatchSettings>;
-	/** stdin message size in bytes (64 KiB), unwritten bytes allowed (4 MiB), progress interval in ms (250). */
+	/** stdin message size in bytes (64 KiB), unwritten bytes allowed (2 MiB), progress interval in ms (250). */
 	stdin?: Partial<Pick<PortSettings, 'stdinChunkBytes' | 'stdinWindowBytes' | 'progressIntervalMs'>>;
 }
 
@@ -68,7 +68,7 @@ export function createKubernetesPort(options: KubernetesPortOptions = {}): Kuber
 		settings: {
 			watch: {...DEFAULT_WATCH_SETTINGS, ...options.watch},
 			stdinChunkBytes: options.stdin?.stdinChunkBytes ?? 64 * 1024,
-			stdinWindowBytes: options.stdin?.stdinWindowBytes ?? 4 * 1024 * 1024,
+			stdinWindowBytes: options.stdin?.stdinWindowBytes ?? 2 * 1024 * 1024,
 			progressIntervalMs: options.stdin?.progressIntervalMs ?? 250,
 		},
 	};
