@@ -2,28 +2,10 @@
  * The help screen (`?`): every key of the TUI.
  */
 import {Box, Text, type Key} from 'ink';
+import {helpRows} from './keymap.js';
 
-/** Every key, grouped, as `[keys, what they do]` rows. */
-export const HELP_KEYS: readonly (readonly [string, string])[] = [
-	['Enter', 'start the run from its plan / run the step (step mode) / mark a manual step done / tick a checklist item'],
-	['Space', 'tick the checklist item shown'],
-	['s', 'skip the step (asks first)'],
-	['r', 'retry a failed step / re-run an interrupted one'],
-	['w', 'wait longer: a wait that timed out waits its timeout again'],
-	['m', 'mark the step done (manual, failed or interrupted)'],
-	['b', 'after a failure inside a group with a rescue: roll the group back (run its rescue steps)'],
-	['y / n', 'answer a yes/no question (default No)'],
-	['↑ ↓', 'look at another step (the panel shows it)'],
-	['Esc .', 'follow the current step again'],
-	['d', 'details of the shown step: whole description, command, variables and where they come from'],
-	['PgUp PgDn', 'scroll a command too long for the panel at a confirmation'],
-	['l', 'view the log of the shown step (↑↓ PgUp PgDn g G, / search, n N; Esc closes)'],
-	['a', 'switch step mode / auto mode (auto stops at questions)'],
-	['n', 'show the notes from the start of the run, all of them'],
-	['q', 'quit, progress kept (asks; stops a running command); leaves the summary at the end'],
-	['Ctrl-C', 'like q; twice stops a running command, again kills it'],
-	['?', 'this help (Esc or ? closes)'],
-];
+/** Every key, as `[keys, what they do]` rows, from the key table (keymap.ts `helpRows`). */
+export const HELP_KEYS: readonly (readonly [string, string])[] = helpRows();
 
 /** Props of {@link HelpView}. */
 export interface HelpViewProps {

@@ -10,7 +10,7 @@
  * Key behaviour copies @inkjs/ui 2 (TextInput, PasswordInput, Select,
  * ConfirmInput), which these prompts used before: ←/→ move the cursor,
  * Backspace/Delete remove the character before it, ↑/↓ move in a list, Enter
- * submits; a confirm takes y/n, Enter is its default, no.
+ * submits. A confirmation's y/n/Enter are single keys of the key table (keymap.ts).
  */
 import type {Key} from 'ink';
 import type {Prompt, PromptAnswer} from './operator.js';
@@ -68,9 +68,9 @@ export function entryFor(prompt: Prompt, entry: Entry | undefined): Entry {
 	return entry?.promptId === prompt.id ? entry : newEntry(prompt);
 }
 
-/** True for prompts whose keys go to their entry: confirm, destructive, ask, param. */
-export function takesEntry(prompt: Prompt | undefined): boolean {
-	return prompt?.kind === 'confirm' || prompt?.kind === 'destructive' || prompt?.kind === 'ask' || prompt?.kind === 'param';
+/** True for prompts whose keys go to their entry (typed text or a choice list): destructive, ask, param. */
+export function takesEntry(prompt: Prompt | undefined): prompt is Extract<Prompt, {kind: 'destructive' | 'ask' | 'param'}> {
+	return prompt?.kind === 'destructive' || prompt?.kind === 'ask' || prompt?.kind === 'param';
 }
 
 /** Text editing: ←/→, Backspace/Delete, printable input (a paste is inserted whole). */
@@ -118,12 +118,6 @@ function submitAnswer(prompt: Extract<Prompt, {kind: 'ask' | 'param'}>, entry: E
 export function entryKey(prompt: Prompt, entry: Entry, input: string, key: Key): {entry: Entry; answer?: PromptAnswer} {
 	if (entry.answered) return {entry};
 	switch (prompt.kind) {
-		case 'confirm': {
-			const lower = input.toLowerCase();
-			if (lower === 'y') return {entry: {...entry, answered: true}, answer: 'yes'};
-			if (lower === 'n' || key.return) return {entry: {...entry, answered: true}, answer: 'no'};
-			return {entry};
-		}
 		case 'destructive':
 			if (!key.return) return {entry: edit(entry, input, key)};
 			if (entry.value === prompt.word) return {entry: {...entry, answered: true}, answer: 'yes'};

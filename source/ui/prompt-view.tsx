@@ -10,8 +10,8 @@ import type {Prompt} from './operator.js';
 import {tint} from './color.js';
 import {displayLine, displayText, displayTextLines, wrapText, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
+import {promptKeyHints, stepAsksFirst} from './keymap.js';
 import {choicesOf, MAX_CHOICES, type Entry} from './prompt-entry.js';
-import type {StepView} from '../engine/ports.js';
 
 export {answerProblem} from './prompt-entry.js';
 
@@ -55,11 +55,6 @@ function questionText(prompt: Prompt): string {
 	}
 }
 
-/** True when the engine asks before running `step` (a `confirm`, or a destructive step's word): its gate does not ask too. */
-function asksFirst(step: StepView): boolean {
-	return step.destructive || step.step.confirm !== undefined;
-}
-
 /**
  * Rows {@link PromptView} takes for `prompt` at `width` columns: the question
  * (up to 3 rows), the input (one row, or one per visible choice), an error row.
@@ -88,27 +83,27 @@ export function promptRows(prompt: Prompt, width: number): number {
 
 /** The prompt rows; see {@link promptRows} for their number and prompt-keys.ts for the single keys. */
 export function PromptView({prompt, width, isActive, entry, auto = false}: PromptViewProps) {
+	// The keys of the kinds that list them on their own row (the others: the key help, key-help.tsx).
+	const keys = promptKeyHints(prompt).join(' · ');
 	switch (prompt.kind) {
 		case 'start':
 			return (
 				<KeyedRow
 					width={width}
 					text={auto ? '▶ Nothing has run yet. Enter starts the run in auto mode.' : '▶ Nothing has run yet. Enter starts the run in step mode.'}
-					keys="Enter start · q quit"
+					keys={keys}
 				/>
 			);
 		case 'gate':
 			// A step with its own confirmation (or the word to type) is asked once, by that question: the gate only leads to it.
-			if (asksFirst(prompt.step)) {
-				return <KeyedRow width={width} text={`▶ Step ${prompt.step.index + 1} ${promptSubject(prompt)} asks before it runs.`} keys="Enter ask · s skip · q quit" />;
-			}
-			return <KeyedRow width={width} text={`▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`} keys="Enter run · s skip · q quit" />;
+			if (stepAsksFirst(prompt.step)) return <KeyedRow width={width} text={`▶ Step ${prompt.step.index + 1} ${promptSubject(prompt)} asks before it runs.`} keys={keys} />;
+			return <KeyedRow width={width} text={`▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`} keys={keys} />;
 		case 'manual':
-			return <KeyedRow width={width} text="☐ Manual step: carry out the instructions above." keys="Enter/m done · s skip · q quit" />;
+			return <KeyedRow width={width} text="☐ Manual step: carry out the instructions above." keys={keys} />;
 		case 'checklist': {
 			const {item} = prompt;
 			const done = item.items.filter(i => i.ticked).length;
-			return <KeyedRow width={width} text={`☐ ${item.index + 1}/${item.total} (${done} ticked) ${displayLine(item.text)}`} keys="Space/Enter tick · s skip · q quit" />;
+			return <KeyedRow width={width} text={`☐ ${item.index + 1}/${item.total} (${done} ticked) ${displayLine(item.text)}`} keys={keys} />;
 		}
 		case 'failure': {
 			const {failure} = prompt;
@@ -117,7 +112,7 @@ export function PromptView({prompt, width, isActive, entry, auto = false}: Promp
 					<Text color={tint('red')} wrap="truncate-end">
 						{displayText(`✖ Step ${promptSubject(prompt)} failed (attempt ${failure.attempt}): ${failure.error}`)}
 					</Text>
-					<Text wrap="truncate-end">{`${failure.waitLonger ? `w wait ${failure.waitLonger} longer · ` : ''}r retry · s skip · m mark done · ${failure.rollBack ? 'b roll back · ' : ''}l view log · q quit`}</Text>
+					<Text wrap="truncate-end">{keys}</Text>
 				</Box>
 			);
 		}
@@ -127,7 +122,7 @@ export function PromptView({prompt, width, isActive, entry, auto = false}: Promp
 					<Text color={tint('yellow')} wrap="truncate-end">
 						{`⚠ Step ${promptSubject(prompt)} was interrupted while running; it may have run partly.`}
 					</Text>
-					<Text wrap="truncate-end">{'r re-run · m mark done · s skip · q quit'}</Text>
+					<Text wrap="truncate-end">{keys}</Text>
 				</Box>
 			);
 		case 'confirm':
@@ -137,7 +132,7 @@ export function PromptView({prompt, width, isActive, entry, auto = false}: Promp
 					<Box>
 						<Text>{'Confirm: '}</Text>
 						<Text dimColor={!isActive}>{'y/N'}</Text>
-						<Text>{'  (y yes · n/Enter no · q quit)'}</Text>
+						<Text>{`  (${keys})`}</Text>
 					</Box>
 				</Box>
 			);
