@@ -19,42 +19,8 @@ import type {TuiOperator} from '../../source/ui/operator.js';
 import type {Prompt, PromptAnswer} from '../../source/ui/prompt.js';
 import {entryFor, entryKey, takesEntry} from '../../source/ui/prompt-entry.js';
 import {PromptView} from '../../source/ui/prompt-view.js';
-import {FakeHandle} from './fake-handle.js';
 import {KEY, plain, press, startApp, waitForFrame, type AppUnderTest} from './harness.js';
-
-const steps = [
-	{id: 'plain', title: 'Restart the service', run: 'systemctl restart x'},
-	{id: 'careful', title: 'A careful step', confirm: 'Really?', run: 'true'},
-	{id: 'manual', title: 'Carry it out', manual: 'Do it by hand.'},
-	{id: 'list', title: 'Checklist', manual: {text: 'Before:', items: ['One', 'Two']}},
-	{id: 'drop', title: 'Drop the database', destructive: 'synapse', run: 'dropdb synapse'},
-	{id: 'mode', ask: {var: 'MODE', prompt: 'Which mode?', choices: ['one', 'two', 'three']}},
-	{id: 'name', ask: {var: 'NAME', prompt: 'Which name?', default: 'x'}},
-];
-const handle = new FakeHandle(steps);
-const view = (id: string) => handle.stepView(id);
-const failure = {error: 'exit code 1', attempt: 1};
-
-/** A prompt of every kind and of every variant that lists other keys (their ids are set where used; the operator numbers its own). */
-const SAMPLES = {
-	start: {kind: 'start', plan: ['The plan.']},
-	gate: {kind: 'gate', step: view('plain')},
-	'gate of a step that asks first': {kind: 'gate', step: view('careful')},
-	manual: {kind: 'manual', step: view('manual'), instructions: 'Do it by hand.'},
-	checklist: {kind: 'checklist', step: view('list'), item: {index: 0, total: 2, text: 'One', items: [{text: 'One', ticked: false}, {text: 'Two', ticked: false}]}},
-	failure: {kind: 'failure', step: view('plain'), failure},
-	'failure of a wait that timed out, in a group with a rescue': {
-		kind: 'failure',
-		step: view('plain'),
-		failure: {...failure, waitLonger: '5m', rollBack: {groupId: 'g', title: 'Group', steps: ['undo']}},
-	},
-	interrupted: {kind: 'interrupted', step: view('plain')},
-	confirm: {kind: 'confirm', step: view('careful'), question: 'Really?'},
-	destructive: {kind: 'destructive', step: view('drop'), question: 'Drop it?', word: 'synapse'},
-	'ask with choices': {kind: 'ask', step: view('mode'), ask: {var: 'MODE', prompt: 'Which mode?', choices: ['one', 'two', 'three']}},
-	ask: {kind: 'ask', step: view('name'), ask: {var: 'NAME', prompt: 'Which name?', default: 'x'}},
-	param: {kind: 'param', name: 'BACKUP', param: {required: true}},
-} as unknown as Record<string, Prompt>;
+import {SAMPLES, steps} from './prompt-samples.js';
 
 const NO_KEY: Key = {
 	upArrow: false,
