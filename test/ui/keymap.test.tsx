@@ -9,6 +9,8 @@
  * "type the word" and the input row stand for, and is not a key here.
  * Then the real App takes each listed key and gives the table's answer.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type {Key} from 'ink';
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, test} from 'vitest';
@@ -154,6 +156,14 @@ test('the help screen shows every row of HELP_KEYS, one row per key, with what i
 		expect(rows[i]).toContain(what.slice(0, 40));
 	});
 	expect(new Set(HELP_KEYS.map(([keys]) => keys)).size).toBe(HELP_KEYS.length);
+});
+
+test("README's key table names every key of the help screen", () => {
+	const readme = fs.readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+	const section = readme.slice(readme.indexOf('### Keys'), readme.indexOf('### What you see'));
+	// The first cell of each row: `| `y` / `n` | …` → y, n.
+	const named = new Set(section.split('\n').flatMap(line => (line.startsWith('| ') ? line.split(' | ')[0]!.slice(2).replaceAll('`', '').split(/ \/ | /) : [])));
+	for (const name of helpNames) expect(named.has(name), `README names ${name}`).toBe(true);
 });
 
 /** The press string of a key name for a terminal's stdin. */
