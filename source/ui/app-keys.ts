@@ -13,7 +13,7 @@ import {latestAttempt, orderIndex, panelData, safeStepView} from './app-model.js
 import {openQuestion, type AppAction, type AppState, type Overlay} from './app-state.js';
 import {detailRows, detailsKey} from './details-view.js';
 import {helpCloses} from './help-view.js';
-import {appKey, promptKeyAction, questionKey} from './keymap.js';
+import {appKey, promptKeyAction, questionKey, typesAnswers} from './keymap.js';
 import {readLog} from './log-file.js';
 import {logLayout, logViewKey, newLogViewState} from './log-view.js';
 import {allNoticeRows} from './notices.js';
@@ -22,7 +22,7 @@ import type {TuiOperator} from './operator.js';
 import {planBodyRows, planMaxTop, planRows} from './plan-view.js';
 import type {Prompt, PromptAnswer} from './prompt.js';
 import {entryFor, entryKey, takesEntry} from './prompt-entry.js';
-import {isTextEntry, questionText} from './prompt-keys.js';
+import {questionText} from './prompt-keys.js';
 import type {RunView} from './run-view.js';
 import {scrollUpdate} from './scroll-keys.js';
 import {statusText} from './step-panel.js';
@@ -139,7 +139,7 @@ export function handleKey(scene: KeyScene, latest: {readonly current: AppState},
 	if (state.overlay) return overlayKey(scene, act, state.overlay, input, key);
 	act({type: 'flash', text: undefined});
 	// Keys typed at these prompts are answers: they neither acknowledge the notes nor open them.
-	const typing = isTextEntry(prompt) || prompt?.kind === 'confirm';
+	const typing = typesAnswers(prompt);
 	const id = appKey(input, key);
 	if (id === 'notes' && !typing && scene.notices.length > 0) {
 		act({type: 'ack-notices'});
@@ -152,7 +152,7 @@ export function handleKey(scene: KeyScene, latest: {readonly current: AppState},
 		return act({type: 'scroll-command', promptId: prompt?.id, rows: key.pageDown ? page : -page, max: scene.maxScroll});
 	}
 	const shownId = shownStep(state, scene);
-	if (id === 'details' && !isTextEntry(prompt) && shownId) return act({type: 'open', overlay: {kind: 'details', stepId: shownId, top: 0}});
+	if (id === 'details' && !takesEntry(prompt) && shownId) return act({type: 'open', overlay: {kind: 'details', stepId: shownId, top: 0}});
 	// The start screen: ↑↓ PgUp PgDn g G scroll the plan (from where the key before left it).
 	if (prompt?.kind === 'start') {
 		const max = planMaxTop(prompt.plan, scene.columns, mainRows);

@@ -24,7 +24,7 @@ import {fitNotices, noticeRowBudget, NOTICE_PREFIX} from './notices.js';
 import {NoticesView} from './notices-view.js';
 import type {TuiOperator} from './operator.js';
 import type {Prompt} from './prompt.js';
-import {isTextEntry} from './prompt-keys.js';
+import {typesAnswers} from './keymap.js';
 import {PromptView, promptRows} from './prompt-view.js';
 import {entryFor} from './prompt-entry.js';
 import {StepList} from './step-list.js';
@@ -128,7 +128,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const shownId = ui.selected ?? currentId;
 	const busy = handle.isBusy();
 	// Keys typed at these prompts are answers: the note rows say `n` shows them after this answer.
-	const typing = isTextEntry(prompt) || prompt?.kind === 'confirm';
+	const typing = typesAnswers(prompt);
 
 	const title = handle.runbook.title;
 	const header = headerRows(title, state.runId, columns, headerLines);

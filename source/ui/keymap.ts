@@ -64,8 +64,14 @@ export type PromptKey<K extends PromptKind> = {
 /** Where a kind's keys are listed: on the prompt's own row, or in the key help at the bottom (the start screen: both). */
 export type KeysShown = 'row' | 'help' | 'both';
 
-/** The keys of every prompt kind, in the order they are listed. */
-export type PromptKeymap = {[K in PromptKind]: {shown: KeysShown; keys: readonly PromptKey<K>[]}};
+/**
+ * The keys of every prompt kind, in the order they are listed. `typed`: what
+ * is typed there is an answer: `text` typed text or a choice list (the entry,
+ * prompt-entry.ts, takes the keys the table does not, `q` among them), `letters`
+ * single letters (a confirmation's y/n). Keys typed at either neither put the
+ * start notes away nor open them.
+ */
+export type PromptKeymap = {[K in PromptKind]: {shown: KeysShown; typed?: 'text' | 'letters'; keys: readonly PromptKey<K>[]}};
 
 const QUIT_HELP = 'quit, progress kept (asks; stops a running command)';
 const YES_HELP = 'yes to a confirmation or a y/N question';
@@ -128,6 +134,7 @@ export const PROMPT_KEYMAP: PromptKeymap = {
 	interrupted: {shown: 'row', keys: [{keys: ['r'], label: 're-run', answer: 'rerun', help: 're-run an interrupted step'}, MARK_DONE, SKIP, QUIT]},
 	confirm: {
 		shown: 'row',
+		typed: 'letters',
 		keys: [
 			{keys: ['y'], also: ['Y'], label: 'yes', answer: 'yes', help: YES_HELP},
 			{keys: ['n', 'Enter'], also: ['N'], label: 'no', answer: 'no', help: NO_HELP},
@@ -136,14 +143,15 @@ export const PROMPT_KEYMAP: PromptKeymap = {
 	},
 	destructive: {
 		shown: 'help',
+		typed: 'text',
 		keys: [
 			{keys: ['Enter'], lead: 'type the word, ', label: 'confirm', to: 'entry', help: 'confirm the word typed at a destructive step'},
 			{keys: ['Esc'], label: 'cancel', answer: 'no', help: 'cancel a destructive step'},
 			{keys: ['Ctrl-C'], label: 'quit', answer: 'quit', asksFirst: 'quit', help: QUIT_HELP},
 		],
 	},
-	ask: {shown: 'help', keys: answerKeys<'ask'>()},
-	param: {shown: 'help', keys: answerKeys<'param'>()},
+	ask: {shown: 'help', typed: 'text', keys: answerKeys<'ask'>()},
+	param: {shown: 'help', typed: 'text', keys: answerKeys<'param'>()},
 };
 
 /** The keys of an ask and of a param: a choice list or typed text, Enter, and Esc or Ctrl-C to quit. */
@@ -157,6 +165,19 @@ function answerKeys<K extends 'ask' | 'param'>(): PromptKey<K>[] {
 		{keys: ['Enter'], label: prompt => (choices(prompt) ? 'select' : 'submit'), to: 'entry', help: 'give the answer typed or chosen'},
 		{keys: ['Esc', 'Ctrl-C'], label: 'quit', answer: 'quit', asksFirst: 'quit', help: 'quit from an ask or a param (asks first)'},
 	];
+}
+
+/** The prompt kinds whose entry takes typed text or a choice list. */
+export type TextPrompt = PromptOf<'destructive' | 'ask' | 'param'>;
+
+/** True at a prompt whose entry takes typed text or a choice list ({@link PROMPT_KEYMAP} `typed: 'text'`). */
+export function takesText(prompt: Prompt | undefined): prompt is TextPrompt {
+	return prompt !== undefined && PROMPT_KEYMAP[prompt.kind].typed === 'text';
+}
+
+/** True at a prompt where what is typed is an answer (typed text, a choice list, a confirmation's letters). */
+export function typesAnswers(prompt: Prompt | undefined): boolean {
+	return prompt !== undefined && PROMPT_KEYMAP[prompt.kind].typed !== undefined;
 }
 
 /** A key of a prompt with its label worked out for that prompt. */

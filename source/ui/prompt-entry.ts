@@ -13,7 +13,8 @@
  * submits. A confirmation's y/n/Enter are single keys of the key table (keymap.ts).
  */
 import type {Key} from 'ink';
-import type {Prompt, PromptAnswer} from './operator.js';
+import type {Prompt, PromptAnswer} from './prompt.js';
+import {takesText, type TextPrompt} from './keymap.js';
 import {checkAnswer} from '../engine/answers.js';
 import {matchesPattern} from '../security/patterns.js';
 
@@ -68,10 +69,8 @@ export function entryFor(prompt: Prompt, entry: Entry | undefined): Entry {
 	return entry?.promptId === prompt.id ? entry : newEntry(prompt);
 }
 
-/** True for prompts whose keys go to their entry (typed text or a choice list): destructive, ask, param. */
-export function takesEntry(prompt: Prompt | undefined): prompt is Extract<Prompt, {kind: 'destructive' | 'ask' | 'param'}> {
-	return prompt?.kind === 'destructive' || prompt?.kind === 'ask' || prompt?.kind === 'param';
-}
+/** True for prompts whose keys go to their entry (typed text or a choice list; the key table's `typed: 'text'`). */
+export const takesEntry: (prompt: Prompt | undefined) => prompt is TextPrompt = takesText;
 
 /** Text editing: ←/→, Backspace/Delete, printable input (a paste is inserted whole). */
 function edit(entry: Entry, input: string, key: Key): Entry {

@@ -1,20 +1,12 @@
 /**
  * The words of a pending prompt's y/N questions (skipping, marking done,
- * rolling back, quitting) and which prompts take typed text. Which key asks
- * which question is the key table's (keymap.ts).
+ * rolling back, quitting). Which key asks which question is the key table's
+ * (keymap.ts).
  */
 import type {Prompt} from './prompt.js';
 import type {QuestionKind} from './keymap.js';
 
 export type {QuestionKind};
-
-/**
- * True for prompts that take typed text or a choice list (destructive, ask,
- * param): their input component owns the keys, besides Esc and Ctrl-C.
- */
-export function isTextEntry(prompt: Prompt | undefined): boolean {
-	return prompt?.kind === 'destructive' || prompt?.kind === 'ask' || prompt?.kind === 'param';
-}
 
 /** The name of a prompt's step for questions: `"Title"`, or the param's name. */
 export function promptSubject(prompt: Prompt): string {
