@@ -74,8 +74,9 @@ export type KeysShown = 'row' | 'help' | 'both';
 export type PromptKeymap = {[K in PromptKind]: {shown: KeysShown; typed?: 'text' | 'letters'; keys: readonly PromptKey<K>[]}};
 
 const QUIT_HELP = 'quit, progress kept (asks; stops a running command)';
-const YES_HELP = 'yes to a confirmation or a y/N question';
-const NO_HELP = 'no to a confirmation or a y/N question (the default)';
+/** The help screen's words for yes and no (a confirmation, a y/N question). */
+export const YES_HELP = 'yes to a confirmation or a y/N question';
+export const NO_HELP = 'no to a confirmation or a y/N question (the default)';
 /** `q` at every prompt but typed text; Ctrl-C too, which the rows do not list (the help screen does). */
 const QUIT = {keys: ['q'], also: ['Ctrl-C'], label: 'quit', answer: 'quit', asksFirst: 'quit', help: QUIT_HELP} as const;
 const SKIP = {keys: ['s'], label: 'skip', answer: 'skip', asksFirst: 'skip', help: 'skip the step (asks first)'} as const;
@@ -88,7 +89,7 @@ export function stepAsksFirst(step: StepView): boolean {
 
 /**
  * The keys of each prompt kind; the source of the handler ({@link promptKeyAction}),
- * the key rows and key help ({@link promptKeyHints}) and the help screen ({@link helpRows}).
+ * the key rows and key help ({@link promptKeyHints}) and the help screen (help-view.tsx `helpRows`).
  * Skipping, marking a failed or interrupted step done and rolling back ask first: later
  * steps rely on a step that did not succeed. Esc cancels a destructive step (`no`) and quits
  * from an ask or a param; typed text takes every other key there.
@@ -281,47 +282,4 @@ export function questionKey(input: string, key: Key, quitting: boolean): Questio
 		if ([...keys, ...also].some(name => isKey(name, input, key))) return answer;
 	}
 	return undefined;
-}
-
-/** How the help screen shows a key name. */
-const HELP_NAMES: Partial<Record<KeyName, string>> = {'↑↓': '↑ ↓'};
-
-/**
- * The help screen's rows, `[keys, what they do]`: one per key, made from every
- * table above (the prompts' keys, the app's, a y/N question's), in the order
- * of `order` (key names that share a row: `Esc .`), then any other key name.
- * What a key does at each prompt is joined with ` / `; an `also` key joins the
- * row of the key it stands for (Ctrl-C: its own row).
- */
-export function helpRows(): [string, string][] {
-	const order: KeyName[][] = [['Enter'], ['Space'], ['s'], ['r'], ['w'], ['m'], ['b'], ['y'], ['n'], ['↑↓'], ['Esc', '.'], ['d'], ['PgUp', 'PgDn'], ['l'], ['a'], ['q'], ['Ctrl-C'], ['?']];
-	const says = new Map<KeyName, string[]>();
-	const add = ({keys, also = [], help}: {keys: readonly KeyName[]; also?: readonly KeyName[]; help?: string}) => {
-		for (const name of also) says.set(name, says.get(name) ?? []);
-		for (const name of keys) {
-			const list = says.get(name) ?? [];
-			// Words already said on the row (a longer text holding them) are not repeated.
-			if (help && !list.some(said => said.includes(help))) list.push(help);
-			says.set(name, list);
-		}
-	};
-	// An `also` key is named without words of its own: it stands for the key listed with it.
-	for (const entry of APP_KEYS) add(entry);
-	for (const kind of Object.keys(PROMPT_KEYMAP) as PromptKind[]) {
-		for (const entry of PROMPT_KEYMAP[kind].keys as readonly PromptKey<PromptKind>[]) add(entry);
-	}
-	add({...QUESTION_KEYS.yes, help: YES_HELP});
-	add({...QUESTION_KEYS.no, help: NO_HELP});
-	// Upper-case letters are the lower-case key's row; Ctrl-C's row says what it does everywhere.
-	says.delete('Y');
-	says.delete('N');
-	says.set('Ctrl-C', ['like q; twice stops a running command, again kills it']);
-	const rows: [string, string][] = [];
-	for (const names of [...order, ...[...says.keys()].filter(name => !order.flat().includes(name)).map(name => [name])]) {
-		const present = names.filter(name => says.has(name));
-		if (present.length === 0) continue;
-		const what = present.flatMap(name => says.get(name)!).filter((help, i, all) => all.indexOf(help) === i);
-		rows.push([present.map(name => HELP_NAMES[name] ?? name).join(' '), what.join(' / ')]);
-	}
-	return rows;
 }
