@@ -18,7 +18,7 @@ import {HELP_KEYS, HelpView} from '../../source/ui/help-view.js';
 import {KeyHelp, keysNow} from '../../source/ui/key-help.js';
 import {activeKeys, appKey, PROMPT_KEYMAP, promptKeyAction, promptKeyHints} from '../../source/ui/keymap.js';
 import type {TuiOperator} from '../../source/ui/operator.js';
-import type {Prompt, PromptAnswer} from '../../source/ui/prompt.js';
+import {isValidAnswer, type Prompt, type PromptAnswer, type PromptKind} from '../../source/ui/prompt.js';
 import {entryFor, entryKey, takesEntry} from '../../source/ui/prompt-entry.js';
 import {PromptView} from '../../source/ui/prompt-view.js';
 import {KEY, plain, press, startApp, waitForFrame, type AppUnderTest} from './harness.js';
@@ -143,6 +143,12 @@ describe.each(Object.entries(SAMPLES))('%s', (_name, sample) => {
 			expect(helpNames.has(row), `the help screen names ${name}`).toBe(true);
 		}
 	});
+});
+
+test("every answer the key table gives is one the operator takes for that kind (prompt.ts isValidAnswer)", () => {
+	for (const kind of Object.keys(PROMPT_KEYMAP) as PromptKind[]) {
+		for (const entry of PROMPT_KEYMAP[kind].keys) if ('answer' in entry) expect(isValidAnswer(kind, entry.answer), `${kind}: ${String(entry.answer)}`).toBe(true);
+	}
 });
 
 test('the help screen shows every row of HELP_KEYS, one row per key, with what it does', () => {
