@@ -22,7 +22,7 @@ import type {TuiOperator} from './operator.js';
 import {planBodyRows, planMaxTop, planRows} from './plan-view.js';
 import type {Prompt, PromptAnswer} from './prompt.js';
 import {entryFor, entryKey, takesEntry} from './prompt-entry.js';
-import {questionText} from './prompt-keys.js';
+import {QUIT_QUESTION, questionText} from './prompt-keys.js';
 import type {RunView} from './run-view.js';
 import {scrollUpdate} from './scroll-keys.js';
 import {statusText} from './step-panel.js';
@@ -76,7 +76,7 @@ function askQuit(scene: KeyScene, act: (action: AppAction) => void): void {
 		const text = handle.canKill ? 'The command is still stopping (SIGTERM sent). Kill it now (SIGKILL)? (y/N)' : 'A command is running. Stop it and quit? (y/N)';
 		act({type: 'ask', question: {kind: 'stop', text, onYes}});
 	} else {
-		act({type: 'ask', question: {kind: 'quit', text: 'Quit? Progress is kept. (y/N)', onYes: () => operator.requestQuit()}});
+		act({type: 'ask', question: {kind: 'quit', text: QUIT_QUESTION, onYes: () => operator.requestQuit()}});
 	}
 }
 

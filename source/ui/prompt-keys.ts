@@ -6,7 +6,8 @@
 import type {Prompt} from './prompt.js';
 import type {QuestionKind} from './keymap.js';
 
-export type {QuestionKind};
+/** The question before quitting (at a prompt, or with none). */
+export const QUIT_QUESTION = 'Quit? Progress is kept. (y/N)';
 
 /** The name of a prompt's step for questions: `"Title"`, or the param's name. */
 export function promptSubject(prompt: Prompt): string {
@@ -22,5 +23,5 @@ export function questionText(kind: QuestionKind, prompt: Prompt): string {
 		const {title, steps} = prompt.failure.rollBack;
 		return `Roll back group "${title}": run its rescue (${steps.join(', ')}), then end the group failed? (y/N)`;
 	}
-	return 'Quit? Progress is kept. (y/N)';
+	return QUIT_QUESTION;
 }
