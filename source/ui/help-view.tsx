@@ -1,29 +1,55 @@
 /**
- * The help screen (`?`): every key of the TUI.
+ * The help screen (`?`): every key of the TUI, from the key tables (keymap.ts).
  */
 import {Box, Text, type Key} from 'ink';
+import {APP_KEYS, NO_HELP, PROMPT_KEYMAP, QUESTION_KEYS, YES_HELP, type KeyName, type PromptKey} from './keymap.js';
+import type {PromptKind} from './prompt.js';
 
-/** Every key, grouped, as `[keys, what they do]` rows. */
-export const HELP_KEYS: readonly (readonly [string, string])[] = [
-	['Enter', 'start the run from its plan / run the step (step mode) / mark a manual step done / tick a checklist item'],
-	['Space', 'tick the checklist item shown'],
-	['s', 'skip the step (asks first)'],
-	['r', 'retry a failed step / re-run an interrupted one'],
-	['w', 'wait longer: a wait that timed out waits its timeout again'],
-	['m', 'mark the step done (manual, failed or interrupted)'],
-	['b', 'after a failure inside a group with a rescue: roll the group back (run its rescue steps)'],
-	['y / n', 'answer a yes/no question (default No)'],
-	['↑ ↓', 'look at another step (the panel shows it)'],
-	['Esc .', 'follow the current step again'],
-	['d', 'details of the shown step: whole description, command, variables and where they come from'],
-	['PgUp PgDn', 'scroll a command too long for the panel at a confirmation'],
-	['l', 'view the log of the shown step (↑↓ PgUp PgDn g G, / search, n N; Esc closes)'],
-	['a', 'switch step mode / auto mode (auto stops at questions)'],
-	['n', 'show the notes from the start of the run, all of them'],
-	['q', 'quit, progress kept (asks; stops a running command); leaves the summary at the end'],
-	['Ctrl-C', 'like q; twice stops a running command, again kills it'],
-	['?', 'this help (Esc or ? closes)'],
-];
+/** How the help screen shows a key name. */
+const HELP_NAMES: Partial<Record<KeyName, string>> = {'↑↓': '↑ ↓'};
+
+/**
+ * The help screen's rows, `[keys, what they do]`: one per key, made from every
+ * key table of keymap.ts (the prompts' keys, the app's, a y/N question's), in the order
+ * of `order` (key names that share a row: `Esc .`), then any other key name.
+ * What a key does at each prompt is joined with ` / `; an `also` key joins the
+ * row of the key it stands for (Ctrl-C: its own row).
+ */
+export function helpRows(): [string, string][] {
+	const order: KeyName[][] = [['Enter'], ['Space'], ['s'], ['r'], ['w'], ['m'], ['b'], ['y'], ['n'], ['↑↓'], ['Esc', '.'], ['d'], ['PgUp', 'PgDn'], ['l'], ['a'], ['q'], ['Ctrl-C'], ['?']];
+	const says = new Map<KeyName, string[]>();
+	const add = ({keys, also = [], help}: {keys: readonly KeyName[]; also?: readonly KeyName[]; help?: string}) => {
+		for (const name of also) says.set(name, says.get(name) ?? []);
+		for (const name of keys) {
+			const list = says.get(name) ?? [];
+			// Words already said on the row (a longer text holding them) are not repeated.
+			if (help && !list.some(said => said.includes(help))) list.push(help);
+			says.set(name, list);
+		}
+	};
+	// An `also` key is named without words of its own: it stands for the key listed with it.
+	for (const entry of APP_KEYS) add(entry);
+	for (const kind of Object.keys(PROMPT_KEYMAP) as PromptKind[]) {
+		for (const entry of PROMPT_KEYMAP[kind].keys as readonly PromptKey<PromptKind>[]) add(entry);
+	}
+	add({...QUESTION_KEYS.yes, help: YES_HELP});
+	add({...QUESTION_KEYS.no, help: NO_HELP});
+	// Upper-case letters are the lower-case key's row; Ctrl-C's row says what it does everywhere.
+	says.delete('Y');
+	says.delete('N');
+	says.set('Ctrl-C', ['like q; twice stops a running command, again kills it']);
+	const rows: [string, string][] = [];
+	for (const names of [...order, ...[...says.keys()].filter(name => !order.flat().includes(name)).map(name => [name])]) {
+		const present = names.filter(name => says.has(name));
+		if (present.length === 0) continue;
+		const what = present.flatMap(name => says.get(name)!).filter((help, i, all) => all.indexOf(help) === i);
+		rows.push([present.map(name => HELP_NAMES[name] ?? name).join(' '), what.join(' / ')]);
+	}
+	return rows;
+}
+
+/** Every key, as `[keys, what they do]` rows, from the key tables ({@link helpRows}). */
+export const HELP_KEYS: readonly (readonly [string, string])[] = helpRows();
 
 /** Props of {@link HelpView}. */
 export interface HelpViewProps {

@@ -4,7 +4,8 @@
  * command runs.
  */
 import {Box, Text} from 'ink';
-import type {Prompt} from './operator.js';
+import {activeKeys, appKeyHint, PROMPT_KEYMAP, QUESTION_KEYS} from './keymap.js';
+import type {Prompt} from './prompt.js';
 
 /** What decides the keys valid now. */
 export interface KeyContext {
@@ -27,27 +28,35 @@ export interface KeyContext {
 }
 
 /**
- * The keys valid in `context`, each `key action`, most important first. Keys a
- * prompt row already lists (gate, manual, failure, interrupted) are not repeated.
+ * The keys valid in `context`, each `key action`, most important first. A
+ * prompt's own keys come from the key table (keymap.ts): kinds that list them
+ * on their row (gate, manual, failure, interrupted, confirm) are not repeated
+ * here; the others get them here, the app's keys before the ones that leave the
+ * prompt (quit, cancel).
  */
 export function keysNow(context: KeyContext): string[] {
 	if (context.finished) return [];
+	// The views' own keys (log-view.tsx, details-view.tsx, notices-view.tsx, help-view.tsx).
 	if (context.overlay === 'log') return ['↑↓ scroll', 'PgUp/PgDn page', 'g/G top/end', '/ search', 'Esc/l close'];
 	if (context.overlay === 'help') return ['Esc/? close'];
 	if (context.overlay === 'notices') return ['↑↓ scroll', 'Esc/n close'];
 	if (context.overlay === 'details') return ['↑↓ scroll', 'PgUp/PgDn page', 'g/G top/end', 'Esc/d close'];
-	if (context.question) return ['y yes', 'n/Enter/Esc no'];
+	if (context.question) return [QUESTION_KEYS.yes.text, QUESTION_KEYS.no.text];
 	const prompt = context.prompt;
-	if (prompt?.kind === 'start') return ['Enter start', '↑↓ PgUp/PgDn scroll', `a ${context.auto ? 'step mode' : 'auto'}`, 'd details', '? help', 'q quit'];
-	const scroll = context.scrolls ? ['PgUp/PgDn scroll'] : [];
-	if (prompt?.kind === 'destructive') return ['type the word, Enter confirm', ...scroll, 'Esc cancel', 'Ctrl-C quit'];
-	if (prompt?.kind === 'ask' || prompt?.kind === 'param') {
-		const choices = prompt.kind === 'ask' ? prompt.ask.choices : prompt.param.choices;
-		return choices ? ['↑↓ choose', 'Enter select', 'Esc/Ctrl-C quit'] : ['Enter submit', 'Esc/Ctrl-C quit'];
+	const scroll = context.scrolls ? [appKeyHint('scroll')] : [];
+	const auto = appKeyHint('auto', context.auto);
+	if (prompt && PROMPT_KEYMAP[prompt.kind].shown !== 'row') {
+		// The start screen's plan scrolls with the keys of scroll-keys.ts.
+		const app = prompt.kind === 'start' ? ['↑↓ PgUp/PgDn scroll', auto, appKeyHint('details'), appKeyHint('help')] : scroll;
+		const keys = activeKeys(prompt);
+		const leaves = keys.findIndex(entry => entry.answer === 'quit' || entry.answer === 'no');
+		const at = leaves < 0 ? keys.length : leaves;
+		const hints = keys.map(entry => entry.text);
+		return [...hints.slice(0, at), ...app, ...hints.slice(at)];
 	}
-	const global = [...scroll, '↑↓ steps', ...(context.browsing ? ['Esc follow'] : []), 'd details', 'l log', `a ${context.auto ? 'step mode' : 'auto'}`, '? help'];
+	const global = [...scroll, appKeyHint('steps'), ...(context.browsing ? [appKeyHint('follow')] : []), appKeyHint('details'), appKeyHint('log'), auto, appKeyHint('help')];
 	if (prompt) return global;
-	return [context.busy ? 'q stop & quit' : 'q quit', ...global];
+	return [appKeyHint('quit', context.busy), ...global];
 }
 
 /** Props of {@link KeyHelp}. */

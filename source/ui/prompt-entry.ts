@@ -10,10 +10,11 @@
  * Key behaviour copies @inkjs/ui 2 (TextInput, PasswordInput, Select,
  * ConfirmInput), which these prompts used before: ←/→ move the cursor,
  * Backspace/Delete remove the character before it, ↑/↓ move in a list, Enter
- * submits; a confirm takes y/n, Enter is its default, no.
+ * submits. A confirmation's y/n/Enter are single keys of the key table (keymap.ts).
  */
 import type {Key} from 'ink';
-import type {Prompt, PromptAnswer} from './operator.js';
+import type {Prompt, PromptAnswer} from './prompt.js';
+import {takesText, type TextPrompt} from './keymap.js';
 import {checkAnswer} from '../engine/answers.js';
 import {matchesPattern} from '../security/patterns.js';
 
@@ -68,10 +69,8 @@ export function entryFor(prompt: Prompt, entry: Entry | undefined): Entry {
 	return entry?.promptId === prompt.id ? entry : newEntry(prompt);
 }
 
-/** True for prompts whose keys go to their entry: confirm, destructive, ask, param. */
-export function takesEntry(prompt: Prompt | undefined): boolean {
-	return prompt?.kind === 'confirm' || prompt?.kind === 'destructive' || prompt?.kind === 'ask' || prompt?.kind === 'param';
-}
+/** True for prompts whose keys go to their entry (typed text or a choice list; the key table's `typed: 'text'`). */
+export const takesEntry: (prompt: Prompt | undefined) => prompt is TextPrompt = takesText;
 
 /** Text editing: ←/→, Backspace/Delete, printable input (a paste is inserted whole). */
 function edit(entry: Entry, input: string, key: Key): Entry {
@@ -118,12 +117,6 @@ function submitAnswer(prompt: Extract<Prompt, {kind: 'ask' | 'param'}>, entry: E
 export function entryKey(prompt: Prompt, entry: Entry, input: string, key: Key): {entry: Entry; answer?: PromptAnswer} {
 	if (entry.answered) return {entry};
 	switch (prompt.kind) {
-		case 'confirm': {
-			const lower = input.toLowerCase();
-			if (lower === 'y') return {entry: {...entry, answered: true}, answer: 'yes'};
-			if (lower === 'n' || key.return) return {entry: {...entry, answered: true}, answer: 'no'};
-			return {entry};
-		}
 		case 'destructive':
 			if (!key.return) return {entry: edit(entry, input, key)};
 			if (entry.value === prompt.word) return {entry: {...entry, answered: true}, answer: 'yes'};

@@ -1,17 +1,18 @@
 /**
  * The pending operator prompt: the question, the keys it takes and, for
  * confirmations, asks and params, the input (y/N, typed text, a choice list, a
- * masked entry). It only draws: every key is the app's (single keys through
- * `promptKeyAction`, typing and choosing through prompt-entry.ts), so no key
- * typed as a prompt appears waits for an input component to start listening.
+ * masked entry), as parts ({@link promptParts}) that give both its height and
+ * what is drawn. It only draws: every key is the app's (single keys through
+ * the key table, keymap.ts; typing and choosing through prompt-entry.ts), so
+ * no key typed as a prompt appears waits for an input component to start listening.
  */
 import {Box, Text} from 'ink';
 import type {Prompt} from './operator.js';
 import {tint} from './color.js';
-import {displayLine, displayText, displayTextLines, wrapText, wrapTextTo} from './format.js';
+import {displayLine, displayText, displayTextLines, wrapTextTo} from './format.js';
 import {promptSubject} from './prompt-keys.js';
+import {promptKeyHints, stepAsksFirst} from './keymap.js';
 import {choicesOf, MAX_CHOICES, type Entry} from './prompt-entry.js';
-import type {StepView} from '../engine/ports.js';
 
 export {answerProblem} from './prompt-entry.js';
 
@@ -29,12 +30,9 @@ export interface PromptViewProps {
 	auto?: boolean;
 }
 
-/**
- * Rows `text` takes when word-wrapped at `width` columns by {@link wrapText}
- * (as {@link Question} draws it), kept between 1 and `max`.
- */
+/** Rows `text` takes word-wrapped at `width` columns to at most `max` rows (as a prompt's question is), at least 1. */
 export function textRows(text: string, width: number, max: number): number {
-	return Math.max(1, Math.min(max, wrapText(displayTextLines(text).join('\n'), width).length));
+	return Math.max(1, wrapTextTo(displayTextLines(text).join('\n'), width, max).length);
 }
 
 function moreChoices(choices?: string[]): string {
@@ -55,98 +53,102 @@ function questionText(prompt: Prompt): string {
 	}
 }
 
-/** True when the engine asks before running `step` (a `confirm`, or a destructive step's word): its gate does not ask too. */
-function asksFirst(step: StepView): boolean {
-	return step.destructive || step.step.confirm !== undefined;
-}
-
 /**
- * Rows {@link PromptView} takes for `prompt` at `width` columns: the question
- * (up to 3 rows), the input (one row, or one per visible choice), an error row.
+ * One part of a prompt, top to bottom: the data both {@link promptRows} counts
+ * and {@link PromptView} draws, so the rows the app leaves for a prompt are the
+ * rows it takes. `keyed`: a line and the keys after it; `line`: a red or yellow
+ * line; `keys`: the key row; `question`: the question word-wrapped (3 rows at
+ * most); `confirm`: `Confirm: y/N` and the keys; `word`: the typed word of a
+ * destructive step; `answer`: the choice list (one row per choice shown) or the
+ * text typed; `error`: why the last answer was refused (blank until then).
  */
-export function promptRows(prompt: Prompt, width: number): number {
-	switch (prompt.kind) {
-		case 'start':
-		case 'gate':
-		case 'manual':
-		case 'checklist':
-			return 1;
-		case 'failure':
-		case 'interrupted':
-			return 2;
-		case 'confirm':
-			return textRows(questionText(prompt), width, 3) + 1;
-		case 'destructive':
-			return textRows(questionText(prompt), width, 3) + 2;
-		case 'ask':
-		case 'param': {
-			const choices = choicesOf(prompt);
-			return textRows(questionText(prompt), width, 3) + (choices ? Math.min(MAX_CHOICES, choices.length) : 1) + 1;
-		}
-	}
-}
+export type PromptPart =
+	| {part: 'keyed'; text: string}
+	| {part: 'line'; text: string; color: 'red' | 'yellow'}
+	| {part: 'keys'}
+	| {part: 'question'; rows: string[]}
+	| {part: 'confirm'}
+	| {part: 'word'}
+	| {part: 'answer'; rows: number}
+	| {part: 'error'};
 
-/** The prompt rows; see {@link promptRows} for their number and prompt-keys.ts for the single keys. */
-export function PromptView({prompt, width, isActive, entry, auto = false}: PromptViewProps) {
+/** The parts of `prompt` at `width` columns (`auto`: auto mode is on, which the start screen says). */
+export function promptParts(prompt: Prompt, width: number, auto = false): PromptPart[] {
+	const question = (): PromptPart => ({part: 'question', rows: wrapTextTo(displayTextLines(questionText(prompt)).join('\n'), width, 3)});
 	switch (prompt.kind) {
 		case 'start':
-			return (
-				<KeyedRow
-					width={width}
-					text={auto ? '▶ Nothing has run yet. Enter starts the run in auto mode.' : '▶ Nothing has run yet. Enter starts the run in step mode.'}
-					keys="Enter start · q quit"
-				/>
-			);
+			return [{part: 'keyed', text: `▶ Nothing has run yet. Enter starts the run in ${auto ? 'auto' : 'step'} mode.`}];
 		case 'gate':
 			// A step with its own confirmation (or the word to type) is asked once, by that question: the gate only leads to it.
-			if (asksFirst(prompt.step)) {
-				return <KeyedRow width={width} text={`▶ Step ${prompt.step.index + 1} ${promptSubject(prompt)} asks before it runs.`} keys="Enter ask · s skip · q quit" />;
-			}
-			return <KeyedRow width={width} text={`▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`} keys="Enter run · s skip · q quit" />;
+			if (stepAsksFirst(prompt.step)) return [{part: 'keyed', text: `▶ Step ${prompt.step.index + 1} ${promptSubject(prompt)} asks before it runs.`}];
+			return [{part: 'keyed', text: `▶ Run step ${prompt.step.index + 1} ${promptSubject(prompt)}?`}];
 		case 'manual':
-			return <KeyedRow width={width} text="☐ Manual step: carry out the instructions above." keys="Enter/m done · s skip · q quit" />;
+			return [{part: 'keyed', text: '☐ Manual step: carry out the instructions above.'}];
 		case 'checklist': {
 			const {item} = prompt;
 			const done = item.items.filter(i => i.ticked).length;
-			return <KeyedRow width={width} text={`☐ ${item.index + 1}/${item.total} (${done} ticked) ${displayLine(item.text)}`} keys="Space/Enter tick · s skip · q quit" />;
+			return [{part: 'keyed', text: `☐ ${item.index + 1}/${item.total} (${done} ticked) ${displayLine(item.text)}`}];
 		}
-		case 'failure': {
-			const {failure} = prompt;
-			return (
-				<Box flexDirection="column">
-					<Text color={tint('red')} wrap="truncate-end">
-						{displayText(`✖ Step ${promptSubject(prompt)} failed (attempt ${failure.attempt}): ${failure.error}`)}
-					</Text>
-					<Text wrap="truncate-end">{`${failure.waitLonger ? `w wait ${failure.waitLonger} longer · ` : ''}r retry · s skip · m mark done · ${failure.rollBack ? 'b roll back · ' : ''}l view log · q quit`}</Text>
-				</Box>
-			);
-		}
+		case 'failure':
+			return [{part: 'line', color: 'red', text: `✖ Step ${promptSubject(prompt)} failed (attempt ${prompt.failure.attempt}): ${prompt.failure.error}`}, {part: 'keys'}];
 		case 'interrupted':
-			return (
-				<Box flexDirection="column">
-					<Text color={tint('yellow')} wrap="truncate-end">
-						{`⚠ Step ${promptSubject(prompt)} was interrupted while running; it may have run partly.`}
-					</Text>
-					<Text wrap="truncate-end">{'r re-run · m mark done · s skip · q quit'}</Text>
-				</Box>
-			);
+			return [{part: 'line', color: 'yellow', text: `⚠ Step ${promptSubject(prompt)} was interrupted while running; it may have run partly.`}, {part: 'keys'}];
 		case 'confirm':
-			return (
-				<Box flexDirection="column">
-					<Question text={questionText(prompt)} width={width} />
-					<Box>
+			return [question(), {part: 'confirm'}];
+		case 'destructive':
+			return [question(), {part: 'word'}, {part: 'error'}];
+		case 'ask':
+		case 'param': {
+			const choices = choicesOf(prompt);
+			return [question(), {part: 'answer', rows: choices ? Math.min(MAX_CHOICES, choices.length) : 1}, {part: 'error'}];
+		}
+	}
+}
+
+/** Rows {@link PromptView} takes for `prompt` at `width` columns: the sum of its {@link promptParts}. */
+export function promptRows(prompt: Prompt, width: number): number {
+	return promptParts(prompt, width).reduce((rows, part) => rows + (part.part === 'question' ? part.rows.length : part.part === 'answer' ? part.rows : 1), 0);
+}
+
+/** The prompt's {@link promptParts}, drawn; the keys are the key table's (keymap.ts). */
+export function PromptView({prompt, width, isActive, entry, auto = false}: PromptViewProps) {
+	// The keys of the kinds that list them on their own row (the others: the key help, key-help.tsx).
+	const keys = promptKeyHints(prompt).join(' · ');
+	const draw = (part: PromptPart, i: number) => {
+		switch (part.part) {
+			case 'keyed':
+				return <KeyedRow key={i} width={width} text={part.text} keys={keys} />;
+			case 'line':
+				return (
+					<Text key={i} color={tint(part.color)} wrap="truncate-end">
+						{displayText(part.text)}
+					</Text>
+				);
+			case 'keys':
+				return (
+					<Text key={i} wrap="truncate-end">
+						{keys}
+					</Text>
+				);
+			case 'question':
+				return <Question key={i} rows={part.rows} />;
+			case 'confirm':
+				return (
+					<Box key={i}>
 						<Text>{'Confirm: '}</Text>
 						<Text dimColor={!isActive}>{'y/N'}</Text>
-						<Text>{'  (y yes · n/Enter no · q quit)'}</Text>
+						<Text>{`  (${keys})`}</Text>
 					</Box>
-				</Box>
-			);
-		case 'destructive':
-			return <DestructiveInput prompt={prompt} width={width} isActive={isActive} entry={entry} />;
-		case 'ask':
-		case 'param':
-			return <AnswerInput prompt={prompt} width={width} isActive={isActive} entry={entry} />;
-	}
+				);
+			case 'word':
+				return prompt.kind === 'destructive' ? <WordInput key={i} prompt={prompt} isActive={isActive} entry={entry} /> : null;
+			case 'answer':
+				return prompt.kind === 'ask' || prompt.kind === 'param' ? <AnswerInput key={i} prompt={prompt} isActive={isActive} entry={entry} /> : null;
+			case 'error':
+				return <ErrorRow key={i} error={entry.error} />;
+		}
+	};
+	return <Box flexDirection="column">{promptParts(prompt, width, auto).map(draw)}</Box>;
 }
 
 /** One row: `text` (cut to fit) then `keys` (always shown whole). */
@@ -165,9 +167,8 @@ function KeyedRow({text, keys, width}: {text: string; keys: string; width: numbe
 	);
 }
 
-/** A question word-wrapped to at most 3 rows (no row starts with a space; a cut last row ends with `…`). */
-function Question({text, width}: {text: string; width: number}) {
-	const rows = wrapTextTo(displayTextLines(text).join('\n'), width, 3);
+/** A question's rows ({@link promptParts}: word-wrapped to at most 3, no row starts with a space, a cut last row ends with `…`). */
+function Question({rows}: {rows: string[]}) {
 	return (
 		<Box flexDirection="column" height={rows.length} overflow="hidden">
 			{rows.map((row, i) => (
@@ -189,7 +190,6 @@ function ErrorRow({error}: {error?: string}) {
 
 interface InputProps<P extends Prompt> {
 	prompt: P;
-	width: number;
 	isActive: boolean;
 	entry: Entry;
 }
@@ -209,28 +209,23 @@ function EntryText({entry, secret, isActive}: {entry: Entry; secret?: boolean; i
 	);
 }
 
-/** A destructive step: the word must be typed exactly; a wrong word clears the input and stays (prompt-entry.ts). */
-function DestructiveInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt, {kind: 'destructive'}>>) {
+/** A destructive step's input row: the word must be typed exactly; a wrong word clears the input and stays (prompt-entry.ts). */
+function WordInput({prompt, isActive, entry}: InputProps<Extract<Prompt, {kind: 'destructive'}>>) {
 	return (
-		<Box flexDirection="column">
-			<Question text={questionText(prompt)} width={width} />
-			<Box>
-				<Text color={tint('red')}>{`Type ${prompt.word} to confirm (Esc cancels): `}</Text>
-				<EntryText entry={entry} isActive={isActive} />
-			</Box>
-			<ErrorRow error={entry.error} />
+		<Box>
+			<Text color={tint('red')}>{`Type ${prompt.word} to confirm (Esc cancels): `}</Text>
+			<EntryText entry={entry} isActive={isActive} />
 		</Box>
 	);
 }
 
-/** An `ask` or a param: a choice list, a text input (with default) or a masked input (keys: prompt-entry.ts). */
-function AnswerInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt, {kind: 'ask' | 'param'}>>) {
+/** An `ask`'s or a param's input: a choice list, a text input (with default) or a masked input (keys: prompt-entry.ts). */
+function AnswerInput({prompt, isActive, entry}: InputProps<Extract<Prompt, {kind: 'ask' | 'param'}>>) {
 	const spec = prompt.kind === 'ask' ? prompt.ask : prompt.param;
 	const optional = prompt.kind === 'param' && !prompt.param.required;
-	let input;
 	if (spec.choices) {
 		const shown = spec.choices.slice(entry.top, entry.top + MAX_CHOICES);
-		input = (
+		return (
 			<Box flexDirection="column">
 				{shown.map((choice, i) => {
 					const focused = isActive && entry.top + i === entry.choice;
@@ -242,26 +237,19 @@ function AnswerInput({prompt, width, isActive, entry}: InputProps<Extract<Prompt
 				})}
 			</Box>
 		);
-	} else if (spec.secret) {
-		input = (
+	}
+	if (spec.secret) {
+		return (
 			<Box>
 				<Text>{prompt.kind === 'ask' && prompt.preset ? '(secret, not shown; Enter keeps the -p value) ' : spec.default !== undefined ? '(secret, not shown; Enter keeps the default) ' : optional ? '(secret, not shown; Enter leaves it empty) ' : '(secret, not shown) '}</Text>
 				<EntryText entry={entry} secret isActive={isActive} />
 			</Box>
 		);
-	} else {
-		input = (
-			<Box>
-				<Text>{'› '}</Text>
-				<EntryText entry={entry} isActive={isActive} />
-			</Box>
-		);
 	}
 	return (
-		<Box flexDirection="column">
-			<Question text={questionText(prompt)} width={width} />
-			{input}
-			<ErrorRow error={entry.error} />
+		<Box>
+			<Text>{'› '}</Text>
+			<EntryText entry={entry} isActive={isActive} />
 		</Box>
 	);
 }

@@ -1,6 +1,6 @@
 /**
  * The scroll keys of the TUI's full-screen views (the details view, the log
- * view), as `less` has them: ↑/k and ↓/j a row, PgUp/b and PgDn/space a page,
+ * view, the summary screen, the start screen's plan), as `less` has them: ↑/k and ↓/j a row, PgUp/b and PgDn/space a page,
  * Home/g the start, End/G the end.
  */
 import type {Key} from 'ink';

@@ -11,6 +11,7 @@
 import type {Key} from 'ink';
 import {Box, Text} from 'ink';
 import {CONTINUED, wrapHard} from './panel-text.js';
+import {scrollUpdate} from './scroll-keys.js';
 import {visibleControls} from '../security/terminal-text.js';
 
 /** Props of {@link SummaryView}. */
@@ -41,13 +42,8 @@ export function summaryRows(lines: readonly string[], width: number): string[] {
  */
 export function summaryKey(input: string, key: Key, top: number, page: number): 'leave' | number | undefined {
 	if (key.escape || key.return || input === 'q' || (key.ctrl && input === 'c')) return 'leave';
-	if (key.upArrow || input === 'k') return Math.max(0, top - 1);
-	if (key.downArrow || input === 'j') return top + 1;
-	if (key.pageUp || input === 'b') return Math.max(0, top - page);
-	if (key.pageDown || input === ' ') return top + page;
-	if (key.home || input === 'g') return 0;
-	if (key.end || input === 'G') return Number.MAX_SAFE_INTEGER;
-	return undefined;
+	// The scroll keys of every full-screen view (scroll-keys.ts); the app clamps the end.
+	return scrollUpdate(input, key, page, Number.MAX_SAFE_INTEGER)?.(top);
 }
 
 /** The largest useful first row for `lines` in a `width` x `height` view. */
