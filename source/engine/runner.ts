@@ -19,6 +19,7 @@ import {checkAnswer} from './answers.js';
 import {captureProblem} from '../security/secrets.js';
 import {allSteps, findStep, flatIndex, flatSteps, isGroup} from '../runbook/groups.js';
 import {classifySecrets, stepReferences} from './secret-timing.js';
+import {type AttemptOutcome, type DecisionReason, describeOutcome, outcomeStatus} from './outcome.js';
 
 /** Everything a run needs besides its ports. */
 export interface RunnerOptions {
@@ -249,8 +250,8 @@ export class Runner implements RunHandle {
 		}
 	}
 
-	private decide(kind: Parameters<typeof t.recordDecision>[2]['kind'], stepId?: string, detail?: string): void {
-		this.commit(t.recordDecision(this.state, this.now(), {by: this.options_.by, kind, ...(stepId ? {stepId} : {}), ...(detail ? {detail} : {})}));
+	private decide(kind: Parameters<typeof t.recordDecision>[2]['kind'], stepId?: string, detail?: string, reason?: DecisionReason): void {
+		this.commit(t.recordDecision(this.state, this.now(), {by: this.options_.by, kind, ...(stepId ? {stepId} : {}), ...(detail ? {detail} : {}), ...(reason ? {reason} : {})}));
 		this.emit({type: 'decision', decision: this.state.decisions.at(-1)!});
 	}
 
@@ -491,16 +492,16 @@ export class Runner implements RunHandle {
 			const answer = await this.operatorAnswer(this.ports.operator.onInterrupted(this.stepView(step.id)));
 			if (answer === 'quit') return 'quit';
 			if (answer === 'mark-done') {
-				this.decide('mark-done', step.id, 'interrupted step marked done');
+				this.decide('mark-done', step.id, 'interrupted step marked done', 'step-interrupted');
 				this.setStatus(step, 'succeeded', 'marked done by the operator after an interruption');
 				return 'next';
 			}
 			if (answer === 'skip') {
-				this.decide('skip', step.id, 'interrupted step skipped');
+				this.decide('skip', step.id, 'interrupted step skipped', 'step-interrupted');
 				this.setStatus(step, 'skipped', 'skipped by the operator after an interruption');
 				return 'next';
 			}
-			this.decide('rerun-interrupted', step.id);
+			this.decide('rerun-interrupted', step.id, undefined, 'step-interrupted');
 			skipGate = true;
 		}
 
@@ -520,7 +521,7 @@ export class Runner implements RunHandle {
 				const gate = await this.operatorAnswer(this.ports.operator.beforeStep(this.stepView(step.id)));
 				if (gate === 'quit') return 'quit';
 				if (gate === 'skip') {
-					this.decide('skip', step.id);
+					this.decide('skip', step.id, undefined, 'gate');
 					this.setStatus(step, 'skipped', 'skipped by the operator');
 					return 'next';
 				}
@@ -563,10 +564,10 @@ export class Runner implements RunHandle {
 		const answer = await this.operatorAnswer(this.ports.operator.manual(view, view.command));
 		if (answer === 'quit') return 'quit';
 		if (answer === 'skip') {
-			this.decide('skip', step.id);
+			this.decide('skip', step.id, undefined, 'manual-step');
 			this.setStatus(step, 'skipped', 'skipped by the operator');
 		} else {
-			this.decide('mark-done', step.id, 'manual step done');
+			this.decide('mark-done', step.id, 'manual step done', 'manual-step');
 			this.setStatus(step, 'succeeded', 'done by the operator');
 		}
 		return 'next';
@@ -588,14 +589,14 @@ export class Runner implements RunHandle {
 			const answer = await this.operatorAnswer(this.ports.operator.checkItem(this.stepView(step.id), {index, total: items.length, text: texts[index]!, items: list}));
 			if (answer === 'quit') return 'quit';
 			if (answer === 'skip') {
-				this.decide('skip', step.id, `checklist skipped at item ${index + 1} of ${items.length}`);
+				this.decide('skip', step.id, `checklist skipped at item ${index + 1} of ${items.length}`, 'checklist');
 				this.setStatus(step, 'skipped', 'skipped by the operator');
 				return 'next';
 			}
 			this.commit(t.tickItem(this.state, step.id, this.now(), items[index]!));
-			this.decide('tick', step.id, `item ${index + 1} of ${items.length}: ${texts[index]}`);
+			this.decide('tick', step.id, `item ${index + 1} of ${items.length}: ${texts[index]}`, 'checklist');
 		}
-		this.decide('mark-done', step.id, `checklist done: ${items.length} items ticked`);
+		this.decide('mark-done', step.id, `checklist done: ${items.length} items ticked`, 'checklist');
 		this.setStatus(step, 'succeeded', `done by the operator (${items.length} of ${items.length} items ticked)`);
 		return 'next';
 	}
@@ -635,27 +636,27 @@ export class Runner implements RunHandle {
 			if (answer === 'roll-back') {
 				// Offered only inside a group with a rescue; anywhere else it is taken as quit.
 				if (!rollBack) return 'failed';
-				this.decide('roll-back', step.id, `roll back group ${rollBack.groupId}: run its rescue (${rollBack.steps.join(', ')})`);
+				this.decide('roll-back', step.id, `roll back group ${rollBack.groupId}: run its rescue (${rollBack.steps.join(', ')})`, 'step-failed');
 				this.rollBackTarget = rollBack.groupId;
 				this.rollBackFrom = step.id;
 				return 'roll-back';
 			}
 			if (answer === 'retry') {
-				this.decide('retry', step.id);
+				this.decide('retry', step.id, undefined, 'step-failed');
 				continue;
 			}
 			if (answer === 'wait-longer') {
 				// Offered only after a wait timed out; anywhere else it is taken as retry, never as done.
-				if (outcome.failure.waitLonger) this.decide('wait-longer', step.id, `waiting another ${outcome.failure.waitLonger}`);
-				else this.decide('retry', step.id);
+				if (outcome.failure.waitLonger) this.decide('wait-longer', step.id, `waiting another ${outcome.failure.waitLonger}`, 'step-failed');
+				else this.decide('retry', step.id, undefined, 'step-failed');
 				continue;
 			}
 			if (answer === 'skip') {
-				this.decide('skip', step.id, 'failed step skipped');
+				this.decide('skip', step.id, 'failed step skipped', 'step-failed');
 				this.setStatus(step, 'skipped', 'skipped by the operator after a failure');
 				return 'next';
 			}
-			this.decide('mark-done', step.id, 'failed step marked done');
+			this.decide('mark-done', step.id, 'failed step marked done', 'step-failed');
 			this.setStatus(step, 'succeeded', 'marked done by the operator after a failure');
 			return 'next';
 		}
@@ -741,29 +742,23 @@ export class Runner implements RunHandle {
 		const phases = outcome.phases ? {phases: outcome.phases} : {};
 
 		const leaked = outcome.ok && step.capture && outcome.stdout !== undefined ? captureProblem(outcome.stdout, step.capture, Object.values(this.secrets)) : undefined;
-		if (leaked) outcome = {ok: false, exitCode: outcome.exitCode, error: leaked};
-		if (outcome.ok) {
-			if (step.capture && outcome.stdout !== undefined) this.commit(t.setVar(this.state, this.now(), step.capture, outcome.stdout.trim()));
-			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'succeeded', exitCode: outcome.exitCode}));
-			this.emit({type: 'step-status', stepId: step.id, status: 'succeeded', attempt: n, exitCode: outcome.exitCode, durationMs, ...phases});
-			return {kind: 'succeeded'};
-		}
-		if (timedOut) {
-			const error = `timed out after ${step.timeout}`;
-			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'timed-out', exitCode: outcome.exitCode, signal: outcome.signal, error}));
-			this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error, durationMs, ...phases});
-			const waitLonger = actionOf(step) === 'wait' ? {waitLonger: step.timeout} : {};
-			return {kind: 'failed', failure: {error, exitCode: outcome.exitCode, logPath, attempt: n, ...waitLonger}};
-		}
-		if (controller.signal.aborted || this.stopping) {
-			const error = `stopped: ${this.stopReason ?? 'stop requested'}`;
-			this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'interrupted', exitCode: outcome.exitCode, signal: outcome.signal, error}));
-			this.emit({type: 'step-status', stepId: step.id, status: 'interrupted', attempt: n, exitCode: outcome.exitCode, error, durationMs, ...phases});
-			return {kind: 'interrupted'};
-		}
-		this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: 'failed', exitCode: outcome.exitCode, signal: outcome.signal, error: outcome.error}));
-		this.emit({type: 'step-status', stepId: step.id, status: 'failed', attempt: n, exitCode: outcome.exitCode, error: outcome.error, durationMs, ...phases});
-		return {kind: 'failed', failure: {error: outcome.error, exitCode: outcome.exitCode, logPath, attempt: n}};
+		if (leaked) outcome = {ok: false, exitCode: outcome.exitCode, failure: {kind: 'failed', message: leaked}};
+		if (outcome.ok && step.capture && outcome.stdout !== undefined) this.commit(t.setVar(this.state, this.now(), step.capture, outcome.stdout.trim()));
+		const ended: AttemptOutcome = outcome.ok
+			? {kind: 'succeeded', ...(typeof outcome.exitCode === 'number' ? {exitCode: outcome.exitCode} : {})}
+			: timedOut
+				? {kind: 'timeout', after: step.timeout ?? '?'}
+				: controller.signal.aborted || this.stopping
+					? {kind: 'stopped', reason: this.stopReason ?? 'stop requested'}
+					: outcome.failure;
+		this.commit(t.finishAttempt(this.state, step.id, this.now(), {outcome: ended, exitCode: outcome.exitCode, ...(outcome.ok ? {} : {signal: outcome.signal})}));
+		const status = outcomeStatus(ended);
+		const error = ended.kind === 'succeeded' ? undefined : describeOutcome(ended);
+		this.emit({type: 'step-status', stepId: step.id, status, attempt: n, exitCode: outcome.exitCode, outcome: ended, ...(error ? {error} : {}), durationMs, ...phases});
+		if (status === 'succeeded') return {kind: 'succeeded'};
+		if (status === 'interrupted') return {kind: 'interrupted'};
+		const waitLonger = ended.kind === 'timeout' && actionOf(step) === 'wait' ? {waitLonger: ended.after} : {};
+		return {kind: 'failed', failure: {outcome: ended, error: error ?? '', exitCode: outcome.exitCode, logPath, attempt: n, ...waitLonger}};
 	}
 
 	/** The environment a step's commands get: every variable (secrets included) and the step's `env`. */
@@ -782,7 +777,11 @@ export class Runner implements RunHandle {
 	}
 }
 
-/** An outcome whose error line (saved in the state, shown) has secret values replaced by `***`. */
+/** An outcome whose words (saved in the state, shown) have secret values replaced by `***`. */
 function redactOutcome(outcome: ActionOutcome, redact: (text: string) => string): ActionOutcome {
-	return outcome.ok ? outcome : {...outcome, error: redact(outcome.error)};
+	if (outcome.ok) return outcome;
+	const f = outcome.failure;
+	const failure: AttemptOutcome =
+		f.kind === 'failed' ? {...f, message: redact(f.message)} : f.kind === 'not-started' ? {...f, reason: redact(f.reason)} : f.kind === 'exit-code' && f.message !== undefined ? {...f, message: redact(f.message)} : f;
+	return {...outcome, failure};
 }

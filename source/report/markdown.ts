@@ -10,6 +10,7 @@
  */
 import {formatDuration} from '../runbook/duration.js';
 import {runStatusWord, type Attempt, type RunState} from '../engine/state.js';
+import {describeOutcome} from '../engine/outcome.js';
 import type {JournalEntry} from '../store/journal.js';
 import {visibleControls} from '../security/terminal-text.js';
 
@@ -111,10 +112,10 @@ function journalRow(entry: JournalEntry): TimelineRow {
 		case 'step-started':
 			return {...base, event: `attempt ${entry.attempt} started`, detail: code(firstLine(entry.command)) + (entry.log ? ` → ${entry.log}` : '')};
 		case 'step-status': {
+			// A failure's `error` is the outcome's description (engine/outcome.ts), which names the exit code or signal itself.
 			const parts = [
-				entry.exitCode !== undefined ? (entry.exitCode === null ? 'no exit code' : `exit ${entry.exitCode}`) : '',
+				entry.error ? entry.error : entry.exitCode !== undefined ? (entry.exitCode === null ? 'no exit code' : `exit ${entry.exitCode}`) : '',
 				entry.durationMs !== undefined ? `after ${formatDuration(entry.durationMs)}` : '',
-				entry.error && entry.error !== `exit code ${entry.exitCode}` ? entry.error : '',
 				entry.note ?? '',
 			];
 			return {...base, event: entry.status, detail: parts.filter(Boolean).join('; ')};
@@ -136,11 +137,18 @@ function stateTimeline(state: RunState): TimelineRow[] {
 	for (const id of state.order) {
 		for (const a of state.steps[id]?.attempts ?? []) {
 			rows.push({at: a.startedAt, by: a.by ?? '', step: id, event: `attempt ${a.n} started`, detail: a.log ?? ''});
-			if (a.finishedAt) rows.push({at: a.finishedAt, by: a.by ?? '', step: id, event: a.outcome ?? 'ended', detail: [a.exitCode != null ? `exit ${a.exitCode}` : '', a.error ?? ''].filter(Boolean).join('; ')});
+			if (a.finishedAt) rows.push({at: a.finishedAt, by: a.by ?? '', step: id, event: a.outcome ?? 'ended', detail: attemptDetail(a)});
 		}
 	}
 	for (const d of state.decisions) rows.push({at: d.at, by: d.by, step: d.stepId ?? '', event: `decision: ${d.kind}`, detail: d.detail ?? ''});
 	return rows.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** What a finished attempt's timeline row says: its outcome (`exit code 3`, `timed out after 5m`), `exit 0` for a success with a process. */
+function attemptDetail(a: Attempt): string {
+	if (a.result === undefined) return a.exitCode != null ? `exit ${a.exitCode}` : '';
+	if (a.result.kind === 'succeeded') return a.result.exitCode === undefined ? '' : `exit ${a.result.exitCode}`;
+	return describeOutcome(a.result);
 }
 
 /** Operators in order of first appearance, with their sessions, the steps they ran and their decisions. */
@@ -195,12 +203,11 @@ function failuresAndSkips(state: RunState): string[] {
 		const step = state.steps[id];
 		if (!step) continue;
 		for (const a of step.attempts) {
-			if (a.outcome === undefined || a.outcome === 'succeeded') continue;
-			const exit = a.exitCode != null ? `exit code ${a.exitCode}` : a.signal ? `signal ${a.signal}` : '';
-			const reason = [a.error, a.error?.includes(exit) ? '' : exit].filter(Boolean).join(', ');
-			lines.push(`- ${code(id)} attempt ${a.n} ${a.outcome} at ${time(a.finishedAt ?? a.startedAt)} (${a.by ?? 'unknown'}): ${reason || 'no reason recorded'}${a.log ? `; log ${code(a.log)}` : ''}`);
+			if (a.result === undefined || a.result.kind === 'succeeded') continue;
+			lines.push(`- ${code(id)} attempt ${a.n} ${a.outcome ?? 'failed'} at ${time(a.finishedAt ?? a.startedAt)} (${a.by ?? 'unknown'}): ${describeOutcome(a.result)}${a.log ? `; log ${code(a.log)}` : ''}`);
 		}
-		const closing = state.decisions.filter(d => d.stepId === id && (d.kind === 'skip' || d.kind === 'mark-done') && d.detail !== 'manual step done').at(-1);
+		// A manual step's own "done" is how it ends, not a failure set aside.
+		const closing = state.decisions.filter(d => d.stepId === id && (d.kind === 'skip' || (d.kind === 'mark-done' && d.reason !== 'manual-step'))).at(-1);
 		if (step.status === 'skipped') lines.push(`- ${code(id)} skipped${closing ? ` by ${closing.by} at ${time(closing.at)}` : ''}: ${step.note ?? 'no reason recorded'}`);
 		else if (step.status === 'succeeded' && closing?.kind === 'mark-done') lines.push(`- ${code(id)} marked done by ${closing.by} at ${time(closing.at)}: ${step.note ?? closing.detail ?? ''}`);
 	}

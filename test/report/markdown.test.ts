@@ -247,7 +247,7 @@ describe('renderReport after a handover', () => {
 		expect(rows).toHaveLength(journal.length);
 		expect(rows[0]).toBe('| 2026-11-20 22:00:00 | alice@db1 |  | run started | pid 100 |');
 		expect(timeline).toContain('| 2026-11-20 22:07:00 | alice@db1 | `restore` | attempt 1 started | `PGPASSWORD="$DB_PASSWORD" pg_restore dump` → logs/restore.1.log |');
-		expect(timeline).toContain('| 2026-11-20 22:17:00 | alice@db1 | `restore` | failed | exit 3; after 10m 00s |');
+		expect(timeline).toContain('| 2026-11-20 22:17:00 | alice@db1 | `restore` | failed | exit code 3; after 10m 00s |');
 		expect(timeline).toContain('| 2026-11-20 22:29:00 | alice@db1 |  | run paused | the operator quit at step verify |');
 		expect(timeline).toContain('| 2026-11-20 22:59:00 | bob@db2 |  | run resumed | pid 200 |');
 		expect(timeline).toContain('| 2026-11-20 23:03:00 | bob@db2 |  | run completed |  |');
