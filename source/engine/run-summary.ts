@@ -12,7 +12,7 @@ import path from 'node:path';
 import type {RunStatus, RunState} from './state.js';
 import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
-import {formatDurationLabel as duration} from '../runbook/duration.js';
+import {formatDuration as duration} from '../runbook/duration.js';
 import {describeOutcome} from './outcome.js';
 import {allSteps, findStep} from '../runbook/groups.js';
 
