@@ -168,9 +168,8 @@ export interface StepView {
 
 /** Why a step failed, for the failure prompt. */
 export interface FailureInfo {
-	/** How the attempt ended (engine/outcome.ts); the runner always sets it. */
+	/** How the attempt ended (engine/outcome.ts; the runner always sets it), and describeOutcome of it. */
 	outcome?: AttemptOutcome;
-	/** describeOutcome(outcome), one line for the operator. */
 	error: string;
 	exitCode?: number | null;
 	/** Absolute path of the attempt's log, when there is one. */

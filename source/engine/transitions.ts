@@ -70,6 +70,11 @@ export function startAttempt(state: RunState, stepId: string, at: Date, by: stri
 	return {...next, currentStepId: stepId};
 }
 
+/** Sets the step the run is on (the next to run, or the one running). */
+export function setCurrentStep(state: RunState, stepId: string, at: Date): RunState {
+	return touch(state, at, {currentStepId: stepId});
+}
+
 /** Records the process group, host and command id (RUNBOOK_COMMAND_ID) of the last attempt's command. */
 export function setAttemptProcess(state: RunState, stepId: string, at: Date, pgid: number, host?: string, commandId?: string): RunState {
 	return withStep(state, stepId, at, step => {
