@@ -11,47 +11,9 @@
 import {formatDuration} from '../runbook/duration.js';
 import {runStatusWord, type Attempt, type RunState} from '../engine/state.js';
 import {describeOutcome} from '../engine/outcome.js';
+import {runDowntime} from './downtime.js';
 import type {JournalEntry} from '../store/journal.js';
 import {visibleControls} from '../security/terminal-text.js';
-
-/** The time span that counts as downtime; ISO-8601 ends and length in ms. */
-export interface Downtime {
-	startAt: string;
-	endAt: string;
-	ms: number;
-}
-
-/**
- * Total downtime of a run: from the first step's start to the last step's end.
- * A step counts when something was done to it: it has attempts, or an operator
- * decided on it (a manual step done, a skip); steps skipped by `when` do not. A
- * step with attempts starts when its first attempt started; one without starts
- * when it was done (a manual step's start is not recorded). The end is the
- * latest end of a counted step or attempt. Gaps between operators (a quit, then
- * a resume) are inside the span: the service was down meanwhile.
- * @returns undefined when no step was acted on.
- */
-export function runDowntime(state: RunState): Downtime | undefined {
-	const decided = new Set(state.decisions.map(d => d.stepId).filter(Boolean));
-	const starts: number[] = [];
-	const ends: number[] = [];
-	for (const id of state.order) {
-		const step = state.steps[id];
-		if (!step || (step.attempts.length === 0 && !decided.has(id))) continue;
-		for (const attempt of step.attempts) {
-			starts.push(Date.parse(attempt.startedAt));
-			if (attempt.finishedAt) ends.push(Date.parse(attempt.finishedAt));
-		}
-		if (step.finishedAt) {
-			if (step.attempts.length === 0) starts.push(Date.parse(step.finishedAt));
-			ends.push(Date.parse(step.finishedAt));
-		}
-	}
-	if (starts.length === 0) return undefined;
-	const start = Math.min(...starts);
-	const end = Math.max(start, ...ends);
-	return {startAt: new Date(start).toISOString(), endAt: new Date(end).toISOString(), ms: end - start};
-}
 
 /** `2026-11-20 23:15:02` from an ISO-8601 time (UTC). */
 function time(iso: string): string {
@@ -78,7 +40,7 @@ function table(header: string[], rows: string[][]): string {
 	return lines.join('\n');
 }
 
-/** `4m 05s (245 s)`. */
+/** `4m05s (245 s)`. */
 function span(ms: number): string {
 	const seconds = Number((ms / 1000).toFixed(3));
 	return `${formatDuration(ms)} (${seconds} s)`;

@@ -17,7 +17,8 @@ import {newRunState, reconcileForResume} from '../../source/engine/transitions.j
 import type {Clock, ShellRequest, ShellResult, StepView} from '../../source/engine/ports.js';
 import type {RunState} from '../../source/engine/state.js';
 import {Journal, journalListener, readJournal, type JournalEntry} from '../../source/store/journal.js';
-import {renderReport, runDowntime} from '../../source/report/markdown.js';
+import {renderReport} from '../../source/report/markdown.js';
+import {runDowntime} from '../../source/report/downtime.js';
 import {FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 
 const MINUTE = 60_000;
