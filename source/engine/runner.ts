@@ -128,12 +128,17 @@ export class Runner extends RunCore {
 				this.#memory.rollBackFrom = step.id;
 				return 'roll-back';
 			}
+			if (answer === 'skip') {
+				this.decideAndSettle({kind: 'skip', detail: 'failed step skipped', reason: 'step-failed'}, step.id, 'skipped', 'skipped by the operator after a failure');
+				return 'next';
+			}
+			if (answer !== 'retry' && answer !== 'wait-longer') {
+				this.decideAndSettle({kind: 'mark-done', detail: 'failed step marked done', reason: 'step-failed'}, step.id, 'succeeded', 'marked done by the operator after a failure');
+				return 'next';
+			}
 			// `wait-longer` is offered only after a wait timed out; anywhere else it is taken as retry, never as done.
 			if (answer === 'wait-longer' && outcome.failure.waitLonger) this.decide('wait-longer', step.id, `waiting another ${outcome.failure.waitLonger}`, 'step-failed');
-			else if (answer === 'retry' || answer === 'wait-longer') this.decide('retry', step.id, undefined, 'step-failed');
-			else if (answer === 'skip') this.decideAndSettle({kind: 'skip', detail: 'failed step skipped', reason: 'step-failed'}, step.id, 'skipped', 'skipped by the operator after a failure');
-			else this.decideAndSettle({kind: 'mark-done', detail: 'failed step marked done', reason: 'step-failed'}, step.id, 'succeeded', 'marked done by the operator after a failure');
-			if (answer === 'skip' || answer === 'mark-done') return 'next';
+			else this.decide('retry', step.id, undefined, 'step-failed');
 		}
 	}
 
