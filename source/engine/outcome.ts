@@ -109,7 +109,8 @@ export interface LegacyAttemptFields {
  * The typed outcome of an attempt saved before typed outcomes existed, from its structured
  * fields; the recorded line is kept as the words of a `failed` outcome wherever the kind is
  * not certain, so the report reads as it did. The one place an old line is looked at: the
- * old runner wrote exactly `exit code N` for a plain exit code.
+ * old runner wrote exactly `exit code N`, `killed by SIGNAL` and `the process ended while it
+ * ran` for those cases.
  * @returns undefined for an attempt that did not finish.
  */
 export function legacyOutcome(attempt: LegacyAttemptFields): AttemptOutcome | undefined {
@@ -118,6 +119,7 @@ export function legacyOutcome(attempt: LegacyAttemptFields): AttemptOutcome | un
 	if (outcome === 'succeeded') return {kind: 'succeeded', ...(typeof exitCode === 'number' ? {exitCode} : {})};
 	if (outcome === 'failed' && signal !== undefined && (error === undefined || error === `killed by ${signal}`)) return {kind: 'signal', signal};
 	if (outcome === 'failed' && typeof exitCode === 'number' && (error === undefined || error === `exit code ${exitCode}`)) return {kind: 'exit-code', exitCode};
+	if (outcome === 'interrupted' && error === describeOutcome({kind: 'lost'})) return {kind: 'lost'};
 	return {kind: 'failed', message: error ?? (outcome === 'interrupted' ? 'interrupted' : outcome === 'timed-out' ? 'timed out' : 'failed')};
 }
 

@@ -40,6 +40,8 @@ describe('states saved before typed outcomes', () => {
 		expect(legacyOutcome({outcome: 'timed-out', exitCode: null, signal: 'SIGTERM', error: 'timed out after 1s'})).toEqual({kind: 'failed', message: 'timed out after 1s'});
 		expect(legacyOutcome({outcome: 'failed', exitCode: 1, error: 'copy to p:/x failed: exit code 1'})).toEqual({kind: 'failed', message: 'copy to p:/x failed: exit code 1'});
 		expect(legacyOutcome({outcome: 'succeeded'})).toEqual({kind: 'succeeded'});
+		expect(legacyOutcome({outcome: 'interrupted', error: 'the process ended while it ran'})).toEqual({kind: 'lost'});
+		expect(legacyOutcome({outcome: 'interrupted', error: 'stopped: q pressed'})).toEqual({kind: 'failed', message: 'stopped: q pressed'});
 		expect(legacyOutcome({})).toBeUndefined();
 	});
 
