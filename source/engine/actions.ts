@@ -13,6 +13,12 @@ import {selectorProblem} from '../runbook/label-selector.js';
 import {hasVariable} from '../security/kube-names.js';
 import {actionOf, waitKindOf} from './view.js';
 import type {LineCut} from '../runbook/variables.js';
+import {type AttemptOutcome, describeOutcome} from './outcome.js';
+
+/** A failure of an action that ran no process, or one that did not get to run. */
+function failed(message: string, kind: 'failed' | 'not-started' = 'failed'): ActionOutcome {
+	return {ok: false, exitCode: null, failure: kind === 'failed' ? {kind, message} : {kind, reason: message}};
+}
 
 /** What an action needs to run one attempt. */
 export interface ActionContext {
@@ -48,10 +54,10 @@ export interface ActionContext {
 	capture?: boolean;
 }
 
-/** How an attempt ended. `error` is one line for the operator. */
+/** How an attempt ended; a failure says how as a typed {@link AttemptOutcome} (never `succeeded`). */
 export type ActionOutcome = (
 	| {ok: true; exitCode?: number | null; stdout?: string}
-	| {ok: false; exitCode?: number | null; signal?: string; error: string}
+	| {ok: false; exitCode?: number | null; signal?: string; failure: AttemptOutcome}
 ) & {
 	/** When a shell command passed each phase (ports.ts StepPhases). */
 	phases?: StepPhases;
@@ -68,10 +74,10 @@ export async function executeAction(step: Step, ctx: ActionContext): Promise<Act
 	if (action === 'wait' && waitKindOf(step) === 'http') return waitHttp(step, ctx);
 	const what = action === 'wait' ? `wait.${waitKindOf(step)}` : action;
 	if (!ctx.kubernetes) {
-		return {ok: false, exitCode: null, error: `${what}: no Kubernetes connection (this is a bug: the CLI connects when a runbook has Kubernetes steps)`};
+		return failed(`${what}: no Kubernetes connection (this is a bug: the CLI connects when a runbook has Kubernetes steps)`, 'not-started');
 	}
 	const problem = countProblem(step, ctx.env);
-	if (problem) return {ok: false, exitCode: null, error: problem};
+	if (problem) return failed(problem, 'not-started');
 	return runKubernetes(step, action as KubeActionKind, ctx, ctx.kubernetes);
 }
 
@@ -138,7 +144,7 @@ export function substitutedSelectorProblem(step: Step, kind: KubeActionKind, spe
 async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContext, kubernetes: KubernetesPort): Promise<ActionOutcome> {
 	const spec = resolveDeep(step[kind], ctx.env) as Record<string, unknown>;
 	const selector = substitutedSelectorProblem(step, kind, spec, ctx.redact);
-	if (selector) return {ok: false, exitCode: null, error: selector};
+	if (selector) return failed(selector, 'not-started');
 	const result = await kubernetes.execute({
 		stepId: step.id,
 		kind,
@@ -156,7 +162,9 @@ async function runKubernetes(step: Step, kind: KubeActionKind, ctx: ActionContex
 	});
 	if (result.notice) ctx.emit({type: 'notice', level: 'info', stepId: step.id, message: ctx.redact(result.notice)});
 	if (result.ok) return {ok: true, ...(result.exitCode !== undefined ? {exitCode: result.exitCode} : {}), ...(result.stdout !== undefined ? {stdout: result.stdout} : {})};
-	return {ok: false, exitCode: result.exitCode ?? null, error: result.error ?? `${kind} failed`};
+	const message = result.error ?? `${kind} failed`;
+	if (typeof result.exitCode === 'number') return {ok: false, exitCode: result.exitCode, failure: {kind: 'exit-code', exitCode: result.exitCode, message}};
+	return failed(message);
 }
 
 async function runScript(step: Step, script: string, ctx: ActionContext, okExitCodes: number[], capture: boolean): Promise<ActionOutcome> {
@@ -181,10 +189,14 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 		})
 		.finally(() => ctx.onProcessEnd?.());
 	const phases = result.phases ? {phases: result.phases} : {};
-	if (result.error) return {ok: false, exitCode: null, error: result.error, ...phases};
+	if (result.error) return {ok: false, exitCode: null, failure: {kind: 'not-started', reason: result.error}, ...phases};
 	if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return {ok: true, exitCode: result.exitCode, stdout: result.stdout, ...phases};
-	const error = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
-	return {ok: false, exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), error, ...phases};
+	const failure: AttemptOutcome = result.signal
+		? {kind: 'signal', signal: result.signal}
+		: result.exitCode === null
+			? {kind: 'failed', message: 'the command ended without an exit code'}
+			: {kind: 'exit-code', exitCode: result.exitCode};
+	return {ok: false, exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), failure, ...phases};
 }
 
 /** `wait.command`: runs the check until it exits 0, every `interval` (default 2s). */
@@ -198,9 +210,10 @@ async function waitCommand(step: Step, ctx: ActionContext): Promise<ActionOutcom
 			return outcome;
 		}
 		if (ctx.signal.aborted) return outcome;
-		ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${outcome.error}; next check in ${spec.interval ?? '2s'}`});
+		const last = describeOutcome(outcome.failure);
+		ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${last}; next check in ${spec.interval ?? '2s'}`});
 		await ctx.clock.sleep(intervalMs, ctx.signal);
-		if (ctx.signal.aborted) return {ok: false, exitCode: outcome.exitCode, error: `condition did not hold (last check: ${outcome.error})`};
+		if (ctx.signal.aborted) return {ok: false, exitCode: outcome.exitCode, failure: {kind: 'failed', message: `condition did not hold (last check: ${last})`}};
 	}
 }
 
@@ -213,7 +226,7 @@ async function waitHttp(step: Step, ctx: ActionContext): Promise<ActionOutcome> 
 	const written = step.wait!.http!;
 	const interval = step.wait!.interval ?? '2s';
 	const intervalMs = parseDuration(interval);
-	if (!ctx.http) return {ok: false, exitCode: null, error: 'wait.http: no HTTP client (this is a bug: the CLI provides one)'};
+	if (!ctx.http) return failed('wait.http: no HTTP client (this is a bug: the CLI provides one)', 'not-started');
 	const probe = resolveDeep(written, ctx.env) as HttpProbe;
 	const tls = written.insecure ? ' (insecure: TLS not verified)' : '';
 	for (let check = 1; ; check++) {
@@ -224,10 +237,10 @@ async function waitHttp(step: Step, ctx: ActionContext): Promise<ActionOutcome> 
 			ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${seen}${tls}: condition holds`});
 			return {ok: true};
 		}
-		if (result.final) return {ok: false, exitCode: null, error: ctx.redact(`wait.http: ${result.message}`)};
-		if (ctx.signal.aborted) return {ok: false, exitCode: null, error: `condition did not hold (last check: ${seen})`};
+		if (result.final) return failed(ctx.redact(`wait.http: ${result.message}`));
+		if (ctx.signal.aborted) return failed(`condition did not hold (last check: ${seen})`);
 		ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${seen}${tls}; next check in ${interval}`});
 		await ctx.clock.sleep(intervalMs, ctx.signal);
-		if (ctx.signal.aborted) return {ok: false, exitCode: null, error: `condition did not hold (last check: ${seen})`};
+		if (ctx.signal.aborted) return failed(`condition did not hold (last check: ${seen})`);
 	}
 }

@@ -6,6 +6,7 @@
 import type {OutputChunk} from './output.js';
 import type {StepPhases} from './ports.js';
 import type {Decision, RunState, RunStatus, StepStatus} from './state.js';
+import type {AttemptOutcome} from './outcome.js';
 
 /** The run began (or resumed). */
 export interface RunStartedEvent {
@@ -49,6 +50,9 @@ export interface StepStatusEvent {
 	status: StepStatus;
 	attempt?: number;
 	exitCode?: number | null;
+	/** How the attempt ended, when this status ends one. */
+	outcome?: AttemptOutcome;
+	/** describeOutcome(outcome) of a failed or interrupted attempt, one line (for the journal). */
 	error?: string;
 	durationMs?: number;
 	note?: string;

@@ -7,6 +7,7 @@ import type {Ask, Param, Step} from '../runbook/schema.js';
 import type {KubernetesPort} from './kubernetes-port.js';
 import type {OutputChunk} from './output.js';
 import type {RunState} from './state.js';
+import type {AttemptOutcome} from './outcome.js';
 import type {LineCut} from '../runbook/variables.js';
 
 /** What the shell executor is asked to run: a bash script under `bash -euo pipefail`. */
@@ -167,6 +168,8 @@ export interface StepView {
 
 /** Why a step failed, for the failure prompt. */
 export interface FailureInfo {
+	/** How the attempt ended (engine/outcome.ts; the runner always sets it), and describeOutcome of it. */
+	outcome?: AttemptOutcome;
 	error: string;
 	exitCode?: number | null;
 	/** Absolute path of the attempt's log, when there is one. */

@@ -12,7 +12,8 @@ import path from 'node:path';
 import type {RunStatus, RunState} from './state.js';
 import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
-import {formatDurationLabel as duration} from '../runbook/duration.js';
+import {formatDuration as duration} from '../runbook/duration.js';
+import {describeOutcome} from './outcome.js';
 import {allSteps, findStep} from '../runbook/groups.js';
 
 /** Lines of the last step's output the summary shows. */
@@ -152,7 +153,8 @@ export function summaryLines(input: RunSummaryInput): string[] {
 		// Titles with the run's values in (secret ones are not in `state.vars`: they stay `$NAME`).
 		const raw = allSteps(runbook).find(s => s.id === id)?.title;
 		const title = raw === undefined ? undefined : interpolate(raw, state.vars);
-		const why = last?.error && status !== 'succeeded' ? ` · ${last.error}` : step?.note ? ` · ${step.note}` : '';
+		const failure = last?.result && last.result.kind !== 'succeeded' && status !== 'succeeded' ? describeOutcome(last.result) : undefined;
+		const why = failure ? ` · ${failure}` : step?.note ? ` · ${step.note}` : '';
 		// Steps inside a group (format 1.1) are indented two spaces per level.
 		const depth = '  '.repeat(findStep(runbook, id)?.depth ?? 0);
 		lines.push(`  ${depth}${MARKS[status] ?? '-'} ${i + 1}. ${id}${title && title !== id ? `: ${title}` : ''} · ${status}${took}${why}`);

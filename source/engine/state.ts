@@ -6,6 +6,8 @@
  * memory only and asked again on resume.
  */
 
+import type {AttemptOutcome, DecisionReason} from './outcome.js';
+
 /** Status of one step. `interrupted`: it was running when the process ended. */
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
 
@@ -25,7 +27,12 @@ export function runStatusWord(status: string): string {
 	return status === 'aborted' ? 'paused' : status;
 }
 
-/** One execution of a step's action. Times are ISO-8601 strings. */
+/**
+ * One execution of a step's action. Times are ISO-8601 strings. `result` is how it ended,
+ * typed; `outcome`, `exitCode`, `signal` and `error` are still written from it, as the state
+ * format had them before (a state saved before `result` existed gets one on load:
+ * store/state-schema.ts).
+ */
 export interface Attempt {
 	/** 1-based attempt number across the whole life of the step (retries and re-runs included). */
 	n: number;
@@ -36,7 +43,9 @@ export interface Attempt {
 	/** Signal that ended the process, such as `SIGTERM`. */
 	signal?: string;
 	outcome?: 'succeeded' | 'failed' | 'interrupted' | 'timed-out';
-	/** Why it failed, in one line (`exit code 3`, `timed out after 5m`, `killed by SIGTERM`). */
+	/** How it ended, typed (engine/outcome.ts); set once it finished. Readers use this, never `error`. */
+	result?: AttemptOutcome;
+	/** Why it failed, in one line: describeOutcome(result), kept for earlier readers of the file. */
 	error?: string;
 	/** Path of the full output log of this attempt, relative to the run directory. */
 	log?: string;
@@ -84,13 +93,15 @@ export type DecisionKind =
 	| 'roll-back'
 	| 'tick';
 
-/** An operator decision: who, when, on which step, what. */
+/** An operator decision: who, when, on which step, what, and why (typed: readers switch on `reason`, never on `detail`). */
 export interface Decision {
 	at: string;
 	by: string;
 	kind: DecisionKind;
 	stepId?: string;
+	/** Words for people: the question answered, the item ticked. */
 	detail?: string;
+	reason?: DecisionReason;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type {Attempt, Decision, GroupState, RunState, RunStatus, StepState, StepStatus} from './state.js';
 import {setOwnedStep} from './state.js';
+import {type AttemptOutcome, describeOutcome, outcomeStatus, outcomeWord} from './outcome.js';
 
 /** What a new run starts from. */
 export interface NewRunInput {
@@ -69,6 +70,11 @@ export function startAttempt(state: RunState, stepId: string, at: Date, by: stri
 	return {...next, currentStepId: stepId};
 }
 
+/** Sets the step the run is on (the next to run, or the one running). */
+export function setCurrentStep(state: RunState, stepId: string, at: Date): RunState {
+	return touch(state, at, {currentStepId: stepId});
+}
+
 /** Records the process group, host and command id (RUNBOOK_COMMAND_ID) of the last attempt's command. */
 export function setAttemptProcess(state: RunState, stepId: string, at: Date, pgid: number, host?: string, commandId?: string): RunState {
 	return withStep(state, stepId, at, step => {
@@ -79,21 +85,25 @@ export function setAttemptProcess(state: RunState, stepId: string, at: Date, pgi
 	});
 }
 
-/** The result of an attempt. */
+/**
+ * The result of an attempt: how it ended, and the exit code and signal of its last
+ * process when one ran (a timeout or a stop still has them).
+ */
 export interface AttemptResult {
-	outcome: NonNullable<Attempt['outcome']>;
+	outcome: AttemptOutcome;
 	exitCode?: number | null;
 	signal?: string;
-	error?: string;
 }
 
 /**
- * Ends the last attempt of a step and sets the step's status from the outcome:
- * succeeded → `succeeded`, interrupted → `interrupted`, failed or timed-out → `failed`.
+ * Ends the last attempt of a step and sets the step's status from the outcome
+ * (engine/outcome.ts outcomeStatus): succeeded → `succeeded`, stopped or lost →
+ * `interrupted`, any other → `failed`. The attempt keeps the typed outcome and, for
+ * earlier readers of the state file, its word and line.
  */
 export function finishAttempt(state: RunState, stepId: string, at: Date, result: AttemptResult): RunState {
-	const status: StepStatus =
-		result.outcome === 'succeeded' ? 'succeeded' : result.outcome === 'interrupted' ? 'interrupted' : 'failed';
+	const status: StepStatus = outcomeStatus(result.outcome);
+	const error = result.outcome.kind === 'succeeded' ? undefined : describeOutcome(result.outcome);
 	return withStep(state, stepId, at, step => {
 		const attempts = [...step.attempts];
 		const last = attempts.at(-1);
@@ -101,10 +111,11 @@ export function finishAttempt(state: RunState, stepId: string, at: Date, result:
 			attempts[attempts.length - 1] = {
 				...last,
 				finishedAt: at.toISOString(),
-				outcome: result.outcome,
+				outcome: outcomeWord(result.outcome),
+				result: result.outcome,
 				...(result.exitCode !== undefined ? {exitCode: result.exitCode} : {}),
 				...(result.signal ? {signal: result.signal} : {}),
-				...(result.error ? {error: result.error} : {}),
+				...(error ? {error} : {}),
 			};
 		}
 		return {...step, status, attempts, finishedAt: at.toISOString()};
@@ -175,6 +186,8 @@ export function resetSteps(state: RunState, stepIds: readonly string[], at: Date
 	return touch(state, at, {steps});
 }
 
+const LOST: AttemptOutcome = {kind: 'lost'};
+
 /** What changed when a saved run was matched to the runbook file as it is now. */
 export interface Reconciliation {
 	state: RunState;
@@ -213,7 +226,7 @@ export function reconcileForResume(
 		if (old.status === 'running') {
 			interrupted.push(id);
 			const attempts = old.attempts.map((a, i) =>
-				i === old.attempts.length - 1 && !a.finishedAt ? {...a, outcome: 'interrupted' as const, error: 'the process ended while it ran'} : a,
+				i === old.attempts.length - 1 && !a.finishedAt ? {...a, outcome: 'interrupted' as const, result: LOST, error: describeOutcome(LOST)} : a,
 			);
 			steps[id] = {...old, status: 'interrupted', attempts};
 		} else {

@@ -10,47 +10,10 @@
  */
 import {formatDuration} from '../runbook/duration.js';
 import {runStatusWord, type Attempt, type RunState} from '../engine/state.js';
+import {describeOutcome} from '../engine/outcome.js';
+import {runDowntime} from './downtime.js';
 import type {JournalEntry} from '../store/journal.js';
 import {visibleControls} from '../security/terminal-text.js';
-
-/** The time span that counts as downtime; ISO-8601 ends and length in ms. */
-export interface Downtime {
-	startAt: string;
-	endAt: string;
-	ms: number;
-}
-
-/**
- * Total downtime of a run: from the first step's start to the last step's end.
- * A step counts when something was done to it: it has attempts, or an operator
- * decided on it (a manual step done, a skip); steps skipped by `when` do not. A
- * step with attempts starts when its first attempt started; one without starts
- * when it was done (a manual step's start is not recorded). The end is the
- * latest end of a counted step or attempt. Gaps between operators (a quit, then
- * a resume) are inside the span: the service was down meanwhile.
- * @returns undefined when no step was acted on.
- */
-export function runDowntime(state: RunState): Downtime | undefined {
-	const decided = new Set(state.decisions.map(d => d.stepId).filter(Boolean));
-	const starts: number[] = [];
-	const ends: number[] = [];
-	for (const id of state.order) {
-		const step = state.steps[id];
-		if (!step || (step.attempts.length === 0 && !decided.has(id))) continue;
-		for (const attempt of step.attempts) {
-			starts.push(Date.parse(attempt.startedAt));
-			if (attempt.finishedAt) ends.push(Date.parse(attempt.finishedAt));
-		}
-		if (step.finishedAt) {
-			if (step.attempts.length === 0) starts.push(Date.parse(step.finishedAt));
-			ends.push(Date.parse(step.finishedAt));
-		}
-	}
-	if (starts.length === 0) return undefined;
-	const start = Math.min(...starts);
-	const end = Math.max(start, ...ends);
-	return {startAt: new Date(start).toISOString(), endAt: new Date(end).toISOString(), ms: end - start};
-}
 
 /** `2026-11-20 23:15:02` from an ISO-8601 time (UTC). */
 function time(iso: string): string {
@@ -77,7 +40,7 @@ function table(header: string[], rows: string[][]): string {
 	return lines.join('\n');
 }
 
-/** `4m 05s (245 s)`. */
+/** `4m05s (245 s)`. */
 function span(ms: number): string {
 	const seconds = Number((ms / 1000).toFixed(3));
 	return `${formatDuration(ms)} (${seconds} s)`;
@@ -111,10 +74,10 @@ function journalRow(entry: JournalEntry): TimelineRow {
 		case 'step-started':
 			return {...base, event: `attempt ${entry.attempt} started`, detail: code(firstLine(entry.command)) + (entry.log ? ` → ${entry.log}` : '')};
 		case 'step-status': {
+			// A failure's `error` is the outcome's description (engine/outcome.ts), which names the exit code or signal itself.
 			const parts = [
-				entry.exitCode !== undefined ? (entry.exitCode === null ? 'no exit code' : `exit ${entry.exitCode}`) : '',
+				entry.error ? entry.error : entry.exitCode !== undefined ? (entry.exitCode === null ? 'no exit code' : `exit ${entry.exitCode}`) : '',
 				entry.durationMs !== undefined ? `after ${formatDuration(entry.durationMs)}` : '',
-				entry.error && entry.error !== `exit code ${entry.exitCode}` ? entry.error : '',
 				entry.note ?? '',
 			];
 			return {...base, event: entry.status, detail: parts.filter(Boolean).join('; ')};
@@ -136,11 +99,18 @@ function stateTimeline(state: RunState): TimelineRow[] {
 	for (const id of state.order) {
 		for (const a of state.steps[id]?.attempts ?? []) {
 			rows.push({at: a.startedAt, by: a.by ?? '', step: id, event: `attempt ${a.n} started`, detail: a.log ?? ''});
-			if (a.finishedAt) rows.push({at: a.finishedAt, by: a.by ?? '', step: id, event: a.outcome ?? 'ended', detail: [a.exitCode != null ? `exit ${a.exitCode}` : '', a.error ?? ''].filter(Boolean).join('; ')});
+			if (a.finishedAt) rows.push({at: a.finishedAt, by: a.by ?? '', step: id, event: a.outcome ?? 'ended', detail: attemptDetail(a)});
 		}
 	}
 	for (const d of state.decisions) rows.push({at: d.at, by: d.by, step: d.stepId ?? '', event: `decision: ${d.kind}`, detail: d.detail ?? ''});
 	return rows.sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** What a finished attempt's timeline row says: its outcome (`exit code 3`, `timed out after 5m`), `exit 0` for a success with a process. */
+function attemptDetail(a: Attempt): string {
+	if (a.result === undefined) return a.exitCode != null ? `exit ${a.exitCode}` : '';
+	if (a.result.kind === 'succeeded') return a.result.exitCode === undefined ? '' : `exit ${a.result.exitCode}`;
+	return describeOutcome(a.result);
 }
 
 /** Operators in order of first appearance, with their sessions, the steps they ran and their decisions. */
@@ -195,12 +165,11 @@ function failuresAndSkips(state: RunState): string[] {
 		const step = state.steps[id];
 		if (!step) continue;
 		for (const a of step.attempts) {
-			if (a.outcome === undefined || a.outcome === 'succeeded') continue;
-			const exit = a.exitCode != null ? `exit code ${a.exitCode}` : a.signal ? `signal ${a.signal}` : '';
-			const reason = [a.error, a.error?.includes(exit) ? '' : exit].filter(Boolean).join(', ');
-			lines.push(`- ${code(id)} attempt ${a.n} ${a.outcome} at ${time(a.finishedAt ?? a.startedAt)} (${a.by ?? 'unknown'}): ${reason || 'no reason recorded'}${a.log ? `; log ${code(a.log)}` : ''}`);
+			if (a.result === undefined || a.result.kind === 'succeeded') continue;
+			lines.push(`- ${code(id)} attempt ${a.n} ${a.outcome ?? 'failed'} at ${time(a.finishedAt ?? a.startedAt)} (${a.by ?? 'unknown'}): ${describeOutcome(a.result)}${a.log ? `; log ${code(a.log)}` : ''}`);
 		}
-		const closing = state.decisions.filter(d => d.stepId === id && (d.kind === 'skip' || d.kind === 'mark-done') && d.detail !== 'manual step done').at(-1);
+		// A manual step's own "done" is how it ends, not a failure set aside.
+		const closing = state.decisions.filter(d => d.stepId === id && (d.kind === 'skip' || (d.kind === 'mark-done' && d.reason !== 'manual-step'))).at(-1);
 		if (step.status === 'skipped') lines.push(`- ${code(id)} skipped${closing ? ` by ${closing.by} at ${time(closing.at)}` : ''}: ${step.note ?? 'no reason recorded'}`);
 		else if (step.status === 'succeeded' && closing?.kind === 'mark-done') lines.push(`- ${code(id)} marked done by ${closing.by} at ${time(closing.at)}: ${step.note ?? closing.detail ?? ''}`);
 	}

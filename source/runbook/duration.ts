@@ -13,24 +13,13 @@ export function parseDuration(text: string): number {
 	return ms(text as ms.StringValue);
 }
 
-/** Formats milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
-export function formatDuration(milliseconds: number): string {
-	if (milliseconds < 1000) return `${Math.round(milliseconds)}ms`;
-	const seconds = milliseconds / 1000;
-	if (seconds < 60) return `${seconds.toFixed(1)}s`;
-	const totalSeconds = Math.round(seconds);
-	const m = Math.floor(totalSeconds / 60);
-	const s = totalSeconds % 60;
-	if (m < 60) return `${m}m ${String(s).padStart(2, '0')}s`;
-	return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
 /**
- * A duration in milliseconds as a short label: `850ms`, `12s`, `3m04s`, `1h02m`.
- * Negative or non-finite values read `0ms`. The TUI's labels and the end-of-run
- * summary use it (issue 13 item 3 leaves one formatter for the whole program).
+ * A duration in milliseconds for people: `850ms`, `12s`, `3m04s`, `1h02m` (whole units,
+ * cut down, not rounded). Negative or non-finite values read `0ms`. The one duration
+ * formatter of the program: the TUI, the plain output, the end-of-run summary, the report
+ * and the Kubernetes transfer progress all use it, so a time reads the same everywhere.
  */
-export function formatDurationLabel(ms: number): string {
+export function formatDuration(ms: number): string {
 	if (!Number.isFinite(ms) || ms < 0) return '0ms';
 	if (ms < 1000) return `${Math.round(ms)}ms`;
 	const seconds = Math.floor(ms / 1000);
@@ -48,5 +37,5 @@ export function formatDurationLabel(ms: number): string {
  */
 export function formatCountdown(leftMs: number, timeout: string): string {
 	const seconds = Number.isFinite(leftMs) ? Math.max(0, Math.ceil(leftMs / 1000)) : 0;
-	return `${seconds === 0 ? '0s' : formatDurationLabel(seconds * 1000)} left of ${timeout}`;
+	return `${seconds === 0 ? '0s' : formatDuration(seconds * 1000)} left of ${timeout}`;
 }

@@ -4,16 +4,30 @@
  */
 import {z} from 'zod';
 import type {RunState} from '../engine/state.js';
+import {DECISION_REASONS, legacyDecisionReason, legacyOutcome} from '../engine/outcome.js';
 
 const stepStatus = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'interrupted']);
 
-const attempt = z.object({
+/** Zod schema of a typed attempt outcome (engine/outcome.ts AttemptOutcome). */
+const attemptOutcome = z.discriminatedUnion('kind', [
+	z.object({kind: z.literal('succeeded'), exitCode: z.number().int().optional()}),
+	z.object({kind: z.literal('exit-code'), exitCode: z.number().int(), message: z.string().optional()}),
+	z.object({kind: z.literal('signal'), signal: z.string()}),
+	z.object({kind: z.literal('timeout'), after: z.string()}),
+	z.object({kind: z.literal('stopped'), reason: z.string()}),
+	z.object({kind: z.literal('lost')}),
+	z.object({kind: z.literal('not-started'), reason: z.string()}),
+	z.object({kind: z.literal('failed'), message: z.string()}),
+]);
+
+const attemptFields = z.object({
 	n: z.number().int().min(1),
 	startedAt: z.string(),
 	finishedAt: z.string().optional(),
 	exitCode: z.number().int().nullable().optional(),
 	signal: z.string().optional(),
 	outcome: z.enum(['succeeded', 'failed', 'interrupted', 'timed-out']).optional(),
+	result: attemptOutcome.optional(),
 	error: z.string().optional(),
 	log: z.string().optional(),
 	by: z.string().optional(),
@@ -21,6 +35,32 @@ const attempt = z.object({
 	host: z.string().optional(),
 	commandId: z.string().optional(),
 });
+
+/**
+ * An attempt; one saved before typed outcomes (no `result`) gets its outcome from its
+ * other fields on load (engine/outcome.ts legacyOutcome), so readers need only `result`.
+ */
+const attempt = attemptFields.transform(a => {
+	if (a.result !== undefined) return a;
+	const result = legacyOutcome(a);
+	return result === undefined ? a : {...a, result};
+});
+
+/** A decision; one saved before decisions had a reason gets the reason its detail meant (engine/outcome.ts legacyDecisionReason). */
+const decision = z
+	.object({
+		at: z.string(),
+		by: z.string(),
+		kind: z.string(),
+		stepId: z.string().optional(),
+		detail: z.string().optional(),
+		reason: z.enum(DECISION_REASONS).optional(),
+	})
+	.transform(d => {
+		if (d.reason !== undefined) return d;
+		const reason = legacyDecisionReason(d.kind, d.detail);
+		return reason === undefined ? d : {...d, reason};
+	});
 
 /** Zod schema of one step's {@link StepState} (a value of `steps`; also what a state-log record holds). */
 export const stepStateSchema = z.object({
@@ -48,15 +88,7 @@ export const runStateSchema = z.object({
 	secretVars: z.array(z.string()),
 	order: z.array(z.string()),
 	steps: z.record(z.string(), stepStateSchema),
-	decisions: z.array(
-		z.object({
-			at: z.string(),
-			by: z.string(),
-			kind: z.string(),
-			stepId: z.string().optional(),
-			detail: z.string().optional(),
-		}),
-	),
+	decisions: z.array(decision),
 	currentStepId: z.string().optional(),
 	groups: z
 		.record(

@@ -9,6 +9,7 @@ import type {StepView} from '../engine/ports.js';
 import type {Attempt, RunState} from '../engine/state.js';
 import {formatCountdown, parseDuration} from '../runbook/duration.js';
 import {formatDuration} from './format.js';
+import {describeOutcome} from '../engine/outcome.js';
 import type {Prompt} from './operator.js';
 import type {RunView} from './run-view.js';
 import type {StepListItem, StepRows} from './step-list.js';
@@ -126,8 +127,7 @@ export function panelData(view: RunView, stepId: string, now: number): Omit<Step
 		stepCount: state.order.length,
 		status,
 		attempt: attempt > 0 ? attempt : undefined,
-		exitCode: last?.exitCode ?? live.exitCode,
-		error: last?.error ?? live.error,
+		outcome: last?.result ?? live.outcome,
 		note: saved?.note ?? live.note,
 		durationMs: attemptDuration(last, now) ?? live.durationMs,
 		// A wait's lines ("next check in 2s", "2/3 pods ready") are stale once it ended: the status row says how.
@@ -190,7 +190,8 @@ export function finalSummary({finished, state, title, elapsedMs, runDir, resumeC
 	for (const id of state.order) {
 		const step = state.steps[id];
 		if (step?.status !== 'failed' && step?.status !== 'interrupted') continue;
-		const error = step.attempts.at(-1)?.error;
+		const result = step.attempts.at(-1)?.result;
+		const error = result ? describeOutcome(result) : undefined;
 		lines.push(`${step.status === 'failed' ? '✖' : '⚠'} Step ${id} ${step.status}${error ? `: ${error}` : ''}`);
 	}
 	lines.push(`Run folder: ${runDir}`);

@@ -3,11 +3,11 @@
  * draw inside an Ink frame (no escape sequences, no tabs, no carriage returns).
  */
 
-import {formatDurationLabel} from '../runbook/duration.js';
+import {formatDuration as formatDurationOnce} from '../runbook/duration.js';
 import {visibleControls} from '../security/terminal-text.js';
 
-/** The short duration label (`850ms`, `12s`, `3m04s`, `1h02m`), shared with the end-of-run summary. */
-export const formatDuration = formatDurationLabel;
+/** The program's one duration formatter (runbook/duration.ts): `850ms`, `12s`, `3m04s`, `1h02m`. */
+export const formatDuration = formatDurationOnce;
 
 /** A clock-style elapsed time, `mm:ss` or `h:mm:ss`, from milliseconds. */
 export function formatClock(ms: number): string {

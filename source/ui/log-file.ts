@@ -53,14 +53,3 @@ export function readLog(path: string, limitBytes = LOG_VIEW_BYTES): LogContent {
 	}
 }
 
-/** A size in bytes as `512 B`, `1.5 KB`, `35.2 MB`, `1.1 GB` (powers of 1024). */
-export function formatBytes(bytes: number): string {
-	const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit++;
-	}
-	return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}

@@ -5,7 +5,8 @@ import {useMemo} from 'react';
 import {Box, Text, type Key} from 'ink';
 import {scrollUpdate} from './scroll-keys.js';
 import {formatCount} from './format.js';
-import {formatBytes, LOG_VIEW_BYTES, type LogContent} from './log-file.js';
+import {LOG_VIEW_BYTES, type LogContent} from './log-file.js';
+import {formatBytes} from '../engine/bytes.js';
 import {CONTINUED, wrapHard} from './panel-text.js';
 
 /** A log row: the index of the log line it belongs to and its text (continuation rows start with `↪ `). */

@@ -8,6 +8,7 @@
 import type {NoticeEvent, RunEvent, RunFinishedEvent} from '../engine/events.js';
 import type {RunHandle} from '../engine/handle.js';
 import type {RunState} from '../engine/state.js';
+import type {AttemptOutcome} from '../engine/outcome.js';
 import {OutputTail} from './tail.js';
 
 /** The latest attempt of a step as the events told it. */
@@ -20,10 +21,8 @@ export interface StepLive {
 	logPath?: string;
 	/** The latest `progress` message of that attempt. */
 	progress?: string;
-	/** Exit code of the latest finished attempt (null: killed or no process). */
-	exitCode?: number | null;
-	/** Error of the latest failed or interrupted attempt, one line. */
-	error?: string;
+	/** How the latest finished attempt ended. */
+	outcome?: AttemptOutcome;
 	/** Wall time of the latest finished attempt, ms. */
 	durationMs?: number;
 	/** Note of the latest status (why skipped or marked done). */
@@ -133,8 +132,7 @@ export class RunView {
 				if (event.status !== 'running') {
 					this.patch(event.stepId, {
 						...(event.attempt === undefined ? {} : {attempt: event.attempt}),
-						exitCode: event.exitCode,
-						error: event.error,
+						outcome: event.outcome,
 						durationMs: event.durationMs,
 						note: event.note,
 					});

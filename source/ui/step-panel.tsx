@@ -5,6 +5,7 @@
 import {Box, Text} from 'ink';
 import type {StepView} from '../engine/ports.js';
 import type {StepStatus} from '../engine/state.js';
+import {type AttemptOutcome, describeOutcome} from '../engine/outcome.js';
 import type {TailLine} from './tail.js';
 import {tint} from './color.js';
 import {displayLine, displayText, formatCount, formatDuration, formatRunning, truncateEnd, wrapText} from './format.js';
@@ -21,10 +22,8 @@ export interface StepPanelProps {
 	status: StepStatus;
 	/** Number of the latest attempt (1-based); omitted before the first. */
 	attempt?: number;
-	/** Exit code of the latest finished attempt (null: killed by a signal or no process). */
-	exitCode?: number | null;
-	/** Error of the latest attempt, one line (`exit code 3`, `timed out after 5m`). */
-	error?: string;
+	/** How the latest finished attempt ended (engine/outcome.ts): `exit code 3`, `timed out after 5m`. */
+	outcome?: AttemptOutcome;
 	/** Why the step was skipped or marked done. */
 	note?: string;
 	/** Duration of the latest attempt, ms (so far, while running). */
@@ -48,7 +47,7 @@ export interface StepPanelProps {
 }
 
 /** What {@link statusText} reads. */
-export type StatusTextInput = Pick<StepPanelProps, 'attempt' | 'status' | 'durationMs' | 'exitCode' | 'error' | 'note'>;
+export type StatusTextInput = Pick<StepPanelProps, 'attempt' | 'status' | 'durationMs' | 'outcome' | 'note'>;
 
 /**
  * The status row of a step: `attempt 2 · failed in 1m05s · exit code 3`; a
@@ -60,9 +59,9 @@ export function statusText(props: StatusTextInput): string {
 	const running = props.status === 'running';
 	const duration = props.durationMs === undefined ? '' : ` ${running ? 'for' : 'in'} ${running ? formatRunning(props.durationMs) : formatDuration(props.durationMs)}`;
 	parts.push(`${props.status}${duration}`);
-	const saysExit = props.error?.includes('exit code') ?? false;
-	if (props.status !== 'running' && typeof props.exitCode === 'number' && !saysExit) parts.push(`exit code ${props.exitCode}`);
-	if (props.error && props.status !== 'running') parts.push(displayText(props.error));
+	// A success says its exit code when a process ran (a Kubernetes action has none: its status says it all).
+	const outcome = props.status === 'running' ? undefined : props.outcome;
+	if (outcome && !(outcome.kind === 'succeeded' && outcome.exitCode === undefined)) parts.push(displayText(describeOutcome(outcome)));
 	if (props.note) parts.push(displayText(props.note));
 	return parts.join(' · ');
 }

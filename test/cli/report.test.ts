@@ -98,7 +98,7 @@ describe('runbook report', () => {
 
 		const timeline = section(report, 'Timeline');
 		expect(timeline).toMatch(/\| alice@ops1 \| {2}\| run started \|/);
-		expect(timeline).toMatch(/\| alice@ops1 \| `restore` \| failed \| exit 1; after /);
+		expect(timeline).toMatch(/\| alice@ops1 \| `restore` \| failed \| exit code 1; after /);
 		expect(timeline).toMatch(/\| alice@ops1 \| {2}\| run failed \| step restore failed \|/);
 		expect(timeline).toMatch(/\| bob@ops2 \| {2}\| run resumed \|/);
 		expect(timeline).toMatch(/\| bob@ops2 \| `restore` \| attempt 2 started \| `echo restore >> marks …` → logs\/restore\.2\.log \|/);

@@ -46,7 +46,7 @@ describe('summaryLines', () => {
 		order: ['backup', 'token'],
 		steps: {
 			backup: {id: 'backup', status: 'succeeded', attempts: [{n: 1, startedAt: '2026-12-06T01:00:00Z', finishedAt: '2026-12-06T01:01:05Z', outcome: 'succeeded'}]},
-			token: {id: 'token', status: 'failed', attempts: [{n: 1, startedAt: '2026-12-06T01:02:00Z', finishedAt: '2026-12-06T01:02:03Z', outcome: 'failed', error: 'exit code 3'}]},
+			token: {id: 'token', status: 'failed', attempts: [{n: 1, startedAt: '2026-12-06T01:02:00Z', finishedAt: '2026-12-06T01:02:03Z', outcome: 'failed', result: {kind: 'exit-code', exitCode: 3}, error: 'exit code 3'}]},
 		},
 		decisions: [],
 	};

@@ -17,7 +17,8 @@ import {newRunState, reconcileForResume} from '../../source/engine/transitions.j
 import type {Clock, ShellRequest, ShellResult, StepView} from '../../source/engine/ports.js';
 import type {RunState} from '../../source/engine/state.js';
 import {Journal, journalListener, readJournal, type JournalEntry} from '../../source/store/journal.js';
-import {renderReport, runDowntime} from '../../source/report/markdown.js';
+import {renderReport} from '../../source/report/markdown.js';
+import {runDowntime} from '../../source/report/downtime.js';
 import {FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 
 const MINUTE = 60_000;
@@ -208,7 +209,7 @@ describe('renderReport after a handover', () => {
 		// 2 + 5 + 10 + 12 (alice) + 30 (nobody) + 1 + 1 + 2 (bob) = 63 minutes = 3780 s.
 		expect(runDowntime(state)).toEqual({startAt: '2026-11-20T22:00:00.000Z', endAt: '2026-11-20T23:03:00.000Z', ms: 63 * MINUTE});
 		expect(section(report, 'Downtime')).toContain(
-			"from the first step's start (2026-11-20 22:00:00 UTC) to the last step's end (2026-11-20 23:03:00 UTC): **1h 03m (3780 s)**.",
+			"from the first step's start (2026-11-20 22:00:00 UTC) to the last step's end (2026-11-20 23:03:00 UTC): **1h03m (3780 s)**.",
 		);
 		expect(section(report, 'Downtime')).not.toContain('so far');
 	});
@@ -216,11 +217,11 @@ describe('renderReport after a handover', () => {
 	it('has a row per step with title, status, attempts, exit code, duration and who', async () => {
 		const {state, journal} = await handoverRun();
 		const report = renderReport(state, journal, titles);
-		expect(stepRow(report, 'restore')).toEqual(['3', '`restore`', 'Restore the dump', 'succeeded', '2', '0', '12m 00s', 'alice@db1']);
+		expect(stepRow(report, 'restore')).toEqual(['3', '`restore`', 'Restore the dump', 'succeeded', '2', '0', '12m00s', 'alice@db1']);
 		expect(stepRow(report, 'notify')).toEqual(['2', '`notify`', 'Tell the users', 'succeeded', '0', '', '', 'alice@db1 (mark-done)']);
 		expect(stepRow(report, 'reindex')).toEqual(['4', '`reindex`', 'Rebuild the indexes', 'skipped', '0', '', '', 'alice@db1 (skip)']);
-		expect(stepRow(report, 'cleanup')).toEqual(['6', '`cleanup`', 'Remove temporary files', 'skipped', '1', '1', '1m 00s', 'bob@db2']);
-		expect(stepRow(report, 'start-app')).toEqual(['7', '`start-app`', 'Start the app', 'succeeded', '1', '0', '2m 00s', 'bob@db2']);
+		expect(stepRow(report, 'cleanup')).toEqual(['6', '`cleanup`', 'Remove temporary files', 'skipped', '1', '1', '1m00s', 'bob@db2']);
+		expect(stepRow(report, 'start-app')).toEqual(['7', '`start-app`', 'Start the app', 'succeeded', '1', '0', '2m00s', 'bob@db2']);
 		// Without titles the column stays empty and ids remain.
 		expect(stepRow(renderReport(state, journal), 'restore')[2]).toBe('');
 	});
@@ -247,7 +248,7 @@ describe('renderReport after a handover', () => {
 		expect(rows).toHaveLength(journal.length);
 		expect(rows[0]).toBe('| 2026-11-20 22:00:00 | alice@db1 |  | run started | pid 100 |');
 		expect(timeline).toContain('| 2026-11-20 22:07:00 | alice@db1 | `restore` | attempt 1 started | `PGPASSWORD="$DB_PASSWORD" pg_restore dump` → logs/restore.1.log |');
-		expect(timeline).toContain('| 2026-11-20 22:17:00 | alice@db1 | `restore` | failed | exit 3; after 10m 00s |');
+		expect(timeline).toContain('| 2026-11-20 22:17:00 | alice@db1 | `restore` | failed | exit code 3; after 10m00s |');
 		expect(timeline).toContain('| 2026-11-20 22:29:00 | alice@db1 |  | run paused | the operator quit at step verify |');
 		expect(timeline).toContain('| 2026-11-20 22:59:00 | bob@db2 |  | run resumed | pid 200 |');
 		expect(timeline).toContain('| 2026-11-20 23:03:00 | bob@db2 |  | run completed |  |');

@@ -52,7 +52,7 @@ function states(runId = 'demo-run'): [RunState, RunState, RunState] {
 		secretVars: ['DB_PASSWORD'],
 	});
 	const s2 = startAttempt(recordDecision(s1, new Date('2026-11-20T23:15:01.000Z'), {by: 'alice@db1', kind: 'run', stepId: 'stop-app'}), 'stop-app', new Date('2026-11-20T23:15:02.000Z'), 'alice@db1', 'logs/stop-app.1.log');
-	const s3 = finishAttempt(s2, 'stop-app', new Date('2026-11-20T23:15:09.000Z'), {outcome: 'succeeded', exitCode: 0});
+	const s3 = finishAttempt(s2, 'stop-app', new Date('2026-11-20T23:15:09.000Z'), {outcome: {kind: 'succeeded', exitCode: 0}, exitCode: 0});
 	return [s1, s2, s3];
 }
 
@@ -336,8 +336,8 @@ describe('estimates from earlier completed runs (issue 10 item 4)', () => {
 		const t0 = Date.parse('2026-11-20T23:15:00.000Z');
 		const at = (s: number) => new Date(t0 + s * 1000);
 		let s = newRunState({runId, runbookPath, runbookHash: 'h', title: 'Restore', stepIds: ['stop-app', 'restore'], by: 'a@h', at: at(0), cwd: '/srv', vars: {}, secretVars: []});
-		s = finishAttempt(startAttempt(s, 'stop-app', at(0), 'a@h'), 'stop-app', at(stopSeconds), {outcome: 'succeeded', exitCode: 0});
-		s = finishAttempt(startAttempt(s, 'restore', at(stopSeconds), 'a@h'), 'restore', at(stopSeconds + restoreSeconds), {outcome: 'succeeded', exitCode: 0});
+		s = finishAttempt(startAttempt(s, 'stop-app', at(0), 'a@h'), 'stop-app', at(stopSeconds), {outcome: {kind: 'succeeded', exitCode: 0}, exitCode: 0});
+		s = finishAttempt(startAttempt(s, 'restore', at(stopSeconds), 'a@h'), 'restore', at(stopSeconds + restoreSeconds), {outcome: {kind: 'succeeded', exitCode: 0}, exitCode: 0});
 		repo.open(runId).save(setRunStatus(s, at(stopSeconds + restoreSeconds), status));
 	}
 

@@ -36,7 +36,7 @@ function history(runId = 'demo-run'): RunState[] {
 	const next = (f: (s: RunState) => RunState) => states.push(f(states[states.length - 1]));
 	for (const [i, id] of ['a', 'b', 'c'].entries()) {
 		next(s => startAttempt(s, id, t(10 * i + 1), 'alice@db1', `logs/${id}.1.log`));
-		next(s => finishAttempt(s, id, t(10 * i + 5), {outcome: 'succeeded', exitCode: 0}));
+		next(s => finishAttempt(s, id, t(10 * i + 5), {outcome: {kind: 'succeeded', exitCode: 0}, exitCode: 0}));
 	}
 	return states;
 }
@@ -152,7 +152,12 @@ describe('a state written before the state log (migration)', () => {
 		const runDir = repo.runDir(runId);
 		const oldText = readFileSync(path.join(runDir, 'state.json'), 'utf8');
 		const old = repo.load(runId);
-		expect(old).toEqual(JSON.parse(oldText));
+		// Attempts saved before typed outcomes get one on load (engine/outcome.ts legacyOutcome); the rest is as written.
+		expect(old.steps['start-app'].attempts[0]!.result).toEqual({kind: 'exit-code', exitCode: 1});
+		expect(old.steps.restore.attempts[0]!.result).toEqual({kind: 'succeeded', exitCode: 0});
+		const asWritten = structuredClone(old);
+		for (const step of Object.values(asWritten.steps)) for (const attempt of step.attempts) delete attempt.result;
+		expect(asWritten).toEqual(JSON.parse(oldText));
 		expect(old.status).toBe('failed');
 		expect(old.steps['start-app'].status).toBe('failed');
 
@@ -160,7 +165,7 @@ describe('a state written before the state log (migration)', () => {
 		const store = new FileStateStore(runDir);
 		const t = (s: number) => new Date(Date.parse(old.updatedAt) + s * 1000);
 		const s1 = setRunStatus(startAttempt(old, 'start-app', t(1), 'bob@db2', 'logs/start-app.2.log'), t(1), 'in-progress');
-		const s2 = finishAttempt(s1, 'start-app', t(2), {outcome: 'succeeded', exitCode: 0});
+		const s2 = finishAttempt(s1, 'start-app', t(2), {outcome: {kind: 'succeeded', exitCode: 0}, exitCode: 0});
 		store.save(s1);
 		store.save(s2);
 		store.close();
@@ -265,7 +270,7 @@ describe('saves with `later` (issue 14: one fsync per step)', () => {
 		expect(started.steps).toBe(first.steps);
 		expect(first.steps.b!.status).toBe('running');
 		store.save(started);
-		const finished = finishAttempt(started, 'b', t, {outcome: 'succeeded', exitCode: 0});
+		const finished = finishAttempt(started, 'b', t, {outcome: {kind: 'succeeded', exitCode: 0}, exitCode: 0});
 		store.save(finished);
 		store.close();
 		const records = readFileSync(path.join(runDir, 'state.log'), 'utf8').trim().split('\n').slice(-2).map(line => JSON.parse(line.slice(9)) as StateRecord);

@@ -9,6 +9,7 @@ import type {StepView} from '../../source/engine/ports.js';
 import type {RunState, RunStatus, StepStatus} from '../../source/engine/state.js';
 import {ACTION_KEYS, type Runbook, type Step} from '../../source/runbook/schema.js';
 import {manualText} from '../../source/engine/view.js';
+import {legacyOutcome} from '../../source/engine/outcome.js';
 
 /** A fake run; `stopped` records every `stopCommand` reason. */
 export class FakeHandle implements RunHandle {
@@ -119,15 +120,19 @@ export class FakeHandle implements RunHandle {
 		this.emit({type: 'output', stepId, stream, lines});
 	}
 
-	/** The attempt ends with `status` (`exitCode`, `error` as the engine reports them). */
+	/**
+	 * The attempt ends with `status` (`exitCode`, `error` as the engine reports them); its typed
+	 * outcome is the one those fields say (engine/outcome.ts legacyOutcome), as a loaded state gets.
+	 */
 	finish(stepId: string, status: StepStatus, details: {exitCode?: number | null; error?: string; note?: string} = {}): void {
 		this.busy = false;
 		const finishedAt = new Date().toISOString();
 		const outcome = status === 'succeeded' || status === 'failed' || status === 'interrupted' ? status : undefined;
-		this.emit({type: 'step-status', stepId, status, ...details}, this.setStep(stepId, st => {
+		const result = legacyOutcome({outcome, exitCode: details.exitCode, error: details.error});
+		this.emit({type: 'step-status', stepId, status, ...details, ...(result ? {outcome: result} : {})}, this.setStep(stepId, st => {
 			const attempts = [...st.attempts];
 			const last = attempts.at(-1);
-			if (last && !last.finishedAt) attempts[attempts.length - 1] = {...last, finishedAt, outcome, exitCode: details.exitCode, error: details.error};
+			if (last && !last.finishedAt) attempts[attempts.length - 1] = {...last, finishedAt, outcome, exitCode: details.exitCode, error: details.error, ...(result ? {result} : {})};
 			return {...st, status, attempts, note: details.note};
 		}));
 	}

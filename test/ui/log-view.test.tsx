@@ -6,7 +6,8 @@ import {useInput} from 'ink';
 import {render} from 'ink-testing-library';
 import {afterAll, describe, expect, test} from 'vitest';
 import {LogView, logLayout, logViewKey, newLogViewState} from '../../source/ui/log-view.js';
-import {LOG_VIEW_BYTES, formatBytes, readLog} from '../../source/ui/log-file.js';
+import {LOG_VIEW_BYTES, readLog} from '../../source/ui/log-file.js';
+import {formatBytes} from '../../source/engine/bytes.js';
 import {KEY, press, waitForFrame} from './harness.js';
 
 /**

@@ -14,7 +14,7 @@ describe('RunView', () => {
 		expect(view.tail('step-1').lines().at(-1)).toEqual({stream: 'stdout', text: `line ${TAIL_LINES + 100}`});
 		expect(view.stepLive('step-1')).toMatchObject({attempt: 1, progress: 'check 2', logPath: handle.logPath('step-1', 1)});
 		handle.finish('step-1', 'failed', {exitCode: 4, error: 'exit code 4'});
-		expect(view.stepLive('step-1')).toMatchObject({exitCode: 4, error: 'exit code 4'});
+		expect(view.stepLive('step-1')).toMatchObject({outcome: {kind: 'exit-code', exitCode: 4}});
 		expect(view.state.steps['step-1'].status).toBe('failed');
 
 		handle.start('step-1');

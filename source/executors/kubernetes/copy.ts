@@ -27,7 +27,7 @@ import {PartFile} from './local-file.js';
 import type {KubeResult} from '../../engine/kubernetes-port.js';
 import type {ActionIO, PortContext} from './context.js';
 import {runExec} from './exec.js';
-import {formatBytes} from './progress.js';
+import {formatBytes} from '../../engine/bytes.js';
 
 /**
  * The script run in the pod: `$1` is `to`, `$2` the file's name, `$3` its mode

@@ -4,21 +4,8 @@
  * `intervalMs` (the first and last always).
  */
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `512 B`, `9.5 KiB`, `412 MiB`, `1.0 GiB`: binary units, one decimal below 10. */
-export function formatBytes(bytes: number): string {
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < UNITS.length - 1) {
-		value /= 1024;
-		unit++;
-	}
-	if (unit === 0) return `${bytes} B`;
-	// 1023.9 MiB shows as 1.0 GiB, not 1024 MiB.
-	if (value >= 1023.5 && unit < UNITS.length - 1) return `1.0 ${UNITS[unit + 1]}`;
-	return value < 10 ? `${value.toFixed(1)} ${UNITS[unit]}` : `${Math.round(value)} ${UNITS[unit]}`;
-}
+import {formatBytes} from '../../engine/bytes.js';
+import {formatDuration} from '../../runbook/duration.js';
 
 /** A rate in MiB/s: `95 MiB/s`, `3.2 MiB/s`, `0.1 MiB/s`. */
 export function formatRate(bytesPerSecond: number): string {
@@ -26,12 +13,10 @@ export function formatRate(bytesPerSecond: number): string {
 	return mib < 10 ? `${mib.toFixed(1)} MiB/s` : `${Math.round(mib)} MiB/s`;
 }
 
-/** `7s`, `2m05s`, `1h02m`: whole seconds, rounded up. */
+/** `7s`, `2m05s`, `1h02m`: whole seconds, rounded up (an ETA never reads shorter than it is), in the program's duration format. */
 export function formatEta(seconds: number): string {
-	const s = Math.max(0, Math.ceil(seconds));
-	if (s < 60) return `${s}s`;
-	if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-	return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+	const s = Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : 0;
+	return s === 0 ? '0s' : formatDuration(s * 1000);
 }
 
 /** Counts bytes sent and reports throttled progress lines. */

@@ -4,7 +4,8 @@
  */
 import {describe, expect, test} from 'vitest';
 import {displayPath, formatJsonPathValues, readJsonPath, toJsonPathPlus} from '../../../source/executors/kubernetes/jsonpath.js';
-import {formatBytes, formatEta, formatRate, TransferProgress} from '../../../source/executors/kubernetes/progress.js';
+import {formatEta, formatRate, TransferProgress} from '../../../source/executors/kubernetes/progress.js';
+import {formatBytes} from '../../../source/engine/bytes.js';
 import {rolloutStatus} from '../../../source/executors/kubernetes/rollout.js';
 import {planWait, podReady, type TypeNames} from '../../../source/executors/kubernetes/wait-kinds.js';
 
