@@ -7,7 +7,7 @@
  * (1 MiB by default) without privileges. Node has no fcntl (and no FFI), and
  * the npm packages that expose one are native addons without F_SETPIPE_SZ, so
  * a `perl` (perl-base is an essential package on Debian and Ubuntu) is started
- * with the pipe as its stdin and makes the call: the size belongs to the pipe,
+ * with the pipe as its fd 3 and makes the call: the size belongs to the pipe,
  * not to the descriptor, so it stays after perl exits. Only for a pipe found
  * full, so a step printing little costs no process start. Without perl, or on
  * another system, the pipe keeps its size and output is read as before.
@@ -47,14 +47,18 @@ function notFound(error: unknown): void {
  * (see the file comment). Resolves with the pipe's new size in bytes, or
  * undefined when it could not be changed (not Linux, no perl, the user's pipe
  * pages used up: `/proc/sys/fs/pipe-user-pages-soft`). Never rejects; `fd` is
- * only lent to perl (duplicated as its stdin) and stays ours.
+ * only lent to perl (duplicated as its fd 3) and stays ours, non-blocking.
  */
 export function enlargePipe(fd: number): Promise<number | undefined> {
 	if (!perlWorks) return Promise.resolve(undefined);
 	const size = wantedSize();
 	return new Promise(resolve => {
 		try {
-			const child = spawn('perl', ['-e', `fcntl(STDIN, ${F_SETPIPE_SZ}, ${size}) or exit 1`], {stdio: [fd, 'ignore', 'ignore']});
+			// The pipe is lent as perl's fd 3, not as its stdin: libuv makes a child's fds 0-2
+			// blocking, and that flag belongs to the open file, ours too, so our direct reads
+			// of an empty pipe would block the event loop (output-reader.ts).
+			const script = `open(my $pipe, '<&=', 3) or exit 1; fcntl($pipe, ${F_SETPIPE_SZ}, ${size}) or exit 1`;
+			const child = spawn('perl', ['-e', script], {stdio: ['ignore', 'ignore', 'ignore', fd]});
 			child.once('error', error => {
 				notFound(error);
 				resolve(undefined);
