@@ -8,8 +8,9 @@
  * - drain:    `node bench/drain.js <script>`: the same bash on pipes, its output
  *             read and discarded: the floor of any Node program showing output live;
  * - plain:    `runbook run FILE --plain` with stdout on /dev/null;
- * - tui:      `runbook run FILE --auto` in a pty (`script`), drawing the TUI; `q` is typed
- *             when the completed run's summary shows (it stays until a key).
+ * - tui:      `runbook run FILE --auto` in a pty (`script`), drawing the TUI; Enter is typed
+ *             on the start screen (a new run starts with it), `q` when the completed
+ *             run's summary shows (it stays until a key).
  *
  * Wall time is spawn to exit. Peak RSS of the runbook node process comes from
  * the process itself (bench/rss-probe.js writes `process.resourceUsage().maxRSS`
@@ -162,7 +163,7 @@ async function runOnce(c: OutputCase, way: Way, root: string, cliFile: string, w
 		if (way === 'plain') {
 			wallMs = await timeDevNull([...cli, '--plain'], work, {...process.env, BENCH_RSS_FILE: rssFile});
 		} else {
-			const result = await runInPty({command: [...cli, '--auto'].map(q).join(' '), cwd: work, env: {BENCH_RSS_FILE: rssFile}, timeoutMs: 300_000, leave: {marker: 'Run completed', keys: 'q'}});
+			const result = await runInPty({command: [...cli, '--auto'].map(q).join(' '), cwd: work, env: {BENCH_RSS_FILE: rssFile}, timeoutMs: 300_000, type: [{marker: 'Enter starts the run', keys: '\r'}], leave: {marker: 'Run completed', keys: 'q'}});
 			if (result.exitMs === undefined || result.exitCode !== 0) {
 				throw new Error(`the TUI run ${result.timedOut ? 'timed out' : `exited with ${result.exitCode}`}; its screen ended with:\n${result.tail}`);
 			}

@@ -26,6 +26,11 @@ export interface PtyRun {
 	 * wait on for the exit: the TUI keeps a completed run's summary until a key.
 	 */
 	leave?: {marker: string; keys: string};
+	/**
+	 * Keys to type on the way, each once the output shows its marker, in order,
+	 * before {@link PtyRun.leave}'s: the TUI's start screen waits for Enter (`--auto` too).
+	 */
+	type?: readonly {marker: string; keys: string}[];
 	/** Give up after this many ms (kill the tree); default 120 000. */
 	timeoutMs?: number;
 }
@@ -87,7 +92,10 @@ export function runInPty(run: PtyRun): Promise<PtyResult> {
 		const result: PtyResult = {timedOut: false, bytes: 0, tail: ''};
 		let settled = false;
 		let raw = '';
-		let left = false;
+		// What to type, in order: `type`, then `leave`.
+		const typing = [...(run.type ?? []), ...(run.leave ? [run.leave] : [])];
+		// Output since the last keys typed: a marker must show after them, not in what was drawn before.
+		let sinceTyped = '';
 		const finish = (): void => {
 			if (settled) return;
 			settled = true;
@@ -115,9 +123,10 @@ export function runInPty(run: PtyRun): Promise<PtyResult> {
 			result.bytes += data.length;
 			if (settled) return;
 			raw = (raw + data.toString('utf8')).slice(-8000);
-			if (run.leave && !left && stripAnsi(raw).includes(run.leave.marker)) {
-				left = true;
-				child.stdin.write(run.leave.keys);
+			if (typing.length > 0) sinceTyped = (sinceTyped + data.toString('utf8')).slice(-8000);
+			while (typing.length > 0 && stripAnsi(sinceTyped).includes(typing[0]!.marker)) {
+				child.stdin.write(typing.shift()!.keys);
+				sinceTyped = '';
 			}
 			if (markers.length > 0 && result.markerMs === undefined) {
 				const text = stripAnsi(raw);

@@ -32,10 +32,13 @@ export const SHOW_BURST_BYTES = 256 * 1024;
 export const SHOW_BYTES_PER_SECOND = 64 * 1024;
 
 /**
- * Least budget worth showing a piece's last lines for, in bytes: below it the
- * piece is skipped whole, so a flood gets a note now and then, not one per read.
+ * Least budget worth showing a piece's last lines for, in bytes (a quarter of a
+ * second's worth): below it the piece is skipped whole, so a flood is shown about
+ * four times a second, the pace of the TUI's clock, rather than at every read.
+ * Each piece shown makes the TUI draw a frame, and a frame costs it more than
+ * reading a MiB of output (issue 15).
  */
-const MIN_SHOW_BYTES = 4 * 1024;
+const MIN_SHOW_BYTES = SHOW_BYTES_PER_SECOND / 4;
 
 /** At most this many bytes of the last output not shown are kept to show at the end. */
 const END_TAIL_BYTES = 4 * 1024;

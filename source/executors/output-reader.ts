@@ -3,43 +3,55 @@
  * handing the bytes to a callback as they come, with a pause the caller can
  * hold while the step's log file catches up.
  *
- * From FIFOs (see fifo.ts) the reads are lazy: after a read that found little
- * (the reader keeps up with the writer, so each read gets a line or two), the
- * pipe rests {@link REST_MS} ms, then what piled up meanwhile (a pipe holds
- * 64 KiB) is taken in one read. A command that prints a million lines, one write
- * each, then costs a few thousand reads instead of a million wake-ups, and
- * output reaches the screen at most a few ms later. A producer that fills the
- * pipe while it rests (a `base64` or `cat` of a large file: it would wait on the
- * full pipe most of the time) switches the pipe to streaming: read as data comes,
- * without rests, until reads stay small again. Resting does not work with
- * Node's socket pairs: a socket buffer fills after a few hundred one-line
- * writes and the writer blocks (bench/); {@link readStream} reads those as they come.
+ * From FIFOs (see fifo.ts) the reads are lazy, so that a fast producer costs
+ * few wake-ups and large reads (issue 15). A quiet pipe is watched by libuv:
+ * the first write after a quiet moment is read at once. Then the pipe rests
+ * {@link REST_MS} ms, and what piled up meanwhile is read directly, up to
+ * {@link READ_BYTES} at a time, until the pipe is empty; while data keeps
+ * coming it is read so, every {@link REST_MS} ms, and a rest that found
+ * nothing hands the pipe back to libuv. A command that prints a million lines,
+ * one write each, then costs a few thousand reads instead of a million
+ * wake-ups, and output reaches the screen at most a few ms later.
+ *
+ * A producer that fills the pipe within a rest (a `base64` or `cat` of a large
+ * file) would wait on the full pipe most of the time, and on a loaded machine
+ * lose its time slice at each wait: such a pipe is enlarged to 1 MiB
+ * (pipe-size.ts), and read again as soon as the event loop comes round
+ * (setImmediate) rather than after a rest, until reads get small again.
+ * Never through libuv's watch meanwhile: that would wake us at each of the
+ * producer's writes (4 KiB for stdio), tens of thousands of wake-ups a second.
+ *
+ * Resting does not work with Node's socket pairs: a socket buffer fills after
+ * a few hundred one-line writes and the writer blocks (bench/);
+ * {@link readStream} reads those as they come.
  */
 import {readSync} from 'node:fs';
 import {Socket} from 'node:net';
 import type {Readable} from 'node:stream';
+import {DEFAULT_PIPE_BYTES, enlargePipe} from './pipe-size.js';
 
-/** Bytes read at most at once from a FIFO (a Linux pipe holds 64 KiB by default). */
-const READ_BYTES = 64 * 1024;
+/** Bytes libuv reads at most at once from a watched FIFO (a quiet pipe: the first writes after a pause). */
+const WATCH_READ_BYTES = 64 * 1024;
 
-/** A read that got fewer bytes than this found the pipe nearly empty: rest before the next one. */
-const SMALL_READ_BYTES = 16 * 1024;
+/**
+ * Bytes read at most at once directly from a FIFO (1 MiB, an enlarged pipe's
+ * size: it is emptied in one read). One buffer for every FIFO: direct reads
+ * are synchronous and the bytes are handed on before the next one.
+ */
+export const READ_BYTES = 1024 * 1024;
 
-/** How long a FIFO reader rests after a small read, in ms. */
+/**
+ * At most this many bytes are read from one FIFO in one turn of the event
+ * loop (4 MiB), so a producer faster than us cannot keep the loop from other
+ * work (drawing, key presses, an abort).
+ */
+const TURN_BYTES = 4 * READ_BYTES;
+
+/** How long a FIFO reader rests between direct reads, in ms. */
 export const REST_MS = 2;
 
-/**
- * A streaming pipe goes back to resting after this many tiny reads in a row
- * (the producer slowed down to a line now and then).
- */
-const SMALL_READS_TO_REST = 16;
-
-/**
- * A read this small, while streaming, is a line or two: a producer that writes
- * line by line. A bulk producer's reads are its write size or more (4 KiB and
- * up: stdio's buffer, `head`'s, `base64`'s), even when the reader keeps up.
- */
-const TINY_READ_BYTES = 2 * 1024;
+/** A rest's reads are ones of a fast producer when they took at least this share of the pipe's size. */
+const FAST_SHARE = 0.5;
 
 /**
  * Receives each piece of output as it is read. The buffer may be reused after
@@ -67,6 +79,8 @@ export interface OutputReader {
 export interface ReaderWatch {
 	/** Called each time the group's timer ends a rest of {@link REST_MS} ms (and reads the resting pipes). */
 	onRest?: () => void;
+	/** Called with the pipe's new size in bytes when a FIFO found full was enlarged (pipe-size.ts). */
+	onEnlarged?: (bytes: number) => void;
 }
 
 /** One FIFO of a group and what receives its bytes. */
@@ -81,46 +95,49 @@ export interface FifoSource {
 
 /** A member of a group of FIFO readers. */
 interface Member {
+	/** The FIFO's read end. */
+	fd: number;
 	/** The caller holds it (the log file is catching up). */
 	held: boolean;
-	/** Resting after a small read: libuv does not read it, the group's timer does. */
+	/** Read directly (by the group's timer or setImmediate), not watched by libuv. */
 	resting: boolean;
-	/**
-	 * The pipe filled up while it rested (the producer outruns the rests): libuv
-	 * reads it as data comes, small reads included, until
-	 * {@link SMALL_READS_TO_REST} small reads in a row.
-	 */
-	streaming: boolean;
-	/** Small reads in a row while streaming. */
-	smallReads: number;
+	/** The pipe's size in bytes, as far as we know (64 KiB until enlarged). */
+	pipeBytes: number;
+	/** An enlargement was asked for (once per pipe). */
+	enlarging: boolean;
 	finished: boolean;
 	/** Pauses or resumes libuv's reads to match `held` and `resting`. */
 	update(): void;
-	/** Reads what is in the pipe now, directly, handing it on; returns the bytes read. */
-	drain(): number;
+	/** Reads what is in the pipe now (at most `limit` bytes), directly, handing it on; returns the bytes read. */
+	drain(limit: number): number;
 }
 
+/** The buffer of every direct read (see {@link READ_BYTES}); made on first use. */
+let directBuffer: Buffer | undefined;
+
 /**
- * Reads FIFO read ends lazily, calling each source's `onBytes` for each read;
- * returns one reader per source, in the same order.
+ * Reads FIFO read ends lazily (see the file comment), calling each source's
+ * `onBytes` for each read; returns one reader per source, in the same order.
  *
- * A quiet pipe is watched by libuv: the first write after a quiet moment is
- * read at once. After a read that found little, the pipe rests: libuv stops
- * reading it, and every {@link REST_MS} ms the group's timer reads the resting
- * pipes directly (in the order given) until they are empty; a pipe that had
- * nothing goes back to libuv. A command printing fast is so read every few ms,
- * in big reads. Two pipes carry no order between them; to keep the order a
- * script wrote in, output that libuv reads on one pipe is handed on only after
- * what is waiting in the resting ones (written earlier, most likely), and the
- * timer reads resting pipes in the order given: with stdout first, a script's
- * output and then its error message keep that order.
+ * Two pipes carry no order between them; to keep the order a script wrote in,
+ * output that libuv reads on one pipe is handed on only after what is waiting
+ * in the resting ones (written earlier, most likely), and resting pipes are
+ * read in the order given: with stdout first, a script's output and then its
+ * error message keep that order.
  */
 export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {}): OutputReader[] {
 	let restTimer: NodeJS.Timeout | undefined;
+	let turn: NodeJS.Immediate | undefined;
 	const members: Member[] = [];
-	const endRest = (): void => {
-		restTimer = undefined;
-		watch.onRest?.();
+	/** Reads the resting pipes; `timer`: after a rest (else on the next turn of the loop). */
+	const readResting = (timer: boolean): void => {
+		if (timer) {
+			restTimer = undefined;
+			watch.onRest?.();
+		} else {
+			turn = undefined;
+		}
+		let fast = false;
 		for (const member of members) {
 			if (!member.resting) continue;
 			if (member.finished || member.held) {
@@ -128,35 +145,51 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 				member.update();
 				continue;
 			}
-			const bytes = member.drain();
-			if (bytes === 0 || bytes >= READ_BYTES) {
-				// Nothing came (back to libuv's watch), or the pipe was full: the producer
-				// was waiting on us, so stream (see Member.streaming).
-				member.streaming = bytes > 0;
-				member.smallReads = 0;
+			const bytes = member.drain(TURN_BYTES);
+			if (bytes === 0) {
+				// Nothing came: back to libuv's watch.
 				member.resting = false;
 				member.update();
+			} else if (bytes >= member.pipeBytes * FAST_SHARE) {
+				// The producer (nearly) filled the pipe since the last read: it outruns the rests.
+				fast = true;
+				if (!member.enlarging) enlarge(member);
 			}
 		}
-		if (members.some(member => member.resting)) restTimer = setTimeout(endRest, REST_MS);
+		schedule(fast);
 	};
-	const rest = (member: Member): void => {
-		member.resting = true;
-		member.update();
-		restTimer ??= setTimeout(endRest, REST_MS);
+	/** Arranges the next direct read of the resting pipes: on the next turn when `soon`, else after a rest. */
+	const schedule = (soon: boolean): void => {
+		if (!members.some(member => member.resting)) return;
+		if (soon) {
+			if (turn || restTimer) return;
+			turn = setImmediate(readResting, false);
+		} else if (!turn) {
+			restTimer ??= setTimeout(readResting, REST_MS, true);
+		}
+	};
+	const enlarge = (member: Member): void => {
+		member.enlarging = true;
+		void enlargePipe(member.fd).then(bytes => {
+			if (bytes === undefined) return;
+			member.pipeBytes = bytes;
+			watch.onEnlarged?.(bytes);
+		});
 	};
 	/** Hands on what waits in the resting pipes other than `reading`, in order. */
 	const drainOthers = (reading: Member): void => {
-		for (const member of members) if (member !== reading && member.resting && !member.finished && !member.held) member.drain();
+		for (const member of members) if (member !== reading && member.resting && !member.finished && !member.held) member.drain(TURN_BYTES);
 	};
 	const memberEnded = (): void => {
 		if (members.every(member => member.finished)) {
 			clearTimeout(restTimer);
 			restTimer = undefined;
+			if (turn) clearImmediate(turn);
+			turn = undefined;
 		}
 	};
 	return sources.map(({fd, onBytes}) => {
-		const buffer = Buffer.allocUnsafe(READ_BYTES);
+		const watchBuffer = Buffer.allocUnsafe(WATCH_READ_BYTES);
 		let finish!: () => void;
 		const done = new Promise<void>(resolve => {
 			finish = () => {
@@ -167,19 +200,22 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 			};
 		});
 		const member: Member = {
+			fd,
 			held: false,
 			resting: false,
-			streaming: false,
-			smallReads: 0,
+			pipeBytes: DEFAULT_PIPE_BYTES,
+			enlarging: false,
 			finished: false,
 			update: () => {
 				if (member.finished) return;
 				if (member.held || member.resting) socket.pause();
 				else socket.resume();
 			},
-			drain: () => {
+			drain: limit => {
+				directBuffer ??= Buffer.allocUnsafeSlow(READ_BYTES);
+				const buffer = directBuffer;
 				let total = 0;
-				while (!member.held && !member.finished) {
+				while (!member.held && !member.finished && total < limit) {
 					let bytes: number;
 					try {
 						bytes = readSync(fd, buffer, 0, READ_BYTES, null);
@@ -194,7 +230,7 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 					}
 					total += bytes;
 					onBytes(buffer.subarray(0, bytes));
-					if (bytes < READ_BYTES) break; // took all there was
+					if (bytes < READ_BYTES && bytes < member.pipeBytes) break; // took all there was
 				}
 				return total;
 			},
@@ -206,20 +242,17 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 			// With `onread`, pause() and resume() stop and start libuv's reads at once
 			// (readStop/readStart), and the one buffer is reused for every read.
 			onread: {
-				buffer,
+				buffer: watchBuffer,
 				callback: (bytes: number) => {
 					if (bytes <= 0) return true;
-					// The bytes are in `buffer`: the other pipes are read with their own buffers.
+					// The bytes are in `watchBuffer`: the other pipes are read with the direct buffer.
 					drainOthers(member);
-					onBytes(buffer.subarray(0, bytes));
-					if (bytes >= SMALL_READ_BYTES || (member.streaming && bytes >= TINY_READ_BYTES)) member.smallReads = 0;
-					else if (member.finished || member.resting) {
-						// nothing to decide
-					} else if (member.streaming && ++member.smallReads < SMALL_READS_TO_REST) {
-						// streaming: read on as data comes
-					} else {
-						member.streaming = false;
-						rest(member);
+					onBytes(watchBuffer.subarray(0, bytes));
+					if (!member.finished && !member.resting) {
+						// Output is coming: rest, then read what piled up meanwhile.
+						member.resting = true;
+						member.update();
+						schedule(bytes >= WATCH_READ_BYTES);
 					}
 					return true;
 				},
