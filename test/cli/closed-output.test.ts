@@ -29,14 +29,14 @@ async function withClosedStdout(ws: Workspace, args: string[]): Promise<{code: n
 }
 
 describe('a closed standard output', () => {
-	it('ends runs, report, schema and validate quietly with their usual exit codes; a run still runs its steps', async () => {
+	it('ends runs, report, plan, schema and validate quietly with their usual exit codes; a run still runs its steps', async () => {
 		const ws = workspace();
 		const file = ws.write('marks.yaml', marksRunbook('Marks', ['one', 'two']));
 		const run = await withClosedStdout(ws, ['run', file, '--plain', '--state-dir', ws.stateDir]);
 		expect(run).toEqual({code: 0, stderr: ''});
 		expect(ws.lines()).toEqual(['one', 'two']);
 		const runId = ws.onlyRunId();
-		for (const args of [['runs', '--state-dir', ws.stateDir], ['report', runId, '--state-dir', ws.stateDir], ['schema'], ['validate', file]]) {
+		for (const args of [['runs', '--state-dir', ws.stateDir], ['report', runId, '--state-dir', ws.stateDir], ['plan', file], ['schema'], ['validate', file]]) {
 			const result = await withClosedStdout(ws, args);
 			expect(stackLines(result.stderr), args.join(' ')).toEqual([]);
 			expect(result, args.join(' ')).toEqual({code: 0, stderr: ''});
