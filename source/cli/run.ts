@@ -16,7 +16,8 @@ import type {HttpPort, Operator, ShellPort, StateStore} from '../engine/ports.js
 import {Runner} from '../engine/runner.js';
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import {recordDecision} from '../engine/transitions.js';
-import {connectKubernetes, describeTarget, needsKubernetes, recordedTarget, targetChanges, type KubeOptions} from './kubernetes.js';
+import {connectKubernetes, type KubeOptions} from './kubernetes.js';
+import {describeTarget, needsKubernetes, recordedTarget, targetChanges} from '../engine/kube-target.js';
 import {isStepDone, runStatusWord, type RunState} from '../engine/state.js';
 import {newRunState, reconcileForResume} from '../engine/transitions.js';
 import {isCommandOfRun, stopLeftoverCommand} from '../executors/process-group.js';
