@@ -10,7 +10,7 @@
  */
 import {formatDuration} from '../runbook/duration.js';
 import {runStatusWord, type Attempt, type RunState} from '../engine/state.js';
-import type {JournalEntry} from '../store/journal.js';
+import type {JournalEntry} from '../engine/journal-entry.js';
 import {visibleControls} from '../security/terminal-text.js';
 
 /** The time span that counts as downtime; ISO-8601 ends and length in ms. */

@@ -16,7 +16,8 @@ import {Runner} from '../../source/engine/runner.js';
 import {newRunState, reconcileForResume} from '../../source/engine/transitions.js';
 import type {Clock, ShellRequest, ShellResult, StepView} from '../../source/engine/ports.js';
 import type {RunState} from '../../source/engine/state.js';
-import {Journal, journalListener, readJournal, type JournalEntry} from '../../source/store/journal.js';
+import type {JournalEntry} from '../../source/engine/journal-entry.js';
+import {Journal, journalListener, readJournal} from '../../source/store/journal.js';
 import {renderReport, runDowntime} from '../../source/report/markdown.js';
 import {FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 
