@@ -21,8 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 	engine: ['runbook', 'security'],
 	executors: ['engine', 'runbook', 'platform', 'security'],
 	store: ['engine', 'runbook', 'platform', 'security'],
-	// report/markdown.ts still reads the journal entry type from store/ (issue 13, item 2).
-	report: ['engine', 'runbook', 'store', 'security'],
+	report: ['engine', 'runbook', 'security'],
 	ui: ['engine', 'runbook', 'security'],
 	// The application layer: arguments, commands, the wiring of ports, exit codes.
 	cli: ['ui', 'report', 'engine', 'runbook', 'executors', 'store', 'platform', 'security'],

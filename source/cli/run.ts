@@ -656,7 +656,7 @@ async function drive(input: DriveInput, options: RunOptions, io: Io): Promise<nu
 		} else {
 			// Runbook text (title, description, params): control characters made visible, known secrets masked.
 			if (plan) io.out(runner.redactText(visibleControls(`${planLines(plan).join('\n')}\n\n`)));
-			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, resumeCommand: `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`, redact: text => runner.redactText(text)}}));
+			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, earlierSessions: readEarlierSessions(runDir), resumeCommand: `runbook resume ${state.runId}${stateDirArg(options.stateDir)}`, redact: text => runner.redactText(text)}}));
 			if (kubernetes) io.out(`kubernetes: ${describeTarget(kubernetes.target())}\n`);
 			for (const notice of input.notices) io.out(`note: ${notice}\n`);
 			status = await runner.start();
