@@ -367,16 +367,6 @@ export type Step = z.output<typeof stepSchema>;
 export type Param = z.output<typeof paramSchema>;
 /** An `ask` action. */
 export type Ask = z.output<typeof askSchema>;
-/** A parsed fragment file (after its includes are expanded). */
-export type Fragment = z.output<typeof fragmentSchema>;
-/** A `when` condition. */
-export type When = z.output<typeof whenSchema>;
-/** A `manual` checklist. */
-export type Checklist = z.output<typeof checklistSchema>;
-/** A `wait.http` check. */
-export type HttpWait = z.output<typeof httpWaitSchema>;
-/** A `wait` action. */
-export type Wait = z.output<typeof waitSchema>;
 /** Names of step actions. */
 export type ActionKey = (typeof ACTION_KEYS)[number];
 

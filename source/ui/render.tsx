@@ -28,7 +28,7 @@ export interface StartTuiOptions {
 	resumeCommand?: string;
 	/** The run's time before this process, from its journal (store/sessions.ts); none by default. */
 	earlierSessions?: EarlierSessions;
-	/** How long each step took in earlier completed runs of the runbook (session.ts reads them through store/); none by default. */
+	/** How long each step took in earlier completed runs of the runbook (cli/run.ts reads them through store/); none by default. */
 	stepEstimates?: StepEstimates;
 }
 
