@@ -14,7 +14,8 @@ import {EXIT, resumeCommand, runCommand, type RunOptions} from './run.js';
 import {listRuns, printSchema, reportRun, validateFiles} from './report.js';
 import {randomBytes} from 'node:crypto';
 import {maskParamValues} from '../store/lock.js';
-import {resolveStateDir, StateSaveError} from '../store/runs.js';
+import {resolveStateDir} from '../store/runs.js';
+import {StateSaveError} from '../store/state-files.js';
 import {makePrivateDir, writeFileAtomic} from '../platform/safe-file.js';
 import {exitWhenFlushed} from '../platform/closed-output.js';
 
