@@ -6,6 +6,9 @@
  * Contract: `../shared/design/runbook-format.md`. Cross-field rules (exactly one
  * action, unique ids, known variables) live in `validate.ts`, because they need
  * the whole document and report several problems at once.
+ *
+ * Over 300 lines on purpose: one schema of the whole format, read top to bottom
+ * as its reference; split into files it would scatter the format.
  */
 import {z} from 'zod';
 import {patternProblem} from '../security/patterns.js';
