@@ -43,6 +43,9 @@ function sourceFiles(dir: string): string[] {
 
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)'(\.[^']*)'/gm;
 
+/** Imports of packages and Node built-ins (specifiers not starting with `.`). */
+const PACKAGE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)'([^.'][^']*)'/gm;
+
 /** The files `file` imports, resolved to paths relative to source/ (`.js` specifiers name `.ts`/`.tsx` files). */
 function importsOf(file: string, text: string, known: ReadonlySet<string>): string[] {
 	const found = new Set<string>();
@@ -122,6 +125,14 @@ describe('import directions in source/', () => {
 
 	test('no import cycles', () => {
 		expect(findCycles(graph).map(cycle => cycle.join(' -> '))).toEqual([]);
+	});
+
+	test('the engine imports no I/O: no file system, processes, network, terminal or Kubernetes client', () => {
+		const io = /^(node:(fs|fs\/promises|child_process|net|http|https|tls|dgram|worker_threads)|zx|ink|react|@kubernetes\/client-node|undici)$/;
+		const wrong = [...graph.keys()]
+			.filter(file => folderOf(file) === 'engine')
+			.flatMap(file => [...readFileSync(path.join(SOURCE, file), 'utf8').matchAll(PACKAGE_IMPORT)].filter(match => io.test(match[1]!)).map(match => `${file} -> ${match[1]}`));
+		expect(wrong).toEqual([]);
 	});
 
 	test('a file over 300 lines says why in its top comment ("over 300 lines", then the reason)', () => {
