@@ -2,7 +2,7 @@
  * Connecting to Kubernetes for a session, only when the runbook has Kubernetes
  * steps (the client is imported lazily). The rules about the target (whether a
  * runbook needs one, what a run records, what changed on resume) are pure and
- * live in engine/kube-target.ts.
+ * live in engine/kubernetes-target.ts.
  */
 import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';

@@ -17,7 +17,7 @@ import {Runner} from '../engine/runner.js';
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import {recordDecision} from '../engine/transitions.js';
 import {connectKubernetes, type KubeOptions} from './kubernetes.js';
-import {describeTarget, needsKubernetes, recordedTarget, targetChanges} from '../engine/kube-target.js';
+import {describeTarget, needsKubernetes, recordedTarget, targetChanges} from '../engine/kubernetes-target.js';
 import {isStepDone, runStatusWord, type RunState} from '../engine/state.js';
 import {newRunState, reconcileForResume} from '../engine/transitions.js';
 import {isCommandOfRun, stopLeftoverCommand} from '../executors/process-group.js';

@@ -68,7 +68,7 @@ export function headerRows(title: string, runId: string, width: number, extra?: 
 
 /**
  * A header row fitted to `width` columns. `context: C · server: URL ·
- * namespace: N` (the Kubernetes target, engine/kube-target.ts) is cut in the server URL's
+ * namespace: N` (the Kubernetes target, engine/kubernetes-target.ts) is cut in the server URL's
  * middle first (its scheme, host start and port stay readable), down to 10
  * columns of URL; anything still too wide, or any other row, is cut at its end.
  */

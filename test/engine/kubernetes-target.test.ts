@@ -1,11 +1,11 @@
 /**
- * The pure Kubernetes target rules (engine/kube-target.ts): which runbooks need a
+ * The pure Kubernetes target rules (engine/kubernetes-target.ts): which runbooks need a
  * cluster, what a run records of its target, and what a resume reports as changed.
  */
 import {describe, expect, it} from 'vitest';
 import {parse} from 'yaml';
 import {runbookSchema, type Runbook} from '../../source/runbook/schema.js';
-import {describeTarget, needsKubernetes, recordedTarget, targetChanges} from '../../source/engine/kube-target.js';
+import {describeTarget, needsKubernetes, recordedTarget, targetChanges} from '../../source/engine/kubernetes-target.js';
 import type {KubeTarget} from '../../source/engine/kubernetes-port.js';
 
 function book(yaml: string): Runbook {
