@@ -44,8 +44,8 @@ export interface PlainSummaryOptions {
 	runbook: Runbook;
 	/** Absolute path of the run's folder. */
 	runDir: string;
-	/** Time the run was worked on before this process (read by the caller from the journal, before the run starts); none by default. */
-	earlierSessions?: EarlierSessions;
+	/** Time the run was worked on before this process (read by the caller from the journal, store/sessions.ts, before the run starts). */
+	earlierSessions: EarlierSessions;
 	/** The command that resumes the run (`runbook resume ID [--state-dir DIR]`). */
 	resumeCommand: string;
 	/** Masks known secret values in the summary (`runner.redactText`). */
