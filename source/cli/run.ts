@@ -21,7 +21,7 @@ import {describeTarget, needsKubernetes, recordedTarget, targetChanges} from '..
 import {isStepDone, runStatusWord, type RunState} from '../engine/state.js';
 import {newRunState, reconcileForResume} from '../engine/transitions.js';
 import {isCommandOfRun, stopLeftoverCommand} from '../executors/process-group.js';
-import {createPlainReporter, PlainOperator, type Write} from '../report/plain.js';
+import {createPlainReporter, PlainOperator, type Write} from '../ui/plain.js';
 import {isRunId, RunsRepository, StateError, resolveStateDir, type RunSummary} from '../store/runs.js';
 import type {StateSaveError} from '../store/state-files.js';
 import {makePrivateDir, stateDirWarnings} from '../platform/safe-file.js';
