@@ -14,13 +14,13 @@ import {isStepDone, runStatusWord, type RunStatus} from '../engine/state.js';
 import {stepEstimates} from '../engine/run-summary.js';
 import {classifySecrets} from '../engine/secret-timing.js';
 import {buildPlan, planLines} from '../engine/plan.js';
-import {createPlainReporter, PlainOperator} from '../report/plain.js';
-import type {StateSaveError} from '../store/runs.js';
+import {createPlainReporter, PlainOperator} from '../ui/plain.js';
+import type {StateSaveError} from '../store/state-files.js';
 import {readEarlierSessions} from '../store/sessions.js';
 import {flushCompileCache} from '../platform/compile-cache.js';
 import {visibleControls} from '../security/terminal-text.js';
 import {EXIT, type Io} from './exit.js';
-import {describeTarget} from './kubernetes.js';
+import {describeTarget} from '../engine/kubernetes-target.js';
 import type {SessionTarget} from './kube-target.js';
 import {lazyHttpProbe, lazyShellExecutor, loadUi} from './lazy-modules.js';
 import {operatorName, stateDirArg, wantsTui, type RunOptions} from './options.js';
@@ -122,7 +122,7 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 		} else {
 			// Runbook text (title, description, params): control characters made visible, known secrets masked.
 			if (startPlan) io.out(runner.redactText(visibleControls(`${planLines(startPlan).join('\n')}\n\n`)));
-			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, resumeCommand: resumeHint, redact: text => runner.redactText(text)}}));
+			runner.subscribe(createPlainReporter(io.out, {summary: {runbook: loaded.runbook, runDir, resumeCommand: resumeHint, redact: text => runner.redactText(text), earlierSessions: readEarlierSessions(runDir)}}));
 			if (kubernetes) io.out(`kubernetes: ${describeTarget(kubernetes.target())}\n`);
 			for (const notice of plan.notices) io.out(`note: ${notice}\n`);
 			status = await runner.start();

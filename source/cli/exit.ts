@@ -7,7 +7,8 @@
  */
 import {CommanderError} from 'commander';
 import {RunbookError} from '../runbook/load.js';
-import {StateError, StateSaveError} from '../store/runs.js';
+import {StateError} from '../store/runs.js';
+import {StateSaveError} from '../store/state-files.js';
 import {RunLockedError} from '../store/lock.js';
 import {UsageError} from '../security/usage-error.js';
 import {visibleControls} from '../security/terminal-text.js';

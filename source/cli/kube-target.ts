@@ -7,7 +7,8 @@
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import type {RunState} from '../engine/state.js';
 import {UsageError} from '../security/usage-error.js';
-import {connectKubernetes, needsKubernetes, recordedTarget, targetChanges} from './kubernetes.js';
+import {needsKubernetes, recordedTarget, targetChanges} from '../engine/kubernetes-target.js';
+import {connectKubernetes} from './kubernetes.js';
 import {wantsTui, type RunOptions} from './options.js';
 import type {RunPlan} from './run-plan.js';
 

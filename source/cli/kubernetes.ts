@@ -1,16 +1,13 @@
 /**
- * Kubernetes for a session: connect only when the runbook has Kubernetes steps
- * (the client is imported lazily), record the target (context, cluster server,
- * namespace) with the run, and tell what changed since (kube-target.ts asks the
- * operator to confirm a resume against another target).
+ * Connecting to Kubernetes for a session, only when the runbook has Kubernetes
+ * steps (the client is imported lazily). The rules about the target (whether a
+ * runbook needs one, what a run records, what changed on resume) are pure and
+ * live in engine/kubernetes-target.ts.
  */
-import {KUBERNETES_ACTIONS, LOCAL_WAIT_KINDS, type Runbook} from '../runbook/schema.js';
+import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
-import type {KubernetesPort, KubeTarget} from '../engine/kubernetes-port.js';
-import type {RunState} from '../engine/state.js';
-import {waitKindOf} from '../engine/view.js';
+import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import {checkNamespace} from '../security/kube-names.js';
-import {allSteps} from '../runbook/groups.js';
 
 /** Kubernetes options of `run` and `resume` (as kubectl's: `--kubeconfig`, `--context`, `-n`). */
 export interface KubeOptions {
@@ -19,11 +16,6 @@ export interface KubeOptions {
 	namespace?: string;
 	/** Without a terminal: accept resuming against a different target by naming its context. */
 	confirmContext?: string;
-}
-
-/** True when a step of the runbook talks to Kubernetes (an action or a wait other than `command`). */
-export function needsKubernetes(runbook: Runbook): boolean {
-	return allSteps(runbook).some(step => KUBERNETES_ACTIONS.some(key => step[key] !== undefined) || (step.wait !== undefined && !LOCAL_WAIT_KINDS.includes(waitKindOf(step) ?? '')));
 }
 
 /**
@@ -45,27 +37,4 @@ export async function connectKubernetes(runbook: Runbook, options: KubeOptions, 
 		...(context ? {context} : {}),
 		...(namespace ? {namespace} : {}),
 	});
-}
-
-/** One line for people: `context: prod · server: https://… · namespace: spire`. */
-export function describeTarget(target: KubeTarget): string {
-	return `context: ${target.context} · server: ${target.server} · namespace: ${target.namespace}`;
-}
-
-/** The part of a target a run records. */
-export function recordedTarget(target: KubeTarget): NonNullable<RunState['kube']> {
-	return {context: target.context, cluster: target.cluster, server: target.server, namespace: target.namespace};
-}
-
-/**
- * What changed between the target a run recorded and the one this session
- * connected to: context, cluster server or namespace; empty when the same.
- */
-export function targetChanges(recorded: RunState['kube'], now: KubeTarget): string[] {
-	if (!recorded) return [];
-	const changes: string[] = [];
-	if (recorded.context !== now.context) changes.push(`context ${recorded.context} → ${now.context}`);
-	if (recorded.server !== now.server) changes.push(`server ${recorded.server} → ${now.server}`);
-	if (recorded.namespace !== now.namespace) changes.push(`namespace ${recorded.namespace} → ${now.namespace}`);
-	return changes;
 }

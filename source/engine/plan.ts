@@ -15,7 +15,7 @@ import {allSteps, isGroup} from '../runbook/groups.js';
 /**
  * `text` on one line: a newline (a `-p` value, a title made from one) shows as
  * `\n`, so a value cannot start a line that looks like an event of the plain
- * output (report/plain.ts does the same).
+ * output (ui/plain.ts does the same).
  */
 function oneLine(text: string): string {
 	return text.replace(/\r?\n/g, '\\n');

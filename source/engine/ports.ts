@@ -127,7 +127,7 @@ export interface SaveOptions {
 	later?: boolean;
 }
 
-/** Persists the run state. Implemented in store/runs.ts (FileStateStore). */
+/** Persists the run state. Implemented in store/state-store.ts (FileStateStore). */
 export interface StateStore {
 	/**
 	 * Saves the state: written before it returns, and fsynced before it returns

@@ -1,7 +1,7 @@
 /**
  * The non-interactive preflight: before the first step of a run without a
  * terminal, walk the steps still to run as the runner would and list every
- * question the plain operator (report/plain.ts) could not answer from the flags
+ * question the plain operator (ui/plain.ts) could not answer from the flags
  * given: a confirmation (`--yes`), a destructive step (`--yes-destructive`), a
  * manual step (`--yes`), an `ask` (`-p VAR=VALUE`), a step found interrupted
  * (`--rerun-interrupted`). A run that would stop at one of them is refused
@@ -21,7 +21,7 @@ import {isStepDone, type RunState} from './state.js';
 import {actionOf, destructiveWord} from './view.js';
 import {allSteps, flatSteps, isGroup} from '../runbook/groups.js';
 
-/** What the flags of a run without a terminal answer (as `PlainAnswers` in report/plain.ts). */
+/** What the flags of a run without a terminal answer (as `PlainAnswers` in ui/plain.ts). */
 export interface PreflightAnswers {
 	yes: boolean;
 	yesDestructive: boolean;

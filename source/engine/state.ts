@@ -178,11 +178,6 @@ export function ownSteps(steps: Record<string, StepState>): void {
 	if (!ownedSteps.has(steps)) ownedSteps.set(steps, new Set());
 }
 
-/** True when transitions update `steps` in place ({@link ownSteps}). */
-export function isOwnedSteps(steps: Record<string, StepState>): boolean {
-	return ownedSteps.has(steps);
-}
-
 /** Ids of steps updated in place in `steps` since {@link clearStepsChanged}; undefined when not owned. */
 export function stepsChanged(steps: Record<string, StepState>): ReadonlySet<string> | undefined {
 	return ownedSteps.get(steps);

@@ -12,7 +12,7 @@ import {formatDuration} from '../runbook/duration.js';
 import {runStatusWord, type Attempt, type RunState} from '../engine/state.js';
 import {describeOutcome} from '../engine/outcome.js';
 import {runDowntime} from './downtime.js';
-import type {JournalEntry} from '../store/journal.js';
+import type {JournalEntry} from '../engine/journal-entry.js';
 import {visibleControls} from '../security/terminal-text.js';
 
 /** `2026-11-20 23:15:02` from an ISO-8601 time (UTC). */

@@ -7,7 +7,7 @@
  * the wait was for the step log to open.
  */
 import type {StepPhases} from '../engine/ports.js';
-import type {JournalEntry} from '../store/journal.js';
+import type {JournalEntry} from '../engine/journal-entry.js';
 
 /** Gaps at least this long are stalls by default, in ms (issue 15: 10 s). */
 export const STALL_MS = 10_000;

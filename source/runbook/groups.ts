@@ -100,8 +100,3 @@ export function enclosingGroups(runbook: Pick<Runbook, 'steps'>, id: string): Fl
 	}
 	return out;
 }
-
-/** True when the runbook uses a feature of format 1.1 (a group). */
-export function usesGroups(runbook: Pick<Runbook, 'steps'>): boolean {
-	return runbook.steps.some(isGroup);
-}

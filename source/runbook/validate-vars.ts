@@ -16,6 +16,9 @@
  *   includes) define; the including file must define every name of `requires` before the
  *   include item. What a fragment's steps define is known to the including file after it.
  *   A required variable keeps its choices inside the fragment.
+ *
+ * Over 300 lines on purpose: one walk over the document in step order; every check
+ * reads the walk's state (what is defined so far, in which fragment scope).
  */
 import type {IncludeScope} from './include.js';
 import type {Locator} from './positions.js';

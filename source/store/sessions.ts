@@ -3,7 +3,8 @@
  * clock of the TUI and the end summary count the run, not this process.
  */
 import type {EarlierSessions} from '../engine/run-summary.js';
-import {readJournal, type JournalEntry} from './journal.js';
+import type {JournalEntry} from '../engine/journal-entry.js';
+import {readJournal} from './journal.js';
 
 /**
  * The earlier sessions of a run from its journal entries: each `run-started`

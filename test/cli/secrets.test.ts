@@ -8,7 +8,8 @@ import {parseRunbook, RunbookError} from '../../source/runbook/load.js';
 import {resolveSecrets} from '../../source/cli/secrets.js';
 import {EXIT, exitCodeFor} from '../../source/cli/exit.js';
 import {UsageError} from '../../source/security/usage-error.js';
-import {StateError, StateSaveError} from '../../source/store/runs.js';
+import {StateError} from '../../source/store/runs.js';
+import {StateSaveError} from '../../source/store/state-files.js';
 
 const {runbook} = parseRunbook(
 	`version: 1

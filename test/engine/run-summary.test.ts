@@ -6,7 +6,7 @@ import {describe, expect, test} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
 import {reportCommand, summaryLines} from '../../source/engine/run-summary.js';
 import {earlierSessions} from '../../source/store/sessions.js';
-import type {JournalEntry} from '../../source/store/journal.js';
+import type {JournalEntry} from '../../source/engine/journal-entry.js';
 
 function entry(at: string, pid: number, event: Partial<JournalEntry> & {event: JournalEntry['event']}): JournalEntry {
 	return {at: `2026-12-06T${at}Z`, by: 'op@host', pid, ...event} as JournalEntry;

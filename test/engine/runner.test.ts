@@ -13,7 +13,7 @@ import type {RunState} from '../../source/engine/state.js';
 import {FakeClock, FakeKubernetes, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 import {systemClock} from '../../source/engine/clock.js';
 import type {Operator} from '../../source/engine/ports.js';
-import {PlainOperator} from '../../source/report/plain.js';
+import {PlainOperator} from '../../source/ui/plain.js';
 
 function book(yaml: string): Runbook {
 	return runbookSchema.parse(parse(yaml));

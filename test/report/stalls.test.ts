@@ -6,7 +6,8 @@
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {describeStall, findStalls} from '../../source/report/stalls.js';
-import {type JournalEntry, readJournal} from '../../source/store/journal.js';
+import type {JournalEntry} from '../../source/engine/journal-entry.js';
+import {readJournal} from '../../source/store/journal.js';
 import {marksRunbook, useWorkspaces} from '../cli/helpers.js';
 
 const workspace = useWorkspaces();

@@ -15,7 +15,8 @@ import {runbookSchema, type Runbook} from '../../source/runbook/schema.js';
 import {Runner} from '../../source/engine/runner.js';
 import {newRunState} from '../../source/engine/transitions.js';
 import type {RunState} from '../../source/engine/state.js';
-import {Journal, JOURNAL_FILE, journalListener, readJournal, type JournalEntry} from '../../source/store/journal.js';
+import type {JournalEntry} from '../../source/engine/journal-entry.js';
+import {Journal, JOURNAL_FILE, journalListener, readJournal} from '../../source/store/journal.js';
 import {FakeClock, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 

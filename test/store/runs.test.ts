@@ -15,7 +15,8 @@ import {afterEach, describe, expect, it} from 'vitest';
 import type {RunState} from '../../source/engine/state.js';
 import {finishAttempt, newRunState, recordDecision, setRunStatus, startAttempt} from '../../source/engine/transitions.js';
 import {stepEstimates, timeLeftMs} from '../../source/engine/run-summary.js';
-import {FileStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
+import {RunsRepository, StateError} from '../../source/store/runs.js';
+import {FileStateStore} from '../../source/store/state-store.js';
 import {parseLog} from '../../source/store/state-log.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
@@ -164,7 +165,7 @@ describe('saving a run state', () => {
 		const {runDir, file, prev} = setup();
 		const [s1] = states();
 		const child = `
-			import {FileStateStore} from ${JSON.stringify(sourceModule('store/runs.ts'))};
+			import {FileStateStore} from ${JSON.stringify(sourceModule('store/state-store.ts'))};
 			const store = new FileStateStore(process.argv[1]);
 			const base = JSON.parse(process.argv[2]);
 			let n = Number(process.argv[3]);

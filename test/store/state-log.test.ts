@@ -12,7 +12,8 @@ import path from 'node:path';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {ownSteps, type RunState} from '../../source/engine/state.js';
 import {finishAttempt, newRunState, setRunStatus, startAttempt} from '../../source/engine/transitions.js';
-import {FileStateStore, RunsRepository, StateError} from '../../source/store/runs.js';
+import {RunsRepository, StateError} from '../../source/store/runs.js';
+import {FileStateStore} from '../../source/store/state-store.js';
 import {encodeRecord, type StateRecord} from '../../source/store/state-log.js';
 
 const dirs: string[] = [];

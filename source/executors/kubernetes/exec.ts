@@ -4,7 +4,7 @@
  * preferred), as `kubectl exec` does: the pod is read first (a missing pod, a
  * completed pod or an unknown container is a clear error; with no container
  * named, the `kubectl.kubernetes.io/default-container` annotation or the first
- * container is used, as kubectl does). stdout and stderr arrive as lines
+ * container is used, as kubectl does: exec-container.ts). stdout and stderr arrive as lines
  * (redacted) for the screen and the log; the exit code comes from the status
  * channel.
  *
@@ -25,16 +25,13 @@
  */
 import {open} from 'node:fs/promises';
 import {resolve} from 'node:path';
-import {Readable, Writable} from 'node:stream';
+import {Readable} from 'node:stream';
 import {finished} from 'node:stream/promises';
-import {HttpMethod, type V1Status} from '@kubernetes/client-node';
-import type {OutputChunk} from '../../engine/output.js';
+import type {V1Status} from '@kubernetes/client-node';
 import {CAPTURE_LIMIT_BYTES} from '../../engine/ports.js';
 import type {KubeResult} from '../../engine/kubernetes-port.js';
 import {CaptureBuffer} from '../capture-buffer.js';
 import {createOutputSink} from '../output-sink.js';
-import {LineSplitter} from '../line-splitter.js';
-import {KubeApiError} from './client.js';
 import type {ActionIO, PortContext} from './context.js';
 import {CLOSE_CHANNEL, connectError, execApi, exitOf, type Socket, STDIN_CHANNEL, V5_PROTOCOL} from './exec-socket.js';
 import {formatBytes} from '../../engine/bytes.js';
@@ -42,8 +39,8 @@ import {ReceiveProgress, TransferProgress} from './progress.js';
 import {PartFile} from './local-file.js';
 import {podForWorkload} from './workload-pod.js';
 import {pumpStdin} from './stdin-pump.js';
-import {checkNamespace, checkObjectName} from '../../security/kube-names.js';
-import type {LineCut} from '../../runbook/variables.js';
+import {chooseContainer} from './exec-container.js';
+import {byteWritable, lineWritable, type ByteSink} from './exec-output.js';
 import {shellQuote as quote} from '../../runbook/shell-quote.js';
 
 /** What to run. */
@@ -68,13 +65,6 @@ export interface ExecPlan {
 	stdoutTo?: ByteSink;
 	/** Label of the received-bytes progress lines when {@link ExecPlan.stdoutTo} is set: `stdout to dump.sql`. */
 	stdoutLabel?: string;
-}
-
-/** Takes stdout's bytes (see {@link ExecPlan.stdoutTo}); a PartFile is one. */
-export interface ByteSink {
-	/** Takes a chunk; false when its buffer is full (reading pauses until `drain` on {@link ByteSink.stream}). */
-	write(chunk: Buffer): boolean;
-	readonly stream: Writable;
 }
 
 /** How long to wait for the server to close the connection after the exit status, in ms. */
@@ -158,32 +148,6 @@ export async function runExec(ctx: PortContext, io: ActionIO, plan: ExecPlan): P
 	} finally {
 		await stdin?.handle.close();
 	}
-}
-
-/** The container to exec in, or a failed result. */
-async function chooseContainer(ctx: PortContext, io: ActionIO, plan: ExecPlan): Promise<string | KubeResult> {
-	let pod: {metadata?: {annotations?: Record<string, string>}; spec?: {containers?: Array<{name: string}>}; status?: {phase?: string}};
-	try {
-		pod = await ctx.client.request(HttpMethod.GET, `/api/v1/namespaces/${encodeURIComponent(checkNamespace(plan.namespace))}/pods/${encodeURIComponent(checkObjectName(plan.pod))}`, {signal: io.request.signal});
-	} catch (error) {
-		if (error instanceof KubeApiError && error.status === 404) return {ok: false, error: `pod ${plan.pod} not found in namespace ${plan.namespace}`};
-		throw error;
-	}
-	const phase = pod.status?.phase;
-	if (phase === 'Succeeded' || phase === 'Failed') return {ok: false, error: `cannot exec into a container in a completed pod; pod ${plan.pod} is ${phase}`};
-	if (phase && phase !== 'Running') return {ok: false, error: `pod ${plan.pod} is ${phase}, not Running: wait for it first (wait.podsReady)`};
-	const names = (pod.spec?.containers ?? []).map(c => c.name);
-	if (plan.container) {
-		if (names.length > 0 && !names.includes(plan.container)) {
-			return {ok: false, error: `container ${plan.container} is not in pod ${plan.pod} (containers: ${names.join(', ')})`};
-		}
-		return plan.container;
-	}
-	const annotated = pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
-	const chosen = annotated && names.includes(annotated) ? annotated : names[0];
-	if (!chosen) return {ok: false, error: `pod ${plan.pod} has no containers`};
-	if (names.length > 1) io.note(`defaulted container "${chosen}" out of: ${names.join(', ')}`);
-	return chosen;
 }
 
 async function stream(
@@ -301,38 +265,3 @@ async function stream(
 	if (outcome.exitCode === 0) return {ok: true, exitCode: 0, ...stdoutText};
 	return {ok: false, exitCode: outcome.exitCode, error: outcome.error ?? `exit code ${outcome.exitCode}`, ...stdoutText};
 }
-
-/** A Writable that splits its bytes into lines and hands them on. */
-function lineWritable(kind: OutputChunk['stream'], deliver: (kind: OutputChunk['stream'], lines: string[], finished: boolean) => void, cutLine?: LineCut): Writable {
-	const splitter = new LineSplitter(undefined, cutLine, {stripEscapes: true});
-	return new Writable({
-		write(chunk: Buffer, _encoding, callback) {
-			deliver(kind, splitter.push(chunk), false);
-			callback();
-		},
-		final(callback) {
-			deliver(kind, splitter.end(), true);
-			callback();
-		},
-	});
-}
-
-/** A Writable that hands stdout's bytes to `sink`, holding the socket while the sink is full. */
-function byteWritable(sink: ByteSink, progress: ReceiveProgress, hold: () => void, release: () => void): Writable {
-	let held = false;
-	return new Writable({
-		write(chunk: Buffer, _encoding, callback) {
-			progress.add(chunk.length);
-			if (!sink.write(chunk) && !held) {
-				held = true;
-				hold();
-				sink.stream.once('drain', () => {
-					held = false;
-					release();
-				});
-			}
-			callback();
-		},
-	});
-}
-

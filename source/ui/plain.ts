@@ -9,8 +9,7 @@ import type {ChecklistAnswer, ChecklistItem, ConfirmAnswer, FailureAnswer, Failu
 import {runStatusWord, type RunState} from '../engine/state.js';
 import {visibleControls} from '../security/terminal-text.js';
 import type {Runbook} from '../runbook/schema.js';
-import {summaryLines, SUMMARY_OUTPUT_LINES} from '../engine/run-summary.js';
-import {readEarlierSessions} from '../store/sessions.js';
+import {NO_EARLIER_SESSIONS, summaryLines, SUMMARY_OUTPUT_LINES, type EarlierSessions} from '../engine/run-summary.js';
 
 /**
  * `text` on one line: a newline in a value (a param, an answer, a title made from
@@ -43,8 +42,10 @@ const PLAIN_FLUSH_CHARS = 64 * 1024;
 /** What the plain reporter needs to print the end-of-run summary (engine/run-summary.ts). */
 export interface PlainSummaryOptions {
 	runbook: Runbook;
-	/** Absolute path of the run's folder (its journal is read when the reporter is made, before the run starts). */
+	/** Absolute path of the run's folder. */
 	runDir: string;
+	/** Time the run was worked on before this process (read by the caller from the journal, store/sessions.ts, before the run starts). */
+	earlierSessions: EarlierSessions;
 	/** The command that resumes the run (`runbook resume ID [--state-dir DIR]`). */
 	resumeCommand: string;
 	/** Masks known secret values in the summary (`runner.redactText`). */
@@ -67,7 +68,7 @@ export function createPlainReporter(rawWrite: Write, options: {summary?: PlainSu
 	const write: Write = text => rawWrite(visibleControls(text));
 	const titles = new Map<string, number>();
 	const startedAt = Date.now();
-	const earlier = options.summary ? readEarlierSessions(options.summary.runDir) : {ms: 0, count: 0};
+	const earlier = options.summary?.earlierSessions ?? NO_EARLIER_SESSIONS;
 	// The last output lines of the latest step started, for the summary.
 	let last: {stepId: string; lines: string[]; totalLines: number} | undefined;
 	let pending = '';

@@ -10,7 +10,7 @@ import type {RunEvent} from '../../source/engine/events.js';
 import {Runner} from '../../source/engine/runner.js';
 import type {RunState} from '../../source/engine/state.js';
 import {newRunState} from '../../source/engine/transitions.js';
-import {createPlainReporter} from '../../source/report/plain.js';
+import {createPlainReporter} from '../../source/ui/plain.js';
 import {runbookSchema} from '../../source/runbook/schema.js';
 import {FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 
