@@ -4,6 +4,7 @@
  * process group or session they moved to. Linux only (/proc).
  */
 import {readdirSync, readFileSync} from 'node:fs';
+import {waitFor} from '../support/wait.ts';
 
 /** A live process, as /proc shows it. */
 export interface ProcessInfo {
@@ -83,10 +84,11 @@ export function outside(list: ProcessInfo[], roots: Set<number>): ProcessInfo[] 
 
 /** Resolves once no process of `find()` is left, or after `timeoutMs`; returns what is left. */
 export async function settle(find: () => ProcessInfo[], timeoutMs: number): Promise<ProcessInfo[]> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const left = find();
-		if (left.length === 0 || Date.now() >= deadline) return left;
-		await new Promise(resolve => setTimeout(resolve, 50));
+	let left: ProcessInfo[] = [];
+	try {
+		await waitFor('no process left', () => (left = find()).length === 0, {timeoutMs, intervalMs: 50});
+	} catch {
+		// what is left is the answer
 	}
+	return left;
 }
