@@ -13,7 +13,7 @@
  */
 import {randomUUID} from 'node:crypto';
 import {readdirSync, readFileSync} from 'node:fs';
-import {processStartMs, statFields} from '../platform/proc.js';
+import {processStartMs, readEnviron, statFields} from '../platform/proc.js';
 
 /**
  * Sends `signal` to every process of group `pgid` (`kill(-pgid, signal)`).
@@ -123,7 +123,7 @@ function startedAfter(pid: number | string, after: number | undefined): boolean 
  * those started before `after` (ms since the epoch, see {@link CommandProcesses.startedAfter}).
  * Reads /proc/<pid>/environ, which only the processes' user (or root) can read;
  * others are skipped, as are zombies (their environment is empty); a process in
- * the middle of `execve` is read once its exec is done (see readEnviron). Not Linux:
+ * the middle of `execve` is read once its exec is done (platform/proc.ts readEnviron). Not Linux:
  * always empty.
  */
 export function markedProcesses(commandId: string, exceptGroup?: number, after?: number): number[] {
@@ -148,42 +148,6 @@ export function markedProcesses(commandId: string, exceptGroup?: number, after?:
 		}
 	}
 	return found;
-}
-
-/** Longest wait for a process's exec to finish before its environment is read as it is (ms). */
-const EXEC_SETTLE_MS = 2000;
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * `/proc/<pid>/environ`, or undefined when it cannot be read (ended, another user's).
- * A process in the middle of `execve` reads as empty: the kernel has switched to the
- * new image but not yet set up its stack, so `env_end` (proc(5) field 51) is still 0
- * (seen once in 10 reads right after a shell wrote its pid and ran `exec sleep`). Such
- * a process is read again, 1 ms apart, until its exec is done (at most
- * {@link EXEC_SETTLE_MS}): otherwise a stop that scans at that moment misses it.
- * Zombies and kernel threads (no memory of their own, also 0) are not waited for.
- */
-function readEnviron(pid: string): Buffer | undefined {
-	for (const giveUp = Date.now() + EXEC_SETTLE_MS; ; ) {
-		let environ: Buffer;
-		try {
-			environ = readFileSync(`/proc/${pid}/environ`);
-		} catch {
-			return undefined;
-		}
-		if (environ.length > 0 || !inExec(pid) || Date.now() >= giveUp) return environ;
-		Atomics.wait(pause, 0, 0, 1);
-	}
-}
-
-/** PF_KTHREAD of the flags in /proc/<pid>/stat (include/linux/sched.h). */
-const PF_KTHREAD = 0x00200000;
-
-/** True while `pid` is live, not a kernel thread, and its environment's end is not set yet (in execve). */
-function inExec(pid: string): boolean {
-	const fields = statFields(pid);
-	if (!fields || fields[0] === 'Z' || fields[0] === 'X' || fields.length < 49) return false;
-	return (Number(fields[6]) & PF_KTHREAD) === 0 && fields[48] === '0';
 }
 
 /** The process group of `pid` (from /proc/<pid>/stat), or undefined when it has ended. */

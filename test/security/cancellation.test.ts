@@ -30,7 +30,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {stackLines, stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
-import {markedProcesses} from './scan.js';
+import {processesWithEnv} from '../support/processes.js';
 import {waitUntil} from '../support/wait.js';
 
 const workspace = useWorkspaces();
@@ -83,12 +83,12 @@ ${first}  - id: escaped
 
 /** Waits until two `sleep 300` carrying `marker` run (one in the step's group, one outside, or both in it). */
 function bothSleeps(marker: string): Promise<void> {
-	return waitUntil('both sleeps', () => markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300').length === 2);
+	return waitUntil('both sleeps', () => processesWithEnv('MARKER', marker).filter(p => p.args === 'sleep 300').length === 2);
 }
 
 /** Kills whatever is left of the tree (after a failed assertion), so no test leaves processes behind. */
 function killMarked(marker: string): void {
-	for (const {pid} of markedProcesses('MARKER', marker)) {
+	for (const {pid} of processesWithEnv('MARKER', marker)) {
 		try {
 			process.kill(pid, 'SIGKILL');
 		} catch {
@@ -139,7 +139,7 @@ steps:
 			await bothSleeps(marker);
 			cli.child.kill('SIGTERM');
 			const result = await cli.done;
-			expect(markedProcesses('MARKER', marker)).toEqual([]);
+			expect(processesWithEnv('MARKER', marker)).toEqual([]);
 			expect(result.code).toBe(130);
 			expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({stubborn: 'interrupted'});
 			// The child outlived SIGTERM: SIGKILL, sent after it, is what ended it.
@@ -158,16 +158,16 @@ steps:
 		const file = treeRunbook(ws, marker, true);
 		const cli = ws.start(['run', file, '--plain', '--grace', '60', '--state-dir', ws.stateDir]);
 		try {
-			await waitUntil('the tree', () => markedProcesses('MARKER', marker).length === TREE_SIZE);
+			await waitUntil('the tree', () => processesWithEnv('MARKER', marker).length === TREE_SIZE);
 			cli.child.kill('SIGINT');
 			// The tree ignores SIGTERM: the first SIGINT leaves it running for the grace period.
 			await waitUntil('the SIGTERM', () => readLogs(ws).includes('SIGTERM sent'));
-			expect(markedProcesses('MARKER', marker)).toHaveLength(TREE_SIZE);
+			expect(processesWithEnv('MARKER', marker)).toHaveLength(TREE_SIZE);
 			cli.child.kill('SIGINT');
 			// The grace period (60 s) is longer than the test's timeout: an end at all is the kill's.
 			const result = await cli.done;
 			expect(result.code).toBe(130);
-			expect(markedProcesses('MARKER', marker)).toEqual([]);
+			expect(processesWithEnv('MARKER', marker)).toEqual([]);
 			expect(result.stdout).toMatch(/received SIGINT again: SIGKILL sent to the command at once/);
 			expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({first: 'succeeded', tree: 'interrupted', last: 'pending'});
 			expect(readLogs(ws)).toContain('SIGKILL sent to process group');
@@ -185,15 +185,15 @@ steps:
 		try {
 			await bothSleeps(marker);
 			// The setsid'd sleep is in a group (and session) of its own.
-			const groups = new Set(markedProcesses('MARKER', marker).map(p => readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]));
+			const groups = new Set(processesWithEnv('MARKER', marker).map(p => readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]));
 			expect(groups.size).toBe(2);
 			cli.child.kill('SIGINT');
 			const result = await cli.done;
 			expect(result.code).toBe(130);
-			expect(markedProcesses('MARKER', marker)).toEqual([]);
+			expect(processesWithEnv('MARKER', marker)).toEqual([]);
 			expect(readLogs(ws)).toMatch(/aborted: SIGTERM sent to process group \d+ and 1 process it started outside the group/);
 			// The daemon the completed step started is not the stopped command's: it runs on.
-			expect(markedProcesses('MARKER', `${marker}-kept`).map(p => p.cmdline)).toEqual(['sleep 301']);
+			expect(processesWithEnv('MARKER', `${marker}-kept`).map(p => p.args)).toEqual(['sleep 301']);
 		} finally {
 			cli.child.kill('SIGKILL');
 			killMarked(marker);
@@ -210,14 +210,14 @@ steps:
 			await bothSleeps(marker);
 			cli.child.kill('SIGKILL');
 			await cli.done;
-			expect(markedProcesses('MARKER', marker).filter(p => p.cmdline === 'sleep 300')).toHaveLength(2);
+			expect(processesWithEnv('MARKER', marker).filter(p => p.args === 'sleep 300')).toHaveLength(2);
 			const runId = ws.onlyRunId();
 			expect(ws.state(runId).steps.escaped.attempts[0].commandId).toMatch(new RegExp(`^${runId}\\.[0-9a-f-]{36}$`));
 			const resumed = await ws.cli(['resume', runId, '--plain', '--grace', '5', '--state-dir', ws.stateDir]);
 			// Refused before any step (no --rerun-interrupted: the preflight), but only after the leftover was stopped, which it says.
 			expect(resumed.code).toBe(2);
 			expect(resumed.stderr).toMatch(/runbook: note: step escaped: its leftover command was stopped \(process group \d+\)/);
-			expect(markedProcesses('MARKER', marker)).toEqual([]);
+			expect(processesWithEnv('MARKER', marker)).toEqual([]);
 		} finally {
 			cli.child.kill('SIGKILL');
 			killMarked(marker);
@@ -269,15 +269,15 @@ steps:
 				// A forked child shows as bash until it has exec'd sleep: wait for the three sleeps.
 				await waitUntil(
 					'the whole process tree',
-					() => markedProcesses('MARKER', marker).length >= TREE_SIZE && markedProcesses('MARKER', marker).filter(p => p.cmdline.startsWith('sleep 300')).length === 3,
+					() => processesWithEnv('MARKER', marker).length >= TREE_SIZE && processesWithEnv('MARKER', marker).filter(p => p.args.startsWith('sleep 300')).length === 3,
 				);
-				const before = markedProcesses('MARKER', marker);
-				expect(before.filter(p => p.cmdline.startsWith('sleep 300'))).toHaveLength(3);
+				const before = processesWithEnv('MARKER', marker);
+				expect(before.filter(p => p.args.startsWith('sleep 300'))).toHaveLength(3);
 				cli.child.kill(signal);
 				const result = await cli.done;
 
 				// Nothing of the tree is left once the CLI has exited.
-				expect(markedProcesses('MARKER', marker)).toEqual([]);
+				expect(processesWithEnv('MARKER', marker)).toEqual([]);
 				expect(result.code).toBe(130);
 				expect(stackLines(result.stderr)).toEqual([]);
 				const runId = ws.onlyRunId();
