@@ -111,14 +111,10 @@ describe('exec', () => {
 		expect((await h.run('exec', {pod: 'shell', command: []})).result.error).toBe('exec needs command, a list such as [sh, -c, "..."]');
 	});
 
-	test('stdin streams a local file byte-exact, with progress at most 4 times a second', async () => {
-		const times: number[] = [];
+	test('stdin streams a local file byte-exact, with progress lines while it sends (their throttle: judging.test.ts)', async () => {
 		const progress: string[] = [];
 		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'sha256sum; wc -c < /dev/null'], stdin: 'dump.bin'}, {
-			onProgress: message => {
-				times.push(performance.now());
-				progress.push(message);
-			},
+			onProgress: message => progress.push(message),
 		});
 		expect(ran.result).toEqual({ok: true, exitCode: 0});
 		expect(ran.stdout[0]).toBe(`${bigHash}  -`);
@@ -126,8 +122,6 @@ describe('exec', () => {
 		expect(during.length).toBeGreaterThanOrEqual(1);
 		for (const message of during) expect(message).toMatch(/^stdin: \d+(\.\d)? (B|KiB|MiB) of 50 MiB \(\d+%\), \d+(\.\d)? MiB\/s, ETA (\d+m)?\d+s$/);
 		expect(progress.at(-1)).toMatch(/^stdin: 50 MiB sent in \d+(\.\d)?s \(\d+(\.\d)? MiB\/s\)$/);
-		const gaps = times.slice(0, during.length).map((t, i, all) => (i === 0 ? Infinity : t - all[i - 1]));
-		expect(Math.min(...gaps)).toBeGreaterThanOrEqual(245);
 		expect(ran.log).toMatch(/=== runbook: stdin: 50 MiB sent in /);
 	});
 

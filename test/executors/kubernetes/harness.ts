@@ -137,7 +137,3 @@ export async function getObject(cluster: RealCluster, kind: string, namespace: s
 	return cluster.get(`${collectionPath(apiVersion, kind, namespace)}/${name}`);
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-	return new Promise(resolve => setTimeout(resolve, ms));
-}
