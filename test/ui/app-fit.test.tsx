@@ -9,7 +9,7 @@ import stringWidth from 'string-width';
 import {afterAll, afterEach, describe, expect, test, vi} from 'vitest';
 import {RENDER_INTERVAL_MS} from '../../source/ui/hooks.js';
 import {manySteps} from './fake-handle.js';
-import {KEY, delay, plain, press, startApp, waitForFrame, waitForPrompt, type AppUnderTest} from './harness.js';
+import {KEY, plain, press, startApp, waitForFrame, waitForPrompt, type AppUnderTest} from './harness.js';
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-fit-'));
 afterAll(() => fs.rmSync(runDir, {recursive: true, force: true}));
@@ -90,7 +90,6 @@ describe.each([
 		expect(await choice).toEqual({value: 'two'});
 		handle.finishRun('aborted', `operator quit ${long}`);
 		await waitForFrame(t, 'Run paused');
-		await delay(20);
 		expectFits(t.stdout.frames, columns, rows);
 	});
 });
