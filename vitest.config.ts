@@ -2,7 +2,7 @@ import {globSync} from 'node:fs';
 import {defineConfig} from 'vitest/config';
 
 /** Pure code (engine, runbook model, report, UI components): no processes, no servers; seconds. */
-const UNIT_FOLDERS = ['test/architecture.test.ts', 'test/engine/**', 'test/runbook/**', 'test/report/**', 'test/ui/**'].map(dir => (dir.endsWith('**') ? `${dir}/*.test.{ts,tsx}` : dir));
+const UNIT_FOLDERS = ['test/architecture.test.ts', 'test/support/wait.test.ts', 'test/engine/**', 'test/runbook/**', 'test/report/**', 'test/ui/**'].map(dir => (dir.endsWith('**') ? `${dir}/*.test.{ts,tsx}` : dir));
 /** Files in those folders that run processes or servers (bash, the built CLI, PostgreSQL): e2e. */
 const RUN_PROCESSES = ['test/runbook/pipe-hints.test.ts', 'test/runbook/postgres-restore-runbooks.test.ts', 'test/runbook/validate.test.ts', 'test/runbook/variables.test.ts'];
 const UNIT = UNIT_FOLDERS.flatMap(pattern => globSync(pattern)).filter(file => !RUN_PROCESSES.includes(file));
