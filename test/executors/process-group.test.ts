@@ -88,8 +88,10 @@ describe('a command found by its id', () => {
 				startGroup(`sh -c 'echo $$ > "${file}"; exec sleep 300'`, {[COMMAND_ID_VAR]: id});
 				let pid: number | undefined;
 				// A synchronous wait on purpose: it reads the moment the pid is written, which an
-				// event-loop poll would mostly miss. The shell writes it within milliseconds.
+				// event-loop poll would mostly miss. Bounded (vitest's timeout cannot fire meanwhile).
+				const giveUp = performance.now() + 30_000;
 				while (pid === undefined) {
+					if (performance.now() > giveUp) throw new Error(`round ${round}: the shell never wrote its pid`);
 					const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
 					if (/^\d+\n$/.test(text)) pid = Number(text);
 				}
