@@ -12,7 +12,7 @@
  * the group is signalled all the same.
  */
 import {randomUUID} from 'node:crypto';
-import {readdirSync, readFileSync} from 'node:fs';
+import {readdirSync} from 'node:fs';
 import {processStartMs, readEnviron, statFields} from '../platform/proc.js';
 
 /**
