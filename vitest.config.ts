@@ -1,7 +1,11 @@
+import {globSync} from 'node:fs';
 import {defineConfig} from 'vitest/config';
 
 /** Pure code (engine, runbook model, report, UI components): no processes, no servers; seconds. */
-const UNIT = ['test/architecture.test.ts', 'test/engine/**', 'test/runbook/**', 'test/report/**', 'test/ui/**'];
+const UNIT_FOLDERS = ['test/architecture.test.ts', 'test/support/wait.test.ts', 'test/engine/**', 'test/runbook/**', 'test/report/**', 'test/ui/**'].map(dir => (dir.endsWith('**') ? `${dir}/*.test.{ts,tsx}` : dir));
+/** Files in those folders that run processes or servers (bash, the built CLI, PostgreSQL): e2e. */
+const RUN_PROCESSES = ['test/runbook/pipe-hints.test.ts', 'test/runbook/postgres-restore-runbooks.test.ts', 'test/runbook/validate.test.ts', 'test/runbook/variables.test.ts'];
+const UNIT = UNIT_FOLDERS.flatMap(pattern => globSync(pattern)).filter(file => !RUN_PROCESSES.includes(file));
 const TESTS = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
 
 export default defineConfig({
@@ -11,7 +15,7 @@ export default defineConfig({
 		// Tests that start PostgreSQL or spawn the CLI are heavy on a 2-core machine.
 		maxWorkers: 2,
 		projects: [
-			{extends: true, test: {name: 'unit', include: UNIT.map(dir => (dir.endsWith('**') ? `${dir}/*.test.{ts,tsx}` : dir))}},
+			{extends: true, test: {name: 'unit', include: UNIT}},
 			{
 				extends: true,
 				test: {

@@ -12,8 +12,8 @@
  * the group is signalled all the same.
  */
 import {randomUUID} from 'node:crypto';
-import {readdirSync, readFileSync} from 'node:fs';
-import {processStartMs, statFields} from '../platform/proc.js';
+import {readdirSync} from 'node:fs';
+import {processStartMs, readEnviron, statFields} from '../platform/proc.js';
 
 /**
  * Sends `signal` to every process of group `pgid` (`kill(-pgid, signal)`).
@@ -122,7 +122,8 @@ function startedAfter(pid: number | string, after: number | undefined): boolean 
  * `RUNBOOK_COMMAND_ID=<commandId>`, leaving out those of group `exceptGroup` and
  * those started before `after` (ms since the epoch, see {@link CommandProcesses.startedAfter}).
  * Reads /proc/<pid>/environ, which only the processes' user (or root) can read;
- * others are skipped, as are zombies (their environment is empty). Not Linux:
+ * others are skipped, as are zombies (their environment is empty); a process in
+ * the middle of `execve` is read once its exec is done (platform/proc.ts readEnviron). Not Linux:
  * always empty.
  */
 export function markedProcesses(commandId: string, exceptGroup?: number, after?: number): number[] {
@@ -137,12 +138,8 @@ export function markedProcesses(commandId: string, exceptGroup?: number, after?:
 	const found: number[] = [];
 	for (const pid of pids) {
 		if (pid.charCodeAt(0) < 48 || pid.charCodeAt(0) > 57 || Number(pid) === process.pid) continue;
-		let environ: Buffer;
-		try {
-			environ = readFileSync(`/proc/${pid}/environ`);
-		} catch {
-			continue; // ended meanwhile, or another user's
-		}
+		const environ = readEnviron(pid);
+		if (!environ) continue; // ended meanwhile, or another user's
 		for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
 			if (at === 0 || environ[at - 1] === 0) {
 				if ((exceptGroup === undefined || groupOf(pid) !== exceptGroup) && startedAfter(pid, after)) found.push(Number(pid));

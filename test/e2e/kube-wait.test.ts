@@ -15,7 +15,7 @@ import {stepStatuses, useWorkspaces} from '../cli/helpers.js';
 import {apiWatch} from '../support/kube/controlplane.js';
 import {statefulSet} from '../support/kube/fixture-kit.js';
 import {startRealCluster, type RealCluster} from '../support/kube/real-cluster.js';
-import {waitUntil} from '../support/kube/testing.js';
+import {waitFor} from '../support/wait.js';
 import {exitSummary, startTui, START_MS, useTerminals} from './tui.js';
 
 const workspace = useWorkspaces();
@@ -33,7 +33,7 @@ afterAll(async () => {
 async function rolledOutWeb(): Promise<string> {
 	const ns = await cluster.namespace('shop');
 	await cluster.create(ns, [statefulSet(ns, 'web', 2, {app: 'web'})]);
-	await waitUntil(async () => (await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/web`))?.status?.readyReplicas === 2, 60_000, 50);
+	await waitFor('statefulset web with 2 ready replicas', async () => (await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/web`))?.status?.readyReplicas === 2, {timeoutMs: 60_000, intervalMs: 50});
 	return ns;
 }
 
@@ -76,7 +76,7 @@ describe('a Kubernetes wait in the TUI', () => {
 		const one = await term.waitFor('1 pod left: web-0', TERMINATION_MS * 3);
 		expect(one).toMatch(/│ ↻ (?:\d+m)?\d+s left of 1m · 1 pod left: web-0$/m);
 		expect(one).not.toContain('2 pods left');
-		await waitUntil(() => podsGone.length === 1, 5000);
+		await waitFor('the first pod to be deleted', () => podsGone.length === 1, {timeoutMs: 30_000});
 
 		await tui.leaveSummary(TERMINATION_MS * 4);
 		expect(await tui.exitCode(TERMINATION_MS * 4)).toBe(0);
@@ -84,7 +84,7 @@ describe('a Kubernetes wait in the TUI', () => {
 		const state = ws.state(ws.onlyRunId());
 		expect(stepStatuses(state)).toEqual({'scale-down': 'succeeded', 'pods-gone': 'succeeded'});
 		// The wait ended once the last pod had left the cluster.
-		await waitUntil(() => podsGone.length === 2, 10_000);
+		await waitFor('the second pod to be deleted', () => podsGone.length === 2, {timeoutMs: 30_000});
 		stopWatch();
 		expect((await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`)).body.items).toEqual([]);
 		// The screens came in that order: both pods, then one, then none.

@@ -128,10 +128,9 @@ steps:
 			expect(groupAlive(pgid)).toBe(true);
 			term.sendKeys('q');
 			await term.waitFor('The command is still stopping (SIGTERM sent). Kill it now (SIGKILL)? (y/N)');
-			const killedAt = Date.now();
 			term.sendKeys('y');
+			// Ends on the operator's SIGKILL, not the 60 s grace period's (the test's own timeout is shorter).
 			expect(await tui.exitCode()).toBe(1);
-			expect(Date.now() - killedAt).toBeLessThan(20_000);
 			expect(groupAlive(pgid)).toBe(false);
 			expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({stubborn: 'interrupted'});
 			expect(ws.read(`state/runs/${ws.onlyRunId()}/logs/stubborn.1.log`)).toContain(`SIGKILL sent to process group ${pgid}`);

@@ -28,7 +28,7 @@ describe('test/support/tmux.ts', () => {
 			const screen = await term.waitFor('0'.repeat(90));
 			expect(tooWide([screen], 80)).toEqual([`90: ${'0'.repeat(90)}`]);
 			expect(term.capture({joined: false})).not.toContain('0'.repeat(81));
-			await expect(term.waitFor('never shown', 200)).rejects.toThrow(/timed out after 200 ms waiting for never shown on the screen; the last screen:\n.*term=xterm-256color/);
+			await expect(term.waitFor('never shown', 200)).rejects.toThrow(/timed out after 200 ms waiting for never shown on the screen\nthe last screen:\n.*term=xterm-256color/);
 			expect(term.ended()).toBe(false);
 		} finally {
 			term.kill();

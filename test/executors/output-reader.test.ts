@@ -25,14 +25,23 @@ afterEach(() => {
 });
 
 /** Starts `bash -c script` writing its stdout into `fd`; resolves with its exit code. */
-function writer(script: string, fd: number): {exited: Promise<number | null>; running: () => boolean} {
+function writer(script: string, fd: number): {exited: Promise<number | null>; running: () => boolean; blockedWriting: () => boolean} {
 	const child = spawn('bash', ['-c', script], {stdio: ['ignore', fd, 'inherit']});
 	let alive = true;
 	const exited = new Promise<number | null>(resolve => child.on('exit', code => {
 		alive = false;
 		resolve(code);
 	}));
-	return {exited, running: () => alive};
+	// Where the kernel has the writer wait (proc(5) wchan): in write(2) on a full pipe, `pipe_write`
+	// (`anon_pipe_write` on newer kernels). bash runs a lone command by exec, so its pid is the writer's.
+	const blockedWriting = (): boolean => {
+		try {
+			return /pipe_write$/.test(readFileSync(`/proc/${child.pid}/wchan`, 'utf8'));
+		} catch {
+			return false;
+		}
+	};
+	return {exited, running: () => alive, blockedWriting};
 }
 
 test('openFifos: the FIFOs it opened have no names left; those made ahead wait unopened in a private folder (issue 14)', async () => {
@@ -109,12 +118,14 @@ test('hold stops reading (the writer waits on the full pipe); release reads the 
 	let received = 0;
 	const [reader] = readFifos([{fd: fifo.readFd, onBytes: bytes => void (received += bytes.length)}]);
 	reader.hold();
-	await new Promise(resolve => setTimeout(resolve, 300));
-	// At most what was read before the hold plus nothing after: the writer is blocked.
+	// The writer fills the pipe and waits in write(2): nothing drains it.
+	await waitUntil('the writer to wait on the full pipe', () => w.blockedWriting());
 	expect(received).toBeLessThan(total);
 	expect(w.running()).toBe(true);
 	const whileHeld = received;
-	await new Promise(resolve => setTimeout(resolve, 100));
+	// Some turns of the event loop later (each polls for I/O): still waiting, nothing more read.
+	for (let turn = 0; turn < 10; turn++) await new Promise(resolve => setImmediate(resolve));
+	expect(w.blockedWriting()).toBe(true);
 	expect(received).toBe(whileHeld);
 	reader.release();
 	await reader.done;

@@ -5,7 +5,7 @@
  * reboot, a saved pgid may name an unrelated group), a saved group without an id,
  * processes older than the attempt, and groups 0, 1 and its own (a hostile state).
  */
-import {spawn, type ChildProcess} from 'node:child_process';
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -50,18 +50,19 @@ describe('a command found by its id', () => {
 			// Each process says where it is once it is set up: the count of marked processes
 			// alone is reached while the forked child is still in the group (before setsid), so
 			// the test waits for the setsid'd process's own word that it has left the group.
-			const group = startGroup(
-				// echo is a builtin (no child of its own carries the id) and writes its line at once.
-				'setsid sh -c \'echo $$ > "$DIR/outside"; exec sleep 300\' & sh -c \'echo $$ > "$DIR/inside"; exec sleep 300\' & wait',
-				{[COMMAND_ID_VAR]: id, DIR: dir},
-			);
+			// After its word a process neither forks nor execs again: it blocks opening a FIFO
+			// no one writes (echo and the redirection are the shell's own), so the listing
+			// below sees the processes as they stay, not one in the middle of an exec.
+			execFileSync('mkfifo', [join(dir, 'never')]);
+			const hold = (name: string) => `sh -c 'echo $$ > "$DIR/${name}"; read line < "$DIR/never"'`;
+			const group = startGroup(`setsid ${hold('outside')} & ${hold('inside')} & wait`, {[COMMAND_ID_VAR]: id, DIR: dir});
 			const readPid = (name: string): number | undefined => {
 				const text = existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '';
 				return /^\d+\n$/.test(text) ? Number(text) : undefined;
 			};
 			const outside = await waitForValue('the setsid\'d process to leave the group', () => readPid('outside'));
 			const inside = await waitForValue('the process inside the group to start', () => readPid('inside'));
-			// bash, the process in the group, the setsid'd one: all set up, none of them forks again.
+			// bash, the process in the group, the setsid'd one.
 			expect(markedProcesses(id).sort((a, b) => a - b)).toEqual([group.pid!, inside, outside].sort((a, b) => a - b));
 			expect(markedProcesses(id, group.pid)).toEqual([outside]);
 			expect(markedProcesses(randomUUID())).toEqual([]);
@@ -70,6 +71,32 @@ describe('a command found by its id', () => {
 			expect(markedProcesses(id)).toEqual([]);
 			// Gone, or a zombie waiting for its parent to reap it.
 			expect(processState(outside)).toMatch(/^(?:gone|Z)$/);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+
+	test('a process in the middle of exec is found (its environment reads empty until the new image is set up)', () => {
+		// Right after a shell writes its pid it runs `exec sleep`; for a moment the kernel
+		// shows the new image without its environment. Before markedProcesses waited that
+		// out, about 1 read in 10 at this point missed the process (a stop would too).
+		const dir = mkdtempSync(join(tmpdir(), 'process-group-'));
+		try {
+			for (let round = 0; round < 40; round++) {
+				const id = randomUUID();
+				const file = join(dir, `pid-${round}`);
+				startGroup(`sh -c 'echo $$ > "${file}"; exec sleep 300'`, {[COMMAND_ID_VAR]: id});
+				let pid: number | undefined;
+				// A synchronous wait on purpose: it reads the moment the pid is written, which an
+				// event-loop poll would mostly miss. Bounded (vitest's timeout cannot fire meanwhile).
+				const giveUp = performance.now() + 30_000;
+				while (pid === undefined) {
+					if (performance.now() > giveUp) throw new Error(`round ${round}: the shell never wrote its pid`);
+					const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+					if (/^\d+\n$/.test(text)) pid = Number(text);
+				}
+				expect(markedProcesses(id), `round ${round}`).toContain(pid);
+			}
 		} finally {
 			rmSync(dir, {recursive: true, force: true});
 		}

@@ -56,11 +56,10 @@ describe.each([['fifo'], ['socket']] as Array<[NonNullable<ShellExecutorOptions[
 	});
 
 	test('a background child still holding stdout keeps the step running; its later output is delivered', async () => {
-		const started = Date.now();
+		// 'late' is printed after bash has exited: seeing it proves the step waited for the pipe.
 		const {result, stdout} = await run(dir, '(sleep 0.4; echo late) &\necho early', {}, options);
 		expect(result.exitCode).toBe(0);
 		expect(stdout).toEqual(['early', 'late']);
-		expect(Date.now() - started).toBeGreaterThanOrEqual(350);
 	});
 
 	test('output, then an error message on stderr: the log keeps that order', async () => {

@@ -23,7 +23,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {parse as parseYaml} from 'yaml';
 import {ROOT, stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
 import {startRealCluster, type RealCluster} from '../support/kube/real-cluster.js';
-import {waitUntil} from '../support/kube/testing.js';
+import {waitFor} from '../support/wait.js';
 import {psql, startPostgres, type PostgresServer} from '../support/postgres.js';
 import {mustGet, podsMatching, podReady} from './cluster-checks.js';
 import {FAST_KUBELET, shown} from './harness.js';
@@ -104,10 +104,10 @@ async function workloads(namespace: string): Promise<{synapse: number; mas: numb
 
 /** Waits until `namespace` runs ready Postgres, Synapse and MAS pods. */
 async function deploymentReady(namespace: string): Promise<void> {
-	await waitUntil(async () => {
+	await waitFor('the postgres pod ready and 2 ready pods', async () => {
 		const pods = await podsMatching(cluster, namespace, {'app.kubernetes.io/instance': `${RELEASE}-postgres`});
 		return pods.some(podReady) && (await workloads(namespace)).readyPods === 2;
-	}, 120_000);
+	}, {timeoutMs: 120_000});
 }
 
 /** A K3s local-path style volume bound to the media claim of `namespace`; returns its path on the "node". */
@@ -214,7 +214,7 @@ describe('ess-restore.yaml', () => {
 
 		// The deployment is lost: the namespace goes with the release, the Secret and the markers.
 		expect((await cluster.api('DELETE', `/api/v1/namespaces/${namespace}`)).status).toBe(200);
-		await waitUntil(async () => (await cluster.get(`/api/v1/namespaces/${namespace}`)) === undefined, 120_000);
+		await waitFor('the namespace to be deleted', async () => (await cluster.get(`/api/v1/namespaces/${namespace}`)) === undefined, {timeoutMs: 120_000});
 		// The new deployment's Postgres: a new server with the chart's roles and empty databases.
 		const fresh = await essPostgres(false);
 		cluster.kubelet.pods.bindPostgres({namespace, name: `${RELEASE}-postgres-0`}, fresh);

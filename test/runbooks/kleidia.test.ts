@@ -25,7 +25,7 @@ import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {ROOT, stepStatuses, useWorkspaces, type Workspace} from '../cli/helpers.js';
 import {startRealCluster, type RealCluster} from '../support/kube/real-cluster.js';
-import {waitUntil} from '../support/kube/testing.js';
+import {waitFor} from '../support/wait.js';
 import {psql, startPostgres, type PostgresServer} from '../support/postgres.js';
 import {mustGet, podsMatching, podReady} from './cluster-checks.js';
 import {FAST_KUBELET, shown} from './harness.js';
@@ -101,13 +101,13 @@ async function imageOf(kind: 'StatefulSet' | 'Deployment', namespace: string, na
 /** Waits until the OpenBao, PostgreSQL, backend and frontend pods of `namespace` are ready. */
 async function kleidiaReady(namespace: string): Promise<void> {
 	const selectors: Array<Record<string, string>> = [{'app.kubernetes.io/name': 'openbao'}, {app: 'postgres-cluster'}, {'app.kubernetes.io/name': 'kleidia-backend'}, {'app.kubernetes.io/name': 'kleidia-frontend'}];
-	await waitUntil(async () => {
+	await waitFor('the Kleidia pods to be ready', async () => {
 		for (const labels of selectors) {
 			const pods = await podsMatching(cluster, namespace, labels);
 			if (pods.length === 0 || !pods.every(podReady)) return false;
 		}
 		return true;
-	}, 120_000);
+	}, {timeoutMs: 120_000});
 }
 
 /**

@@ -22,7 +22,7 @@ import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
-import {vi} from 'vitest';
+import {waitFor} from './wait.js';
 
 /** Options of {@link startTmux}. */
 export interface TmuxOptions {
@@ -130,14 +130,12 @@ export class TmuxSession {
 	 * @throws Error after `timeoutMs` (default 15,000) naming the pattern and showing the last screen.
 	 */
 	async waitFor(pattern: ScreenPattern, timeoutMs = 15_000): Promise<string> {
-		return vi.waitFor(
-			() => {
-				const screen = this.capture();
-				if (typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen)) return screen;
-				throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)} on the screen; the last screen:\n${screen}`);
-			},
-			{timeout: timeoutMs, interval: 50},
-		);
+		let screen = '';
+		await waitFor(`${String(pattern)} on the screen`, () => {
+			screen = this.capture();
+			return typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen);
+		}, {timeoutMs, intervalMs: 50, detail: () => `the last screen:\n${screen}`});
+		return screen;
 	}
 
 	/**
@@ -145,13 +143,11 @@ export class TmuxSession {
 	 * @throws Error after `timeoutMs` (default 15,000) naming `what` and showing the last screen.
 	 */
 	async waitUntil(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-		await vi.waitFor(
-			() => {
-				const screen = this.capture();
-				if (!check()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the last screen:\n${screen}`);
-			},
-			{timeout: timeoutMs, interval: 50},
-		);
+		let screen = '';
+		await waitFor(what, () => {
+			screen = this.capture();
+			return check();
+		}, {timeoutMs, intervalMs: 50, detail: () => `the last screen:\n${screen}`});
 	}
 
 	/**

@@ -8,33 +8,38 @@ import {render} from 'ink-testing-library';
 import {afterEach, expect, test, vi} from 'vitest';
 import {formatRunning} from '../../source/ui/format.js';
 import {TICK_IDLE_MS, TICK_RUNNING_MS, useClock} from '../../source/ui/hooks.js';
-import {delay, plain, startApp, waitForFrame, type AppUnderTest} from './harness.js';
+import {frameWith, plain, startApp, type AppUnderTest} from './harness.js';
 
 let app: AppUnderTest | undefined;
 afterEach(() => {
 	app?.t.unmount();
 	app = undefined;
+	vi.useRealTimers();
 });
 
-test('a new step reads "running for 0s" at once and "1s" once a second has passed; never milliseconds while it runs', async () => {
+const T0 = Date.parse('2026-01-01T12:00:00Z');
+
+test('a new step reads "running for 0s" at once, still 0s at 999 ms and "1s" at a second; never milliseconds while it runs', async () => {
+	// Only Date is faked (Ink's timers and the clock's tick stay real): the test sets the time,
+	// so what is asserted does not depend on how fast the machine is.
+	vi.useFakeTimers({toFake: ['Date'], now: T0});
 	app = startApp([{id: 'dump', title: 'Dump the database', run: 'pg_dump'}]);
 	const {handle, t} = app;
-	await waitForFrame(t, '1. Dump the database');
-	// Start away from the app's first tick, so a once-a-second clock would be late.
-	await delay(150);
+	await frameWith(t, '1. Dump the database');
 	const before = t.stdout.frames.length;
-	const started = Date.now();
 	handle.start('dump');
-	await waitForFrame(t, 'attempt 1 · running for');
-	expect(t.lastFrame()).toContain('attempt 1 · running for 0s');
-	await waitForFrame(t, 'attempt 1 · running for 1s', 4000);
-	// Not before a second has passed; how soon after depends on the machine's load, so it is
-	// not asserted here (the tick's period is TICK_RUNNING_MS, checked below).
-	expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+	expect(await frameWith(t, 'attempt 1 · running for')).toContain('attempt 1 · running for 0s');
+	vi.setSystemTime(T0 + 999);
+	// A tick renders again (a frame per render in debug mode): it reads the new time, still 0s.
+	const seen = t.stdout.frames.length;
+	await frameWith(t, () => t.stdout.frames.length > seen);
+	expect(plain(t.lastFrame())).toContain('attempt 1 · running for 0s');
+	vi.setSystemTime(T0 + 1000);
+	await frameWith(t, 'attempt 1 · running for 1s');
 	const frames = t.stdout.frames.slice(before).map(plain);
 	expect(frames.some(frame => /running for \d+ms/.test(frame))).toBe(false);
 	// The list shows the same whole seconds.
-	expect(t.lastFrame()).toMatch(/Dump the database +1s │/);
+	expect(plain(t.lastFrame())).toMatch(/Dump the database +1s │/);
 });
 
 /** A component that only reads the clock. */

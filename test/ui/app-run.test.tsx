@@ -4,7 +4,7 @@
  */
 import {afterEach, describe, expect, test} from 'vitest';
 import {HELP_KEYS} from '../../source/ui/help-view.js';
-import {KEY, delay, press, settled, startApp, waitForFrame, waitForPrompt, type AppUnderTest} from './harness.js';
+import {KEY, press, settled, startApp, waitForFrame, waitForPrompt, type AppUnderTest} from './harness.js';
 
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 let app: AppUnderTest | undefined;
@@ -260,7 +260,6 @@ describe('the end of the run', () => {
 		await press(t.stdin, 'q');
 		await t.waitUntilExit();
 		expect(quits.count).toBe(1);
-		await delay(10);
 	});
 });
 

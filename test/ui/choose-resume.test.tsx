@@ -5,7 +5,7 @@
  */
 import {afterEach, describe, expect, test} from 'vitest';
 import {ResumeChooser, resumeDetails, resumeLabel, type ResumeCandidate} from '../../source/ui/choose-resume.js';
-import {KEY, delay, plain, press, renderIn, waitForFrame, type Terminal} from './harness.js';
+import {KEY, plain, press, renderIn, waitForFrame, type Terminal} from './harness.js';
 
 let t: Terminal | undefined;
 afterEach(() => {
@@ -72,7 +72,6 @@ describe('ResumeChooser at 80x24', () => {
 		// No ISO timestamps anywhere.
 		expect(frame).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
 
-		await delay(30);
 		await press(t.stdin, KEY.down);
 		const second = plain(await waitForFrame(t, 'run synapse-db-restore-20261118-101500-a1b2'));
 		expect(second).not.toContain('run synapse-db-restore-20261120-234606-e49b:');

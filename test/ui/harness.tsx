@@ -13,6 +13,7 @@ import type {EarlierSessions, StepEstimates} from '../../source/engine/run-summa
 import {App} from '../../source/ui/app.js';
 import {TuiOperator} from '../../source/ui/operator.js';
 import {FakeHandle} from './fake-handle.js';
+import {waitFor} from '../support/wait.js';
 
 export class Stdout extends EventEmitter {
 	readonly frames: string[] = [];
@@ -193,17 +194,14 @@ export function startApp(
 }
 
 /**
- * Waits, polling every 10 ms of real time (at most ~10 s), until the latest frame
+ * Waits, polling every 10 ms of real time (at most 10 s), until the latest frame
  * without escapes satisfies `check`; returns it. For tests that fake `Date`:
- * vi.waitFor would advance the faked clock, this does not.
+ * vi.waitFor would advance the faked clock, test/support/wait.ts does not.
  * @throws Error with the last frame when it never matches.
  */
 export async function frameWith(t: Terminal, check: string | ((frame: string) => boolean)): Promise<string> {
 	const matches = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
-	for (let i = 0; i < 1000; i++) {
-		const frame = plain(t.lastFrame());
-		if (matches(frame)) return frame;
-		await delay(10);
-	}
-	throw new Error(`frame never matched ${String(check)}:\n${plain(t.lastFrame())}`);
+	let frame = '';
+	await waitFor(`a frame matching ${String(check)}`, () => matches((frame = plain(t.lastFrame()))), {intervalMs: 10, detail: () => `the last frame:\n${frame}`});
+	return frame;
 }

@@ -9,7 +9,7 @@ process.env['CI'] = 'true';
 const {startTui} = await import('../../source/ui/render.js');
 const {TuiOperator} = await import('../../source/ui/operator.js');
 const {FakeHandle} = await import('./fake-handle.js');
-const {KEY, Stdin, Stdout, delay, plain, press} = await import('./harness.js');
+const {KEY, Stdin, Stdout, plain, press} = await import('./harness.js');
 const {waitUntil} = await import('../support/wait.js');
 
 test('draws frames while the run goes on, takes keys, exits when the run ends', async () => {
@@ -31,7 +31,6 @@ test('draws frames while the run goes on, takes keys, exits when the run ends', 
 
 	const gate = operator.beforeStep(handle.stepView('dump'));
 	await waitUntil('the gate', () => output().includes('Run step 1 "Dump the database"?'));
-	await delay(40);
 	await press(stdin, KEY.enter);
 	expect(await gate).toBe('run');
 	expect(exited).toBe(false);
@@ -85,7 +84,7 @@ test('unmount() ends it at once', async () => {
 	const handle = new FakeHandle([{id: 'dump', run: 'pg_dump'}]);
 	const stdout = new Stdout(80, 24);
 	const tui = startTui(handle, new TuiOperator(), {stdout: stdout as unknown as NodeJS.WriteStream, stdin: new Stdin() as unknown as NodeJS.ReadStream});
-	await delay(30);
+	await waitUntil('the first frame', () => plain(stdout.frames.join('')).includes('1. dump'));
 	tui.unmount();
 	await tui.waitUntilExit();
 	expect(plain(stdout.frames.join(''))).toContain('1. dump');

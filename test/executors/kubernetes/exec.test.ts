@@ -9,7 +9,7 @@ import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, 
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import type {RealCluster} from '../../support/kube/real-cluster.js';
-import {waitUntil} from '../../support/kube/testing.js';
+import {waitFor} from '../../support/wait.js';
 import {putPod, runningPod, startRealHarness, type Harness} from './harness.js';
 
 let h: Harness<RealCluster>;
@@ -111,14 +111,10 @@ describe('exec', () => {
 		expect((await h.run('exec', {pod: 'shell', command: []})).result.error).toBe('exec needs command, a list such as [sh, -c, "..."]');
 	});
 
-	test('stdin streams a local file byte-exact, with progress at most 4 times a second', async () => {
-		const times: number[] = [];
+	test('stdin streams a local file byte-exact, with progress lines while it sends (their throttle: judging.test.ts)', async () => {
 		const progress: string[] = [];
 		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'sha256sum; wc -c < /dev/null'], stdin: 'dump.bin'}, {
-			onProgress: message => {
-				times.push(performance.now());
-				progress.push(message);
-			},
+			onProgress: message => progress.push(message),
 		});
 		expect(ran.result).toEqual({ok: true, exitCode: 0});
 		expect(ran.stdout[0]).toBe(`${bigHash}  -`);
@@ -126,8 +122,6 @@ describe('exec', () => {
 		expect(during.length).toBeGreaterThanOrEqual(1);
 		for (const message of during) expect(message).toMatch(/^stdin: \d+(\.\d)? (B|KiB|MiB) of 50 MiB \(\d+%\), \d+(\.\d)? MiB\/s, ETA (\d+m)?\d+s$/);
 		expect(progress.at(-1)).toMatch(/^stdin: 50 MiB sent in \d+(\.\d)?s \(\d+(\.\d)? MiB\/s\)$/);
-		const gaps = times.slice(0, during.length).map((t, i, all) => (i === 0 ? Infinity : t - all[i - 1]));
-		expect(Math.min(...gaps)).toBeGreaterThanOrEqual(245);
 		expect(ran.log).toMatch(/=== runbook: stdin: 50 MiB sent in /);
 	});
 
@@ -150,7 +144,7 @@ describe('exec', () => {
 		for (const spec of [{pod: 'shell', command: ['sh', '-c', 'echo started; sleep 30']}, {pod: 'shell', command: ['sh', '-c', 'echo started; sleep 30; cat'], stdin: 'dump.bin'}]) {
 			const controller = new AbortController();
 			const running = h.start('exec', spec, {signal: controller.signal});
-			await waitUntil(() => running.stdout.includes('started'), 30_000);
+			await waitFor('the command to print started', () => running.stdout.includes('started'), {timeoutMs: 30_000});
 			controller.abort();
 			const ran = await running.done;
 			expect(ran.result).toEqual({ok: false, exitCode: null, error: 'exec aborted: the connection to the pod was closed'});
@@ -245,7 +239,7 @@ describe('exec.stdout (format 1.1)', () => {
 		mkdirSync(join(h.dir, 'stopped'), {recursive: true});
 		const controller = new AbortController();
 		const running = h.start('exec', {pod: 'shell', command: ['sh', '-c', 'echo partial; echo started >&2; sleep 30'], stdout: 'stopped/dump.sql'}, {signal: controller.signal});
-		await waitUntil(() => running.progress.length > 0, 30_000);
+		await waitFor('a progress message', () => running.progress.length > 0, {timeoutMs: 30_000});
 		controller.abort();
 		const ran = await running.done;
 		expect(ran.result).toEqual({ok: false, exitCode: null, error: 'exec aborted: the connection to the pod was closed'});
@@ -320,7 +314,7 @@ describe('exec into a workload (format 1.1)', () => {
 	});
 	const setReady = (pod: string, ready: boolean) => h.cluster.api('PATCH', `/api/v1/namespaces/default/pods/${pod}/status`, {status: readyStatus(ready)}, 'application/strategic-merge-patch+json');
 	const podReady = async (pod: string, ready: boolean) =>
-		waitUntil(async () => (await h.cluster.get(`/api/v1/namespaces/default/pods/${pod}`))?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === (ready ? 'True' : 'False')), 60_000, 50);
+		waitFor(`pod ${pod} Ready ${ready}`, async () => (await h.cluster.get(`/api/v1/namespaces/default/pods/${pod}`))?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === (ready ? 'True' : 'False')), {timeoutMs: 60_000, intervalMs: 50});
 
 	test('statefulset/NAME runs in the pod kubectl picks: a ready one before one that is not', async () => {
 		const labels = {app: 'web'};
@@ -342,11 +336,11 @@ describe('exec into a workload (format 1.1)', () => {
 	test('deployment/NAME; a missing workload or one without pods is a clear error', async () => {
 		const labels = {app: 'api', tier: 'backend'};
 		await h.cluster.create('default', [{apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'api'}, spec: {replicas: 1, selector: {matchLabels: labels, matchExpressions: [{key: 'tier', operator: 'In', values: ['backend']}]}, template: {metadata: {labels}, spec: {containers: [{name: 'main', image: 'busybox'}]}}}}]);
-		const ran = await waitUntil(async () => {
+		const ran = await waitFor('an exec in a ready pod of deployment/api', async () => {
 			const attempt = await h.run('exec', {pod: 'deployment/api', command: ['sh', '-c', 'echo "$POD_NAME"']});
 			// As kubectl, a pod is picked before it is ready; this test waits for the pick of a ready one.
 			return attempt.result.ok && attempt.log.includes('(ready;') ? attempt : undefined;
-		}, 60_000, 100);
+		}, {timeoutMs: 60_000, intervalMs: 100});
 		expect(ran.stdout[0]).toMatch(/^api-[a-z0-9]+-[a-z0-9]+$/);
 		expect(ran.log).toMatch(/deployment\/api: pod api-\S+ \(ready; 1 pod matches app=api,tier=backend,tier in \(backend\)\)/);
 		expect((await h.run('exec', {pod: 'deployment/ghost', command: ['true']})).result).toEqual({ok: false, error: 'deployment ghost not found in namespace default'});

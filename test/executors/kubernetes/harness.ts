@@ -12,7 +12,7 @@ import type {KubeActionKind, KubeRequest, KubeResult} from '../../../source/engi
 import {createKubernetesPort, type KubernetesPortOptions, type KubernetesPortWithStats} from '../../../source/executors/kubernetes/index.js';
 import {collectionPath, startRealCluster, type RealCluster, type RealClusterOptions} from '../../support/kube/real-cluster.js';
 import type {KubeObject} from '../../support/kube/fixture-kit.js';
-import {waitUntil} from '../../support/kube/testing.js';
+import {waitFor} from '../../support/wait.js';
 
 /** What one request produced. */
 export interface Ran {
@@ -109,10 +109,10 @@ export function runningPod(name: string, labels: Record<string, string> = {}, na
 export async function putPod(cluster: RealCluster, pod: KubeObject, phase = 'Running'): Promise<KubeObject> {
 	const namespace: string = pod.metadata.namespace ?? 'default';
 	await cluster.create(namespace, [{apiVersion: 'v1', kind: 'Pod', ...pod, status: undefined}]);
-	return waitUntil(async () => {
+	return waitFor(`pod ${pod.metadata.name} ${phase}`, async () => {
 		const got = await cluster.get(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
 		return got?.status?.phase === phase ? got : undefined;
-	}, 60_000, 50);
+	}, {timeoutMs: 60_000, intervalMs: 50});
 }
 
 /** apiVersion of the kinds the tests create in a real cluster. */
@@ -137,7 +137,3 @@ export async function getObject(cluster: RealCluster, kind: string, namespace: s
 	return cluster.get(`${collectionPath(apiVersion, kind, namespace)}/${name}`);
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-	return new Promise(resolve => setTimeout(resolve, ms));
-}

@@ -2,7 +2,7 @@
  * The pure parts of waits: rollout verdicts (kubectl's rollout_status.go rules),
  * wait plans and verdict messages, JSONPath reading, progress formatting.
  */
-import {describe, expect, test} from 'vitest';
+import {describe, expect, test, vi} from 'vitest';
 import {displayPath, formatJsonPathValues, readJsonPath, toJsonPathPlus} from '../../../source/executors/kubernetes/jsonpath.js';
 import {formatEta, formatRate, TransferProgress} from '../../../source/executors/kubernetes/progress.js';
 import {formatBytes} from '../../../source/engine/bytes.js';
@@ -147,11 +147,29 @@ describe('progress', () => {
 		expect(formatEta(3720)).toBe('1h02m');
 	});
 
-	test('a line has the shape of the example, and reports are throttled', () => {
-		const lines: string[] = [];
-		const progress = new TransferProgress('stdin', 1024 ** 3, 250, line => lines.push(line));
+	test('reports are throttled: one per interval, the first at once', () => {
+		// performance.now() is faked: it moves only when the test moves it.
+		vi.useFakeTimers({toFake: ['performance']});
+		try {
+			const lines: string[] = [];
+			const progress = new TransferProgress('stdin', 1024 ** 3, 250, line => lines.push(line));
+			for (let i = 0; i < 100; i++) progress.add(1024 * 1024);
+			expect(lines).toHaveLength(1); // the first add reports; the rest come within the same 250 ms
+			vi.advanceTimersByTime(249);
+			progress.add(1024 * 1024);
+			expect(lines).toHaveLength(1);
+			vi.advanceTimersByTime(1);
+			progress.add(1024 * 1024);
+			expect(lines).toHaveLength(2);
+			expect(lines[1]).toMatch(/^stdin: 102 MiB of 1\.0 GiB \(9%\), /);
+		} finally {
+			vi.useRealTimers();
+		}
+	});
+
+	test('the progress line and the closing line have the shape of the example', () => {
+		const progress = new TransferProgress('stdin', 1024 ** 3, 250, () => {});
 		for (let i = 0; i < 100; i++) progress.add(1024 * 1024);
-		expect(lines).toHaveLength(1); // the first add reports; the rest come within 250 ms
 		expect(progress.line()).toMatch(/^stdin: 100 MiB of 1\.0 GiB \(9%\), \d+(\.\d)? MiB\/s, ETA (\d+s|\d+m\d\ds|\d+h\d\dm)$/);
 		expect(progress.finish()).toMatch(/^stdin: 100 MiB sent in \d+(\.\d)?s \(\d+(\.\d)? MiB\/s\)$/);
 	});

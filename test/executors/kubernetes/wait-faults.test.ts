@@ -34,9 +34,6 @@ afterAll(async () => {
 	await cluster?.stop();
 });
 
-/** Resolves once `test()` holds (test/support/wait.ts: polled, never a fixed sleep). */
-const until = (test: () => boolean, timeoutMs = 30_000): Promise<void> => waitUntil('the condition', test, timeoutMs);
-
 /** A pod the test kubelet leaves Pending, so that only the test removes it. */
 function heldPod(name: string) {
 	const pod = runningPod(name, {fault: name});
@@ -48,7 +45,7 @@ async function waitingForPod(harness: Harness<RealCluster>, name: string) {
 	await putObject(cluster, 'Pod', heldPod(name));
 	const before = harness.port.apiRequests();
 	const waiting = harness.start('wait', {deleted: {kind: 'Pod', selector: `fault=${name}`}});
-	await until(() => waiting.progress.includes(`1 pod left: ${name}`) && harness.port.apiRequests() >= before + 2);
+	await waitUntil('the list and the watch of the pod', () => waiting.progress.includes(`1 pod left: ${name}`) && harness.port.apiRequests() >= before + 2, 30_000);
 	return {waiting, before};
 }
 
@@ -62,7 +59,7 @@ describe('watch dropped mid-wait', () => {
 	test('the watch is restarted from its resourceVersion and the wait ends when the condition holds', async () => {
 		const {waiting, before} = await waitingForPod(h, 'dropped');
 		expect(proxy.dropAll()).toBeGreaterThan(0);
-		await until(() => h.port.apiRequests() >= before + 3);
+		await waitUntil('a third API request', () => h.port.apiRequests() >= before + 3, 30_000);
 		await removePod('dropped');
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -95,7 +92,7 @@ describe('410 Gone', () => {
 		for (const name of ['bump-1', 'bump-2']) await putObject(cluster, 'ConfigMap', {metadata: {name, namespace: 'default'}});
 		await cluster.cp.compact();
 		proxy.resume();
-		await until(() => h.port.apiRequests() >= before + 3); // the watch tried again
+		await waitUntil('the watch to try again', () => h.port.apiRequests() >= before + 3, 30_000);
 		await removePod('compacted');
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -110,7 +107,7 @@ describe('paused API server', () => {
 		proxy.pause();
 		proxy.dropAll();
 		await removePod('paused');
-		await until(() => quick.port.apiRequests() >= before + 3); // tried again while paused
+		await waitUntil('a try again while the server is paused', () => quick.port.apiRequests() >= before + 3, 30_000);
 		expect(waiting.progress.at(-1)).not.toBe('no pods matching fault=paused left'); // nothing answered yet
 		proxy.resume();
 		const ran = await waiting.done;
@@ -124,7 +121,7 @@ describe('a server that does not answer when the wait starts', () => {
 		const fresh = portWith({requestTimeoutMs: 300, watch: {retryDelayMs: 50, maxRetryDelayMs: 100}});
 		proxy.pause();
 		const running = fresh.start('wait', {exists: {kind: 'ConfigMap', name: 'there'}});
-		await until(() => running.progress.some(m => m.startsWith('the API server failed')));
+		await waitUntil('progress saying the API server failed', () => running.progress.some(m => m.startsWith('the API server failed')), 30_000);
 		proxy.resume();
 		const ran = await running.done;
 		expect(ran.result).toEqual({ok: true});
@@ -139,7 +136,7 @@ describe('quiet watches', () => {
 		const quiet = portWith({watch: {quietMs: 250}});
 		const {waiting} = await waitingForPod(quiet, 'quiet');
 		const watching = quiet.port.apiRequests();
-		await until(() => quiet.port.apiRequests() >= watching + 3); // three more watches
+		await waitUntil('three more watches', () => quiet.port.apiRequests() >= watching + 3, 30_000);
 		await removePod('quiet');
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});

@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {startPostgresOperator, type PostgresOperator} from '../../support/kube/postgres-operator.js';
 import type {RealCluster} from '../../support/kube/real-cluster.js';
 import {getObject, putObject, runningPod, startRealHarness, type Harness} from './harness.js';
-import {waitUntil} from '../../support/wait.js';
+import {waitForItem} from '../../support/wait.js';
 
 let h: Harness<RealCluster>;
 let operator: PostgresOperator;
@@ -22,14 +22,8 @@ afterAll(async () => {
 	await h?.stop();
 });
 
-/** Resolves once `list` has an item for which `test` holds (test/support/wait.ts: polled, never a fixed sleep). */
-async function until<T>(list: T[], test: (item: T) => boolean, timeoutMs = 30_000): Promise<void> {
-	try {
-		await waitUntil('an item of the list', () => list.some(test), timeoutMs);
-	} catch (error) {
-		throw new Error(`${(error as Error).message}; have: ${JSON.stringify(list)}`);
-	}
-}
+/** Resolves once `list` (a wait's progress messages) has `message` (test/support/wait.ts: polled, never a fixed sleep). */
+const until = (list: string[], message: string): Promise<string> => waitForItem(`progress "${message}"`, list, m => m === message);
 
 /** A pod the test kubelet binds but leaves Pending (the test sets its status, as a kubelet would). */
 const heldPod = (name: string, labels: Record<string, string> = {}) => {
@@ -58,9 +52,9 @@ describe('deleted', () => {
 	test('reports what is left and ends when the last pod is gone', async () => {
 		for (const name of ['spire-server-0', 'spire-server-1']) await putObject(h.cluster, 'Pod', heldPod(name, {app: 'spire-server'}));
 		const waiting = h.start('wait', {deleted: {kind: 'Pod', selector: 'app=spire-server'}});
-		await until(waiting.progress, m => m === '2 pods left: spire-server-0, spire-server-1');
+		await until(waiting.progress, '2 pods left: spire-server-0, spire-server-1');
 		await removePod('spire-server-0');
-		await until(waiting.progress, m => m === '1 pod left: spire-server-1');
+		await until(waiting.progress, '1 pod left: spire-server-1');
 		await removePod('spire-server-1');
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -71,7 +65,7 @@ describe('deleted', () => {
 	test('a named object, through a terminating pod', async () => {
 		await putObject(h.cluster, 'Pod', runningPod('solo'));
 		const waiting = h.start('wait', {deleted: {kind: 'Pod', name: 'solo'}});
-		await until(waiting.progress, m => m === '1 pod left: solo');
+		await until(waiting.progress, '1 pod left: solo');
 		await h.run('delete', {kind: 'Pod', name: 'solo'});
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -83,7 +77,7 @@ describe('deleted', () => {
 describe('exists', () => {
 	test('holds when the object appears', async () => {
 		const waiting = h.start('wait', {exists: {kind: 'ConfigMap', name: 'late'}});
-		await until(waiting.progress, m => m === 'waiting for configmap late to exist');
+		await until(waiting.progress, 'waiting for configmap late to exist');
 		await putObject(h.cluster, 'ConfigMap', {metadata: {name: 'late', namespace: 'default'}});
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -94,7 +88,7 @@ describe('exists', () => {
 describe('jsonpath', () => {
 	test('follows a custom resource status until it equals the value', async () => {
 		const waiting = h.start('wait', {jsonpath: {kind: 'postgresql', apiVersion: 'acid.zalan.do/v1', name: 'pg-jp', path: '.status.PostgresClusterStatus', equals: 'Running'}});
-		await until(waiting.progress, m => m === 'postgresql pg-jp does not exist yet');
+		await until(waiting.progress, 'postgresql pg-jp does not exist yet');
 		await putObject(h.cluster, 'postgresql', {metadata: {name: 'pg-jp', namespace: 'default'}, spec: {numberOfInstances: 1, teamId: 'x', postgresql: {version: '14'}, volume: {size: '1Gi'}}});
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -108,9 +102,9 @@ describe('condition', () => {
 	test('a pod condition, default status True', async () => {
 		await putObject(h.cluster, 'Pod', heldPod('cond-pod'));
 		const waiting = h.start('wait', {condition: {kind: 'Pod', name: 'cond-pod', type: 'Ready'}});
-		await until(waiting.progress, m => m === 'condition Ready: not reported yet (waiting for True)');
+		await until(waiting.progress, 'condition Ready: not reported yet (waiting for True)');
 		await setPodStatus('cond-pod', {phase: 'Running', conditions: [{type: 'Ready', status: 'False', reason: 'ContainersNotReady'}]});
-		await until(waiting.progress, m => m === 'condition Ready: False, reason ContainersNotReady (waiting for True)');
+		await until(waiting.progress, 'condition Ready: False, reason ContainersNotReady (waiting for True)');
 		await setPodStatus('cond-pod', {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}]});
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -155,7 +149,7 @@ describe('rollout', () => {
 describe('jobComplete', () => {
 	test('a Job that succeeds', async () => {
 		const waiting = h.start('wait', {jobComplete: {name: 'ok-job'}});
-		await until(waiting.progress, m => m === 'job ok-job does not exist yet');
+		await until(waiting.progress, 'job ok-job does not exist yet');
 		await putObject(h.cluster, 'Job', {metadata: {name: 'ok-job', namespace: 'default'}, spec: {template: {spec: {restartPolicy: 'Never', containers: [{name: 'main', image: 'x'}]}}}});
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -176,7 +170,7 @@ describe('jobComplete', () => {
 describe('podsReady', () => {
 	test('exactly count pods, all ready', async () => {
 		const waiting = h.start('wait', {podsReady: {selector: 'app=ready-set', count: 2}});
-		await until(waiting.progress, m => m === '0 of 2 pods ready, 0 match app=ready-set (waiting for exactly 2)');
+		await until(waiting.progress, '0 of 2 pods ready, 0 match app=ready-set (waiting for exactly 2)');
 		await putObject(h.cluster, 'StatefulSet', {...deployment('ready-set', 2)});
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: true});
@@ -186,10 +180,10 @@ describe('podsReady', () => {
 
 	test('without count: every matching pod ready, and at least one (format 1.1)', async () => {
 		const waiting = h.start('wait', {podsReady: {selector: 'app=all-set'}});
-		await until(waiting.progress, m => m === 'no pods match app=all-set yet (waiting for at least one, all ready)');
+		await until(waiting.progress, 'no pods match app=all-set yet (waiting for at least one, all ready)');
 		await putObject(h.cluster, 'Pod', heldPod('all-set-a', {app: 'all-set'}));
 		await putObject(h.cluster, 'Pod', runningPod('all-set-b', {app: 'all-set'}));
-		await until(waiting.progress, m => m === '1 of 2 pods ready; not ready: all-set-a');
+		await until(waiting.progress, '1 of 2 pods ready; not ready: all-set-a');
 		await setPodStatus('all-set-a', {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}], containerStatuses: [{name: 'main', ready: true, image: 'busybox', imageID: '', restartCount: 0, state: {running: {}}}]});
 		const done = await waiting.done;
 		expect(done.result).toEqual({ok: true});
@@ -214,7 +208,7 @@ describe('stopping', () => {
 		await putObject(h.cluster, 'Pod', runningPod('stays', {app: 'stays'}));
 		const controller = new AbortController();
 		const waiting = h.start('wait', {deleted: {kind: 'Pod', selector: 'app=stays'}}, {signal: controller.signal});
-		await until(waiting.progress, m => m === '1 pod left: stays');
+		await until(waiting.progress, '1 pod left: stays');
 		controller.abort();
 		const ran = await waiting.done;
 		expect(ran.result).toEqual({ok: false, error: 'stopped while waiting: 1 pod left: stays'});

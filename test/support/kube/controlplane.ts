@@ -35,6 +35,7 @@ import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {stringify as toYaml} from 'yaml';
+import {waitFor} from '../wait.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const BUILD_SCRIPT = join(ROOT, 'test', 'controlplane', 'build.sh');
@@ -170,19 +171,14 @@ function logTail(dir: string, name: string): string {
 	}
 }
 
-/** Polls `check` (which may throw) until it returns true; throws with `what` and the log tail after `timeoutMs`. */
+/** Polls `check` (which may throw) until it returns true; fails at once if `child` exits, and with `what` and the log tail after `timeoutMs`. */
 async function until(check: () => Promise<boolean>, child: ChildProcess, what: string, dir: string, name: string, timeoutMs = 120_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${logTail(dir, name)}`);
-		try {
-			if (await check()) return;
-		} catch {
-			// not yet
-		}
-		if (Date.now() > deadline) throw new Error(`${name}: ${what} did not happen within ${timeoutMs} ms:\n${logTail(dir, name)}`);
-		await new Promise((r) => setTimeout(r, 100));
-	}
+	await waitFor(`${name}: ${what}`, check, {
+		timeoutMs,
+		intervalMs: 100,
+		giveUp: () => (child.exitCode !== null || child.signalCode !== null ? `${name} exited (${child.exitCode ?? child.signalCode}):\n${logTail(dir, name)}` : undefined),
+		detail: () => logTail(dir, name),
+	});
 }
 
 /** GET over TLS with the admin client certificate; resolves with the status and body. */

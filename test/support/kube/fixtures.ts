@@ -30,7 +30,7 @@
  */
 import {daemonSet, deployment, job, postgresql, statefulSet, type KubeObject} from './fixture-kit.js';
 import type {RealCluster} from './real-cluster.js';
-import {waitUntil} from './testing.js';
+import {waitFor} from '../wait.js';
 
 /** The Spire part of the document. */
 export function spireObjects(): KubeObject[] {
@@ -117,12 +117,8 @@ export async function seedCsmFixtures(cluster: Pick<RealCluster, 'api' | 'create
 	}
 	for (const object of [...spireObjects(), ...keycloakObjects(), ...vcsObjects()]) await cluster.create(object.metadata.namespace, [object]);
 	let left: string[] = [];
-	try {
-		await waitUntil(async () => {
-			left = (await Promise.all(CSM_NAMESPACES.map((ns) => unsettled(cluster, ns)))).flat();
-			return left.length === 0;
-		}, timeoutMs, 100);
-	} catch {
-		throw new Error(`the CSM objects did not settle within ${timeoutMs} ms: ${left.join('; ')}`);
-	}
+	await waitFor('the CSM objects to settle', async () => {
+		left = (await Promise.all(CSM_NAMESPACES.map((ns) => unsettled(cluster, ns)))).flat();
+		return left.length === 0;
+	}, {timeoutMs, intervalMs: 100, detail: () => `not settled: ${left.join('; ')}`});
 }

@@ -13,7 +13,8 @@ import {kubectlPath} from './controlplane.js';
 import {seedCsmFixtures} from './fixtures.js';
 import {startPostgresOperator, type PostgresOperator} from './postgres-operator.js';
 import {startRealCluster, type RealCluster} from './real-cluster.js';
-import {runKubectl, waitUntil, type KubectlResult} from './testing.js';
+import {runKubectl, type KubectlResult} from './testing.js';
+import {waitFor} from '../wait.js';
 
 let cluster: RealCluster;
 let operator: PostgresOperator;
@@ -85,7 +86,7 @@ describe('kubectl against the real test cluster', () => {
 		expect(await ok(['delete', '-f', 'postgres-cr.json'])).toMatch(/postgresql.acid.zalan.do "keycloak-postgres" deleted/);
 		await waitDeleted(['pod', '-l', 'application=spilo,cluster-name=keycloak-postgres', '-n', 'services']);
 		// The operator stand-in deletes the postgresql's Secrets (asynchronously, as the operator).
-		await waitUntil(async () => /NotFound/.test((await k(['get', 'secret', 'postgres.keycloak-postgres.credentials', '-n', 'services'])).stderr), 120_000, 200);
+		await waitFor('the credentials secret to be deleted', async () => /NotFound/.test((await k(['get', 'secret', 'postgres.keycloak-postgres.credentials', '-n', 'services'])).stderr), {timeoutMs: 120_000, intervalMs: 200});
 		cr.spec.numberOfInstances = 1;
 		writeFileSync(join(dir, 'postgres-cr.json'), JSON.stringify(cr));
 		expect(await ok(['create', '-f', 'postgres-cr.json'])).toMatch(/postgresql.acid.zalan.do\/keycloak-postgres created/);

@@ -9,7 +9,7 @@ import {afterAll, beforeAll, expect, test} from 'vitest';
 import {postgresql} from './fixture-kit.js';
 import {startPostgresOperator, type PostgresOperator} from './postgres-operator.js';
 import {startRealCluster, type RealCluster} from './real-cluster.js';
-import {waitUntil} from './testing.js';
+import {waitFor} from '../wait.js';
 
 let cluster: RealCluster;
 let operator: PostgresOperator;
@@ -37,13 +37,13 @@ test('a postgresql becomes a running cluster; deleting it takes its objects', as
 	const ns = await cluster.namespace('pg');
 	await cluster.create(ns, [postgresql(ns, 'spire-postgres', 3, {spire: ['superuser']}, 'spire')]);
 	const pgPath = `/apis/acid.zalan.do/v1/namespaces/${ns}/postgresqls/spire-postgres`;
-	await waitUntil(async () => (await cluster.get(pgPath))?.status?.PostgresClusterStatus === 'Running', 90_000, 100);
+	await waitFor('the postgresql to be Running', async () => (await cluster.get(pgPath))?.status?.PostgresClusterStatus === 'Running', {timeoutMs: 90_000, intervalMs: 100});
 	const pods = (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=cluster-name%3Dspire-postgres`)).body.items;
-	const roles = await waitUntil(async () => {
+	const roles = await waitFor('every pod to have a spilo-role', async () => {
 		const items = (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=cluster-name%3Dspire-postgres`)).body.items;
 		const all = items.map((p: any) => `${p.metadata.name}=${p.metadata.labels['spilo-role']}`).sort();
 		return all.every((r: string) => !r.endsWith('undefined')) ? all : undefined;
-	}, 30_000, 100);
+	}, {timeoutMs: 30_000, intervalMs: 100});
 	expect(pods).toHaveLength(3);
 	expect(roles).toEqual(['spire-postgres-0=master', 'spire-postgres-1=replica', 'spire-postgres-2=replica']);
 	const secrets = (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map((s: any) => s.metadata.name).sort();
@@ -56,7 +56,7 @@ test('a postgresql becomes a running cluster; deleting it takes its objects', as
 	// The stand-in deletes the StatefulSet and the Secrets, as the operator does; the real
 	// garbage collector then takes the StatefulSet's pods.
 	expect((await cluster.api('DELETE', pgPath)).status).toBe(200);
-	await waitUntil(async () => (await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/spire-postgres`)) === undefined, 120_000, 200);
-	await waitUntil(async () => (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.length === 0, 120_000, 200);
-	await waitUntil(async () => (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`)).body.items.length === 0, 120_000, 200);
+	await waitFor('the statefulset to be deleted', async () => (await cluster.get(`/apis/apps/v1/namespaces/${ns}/statefulsets/spire-postgres`)) === undefined, {timeoutMs: 120_000, intervalMs: 200});
+	await waitFor('the secrets to be deleted', async () => (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.length === 0, {timeoutMs: 120_000, intervalMs: 200});
+	await waitFor('the pods to be deleted', async () => (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`)).body.items.length === 0, {timeoutMs: 120_000, intervalMs: 200});
 }, 300_000);

@@ -35,6 +35,7 @@
  */
 import {randomBytes} from 'node:crypto';
 import {apiRequest, apiWatch, type ControlPlane} from './controlplane.js';
+import {waitFor} from '../wait.js';
 
 /** The CustomResourceDefinition of `postgresql` (shape of the operator's manifests/postgresql.crd.yaml, trimmed). */
 export const POSTGRESQL_CRD = {
@@ -102,14 +103,11 @@ const b64 = (text: string): string => Buffer.from(text).toString('base64');
 export async function installPostgresqlCrd(cp: Pick<ControlPlane, 'url' | 'dir'>): Promise<void> {
 	const created = await apiRequest(cp, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', POSTGRESQL_CRD);
 	if (created.status !== 201 && created.status !== 409) throw new Error(`installing the postgresql CRD: HTTP ${created.status} ${JSON.stringify(created.body)}`);
-	const deadline = Date.now() + 60_000;
-	for (;;) {
+	await waitFor('the postgresql CRD to be established and served', async () => {
 		const crd = await apiRequest(cp, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/postgresqls.acid.zalan.do');
 		const list = await apiRequest(cp, 'GET', '/apis/acid.zalan.do/v1/postgresqls');
-		if (list.status === 200 && crd.body?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) break;
-		if (Date.now() > deadline) throw new Error('the postgresql CRD was not established within 60 s');
-		await new Promise((r) => setTimeout(r, 50));
-	}
+		return list.status === 200 && crd.body?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True');
+	}, {timeoutMs: 60_000, intervalMs: 50});
 }
 
 /**

@@ -11,7 +11,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {helmPath, kubectlPath} from './controlplane.js';
 import {startRealCluster, type RealCluster} from './real-cluster.js';
 import {deployment, job} from './fixture-kit.js';
-import {runKubectl, waitUntil} from './testing.js';
+import {runKubectl} from './testing.js';
+import {waitFor} from '../wait.js';
 
 function alive(pid: number): boolean {
 	try {
@@ -51,10 +52,10 @@ describe('real control plane', () => {
 	it('runs kubectl exec through the API server to the kubelet, exit code and all', async () => {
 		const ns = await cluster.namespace('exec');
 		await cluster.create(ns, [deployment(ns, 'shell', 1, {app: 'shell'})]);
-		const pod = await waitUntil(async () => {
+		const pod = await waitFor('a Running pod', async () => {
 			const list = await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`);
 			return list.body.items?.find((p: any) => p.status?.phase === 'Running')?.metadata.name as string | undefined;
-		}, 60_000, 100);
+		}, {timeoutMs: 60_000, intervalMs: 100});
 		const ran = await runKubectl(kubectlPath(), cluster, ['exec', '-i', '-n', ns, pod, '--', 'sh', '-c', 'cat; echo done >&2; exit 4'], {input: 'hello\n'});
 		expect(ran).toMatchObject({code: 4, stdout: 'hello\n'});
 		expect(ran.stderr).toContain('done');

@@ -42,18 +42,3 @@ export function runKubectl(kubectl: string, cluster: WithKubeconfig, args: strin
 		child.stdin.end(options.input ?? '');
 	});
 }
-
-/** Polls `check` every `intervalMs` until it returns a truthy value; rejects after `timeoutMs`. */
-export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 5000, intervalMs = 20): Promise<NonNullable<T>> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value) {
-			return value as NonNullable<T>;
-		}
-		if (Date.now() > deadline) {
-			throw new Error(`condition not met within ${timeoutMs} ms`);
-		}
-		await new Promise((r) => setTimeout(r, intervalMs));
-	}
-}
