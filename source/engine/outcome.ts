@@ -109,8 +109,9 @@ export interface LegacyAttemptFields {
  * The typed outcome of an attempt saved before typed outcomes existed, from its structured
  * fields; the recorded line is kept as the words of a `failed` outcome wherever the kind is
  * not certain, so the report reads as it did. The one place an old line is looked at: the
- * old runner wrote exactly `exit code N`, `killed by SIGNAL` and `the process ended while it
- * ran` for those cases.
+ * old runner wrote exactly `exit code N`, `killed by SIGNAL`, `the process ended while it
+ * ran`, `timed out after D` (saved as `timed-out`) and `stopped: REASON` (saved as
+ * `interrupted`) for those cases.
  * @returns undefined for an attempt that did not finish.
  */
 export function legacyOutcome(attempt: LegacyAttemptFields): AttemptOutcome | undefined {
@@ -120,6 +121,12 @@ export function legacyOutcome(attempt: LegacyAttemptFields): AttemptOutcome | un
 	if (outcome === 'failed' && signal !== undefined && (error === undefined || error === `killed by ${signal}`)) return {kind: 'signal', signal};
 	if (outcome === 'failed' && typeof exitCode === 'number' && (error === undefined || error === `exit code ${exitCode}`)) return {kind: 'exit-code', exitCode};
 	if (outcome === 'interrupted' && error === describeOutcome({kind: 'lost'})) return {kind: 'lost'};
+	// The old runner wrote these two texts for a timeout and a stop (runner.ts at e91209a):
+	// the saved word makes the kind certain, the text gives its detail.
+	const timedOut = outcome === 'timed-out' ? /^timed out after (.+)$/.exec(error ?? '') : null;
+	if (timedOut) return {kind: 'timeout', after: timedOut[1]!};
+	const stopped = outcome === 'interrupted' ? /^stopped: (.*)$/s.exec(error ?? '') : null;
+	if (stopped) return {kind: 'stopped', reason: stopped[1]!};
 	return {kind: 'failed', message: error ?? (outcome === 'interrupted' ? 'interrupted' : outcome === 'timed-out' ? 'timed out' : 'failed')};
 }
 

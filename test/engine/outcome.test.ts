@@ -37,11 +37,19 @@ describe('states saved before typed outcomes', () => {
 	it('attempts get the outcome their fields say; a line that is not the plain one is kept as the words', () => {
 		expect(legacyOutcome({outcome: 'failed', exitCode: 2, error: 'exit code 2'})).toEqual({kind: 'exit-code', exitCode: 2});
 		expect(legacyOutcome({outcome: 'failed', exitCode: null, signal: 'SIGTERM', error: 'killed by SIGTERM'})).toEqual({kind: 'signal', signal: 'SIGTERM'});
-		expect(legacyOutcome({outcome: 'timed-out', exitCode: null, signal: 'SIGTERM', error: 'timed out after 1s'})).toEqual({kind: 'failed', message: 'timed out after 1s'});
+		expect(legacyOutcome({outcome: 'timed-out', exitCode: null, signal: 'SIGTERM', error: 'timed out after 1s'})).toEqual({kind: 'timeout', after: '1s'});
+		expect(legacyOutcome({outcome: 'timed-out', error: 'something else'})).toEqual({kind: 'failed', message: 'something else'});
 		expect(legacyOutcome({outcome: 'failed', exitCode: 1, error: 'copy to p:/x failed: exit code 1'})).toEqual({kind: 'failed', message: 'copy to p:/x failed: exit code 1'});
 		expect(legacyOutcome({outcome: 'succeeded'})).toEqual({kind: 'succeeded'});
 		expect(legacyOutcome({outcome: 'interrupted', error: 'the process ended while it ran'})).toEqual({kind: 'lost'});
-		expect(legacyOutcome({outcome: 'interrupted', error: 'stopped: q pressed'})).toEqual({kind: 'failed', message: 'stopped: q pressed'});
+		expect(legacyOutcome({outcome: 'interrupted', error: 'stopped: q pressed'})).toEqual({kind: 'stopped', reason: 'q pressed'});
+		// The kind follows the saved word: a stop stays an interruption, a timeout a timeout, and the words read as before.
+		for (const old of [{outcome: 'interrupted' as const, error: 'stopped: q pressed'}, {outcome: 'timed-out' as const, error: 'timed out after 5m'}]) {
+			const result = legacyOutcome(old)!;
+			expect(outcomeWord(result)).toBe(old.outcome);
+			expect(describeOutcome(result)).toBe(old.error);
+		}
+		expect(legacyOutcome({outcome: 'failed', error: 'stopped: not the old runner'})).toEqual({kind: 'failed', message: 'stopped: not the old runner'});
 		expect(legacyOutcome({})).toBeUndefined();
 	});
 
