@@ -8,8 +8,9 @@
  * the npm packages that expose one are native addons without F_SETPIPE_SZ, so
  * a `perl` (perl-base is an essential package on Debian and Ubuntu) is started
  * with the pipe as its fd 3 and makes the call: the size belongs to the pipe,
- * not to the descriptor, so it stays after perl exits. Only for a pipe found
- * full, so a step printing little costs no process start. Without perl, or on
+ * not to the descriptor, so it stays after perl exits. Only for a pipe whose
+ * reads come near its size (output-reader.ts), so a step printing little costs
+ * no process start. Without perl, or on
  * another system, the pipe keeps its size and output is read as before.
  */
 import {spawn} from 'node:child_process';
@@ -50,20 +51,27 @@ function notFound(error: unknown): void {
  * only lent to perl (duplicated as its fd 3) and stays ours, non-blocking.
  */
 export function enlargePipe(fd: number): Promise<number | undefined> {
-	if (!perlWorks) return Promise.resolve(undefined);
 	const size = wantedSize();
+	// A pipe-max-size at or below the default would shrink the pipe, or change nothing.
+	if (!perlWorks || size <= DEFAULT_PIPE_BYTES) return Promise.resolve(undefined);
 	return new Promise(resolve => {
 		try {
 			// The pipe is lent as perl's fd 3, not as its stdin: libuv makes a child's fds 0-2
 			// blocking, and that flag belongs to the open file, ours too, so our direct reads
 			// of an empty pipe would block the event loop (output-reader.ts).
-			const script = `open(my $pipe, '<&=', 3) or exit 1; fcntl($pipe, ${F_SETPIPE_SZ}, ${size}) or exit 1`;
-			const child = spawn('perl', ['-e', script], {stdio: ['ignore', 'ignore', 'ignore', fd]});
+			// F_SETPIPE_SZ returns the size the kernel set (rounded up to whole pages): perl prints it.
+			const script = `open(my $pipe, '<&=', 3) or exit 1; my $set = fcntl($pipe, ${F_SETPIPE_SZ}, ${size}) or exit 1; print $set + 0`;
+			const child = spawn('perl', ['-e', script], {stdio: ['ignore', 'pipe', 'ignore', fd]});
+			let printed = '';
+			child.stdout!.setEncoding('utf8').on('data', (text: string) => (printed += text));
 			child.once('error', error => {
 				notFound(error);
 				resolve(undefined);
 			});
-			child.once('exit', code => resolve(code === 0 ? size : undefined));
+			child.once('close', code => {
+				const set = Number(printed.trim());
+				resolve(code === 0 && Number.isInteger(set) && set > 0 ? set : undefined);
+			});
 		} catch (error) {
 			// A descriptor already closed (EBADF), too many processes (EAGAIN): this pipe keeps its size.
 			notFound(error);

@@ -224,7 +224,7 @@ export function promptKeyHints(prompt: Prompt): string[] {
 	return activeKeys(prompt).map(entry => entry.text);
 }
 
-/** What the app's own keys do (the handler's switch in app.tsx). */
+/** What the app's own keys do (the handler's switch in app-keys.ts, handleKey). */
 export type AppKeyId = 'scroll' | 'steps' | 'follow' | 'details' | 'log' | 'auto' | 'help' | 'notes' | 'quit';
 
 /** A key of the app itself, outside the prompt's. */

@@ -2,7 +2,7 @@
  * The start screen of a new run: its plan (engine/plan.ts) before the first
  * step, word-wrapped whole to the width and scrollable, with a position row
  * when it needs more rows than there are. It only draws: the app takes the keys
- * (Enter starts the run, ↑↓ PgUp PgDn g G scroll; see app.tsx), so a key typed
+ * (Enter starts the run, ↑↓ PgUp PgDn g G scroll; see app-keys.ts), so a key typed
  * as the first frame appears is never lost to an input hook not yet listening.
  */
 import {Box, Text} from 'ink';
