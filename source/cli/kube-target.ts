@@ -6,6 +6,7 @@
  */
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import type {RunState} from '../engine/state.js';
+import type {AcceptedTargetChange} from '../engine/run-core.js';
 import {UsageError} from '../security/usage-error.js';
 import {needsKubernetes, recordedTarget, targetChanges} from '../engine/kubernetes-target.js';
 import {connectKubernetes} from './kubernetes.js';
@@ -16,10 +17,13 @@ import type {RunPlan} from './run-plan.js';
 export interface SessionTarget {
 	/** The port, when the runbook needs Kubernetes. */
 	kubernetes?: KubernetesPort;
-	/** The state with the target this session connected to recorded. */
+	/**
+	 * The state to drive: with the target this session connected to recorded, or, when the
+	 * target changed, with the recorded one kept (the Runner records the new one with the decision).
+	 */
 	state: RunState;
-	/** The changes from the recorded target the operator accepted (`context a → b; server … → …`), when there were any. */
-	acceptedChange?: string;
+	/** The change from the recorded target the operator accepted, when there was one. */
+	acceptedChange?: AcceptedTargetChange;
 }
 
 /**
@@ -40,8 +44,8 @@ export async function connectTarget(plan: Pick<RunPlan, 'loaded' | 'state'>, opt
 	}
 	const target = kubernetes.target();
 	const changes = targetChanges(state.kube, target);
-	const next = {...state, kube: recordedTarget(target)};
-	if (changes.length === 0) return {kubernetes, state: next};
+	const kube = recordedTarget(target);
+	if (changes.length === 0) return {kubernetes, state: {...state, kube}};
 	if (wantsTui(options)) {
 		const {confirmTargetChange} = await import('../ui/confirm-target.js');
 		// Declined on the screen: the operator was told there; nothing more to say.
@@ -51,5 +55,6 @@ export async function connectTarget(plan: Pick<RunPlan, 'loaded' | 'state'>, opt
 			`to continue against ${target.context}, pass --confirm-context ${target.context}; or choose the recorded one with --context ${state.kube?.context}`,
 		]);
 	}
-	return {kubernetes, state: next, acceptedChange: changes.join('; ')};
+	// The state keeps the recorded target: the Runner records the new one with the decision.
+	return {kubernetes, state, acceptedChange: {detail: changes.join('; '), kube}};
 }

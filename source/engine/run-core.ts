@@ -52,7 +52,15 @@ export interface RunnerOptions {
 	 * this session (`context a → b; server … → …`): recorded as a `context-change-accepted`
 	 * decision when the run starts, so it is saved, journalled and reported like any other.
 	 */
-	acceptedTargetChange?: string;
+	acceptedTargetChange?: AcceptedTargetChange;
+}
+
+/** A change of Kubernetes target the operator accepted for a resume (cli/kube-target.ts). */
+export interface AcceptedTargetChange {
+	/** What changed, for people: `context a → b; server … → …; namespace … → …`. */
+	detail: string;
+	/** The target this session connected to, recorded with the decision (the state keeps the old one until then). */
+	kube: NonNullable<RunState['kube']>;
 }
 
 /** A transition of transitions.ts with its arguments but the state and the time bound. */

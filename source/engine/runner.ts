@@ -36,7 +36,11 @@ export class Runner extends RunCore {
 	async start(): Promise<RunStatus> {
 		this.apply((s, at) => t.setRunStatus(s, at, 'in-progress'));
 		if (this.options.resumed) this.decide('resume', undefined, `by ${this.options.by}`);
-		if (this.options.acceptedTargetChange) this.decide('context-change-accepted', undefined, this.options.acceptedTargetChange);
+		const change = this.options.acceptedTargetChange;
+		if (change) {
+			const decision = {by: this.options.by, kind: 'context-change-accepted' as const, detail: change.detail};
+			this.apply((s, at) => t.acceptTargetChange(s, at, change.kube, decision), s => ({type: 'decision', decision: s.decisions.at(-1)!}));
+		}
 		this.emit({type: 'run-started', runId: this.state.runId, resumed: this.options.resumed});
 		for (const {name, param} of this.options.askFirst ?? []) {
 			if (!(await askParam(this, name, param))) return this.finish('aborted', this.quitReason(`the operator quit before giving ${name}`));

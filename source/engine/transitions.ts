@@ -142,6 +142,15 @@ export function recordDecision(state: RunState, at: Date, decision: Omit<Decisio
 	return touch(state, at, {decisions: [...state.decisions, {at: at.toISOString(), ...decision}]});
 }
 
+/**
+ * Records the Kubernetes target a resumed run continues against and, in the same state, the
+ * operator's decision accepting it (one save: a run killed here has both or neither, so a
+ * later resume asks again rather than finding the new target recorded without the decision).
+ */
+export function acceptTargetChange(state: RunState, at: Date, kube: NonNullable<RunState['kube']>, decision: Omit<Decision, 'at'>): RunState {
+	return recordDecision({...state, kube}, at, decision);
+}
+
 /** Sets a non-secret variable (an `ask` answer or a `capture`). */
 export function setVar(state: RunState, at: Date, name: string, value: string): RunState {
 	return touch(state, at, {vars: {...state.vars, [name]: value}});
