@@ -32,7 +32,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 const MAX_LINES = 300;
 
 /** Files being split by the helpers who own them (issue 13, items 1, 4 and 5); none may be added. */
-const BEING_SPLIT: readonly string[] = ['engine/runner.ts', 'cli/run.ts', 'ui/app.tsx', 'ui/operator.ts', 'report/markdown.ts', 'executors/shell.ts'];
+const BEING_SPLIT: readonly string[] = ['executors/shell.ts'];
 
 /** Every .ts/.tsx file under `dir`, as paths relative to `dir` with `/`. */
 function sourceFiles(dir: string): string[] {

@@ -6,7 +6,7 @@
  */
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import type {RunState} from '../engine/state.js';
-import type {AcceptedTargetChange} from '../engine/run-core.js';
+import type {AcceptedTargetChange} from '../engine/kubernetes-target.js';
 import {UsageError} from '../security/usage-error.js';
 import {needsKubernetes, recordedTarget, targetChanges} from '../engine/kubernetes-target.js';
 import {connectKubernetes} from './kubernetes.js';

@@ -37,3 +37,11 @@ export function targetChanges(recorded: RunState['kube'], now: KubeTarget): stri
 	if (recorded.namespace !== now.namespace) changes.push(`namespace ${recorded.namespace} → ${now.namespace}`);
 	return changes;
 }
+
+/** A change of Kubernetes target the operator accepted for a resume (cli/kube-target.ts). */
+export interface AcceptedTargetChange {
+	/** What changed, for people: `context a → b; server … → …; namespace … → …`. */
+	detail: string;
+	/** The target this session connected to, recorded with the decision (the state keeps the old one until then). */
+	kube: NonNullable<RunState['kube']>;
+}

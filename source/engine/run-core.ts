@@ -15,6 +15,7 @@ import type {Ports, StepView} from './ports.js';
 import type {DecisionKind, RunState, StepStatus} from './state.js';
 import {ownSteps} from './state.js';
 import * as t from './transitions.js';
+import type {AcceptedTargetChange} from './kubernetes-target.js';
 import {stepView, type VarScope} from './view.js';
 
 /** Everything a run needs besides its ports. */
@@ -53,14 +54,6 @@ export interface RunnerOptions {
 	 * decision when the run starts, so it is saved, journalled and reported like any other.
 	 */
 	acceptedTargetChange?: AcceptedTargetChange;
-}
-
-/** A change of Kubernetes target the operator accepted for a resume (cli/kube-target.ts). */
-export interface AcceptedTargetChange {
-	/** What changed, for people: `context a → b; server … → …; namespace … → …`. */
-	detail: string;
-	/** The target this session connected to, recorded with the decision (the state keeps the old one until then). */
-	kube: NonNullable<RunState['kube']>;
 }
 
 /** A transition of transitions.ts with its arguments but the state and the time bound. */

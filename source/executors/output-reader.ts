@@ -24,6 +24,9 @@
  * Resting does not work with Node's socket pairs: a socket buffer fills after
  * a few hundred one-line writes and the writer blocks (bench/);
  * {@link readStream} reads those as they come.
+ *
+ * Over 300 lines on purpose: the watch, the rest and the direct reads hand one
+ * pipe between them; their order is the point, and reads best in one place.
  */
 import {readSync} from 'node:fs';
 import {Socket} from 'node:net';

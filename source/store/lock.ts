@@ -22,6 +22,9 @@
  * The owner record is deleted before the lock is released; an owner record found
  * after taking the lock is therefore one left by a holder that did not release
  * (killed, crashed): that holder is reported as the one taken over from.
+ *
+ * Over 300 lines on purpose: taking, taking over, refreshing and releasing share
+ * the owner record's rules above; split, each part would need all of them.
  */
 import fs from 'node:fs';
 import os from 'node:os';

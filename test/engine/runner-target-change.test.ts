@@ -9,7 +9,7 @@ import {describe, expect, it} from 'vitest';
 import {parse} from 'yaml';
 import {runbookSchema} from '../../source/runbook/schema.js';
 import {Runner} from '../../source/engine/runner.js';
-import type {AcceptedTargetChange} from '../../source/engine/run-core.js';
+import type {AcceptedTargetChange} from '../../source/engine/kubernetes-target.js';
 import {newRunState} from '../../source/engine/transitions.js';
 import type {RunEvent} from '../../source/engine/events.js';
 import {FakeClock, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
