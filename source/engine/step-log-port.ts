@@ -62,3 +62,11 @@ export interface StepLogs {
 	 */
 	read(path: string, limitBytes: number): StepLogText;
 }
+
+/**
+ * Reads `file` through `logs` (see {@link StepLogs.read}); a run wired without the port (an
+ * engine test) gets the same one-line `error` as an unreadable file, never a throw.
+ */
+export function readStepLogVia(logs: StepLogs | undefined, file: string, limitBytes: number): StepLogText {
+	return logs?.read(file, limitBytes) ?? {text: '', sizeBytes: 0, truncated: false, error: `Cannot read the log ${file}: this run has no step log store`};
+}
