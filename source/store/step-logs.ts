@@ -11,6 +11,9 @@
  * ...output...
  * === runbook: step "dump" exit code 0 after 1234 ms ===
  * ```
+ *
+ * The engine's `StepLogs` port (engine/step-log-port.ts) is {@link stepLogFiles}: executors
+ * open logs through it and the UI reads them back through the run handle ({@link readStepLog}).
  */
 import fs, {createWriteStream, type WriteStream} from 'node:fs';
 import {makePrivateDir, openAppend} from '../platform/safe-file.js';
