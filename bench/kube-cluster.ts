@@ -82,7 +82,8 @@ export function kubectlRequestSeen(cluster: BenchCluster, verb: string): () => b
 /** The Kubernetes port of source/ (the product's code, type-stripped by Node), on `kubeconfig`. */
 export async function portOf(kubeconfig: string, options: KubernetesPortOptions = {}): Promise<KubernetesPortWithStats> {
 	const index = await import('../source/executors/kubernetes/index.ts');
-	return index.createKubernetesPort({kubeconfig, ...options});
+	const {stepLogFiles} = await import('../source/store/step-logs.ts');
+	return index.createKubernetesPort(stepLogFiles, {kubeconfig, ...options});
 }
 
 /** Creates the namespace `name` (nothing when it exists). */

@@ -17,6 +17,7 @@ import {buildPlan, planLines} from '../engine/plan.js';
 import {createPlainReporter, PlainOperator} from '../ui/plain.js';
 import type {StateSaveError} from '../store/state-files.js';
 import {readEarlierSessions} from '../store/sessions.js';
+import {stepLogFiles} from '../store/step-logs.js';
 import {flushCompileCache} from '../platform/compile-cache.js';
 import {visibleControls} from '../security/terminal-text.js';
 import {EXIT, type Io} from './exit.js';
@@ -69,7 +70,7 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 		runbookDir: path.dirname(loaded.path),
 		state,
 		runDir,
-		ports: {shell: options.shell ?? lazyShellExecutor(), http: lazyHttpProbe(), store: runStore, clock: systemClock, operator, ...(kubernetes ? {kubernetes} : {})},
+		ports: {shell: options.shell ?? lazyShellExecutor(), http: lazyHttpProbe(), store: runStore, stepLogs: stepLogFiles, clock: systemClock, operator, ...(kubernetes ? {kubernetes} : {})},
 		secrets: plan.secrets,
 		by: operatorName(),
 		host: os.hostname(),

@@ -8,6 +8,7 @@ import type {Runbook} from '../runbook/schema.js';
 import {interpolate} from '../runbook/variables.js';
 import type {KubernetesPort} from '../engine/kubernetes-port.js';
 import {checkNamespace} from '../security/kube-names.js';
+import {stepLogFiles} from '../store/step-logs.js';
 
 /** Kubernetes options of `run` and `resume` (as kubectl's: `--kubeconfig`, `--context`, `-n`). */
 export interface KubeOptions {
@@ -32,7 +33,7 @@ export async function connectKubernetes(runbook: Runbook, options: KubeOptions, 
 	// Before any request: `-n ..` would change every API path (security/kube-names.ts).
 	if (namespace !== undefined) checkNamespace(namespace);
 	const {createKubernetesPort} = await import('../executors/kubernetes/index.js');
-	return createKubernetesPort({
+	return createKubernetesPort(stepLogFiles, {
 		...(options.kubeconfig ? {kubeconfig: options.kubeconfig} : {}),
 		...(context ? {context} : {}),
 		...(namespace ? {namespace} : {}),

@@ -4,6 +4,7 @@
  * the TUI's modules.
  */
 import type {HttpPort, ShellPort} from '../engine/ports.js';
+import {stepLogFiles} from '../store/step-logs.js';
 import {wantsTui, type SessionOptions} from './options.js';
 
 /** The zx shell executor, imported when the first shell step runs: zx is not needed to draw the first frame. */
@@ -11,7 +12,7 @@ export function lazyShellExecutor(): ShellPort {
 	let executor: Promise<ShellPort> | undefined;
 	return {
 		run: async request => {
-			executor ??= import('../executors/shell.js').then(shell => shell.createShellExecutor());
+			executor ??= import('../executors/shell.js').then(shell => shell.createShellExecutor(stepLogFiles));
 			return (await executor).run(request);
 		},
 	};

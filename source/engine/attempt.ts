@@ -11,6 +11,7 @@ import {captureProblem} from '../security/secrets.js';
 import {type ActionOutcome, executeAction} from './actions.js';
 import {type AttemptOutcome, describeOutcome, outcomeStatus} from './outcome.js';
 import type {FailureInfo} from './ports.js';
+import {stepLogRel} from './step-log-port.js';
 import type {RunCore} from './run-core.js';
 import * as t from './transitions.js';
 import {actionOf, allValues, waitKindOf} from './view.js';
@@ -41,8 +42,8 @@ export async function runAttempts(run: RunCore, step: Step): Promise<AttemptsEnd
 async function runAttempt(run: RunCore, step: Step): Promise<AttemptsEnd> {
 	if (run.stopping) return {kind: 'interrupted'};
 	const n = run.state.steps[step.id]!.attempts.length + 1;
-	const logRel = path.join('logs', `${step.id}.${n}.log`);
-	const logPath = path.join(run.runDir, logRel);
+	const logRel = stepLogRel(step.id, n);
+	const logPath = run.logPath(step.id, n);
 	const view = run.stepView(step.id);
 	run.apply(
 		(s, at) => t.startAttempt(s, step.id, at, run.options.by, logRel),

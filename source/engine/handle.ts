@@ -6,6 +6,7 @@
 import type {Runbook} from '../runbook/schema.js';
 import type {RunListener} from './events.js';
 import type {StepView} from './ports.js';
+import type {StepLogText} from './step-log-port.js';
 import type {RunState} from './state.js';
 
 /** A run in progress, as the UI sees it. */
@@ -24,6 +25,11 @@ export interface RunHandle {
 	redactText(text: string): string;
 	/** Absolute path of a step attempt's log file (it may not exist yet). */
 	logPath(stepId: string, attempt: number): string;
+	/**
+	 * Reads a step attempt's log ({@link RunHandle.logPath}) for display: at most its last
+	 * `limitBytes` bytes. Never throws: a missing or unreadable log gives `error` and no text.
+	 */
+	readLog(stepId: string, attempt: number, limitBytes: number): StepLogText;
 	/** True while a step's command or wait is running. */
 	isBusy(): boolean;
 	/**

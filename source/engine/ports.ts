@@ -9,6 +9,7 @@ import type {OutputChunk} from './output.js';
 import type {RunState} from './state.js';
 import type {AttemptOutcome} from './outcome.js';
 import type {LineCut} from '../runbook/variables.js';
+import type {StepLogs} from './step-log-port.js';
 
 /** What the shell executor is asked to run: a bash script under `bash -euo pipefail`. */
 export interface ShellRequest {
@@ -129,10 +130,7 @@ export interface SaveOptions {
 
 /** Persists the run state. Implemented in store/state-store.ts (FileStateStore). */
 export interface StateStore {
-	/**
-	 * Saves the state: written before it returns, and fsynced before it returns
-	 * unless `options.later`. Throws only on I/O failure.
-	 */
+	/** Saves the state: written before it returns, and fsynced too unless `options.later`. Throws only on I/O failure. */
 	save(state: RunState, options?: SaveOptions): void;
 	/**
 	 * Makes every save so far durable (fsync), and whatever the process keeps beside the
@@ -297,4 +295,6 @@ export interface Ports {
 	store: StateStore;
 	clock: Clock;
 	operator: Operator;
+	/** Step log files, read back for the UI (`RunHandle.readLog`); absent in tests that read none. */
+	stepLogs?: StepLogs;
 }

@@ -12,6 +12,7 @@ import type {RunEvent, RunListener} from './events.js';
 import type {RunHandle} from './handle.js';
 import type {DecisionReason} from './outcome.js';
 import type {Ports, StepView} from './ports.js';
+import {readStepLogVia, stepLogRel, type StepLogText} from './step-log-port.js';
 import type {DecisionKind, RunState, StepStatus} from './state.js';
 import {ownSteps} from './state.js';
 import * as t from './transitions.js';
@@ -225,7 +226,12 @@ export class RunCore implements RunHandle {
 
 	/** @inheritdoc */
 	logPath(stepId: string, attempt: number): string {
-		return path.join(this.runDir, 'logs', `${stepId}.${attempt}.log`);
+		return path.join(this.runDir, stepLogRel(stepId, attempt));
+	}
+
+	/** @inheritdoc */
+	readLog(stepId: string, attempt: number, limitBytes: number): StepLogText {
+		return readStepLogVia(this.ports.stepLogs, this.logPath(stepId, attempt), limitBytes);
 	}
 
 	/** @inheritdoc */

@@ -6,7 +6,7 @@
  */
 import type {OutputChunk} from '../engine/output.js';
 import type {CaptureBuffer} from './capture-buffer.js';
-import type {StepLog} from './step-log.js';
+import type {StepLogWriter} from '../engine/step-log-port.js';
 import {terminalSafe} from '../security/terminal-text.js';
 
 /** What {@link createOutputSink} needs. */
@@ -17,7 +17,7 @@ export interface OutputSinkOptions {
 	capture?: CaptureBuffer;
 	/** The log note written once when `capture` truncates. */
 	captureNote: string;
-	log: StepLog;
+	log: StepLogWriter;
 	/** Stops reading the source (the log's buffer is full). */
 	hold: () => void;
 	/** Reads the source again. */

@@ -48,7 +48,7 @@ import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
 import {readFifos, readStream, type OutputReader} from './output-reader.js';
 import {COMMAND_ID_VAR, newCommandId, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
-import {StepLog} from './step-log.js';
+import type {StepLogs, StepLogWriter} from '../engine/step-log-port.js';
 
 /** Settings of {@link createShellExecutor}; every field has a default. */
 export interface ShellExecutorOptions {
@@ -147,10 +147,12 @@ const AFTER_KILL_WAIT_MS = 2000;
  * Creates the `ShellPort` that runs steps' scripts (see the file comment for
  * how). `run` never throws: a failing command is a result with its exit code;
  * a command that cannot start (missing cwd, unwritable log, no bash) is a
- * result with a one-line `error` and `exitCode: null`.
+ * result with a one-line `error` and `exitCode: null`. Each attempt's log is opened through
+ * `logs` (the engine's port; store/step-logs.ts in the program).
  */
-export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPort {
+export function createShellExecutor(logs: StepLogs, options: ShellExecutorOptions = {}): ShellPort {
 	const settings = {
+		logs,
 		bash: options.bash ?? 'bash',
 		captureLimitBytes: options.captureLimitBytes ?? CAPTURE_LIMIT_BYTES,
 		maxPartial: options.maxPartialLineChars ?? DEFAULT_MAX_PARTIAL_CHARS,
@@ -169,7 +171,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPo
 	};
 }
 
-type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes' | 'pipes'>> & {maxPartial: number};
+type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes' | 'pipes'>> & {maxPartial: number; logs: StepLogs};
 
 async function runScript(request: ShellRequest, settings: Settings): Promise<ShellResult> {
 	const {stepId, signal} = request;
@@ -180,9 +182,9 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		phases[phase] ??= Math.round(performance.now() - entered);
 	};
 
-	let log: StepLog;
+	let log: StepLogWriter;
 	try {
-		log = await StepLog.open(request.logPath);
+		log = await settings.logs.open(request.logPath);
 	} catch (error) {
 		return notStarted(`step "${stepId}": ${(error as Error).message}; check that its folder is writable`);
 	}
@@ -472,13 +474,13 @@ function notStarted(error: string, durationMs = 0): ShellResult {
 	return {exitCode: null, durationMs, aborted: false, error};
 }
 
-async function finishAbortedBeforeStart(log: StepLog, stepId: string): Promise<ShellResult> {
+async function finishAbortedBeforeStart(log: StepLogWriter, stepId: string): Promise<ShellResult> {
 	log.note(`step "${stepId}" aborted before it started`);
 	await log.close();
 	return {exitCode: null, durationMs: 0, aborted: true};
 }
 
-async function finishNotStarted(log: StepLog, stepId: string, error: string, durationMs = 0): Promise<ShellResult> {
+async function finishNotStarted(log: StepLogWriter, stepId: string, error: string, durationMs = 0): Promise<ShellResult> {
 	log.note(`step "${stepId}" did not run: ${error}`);
 	await log.close();
 	return notStarted(error, durationMs);

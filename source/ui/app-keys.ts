@@ -87,7 +87,7 @@ function openLog(scene: KeyScene, act: (action: AppAction) => void, shownId: str
 	const attempt = latestAttempt(view, shownId);
 	if (attempt === 0) return act({type: 'flash', text: `Step ${shownId} has no log yet: it has not run.`});
 	const path = view.stepLive(shownId).logPath ?? handle.logPath(shownId, attempt);
-	act({type: 'open', overlay: {kind: 'log', path, title: `${safeStepView(handle, shownId).title}, attempt ${attempt}`, log: readLog(path), state: newLogViewState()}});
+	act({type: 'open', overlay: {kind: 'log', path, title: `${safeStepView(handle, shownId).title}, attempt ${attempt}`, log: readLog(handle, shownId, attempt), state: newLogViewState()}});
 }
 
 /** The keys of an open view: each view says what a key does (a pure function); the app keeps where it is. */

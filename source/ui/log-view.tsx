@@ -111,7 +111,7 @@ export function logViewKey(state: LogViewState, input: string, key: Key, layout:
 
 /** Props of {@link LogView}. */
 export interface LogViewProps {
-	/** The log as read when the view opened (log-file.ts `readLog`). */
+	/** The log as read when the view opened (log-file.ts `readLog`, through the run handle). */
 	log: LogContent;
 	/** Absolute path of the log file (`RunHandle.logPath(stepId, attempt)`). */
 	path: string;

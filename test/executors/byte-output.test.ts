@@ -9,7 +9,7 @@ import {readFileSync, statSync} from 'node:fs';
 import {afterEach, beforeEach, expect, test} from 'vitest';
 import type {OutputChunk} from '../../source/engine/output.js';
 import {ByteOutput, SHOW_BURST_BYTES, SHOW_BYTES_PER_SECOND} from '../../source/executors/byte-output.js';
-import {LOG_NOTE_PREFIX} from '../../source/executors/step-log.js';
+import {LOG_NOTE_PREFIX} from '../../source/store/step-logs.js';
 import {run, tempDir} from './shell-helpers.js';
 
 let dir: string;

@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import type {OutputChunk} from '../../source/engine/output.js';
 import type {ShellRequest, ShellResult} from '../../source/engine/ports.js';
 import {createShellExecutor, type ShellExecutorOptions} from '../../source/executors/shell.js';
+import {stepLogFiles} from '../../source/store/step-logs.js';
 
 /** A temporary folder, removed by `cleanup`. */
 export function tempDir(): {dir: string; cleanup: () => void} {
@@ -44,7 +45,7 @@ export async function run(
 	const stderr: string[] = [];
 	const logPath = request.logPath ?? join(dir, 'logs', 'nested', 'step.log');
 	const onOutput = request.onOutput;
-	const result = await createShellExecutor(options).run({
+	const result = await createShellExecutor(stepLogFiles, options).run({
 		stepId: 'test-step',
 		script,
 		env: {},

@@ -233,7 +233,8 @@ describe('the start gate', () => {
 		const program = `
 import {writeFileSync} from 'node:fs';
 import {createShellExecutor} from ${JSON.stringify(sourceModule('executors/shell.ts'))};
-await createShellExecutor().run({
+import {stepLogFiles} from ${JSON.stringify(sourceModule('store/step-logs.ts'))};
+await createShellExecutor(stepLogFiles).run({
 	stepId: 'gated', script: 'touch ' + ${JSON.stringify(marker)}, env: {}, cwd: ${JSON.stringify(dir)},
 	logPath: ${JSON.stringify(join(dir, 'gated.log'))}, signal: new AbortController().signal, graceMs: 1000,
 	capture: false, redact: text => text, onOutput: () => {},

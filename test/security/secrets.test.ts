@@ -33,6 +33,7 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {createShellExecutor} from '../../source/executors/shell.js';
 import {redactor} from '../../source/runbook/variables.js';
+import {stepLogFiles} from '../../source/store/step-logs.js';
 import type {OutputChunk} from '../../source/engine/output.js';
 import {stackLines, stepStatuses, useWorkspaces} from '../cli/helpers.js';
 import {filesContaining, secretPieces} from './scan.js';
@@ -273,7 +274,7 @@ steps:
 		const secret = `canary-${randomUUID()}`;
 		const chunks: OutputChunk[] = [];
 		const logPath = ws.path('split.log');
-		const result = await createShellExecutor().run({
+		const result = await createShellExecutor(stepLogFiles).run({
 			stepId: 'split',
 			// Three writes, 200 ms apart, no newline until the end.
 			script: 'printf "a=%s" "${S:0:5}"; sleep 0.2; printf "%s" "${S:5:20}"; sleep 0.2; printf "%s=z\\n" "${S:25}"; printf "last:%s" "$S"',

@@ -6,6 +6,8 @@ import path from 'node:path';
 import type {RunEvent, RunListener} from '../../source/engine/events.js';
 import type {RunHandle} from '../../source/engine/handle.js';
 import type {StepView} from '../../source/engine/ports.js';
+import {stepLogRel, type StepLogText} from '../../source/engine/step-log-port.js';
+import {stepLogFiles} from '../../source/store/step-logs.js';
 import type {RunState, RunStatus, StepStatus} from '../../source/engine/state.js';
 import {ACTION_KEYS, type Runbook, type Step} from '../../source/runbook/schema.js';
 import {manualText} from '../../source/engine/view.js';
@@ -77,7 +79,12 @@ export class FakeHandle implements RunHandle {
 	}
 
 	logPath(stepId: string, attempt: number): string {
-		return path.join(this.runDir, 'logs', `${stepId}.${attempt}.log`);
+		return path.join(this.runDir, stepLogRel(stepId, attempt));
+	}
+
+	/** Reads the real file under `runDir`, as the Runner does through the store's port. */
+	readLog(stepId: string, attempt: number, limitBytes: number): StepLogText {
+		return stepLogFiles.read(this.logPath(stepId, attempt), limitBytes);
 	}
 
 	redactText(text: string): string {

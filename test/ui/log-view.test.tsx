@@ -6,7 +6,8 @@ import {useInput} from 'ink';
 import {render} from 'ink-testing-library';
 import {afterAll, describe, expect, test} from 'vitest';
 import {LogView, logLayout, logViewKey, newLogViewState} from '../../source/ui/log-view.js';
-import {LOG_VIEW_BYTES, readLog} from '../../source/ui/log-file.js';
+import {LOG_VIEW_BYTES, logContent} from '../../source/ui/log-file.js';
+import {readStepLog} from '../../source/store/step-logs.js';
 import {formatBytes} from '../../source/engine/bytes.js';
 import {KEY, press, waitForFrame} from './harness.js';
 
@@ -24,6 +25,9 @@ function Pager({path: file, title, width, height, onClose}: {path: string; title
 	});
 	return <LogView log={log} path={file} title={title} width={width} height={height} state={state} />;
 }
+
+/** A log file as the app reads it: the store's bounded read, in display lines. */
+const readLog = (file: string) => logContent(readStepLog(file, LOG_VIEW_BYTES));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-log-'));
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));

@@ -5,7 +5,7 @@
  */
 import type {KubeConfig} from '@kubernetes/client-node';
 import type {KubeRequest, KubeTarget} from '../../engine/kubernetes-port.js';
-import type {StepLog} from '../step-log.js';
+import type {StepLogs, StepLogWriter} from '../../engine/step-log-port.js';
 import type {KubeClient} from './client.js';
 import type {Discovery, ResourceInfo} from './discovery.js';
 import type {WatchSettings} from './watch.js';
@@ -35,14 +35,16 @@ export interface PortContext {
 	discovery: Discovery;
 	target: KubeTarget;
 	settings: PortSettings;
+	/** Where attempts' logs are written. */
+	logs: StepLogs;
 }
 
 /** One request's output: the step log and the operator's screen. */
 export class ActionIO {
 	readonly request: KubeRequest;
-	readonly log: StepLog;
+	readonly log: StepLogWriter;
 
-	constructor(request: KubeRequest, log: StepLog) {
+	constructor(request: KubeRequest, log: StepLogWriter) {
 		this.request = request;
 		this.log = log;
 	}

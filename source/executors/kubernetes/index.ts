@@ -8,7 +8,7 @@
  * reports a failure as one line in the result, and never throws.
  */
 import type {KubeActionKind, KubeRequest, KubeResult, KubernetesPort, KubeTarget} from '../../engine/kubernetes-port.js';
-import {StepLog} from '../step-log.js';
+import type {StepLogs, StepLogWriter} from '../../engine/step-log-port.js';
 import {deleteObjects, patchObject, restart, scale} from './actions.js';
 import {apply} from './apply.js';
 import {DEFAULT_REQUEST_TIMEOUT_MS, KubeClient} from './client.js';
@@ -53,11 +53,12 @@ const HANDLERS: Record<KubeActionKind, Handler> = {
  * Connects to the cluster of the kubeconfig's context (read as kubectl reads
  * it: `kubeconfig`, else KUBECONFIG, else ~/.kube/config; see kubeconfig.ts).
  * Discovery results are cached for the port's life. No request is made until
- * the first action.
+ * the first action. Each attempt's log is opened through `logs` (the engine's port;
+ * store/step-logs.ts in the program).
  * @throws Error with a one-line message when no kubeconfig exists or the
  *   context is not in it: `context X not in kubeconfig Y (contexts: a, b)`.
  */
-export function createKubernetesPort(options: KubernetesPortOptions = {}): KubernetesPortWithStats {
+export function createKubernetesPort(logs: StepLogs, options: KubernetesPortOptions = {}): KubernetesPortWithStats {
 	const {kc, target} = loadKubeConfig(options);
 	const client = new KubeClient(kc, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
 	const ctx: PortContext = {
@@ -65,6 +66,7 @@ export function createKubernetesPort(options: KubernetesPortOptions = {}): Kuber
 		client,
 		discovery: new Discovery(client),
 		target,
+		logs,
 		settings: {
 			watch: {...DEFAULT_WATCH_SETTINGS, ...options.watch},
 			stdinChunkBytes: options.stdin?.stdinChunkBytes ?? 64 * 1024,
@@ -80,9 +82,9 @@ export function createKubernetesPort(options: KubernetesPortOptions = {}): Kuber
 }
 
 async function execute(ctx: PortContext, request: KubeRequest): Promise<KubeResult> {
-	let log: StepLog;
+	let log: StepLogWriter;
 	try {
-		log = await StepLog.open(request.logPath);
+		log = await ctx.logs.open(request.logPath);
 	} catch (error) {
 		return {ok: false, error: `step "${request.stepId}": ${(error as Error).message}; check that its folder is writable`};
 	}

@@ -10,6 +10,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {KubeActionKind, KubeRequest, KubeResult} from '../../../source/engine/kubernetes-port.js';
 import {createKubernetesPort, type KubernetesPortOptions, type KubernetesPortWithStats} from '../../../source/executors/kubernetes/index.js';
+import {stepLogFiles} from '../../../source/store/step-logs.js';
 import {collectionPath, startRealCluster, type RealCluster, type RealClusterOptions} from '../../support/kube/real-cluster.js';
 import type {KubeObject} from '../../support/kube/fixture-kit.js';
 import {waitFor} from '../../support/wait.js';
@@ -49,7 +50,7 @@ export async function startRealHarness(clusterOptions: RealClusterOptions = {}, 
 /** A port (and folder) on an already running cluster; `stop` stops the cluster too. */
 export function withPort<C extends {kubeconfigPath: string; stop(): Promise<void>}>(cluster: C, portOptions: KubernetesPortOptions): Harness<C> {
 	const dir = mkdtempSync(join(tmpdir(), 'runbook-kube-'));
-	const port = createKubernetesPort({kubeconfig: cluster.kubeconfigPath, ...portOptions});
+	const port = createKubernetesPort(stepLogFiles, {kubeconfig: cluster.kubeconfigPath, ...portOptions});
 	const start = (kind: KubeActionKind, spec: Record<string, unknown>, request: Partial<KubeRequest> = {}) => {
 		const stdout: string[] = [];
 		const stderr: string[] = [];

@@ -10,6 +10,7 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {stringify} from 'yaml';
 import {createKubernetesPort} from '../../../source/executors/kubernetes/index.js';
 import {loadKubeConfig} from '../../../source/executors/kubernetes/kubeconfig.js';
+import {stepLogFiles} from '../../../source/store/step-logs.js';
 
 let dir: string;
 beforeEach(() => {
@@ -70,8 +71,8 @@ describe('loadKubeConfig', () => {
 
 	test('createKubernetesPort throws the same clear error and gives the target', () => {
 		const path = config('a', [{name: 'prod', cluster: 'c1', user: 'admin'}], 'prod', {c1: 'http://127.0.0.1:1'});
-		expect(() => createKubernetesPort({kubeconfig: path, context: 'x'})).toThrow(`context x not in kubeconfig ${path} (contexts: prod)`);
-		expect(createKubernetesPort({kubeconfig: path, namespace: 'spire'}).target()).toEqual({context: 'prod', cluster: 'c1', server: 'http://127.0.0.1:1', namespace: 'spire', user: 'admin'});
+		expect(() => createKubernetesPort(stepLogFiles, {kubeconfig: path, context: 'x'})).toThrow(`context x not in kubeconfig ${path} (contexts: prod)`);
+		expect(createKubernetesPort(stepLogFiles, {kubeconfig: path, namespace: 'spire'}).target()).toEqual({context: 'prod', cluster: 'c1', server: 'http://127.0.0.1:1', namespace: 'spire', user: 'admin'});
 	});
 });
 
@@ -79,7 +80,7 @@ describe('a server that cannot be reached', () => {
 	test('an action fails with one line naming the server, and the log says so', async () => {
 		const closed = await closedPort();
 		const path = config('a', [{name: 'prod', cluster: 'c1'}], 'prod', {c1: `http://127.0.0.1:${closed}`});
-		const port = createKubernetesPort({kubeconfig: path});
+		const port = createKubernetesPort(stepLogFiles, {kubeconfig: path});
 		const result = await port.execute({
 			stepId: 's', kind: 'scale', spec: {kind: 'StatefulSet', name: 'x', replicas: 0}, namespace: 'default', cwd: dir,
 			signal: new AbortController().signal, logPath: join(dir, 'logs', 'x.log'),

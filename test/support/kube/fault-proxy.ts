@@ -6,7 +6,7 @@
  *
  * ```ts
  * const proxy = await startFaultProxy(cluster);   // cluster: {url, kubeconfigPath, dir}
- * createKubernetesPort({kubeconfig: proxy.kubeconfigPath});
+ * createKubernetesPort(stepLogFiles, {kubeconfig: proxy.kubeconfigPath});
  * proxy.dropAll(); proxy.pause(1000); proxy.resume();
  * await proxy.stop();
  * ```

@@ -11,10 +11,14 @@
  * ...output...
  * === runbook: step "dump" exit code 0 after 1234 ms ===
  * ```
+ *
+ * The engine's `StepLogs` port (engine/step-log-port.ts) is {@link stepLogFiles}: executors
+ * open logs through it and the UI reads them back through the run handle ({@link readStepLog}).
  */
-import {createWriteStream, type WriteStream} from 'node:fs';
+import fs, {createWriteStream, type WriteStream} from 'node:fs';
 import {makePrivateDir, openAppend} from '../platform/safe-file.js';
 import {dirname} from 'node:path';
+import type {StepLogs, StepLogText, StepLogWriter} from '../engine/step-log-port.js';
 
 /** What starts every note line the executor writes into a step log. */
 export const LOG_NOTE_PREFIX = '=== runbook: ';
@@ -57,7 +61,7 @@ const SPARE_BATCHES = HIGH_WATER_MARK / BATCH_BYTES + 1;
  * full or {@link FLUSH_DELAY_MS} ms after their first byte; notes and `close`
  * write everything gathered before them, so the order is kept.
  */
-export class StepLog {
+export class StepLog implements StepLogWriter {
 	/** The first write error, as a one-line message; undefined while all is well. */
 	failure: string | undefined;
 	readonly #stream: WriteStream;
@@ -198,3 +202,40 @@ export class StepLog {
 		return this.#path;
 	}
 }
+
+/**
+ * Reads `path` for the log view: at most its last `limitBytes` bytes, so opening a
+ * multi-gigabyte log costs a bounded read. Never throws: a missing or unreadable file
+ * gives `error` and no text.
+ */
+export function readStepLog(path: string, limitBytes: number): StepLogText {
+	let fd: number | undefined;
+	try {
+		fd = fs.openSync(path, 'r');
+		const size = fs.fstatSync(fd).size;
+		const length = Math.min(size, limitBytes);
+		const buffer = Buffer.alloc(length);
+		let read = 0;
+		while (read < length) {
+			const n = fs.readSync(fd, buffer, read, length - read, size - length + read);
+			if (n === 0) break;
+			read += n;
+		}
+		let text = buffer.subarray(0, read).toString('utf8');
+		const truncated = size > length;
+		if (truncated) {
+			const newline = text.indexOf('\n');
+			text = newline >= 0 ? text.slice(newline + 1) : text;
+		}
+		return {text, sizeBytes: size, truncated};
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		const message = code === 'ENOENT' ? `No log yet at ${path}` : `Cannot read the log ${path}: ${(error as Error).message}`;
+		return {text: '', sizeBytes: 0, truncated: false, error: message};
+	} finally {
+		if (fd !== undefined) fs.closeSync(fd);
+	}
+}
+
+/** The step log files as the engine's port (wired by cli/). */
+export const stepLogFiles: StepLogs = {open: path => StepLog.open(path), read: readStepLog};

@@ -1,0 +1,68 @@
+/**
+ * Step logs have one home (store/step-logs.ts): an executor writes one through the engine's
+ * port, and the UI reads it back through the run handle (`RunHandle.readLog`), bounded, with
+ * the same one-line errors as before the move. Real files in a temporary run folder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, describe, expect, test} from 'vitest';
+import {Runner} from '../../source/engine/runner.js';
+import {newRunState} from '../../source/engine/transitions.js';
+import type {StepLogs} from '../../source/engine/step-log-port.js';
+import {runbookSchema} from '../../source/runbook/schema.js';
+import {LOG_NOTE_PREFIX, stepLogFiles} from '../../source/store/step-logs.js';
+import {FakeClock, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
+
+const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-step-logs-'));
+afterAll(() => fs.rmSync(runDir, {recursive: true, force: true}));
+
+/** A Runner on `runDir` (never started): only its handle side is used. */
+function runner(stepLogs?: StepLogs): Runner {
+	const runbook = runbookSchema.parse({version: 1, title: 'Logs', steps: [{id: 'dump', title: 'Dump', run: 'true'}]});
+	const clock = new FakeClock();
+	const state = newRunState({runId: 'r1', runbookPath: '/rb/logs.yaml', runbookHash: 'h', title: 'Logs', stepIds: ['dump'], by: 'alice@host', at: clock.now(), cwd: '/tmp', vars: {}, secretVars: []});
+	return new Runner({
+		runbook,
+		runbookDir: '/rb',
+		state,
+		runDir,
+		ports: {shell: new FakeShell(), store: new MemoryStore(), clock, operator: new ScriptedOperator(), ...(stepLogs ? {stepLogs} : {})},
+		secrets: {},
+		by: 'alice@host',
+		resumed: false,
+	});
+}
+
+describe('step logs through the store port and the run handle', () => {
+	test('a log written through the port reads back whole through the handle, at logs/<step>.<attempt>.log', async () => {
+		const handle = runner(stepLogFiles);
+		expect(handle.logPath('dump', 1)).toBe(path.join(runDir, 'logs', 'dump.1.log'));
+		const log = await stepLogFiles.open(handle.logPath('dump', 1));
+		log.note('step "dump" started');
+		log.writeLines(['first', 'second']);
+		log.writeBytes(Buffer.from('third\n'));
+		await log.close();
+		expect(log.failure).toBeUndefined();
+
+		const read = handle.readLog('dump', 1, 1024 * 1024);
+		expect(read).toEqual({text: `${LOG_NOTE_PREFIX}step "dump" started ===\nfirst\nsecond\nthird\n`, sizeBytes: fs.statSync(log.path).size, truncated: false});
+	});
+
+	test('a log over the limit reads only its end, from the first whole line', () => {
+		const handle = runner(stepLogFiles);
+		const lines = Array.from({length: 200}, (_, i) => `line ${String(i).padStart(3, '0')}`);
+		fs.writeFileSync(handle.logPath('dump', 2), `${lines.join('\n')}\n`);
+		const read = handle.readLog('dump', 2, 100);
+		expect(read.truncated).toBe(true);
+		expect(read.sizeBytes).toBe(200 * 9);
+		expect(Buffer.byteLength(read.text)).toBeLessThanOrEqual(100);
+		expect(read.text.split('\n')[0]).toMatch(/^line \d{3}$/);
+		expect(read.text.endsWith('line 199\n')).toBe(true);
+	});
+
+	test('a missing log and a run without the port give one-line errors, never a throw', () => {
+		expect(runner(stepLogFiles).readLog('dump', 9, 100)).toEqual({text: '', sizeBytes: 0, truncated: false, error: `No log yet at ${path.join(runDir, 'logs', 'dump.9.log')}`});
+		expect(runner().readLog('dump', 1, 100).error).toMatch(/^Cannot read the log .*dump\.1\.log: this run has no step log store$/);
+	});
+});
