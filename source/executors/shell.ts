@@ -25,6 +25,10 @@
  *   to the whole group, then SIGKILL after `graceMs` (runbook-format.md). Its
  *   environment has `RUNBOOK_COMMAND_ID=<uuid>`, so processes that left the group
  *   (`setsid`, daemons) are signalled too (process-group.ts).
+ * - Who forks: once the spawn helper (spawn-helper.ts) is ready, it starts bash
+ *   for us, with the same program, arguments, cwd, environment and descriptors
+ *   (forking this process costs in proportion to its memory, more than a trivial
+ *   step, issue 14); before that, with Node's pipes, or if it dies, zx here.
  * - stdout and stderr are real pipes (FIFOs, fifo.ts), read lazily
  *   (output-reader.ts): a command printing line by line costs a few thousand
  *   reads per million lines. When FIFOs cannot be made, Node's own pipes are used.
@@ -35,7 +39,7 @@
  *   line is bounded, `capture` keeps at most CAPTURE_LIMIT_BYTES, and the child's
  *   pipes are not read while the log file's buffer is full.
  */
-import {spawn, type SpawnOptions} from 'node:child_process';
+import {type ChildProcess, spawn, type SpawnOptions} from 'node:child_process';
 import {writeSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
@@ -48,6 +52,7 @@ import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
 import {readFifos, readStream, type OutputReader} from './output-reader.js';
 import {COMMAND_ID_VAR, newCommandId, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
+import {readySpawnHelper, startSpawnHelper} from './spawn-helper.js';
 import {StepLog} from './step-log.js';
 
 /** Settings of {@link createShellExecutor}; every field has a default. */
@@ -64,6 +69,11 @@ export interface ShellExecutorOptions {
 	 * (Node's own pipes, socket pairs on Linux).
 	 */
 	pipes?: 'fifo' | 'socket';
+	/**
+	 * Whether bash is started by the spawn helper (spawn-helper.ts) once it is
+	 * ready, with FIFOs only (default true); false: always by this process.
+	 */
+	spawnHelper?: boolean;
 }
 
 /**
@@ -155,7 +165,10 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPo
 		captureLimitBytes: options.captureLimitBytes ?? CAPTURE_LIMIT_BYTES,
 		maxPartial: options.maxPartialLineChars ?? DEFAULT_MAX_PARTIAL_CHARS,
 		pipes: options.pipes ?? 'fifo',
+		spawnHelper: options.spawnHelper ?? true,
 	};
+	// Started now, it is ready (or not: bash is then started here) by a later step.
+	if (settings.pipes === 'fifo' && settings.spawnHelper) startSpawnHelper();
 	return {
 		run: async request => {
 			try {
@@ -169,7 +182,33 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): ShellPo
 	};
 }
 
-type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes' | 'pipes'>> & {maxPartial: number};
+type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes' | 'pipes' | 'spawnHelper'>> & {maxPartial: number};
+
+/** How bash ended, from zx or from the spawn helper; `cause`: it could not start (or its end is unknown). */
+interface BashExit {
+	exitCode: number | null;
+	signal: NodeJS.Signals | null;
+	cause?: Error;
+}
+
+/** A started (or failed) bash: its pid (none when it did not start), its end, and (Node's pipes only) its child process. */
+interface Launched {
+	pid?: number;
+	child?: ChildProcess;
+	exited: Promise<BashExit>;
+}
+
+/** zx's end of a command as a {@link BashExit}; never rejects. */
+async function zxExit(processPromise: ProcessPromise): Promise<BashExit> {
+	let output: ProcessOutput;
+	try {
+		output = await processPromise;
+	} catch (error) {
+		// nothrow is set, so zx resolves even for a failure; kept for safety.
+		output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
+	}
+	return {exitCode: output.exitCode, signal: output.signal, ...(output.cause ? {cause: output.cause} : {})};
+}
 
 async function runScript(request: ShellRequest, settings: Settings): Promise<ShellResult> {
 	const {stepId, signal} = request;
@@ -207,10 +246,11 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const elapsed = (): number => Math.round(performance.now() - started);
 	const pieces = Object.assign([request.script], {raw: [request.script]}) as unknown as TemplateStringsArray;
 	const env = stepEnvironment(process.env, request.env, commandId);
+	const prefix = bashPrefix(env);
 	const zxOptions: Partial<Options> = {
 		shell: settings.bash,
 		spawn: spawnBash,
-		prefix: bashPrefix(env),
+		prefix,
 		postfix: '',
 		cwd: request.cwd,
 		env,
@@ -223,19 +263,37 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		timeout: 0,
 		store: discardingStore(),
 	};
-	let processPromise: ProcessPromise;
-	try {
-		processPromise = $(zxOptions)(pieces);
-	} catch (error) {
-		for (const ends of fifos ?? []) closeFifo(ends);
-		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
+	// The helper (spawn-helper.ts) forks for us when it is ready, else zx here.
+	const helper = gate && outputs && settings.spawnHelper ? readySpawnHelper() : undefined;
+	let launched: Launched | undefined;
+	if (helper && gate && outputs) {
+		const start = await helper.start({
+			file: settings.bash,
+			args: [...BASH_OPTIONS, '-c', `${prefix}${request.script}`],
+			cwd: request.cwd,
+			env,
+			stdio: [gate.readFd, outputs[0].writeFd, outputs[1].writeFd],
+		});
+		// The helper died before starting it: start it here instead.
+		if (start.pid !== undefined || readySpawnHelper()) launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited};
 	}
-	// zx has spawned bash (or failed to) by now: our copies of the child's ends go,
+	if (!launched) {
+		let processPromise: ProcessPromise;
+		try {
+			processPromise = $(zxOptions)(pieces);
+		} catch (error) {
+			for (const ends of fifos ?? []) closeFifo(ends);
+			return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
+		}
+		const zxChild = processPromise.child;
+		launched = {...(zxChild?.pid !== undefined ? {pid: zxChild.pid} : {}), ...(zxChild ? {child: zxChild} : {}), exited: zxExit(processPromise)};
+	}
+	// bash has been spawned (or failed to) by now: our copies of the child's ends go,
 	// so the pipes end when bash and its children have closed theirs.
 	if (gate) closeQuietly(gate.readFd);
 	for (const ends of outputs ?? []) closeQuietly(ends.writeFd);
-	const child = processPromise.child;
-	if (child?.pid !== undefined) mark('spawned');
+	const {child, exited} = launched;
+	if (launched.pid !== undefined) mark('spawned');
 	/** Opens the start gate (`open`) or closes it unread (bash reads end-of-file and exits 125). */
 	const endGate = (open: boolean): void => {
 		if (!gate) {
@@ -250,7 +308,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		}
 		closeQuietly(gate.writeFd);
 	};
-	const pgid = child?.pid;
+	const pgid = launched.pid;
 	if (pgid === undefined) endGate(false);
 	const command: CommandProcesses | undefined = pgid === undefined ? undefined : {pgid, commandId};
 	// A bash that has died meanwhile makes a write to its stdin fail (EPIPE): not an error here.
@@ -262,11 +320,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 			// The command could not be recorded (saving the state failed): it must not run.
 			// Closing the gate's pipe unread: bash reads end-of-file and exits 125, having run nothing.
 			endGate(false);
-			try {
-				await processPromise;
-			} catch {
-				// nothrow is set; kept for safety
-			}
+			await exited;
 			for (const ends of outputs ?? []) closeQuietly(ends.readFd);
 			return finishNotStarted(log, stepId, request.redact(`recording the command's process failed, so it was not run: ${oneLine((error as Error).message)}`));
 		}
@@ -371,14 +425,9 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	request.kill?.addEventListener('abort', onKill, {once: true});
 	if (request.kill?.aborted) onKill();
 
-	let output: ProcessOutput;
+	let output: BashExit;
 	try {
-		try {
-			output = await processPromise;
-		} catch (error) {
-			// nothrow is set, so zx resolves even for a failure; kept for safety.
-			output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
-		}
+		output = await exited;
 		mark('exited');
 		await Promise.all(readers.map(reader => reader.done));
 		mark('drained');
