@@ -10,8 +10,8 @@
  * (issue 15: a gap of 10 s or more between two transitions of a step, with the
  * step and the phase that came late, report/stalls.ts) and its longest such gap.
  * For the sizes in `tuiSizes` (default: the largest), the same runbook also runs in
- * the TUI, `runbook run FILE --auto` in a pty (bench/pty.ts, 80x24), timed from its
- * start to the end-of-run summary on screen, and given as a ratio to the plain run's
+ * the TUI, `runbook run FILE --auto` in a pty (bench/pty.ts, 80x24), Enter typed at
+ * its start screen, timed from its start to the end-of-run summary on screen, and given as a ratio to the plain run's
  * wall time (issue 14 target: at most 1.3x).
  */
 import {runInPty, shellQuote} from './pty.ts';
@@ -99,8 +99,15 @@ export async function benchScale(root: string, cli: string, sizes: number[], log
 			if (tuiSizes.includes(n)) {
 				const tuiState = path.join(work, 'state-tui');
 				const command = [process.execPath, cli, 'run', runbook, '--new', '--auto', '--state-dir', tuiState].map(shellQuote).join(' ');
-				// A completed run's summary stays until a key: its count of steps done is the end of the run.
-				const run = await runInPty({command, cwd: work, markers: [`Steps: ${n}/${n} done`], timeoutMs: Math.max(300_000, wallMs * 5)});
+				// The start screen waits for Enter (also in --auto); a completed run's summary stays
+				// until a key: its count of steps done is the end of the run.
+				const run = await runInPty({
+					command,
+					cwd: work,
+					leave: {marker: 'Enter starts the run', keys: '\r'},
+					markers: [`Steps: ${n}/${n} done`],
+					timeoutMs: Math.max(300_000, wallMs * 5),
+				});
 				if (run.markerMs === undefined) {
 					throw new Error(`the TUI run of N=${n} ${run.timedOut ? 'timed out' : `exited with ${run.exitCode}`} before its summary; its screen ended with:\n${run.tail}`);
 				}

@@ -2,7 +2,7 @@
  * The shell executor: runs a `run` step's bash script with zx and streams its
  * output, line by line and redacted, to the screen and the step's log.
  *
- * - The script runs as `bash -c '<BASH_PREFIX><script>'` (zx's own bash prefix,
+ * - The script runs as `bash -c '<BASH_PREFIX><script>'` (shell-env.ts) (zx's own bash prefix,
  *   on the script's first line, so line numbers in bash's messages match the
  *   runbook). The script text is passed to bash as one argument, unquoted and
  *   unchanged; variables reach it only as environment variables (`request.env`
@@ -25,6 +25,10 @@
  *   to the whole group, then SIGKILL after `graceMs` (runbook-format.md). Its
  *   environment has `RUNBOOK_COMMAND_ID=<uuid>`, so processes that left the group
  *   (`setsid`, daemons) are signalled too (process-group.ts).
+ * - Who forks: once the spawn helper (spawn-helper.ts) is ready, it starts bash
+ *   for us, with the same program, arguments, cwd, environment and descriptors
+ *   (forking this process costs in proportion to its memory, more than a trivial
+ *   step, issue 14); before that, with Node's pipes, or if it dies, zx here.
  * - stdout and stderr are real pipes (FIFOs, fifo.ts), read lazily
  *   (output-reader.ts): a command printing line by line costs a few thousand
  *   reads per million lines. When FIFOs cannot be made, Node's own pipes are used.
@@ -34,21 +38,27 @@
  * - Memory stays bounded: zx is given a store that keeps nothing, the partial
  *   line is bounded, `capture` keeps at most CAPTURE_LIMIT_BYTES, and the child's
  *   pipes are not read while the log file's buffer is full.
+ *
+ * Over 300 lines on purpose: runScript is one step's process life in order (start
+ * gate, launch, output, stop, end); the guarantees above hold across those phases,
+ * so they read best in one place. The environment and the start gate are shell-env.ts.
  */
-import {spawn, type SpawnOptions} from 'node:child_process';
+import {type ChildProcess, spawn, type SpawnOptions} from 'node:child_process';
 import {writeSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
 import {CAPTURE_LIMIT_BYTES, type ShellPort, type ShellRequest, type ShellResult, type StepPhases} from '../engine/ports.js';
 import {ByteOutput} from './byte-output.js';
+import {BASH_OPTIONS, bashPrefix, stepEnvironment} from './shell-env.js';
 import {CaptureBuffer} from './capture-buffer.js';
 import {createOutputSink} from './output-sink.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
 import {readFifos, readStream, type OutputReader} from './output-reader.js';
-import {COMMAND_ID_VAR, newCommandId, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
+import {newCommandId, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
 import type {StepLogs, StepLogWriter} from '../engine/step-log-port.js';
+import {readySpawnHelper, startSpawnHelper} from './spawn-helper.js';
 
 /** Settings of {@link createShellExecutor}; every field has a default. */
 export interface ShellExecutorOptions {
@@ -64,66 +74,11 @@ export interface ShellExecutorOptions {
 	 * (Node's own pipes, socket pairs on Linux).
 	 */
 	pipes?: 'fifo' | 'socket';
-}
-
-/**
- * What bash runs before the script, on its first line: the start gate (one line
- * read from stdin, else exit 125; see the file comment), stdin from /dev/null,
- * and the options every script runs under (runbook-format.md: `bash -euo pipefail`).
- */
-export const BASH_PREFIX = 'IFS= read -r __runbook_start || exit 125; unset __runbook_start; exec </dev/null; set -euo pipefail;';
-
-/** Options bash starts with: no rc file, no profile, whatever the environment or stdin. */
-export const BASH_OPTIONS = ['--norc', '--noprofile'] as const;
-
-/**
- * Where a runbook's own `BASH_ENV` (set in `env:`) waits for the start gate: bash
- * would source `BASH_ENV` at startup, before the gate, so it gets the value
- * under this name and sources it after the gate ({@link bashPrefix}).
- */
-const DEFERRED_BASH_ENV = '__RUNBOOK_BASH_ENV';
-
-/**
- * Variables of the runbook process's environment that a step's bash does not
- * inherit, because bash would run code or change its options from them before
- * the script (bash(1): INVOCATION, Shell Variables). Exported bash functions
- * (`BASH_FUNC_<name>%%`) are dropped too. A runbook may still set any of these
- * names in a step's `env:`.
- */
-export const REMOVED_VARIABLES = ['BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS'] as const;
-
-/**
- * The environment of a step's bash: `inherited` (the runbook process's) without
- * {@link REMOVED_VARIABLES} and exported functions, then the step's variables
- * (`added`), then `RUNBOOK_COMMAND_ID`. A `BASH_ENV` in `added` is passed as
- * `__RUNBOOK_BASH_ENV`, sourced after the start gate (see {@link bashPrefix}).
- */
-export function stepEnvironment(inherited: NodeJS.ProcessEnv, added: Record<string, string>, commandId: string): Record<string, string> {
-	const env: Record<string, string> = {};
-	const removed = new Set<string>(REMOVED_VARIABLES);
-	for (const [name, value] of Object.entries(inherited)) {
-		if (value === undefined || removed.has(name) || name.startsWith('BASH_FUNC_')) continue;
-		env[name] = value;
-	}
-	Object.assign(env, added);
-	if (Object.hasOwn(added, 'BASH_ENV')) {
-		delete env.BASH_ENV;
-		env[DEFERRED_BASH_ENV] = added.BASH_ENV;
-	}
-	env[COMMAND_ID_VAR] = commandId;
-	return env;
-}
-
-/**
- * {@link BASH_PREFIX}, plus, when the step sets `BASH_ENV`, the sourcing of that
- * file right after the gate (before `set -euo pipefail`, as bash itself would
- * source it before the command), with `BASH_ENV` exported again for the
- * script's own bash children.
- */
-export function bashPrefix(env: Record<string, string>): string {
-	if (!Object.hasOwn(env, DEFERRED_BASH_ENV)) return BASH_PREFIX;
-	const [gate, rest] = BASH_PREFIX.split(' exec </dev/null;');
-	return `${gate} exec </dev/null; export BASH_ENV="$${DEFERRED_BASH_ENV}"; unset ${DEFERRED_BASH_ENV}; if [ -n "$BASH_ENV" ]; then . "$BASH_ENV"; fi;${rest}`;
+	/**
+	 * Whether bash is started by the spawn helper (spawn-helper.ts) once it is
+	 * ready, with FIFOs only (default true); false: always by this process.
+	 */
+	spawnHelper?: boolean;
 }
 
 /**
@@ -157,7 +112,10 @@ export function createShellExecutor(logs: StepLogs, options: ShellExecutorOption
 		captureLimitBytes: options.captureLimitBytes ?? CAPTURE_LIMIT_BYTES,
 		maxPartial: options.maxPartialLineChars ?? DEFAULT_MAX_PARTIAL_CHARS,
 		pipes: options.pipes ?? 'fifo',
+		spawnHelper: options.spawnHelper ?? true,
 	};
+	// Started now, it is ready (or not: bash is then started here) by a later step.
+	if (settings.pipes === 'fifo' && settings.spawnHelper) startSpawnHelper();
 	return {
 		run: async request => {
 			try {
@@ -171,7 +129,33 @@ export function createShellExecutor(logs: StepLogs, options: ShellExecutorOption
 	};
 }
 
-type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes' | 'pipes'>> & {maxPartial: number; logs: StepLogs};
+type Settings = Required<Pick<ShellExecutorOptions, 'bash' | 'captureLimitBytes' | 'pipes' | 'spawnHelper'>> & {maxPartial: number; logs: StepLogs};
+
+/** How bash ended, from zx or from the spawn helper; `cause`: it could not start (or its end is unknown). */
+interface BashExit {
+	exitCode: number | null;
+	signal: NodeJS.Signals | null;
+	cause?: Error;
+}
+
+/** A started (or failed) bash: its pid (none when it did not start), its end, and (Node's pipes only) its child process. */
+interface Launched {
+	pid?: number;
+	child?: ChildProcess;
+	exited: Promise<BashExit>;
+}
+
+/** zx's end of a command as a {@link BashExit}; never rejects. */
+async function zxExit(processPromise: ProcessPromise): Promise<BashExit> {
+	let output: ProcessOutput;
+	try {
+		output = await processPromise;
+	} catch (error) {
+		// nothrow is set, so zx resolves even for a failure; kept for safety.
+		output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
+	}
+	return {exitCode: output.exitCode, signal: output.signal, ...(output.cause ? {cause: output.cause} : {})};
+}
 
 async function runScript(request: ShellRequest, settings: Settings): Promise<ShellResult> {
 	const {stepId, signal} = request;
@@ -209,10 +193,11 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const elapsed = (): number => Math.round(performance.now() - started);
 	const pieces = Object.assign([request.script], {raw: [request.script]}) as unknown as TemplateStringsArray;
 	const env = stepEnvironment(process.env, request.env, commandId);
+	const prefix = bashPrefix(env);
 	const zxOptions: Partial<Options> = {
 		shell: settings.bash,
 		spawn: spawnBash,
-		prefix: bashPrefix(env),
+		prefix,
 		postfix: '',
 		cwd: request.cwd,
 		env,
@@ -225,19 +210,37 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		timeout: 0,
 		store: discardingStore(),
 	};
-	let processPromise: ProcessPromise;
-	try {
-		processPromise = $(zxOptions)(pieces);
-	} catch (error) {
-		for (const ends of fifos ?? []) closeFifo(ends);
-		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
+	// The helper (spawn-helper.ts) forks for us when it is ready, else zx here.
+	const helper = gate && outputs && settings.spawnHelper ? readySpawnHelper() : undefined;
+	let launched: Launched | undefined;
+	if (helper && gate && outputs) {
+		const start = await helper.start({
+			file: settings.bash,
+			args: [...BASH_OPTIONS, '-c', `${prefix}${request.script}`],
+			cwd: request.cwd,
+			env,
+			stdio: [gate.readFd, outputs[0].writeFd, outputs[1].writeFd],
+		});
+		// The helper died before starting it: start it here instead.
+		if (start.pid !== undefined || readySpawnHelper()) launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited};
 	}
-	// zx has spawned bash (or failed to) by now: our copies of the child's ends go,
+	if (!launched) {
+		let processPromise: ProcessPromise;
+		try {
+			processPromise = $(zxOptions)(pieces);
+		} catch (error) {
+			for (const ends of fifos ?? []) closeFifo(ends);
+			return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
+		}
+		const zxChild = processPromise.child;
+		launched = {...(zxChild?.pid !== undefined ? {pid: zxChild.pid} : {}), ...(zxChild ? {child: zxChild} : {}), exited: zxExit(processPromise)};
+	}
+	// bash has been spawned (or failed to) by now: our copies of the child's ends go,
 	// so the pipes end when bash and its children have closed theirs.
 	if (gate) closeQuietly(gate.readFd);
 	for (const ends of outputs ?? []) closeQuietly(ends.writeFd);
-	const child = processPromise.child;
-	if (child?.pid !== undefined) mark('spawned');
+	const {child, exited} = launched;
+	if (launched.pid !== undefined) mark('spawned');
 	/** Opens the start gate (`open`) or closes it unread (bash reads end-of-file and exits 125). */
 	const endGate = (open: boolean): void => {
 		if (!gate) {
@@ -252,7 +255,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		}
 		closeQuietly(gate.writeFd);
 	};
-	const pgid = child?.pid;
+	const pgid = launched.pid;
 	if (pgid === undefined) endGate(false);
 	const command: CommandProcesses | undefined = pgid === undefined ? undefined : {pgid, commandId};
 	// A bash that has died meanwhile makes a write to its stdin fail (EPIPE): not an error here.
@@ -264,11 +267,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 			// The command could not be recorded (saving the state failed): it must not run.
 			// Closing the gate's pipe unread: bash reads end-of-file and exits 125, having run nothing.
 			endGate(false);
-			try {
-				await processPromise;
-			} catch {
-				// nothrow is set; kept for safety
-			}
+			await exited;
 			for (const ends of outputs ?? []) closeQuietly(ends.readFd);
 			return finishNotStarted(log, stepId, request.redact(`recording the command's process failed, so it was not run: ${oneLine((error as Error).message)}`));
 		}
@@ -373,14 +372,9 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	request.kill?.addEventListener('abort', onKill, {once: true});
 	if (request.kill?.aborted) onKill();
 
-	let output: ProcessOutput;
+	let output: BashExit;
 	try {
-		try {
-			output = await processPromise;
-		} catch (error) {
-			// nothrow is set, so zx resolves even for a failure; kept for safety.
-			output = error instanceof ProcessOutput ? error : ProcessOutput.fromError(error as Error);
-		}
+		output = await exited;
 		mark('exited');
 		await Promise.all(readers.map(reader => reader.done));
 		mark('drained');

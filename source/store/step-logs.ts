@@ -157,7 +157,11 @@ export class StepLog implements StepLogWriter {
 	/** Appends a note line: `=== runbook: <text> ===` (after any output gathered before it). */
 	note(text: string): void {
 		if (this.failure) return;
-		this.#addText(`${LOG_NOTE_PREFIX}${text} ===\n`);
+		const line = `${LOG_NOTE_PREFIX}${text} ===\n`;
+		// Nothing gathered: the line goes alone. A batch (1 MiB, external memory) taken for
+		// it cost a trivial step two such buffers and V8 a full collection every few steps (issue 14).
+		if (this.#used === 0) return void this.#stream.write(line);
+		this.#addText(line);
 		this.#flush();
 	}
 

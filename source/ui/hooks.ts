@@ -48,17 +48,21 @@ export function useRunView(handle: RunHandle): RunView {
 }
 
 /**
- * `Date.now()` of this render. While `active`, the component re-renders every
- * {@link TICK_RUNNING_MS} when `running`, else every {@link TICK_IDLE_MS}. The
- * time is read at every render (a render caused by an event is never up to a
- * tick late: a step that just started reads 0s, not a negative time).
+ * `Date.now()` of this render. While `active`, the component re-renders at most
+ * {@link TICK_RUNNING_MS} after its last render when `running`, else at most
+ * {@link TICK_IDLE_MS} after it. The time is read at every render (a render
+ * caused by an event is never up to a tick late: a step that just started reads
+ * 0s, not a negative time).
  */
 export function useClock(active: boolean, running: boolean): number {
 	const [, setTick] = useState(0);
+	// Re-armed after every render, not a fixed interval: a render caused by run events is a
+	// tick too, so a stream of fast steps (re-rendered on events) is not drawn again by the
+	// clock in between (issue 14: the TUI in auto mode at N trivial steps).
 	useEffect(() => {
 		if (!active) return;
-		const timer = setInterval(() => setTick(t => t + 1), running ? TICK_RUNNING_MS : TICK_IDLE_MS);
-		return () => clearInterval(timer);
-	}, [active, running]);
+		const timer = setTimeout(() => setTick(t => t + 1), running ? TICK_RUNNING_MS : TICK_IDLE_MS);
+		return () => clearTimeout(timer);
+	});
 	return Date.now();
 }

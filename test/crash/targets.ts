@@ -11,7 +11,7 @@ import {cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from
 import path from 'node:path';
 import type {RunState} from '../../source/engine/state.ts';
 import type {PostgresServer} from '../../demo/postgres.ts';
-import {BASH_PREFIX} from '../../source/executors/shell.ts';
+import {BASH_PREFIX} from '../../source/executors/shell-env.ts';
 import {loadRunbook} from '../../source/runbook/load.ts';
 import {startPostgres} from '../../demo/postgres.ts';
 import {Cleanups, compareCounts, prepareDemo, restoredCounts, RUNBOOK_PATH} from '../../demo/setup.ts';

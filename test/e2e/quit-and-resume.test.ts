@@ -151,8 +151,10 @@ describe('resuming in the TUI after the CLI was killed', () => {
 		const pgid = recordedPgid(ws, 'long')!;
 		const runId = ws.onlyRunId();
 		try {
-			// The step's bash leads its group; its parent is the CLI.
-			const cli = parentPid(pgid);
+			// The step's bash leads its group; its parent is the CLI, or the CLI's spawn helper
+			// (source/executors/spawn-helper.ts: `node -e`, a child of the CLI) once it is ready.
+			let cli = parentPid(pgid);
+			if (!readFileSync(`/proc/${cli}/cmdline`, 'utf8').includes('cli.js')) cli = parentPid(cli);
 			expect(readFileSync(`/proc/${cli}/cmdline`, 'utf8')).toContain('cli.js');
 			process.kill(cli, 'SIGKILL');
 			expect(await first.exitCode()).toBe(128 + 9);

@@ -47,9 +47,9 @@ function Clock({active, running}: {active: boolean; running: boolean}) {
 	return <Text>{String(useClock(active, running) > 0)}</Text>;
 }
 
-test('the clock ticks every TICK_RUNNING_MS while a step runs, every TICK_IDLE_MS otherwise, and not when inactive', () => {
+test('the clock ticks TICK_RUNNING_MS after the last render while a step runs, TICK_IDLE_MS otherwise, and not when inactive', () => {
 	const periods = (active: boolean, running: boolean): unknown[] => {
-		const spy = vi.spyOn(globalThis, 'setInterval');
+		const spy = vi.spyOn(globalThis, 'setTimeout');
 		try {
 			const {unmount} = render(<Clock active={active} running={running} />);
 			unmount();
@@ -62,6 +62,23 @@ test('the clock ticks every TICK_RUNNING_MS while a step runs, every TICK_IDLE_M
 	expect(periods(true, true)).toContain(TICK_RUNNING_MS);
 	expect(periods(true, false)).toContain(TICK_IDLE_MS);
 	expect(periods(false, true)).not.toContain(TICK_RUNNING_MS);
+});
+
+test('a render for another reason (run events) re-arms the clock instead of adding a tick of its own', () => {
+	const armed = vi.spyOn(globalThis, 'setTimeout');
+	const cleared = vi.spyOn(globalThis, 'clearTimeout');
+	try {
+		const {rerender, unmount} = render(<Clock active running />);
+		const first = armed.mock.results[armed.mock.calls.findIndex(call => call[1] === TICK_RUNNING_MS)]?.value;
+		expect(first).toBeDefined();
+		rerender(<Clock active running />);
+		expect(cleared.mock.calls.map(call => call[0])).toContain(first);
+		expect(armed.mock.calls.filter(call => call[1] === TICK_RUNNING_MS).length).toBe(2);
+		unmount();
+	} finally {
+		armed.mockRestore();
+		cleared.mockRestore();
+	}
 });
 
 test('formatRunning: whole seconds, minutes past 60 s', () => {
