@@ -17,7 +17,7 @@ import type {RealCluster} from '../support/kube/real-cluster.js';
 import {startPostgres, type PostgresServer} from '../support/postgres.js';
 import {postgresqlState, workloadState} from './cluster-checks.js';
 import {dropService} from './database.js';
-import {cliEnvFor, prepareBackup, runbookPath, runPlain, shown, startCsmCluster} from './harness.js';
+import {cliEnvFor, prepareBackup, runbookPath, shown, startCsmCluster} from './harness.js';
 import {before, expectRestored} from './restore-checks.js';
 import {VCS_SERVICE} from './suite.js';
 

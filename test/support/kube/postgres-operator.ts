@@ -120,6 +120,7 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 	const aborts: Array<() => void> = [];
 	const queued = new Set<string>(); // "namespace/name"
 	const deletes: Array<{namespace: string; name: string}> = []; // deleted clusters, in event order
+	// biome-ignore lint/correctness/noUnusedVariables: read by `??=`, so a drain already running is not started twice
 	let running: Promise<void> | undefined;
 
 	const reconcile = async (namespace: string, name: string): Promise<void> => {

@@ -47,7 +47,6 @@ export const SPDY_DICTIONARY = Buffer.concat([
 
 const SYN_STREAM = 1;
 const SYN_REPLY = 2;
-const RST_STREAM = 3;
 const PING = 6;
 const GOAWAY = 7;
 const FLAG_FIN = 1;
