@@ -259,7 +259,10 @@ export async function benchRestore(root: string, cli: string, rounds: number, du
 					const state = JSON.parse(fs.readFileSync(path.join(stateDir, 'runs', runId, 'state.json'), 'utf8')) as {steps: Record<string, {attempts: Array<{startedAt: string; finishedAt: string}>}>};
 					const took = (id: string): number => Date.parse(state.steps[id].attempts.at(-1)!.finishedAt) - Date.parse(state.steps[id].attempts.at(-1)!.startedAt);
 					times.oursData.push(Date.parse(state.steps['restore-dump'].attempts.at(-1)!.finishedAt) - Date.parse(state.steps['copy-dump'].attempts[0].startedAt));
-					const slowest = Object.keys(state.steps).filter(id => state.steps[id].attempts.length > 0).sort((a, b) => took(b) - took(a)).slice(0, 6);
+					const slowest = Object.keys(state.steps)
+						.filter(id => state.steps[id].attempts.length > 0)
+						.sort((a, b) => took(b) - took(a))
+						.slice(0, 6);
 					log(`    runbook's slowest steps: ${slowest.map(id => `${id} ${(took(id) / 1000).toFixed(1)} s`).join(', ')}`);
 				} else {
 					const marks = path.join(runDir, 'marks');

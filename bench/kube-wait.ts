@@ -226,7 +226,11 @@ export async function benchWaitRequests(durations: readonly number[], log: (line
 			removePod(cluster, NAMESPACE, waiter);
 			await kubectl.done;
 			const kubectlWaitRequests = requestsByClient(cluster).kubectl - beforeKubectl;
-			const byVerb = Object.fromEntries(Object.entries(after.portByVerb).map(([verb, n]) => [verb, n - (before.portByVerb[verb] ?? 0)]).filter(([, n]) => (n as number) > 0));
+			const byVerb = Object.fromEntries(
+				Object.entries(after.portByVerb)
+					.map(([verb, n]) => [verb, n - (before.portByVerb[verb] ?? 0)])
+					.filter(([, n]) => (n as number) > 0),
+			);
 			const row = {seconds, ours: after.port - before.port, oursByVerb: byVerb, polling: after.kubectl - before.kubectl, kubectlWait: kubectlWaitRequests};
 			out.push(row);
 			log(`  ${String(seconds).padStart(3)} s: ours ${row.ours} requests (${verbs(row.oursByVerb)}), \`sleep 2\` polling loop ${row.polling}, kubectl wait ${row.kubectlWait}`);

@@ -211,9 +211,7 @@ export async function benchOutput(root: string, cli: string, c: OutputCase, log:
 			for (const way of ways) for (const stall of got[way]!.stalls ?? []) log(`  stall in the ${way} run: ${stall}`);
 			const mb = (s: Sample) => `${Math.round(s.rssKb! / 1024)} MB, young gen ${s.newSpaceMb} MB`;
 			const drain = got.drain ? `, node drain ${Math.round(got.drain.wallMs)} ms` : '';
-			log(
-				`  round ${round}/${c.runs}: bash ${Math.round(got.baseline!.wallMs)} ms${drain}, plain ${Math.round(got.plain!.wallMs)} ms (${mb(got.plain!)}), tui ${Math.round(got.tui!.wallMs)} ms (${mb(got.tui!)})`,
-			);
+			log(`  round ${round}/${c.runs}: bash ${Math.round(got.baseline!.wallMs)} ms${drain}, plain ${Math.round(got.plain!.wallMs)} ms (${mb(got.plain!)}), tui ${Math.round(got.tui!.wallMs)} ms (${mb(got.tui!)})`);
 		}
 	} finally {
 		fs.rmSync(work, {recursive: true, force: true});

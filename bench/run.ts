@@ -213,7 +213,13 @@ async function main(): Promise<void> {
 	try {
 		const scaleSizes = (values['scale-sizes'] ?? '10,100,1000,5000').split(',').map(n => positive(n.trim(), 10, 'scale-sizes'));
 		const runs = {startup: values['startup-runs'], plan: positive(values['plan-runs'], 15, 'plan-runs'), binary: positive(values['binary-runs'], 10, 'binary-runs')};
-		const scaleTui = values['scale-tui'] === undefined ? scaleSizes.slice(-1) : values['scale-tui'].split(',').map(n => Number(n.trim())).filter(n => n > 0);
+		const scaleTui =
+			values['scale-tui'] === undefined
+				? scaleSizes.slice(-1)
+				: values['scale-tui']
+						.split(',')
+						.map(n => Number(n.trim()))
+						.filter(n => n > 0);
 		await measure(only, cases, build, runs, kube, scaleSizes, scaleTui);
 	} finally {
 		fs.rmSync(build, {recursive: true, force: true});

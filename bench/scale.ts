@@ -128,14 +128,13 @@ export async function benchScale(root: string, cli: string, sizes: number[], log
 /** The figures as a Markdown table (the issue's columns). */
 export function scaleTable(results: ScaleResult[]): string {
 	const kb = (bytes: number) => `${(bytes / 1024).toFixed(bytes < 10240 ? 1 : 0)} KB`;
-	const rows = [
-		'| N | wall time | per step | overhead per step above `bash -c true` | `bash -c true` per step | peak RSS | state files | journal | TUI `--auto` / plain |',
-		'| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-	];
+	const rows = ['| N | wall time | per step | overhead per step above `bash -c true` | `bash -c true` per step | peak RSS | state files | journal | TUI `--auto` / plain |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
 	for (const r of results) {
 		const per = r.wallMs / r.steps;
 		const bash = r.bashMs / r.steps;
-		rows.push(`| ${r.steps.toLocaleString('en')} | ${(r.wallMs / 1000).toFixed(2)} s | ${per.toFixed(1)} ms | ${(per - bash).toFixed(1)} ms | ${bash.toFixed(1)} ms | ${Math.round(r.rssMb)} MB | ${kb(r.stateBytes)} | ${kb(r.journalBytes)} | ${r.tuiMs === undefined ? '' : `${(r.tuiMs / r.wallMs).toFixed(2)}x (${(r.tuiMs / 1000).toFixed(2)} s)`} |`);
+		rows.push(
+			`| ${r.steps.toLocaleString('en')} | ${(r.wallMs / 1000).toFixed(2)} s | ${per.toFixed(1)} ms | ${(per - bash).toFixed(1)} ms | ${bash.toFixed(1)} ms | ${Math.round(r.rssMb)} MB | ${kb(r.stateBytes)} | ${kb(r.journalBytes)} | ${r.tuiMs === undefined ? '' : `${(r.tuiMs / r.wallMs).toFixed(2)}x (${(r.tuiMs / 1000).toFixed(2)} s)`} |`,
+		);
 	}
 	return rows.join('\n');
 }

@@ -130,6 +130,9 @@ export function markdownTable(rows: readonly Row[]): string {
 /** `2 CPUs (model), Linux 6.1, Node v24.21.0, load average 0.12 0.30 0.25`. */
 export function machineLine(): string {
 	const cpus = os.cpus();
-	const load = os.loadavg().map(n => n.toFixed(2)).join(' ');
+	const load = os
+		.loadavg()
+		.map(n => n.toFixed(2))
+		.join(' ');
 	return `${os.availableParallelism()} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${os.type()} ${os.release()}, ${Math.round(os.totalmem() / 1024 ** 3)} GB RAM, Node ${process.version}, load average ${load}`;
 }

@@ -96,12 +96,7 @@ async function runningPid(dir: string): Promise<number | undefined> {
 /** Counts users with psql; rejects when the database cannot be read. */
 function countUsers(config: FakeSynapseConfig): Promise<string> {
 	return new Promise((resolve, reject) => {
-		execFile(
-			config.psql,
-			['-X', '-At', '-d', config.database, '-c', 'SELECT count(*) FROM users;'],
-			{env: {...process.env, ...config.pgEnv, PGAPPNAME: 'synapse-health'}, timeout: 5000},
-			(error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || error.message)) : resolve(stdout.trim())),
-		);
+		execFile(config.psql, ['-X', '-At', '-d', config.database, '-c', 'SELECT count(*) FROM users;'], {env: {...process.env, ...config.pgEnv, PGAPPNAME: 'synapse-health'}, timeout: 5000}, (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || error.message)) : resolve(stdout.trim())));
 	});
 }
 

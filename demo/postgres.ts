@@ -92,9 +92,7 @@ async function handOver(dir: string): Promise<void> {
 	if (process.getuid?.() !== 0) return;
 	const ids = await $({quiet: true, nothrow: true})`id -u ${SERVER_OS_USER} && id -g ${SERVER_OS_USER}`;
 	if (ids.exitCode !== 0) {
-		throw new Error(
-			`PostgreSQL refuses to run as root and there is no user '${SERVER_OS_USER}' to run it as. Create it (Debian's postgresql package does) or run as a normal user.`,
-		);
+		throw new Error(`PostgreSQL refuses to run as root and there is no user '${SERVER_OS_USER}' to run it as. Create it (Debian's postgresql package does) or run as a normal user.`);
 	}
 	const [uid, gid] = ids.stdout.trim().split('\n').map(Number);
 	await chown(dir, uid, gid);

@@ -176,14 +176,9 @@ export async function loadSynapseData(server: PostgresServer, database: string, 
  * A missing table gives null (a damaged database), not an error.
  */
 export async function synapseCounts(server: PostgresServer, database: string): Promise<SynapseCounts> {
-	const present = new Set(
-		(await psql(server, database, `SELECT tablename FROM pg_tables WHERE schemaname = 'public';`)).split('\n').filter(Boolean),
-	);
-	const count = async (table: string) =>
-		present.has(table) ? Number((await psql(server, database, `SELECT count(*) FROM ${table};`)).trim()) : null;
-	const latest = present.has('events')
-		? (await psql(server, database, 'SELECT event_id FROM events ORDER BY stream_ordering DESC LIMIT 10;')).split('\n').filter(Boolean)
-		: [];
+	const present = new Set((await psql(server, database, `SELECT tablename FROM pg_tables WHERE schemaname = 'public';`)).split('\n').filter(Boolean));
+	const count = async (table: string) => (present.has(table) ? Number((await psql(server, database, `SELECT count(*) FROM ${table};`)).trim()) : null);
+	const latest = present.has('events') ? (await psql(server, database, 'SELECT event_id FROM events ORDER BY stream_ordering DESC LIMIT 10;')).split('\n').filter(Boolean) : [];
 	return {users: await count('users'), rooms: await count('rooms'), events: await count('events'), latestEventIds: latest};
 }
 

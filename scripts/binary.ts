@@ -191,12 +191,7 @@ function newestMtimeMs(dir: string): number {
 /** True when {@link BINARY} is missing or older than source/, package.json, the lock file, this script, binary-main.ts, bundle.ts or the Node binary. */
 export function binaryIsStale(): boolean {
 	if (!existsSync(BINARY)) return true;
-	const inputs = Math.max(
-		newestMtimeMs(path.join(ROOT, 'source')),
-		...[path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), import.meta.filename, path.join(ROOT, 'scripts', 'binary-main.ts'), path.join(ROOT, 'scripts', 'bundle.ts'), nodeBinary()].map(
-			file => statSync(file).mtimeMs,
-		),
-	);
+	const inputs = Math.max(newestMtimeMs(path.join(ROOT, 'source')), ...[path.join(ROOT, 'package.json'), path.join(ROOT, 'package-lock.json'), import.meta.filename, path.join(ROOT, 'scripts', 'binary-main.ts'), path.join(ROOT, 'scripts', 'bundle.ts'), nodeBinary()].map(file => statSync(file).mtimeMs));
 	return inputs > statSync(BINARY).mtimeMs;
 }
 

@@ -83,7 +83,13 @@ const [synthetic, demo] = await Promise.all([series('synthetic', syntheticTrials
 const total = mergeTallies(synthetic, demo);
 total.timeMs = Date.now() - started;
 log('');
-log(tallyTable([['synthetic', synthetic], ['demo', demo], ['total', total]]));
+log(
+	tallyTable([
+		['synthetic', synthetic],
+		['demo', demo],
+		['total', total],
+	]),
+);
 log('');
 const bad = total.damaged + total.illegalReruns + total.unrecordedStarts + total.tornJournalLines + total.wrongResults + total.leftoverProcesses;
 if (stop.signal.aborted) log(`stopped early: ${total.trials} of ${syntheticTrials + demoTrials} trials ran.`);

@@ -22,10 +22,7 @@ const NODE_MAJOR_NEEDED = 22;
 
 const nodeMajor = Number.parseInt(process.versions.node.split('.')[0] ?? '0', 10);
 if (!(nodeMajor >= NODE_MAJOR_NEEDED)) {
-	process.stderr.write(
-		`runbook needs Node.js ${NODE_MAJOR_NEEDED} or later; this is Node.js ${process.versions.node} (${process.execPath}). ` +
-			`Install Node.js ${NODE_MAJOR_NEEDED}+ (https://nodejs.org/en/download, or \`nvm install ${NODE_MAJOR_NEEDED}\`) and run runbook with it.\n`,
-	);
+	process.stderr.write(`runbook needs Node.js ${NODE_MAJOR_NEEDED} or later; this is Node.js ${process.versions.node} (${process.execPath}). ` + `Install Node.js ${NODE_MAJOR_NEEDED}+ (https://nodejs.org/en/download, or \`nvm install ${NODE_MAJOR_NEEDED}\`) and run runbook with it.\n`);
 	process.exit(2);
 }
 

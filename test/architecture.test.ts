@@ -101,8 +101,7 @@ describe('import directions in source/', () => {
 	});
 
 	test('no inner folder imports a top-level file', () => {
-		const wrong = [...graph].flatMap(([file, targets]) =>
-			folderOf(file) === undefined ? [] : targets.filter(target => folderOf(target) === undefined).map(target => `${file} -> ${target}`));
+		const wrong = [...graph].flatMap(([file, targets]) => (folderOf(file) === undefined ? [] : targets.filter(target => folderOf(target) === undefined).map(target => `${file} -> ${target}`)));
 		expect(wrong).toEqual([]);
 	});
 
@@ -130,9 +129,7 @@ describe('import directions in source/', () => {
 
 	test('the engine imports no I/O: no file system, processes, network, terminal or Kubernetes client', () => {
 		const io = /^(node:(fs|fs\/promises|child_process|net|http|https|tls|dgram|worker_threads)|zx|ink|react|@kubernetes\/client-node|undici)$/;
-		const wrong = [...graph.keys()]
-			.filter(file => folderOf(file) === 'engine')
-			.flatMap(file => [...readFileSync(path.join(SOURCE, file), 'utf8').matchAll(PACKAGE_IMPORT)].filter(match => io.test(match[1]!)).map(match => `${file} -> ${match[1]}`));
+		const wrong = [...graph.keys()].filter(file => folderOf(file) === 'engine').flatMap(file => [...readFileSync(path.join(SOURCE, file), 'utf8').matchAll(PACKAGE_IMPORT)].filter(match => io.test(match[1]!)).map(match => `${file} -> ${match[1]}`));
 		expect(wrong).toEqual([]);
 	});
 
@@ -148,15 +145,7 @@ describe('import directions in source/', () => {
 
 	test('the import reader sees type-only, multi-line, re-export and dynamic imports', () => {
 		const known = new Set(['x/a.ts', 'x/b.ts', 'x/c.ts', 'x/d.tsx', 'x/e.ts']);
-		const text = [
-			"import type {A} from './a.js';",
-			'import {',
-			'\ttype B,',
-			"} from './b.js';",
-			"export type {C} from './c.js';",
-			"const D = await import('./d.js');",
-			"type E = typeof import('./e.js');",
-		].join('\n');
+		const text = ["import type {A} from './a.js';", 'import {', '\ttype B,', "} from './b.js';", "export type {C} from './c.js';", "const D = await import('./d.js');", "type E = typeof import('./e.js');"].join('\n');
 		expect(importsOf('x/f.ts', text, known).sort()).toEqual(['x/a.ts', 'x/b.ts', 'x/c.ts', 'x/d.tsx', 'x/e.ts']);
 	});
 

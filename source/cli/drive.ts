@@ -64,7 +64,12 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 	};
 	// A secret named only by steps that may not run (the passphrase of an encrypted backup) is asked before the first of them that runs, not up front (engine/secret-timing.ts).
 	const done = new Set(Object.entries(state.steps).flatMap(([id, saved]) => (saved && isStepDone(saved.status) ? [id] : [])));
-	const deferred = classifySecrets(loaded.runbook, plan.askFirst.filter(ask => ask.param.secret).map(ask => ask.name), state.vars, done).deferred;
+	const deferred = classifySecrets(
+		loaded.runbook,
+		plan.askFirst.filter(ask => ask.param.secret).map(ask => ask.name),
+		state.vars,
+		done,
+	).deferred;
 	const runner = new Runner({
 		runbook: loaded.runbook,
 		runbookDir: path.dirname(loaded.path),

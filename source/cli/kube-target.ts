@@ -51,9 +51,7 @@ export async function connectTarget(plan: Pick<RunPlan, 'loaded' | 'state'>, opt
 		// Declined on the screen: the operator was told there; nothing more to say.
 		if (!(await confirmTargetChange(changes, target.context))) throw new UsageError([]);
 	} else if (options.confirmContext !== target.context) {
-		throw new UsageError(`run ${state.runId} was started against another Kubernetes target (${changes.join('; ')}).`, [
-			`to continue against ${target.context}, pass --confirm-context ${target.context}; or choose the recorded one with --context ${state.kube?.context}`,
-		]);
+		throw new UsageError(`run ${state.runId} was started against another Kubernetes target (${changes.join('; ')}).`, [`to continue against ${target.context}, pass --confirm-context ${target.context}; or choose the recorded one with --context ${state.kube?.context}`]);
 	}
 	// The state keeps the recorded target: the Runner records the new one with the decision.
 	return {kubernetes, state, acceptedChange: {detail: changes.join('; '), kube}};

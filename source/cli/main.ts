@@ -76,14 +76,14 @@ function sessionOptions(opts: Record<string, unknown>, command?: Command): RunOp
 
 /** `-p NAME=VALUE`, repeatable; no default shown (none is set: a param's default comes from the runbook). */
 function paramOption(): Option {
-	return new Option('-p, --param <NAME=VALUE>', 'set a param (repeatable; default: the runbook\'s); also presets the answer of an ask step').argParser(collectParam);
+	return new Option('-p, --param <NAME=VALUE>', "set a param (repeatable; default: the runbook's); also presets the answer of an ask step").argParser(collectParam);
 }
 
 function addRunOptions(command: Command): Command {
 	return command
 		.addOption(paramOption())
 		.option('--auto', 'run on without waiting for Enter at each step (a new run starts from its plan with Enter); stops at confirmations, asks, manual steps and failures')
-		.option('--plain', 'no TUI: a new run\'s plan, then one line per event (the default when stdin or stdout is not a terminal)')
+		.option('--plain', "no TUI: a new run's plan, then one line per event (the default when stdin or stdout is not a terminal)")
 		.option('--yes', 'without a terminal: answer yes to confirm questions and take manual steps as done')
 		.option('--yes-destructive', 'without a terminal: run destructive steps without typing their confirmation word')
 		.option('--rerun-interrupted', 'without a terminal: re-run a step that was interrupted')
@@ -99,11 +99,7 @@ function addRunOptions(command: Command): Command {
 
 /** Builds the command-line program; `exit` receives the exit code. */
 export function buildProgram(exit: (code: number) => void): Command {
-	const program = new Command('runbook')
-		.description('Walk through an operations runbook (YAML), one step at a time; progress is saved and can be resumed.')
-		.version('0.1.0')
-		.showHelpAfterError('(run `runbook --help` for usage)')
-		.exitOverride();
+	const program = new Command('runbook').description('Walk through an operations runbook (YAML), one step at a time; progress is saved and can be resumed.').version('0.1.0').showHelpAfterError('(run `runbook --help` for usage)').exitOverride();
 
 	addRunOptions(program.command('run').argument('<FILE>', 'runbook file (YAML)').description('run a runbook (offers to resume an unfinished run of it)'))
 		.option('--new', 'start a new run even if an unfinished run of this runbook exists')
@@ -111,11 +107,9 @@ export function buildProgram(exit: (code: number) => void): Command {
 			exit(await runCommand(file, sessionOptions(opts, command)));
 		});
 
-	addRunOptions(program.command('resume').argument('[RUN_ID]', 'run to resume (default: the latest unfinished run)').description('resume a saved run')).action(
-		async (runId: string | undefined, opts: Record<string, unknown>, command: Command) => {
-			exit(await resumeCommand(runId, sessionOptions(opts, command)));
-		},
-	);
+	addRunOptions(program.command('resume').argument('[RUN_ID]', 'run to resume (default: the latest unfinished run)').description('resume a saved run')).action(async (runId: string | undefined, opts: Record<string, unknown>, command: Command) => {
+		exit(await resumeCommand(runId, sessionOptions(opts, command)));
+	});
 
 	program
 		.command('runs')

@@ -76,18 +76,31 @@ export async function planRunbook(file: string, options: PlanOptions, rawWrite: 
 		const item = md ? '- ' : `${pad}    `;
 		const when = whenLine(step, known);
 		if (when) out.push(`${item}${when.text}${group && when.skipped ? ' (with every step inside it)' : ''}`);
-		if (view.description) out.push(...(md ? ['', ...view.description.trimEnd().split('\n')] : view.description.trimEnd().split('\n').map(line => `${pad}    ${line}`)));
+		if (view.description)
+			out.push(
+				...(md
+					? ['', ...view.description.trimEnd().split('\n')]
+					: view.description
+							.trimEnd()
+							.split('\n')
+							.map(line => `${pad}    ${line}`)),
+			);
 		if (group) {
 			out.push(`${item}group: runs ${(step.steps ?? []).map(s => s.id).join(', ')} in order`);
 			if (step.rescue) {
-				out.push(
-					`${item}when one of them fails: rescue ${step.rescue.map(s => s.id).join(', ')} (b in the TUI; by itself without a terminal unless --no-rescue), then the group ends failed, rolled back, and the run stops`,
-				);
+				out.push(`${item}when one of them fails: rescue ${step.rescue.map(s => s.id).join(', ')} (b in the TUI; by itself without a terminal unless --no-rescue), then the group ends failed, rolled back, and the run stops`);
 			}
 			if (step.always) out.push(`${item}always, after the group ends either way: ${step.always.map(s => s.id).join(', ')}`);
 			return;
 		}
-		out.push(...(md ? code(view.command.trimEnd().split('\n'), view.action === 'run' ? 'sh' : '') : view.command.trimEnd().split('\n').map(line => `${pad}      ${line}`)));
+		out.push(
+			...(md
+				? code(view.command.trimEnd().split('\n'), view.action === 'run' ? 'sh' : '')
+				: view.command
+						.trimEnd()
+						.split('\n')
+						.map(line => `${pad}      ${line}`)),
+		);
 		const vars = Object.entries(view.vars);
 		if (vars.length > 0) out.push(`${item}vars: ${vars.map(([name, value]) => `${name}=${value}`).join('  ')}`);
 		const extra = [step.timeout ? `timeout ${step.timeout}` : '', step.retries ? `retries ${step.retries}` : '', step.capture ? `captures ${step.capture}` : ''].filter(Boolean);

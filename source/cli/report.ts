@@ -43,12 +43,7 @@ async function stepTitles(state: RunState, runDir: string): Promise<Record<strin
  * @throws StateError when the run does not exist or its state is damaged; UsageError when the
  *   file cannot be written (cli/exit.ts: exit 2).
  */
-export async function reportRun(
-	runId: string,
-	options: {stateDir?: string; output?: string},
-	write: (text: string) => void = t => void process.stdout.write(t),
-	rawWriteErr: (text: string) => void = t => void process.stderr.write(t),
-): Promise<number> {
+export async function reportRun(runId: string, options: {stateDir?: string; output?: string}, write: (text: string) => void = t => void process.stdout.write(t), rawWriteErr: (text: string) => void = t => void process.stderr.write(t)): Promise<number> {
 	// Warnings quote the state and journal (an `updatedAt`, a file name): hostile input, no raw controls.
 	const writeErr = (text: string): void => rawWriteErr(visibleControls(text));
 	const repo = new RunsRepository(resolveStateDir(options.stateDir));

@@ -61,11 +61,7 @@ export async function planResume(repo: RunsRepository, id: string, early: string
 	const unrecorded = recordStarted(repo.stateDir, id, saved.runbookPath);
 	if (unrecorded) notices.push(unrecorded);
 	if (reconciled.changed) {
-		notices.push(
-			`the runbook file changed since this run began; steps are matched by id` +
-				(reconciled.added.length ? `; new steps: ${reconciled.added.join(', ')}` : '') +
-				(reconciled.removed.length ? `; steps no longer in the runbook (their records dropped): ${reconciled.removed.join(', ')}` : ''),
-		);
+		notices.push(`the runbook file changed since this run began; steps are matched by id` + (reconciled.added.length ? `; new steps: ${reconciled.added.join(', ')}` : '') + (reconciled.removed.length ? `; steps no longer in the runbook (their records dropped): ${reconciled.removed.join(', ')}` : ''));
 	}
 	for (const stepId of reconciled.interrupted) notices.push(...(await stopInterrupted(reconciled.state, stepId, options)));
 
@@ -99,17 +95,12 @@ function checkSavedRun(repo: RunsRepository, id: string, saved: RunState, option
 	// The runbook this account started (or last resumed) the run with; the state may not name another.
 	const started = readStarted(repo.stateDir, id);
 	if (started !== undefined && started !== saved.runbookPath) {
-		throw new UsageError(
-			`run ${id} was started on this account with the runbook ${started}, but its state now names ${saved.runbookPath}: ` +
-				`the state was changed by someone who can write the state directory. Nothing was run; check ${repo.runDir(id)}`,
-		);
+		throw new UsageError(`run ${id} was started on this account with the runbook ${started}, but its state now names ${saved.runbookPath}: ` + `the state was changed by someone who can write the state directory. Nothing was run; check ${repo.runDir(id)}`);
 	}
 	if (!fs.existsSync(saved.runbookPath)) throw new UsageError(`the runbook of run ${id} is gone: ${saved.runbookPath}; put it back at that path to resume`);
 	const unsafeRunbook = runbookFileProblem(saved.runbookPath);
 	if (unsafeRunbook) {
-		throw new UsageError(
-			`run ${id} names a runbook others can change: ${unsafeRunbook}. Nothing was run; a shared state directory must not pick a file someone else can edit. Fix its owner or mode, then resume`,
-		);
+		throw new UsageError(`run ${id} names a runbook others can change: ${unsafeRunbook}. Nothing was run; a shared state directory must not pick a file someone else can edit. Fix its owner or mode, then resume`);
 	}
 	return started;
 }
@@ -135,11 +126,9 @@ async function confirmRunbook(id: string, saved: RunState, hash: string, options
 		return;
 	}
 	if (options.confirmRunbook !== undefined && path.resolve(options.confirmRunbook) === saved.runbookPath) return;
-	throw new UsageError(
-		`run ${id} was not started on this account (no record of it here) and names the runbook ${saved.runbookPath}` +
-			`${changed ? ", whose content (or a fragment's) is not the one the run recorded" : ''}. Nothing was run.`,
-		[`if that is the runbook to go on with, pass --confirm-runbook ${saved.runbookPath}`],
-	);
+	throw new UsageError(`run ${id} was not started on this account (no record of it here) and names the runbook ${saved.runbookPath}` + `${changed ? ", whose content (or a fragment's) is not the one the run recorded" : ''}. Nothing was run.`, [
+		`if that is the runbook to go on with, pass --confirm-runbook ${saved.runbookPath}`,
+	]);
 }
 
 /**

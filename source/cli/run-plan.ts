@@ -59,9 +59,7 @@ export function planNewRun(loaded: LoadedRunbook, repo: RunsRepository, options:
 	const found = resolveSecrets(runbook, secretNames, resolution.secrets, {tui, resumed: false});
 	// Required params first, then optional secrets, each in the runbook's order.
 	const order = Object.keys(params);
-	const askFirst = [...resolution.missing.filter(name => !params[name]!.secret).map(name => ({name, param: params[name]!})), ...found.ask].sort(
-		(a, b) => Number(!a.param.required) - Number(!b.param.required) || order.indexOf(a.name) - order.indexOf(b.name),
-	);
+	const askFirst = [...resolution.missing.filter(name => !params[name]!.secret).map(name => ({name, param: params[name]!})), ...found.ask].sort((a, b) => Number(!a.param.required) - Number(!b.param.required) || order.indexOf(a.name) - order.indexOf(b.name));
 
 	const at = systemClock.now();
 	const state = newRunState({
@@ -78,11 +76,7 @@ export function planNewRun(loaded: LoadedRunbook, repo: RunsRepository, options:
 	});
 	const plan: RunPlan = {loaded, state, repo, secrets: found.secrets, askFirst, resumed: false, notices: []};
 	if (!tui) {
-		const missing = resolution.missing.map(name =>
-			params[name]!.secret
-				? `secret param ${name} is required: set ${secretEnvName(name)} in the environment (or pass -p ${name}=VALUE)`
-				: `param ${name} is required: pass -p ${name}=VALUE${params[name]!.description ? ` (${params[name]!.description})` : ''}`,
-		);
+		const missing = resolution.missing.map(name => (params[name]!.secret ? `secret param ${name} is required: set ${secretEnvName(name)} in the environment (or pass -p ${name}=VALUE)` : `param ${name} is required: pass -p ${name}=VALUE${params[name]!.description ? ` (${params[name]!.description})` : ''}`));
 		// Every flag the run needs is named at once: the missing params, then the steps' questions.
 		// Refused before the run's folder is made: nothing of it is left behind.
 		refuseWithoutTerminal(plan, options, missing);

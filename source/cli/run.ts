@@ -37,10 +37,7 @@ export async function runCommand(file: string, options: RunOptions, io: Io = std
 		if (unfinished.length > 0) {
 			if (!wantsTui(options)) {
 				const stateDirFlag = stateDirArg(options.stateDir);
-				throw new UsageError(`an unfinished run of ${loaded.path} exists: ${describeRun(unfinished[0]!)}`, [
-					`continue it:   runbook resume ${unfinished[0]!.runId}${stateDirFlag}`,
-					`or start anew: runbook run ${file} --new${stateDirFlag}`,
-				]);
+				throw new UsageError(`an unfinished run of ${loaded.path} exists: ${describeRun(unfinished[0]!)}`, [`continue it:   runbook resume ${unfinished[0]!.runId}${stateDirFlag}`, `or start anew: runbook run ${file} --new${stateDirFlag}`]);
 			}
 			const {chooseResume} = (await loadUi()).chooseResume;
 			const choice = await chooseResume(loaded.runbook.title, unfinished);

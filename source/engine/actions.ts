@@ -55,10 +55,7 @@ export interface ActionContext {
 }
 
 /** How an attempt ended; a failure says how as a typed {@link AttemptOutcome} (never `succeeded`). */
-export type ActionOutcome = (
-	| {ok: true; exitCode?: number | null; stdout?: string}
-	| {ok: false; exitCode?: number | null; signal?: string; failure: AttemptOutcome}
-) & {
+export type ActionOutcome = ({ok: true; exitCode?: number | null; stdout?: string} | {ok: false; exitCode?: number | null; signal?: string; failure: AttemptOutcome}) & {
 	/** When a shell command passed each phase (ports.ts StepPhases). */
 	phases?: StepPhases;
 };
@@ -127,10 +124,7 @@ export function resolveDeep(value: unknown, values: Record<string, string>): unk
  *   substituted value passed through `redact`; undefined when fine or when there is no selector.
  */
 export function substitutedSelectorProblem(step: Step, kind: KubeActionKind, spec: Record<string, unknown>, redact: (text: string) => string): string | undefined {
-	const holders: Array<[string, unknown, unknown]> =
-		kind === 'wait'
-			? Object.entries(spec).map(([waitKind, body]) => [`wait.${waitKind}`, body, (step.wait as Record<string, unknown> | undefined)?.[waitKind]])
-			: [[kind, spec, step[kind]]];
+	const holders: Array<[string, unknown, unknown]> = kind === 'wait' ? Object.entries(spec).map(([waitKind, body]) => [`wait.${waitKind}`, body, (step.wait as Record<string, unknown> | undefined)?.[waitKind]]) : [[kind, spec, step[kind]]];
 	for (const [field, body, written] of holders) {
 		const writtenSelector = written && typeof written === 'object' ? (written as Record<string, unknown>).selector : undefined;
 		const selector = body && typeof body === 'object' ? (body as Record<string, unknown>).selector : undefined;
@@ -191,11 +185,7 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 	const phases = result.phases ? {phases: result.phases} : {};
 	if (result.error) return {ok: false, exitCode: null, failure: {kind: 'not-started', reason: result.error}, ...phases};
 	if (result.exitCode !== null && okExitCodes.includes(result.exitCode)) return {ok: true, exitCode: result.exitCode, stdout: result.stdout, ...phases};
-	const failure: AttemptOutcome = result.signal
-		? {kind: 'signal', signal: result.signal}
-		: result.exitCode === null
-			? {kind: 'failed', message: 'the command ended without an exit code'}
-			: {kind: 'exit-code', exitCode: result.exitCode};
+	const failure: AttemptOutcome = result.signal ? {kind: 'signal', signal: result.signal} : result.exitCode === null ? {kind: 'failed', message: 'the command ended without an exit code'} : {kind: 'exit-code', exitCode: result.exitCode};
 	return {ok: false, exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), failure, ...phases};
 }
 

@@ -45,11 +45,7 @@ async function runAttempt(run: RunCore, step: Step): Promise<AttemptsEnd> {
 	const logRel = stepLogRel(step.id, n);
 	const logPath = run.logPath(step.id, n);
 	const view = run.stepView(step.id);
-	run.apply(
-		(s, at) => t.startAttempt(s, step.id, at, run.options.by, logRel),
-		{type: 'step-started', stepId: step.id, attempt: n, command: view.command, logPath},
-		{type: 'step-status', stepId: step.id, status: 'running', attempt: n},
-	);
+	run.apply((s, at) => t.startAttempt(s, step.id, at, run.options.by, logRel), {type: 'step-started', stepId: step.id, attempt: n, command: view.command, logPath}, {type: 'step-status', stepId: step.id, status: 'running', attempt: n});
 
 	const started = run.now().getTime();
 	const controller = new AbortController();
@@ -84,8 +80,7 @@ async function runAttempt(run: RunCore, step: Step): Promise<AttemptsEnd> {
 				redactsNothing: secrets.every(value => value === ''),
 				cutLine: secretSafeCut(secrets),
 				// A progress line of a step with a timeout says how long is left (issue 10 item 4).
-				emit: event =>
-					run.emit(event.type === 'progress' && timeoutMs !== undefined && step.timeout ? {...event, leftMs: timeoutMs - (run.now().getTime() - started), timeout: step.timeout} : event),
+				emit: event => run.emit(event.type === 'progress' && timeoutMs !== undefined && step.timeout ? {...event, leftMs: timeoutMs - (run.now().getTime() - started), timeout: step.timeout} : event),
 				onProcess: (pgid, commandId) => {
 					run.commandRunning = true;
 					run.apply((s, at) => t.setAttemptProcess(s, step.id, at, pgid, run.options.host, commandId));
@@ -161,13 +156,6 @@ function commandCwd(run: RunCore, step: Step): string {
 function redactOutcome(outcome: ActionOutcome, redact: (text: string) => string): ActionOutcome {
 	if (outcome.ok) return outcome;
 	const f = outcome.failure;
-	const failure: AttemptOutcome =
-		f.kind === 'failed'
-			? {...f, message: redact(f.message)}
-			: f.kind === 'not-started'
-				? {...f, reason: redact(f.reason)}
-				: f.kind === 'exit-code' && f.message !== undefined
-					? {...f, message: redact(f.message)}
-					: f;
+	const failure: AttemptOutcome = f.kind === 'failed' ? {...f, message: redact(f.message)} : f.kind === 'not-started' ? {...f, reason: redact(f.reason)} : f.kind === 'exit-code' && f.message !== undefined ? {...f, message: redact(f.message)} : f;
 	return {...outcome, failure};
 }

@@ -19,12 +19,7 @@ import {allValues, destructiveWord, displayValues} from './view.js';
  * answer (a param, an `ask` step).
  * @returns false when the operator quits (or a stop is requested).
  */
-async function askUntilValid(
-	run: RunCore,
-	question: () => Promise<{value: string} | 'quit'>,
-	check: (value: string) => string | undefined,
-	variable: {name: string; secret: boolean; stepId?: string; label?: string},
-): Promise<string | undefined> {
+async function askUntilValid(run: RunCore, question: () => Promise<{value: string} | 'quit'>, check: (value: string) => string | undefined, variable: {name: string; secret: boolean; stepId?: string; label?: string}): Promise<string | undefined> {
 	for (;;) {
 		const answer = await run.answer(question());
 		if (answer === 'quit') return undefined;
@@ -69,7 +64,12 @@ export async function askNeededSecrets(run: RunCore, step: Step, waiting: Array<
 	if (waiting.length === 0) return true;
 	const done = new Set(Object.entries(run.state.steps).flatMap(([id, saved]) => (isStepDone(saved.status) ? [id] : [])));
 	const open = waiting.filter(entry => !Object.hasOwn(run.secrets, entry.name));
-	const {due} = classifySecrets(run.runbook, open.map(entry => entry.name), run.state.vars, done);
+	const {due} = classifySecrets(
+		run.runbook,
+		open.map(entry => entry.name),
+		run.state.vars,
+		done,
+	);
 	const names = stepReferences(step);
 	for (const entry of open) {
 		if (!due.has(entry.name) && !names.has(entry.name)) continue;
@@ -136,11 +136,6 @@ async function checklistStep(run: RunCore, step: Step, items: readonly string[])
 		run.apply((s, at) => t.tickItem(s, step.id, at, item));
 		run.decide('tick', step.id, `item ${index + 1} of ${items.length}: ${texts[index]}`, 'checklist');
 	}
-	run.decideAndSettle(
-		{kind: 'mark-done', detail: `checklist done: ${items.length} items ticked`, reason: 'checklist'},
-		step.id,
-		'succeeded',
-		`done by the operator (${items.length} of ${items.length} items ticked)`,
-	);
+	run.decideAndSettle({kind: 'mark-done', detail: `checklist done: ${items.length} items ticked`, reason: 'checklist'}, step.id, 'succeeded', `done by the operator (${items.length} of ${items.length} items ticked)`);
 	return 'next';
 }

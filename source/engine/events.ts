@@ -83,15 +83,7 @@ export interface RunFinishedEvent {
 }
 
 /** Every event a run emits. */
-export type RunEvent =
-	| RunStartedEvent
-	| StepStartedEvent
-	| OutputEvent
-	| ProgressEvent
-	| StepStatusEvent
-	| NoticeEvent
-	| DecisionEvent
-	| RunFinishedEvent;
+export type RunEvent = RunStartedEvent | StepStartedEvent | OutputEvent | ProgressEvent | StepStatusEvent | NoticeEvent | DecisionEvent | RunFinishedEvent;
 
 /** A subscriber to run events; `state` is the state after the event. */
 export type RunListener = (event: RunEvent, state: RunState) => void;

@@ -27,7 +27,9 @@ export type WhenCheck = (step: Step) => {holds: boolean; note: string};
 
 /** Ids of a group's steps, rescue and always steps at every depth (not the group itself). */
 function inside(group: Step): string[] {
-	return flatSteps({steps: [group]}).slice(1).map(entry => entry.step.id);
+	return flatSteps({steps: [group]})
+		.slice(1)
+		.map(entry => entry.step.id);
 }
 
 function groupNote(run: RunCore, group: Step, text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
@@ -40,13 +42,7 @@ function groupNote(run: RunCore, group: Step, text: string, level: 'info' | 'war
  * leaves the group open.
  * @param runList runs a list of steps (the Runner's loop).
  */
-export async function runGroup(
-	run: RunCore,
-	group: Step,
-	memory: LoopMemory,
-	runList: (steps: readonly Step[]) => Promise<StepOutcome>,
-	whenHolds: WhenCheck,
-): Promise<StepOutcome> {
+export async function runGroup(run: RunCore, group: Step, memory: LoopMemory, runList: (steps: readonly Step[]) => Promise<StepOutcome>, whenHolds: WhenCheck): Promise<StepOutcome> {
 	const saved = run.state.steps[group.id]!;
 	if (isStepDone(saved.status)) return 'next';
 	let groupState = run.state.groups?.[group.id];

@@ -73,5 +73,4 @@ export interface JournalRunFinished {
 }
 
 /** One line of the journal. */
-export type JournalEntry = JournalEntryBase &
-	(JournalRunStarted | JournalStepStarted | JournalStepStatus | JournalDecision | JournalNotice | JournalRunFinished);
+export type JournalEntry = JournalEntryBase & (JournalRunStarted | JournalStepStarted | JournalStepStatus | JournalDecision | JournalNotice | JournalRunFinished);

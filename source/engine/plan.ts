@@ -71,13 +71,7 @@ export function buildPlan(runbook: Runbook, file: string, resolution: Pick<Param
 	});
 	const every = allSteps(runbook);
 	const actions = every.filter(step => !isGroup(step));
-	const needs = preflightNeeds(
-		runbook,
-		{},
-		{...resolution.vars, ...resolution.secrets},
-		{yes: false, yesDestructive: false, rerunInterrupted: false, values},
-		new Set(Object.keys(resolution.secrets)),
-	);
+	const needs = preflightNeeds(runbook, {}, {...resolution.vars, ...resolution.secrets}, {yes: false, yesDestructive: false, rerunInterrupted: false, values}, new Set(Object.keys(resolution.secrets)));
 	const kube = runbook.kubernetes;
 	return {
 		title: runbook.title,
@@ -160,10 +154,7 @@ export function planLines(plan: RunPlan, options: PlanLineOptions = {}): string[
 /** The steps line (how many, which are destructive, which need an answer) and what a run without a terminal needs. */
 function stepsLines(plan: RunPlan, md: boolean): string[] {
 	const groups = plan.groupCount ? ` (and ${plan.groupCount} group${plan.groupCount === 1 ? '' : 's'})` : '';
-	const out = [
-		`${plan.stepCount} step${plan.stepCount === 1 ? '' : 's'}${groups}; destructive: ${plan.destructive.join(', ') || 'none'}; need an answer: ${plan.answers.join(', ') || 'none'}.`,
-		`Without a terminal it needs: ${plan.flags.length > 0 ? plan.flags.join(' ') : 'nothing more'}.`,
-	];
+	const out = [`${plan.stepCount} step${plan.stepCount === 1 ? '' : 's'}${groups}; destructive: ${plan.destructive.join(', ') || 'none'}; need an answer: ${plan.answers.join(', ') || 'none'}.`, `Without a terminal it needs: ${plan.flags.length > 0 ? plan.flags.join(' ') : 'nothing more'}.`];
 	// Its lines name asks and destructive words, which may hold values: each on one line.
 	const refusal = preflightRefusal(plan.needs).slice(1, -1).map(oneLine);
 	if (refusal.length > 0) out.push(...(md ? ['', '```', ...refusal.map(line => line.trim()), '```'] : refusal));

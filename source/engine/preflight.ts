@@ -72,13 +72,7 @@ export function whenHolds(step: Step, known: Known): boolean | undefined {
  * the run (params, saved vars, secrets given), by name; those named in `secret`
  * are shown as `***` (in a destructive step's word), as are secret asks' answers.
  */
-export function preflightNeeds(
-	runbook: Runbook,
-	steps: Partial<RunState['steps']>,
-	values: Record<string, string>,
-	answers: PreflightAnswers,
-	secret: ReadonlySet<string> = new Set(),
-): PreflightNeed[] {
+export function preflightNeeds(runbook: Runbook, steps: Partial<RunState['steps']>, values: Record<string, string>, answers: PreflightAnswers, secret: ReadonlySet<string> = new Set()): PreflightNeed[] {
 	const known: Known = new Map(Object.entries(values));
 	// Shown as `***`: secret params, and the answers of secret asks (given with -p, they are known here).
 	const hidden = new Set([...secret, ...allSteps(runbook).flatMap(step => (step.ask?.secret ? [step.ask.var] : []))]);

@@ -38,10 +38,7 @@ export interface RunnerOptions {
 	host?: string;
 	/** Grace period between SIGTERM and SIGKILL when a command is stopped, ms (default 10,000). */
 	graceMs?: number;
-	/**
-	 * Params to ask the operator before the first step: required ones with no
-	 * value, and secrets (never stored, so asked again on every resume).
-	 */
+	/** Params to ask before the first step: required ones with no value, and secrets (never stored, so asked on every resume). */
 	askFirst?: Array<{name: string; param: Param}>;
 	/**
 	 * Secret params asked only before the first step that runs and names them (engine/secret-timing.ts):
@@ -160,7 +157,10 @@ export class RunCore implements RunHandle {
 	/** Records an operator decision (kept in the state, told as a `decision` event). */
 	decide(kind: DecisionKind, stepId?: string, detail?: string, reason?: DecisionReason): void {
 		const decision = {by: this.options.by, kind, ...(stepId ? {stepId} : {}), ...(detail ? {detail} : {}), ...(reason ? {reason} : {})};
-		this.apply((s, at) => t.recordDecision(s, at, decision), s => ({type: 'decision', decision: s.decisions.at(-1)!}));
+		this.apply(
+			(s, at) => t.recordDecision(s, at, decision),
+			s => ({type: 'decision', decision: s.decisions.at(-1)!}),
+		);
 	}
 
 	/** Sets a step's status directly (skipped, done, failed group), with a note saying why. */
@@ -264,9 +264,7 @@ export class RunCore implements RunHandle {
 		if (this.current && this.commandRunning) {
 			const graceS = (this.options.graceMs ?? 10_000) / 1000;
 			// A step whose timeout ran out is already being stopped: its grace period is counting.
-			const message = this.current.signal.aborted
-				? `${reason}: the command is already stopping (its timeout ran out); stop again to kill it at once`
-				: `${reason}: SIGTERM sent; SIGKILL in ${graceS}s, or at once if stopped again`;
+			const message = this.current.signal.aborted ? `${reason}: the command is already stopping (its timeout ran out); stop again to kill it at once` : `${reason}: SIGTERM sent; SIGKILL in ${graceS}s, or at once if stopped again`;
 			this.emit({type: 'notice', level: 'warn', message});
 		}
 		this.current?.abort(new StopRequested(reason));

@@ -39,7 +39,10 @@ export class Runner extends RunCore {
 		const change = this.options.acceptedTargetChange;
 		if (change) {
 			const decision = {by: this.options.by, kind: 'context-change-accepted' as const, detail: change.detail};
-			this.apply((s, at) => t.acceptTargetChange(s, at, change.kube, decision), s => ({type: 'decision', decision: s.decisions.at(-1)!}));
+			this.apply(
+				(s, at) => t.acceptTargetChange(s, at, change.kube, decision),
+				s => ({type: 'decision', decision: s.decisions.at(-1)!}),
+			);
 		}
 		this.emit({type: 'run-started', runId: this.state.runId, resumed: this.options.resumed});
 		for (const {name, param} of this.options.askFirst ?? []) {
@@ -56,7 +59,15 @@ export class Runner extends RunCore {
 		for (const step of steps) {
 			let outcome: StepOutcome;
 			try {
-				outcome = isGroup(step) ? await runGroup(this, step, this.#memory, list => this.runList(list), s => this.whenHolds(s)) : await this.runStep(step);
+				outcome = isGroup(step)
+					? await runGroup(
+							this,
+							step,
+							this.#memory,
+							list => this.runList(list),
+							s => this.whenHolds(s),
+						)
+					: await this.runStep(step);
 			} catch (error) {
 				if (!(error instanceof StopRequested)) throw error;
 				outcome = 'quit';
@@ -156,10 +167,7 @@ export class Runner extends RunCore {
 
 	private finish(status: RunStatus, reason?: string): RunStatus {
 		const current = this.state.currentStepId;
-		const open =
-			current !== undefined && !isStepDone(this.state.steps[current]?.status ?? 'pending')
-				? {id: current}
-				: allSteps(this.runbook).find(s => !isGroup(s) && !isStepDone(this.state.steps[s.id]!.status));
+		const open = current !== undefined && !isStepDone(this.state.steps[current]?.status ?? 'pending') ? {id: current} : allSteps(this.runbook).find(s => !isGroup(s) && !isStepDone(this.state.steps[s.id]!.status));
 		this.apply((s, at) => t.setRunStatus(s, at, status, status === 'completed' ? null : open?.id), {type: 'run-finished', status, ...(reason ? {reason} : {})});
 		return status;
 	}

@@ -76,22 +76,7 @@ export interface StepState {
 }
 
 /** Kinds of operator decisions, recorded in order. */
-export type DecisionKind =
-	| 'run'
-	| 'confirm'
-	| 'decline'
-	| 'skip'
-	| 'retry'
-	| 'wait-longer'
-	| 'mark-done'
-	| 'rerun-interrupted'
-	| 'stop'
-	| 'quit'
-	| 'resume'
-	| 'runbook-changed-accepted'
-	| 'context-change-accepted'
-	| 'roll-back'
-	| 'tick';
+export type DecisionKind = 'run' | 'confirm' | 'decline' | 'skip' | 'retry' | 'wait-longer' | 'mark-done' | 'rerun-interrupted' | 'stop' | 'quit' | 'resume' | 'runbook-changed-accepted' | 'context-change-accepted' | 'roll-back' | 'tick';
 
 /** An operator decision: who, when, on which step, what, and why (typed: readers switch on `reason`, never on `detail`). */
 export interface Decision {

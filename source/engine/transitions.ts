@@ -216,12 +216,7 @@ export interface Reconciliation {
  * found `running` become `interrupted` (they are never re-run on their own), and
  * the run goes back to `in-progress`.
  */
-export function reconcileForResume(
-	saved: RunState,
-	stepIds: string[],
-	runbookHash: string,
-	at: Date,
-): Reconciliation {
+export function reconcileForResume(saved: RunState, stepIds: string[], runbookHash: string, at: Date): Reconciliation {
 	const steps: Record<string, StepState> = {};
 	const added: string[] = [];
 	const interrupted: string[] = [];
@@ -234,9 +229,7 @@ export function reconcileForResume(
 		}
 		if (old.status === 'running') {
 			interrupted.push(id);
-			const attempts = old.attempts.map((a, i) =>
-				i === old.attempts.length - 1 && !a.finishedAt ? {...a, outcome: 'interrupted' as const, result: LOST, error: describeOutcome(LOST)} : a,
-			);
+			const attempts = old.attempts.map((a, i) => (i === old.attempts.length - 1 && !a.finishedAt ? {...a, outcome: 'interrupted' as const, result: LOST, error: describeOutcome(LOST)} : a));
 			steps[id] = {...old, status: 'interrupted', attempts};
 		} else {
 			steps[id] = old;

@@ -98,7 +98,9 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, limit: numbe
 
 /** The start of a body on one line: escapes removed, controls visible, whitespace collapsed, at most {@link EXCERPT_CHARS} characters. */
 export function excerptOf(text: string): string {
-	const line = terminalSafe(text.slice(0, EXCERPT_CHARS * 8)).replace(/\s+/g, ' ').trim();
+	const line = terminalSafe(text.slice(0, EXCERPT_CHARS * 8))
+		.replace(/\s+/g, ' ')
+		.trim();
 	return line.length > EXCERPT_CHARS ? `${line.slice(0, EXCERPT_CHARS - 1)}…` : line;
 }
 
@@ -113,11 +115,11 @@ function describeFetchError(error: unknown): string {
 		EAI_AGAIN: 'host name lookup failed (try again)',
 		EHOSTUNREACH: 'host unreachable',
 		ETIMEDOUT: 'connection timed out',
-		DEPTH_ZERO_SELF_SIGNED_CERT: 'the server\'s TLS certificate is self-signed (insecure: true skips the check)',
-		SELF_SIGNED_CERT_IN_CHAIN: 'the server\'s TLS certificate chain is self-signed (insecure: true skips the check)',
-		UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server\'s TLS certificate cannot be verified (insecure: true skips the check)',
-		CERT_HAS_EXPIRED: 'the server\'s TLS certificate has expired',
-		ERR_TLS_CERT_ALTNAME_INVALID: 'the server\'s TLS certificate is for another host name',
+		DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed (insecure: true skips the check)",
+		SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain is self-signed (insecure: true skips the check)",
+		UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate cannot be verified (insecure: true skips the check)",
+		CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
+		ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate is for another host name",
 	};
 	if (known[code]) return known[code]!;
 	return terminalSafe(`request failed${code ? ` (${code})` : ''}`);

@@ -297,22 +297,23 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	// Nothing to redact and nothing to capture: the byte path (byte-output.ts).
 	let bytesHeld = false;
 	// A sensitive step's output goes through the sink, which counts it and shows none of it.
-	const bytePath = request.redactsNothing === true && !capture && request.sensitive !== true
-		? new ByteOutput({
-				writeLog: bytes => log.writeBytes(bytes),
-				onLogFull: () => {
-					if (bytesHeld) return;
-					bytesHeld = true;
-					readers.forEach(reader => reader.hold());
-					log.onDrain(() => {
-						bytesHeld = false;
-						readers.forEach(reader => reader.release());
-					});
-				},
-				show: request.onOutput,
-				maxPartialBytes: settings.maxPartial,
-			})
-		: undefined;
+	const bytePath =
+		request.redactsNothing === true && !capture && request.sensitive !== true
+			? new ByteOutput({
+					writeLog: bytes => log.writeBytes(bytes),
+					onLogFull: () => {
+						if (bytesHeld) return;
+						bytesHeld = true;
+						readers.forEach(reader => reader.hold());
+						log.onDrain(() => {
+							bytesHeld = false;
+							readers.forEach(reader => reader.release());
+						});
+					},
+					show: request.onOutput,
+					maxPartialBytes: settings.maxPartial,
+				})
+			: undefined;
 	const toStdout = bytePath ? (data: Buffer): void => bytePath.push('stdout', data) : (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
 	const toStderr = bytePath ? (data: Buffer): void => bytePath.push('stderr', data) : (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
 	const onStdout = (data: Buffer): void => {
@@ -415,9 +416,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		const reason = cause ? oneLine(cause.message) : 'no process id';
 		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${reason}`), durationMs);
 	}
-	const result: ShellResult = aborted
-		? {exitCode: null, signal: output.signal ?? sentSignal, durationMs, aborted: true}
-		: {exitCode: output.exitCode, durationMs, aborted: false, ...(output.signal ? {signal: output.signal} : {})};
+	const result: ShellResult = aborted ? {exitCode: null, signal: output.signal ?? sentSignal, durationMs, aborted: true} : {exitCode: output.exitCode, durationMs, aborted: false, ...(output.signal ? {signal: output.signal} : {})};
 	if (capture) result.stdout = capture.text();
 	result.phases = phases;
 	log.note(`step "${stepId}" ${describeShellResult(result)} after ${durationMs} ms`);

@@ -52,7 +52,11 @@ function attemptMs(attempt: Attempt): number | undefined {
 
 /** First non-empty line of a command, at most 80 characters. */
 function firstLine(command: string): string {
-	const line = command.split('\n').find(l => l.trim() !== '')?.trim() ?? '';
+	const line =
+		command
+			.split('\n')
+			.find(l => l.trim() !== '')
+			?.trim() ?? '';
 	const more = line.length > 80 || command.trim().includes('\n');
 	return line.length > 80 ? `${line.slice(0, 79)}…` : more ? `${line} …` : line;
 }
@@ -75,11 +79,7 @@ function journalRow(entry: JournalEntry): TimelineRow {
 			return {...base, event: `attempt ${entry.attempt} started`, detail: code(firstLine(entry.command)) + (entry.log ? ` → ${entry.log}` : '')};
 		case 'step-status': {
 			// A failure's `error` is the outcome's description (engine/outcome.ts), which names the exit code or signal itself.
-			const parts = [
-				entry.error ? entry.error : entry.exitCode !== undefined ? (entry.exitCode === null ? 'no exit code' : `exit ${entry.exitCode}`) : '',
-				entry.durationMs !== undefined ? `after ${formatDuration(entry.durationMs)}` : '',
-				entry.note ?? '',
-			];
+			const parts = [entry.error ? entry.error : entry.exitCode !== undefined ? (entry.exitCode === null ? 'no exit code' : `exit ${entry.exitCode}`) : '', entry.durationMs !== undefined ? `after ${formatDuration(entry.durationMs)}` : '', entry.note ?? ''];
 			return {...base, event: entry.status, detail: parts.filter(Boolean).join('; ')};
 		}
 		case 'decision':
@@ -221,8 +221,7 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 	out.push('## Downtime', '');
 	if (downtime) {
 		out.push(
-			`Total downtime, from the first step's start (${time(downtime.startAt)} UTC) to the last step's end (${time(downtime.endAt)} UTC): **${span(downtime.ms)}**.` +
-				(state.status === 'completed' ? '' : ` The run is ${runStatusWord(state.status)}: this is the time so far.`),
+			`Total downtime, from the first step's start (${time(downtime.startAt)} UTC) to the last step's end (${time(downtime.endAt)} UTC): **${span(downtime.ms)}**.` + (state.status === 'completed' ? '' : ` The run is ${runStatusWord(state.status)}: this is the time so far.`),
 			'',
 			'Record it as the restore time and compare it with the RTO (seed 004: "Document restore time").',
 			'',
@@ -243,7 +242,7 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 			// A group (format 1.1): its status with how it ended ("failed, rolled back").
 			state.groups?.[id] ? `${step?.status ?? 'missing'} (group${step?.note ? `: ${step.note}` : ''})` : (step?.status ?? 'missing'),
 			String(step?.attempts.length ?? 0),
-			last ? (last.exitCode != null ? String(last.exitCode) : last.signal ?? '') : '',
+			last ? (last.exitCode != null ? String(last.exitCode) : (last.signal ?? '')) : '',
 			ms !== undefined ? formatDuration(ms) : '',
 			stepActors(state, id),
 		];
@@ -253,12 +252,25 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 	const groups = Object.entries(state.groups ?? {});
 	if (groups.length > 0) {
 		out.push('## Groups', '');
-		out.push(table(['group', 'where', 'outcome', 'failed step'], groups.map(([id, g]) => [code(id), g.phase, g.outcome === 'rolled-back' ? 'failed, rolled back (its rescue ran)' : (g.outcome ?? ''), g.failedStep ? code(g.failedStep) : ''])), '');
+		out.push(
+			table(
+				['group', 'where', 'outcome', 'failed step'],
+				groups.map(([id, g]) => [code(id), g.phase, g.outcome === 'rolled-back' ? 'failed, rolled back (its rescue ran)' : (g.outcome ?? ''), g.failedStep ? code(g.failedStep) : '']),
+			),
+			'',
+		);
 	}
 
 	out.push('## Decisions', '');
 	if (state.decisions.length === 0) out.push('None.', '');
-	else out.push(table(['time (UTC)', 'who', 'step', 'decision', 'detail'], state.decisions.map(d => [time(d.at), d.by, d.stepId ? code(d.stepId) : '', d.kind, d.detail ?? ''])), '');
+	else
+		out.push(
+			table(
+				['time (UTC)', 'who', 'step', 'decision', 'detail'],
+				state.decisions.map(d => [time(d.at), d.by, d.stepId ? code(d.stepId) : '', d.kind, d.detail ?? '']),
+			),
+			'',
+		);
 
 	out.push('## Failures and skips', '');
 	const problems = failuresAndSkips(state);
@@ -267,7 +279,13 @@ export function renderReport(state: RunState, journal: JournalEntry[], titles: R
 	out.push('## Timeline', '');
 	const rows = journal.length > 0 ? journal.map(journalRow) : stateTimeline(state);
 	if (journal.length === 0) out.push('This run has no journal; the timeline is rebuilt from its saved state.', '');
-	out.push(table(['time (UTC)', 'who', 'step', 'event', 'detail'], rows.map(r => [time(r.at), r.by, r.step ? code(r.step) : '', r.event, r.detail])), '');
+	out.push(
+		table(
+			['time (UTC)', 'who', 'step', 'event', 'detail'],
+			rows.map(r => [time(r.at), r.by, r.step ? code(r.step) : '', r.event, r.detail]),
+		),
+		'',
+	);
 
 	return visibleControls(out.join('\n'));
 }

@@ -108,7 +108,13 @@ function parse(text: string, file: string, bytes: Uint8Array, read: ReadFile): L
 			else problems.push(...issuesToProblems(result.error.issues, at, {steps: values}, {schema: expandedStepsSchema}));
 		}
 		const expanded = {...data, steps: hasSteps ? values : data.steps};
-		problems.push(...validateRunbook(expanded, at, expansion.steps.map(step => step.scopes)));
+		problems.push(
+			...validateRunbook(
+				expanded,
+				at,
+				expansion.steps.map(step => step.scopes),
+			),
+		);
 	}
 	const texts = new Map<string, string>([[file, text], ...expansion.fragments.map(f => [f.name, f.text] as const)]);
 	if (!head.success || problems.length > 0) throw new RunbookError(problems, text, {file, texts});

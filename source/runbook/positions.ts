@@ -111,7 +111,7 @@ export function createLocator(doc: Document, lineCounter: LineCounter, text: str
 		let pair: Pair | undefined;
 		let depth = 0;
 		for (const segment of path) {
-			if (isAlias(node)) node = node.resolve(doc) as Node | null ?? null;
+			if (isAlias(node)) node = (node.resolve(doc) as Node | null) ?? null;
 			let next: Node | null | undefined;
 			let nextPair: Pair | undefined;
 			if (isMap(node)) {
@@ -169,9 +169,7 @@ export function createLocator(doc: Document, lineCounter: LineCounter, text: str
 		label,
 		lineRef: path => `line ${at(path).line}`,
 		problem(path, message, problemOptions = {}) {
-			const {line, col} = problemOptions.within
-				? within(path, problemOptions.within.index, problemOptions.within.token, problemOptions.within.value)
-				: at(path, problemOptions.on);
+			const {line, col} = problemOptions.within ? within(path, problemOptions.within.index, problemOptions.within.token, problemOptions.within.value) : at(path, problemOptions.on);
 			const problem: Problem = {file, line, col, path: label(path), message};
 			if (problemOptions.hint !== undefined) problem.hint = problemOptions.hint;
 			return problem;

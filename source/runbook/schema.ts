@@ -23,9 +23,7 @@ export const STEP_ID = /^[a-z0-9][a-z0-9-]*$/;
 export const DURATION = /^\d+(\.\d+)?(ms|s|m|h)$/;
 
 const varName = z.string().regex(VARIABLE_NAME, {error: 'expected a variable name in upper case, such as DB_NAME'});
-const duration = z
-	.string({error: 'expected a duration such as 30s, 5m or 1h'})
-	.regex(DURATION, {error: 'expected a duration such as 500ms, 30s, 5m or 1h'});
+const duration = z.string({error: 'expected a duration such as 30s, 5m or 1h'}).regex(DURATION, {error: 'expected a duration such as 500ms, 30s, 5m or 1h'});
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 // Patterns run through RE2 (security/patterns.ts: linear time), so they must be valid RE2.
 const regexSource = z.string().refine(source => patternProblem(source) === undefined, {
@@ -92,10 +90,7 @@ const labelSelector = z.string().superRefine((text, ctx) => {
  * A count (`replicas`, `podsReady.count`): a whole number >= 0, or `$VAR` / `${VAR}` whose
  * value is checked to be one before the step runs (format 1.1).
  */
-const countOrVar = z.union([
-	z.number().int().min(0),
-	z.string().regex(/^\$(?:[A-Z_][A-Z0-9_]*|\{[A-Z_][A-Z0-9_]*\})$/, {error: 'expected a whole number >= 0 or a variable such as $REPLICAS'}),
-]);
+const countOrVar = z.union([z.number().int().min(0), z.string().regex(/^\$(?:[A-Z_][A-Z0-9_]*|\{[A-Z_][A-Z0-9_]*\})$/, {error: 'expected a whole number >= 0 or a variable such as $REPLICAS'})]);
 
 /**
  * `exec.pod`: a pod name, or `statefulset/NAME` / `deployment/NAME` (also `sts/`, `deploy/`):
@@ -200,85 +195,85 @@ export const LOCAL_WAIT_KINDS: readonly string[] = ['command', 'http'];
  * A step: an id, one action, and modifiers. All action keys are optional here;
  * validate.ts reports zero or two actions with the step's position.
  */
-export const stepSchema = z.strictObject({
-	id: z.string().regex(STEP_ID, {error: 'expected an id of lower-case letters, digits and dashes, such as stop-synapse'}),
-	title: z.string().optional(),
-	description: z.string().optional(),
-	when: whenSchema.optional(),
-	confirm: z.union([z.string(), z.literal(true)]).optional(),
-	destructive: z.union([z.boolean(), z.string().min(1)]).optional(),
-	timeout: duration.optional(),
-	retries: z.number().int().min(0).max(100).optional(),
-	retryDelay: duration.optional(),
-	continueOnError: z.boolean().optional(),
-	// `run` and its options
-	run: z.string().min(1).optional(),
-	cwd: z.string().optional(),
-	env: z.record(varName, scalar).optional(),
-	capture: varName.optional(),
-	/** The output may hold secrets the tool does not know (`kubectl get secrets -o yaml`): not shown or logged, only its byte count. */
-	sensitive: z.boolean().optional(),
-	okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
-	// other actions
-	manual: z.union([z.string().min(1), checklistSchema]).optional(),
-	ask: askSchema.optional(),
-	wait: waitSchema.optional(),
-	/** By `name`, or every object matching `selector` (format 1.1); exactly one (validate.ts). */
-	scale: z
-		.strictObject({kind: z.string(), name: kubeName.optional(), selector: labelSelector.optional(), replicas: countOrVar, namespace: kubeNamespace.optional()})
-		.optional(),
-	delete: z.strictObject(resourceRef).optional(),
-	apply: z
-		.strictObject({
-			file: z.string().optional(),
-			/** Inline manifest: YAML text (one or more documents) or a mapping. */
-			manifest: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-			/** A JSON merge patch (RFC 7386; null deletes a key) applied to every object before it is applied: YAML text or a mapping. */
-			patch: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-			namespace: kubeNamespace.optional(),
-		})
-		.optional(),
-	patch: z
-		.strictObject({
-			...namedRef,
-			type: z.enum(['merge', 'json']),
-			patch: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
-		})
-		.optional(),
-	restart: z.strictObject({kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: kubeName, namespace: kubeNamespace.optional()}).optional(),
-	exec: z
-		.strictObject({
-			pod: podOrWorkload,
-			container: z.string().optional(),
-			command: z.array(z.string()).min(1),
-			stdin: z.string().optional(),
-			/** A local file that receives the command's stdout (0600, part file + rename on success; format 1.1). */
-			stdout: z.string().min(1).optional(),
-			namespace: kubeNamespace.optional(),
-		})
-		.optional(),
-	copy: z
-		.strictObject({
-			from: z.string(),
-			pod: kubeName,
-			container: z.string().optional(),
-			to: z.string(),
-			/** `toPod` (default): local `from` to the pod's `to`; `fromPod` (format 1.1): the pod's `from` to local `to`. */
-			direction: z.enum(['toPod', 'fromPod']).optional(),
-			namespace: kubeNamespace.optional(),
-		})
-		.optional(),
-	// A group (format 1.1, groups.ts): `steps` instead of an action, with an optional rescue path.
-	get steps(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
-		return z.array(stepSchema).min(1, {error: 'expected at least one step in the group'}).optional().meta({description: 'A group (version 1.1): its steps run in order instead of an action'});
-	},
-	get rescue(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
-		return z.array(stepSchema).min(1, {error: 'expected at least one rescue step'}).optional().meta({description: 'Steps that roll the group back when one of its steps fails (version 1.1)'});
-	},
-	get always(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
-		return z.array(stepSchema).min(1, {error: 'expected at least one step'}).optional().meta({description: 'Steps that run after the group ends, succeeded or rolled back (version 1.1)'});
-	},
-}).meta({id: 'step'});
+export const stepSchema = z
+	.strictObject({
+		id: z.string().regex(STEP_ID, {error: 'expected an id of lower-case letters, digits and dashes, such as stop-synapse'}),
+		title: z.string().optional(),
+		description: z.string().optional(),
+		when: whenSchema.optional(),
+		confirm: z.union([z.string(), z.literal(true)]).optional(),
+		destructive: z.union([z.boolean(), z.string().min(1)]).optional(),
+		timeout: duration.optional(),
+		retries: z.number().int().min(0).max(100).optional(),
+		retryDelay: duration.optional(),
+		continueOnError: z.boolean().optional(),
+		// `run` and its options
+		run: z.string().min(1).optional(),
+		cwd: z.string().optional(),
+		env: z.record(varName, scalar).optional(),
+		capture: varName.optional(),
+		/** The output may hold secrets the tool does not know (`kubectl get secrets -o yaml`): not shown or logged, only its byte count. */
+		sensitive: z.boolean().optional(),
+		okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
+		// other actions
+		manual: z.union([z.string().min(1), checklistSchema]).optional(),
+		ask: askSchema.optional(),
+		wait: waitSchema.optional(),
+		/** By `name`, or every object matching `selector` (format 1.1); exactly one (validate.ts). */
+		scale: z.strictObject({kind: z.string(), name: kubeName.optional(), selector: labelSelector.optional(), replicas: countOrVar, namespace: kubeNamespace.optional()}).optional(),
+		delete: z.strictObject(resourceRef).optional(),
+		apply: z
+			.strictObject({
+				file: z.string().optional(),
+				/** Inline manifest: YAML text (one or more documents) or a mapping. */
+				manifest: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+				/** A JSON merge patch (RFC 7386; null deletes a key) applied to every object before it is applied: YAML text or a mapping. */
+				patch: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+				namespace: kubeNamespace.optional(),
+			})
+			.optional(),
+		patch: z
+			.strictObject({
+				...namedRef,
+				type: z.enum(['merge', 'json']),
+				patch: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]),
+			})
+			.optional(),
+		restart: z.strictObject({kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']), name: kubeName, namespace: kubeNamespace.optional()}).optional(),
+		exec: z
+			.strictObject({
+				pod: podOrWorkload,
+				container: z.string().optional(),
+				command: z.array(z.string()).min(1),
+				stdin: z.string().optional(),
+				/** A local file that receives the command's stdout (0600, part file + rename on success; format 1.1). */
+				stdout: z.string().min(1).optional(),
+				namespace: kubeNamespace.optional(),
+			})
+			.optional(),
+		copy: z
+			.strictObject({
+				from: z.string(),
+				pod: kubeName,
+				container: z.string().optional(),
+				to: z.string(),
+				/** `toPod` (default): local `from` to the pod's `to`; `fromPod` (format 1.1): the pod's `from` to local `to`. */
+				direction: z.enum(['toPod', 'fromPod']).optional(),
+				namespace: kubeNamespace.optional(),
+			})
+			.optional(),
+		// A group (format 1.1, groups.ts): `steps` instead of an action, with an optional rescue path.
+		get steps(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
+			return z.array(stepSchema).min(1, {error: 'expected at least one step in the group'}).optional().meta({description: 'A group (version 1.1): its steps run in order instead of an action'});
+		},
+		get rescue(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
+			return z.array(stepSchema).min(1, {error: 'expected at least one rescue step'}).optional().meta({description: 'Steps that roll the group back when one of its steps fails (version 1.1)'});
+		},
+		get always(): z.ZodOptional<z.ZodArray<typeof stepSchema>> {
+			return z.array(stepSchema).min(1, {error: 'expected at least one step'}).optional().meta({description: 'Steps that run after the group ends, succeeded or rolled back (version 1.1)'});
+		},
+	})
+	.meta({id: 'step'});
 
 /** The keys of a group step: `steps` instead of an action, plus these (groups.ts). */
 export const GROUP_KEYS = ['id', 'title', 'description', 'when', 'steps', 'rescue', 'always'] as const;

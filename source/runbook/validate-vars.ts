@@ -104,20 +104,14 @@ function unknownName(walk: Walk, name: string, path: YamlPath, within: {index: n
 	const shown = within ? `$${name}` : name;
 	const later = walk.definitions.get(name)?.find(d => d.step >= walk.step && walk.step >= 0 && visibleIn(d, walk.scope));
 	if (later) {
-		const message = later.step === walk.step
-			? `${shown} is set by this step, so it has no value yet here`
-			: `${shown} is set by step "${later.id}" (${walk.at.lineRef(later.path, path)}), which comes after this step`;
+		const message = later.step === walk.step ? `${shown} is set by this step, so it has no value yet here` : `${shown} is set by step "${later.id}" (${walk.at.lineRef(later.path, path)}), which comes after this step`;
 		const hint = later.step === walk.step ? 'use it from the next step on' : `move step "${later.id}" before this one`;
 		return walk.at.problem(path, message, {within, hint});
 	}
 	const near = closestMatch(name, [...walk.known, ...extra]);
 	const declare = walk.fragment ? 'list it under requires (the including runbook must define it)' : 'declare it under params';
 	const earlier = walk.fragment ? 'an earlier step of the fragment' : 'an earlier step';
-	const hint = near !== undefined
-		? `did you mean ${within ? '$' : ''}${near}?`
-		: script
-			? `${declare}, set it in env, assign it in the script, or write \${${name}:-default}; lower-case names are not checked`
-			: `${declare}, or set it with ask or capture in ${earlier}; write $$ for a literal $`;
+	const hint = near !== undefined ? `did you mean ${within ? '$' : ''}${near}?` : script ? `${declare}, set it in env, assign it in the script, or write \${${name}:-default}; lower-case names are not checked` : `${declare}, or set it with ask or capture in ${earlier}; write $$ for a literal $`;
 	return walk.at.problem(path, `unknown variable ${shown}`, {within, hint});
 }
 
@@ -230,9 +224,7 @@ function enterScopes(walk: Walk, states: Map<string, ScopeState>, scopes: readon
 				if (parent.known.has(name)) continue;
 				const later = walk.definitions.get(name)?.find(d => d.step >= walk.step && visibleIn(d, parentKey));
 				const near = closestMatch(name, [...parent.known]);
-				let hint = scope.parent === undefined
-					? `declare ${name} under params, or set it with ask or capture in a step before the include`
-					: `list ${name} under requires in ${scope.parent}, or set it with ask or capture in a step of ${scope.parent} before the include`;
+				let hint = scope.parent === undefined ? `declare ${name} under params, or set it with ask or capture in a step before the include` : `list ${name} under requires in ${scope.parent}, or set it with ask or capture in a step of ${scope.parent} before the include`;
 				if (near !== undefined) hint = `did you mean ${near}? The fragment's requires and the runbook's names must match`;
 				if (later) hint = `move step "${later.id}" before this include`;
 				report(walk, () => scope.problem(`${scope.short} requires ${name}, which is not defined before this include`, hint));
@@ -260,7 +252,10 @@ export function checkVariables(data: Mapping, at: Locator, scopes: ReadonlyArray
 	const definitions = new Map<string, Definition[]>();
 	const byOwner = new Map<string, Definition[]>();
 	const define = (definition: Definition): void => {
-		for (const [index, key] of [[definitions, definition.name], [byOwner, definition.owner]] as const) {
+		for (const [index, key] of [
+			[definitions, definition.name],
+			[byOwner, definition.owner],
+		] as const) {
 			const list = index.get(key);
 			if (list) list.push(definition);
 			else index.set(key, [definition]);

@@ -75,7 +75,7 @@ function checkGroup(step: Mapping, path: YamlPath, at: Locator, version: unknown
 		problems.push(at.problem([...path, 'steps'], 'a group (a step with steps:) needs format version 1.1, and this runbook says version: 1', {on: 'key', hint: 'write version: 1.1 at the top (every version 1 runbook is valid 1.1)'}));
 	}
 	for (const action of present(step, ACTION_KEYS)) {
-		problems.push(at.problem([...path, action], `a group has steps instead of an action, and this one also has "${action}"`, {on: 'key', hint: 'move the action into a step of the group\'s steps'}));
+		problems.push(at.problem([...path, action], `a group has steps instead of an action, and this one also has "${action}"`, {on: 'key', hint: "move the action into a step of the group's steps"}));
 	}
 	const allowed: readonly string[] = [...GROUP_KEYS, ...ACTION_KEYS];
 	for (const key of Object.keys(step)) {
@@ -190,10 +190,10 @@ function checkShapes(step: Mapping, path: YamlPath, at: Locator): Problem[] {
 		else if (!('name' in scale) && !('selector' in scale)) problems.push(at.problem([...path, 'scale'], 'expected a name or a selector', {hint: 'name the object, or give a label selector such as app.kubernetes.io/component=matrix-server'}));
 	}
 	if (isMapping(step.exec) && 'stdout' in step.exec && 'capture' in step) {
-		problems.push(at.problem([...path, 'capture'], 'capture and exec.stdout both take the command\'s stdout; a step has one or the other', {on: 'key', hint: 'write the output to the file, and read it in a later step (or capture it and drop stdout)'}));
+		problems.push(at.problem([...path, 'capture'], "capture and exec.stdout both take the command's stdout; a step has one or the other", {on: 'key', hint: 'write the output to the file, and read it in a later step (or capture it and drop stdout)'}));
 	}
 	const http = isMapping(step.wait) ? step.wait.http : undefined;
-	if (isMapping(http) && ('jsonpath' in http) !== ('equals' in http)) {
+	if (isMapping(http) && 'jsonpath' in http !== 'equals' in http) {
 		const missing = 'jsonpath' in http ? 'equals' : 'jsonpath';
 		problems.push(at.problem([...path, 'wait', 'http', 'jsonpath' in http ? 'jsonpath' : 'equals'], `expected jsonpath and equals together; ${missing} is missing`, {on: 'key', hint: 'jsonpath names a value in the JSON body, equals the value it must have'}));
 	}

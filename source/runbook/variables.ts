@@ -21,21 +21,53 @@ export const BUILTIN_VARS = ['RUN_ID', 'RUN_DIR', 'RUNBOOK_DIR', 'KUBE_CONTEXT']
  * from the operator's environment (POSIX, login, Kubernetes, libpq, GnuPG, editor), and
  * `RUNBOOK_COMMAND_ID`, which the shell executor gives every command (process-group.ts).
  */
-export const STANDARD_ENV_VARS = [
-	'HOME', 'PATH', 'USER', 'LOGNAME', 'PWD', 'SHELL', 'TMPDIR', 'LANG', 'LC_ALL', 'TERM', 'HOSTNAME',
-	'KUBECONFIG', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'GNUPGHOME', 'EDITOR',
-	'RUNBOOK_COMMAND_ID',
-] as const;
+export const STANDARD_ENV_VARS = ['HOME', 'PATH', 'USER', 'LOGNAME', 'PWD', 'SHELL', 'TMPDIR', 'LANG', 'LC_ALL', 'TERM', 'HOSTNAME', 'KUBECONFIG', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'GNUPGHOME', 'EDITOR', 'RUNBOOK_COMMAND_ID'] as const;
 
 /**
  * Variables bash itself sets in every script (bash(1), "Shell Variables": those bash
  * assigns, not those it only reads), so a `run` script may use them undeclared.
  */
 export const BASH_SPECIAL_VARS = [
-	'PPID', 'BASHPID', 'RANDOM', 'SRANDOM', 'SECONDS', 'LINENO', 'UID', 'EUID', 'GROUPS', 'HOSTTYPE', 'OSTYPE', 'MACHTYPE',
-	'BASH', 'BASH_VERSION', 'BASH_VERSINFO', 'BASH_SOURCE', 'BASH_LINENO', 'BASH_REMATCH', 'BASH_COMMAND', 'BASH_SUBSHELL',
-	'BASH_ARGC', 'BASH_ARGV', 'BASH_ARGV0', 'FUNCNAME', 'PIPESTATUS', 'SHLVL', 'OLDPWD', 'REPLY', 'OPTARG', 'OPTIND', 'OPTERR',
-	'EPOCHSECONDS', 'EPOCHREALTIME', 'IFS', 'SHELLOPTS', 'BASHOPTS', 'COLUMNS', 'LINES', 'HISTCMD', 'DIRSTACK',
+	'PPID',
+	'BASHPID',
+	'RANDOM',
+	'SRANDOM',
+	'SECONDS',
+	'LINENO',
+	'UID',
+	'EUID',
+	'GROUPS',
+	'HOSTTYPE',
+	'OSTYPE',
+	'MACHTYPE',
+	'BASH',
+	'BASH_VERSION',
+	'BASH_VERSINFO',
+	'BASH_SOURCE',
+	'BASH_LINENO',
+	'BASH_REMATCH',
+	'BASH_COMMAND',
+	'BASH_SUBSHELL',
+	'BASH_ARGC',
+	'BASH_ARGV',
+	'BASH_ARGV0',
+	'FUNCNAME',
+	'PIPESTATUS',
+	'SHLVL',
+	'OLDPWD',
+	'REPLY',
+	'OPTARG',
+	'OPTIND',
+	'OPTERR',
+	'EPOCHSECONDS',
+	'EPOCHREALTIME',
+	'IFS',
+	'SHELLOPTS',
+	'BASHOPTS',
+	'COLUMNS',
+	'LINES',
+	'HISTCMD',
+	'DIRSTACK',
 ] as const;
 
 /** One `$NAME` or `${NAME}` in a text. */
@@ -100,17 +132,14 @@ export function referencedVars(text: string): string[] {
  */
 export function interpolate(text: string, vars: Readonly<Record<string, string>>): string {
 	if (!text.includes('$')) return text;
-	return text.replace(
-		REFERENCE,
-		(token: string, dollar: string | undefined, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => {
-			if (dollar !== undefined) return '$';
-			const name = (braced ?? bare)!;
-			if (!VARIABLE_NAME.test(name)) return token;
-			const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
-			if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
-			return value ?? token;
-		},
-	);
+	return text.replace(REFERENCE, (token: string, dollar: string | undefined, braced: string | undefined, fallback: string | undefined, bare: string | undefined) => {
+		if (dollar !== undefined) return '$';
+		const name = (braced ?? bare)!;
+		if (!VARIABLE_NAME.test(name)) return token;
+		const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
+		if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
+		return value ?? token;
+	});
 }
 
 /**
@@ -170,10 +199,13 @@ export function secretSafeCut(secrets: readonly string[]): LineCut {
 	const values = hiddenValues(secrets);
 	const longest = values[0]?.length ?? 0;
 	if (values.length === 0) return {lookahead: 0, at: (_line, at) => at};
-	return {lookahead: longest, at: (line, at) => {
-		const cut = spanningStart(line, at, values);
-		return cut > 0 ? cut : at;
-	}};
+	return {
+		lookahead: longest,
+		at: (line, at) => {
+			const cut = spanningStart(line, at, values);
+			return cut > 0 ? cut : at;
+		},
+	};
 }
 
 /** The cut in `text` moved back, from `at`, to the start of any occurrence of `values` that spans it. */

@@ -69,9 +69,7 @@ export const zodErrorMap: z.core.$ZodErrorMap = (issue: RawIssue) => {
 		case 'invalid_type':
 			return `expected ${typeName(issue.expected)}, found ${describeValue(issue.input)}`;
 		case 'invalid_value':
-			return issue.values.length === 1
-				? `expected ${literal(issue.values[0])}`
-				: `expected one of ${listWords(issue.values.map(v => String(v)))}`;
+			return issue.values.length === 1 ? `expected ${literal(issue.values[0])}` : `expected one of ${listWords(issue.values.map(v => String(v)))}`;
 		case 'invalid_union': {
 			const expected = [...new Set(issue.errors.flatMap(branch => (branch[0] ? expectedOf(branch[0]) : [])))];
 			return `expected ${listWords(expected)}, found ${describeValue(issue.input)}`;
@@ -101,7 +99,11 @@ export const zodErrorMap: z.core.$ZodErrorMap = (issue: RawIssue) => {
 
 /** Writes milliseconds as a runbook duration: `5m`, `90s`, `1500ms`. */
 function compactDuration(milliseconds: number): string {
-	for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+	for (const [unit, size] of [
+		['h', 3_600_000],
+		['m', 60_000],
+		['s', 1000],
+	] as const) {
 		if (milliseconds >= size && milliseconds % size === 0) return `${milliseconds / size}${unit}`;
 	}
 	return `${milliseconds}ms`;
@@ -222,10 +224,8 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 			case 'invalid_type':
 				if (issue.input === undefined && !at.has(path)) problems.push(missingKey(path, at));
 				else if (issue.message.startsWith('expected a duration')) problems.push(at.problem(path, issue.message, {hint: durationHint(issue.input)}));
-				else if (isStepPath(path) && issue.expected === 'object')
-					problems.push(at.problem(path, `expected a step: a mapping with an id and one action, found ${describeValue(issue.input)}`, {hint: 'write "- id: my-step" and the action on the next line, indented under id'}));
-				else if (path.length === 0 && issue.expected === 'object')
-					problems.push(at.problem(path, `expected ${shape}, found ${issue.input === null ? 'an empty file' : describeValue(issue.input)}`));
+				else if (isStepPath(path) && issue.expected === 'object') problems.push(at.problem(path, `expected a step: a mapping with an id and one action, found ${describeValue(issue.input)}`, {hint: 'write "- id: my-step" and the action on the next line, indented under id'}));
+				else if (path.length === 0 && issue.expected === 'object') problems.push(at.problem(path, `expected ${shape}, found ${issue.input === null ? 'an empty file' : describeValue(issue.input)}`));
 				else problems.push(at.problem(path, issue.message));
 				break;
 			case 'invalid_value': {
@@ -242,7 +242,7 @@ export function issuesToProblems(issues: readonly Issue[], at: Locator, data: un
 				break;
 			case 'custom':
 				if (issue.message.startsWith('not a valid regular expression')) {
-					problems.push(at.problem(path, `not a valid regular expression: ${String(issue.input)} (${regexReason(issue.input)})`, {hint: 'patterns use RE2 syntax (JavaScript\'s, without lookaround or backreferences); escape special characters such as ( [ . with \\'}));
+					problems.push(at.problem(path, `not a valid regular expression: ${String(issue.input)} (${regexReason(issue.input)})`, {hint: "patterns use RE2 syntax (JavaScript's, without lookaround or backreferences); escape special characters such as ( [ . with \\"}));
 				} else problems.push(at.problem(path, issue.message, {hint: typeof issue.params?.hint === 'string' ? issue.params.hint : undefined}));
 				break;
 			default:

@@ -29,7 +29,10 @@ export class UsageError extends Error {
 	 */
 	static fromLines(lines: readonly string[], problems: readonly string[] = []): UsageError {
 		const head = lines.filter(line => !line.startsWith('  ')).map(line => line.replace(/^runbook: /, ''));
-		return new UsageError([...problems, ...head], lines.filter(line => line.startsWith('  ')).map(line => line.slice(2)));
+		return new UsageError(
+			[...problems, ...head],
+			lines.filter(line => line.startsWith('  ')).map(line => line.slice(2)),
+		);
 	}
 
 	/** The text the operator reads: `runbook: PROBLEM` lines, then `  NEXT STEP` lines, each ending with a newline. */

@@ -290,11 +290,7 @@ export function readJournal(runDir: string, warn: (message: string) => void = ()
 			entries.push(data);
 			return;
 		}
-		warn(
-			last
-				? `${file}: the last line is incomplete (a process ended while writing it); ignored`
-				: `${file}:${i + 1}: not a journal entry; ignored`,
-		);
+		warn(last ? `${file}: the last line is incomplete (a process ended while writing it); ignored` : `${file}:${i + 1}: not a journal entry; ignored`);
 	});
 	return entries;
 }

@@ -22,9 +22,6 @@
  * The owner record is deleted before the lock is released; an owner record found
  * after taking the lock is therefore one left by a holder that did not release
  * (killed, crashed): that holder is reported as the one taken over from.
- *
- * Over 300 lines on purpose: taking, taking over, refreshing and releasing share
- * the owner record's rules above; split, each part would need all of them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -78,11 +75,7 @@ export class RunLockedError extends Error {
 	/** The holder, when its owner record could be read. */
 	readonly owner?: OwnerInfo;
 	constructor(runId: string, owner: OwnerInfo | undefined) {
-		super(
-			owner
-				? `run ${runId} is in use by pid ${owner.pid} (${owner.user}@${owner.host}) since ${formatTime(owner.startedAt)}; wait for it to finish, or stop that process`
-				: `run ${runId} is in use by another process (its owner record is missing or unreadable); wait for it to finish, or stop that process`,
-		);
+		super(owner ? `run ${runId} is in use by pid ${owner.pid} (${owner.user}@${owner.host}) since ${formatTime(owner.startedAt)}; wait for it to finish, or stop that process` : `run ${runId} is in use by another process (its owner record is missing or unreadable); wait for it to finish, or stop that process`);
 		this.name = 'RunLockedError';
 		this.runId = runId;
 		if (owner) this.owner = owner;
@@ -220,8 +213,7 @@ export async function lockRun(runDir: string, owner: OwnerInfo, options: LockRun
 	const lockDir = path.join(runDir, 'lock');
 	const ownerFile = path.join(runDir, 'lock-owner.json');
 	const staleMs = options.staleMs ?? 10_000;
-	const onCompromised =
-		options.onCompromised ?? ((message: string) => void process.stderr.write(`runbook: warning: ${message}\n`));
+	const onCompromised = options.onCompromised ?? ((message: string) => void process.stderr.write(`runbook: warning: ${message}\n`));
 	// Loaded when a lock is taken, not with the program: proper-lockfile installs
 	// signal-exit's handlers as it loads, work the first frame need not wait for.
 	// A CommonJS module: the bundle's chunk of it exports module.exports as default only.
@@ -267,10 +259,7 @@ export async function lockRun(runDir: string, owner: OwnerInfo, options: LockRun
 				lockfilePath: lockDir,
 				stale: staleMs,
 				...(options.updateMs !== undefined ? {update: options.updateMs} : {}),
-				onCompromised: error =>
-					onCompromised(
-						`the lock of run ${runId} was lost (${error.message}); another process may take the run over: do not run it from two places`,
-					),
+				onCompromised: error => onCompromised(`the lock of run ${runId} was lost (${error.message}); another process may take the run over: do not run it from two places`),
 			});
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new RunLockedError(runId, readOwner(ownerFile));

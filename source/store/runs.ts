@@ -144,7 +144,7 @@ export class RunsRepository {
 		const prevFile = path.join(dir, PREV_FILE);
 		const current = readStateFile(file, runId);
 		const previous = readStateFile(prevFile, runId);
-		if (!current.ok && current.missing && (!previous.ok && previous.missing)) {
+		if (!current.ok && current.missing && !previous.ok && previous.missing) {
 			throw new StateError(file, `no run ${runId} in ${this.stateDir} (see \`runbook runs\`)`);
 		}
 		let logs: ReadLog[];
@@ -232,8 +232,6 @@ export class RunsRepository {
 
 	/** Runs of the runbook at `runbookPath` (absolute) that did not complete, newest first. */
 	unfinished(runbookPath?: string): RunSummary[] {
-		return this.list().filter(
-			run => run.status !== 'completed' && run.status !== 'damaged' && (runbookPath === undefined || run.runbookPath === runbookPath),
-		);
+		return this.list().filter(run => run.status !== 'completed' && run.status !== 'damaged' && (runbookPath === undefined || run.runbookPath === runbookPath));
 	}
 }

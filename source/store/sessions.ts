@@ -46,4 +46,3 @@ export function readEarlierSessions(runDir: string): EarlierSessions {
 		return {ms: 0, count: 0};
 	}
 }
-

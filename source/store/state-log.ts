@@ -118,8 +118,7 @@ function recordProblem(data: unknown): string | undefined {
 	for (const key of Object.keys(r)) if (!RECORD_KEYS.has(key)) return `unknown field ${JSON.stringify(key.slice(0, 40))}`;
 	if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 1) return 'seq is not a whole number >= 1';
 	const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-	const fieldProblem = (key: string): string | undefined =>
-		FORBIDDEN_KEYS.has(key) || !Object.hasOwn(shape, key) ? `unknown state field ${JSON.stringify(key.slice(0, 40))}` : undefined;
+	const fieldProblem = (key: string): string | undefined => (FORBIDDEN_KEYS.has(key) || !Object.hasOwn(shape, key) ? `unknown state field ${JSON.stringify(key.slice(0, 40))}` : undefined);
 	if (r.set !== undefined) {
 		if (!isObject(r.set)) return 'set is not an object';
 		for (const [key, value] of Object.entries(r.set)) {

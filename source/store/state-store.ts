@@ -106,10 +106,7 @@ export class FileStateStore implements StateStore {
 			clearStepsChanged(state.steps);
 			this.#seq = record.seq;
 			this.#last = state;
-			const due =
-				this.#logBytesSinceSnapshot >= Math.max(SNAPSHOT_MIN_BYTES, this.#snapshotText?.length ?? 0) ||
-				Date.now() - this.#snapshotAt >= SNAPSHOT_EVERY_MS ||
-				state.status !== previous.status;
+			const due = this.#logBytesSinceSnapshot >= Math.max(SNAPSHOT_MIN_BYTES, this.#snapshotText?.length ?? 0) || Date.now() - this.#snapshotAt >= SNAPSHOT_EVERY_MS || state.status !== previous.status;
 			if (due) {
 				try {
 					this.#snapshot(state);

@@ -179,7 +179,7 @@ export class StepLog implements StepLogWriter {
 		});
 	}
 
-/** Calls `listener` once when the buffer has drained (or at once after a failure). */
+	/** Calls `listener` once when the buffer has drained (or at once after a failure). */
 	onDrain(listener: () => void): void {
 		if (this.failure) return void queueMicrotask(listener);
 		this.#drainWaiters.push(listener);

@@ -28,11 +28,7 @@ import {allSteps, enclosingGroups, findStep, isGroup} from '../runbook/groups.js
  * Variables a saved state may never set, even when a runbook defines a variable of
  * that name: they change what bash runs or loads (bash(1) INVOCATION, ld.so(8)).
  */
-const NEVER_RESTORED = new Set<string>([
-	...BUILTIN_VARS,
-	'PATH', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'IFS', 'PS4', 'PROMPT_COMMAND', 'CDPATH', 'GLOBIGNORE',
-	'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'NODE_OPTIONS', 'RUNBOOK_COMMAND_ID', 'HOME', 'SHELL',
-]);
+const NEVER_RESTORED = new Set<string>([...BUILTIN_VARS, 'PATH', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS', 'IFS', 'PS4', 'PROMPT_COMMAND', 'CDPATH', 'GLOBIGNORE', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'NODE_OPTIONS', 'RUNBOOK_COMMAND_ID', 'HOME', 'SHELL']);
 
 /** Names a runbook defines for its run: params, `ask.var` and `capture` of every step (includes expanded). */
 export function definedVarNames(runbook: Runbook): Set<string> {
@@ -131,7 +127,13 @@ export function runIdProblem(state: Pick<RunState, 'runId'>, folderRunId: string
 
 /** The part of a run id made from the runbook's file name (store/runs.ts newRunId). */
 export function runIdBase(runbookPath: string): string {
-	return path.basename(runbookPath).replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9-]+/g, '-').toLowerCase() || 'run';
+	return (
+		path
+			.basename(runbookPath)
+			.replace(/\.ya?ml$/i, '')
+			.replace(/[^A-Za-z0-9-]+/g, '-')
+			.toLowerCase() || 'run'
+	);
 }
 
 /**
@@ -165,7 +167,10 @@ export function runbookFileProblem(file: string): string | undefined {
 	}
 	const uid = process.getuid?.();
 	if (uid === undefined) return undefined;
-	for (const [what, target] of [['the runbook', real], ['its folder', path.dirname(real)]] as const) {
+	for (const [what, target] of [
+		['the runbook', real],
+		['its folder', path.dirname(real)],
+	] as const) {
 		let stat: fs.Stats;
 		try {
 			stat = fs.statSync(target);

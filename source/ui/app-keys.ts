@@ -189,4 +189,3 @@ export function handleKey(scene: KeyScene, latest: {readonly current: AppState},
 	else if (id === 'help') act({type: 'open', overlay: {kind: 'help'}});
 	else if (id === 'quit' && !prompt) askQuit(scene, act);
 }
-

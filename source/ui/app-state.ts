@@ -26,11 +26,7 @@ export interface Question {
  * A full-screen view over the panels, with what it shows and where it is
  * scrolled: the app's key handler moves it (the views have no input hook).
  */
-export type Overlay =
-	| {kind: 'help'}
-	| {kind: 'notices'; top: number}
-	| {kind: 'log'; path: string; title: string; log: LogContent; state: LogViewState}
-	| {kind: 'details'; stepId: string; top: number};
+export type Overlay = {kind: 'help'} | {kind: 'notices'; top: number} | {kind: 'log'; path: string; title: string; log: LogContent; state: LogViewState} | {kind: 'details'; stepId: string; top: number};
 
 /** The App's state; replaced by {@link appReducer}, never changed in place. */
 export interface AppState {

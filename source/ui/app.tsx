@@ -198,18 +198,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		main = <SummaryView lines={endLines} width={columns} height={mainRows} top={ui.summaryTop} />;
 	} else if (overlay?.kind === 'details') {
 		const data = panelData(view, overlay.stepId, now);
-		main = (
-			<DetailsView
-				view={data.view}
-				runbook={handle.runbook}
-				stepCount={data.stepCount}
-				status={statusText(data)}
-				target={headerLines}
-				width={columns}
-				height={mainRows}
-				top={overlay.top}
-			/>
-		);
+		main = <DetailsView view={data.view} runbook={handle.runbook} stepCount={data.stepCount} status={statusText(data)} target={headerLines} width={columns} height={mainRows} top={overlay.top} />;
 	} else if (overlay?.kind === 'help') {
 		main = <HelpView width={columns} height={mainRows} />;
 	} else if (overlay?.kind === 'notices') {
@@ -224,16 +213,17 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 		else if (shownData) panel = <StepPanel {...shownData} width={panelMode === 'decide' ? columns : panelWidth} height={mainRows} mode={panelMode} scroll={scroll} />;
 		else panel = <Text>No steps.</Text>;
 		// At a confirm or destructive prompt the panel takes the whole width: what runs, whole, matters more than the list.
-		main = panelMode === 'decide' ? (
-			<Box height={mainRows}>{panel}</Box>
-		) : (
-			<Box height={mainRows}>
-				<StepList steps={listRows(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
-				<Box marginLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1} height={mainRows}>
-					{panel}
+		main =
+			panelMode === 'decide' ? (
+				<Box height={mainRows}>{panel}</Box>
+			) : (
+				<Box height={mainRows}>
+					<StepList steps={listRows(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
+					<Box marginLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1} height={mainRows}>
+						{panel}
+					</Box>
 				</Box>
-			</Box>
-		);
+			);
 	}
 
 	return (
@@ -267,10 +257,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 						{visibleControls(line)}
 					</Text>
 				))}
-				<KeyHelp
-					keys={stays ? ['q/Enter/Esc leave', '↑↓ PgUp/PgDn scroll'] : keysNow({overlay: overlay?.kind, question: Boolean(question), prompt, busy, finished: Boolean(finished), auto, browsing: ui.selected !== undefined, scrolls: maxScroll > 0})}
-					width={columns}
-				/>
+				<KeyHelp keys={stays ? ['q/Enter/Esc leave', '↑↓ PgUp/PgDn scroll'] : keysNow({overlay: overlay?.kind, question: Boolean(question), prompt, busy, finished: Boolean(finished), auto, browsing: ui.selected !== undefined, scrolls: maxScroll > 0})} width={columns} />
 			</Box>
 		</ThemeProvider>
 	);

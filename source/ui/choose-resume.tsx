@@ -85,11 +85,7 @@ export function resumeDetails(run: ResumeCandidate, now: Date = new Date()): str
  */
 export function ResumeChooser({title, runs, onChoice, now}: ResumeChooserProps): React.JSX.Element {
 	const {columns} = useWindowSize();
-	const options = [
-		...runs.map(run => ({label: resumeLabel(run, columns - POINTER_COLUMNS, now), value: run.runId})),
-		{label: 'Start a new run', value: 'new'},
-		{label: 'Quit', value: 'quit'},
-	];
+	const options = [...runs.map(run => ({label: resumeLabel(run, columns - POINTER_COLUMNS, now), value: run.runId})), {label: 'Start a new run', value: 'new'}, {label: 'Quit', value: 'quit'}];
 	// Select does not tell which option is highlighted: follow ↑/↓ as it does (it stops at both ends).
 	const [focus, setFocus] = useState(0);
 	useInput((input, key) => {
@@ -106,9 +102,7 @@ export function ResumeChooser({title, runs, onChoice, now}: ResumeChooserProps):
 				<Text bold wrap="truncate-end">
 					{title}
 				</Text>
-				<Text>
-					{runs.length === 1 ? 'An unfinished run of this runbook exists.' : `${runs.length} unfinished runs of this runbook exist.`} Resume it, or start anew?
-				</Text>
+				<Text>{runs.length === 1 ? 'An unfinished run of this runbook exists.' : `${runs.length} unfinished runs of this runbook exist.`} Resume it, or start anew?</Text>
 				<Select options={options} onChange={onChoice} visibleOptionCount={Math.min(options.length, 8)} />
 				<Box marginTop={1} flexDirection="column">
 					{wrapText(details, Math.max(10, columns)).map((line, i) => (
@@ -129,10 +123,17 @@ export function ResumeChooser({title, runs, onChoice, now}: ResumeChooserProps):
  */
 export async function chooseResume(title: string, runs: ResumeCandidate[]): Promise<string> {
 	let chosen = 'quit';
-	const app = render(<ResumeChooser title={title} runs={runs} onChoice={choice => {
-		chosen = choice;
-		app.unmount();
-	}} />, {exitOnCtrlC: true, interactive: true});
+	const app = render(
+		<ResumeChooser
+			title={title}
+			runs={runs}
+			onChoice={choice => {
+				chosen = choice;
+				app.unmount();
+			}}
+		/>,
+		{exitOnCtrlC: true, interactive: true},
+	);
 	await app.waitUntilExit();
 	return chosen;
 }

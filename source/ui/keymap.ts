@@ -136,11 +136,7 @@ export const PROMPT_KEYMAP: PromptKeymap = {
 	confirm: {
 		shown: 'row',
 		typed: 'letters',
-		keys: [
-			{keys: ['y'], also: ['Y'], label: 'yes', answer: 'yes', help: YES_HELP},
-			{keys: ['n', 'Enter'], also: ['N'], label: 'no', answer: 'no', help: NO_HELP},
-			QUIT,
-		],
+		keys: [{keys: ['y'], also: ['Y'], label: 'yes', answer: 'yes', help: YES_HELP}, {keys: ['n', 'Enter'], also: ['N'], label: 'no', answer: 'no', help: NO_HELP}, QUIT],
 	},
 	destructive: {
 		shown: 'help',

@@ -138,10 +138,7 @@ export function LogView({log, path, title, width, height, state}: LogViewProps) 
 	const firstLine = shown[0]?.line ?? 0;
 	const lastLine = shown.at(-1)?.line ?? 0;
 	const atEnd = start + shown.length >= rows.length;
-	const position =
-		log.lines.length === 0
-			? 'empty'
-			: `lines ${formatCount(firstLine + 1)}–${formatCount(lastLine + 1)} of ${formatCount(log.lines.length)}${atEnd ? ' (end)' : ''}`;
+	const position = log.lines.length === 0 ? 'empty' : `lines ${formatCount(firstLine + 1)}–${formatCount(lastLine + 1)} of ${formatCount(log.lines.length)}${atEnd ? ' (end)' : ''}`;
 	const bottom = state.search !== undefined ? `/${state.search}` : (state.message ?? `${position} · / search${state.term ? ' · n/N next/previous' : ''} · Esc closes`);
 	return (
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">

@@ -196,8 +196,7 @@ export class PlainOperator implements Operator {
 
 	/** Passes only with `--yes-destructive` (typing the word needs a terminal). */
 	async confirmDestructive(step: StepView, question: string, word: string): Promise<ConfirmAnswer> {
-		if (!this.answers.yesDestructive)
-			return this.stop(`step ${step.id} is destructive (${question} confirmation word "${word}"): pass --yes-destructive to run it without a terminal`);
+		if (!this.answers.yesDestructive) return this.stop(`step ${step.id} is destructive (${question} confirmation word "${word}"): pass --yes-destructive to run it without a terminal`);
 		this.write(`${clock()} ? ${step.id}: destructive, confirmed by --yes-destructive (word "${oneLineValue(word)}")\n`);
 		return 'yes';
 	}
@@ -212,11 +211,7 @@ export class PlainOperator implements Operator {
 
 	/** Params are resolved before the run without a terminal; a missing one stops it. */
 	async askParam(name: string, param: Param): Promise<{value: string} | 'quit'> {
-		return this.stop(
-			param.secret
-				? `secret param ${name} is needed: set RUNBOOK_SECRET_${name} in the environment (or pass -p ${name}=VALUE)`
-				: `param ${name} is needed: pass -p ${name}=VALUE`,
-		);
+		return this.stop(param.secret ? `secret param ${name} is needed: set RUNBOOK_SECRET_${name} in the environment (or pass -p ${name}=VALUE)` : `param ${name} is needed: pass -p ${name}=VALUE`);
 	}
 
 	/** Passes with `--yes` (the instructions are printed); otherwise stops. */
@@ -263,8 +258,6 @@ export class PlainOperator implements Operator {
 			this.write(`${clock()} ${step.id}: was interrupted; re-running it (--rerun-interrupted)\n`);
 			return 'rerun';
 		}
-		return this.stop(
-			`step ${step.id} was interrupted (it was running when the last process ended): pass --rerun-interrupted to run it again, or resume in a terminal to mark it done or skip it`,
-		);
+		return this.stop(`step ${step.id} was interrupted (it was running when the last process ended): pass --rerun-interrupted to run it again, or resume in a terminal to mark it done or skip it`);
 	}
 }

@@ -60,9 +60,7 @@ export function PlanView({lines, width, height, top}: PlanViewProps) {
 					{row || ' '}
 				</Text>
 			))}
-			{rows.length > body && (
-				<Text dimColor wrap="truncate-end">{`Plan: rows ${start + 1}–${end} of ${rows.length}${end >= rows.length ? ' (end)' : ' · ↓ PgDn more'}`}</Text>
-			)}
+			{rows.length > body && <Text dimColor wrap="truncate-end">{`Plan: rows ${start + 1}–${end} of ${rows.length}${end >= rows.length ? ' (end)' : ' · ↓ PgDn more'}`}</Text>}
 		</Box>
 	);
 }

@@ -62,15 +62,7 @@ function questionText(prompt: Prompt): string {
  * destructive step; `answer`: the choice list (one row per choice shown) or the
  * text typed; `error`: why the last answer was refused (blank until then).
  */
-export type PromptPart =
-	| {part: 'keyed'; text: string}
-	| {part: 'line'; text: string; color: 'red' | 'yellow'}
-	| {part: 'keys'}
-	| {part: 'question'; rows: string[]}
-	| {part: 'confirm'}
-	| {part: 'word'}
-	| {part: 'answer'; rows: number}
-	| {part: 'error'};
+export type PromptPart = {part: 'keyed'; text: string} | {part: 'line'; text: string; color: 'red' | 'yellow'} | {part: 'keys'} | {part: 'question'; rows: string[]} | {part: 'confirm'} | {part: 'word'} | {part: 'answer'; rows: number} | {part: 'error'};
 
 /** The parts of `prompt` at `width` columns (`auto`: auto mode is on, which the start screen says). */
 export function promptParts(prompt: Prompt, width: number, auto = false): PromptPart[] {

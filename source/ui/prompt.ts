@@ -5,17 +5,7 @@
  * through the key table (keymap.ts).
  */
 import type {Ask, Param} from '../runbook/schema.js';
-import type {
-	ConfirmAnswer,
-	FailureAnswer,
-	FailureInfo,
-	GateAnswer,
-	InterruptedAnswer,
-	ManualAnswer,
-	ChecklistAnswer,
-	ChecklistItem,
-	StepView,
-} from '../engine/ports.js';
+import type {ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, ChecklistAnswer, ChecklistItem, StepView} from '../engine/ports.js';
 
 /** What an `ask` or a param prompt resolves to. */
 export type AskAnswer = {value: string} | 'quit';
@@ -105,17 +95,7 @@ export interface InterruptedPrompt {
 }
 
 /** A pending question to the operator; `id` grows by one for every prompt created. */
-export type Prompt =
-	| StartPrompt
-	| GatePrompt
-	| ConfirmPrompt
-	| DestructivePrompt
-	| AskPrompt
-	| ParamPrompt
-	| ManualPrompt
-	| ChecklistPrompt
-	| FailurePrompt
-	| InterruptedPrompt;
+export type Prompt = StartPrompt | GatePrompt | ConfirmPrompt | DestructivePrompt | AskPrompt | ParamPrompt | ManualPrompt | ChecklistPrompt | FailurePrompt | InterruptedPrompt;
 
 /** The kinds of {@link Prompt}. */
 export type PromptKind = Prompt['kind'];

@@ -19,7 +19,7 @@ function yogaChunk(): string {
 }
 
 describe('the bundle', () => {
-	it('loads Ink and Yoga without loading Node\'s fetch', () => {
+	it("loads Ink and Yoga without loading Node's fetch", () => {
 		const script = `await import(${JSON.stringify(yogaChunk())});
 const loaded = process.moduleLoadList.filter(name => name.includes('undici'));
 process.stdout.write(JSON.stringify({loaded, fetchType: typeof fetch}));`;

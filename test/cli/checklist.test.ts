@@ -43,11 +43,7 @@ describe('checklists without a terminal', () => {
 		expect(result.code, result.stderr).toBe(0);
 		expect(result.stdout).toContain('☐ pre-upgrade (checklist): Pre-Upgrade Checklist');
 		const ticks = result.stdout.split('\n').filter(line => line.includes('☑'));
-		expect(ticks.map(line => line.replace(/^\S+ /, ''))).toEqual([
-			'☑ pre-upgrade item 1/3: Backups taken (--yes)',
-			'☑ pre-upgrade item 2/3: Release notes read (--yes)',
-			'☑ pre-upgrade item 3/3: Maintenance window announced (--yes)',
-		]);
+		expect(ticks.map(line => line.replace(/^\S+ /, ''))).toEqual(['☑ pre-upgrade item 1/3: Backups taken (--yes)', '☑ pre-upgrade item 2/3: Release notes read (--yes)', '☑ pre-upgrade item 3/3: Maintenance window announced (--yes)']);
 		const id = ws.onlyRunId();
 		const entries = journal(ws.stateDir, id).filter(e => e.event === 'decision' && e.kind === 'tick');
 		expect(entries.map(e => [e.by, e.step, e.detail])).toEqual([
@@ -79,10 +75,7 @@ describe('checklists without a terminal', () => {
 		// As if the first session had quit after one tick; the state is edited to claim more.
 		const state = ws.state(id);
 		const step = state.steps['pre-upgrade']!;
-		fs.writeFileSync(
-			ws.statePath(id),
-			JSON.stringify({...state, steps: {...state.steps, 'pre-upgrade': {...step, status: 'pending', finishedAt: undefined, note: undefined, ticked: ['Release notes read', 'Skip the backups', 'Release notes read']}}}),
-		);
+		fs.writeFileSync(ws.statePath(id), JSON.stringify({...state, steps: {...state.steps, 'pre-upgrade': {...step, status: 'pending', finishedAt: undefined, note: undefined, ticked: ['Release notes read', 'Skip the backups', 'Release notes read']}}}));
 		ws.write('ok', '');
 		const resumed = await ws.cli(['resume', id, '--plain', '--yes', '--state-dir', ws.stateDir], {env: {RUNBOOK_OPERATOR: 'bob@ops'}});
 		expect(resumed.code, resumed.stderr).toBe(0);

@@ -31,9 +31,7 @@ describe('a damaged state file', () => {
 		expect(runs.code).toBe(0);
 		// The last good copy and the state log after it reach the newest state: the run failed at step two.
 		expect(runs.stdout).toMatch(new RegExp(`^${runId}\\s+failed\\*\\s`, 'm'));
-		expect(runs.stdout).toContain(
-			`* state.json of run ${runId} is damaged (not JSON: `,
-		);
+		expect(runs.stdout).toContain(`* state.json of run ${runId} is damaged (not JSON: `);
 		expect(runs.stdout).toContain(`using the last good copy from ${good.updatedAt} and the state log after it; \`runbook resume ${runId}\` continues from that copy\n`);
 		const json = JSON.parse((await ws.cli(['runs', '--json', '--state-dir', ws.stateDir])).stdout);
 		expect(json[0].note).toMatch(/^state\.json of run .* is damaged \(not JSON: /);
@@ -47,9 +45,7 @@ describe('a damaged state file', () => {
 		const aside = readdirSync(runDir).filter(name => name.startsWith('state.damaged-'));
 		expect(aside).toHaveLength(1);
 		expect(readFileSync(path.join(runDir, aside[0]))).toEqual(damaged);
-		expect(resumed.stdout).toContain(
-			`note: state.json of run ${runId} is damaged (not JSON: `,
-		);
+		expect(resumed.stdout).toContain(`note: state.json of run ${runId} is damaged (not JSON: `);
 		expect(resumed.stdout).toContain(`; using the last good copy from ${good.updatedAt} and the state log after it; the damaged file is kept as ${path.join(runDir, aside[0])}\n`);
 		expect(ws.state(runId).status).toBe('completed');
 		expect(ws.lines()).toEqual(['one', 'two', 'two', 'three']);

@@ -92,7 +92,10 @@ describe('runbook run runbooks/synapse-db-restore.yaml without a terminal', () =
 		expect(state.status).toBe('completed');
 		expect(state.order).toEqual(stepIds);
 		const statuses = stepStatuses(state);
-		expect(Object.values(statuses).every(status => status === 'succeeded' || status === 'skipped'), JSON.stringify(statuses)).toBe(true);
+		expect(
+			Object.values(statuses).every(status => status === 'succeeded' || status === 'skipped'),
+			JSON.stringify(statuses),
+		).toBe(true);
 		// Encrypted backup: decrypt ran; HEALTH_URL given: the health check ran.
 		expect(statuses.decrypt).toBe('succeeded');
 		expect(statuses['synapse-health']).toBe('succeeded');
@@ -117,7 +120,10 @@ describe('runbook run runbooks/synapse-db-restore.yaml without a terminal', () =
 		expect(summary).toContain(`Captured: USER_COUNT=${demo.before.users}\n`);
 		expect(summary).toContain(`Report: runbook report ${path.basename(runDir)} --state-dir ${demo.stateDir}\n`);
 		// The event lines: after the plan, before the summary.
-		const lines = stdout.slice(stdout.search(/^\d\d:\d\d:\d\d run /m), stdout.indexOf('\n\n✔ Run completed')).trimEnd().split('\n');
+		const lines = stdout
+			.slice(stdout.search(/^\d\d:\d\d:\d\d run /m), stdout.indexOf('\n\n✔ Run completed'))
+			.trimEnd()
+			.split('\n');
 		expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} started: `));
 		expect(lines.at(-1)).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d run ${state.runId} completed$`));
 		for (const id of stepIds) {

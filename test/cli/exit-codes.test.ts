@@ -206,7 +206,6 @@ steps:
 		expect(ws.runIds()).toEqual([]);
 	});
 
-
 	it('130 on SIGTERM during a long step: progress saved, step interrupted, its process group gone', async () => {
 		const ws = workspace();
 		const file = ws.write(

@@ -69,10 +69,11 @@ steps:
 		expect(result.stdout).toContain('statefulset.apps/synapse-worker scaled to 2');
 		expect(result.stdout).not.toContain('statefulset.apps/postgres scaled');
 		// The journal says which objects each scale by selector acted on.
-		const journal = readFileSync(join(ws.stateDir, 'runs', ws.onlyRunId(), 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line));
-		expect(journal.filter(e => e.event === 'notice' && e.step === 'scale-down').map(e => e.message)).toEqual([
-			`scaled 2 statefulsets matching app.kubernetes.io/component=matrix-server in ${ns} to 0: synapse-main, synapse-worker`,
-		]);
+		const journal = readFileSync(join(ws.stateDir, 'runs', ws.onlyRunId(), 'journal.jsonl'), 'utf8')
+			.split('\n')
+			.filter(Boolean)
+			.map(line => JSON.parse(line));
+		expect(journal.filter(e => e.event === 'notice' && e.step === 'scale-down').map(e => e.message)).toEqual([`scaled 2 statefulsets matching app.kubernetes.io/component=matrix-server in ${ns} to 0: synapse-main, synapse-worker`]);
 		expect(await replicasOf(ns, 'statefulsets', 'synapse-main')).toBe(2);
 		expect(await replicasOf(ns, 'statefulsets', 'postgres')).toBe(1);
 		const pods = await cluster.get(`/api/v1/namespaces/${ns}/pods?labelSelector=app.kubernetes.io/component%3Dmatrix-server`);

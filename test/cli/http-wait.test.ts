@@ -59,11 +59,19 @@ describe('wait.http', () => {
 		const ws = workspace();
 		const seen: Seen = {authorization: []};
 		// An escape sequence in the body must not reach the terminal.
-		const port = await listen(createServer(answering([[503, 'starting \x1b]0;owned\x07up'], [503, 'starting'], [200, '{"status":"healthy"}']], seen)));
-		const file = ws.write(
-			'http.yaml',
-			book(`      http: { url: "http://127.0.0.1:${port}/health", contains: healthy, headers: { Authorization: "Bearer $TOKEN" } }\n      interval: 50ms`),
+		const port = await listen(
+			createServer(
+				answering(
+					[
+						[503, 'starting \x1b]0;owned\x07up'],
+						[503, 'starting'],
+						[200, '{"status":"healthy"}'],
+					],
+					seen,
+				),
+			),
 		);
+		const file = ws.write('http.yaml', book(`      http: { url: "http://127.0.0.1:${port}/health", contains: healthy, headers: { Authorization: "Bearer $TOKEN" } }\n      interval: 50ms`));
 		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir], {env: {RUNBOOK_SECRET_TOKEN: 's3cr3t-t0ken'}});
 		expect(result.stderr).toBe('');
 		expect(result.code).toBe(0);

@@ -28,18 +28,14 @@ describe('one process per run', () => {
 			await waitUntil('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
 			pgid = Number(ws.read('long.pgid'));
 			const runId = ws.onlyRunId();
-			await waitUntil('the long step\'s process group to be saved', () => ws.state(runId).steps.long.attempts[0]?.pgid === pgid);
+			await waitUntil("the long step's process group to be saved", () => ws.state(runId).steps.long.attempts[0]?.pgid === pgid);
 			const before = ws.state(runId);
 
 			const second = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
 			expect(second.code).toBe(2);
 			expect(stackLines(second.stderr)).toEqual([]);
 			const user = os.userInfo().username;
-			expect(second.stderr).toMatch(
-				new RegExp(
-					`^runbook: run ${runId} is in use by pid ${first.child.pid} \\(${user}@${os.hostname()}\\) since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; wait for it to finish, or stop that process\\n$`,
-				),
-			);
+			expect(second.stderr).toMatch(new RegExp(`^runbook: run ${runId} is in use by pid ${first.child.pid} \\(${user}@${os.hostname()}\\) since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; wait for it to finish, or stop that process\\n$`));
 			expect(second.stdout).toBe('');
 			// Nothing was reconciled or run by the refused process.
 			expect(ws.state(runId)).toEqual(before);
@@ -56,9 +52,7 @@ describe('one process per run', () => {
 			const resumed = await ws.cli(['resume', runId, '--plain', '--rerun-interrupted', '--state-dir', ws.stateDir]);
 			expect(resumed.stderr).toBe('');
 			expect(resumed.code).toBe(0);
-			expect(resumed.stdout).toContain(
-				`note: took over the lock from pid ${first.child.pid} (${user}@${os.hostname()}), which is no longer running\n`,
-			);
+			expect(resumed.stdout).toContain(`note: took over the lock from pid ${first.child.pid} (${user}@${os.hostname()}), which is no longer running\n`);
 			expect(ws.lines()).toEqual(['one', 'long', 'long', 'last']);
 			expect(stepStatuses(ws.state(runId))).toEqual({one: 'succeeded', long: 'succeeded', last: 'succeeded'});
 			// Released at the end: no lock, no owner record, and the next resume says nothing about a takeover.

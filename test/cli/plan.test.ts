@@ -84,7 +84,7 @@ describe('runbook plan', () => {
 		expect(bad.stderr).toBe('runbook: unknown format html: use text or markdown\n');
 	});
 
-	it('prints a hostile runbook\'s escape sequences as visible text, never raw', async () => {
+	it("prints a hostile runbook's escape sequences as visible text, never raw", async () => {
 		const ws = workspace();
 		const file = ws.write('escapes.yaml', 'version: 1\ntitle: "T \\e]2;PLANTITLE\\a"\nsteps:\n  - id: s\n    title: "\\e[2J wipe"\n    run: echo hi\n');
 		const plan = await ws.cli(['plan', file]);

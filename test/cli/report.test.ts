@@ -121,7 +121,7 @@ describe('runbook report', () => {
 		for (const entry of journal) pids.set(entry.by, (pids.get(entry.by) ?? new Set()).add(entry.pid));
 		expect([...pids.keys()]).toEqual(['alice@ops1', 'bob@ops2']);
 		expect([...pids.get('alice@ops1')!].some(pid => pids.get('bob@ops2')!.has(pid))).toBe(false);
-		expect(journal.some(e => e.event === 'output' as string)).toBe(false);
+		expect(journal.some(e => e.event === ('output' as string))).toBe(false);
 		expect(readFileSync(path.join(ws.stateDir, 'runs', runId, 'journal.jsonl'), 'utf8')).not.toContain(SECRET);
 		expect(readFileSync(path.join(ws.stateDir, 'runs', runId, 'logs', 'prepare.1.log'), 'utf8')).toContain('using ***');
 		expect(report).not.toContain(SECRET);

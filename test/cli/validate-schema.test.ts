@@ -74,7 +74,10 @@ steps:
 		for (const line of problems) expect(line).toMatch(/^\/\S+\.ya?ml:\d+:\d+: \S/);
 		// A problem inside an included fragment is reported at the fragment's line, naming the includer.
 		for (const file of broken)
-			expect(problems.some(line => line.startsWith(`${file}:`) || line.includes(`(included from ${path.basename(file)}:`)), file).toBe(true);
+			expect(
+				problems.some(line => line.startsWith(`${file}:`) || line.includes(`(included from ${path.basename(file)}:`)),
+				file,
+			).toBe(true);
 		expect(result.stdout.trimEnd().split('\n')).toEqual(valid.map(file => expect.stringMatching(new RegExp(`^${file}: ok `))));
 	});
 

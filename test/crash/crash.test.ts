@@ -44,7 +44,7 @@ function startsOf(before: RunState | undefined, after: RunState, extra: Partial<
 	return {session: 2, rerunInterrupted: false, starts: new Map([['one', 1]]), earlier: new Map(), before, after, waitSteps: new Set(), ...extra};
 }
 
-describe('the harness rule: no step starts again without the operator\'s choice', () => {
+describe("the harness rule: no step starts again without the operator's choice", () => {
 	it('allows a first start, recorded', () => {
 		expect(checkStarts(startsOf(undefined, state({one: ['succeeded', 1]})))).toEqual({illegal: [], unrecorded: []});
 	});
@@ -79,7 +79,7 @@ describe('the harness rule: no step starts again without the operator\'s choice'
 	});
 });
 
-describe('finding a trial\'s processes', () => {
+describe("finding a trial's processes", () => {
 	it('finds a process by its environment variable, and tells allowed daemons from leftovers', async () => {
 		const marker = `test-${process.pid}-${Date.now()}`;
 		const child = spawn('sleep', ['30'], {env: {...process.env, CRASH_TRIAL: marker}, stdio: 'ignore'});
@@ -101,13 +101,21 @@ describe('finding a trial\'s processes', () => {
 describe('SIGKILL at random moments, then resume to the end', () => {
 	it('12 synthetic and 3 demo trials: no damaged state, no re-run without the choice, right results, nothing left running', async () => {
 		const log: string[] = [];
-		const [synthetic, demo] = await Promise.all([
-			runTrials({runbook: 'synthetic', trials: 12, seed: 20261121, concurrency: 2, log: line => log.push(line)}),
-			runTrials({runbook: 'demo', trials: 3, seed: 20261121, log: line => log.push(line)}),
-		]);
+		const [synthetic, demo] = await Promise.all([runTrials({runbook: 'synthetic', trials: 12, seed: 20261121, concurrency: 2, log: line => log.push(line)}), runTrials({runbook: 'demo', trials: 3, seed: 20261121, log: line => log.push(line)})]);
 		const total: Tally = mergeTallies(synthetic, demo);
-		const report = [tallyTable([['synthetic', synthetic], ['demo', demo], ['total', total]]), ...log, ...total.failures.flatMap(failureLines)].join('\n');
-		expect(total.failures.map(trial => failureLines(trial).join('\n')), report).toEqual([]);
+		const report = [
+			tallyTable([
+				['synthetic', synthetic],
+				['demo', demo],
+				['total', total],
+			]),
+			...log,
+			...total.failures.flatMap(failureLines),
+		].join('\n');
+		expect(
+			total.failures.map(trial => failureLines(trial).join('\n')),
+			report,
+		).toEqual([]);
 		expect({
 			trials: total.trials,
 			damaged: total.damaged,

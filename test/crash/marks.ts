@@ -50,10 +50,15 @@ export function startCounts(marks: Mark[], filter: (mark: Mark) => boolean = () 
  */
 export function writeMarkWrapper(dir: string, scripts: Map<string, string>, prefix: string, realBash: string): string {
 	mkdirSync(dir, {recursive: true});
-	const cases = [...scripts].map(([script, stepId]) => `    ${createHash('sha256').update(prefix + script).digest('hex')}) crash_step=${stepId} ;;`);
+	const cases = [...scripts].map(
+		([script, stepId]) =>
+			`    ${createHash('sha256')
+				.update(prefix + script)
+				.digest('hex')}) crash_step=${stepId} ;;`,
+	);
 	const wrapper = [
 		`#!${realBash} --norc`,
-		'# Crash harness (test/crash/marks.ts): the bash first in the CLI\'s PATH; marks a step start, then runs the real bash.',
+		"# Crash harness (test/crash/marks.ts): the bash first in the CLI's PATH; marks a step start, then runs the real bash.",
 		'if [ -n "${CRASH_MARKS:-}" ]; then',
 		'  crash_prev= crash_script=',
 		'  for crash_arg in "$@"; do',

@@ -57,14 +57,9 @@ function steps(): SyntheticStep[] {
 	const echo = (n: number) => quick(`e${String(n).padStart(2, '0')}`);
 	const sleepy = (n: number) => quick(`s0${n}`, `0.0${n + 1}`);
 	list.push(echo(1), echo(2), sleepy(1), echo(3));
-	list.push(
-		runStep('cap-alpha', ['echo "capturing alpha" >&2', 'echo alpha', 'echo alpha > "$OUT/done/cap-alpha"'], ['capture: ALPHA'], 'alpha'),
-	);
+	list.push(runStep('cap-alpha', ['echo "capturing alpha" >&2', 'echo alpha', 'echo alpha > "$OUT/done/cap-alpha"'], ['capture: ALPHA'], 'alpha'));
 	list.push(echo(4), sleepy(2), echo(5));
-	list.push(
-		runStep(SKIPPED_STEP, ['echo "this step must never run" > "$OUT/done/when-skipped"'], ['when: { var: MODE, equals: never }']),
-		runStep('when-taken', ['echo "mode $MODE" > "$OUT/done/when-taken"'], ['when: { var: MODE, equals: normal }'], 'mode normal'),
-	);
+	list.push(runStep(SKIPPED_STEP, ['echo "this step must never run" > "$OUT/done/when-skipped"'], ['when: { var: MODE, equals: never }']), runStep('when-taken', ['echo "mode $MODE" > "$OUT/done/when-taken"'], ['when: { var: MODE, equals: normal }'], 'mode normal'));
 	list.push(echo(6), echo(7), sleepy(3));
 	list.push({
 		id: 'wait-counter',
@@ -84,20 +79,7 @@ function steps(): SyntheticStep[] {
 		done: 'held',
 	});
 	list.push(echo(8), echo(9));
-	list.push(
-		runStep(
-			'retry-flaky',
-			[
-				'n=$(cat "$OUT/flaky-count" 2>/dev/null || echo 0)',
-				'n=$((n + 1))',
-				'echo "$n" > "$OUT/flaky-count"',
-				'if [ "$n" -lt 3 ]; then echo "flaky: attempt $n fails" >&2; exit 1; fi',
-				'echo ok > "$OUT/done/retry-flaky"',
-			],
-			['retries: 3', 'retryDelay: 100ms'],
-			'ok',
-		),
-	);
+	list.push(runStep('retry-flaky', ['n=$(cat "$OUT/flaky-count" 2>/dev/null || echo 0)', 'n=$((n + 1))', 'echo "$n" > "$OUT/flaky-count"', 'if [ "$n" -lt 3 ]; then echo "flaky: attempt $n fails" >&2; exit 1; fi', 'echo ok > "$OUT/done/retry-flaky"'], ['retries: 3', 'retryDelay: 100ms'], 'ok'));
 	list.push(sleepy(4), echo(10), echo(11));
 	list.push(runStep('big-output', ['seq 1 30000', 'seq 1 2000 >&2', 'echo "30000 lines" > "$OUT/done/big-output"'], [], '30000 lines'));
 	list.push(echo(12), echo(13));
@@ -107,27 +89,15 @@ function steps(): SyntheticStep[] {
 	// step leaves its own file out: a re-run after an interruption may find it written.
 	const before = list.filter(step => step.done !== undefined).length;
 	list.push(runStep('cap-count', ['ls "$OUT/done" | grep -cvx cap-count', `echo "${before}" > "$OUT/done/cap-count"`], ['capture: DONE_COUNT'], String(before)));
-	list.push(
-		runStep('use-alpha', ['[ "$ALPHA" = alpha ]', 'echo "$ALPHA-$DONE_COUNT" > "$OUT/done/use-alpha"'], [], `alpha-${before}`),
-	);
+	list.push(runStep('use-alpha', ['[ "$ALPHA" = alpha ]', 'echo "$ALPHA-$DONE_COUNT" > "$OUT/done/use-alpha"'], [], `alpha-${before}`));
 	list.push(echo(15), echo(16));
 	list.push(runStep('env-step', ['echo "$GREETING" > "$OUT/done/env-step"'], ['env:', '  GREETING: hello-$ALPHA'], 'hello-alpha'));
 	list.push(echo(17), sleepy(6), echo(18));
 	// The echo steps so far wrote `eNN ok\n` (7 bytes) each.
 	const sum = list.filter(step => /^e\d\d$/.test(step.id)).length * 7;
-	list.push(
-		runStep('cap-sum', ['cat "$OUT"/done/e[0-9]* | wc -c', 'echo summed > "$OUT/done/cap-sum"'], ['capture: SUM'], 'summed'),
-		runStep('use-sum', ['[ "$SUM" -gt 0 ]', 'echo "sum $SUM" > "$OUT/done/use-sum"'], [], `sum ${sum}`),
-	);
+	list.push(runStep('cap-sum', ['cat "$OUT"/done/e[0-9]* | wc -c', 'echo summed > "$OUT/done/cap-sum"'], ['capture: SUM'], 'summed'), runStep('use-sum', ['[ "$SUM" -gt 0 ]', 'echo "sum $SUM" > "$OUT/done/use-sum"'], [], `sum ${sum}`));
 	list.push(echo(19), echo(20));
-	list.push(
-		runStep(
-			'final-check',
-			['for id in $EXPECTED; do [ -f "$OUT/done/$id" ] || { echo "missing $id" >&2; exit 1; }; done', 'echo complete > "$OUT/done/final-check"'],
-			[],
-			'complete',
-		),
-	);
+	list.push(runStep('final-check', ['for id in $EXPECTED; do [ -f "$OUT/done/$id" ] || { echo "missing $id" >&2; exit 1; }; done', 'echo complete > "$OUT/done/final-check"'], [], 'complete'));
 	return list;
 }
 

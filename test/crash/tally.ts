@@ -48,14 +48,7 @@ export interface TrialResult {
 
 /** True when a trial found nothing wrong. */
 export function trialPassed(trial: TrialResult): boolean {
-	return (
-		trial.damaged === 0 &&
-		trial.illegalReruns.length === 0 &&
-		trial.unrecordedStarts.length === 0 &&
-		trial.tornJournalLines === 0 &&
-		trial.wrongResults.length === 0 &&
-		trial.leftoverProcesses.length === 0
-	);
+	return trial.damaged === 0 && trial.illegalReruns.length === 0 && trial.unrecordedStarts.length === 0 && trial.tornJournalLines === 0 && trial.wrongResults.length === 0 && trial.leftoverProcesses.length === 0;
 }
 
 /** The sum over trials. Counts; `failures` lists the trials that found something. */

@@ -255,13 +255,9 @@ export async function runTrial(series: Series, index: number): Promise<TrialResu
 		result.wrongResults.push(`harness error: ${(error as Error).stack ?? error}`);
 	}
 	result.durationMs = Date.now() - started;
-	const failed =
-		result.damaged > 0 ||
-		result.illegalReruns.length + result.unrecordedStarts.length + result.wrongResults.length + result.leftoverProcesses.length > 0 ||
-		result.tornJournalLines > 0;
+	const failed = result.damaged > 0 || result.illegalReruns.length + result.unrecordedStarts.length + result.wrongResults.length + result.leftoverProcesses.length > 0 || result.tornJournalLines > 0;
 	if (failed) result.keptIn = path.join(series.root, `failed-${target.name}-${index}`);
 	await setup.cleanup(result.keptIn);
 	if (result.keptIn) writeFileSync(path.join(result.keptIn, 'failure.txt'), `${failureLines(result).join('\n')}\n`);
 	return result;
 }
-

@@ -48,9 +48,17 @@ describe('a checklist in the TUI', () => {
 
 		const resumed = await ws.cli(['resume', id, '--plain', '--yes', '--state-dir', ws.stateDir], {env: {RUNBOOK_OPERATOR: 'bob@ops'}});
 		expect(resumed.code, resumed.stderr).toBe(0);
-		expect(resumed.stdout.split('\n').filter(line => line.includes('☑')).map(line => line.replace(/^\S+ /, ''))).toEqual(['☑ pre-upgrade item 3/3: Maintenance window announced (--yes)']);
+		expect(
+			resumed.stdout
+				.split('\n')
+				.filter(line => line.includes('☑'))
+				.map(line => line.replace(/^\S+ /, '')),
+		).toEqual(['☑ pre-upgrade item 3/3: Maintenance window announced (--yes)']);
 		expect(ws.lines()).toEqual(['upgrade']);
-		const journal = readFileSync(join(ws.stateDir, 'runs', id, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line));
+		const journal = readFileSync(join(ws.stateDir, 'runs', id, 'journal.jsonl'), 'utf8')
+			.split('\n')
+			.filter(Boolean)
+			.map(line => JSON.parse(line));
 		const ticks = journal.filter(e => e.event === 'decision' && e.kind === 'tick').map(e => [e.by, e.detail]);
 		expect(ticks).toEqual([
 			['alice@ops', 'item 1 of 3: Backups taken'],

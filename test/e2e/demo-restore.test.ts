@@ -114,7 +114,10 @@ describe('the demo restore in the TUI', () => {
 		expect(state.status).toBe('completed');
 		expect(term.screens.some(screen => shownRunId(screen) === state.runId)).toBe(true);
 		const statuses = stepStatuses(state);
-		expect(Object.values(statuses).every(status => status === 'succeeded' || status === 'skipped'), JSON.stringify(statuses)).toBe(true);
+		expect(
+			Object.values(statuses).every(status => status === 'succeeded' || status === 'skipped'),
+			JSON.stringify(statuses),
+		).toBe(true);
 		expect(statuses.decrypt).toBe('succeeded');
 		expect(state.vars.USER_COUNT).toBe(String(demo.before.users));
 		expect(state.vars.ROOM_COUNT).toBe(String(demo.before.rooms));

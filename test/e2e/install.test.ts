@@ -53,8 +53,7 @@ describe('npm pack, then npm install -g of the tarball', () => {
 		});
 		const runbook = path.join(prefix, 'bin', 'runbook');
 		const shipped = path.join(prefix, 'lib', 'node_modules', 'runbook-tui', 'runbooks');
-		const inElsewhere = (args: string[], node = nodeDir) =>
-			spawnSync(runbook, args, {cwd: elsewhere, env: installEnv({PATH: pathWith(node), XDG_STATE_HOME: ws.path('xdg-state')}), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000});
+		const inElsewhere = (args: string[], node = nodeDir) => spawnSync(runbook, args, {cwd: elsewhere, env: installEnv({PATH: pathWith(node), XDG_STATE_HOME: ws.path('xdg-state')}), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000});
 
 		const validated = inElsewhere(['validate', path.join(shipped, 'synapse-db-restore.yaml'), path.join(shipped, 'spire-postgres-restore.yaml')]);
 		expect(validated.stderr).toBe('');

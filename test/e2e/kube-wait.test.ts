@@ -57,9 +57,15 @@ describe('a Kubernetes wait in the TUI', () => {
 		const ns = await rolledOutWeb();
 		const podsGone: number[] = [];
 		const pods = await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`);
-		const stopWatch = await apiWatch(cluster.cp, `/api/v1/namespaces/${ns}/pods`, pods.body.metadata.resourceVersion, event => {
-			if (event.type === 'DELETED') podsGone.push(Date.now());
-		}, () => {});
+		const stopWatch = await apiWatch(
+			cluster.cp,
+			`/api/v1/namespaces/${ns}/pods`,
+			pods.body.metadata.resourceVersion,
+			event => {
+				if (event.type === 'DELETED') podsGone.push(Date.now());
+			},
+			() => {},
+		);
 		const ws = workspace();
 		const file = ws.write('stop-web.yaml', RUNBOOK.replace('namespace: shop', `namespace: ${ns}`));
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir, '--kubeconfig', cluster.kubeconfigPath]);

@@ -50,7 +50,7 @@ describe('quitting while a command runs', () => {
 		const {term} = tui;
 		await tui.startRun();
 		const running = await term.waitFor('sleeping now', START_MS);
-		expect(running.split("\n")[0]).toMatch(/ · auto mode$/);
+		expect(running.split('\n')[0]).toMatch(/ · auto mode$/);
 		await term.waitUntil('the pgid of the long step in state.json', () => recordedPgid(ws, 'long') !== undefined);
 		const pgid = recordedPgid(ws, 'long')!;
 		try {

@@ -128,7 +128,9 @@ describe('the TUI in step mode', () => {
 describe('the TUI in auto mode at a confirm', () => {
 	it('n stops auto mode with a notice naming s and a; the step is not asked again, does not run, and s y skips it', async () => {
 		const ws = workspace();
-		const file = ws.write('careful.yaml', `version: 1
+		const file = ws.write(
+			'careful.yaml',
+			`version: 1
 title: One careful step
 steps:
   - id: careful
@@ -138,7 +140,8 @@ steps:
   - id: after
     title: After it
     run: echo after >> marks
-`);
+`,
+		);
 		const tui = startTui(ws, ['run', file, '--auto', '--state-dir', ws.stateDir]);
 		const {term} = tui;
 		// Auto mode too starts at the plan; after Enter it runs on to the question.

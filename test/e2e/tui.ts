@@ -83,11 +83,7 @@ export function startTui(ws: Workspace, args: readonly string[], options: TuiOpt
 			// The exit file is written once the CLI has ended, but tmux may not have read
 			// the CLI's last output from the terminal yet: wait for the pane to be dead too
 			// (tmux marks it at the end of the output), so a capture after this has it all.
-			await term.waitUntil(
-				`the CLI to end (${exitFile}) and tmux to read all its output`,
-				() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').endsWith('\n') && term.ended(),
-				timeoutMs,
-			);
+			await term.waitUntil(`the CLI to end (${exitFile}) and tmux to read all its output`, () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').endsWith('\n') && term.ended(), timeoutMs);
 			return Number(readFileSync(exitFile, 'utf8').trim());
 		},
 		async startRun(timeoutMs = START_MS) {
@@ -157,5 +153,8 @@ export function shownRunId(screen: string): string | undefined {
 export function exitSummary(screen: string): string | undefined {
 	const at = screen.search(/^(?:✔ Run completed|✖ Run failed|⏸ Run paused)/m);
 	if (at < 0) return undefined;
-	return `${screen.slice(at).replace(/^Pane is dead \(.*\)$/gm, '').trimEnd()}\n`;
+	return `${screen
+		.slice(at)
+		.replace(/^Pane is dead \(.*\)$/gm, '')
+		.trimEnd()}\n`;
 }

@@ -38,9 +38,7 @@ async function go(runbook: Runbook, options: Go = {}) {
 	operator.answers.gate.push(...(options.gate ?? []));
 	operator.answers.failure.push(...(options.failure ?? []));
 	const ids = allSteps(runbook).map(s => s.id);
-	const state = options.from
-		? reconcileForResume(options.from, ids, 'h1', clock.now()).state
-		: newRunState({runId: 'r1', runbookPath: '/rb/g.yaml', runbookHash: 'h1', title: runbook.title, stepIds: ids, by: 'alice@host', at: clock.now(), cwd: '/tmp', vars: {}, secretVars: []});
+	const state = options.from ? reconcileForResume(options.from, ids, 'h1', clock.now()).state : newRunState({runId: 'r1', runbookPath: '/rb/g.yaml', runbookHash: 'h1', title: runbook.title, stepIds: ids, by: 'alice@host', at: clock.now(), cwd: '/tmp', vars: {}, secretVars: []});
 	const events: RunEvent[] = [];
 	const runner = new Runner({runbook, runbookDir: '/rb', state, runDir: '/state/runs/r1', ports: {shell, store, clock, operator}, secrets: {}, by: 'alice@host', resumed: Boolean(options.from)});
 	runner.subscribe(e => events.push(e));

@@ -16,34 +16,46 @@ const prod: KubeTarget = {context: 'prod', cluster: 'prod-cluster', server: 'htt
 
 describe('needsKubernetes', () => {
 	it('is false for shell steps and local waits (command, http)', () => {
-		expect(needsKubernetes(book(`
+		expect(
+			needsKubernetes(
+				book(`
 version: 1
 title: local
 steps:
   - {id: a, run: echo hi}
   - {id: b, wait: {command: {run: 'true'}}}
   - {id: c, wait: {http: {url: 'http://localhost:1/'}}}
-`))).toBe(false);
+`),
+			),
+		).toBe(false);
 	});
 
 	it('is true for a Kubernetes action, also inside a group', () => {
-		expect(needsKubernetes(book(`
+		expect(
+			needsKubernetes(
+				book(`
 version: 1.1
 title: grouped
 steps:
   - id: g
     steps:
       - {id: s, scale: {kind: StatefulSet, name: db, replicas: 0}}
-`))).toBe(true);
+`),
+			),
+		).toBe(true);
 	});
 
 	it('is true for a Kubernetes wait', () => {
-		expect(needsKubernetes(book(`
+		expect(
+			needsKubernetes(
+				book(`
 version: 1
 title: wait
 steps:
   - {id: w, wait: {rollout: {kind: Deployment, name: web}}}
-`))).toBe(true);
+`),
+			),
+		).toBe(true);
 	});
 });
 
@@ -59,11 +71,7 @@ describe('recordedTarget and targetChanges', () => {
 
 	it('names each changed part, old → new', () => {
 		const now: KubeTarget = {...prod, context: 'staging', server: 'https://10.0.0.2:6443', namespace: 'default'};
-		expect(targetChanges(recordedTarget(prod), now)).toEqual([
-			'context prod → staging',
-			'server https://10.0.0.1:6443 → https://10.0.0.2:6443',
-			'namespace spire → default',
-		]);
+		expect(targetChanges(recordedTarget(prod), now)).toEqual(['context prod → staging', 'server https://10.0.0.1:6443 → https://10.0.0.2:6443', 'namespace spire → default']);
 	});
 
 	it('describes a target on one line', () => {

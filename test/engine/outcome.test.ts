@@ -44,7 +44,10 @@ describe('states saved before typed outcomes', () => {
 		expect(legacyOutcome({outcome: 'interrupted', error: 'the process ended while it ran'})).toEqual({kind: 'lost'});
 		expect(legacyOutcome({outcome: 'interrupted', error: 'stopped: q pressed'})).toEqual({kind: 'stopped', reason: 'q pressed'});
 		// The kind follows the saved word: a stop stays an interruption, a timeout a timeout, and the words read as before.
-		for (const old of [{outcome: 'interrupted' as const, error: 'stopped: q pressed'}, {outcome: 'timed-out' as const, error: 'timed out after 5m'}]) {
+		for (const old of [
+			{outcome: 'interrupted' as const, error: 'stopped: q pressed'},
+			{outcome: 'timed-out' as const, error: 'timed out after 5m'},
+		]) {
 			const result = legacyOutcome(old)!;
 			expect(outcomeWord(result)).toBe(old.outcome);
 			expect(describeOutcome(result)).toBe(old.error);
@@ -94,8 +97,20 @@ describe('states saved before typed outcomes', () => {
 
 	it('a typed outcome of an unknown kind is refused plainly', () => {
 		const bad = checkRunState({
-			stateVersion: 1, runId: 'r', runbookPath: '/r', runbookHash: '', title: '', status: 'failed', createdAt: '', updatedAt: '', startedBy: '', cwd: '/',
-			vars: {}, secretVars: [], order: ['b'], decisions: [],
+			stateVersion: 1,
+			runId: 'r',
+			runbookPath: '/r',
+			runbookHash: '',
+			title: '',
+			status: 'failed',
+			createdAt: '',
+			updatedAt: '',
+			startedBy: '',
+			cwd: '/',
+			vars: {},
+			secretVars: [],
+			order: ['b'],
+			decisions: [],
 			steps: {b: {id: 'b', status: 'failed', attempts: [{n: 1, startedAt: '', result: {kind: 'exploded'}}]}},
 		});
 		expect(bad.ok).toBe(false);

@@ -20,10 +20,7 @@ function book(yaml: string): Runbook {
 }
 
 /** Fake ports and a runner factory; `realClock` uses the system clock (a fake sleep would fire at once, so timeouts need it). */
-function setup(
-	runbook: Runbook,
-	options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean; realClock?: boolean; operator?: Operator} = {},
-) {
+function setup(runbook: Runbook, options: {vars?: Record<string, string>; secrets?: Record<string, string>; state?: RunState; resumed?: boolean; realClock?: boolean; operator?: Operator} = {}) {
 	const shell = new FakeShell();
 	const store = new MemoryStore();
 	const clock = new FakeClock();
@@ -271,9 +268,7 @@ describe('Runner: timeouts and stopping', () => {
 	it('a step that runs past its timeout fails with "timed out"', async () => {
 		const rb = timedStep('slow', 'sleep 100', '1s');
 		const t = setup(rb, {realClock: true});
-		t.shell.on('slow', request =>
-			new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGTERM', durationMs: 1000, aborted: true}))),
-		);
+		t.shell.on('slow', request => new Promise(resolve => request.signal.addEventListener('abort', () => resolve({exitCode: null, signal: 'SIGTERM', durationMs: 1000, aborted: true}))));
 		expect(await t.make().start()).toBe('failed');
 		expect(t.store.last.steps.slow.attempts[0]).toMatchObject({outcome: 'timed-out', error: 'timed out after 1s'});
 	});
@@ -357,10 +352,7 @@ steps:
 		runner.subscribe(event => void (event.type === 'notice' && notices.push(event.message)));
 		expect(await runner.start()).toBe('aborted');
 		expect(seen).toEqual(['term, kill aborted: false', 'kill']);
-		expect(notices).toEqual([
-			'received SIGINT: SIGTERM sent; SIGKILL in 10s, or at once if stopped again',
-			'received SIGINT again: SIGKILL sent to the command at once',
-		]);
+		expect(notices).toEqual(['received SIGINT: SIGTERM sent; SIGKILL in 10s, or at once if stopped again', 'received SIGINT again: SIGKILL sent to the command at once']);
 		expect(t.store.last.steps.two.status).toBe('interrupted');
 		// A third request changes nothing.
 		runner.requestStop('received SIGINT');
@@ -488,7 +480,14 @@ steps:
 	});
 
 	it('any other value fails the step before anything reaches the cluster, naming the step, the field and the variable', async () => {
-		for (const [value, shown] of [['', '""'], ['three', '"three"'], ['-1', '"-1"'], ['2.5', '"2.5"'], [' 3', '" 3"'], ['2147483648', '"2147483648"']] as const) {
+		for (const [value, shown] of [
+			['', '""'],
+			['three', '"three"'],
+			['-1', '"-1"'],
+			['2.5', '"2.5"'],
+			[' 3', '" 3"'],
+			['2147483648', '"2147483648"'],
+		] as const) {
 			const {t, kube, runner} = runWith({REPLICAS: value, PODS: '1'});
 			t.operator.answers.failure.push('quit');
 			expect(await runner.start()).toBe('failed');
@@ -546,7 +545,15 @@ steps:
 		expect(await first.make().start()).toBe('aborted');
 		const saved = first.store.last;
 		expect(saved.steps['pre-upgrade']!.ticked).toEqual(['Backups taken']);
-		const again = setup(rb, {state: reconcileForResume(saved, rb.steps.map(s => s.id), 'h1', new Date()).state, resumed: true});
+		const again = setup(rb, {
+			state: reconcileForResume(
+				saved,
+				rb.steps.map(s => s.id),
+				'h1',
+				new Date(),
+			).state,
+			resumed: true,
+		});
 		expect(await again.make().start()).toBe('completed');
 		expect(again.operator.asked.filter(a => a.startsWith('checklist:'))).toEqual(['checklist:pre-upgrade:2', 'checklist:pre-upgrade:3']);
 		expect(again.store.last.steps['pre-upgrade']!.ticked).toHaveLength(3);
@@ -575,7 +582,12 @@ describe('resume', () => {
 		await runner.start();
 		const saved = structuredClone(first.store.last);
 		saved.steps.two.status = 'running';
-		return reconcileForResume(saved, three.steps.map(s => s.id), 'h1', new Date());
+		return reconcileForResume(
+			saved,
+			three.steps.map(s => s.id),
+			'h1',
+			new Date(),
+		);
 	}
 
 	it('never re-runs succeeded steps; an interrupted step waits for the operator', async () => {
@@ -604,7 +616,7 @@ describe('resume', () => {
 		expect(reason).not.toContain('operator quit');
 	});
 
-	it('re-runs an interrupted step only on the operator\'s choice, and maps steps by id when the runbook changed', () => {
+	it("re-runs an interrupted step only on the operator's choice, and maps steps by id when the runbook changed", () => {
 		const saved = newRunState({runId: 'r', runbookPath: '/x', runbookHash: 'old', title: 't', stepIds: ['a', 'b', 'gone'], by: 'a@h', at: new Date(), cwd: '/', vars: {}, secretVars: []});
 		saved.steps.a.status = 'succeeded';
 		const reconciled = reconcileForResume(saved, ['a', 'new', 'b'], 'new-hash', new Date());
@@ -689,16 +701,12 @@ steps:
 		t.operator.answers.failure.push('quit');
 		expect(await runner.start()).toBe('failed');
 		expect(kube.requests).toEqual([]);
-		expect(t.operator.failures[0]!.error).toBe(
-			'step remove: delete.selector "app=$APP" is "app=web server" once substituted: not a valid label selector: expected "," or the end of the selector, found "server" at character 9',
-		);
+		expect(t.operator.failures[0]!.error).toBe('step remove: delete.selector "app=$APP" is "app=web server" once substituted: not a valid label selector: expected "," or the end of the selector, found "server" at character 9');
 		const wait = runWith({APP: 'web', SELECTOR: 'app in spire'});
 		wait.t.operator.answers.failure.push('quit');
 		expect(await wait.runner.start()).toBe('failed');
 		expect(wait.kube.requests).toHaveLength(1);
-		expect(wait.t.operator.failures[0]!.error).toBe(
-			'step gone: wait.deleted.selector "$SELECTOR" is "app in spire" once substituted: not a valid label selector: expected "(" after "app in" (write app in (a,b)), found "spire" at character 8',
-		);
+		expect(wait.t.operator.failures[0]!.error).toBe('step gone: wait.deleted.selector "$SELECTOR" is "app in spire" once substituted: not a valid label selector: expected "(" after "app in" (write app in (a,b)), found "spire" at character 8');
 	});
 
 	it('an empty value would select every pod: refused before the request', async () => {

@@ -63,10 +63,16 @@ test('the budget: a burst is shown whole, then SHOW_BYTES_PER_SECOND; skipped by
 	let now = 0;
 	const shown: OutputChunk[] = [];
 	const logged: Buffer[] = [];
-	const output = new ByteOutput({writeLog: bytes => {
-		logged.push(bytes);
-		return true;
-	}, onLogFull: () => {}, show: chunk => shown.push(chunk), maxPartialBytes: 1024, now: () => now});
+	const output = new ByteOutput({
+		writeLog: bytes => {
+			logged.push(bytes);
+			return true;
+		},
+		onLogFull: () => {},
+		show: chunk => shown.push(chunk),
+		maxPartialBytes: 1024,
+		now: () => now,
+	});
 	const line = Buffer.from(`${'x'.repeat(1023)}\n`); // 1 KiB lines
 	const piece = Buffer.concat(Array.from({length: 64}, () => line)); // 64 KiB
 	for (let i = 0; i < SHOW_BURST_BYTES / piece.length; i++) output.push('stdout', piece);
@@ -101,14 +107,7 @@ test('on the byte path too (nothing to redact), escape sequences reach neither t
 
 test('the log reads the same on both paths: CRLF loses its \\r, a lone \\r and NUL read \\xNN, bytes not UTF-8 read U+FFFD', async () => {
 	// Written a byte at a time by printf's %b, across the piece boundaries of the reads too.
-	const script = [
-		"printf 'crlf line\\r\\n'",
-		"printf 'bad \\377\\376 bytes\\n'",
-		"printf 'nul \\000 byte\\n'",
-		"printf 'progress 1\\rprogress 2\\n'",
-		"printf 'split é'; printf 'tail\\n'",
-		'echo plain',
-	].join('; ');
+	const script = ["printf 'crlf line\\r\\n'", "printf 'bad \\377\\376 bytes\\n'", "printf 'nul \\000 byte\\n'", "printf 'progress 1\\rprogress 2\\n'", "printf 'split é'; printf 'tail\\n'", 'echo plain'].join('; ');
 	const bytePath = await run(dir, script, {redactsNothing: true, logPath: `${dir}/bytes.log`});
 	const linePath = await run(dir, script, {logPath: `${dir}/lines.log`});
 	const logged = logOutput(bytePath.logPath).toString('utf8');

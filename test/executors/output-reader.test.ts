@@ -28,10 +28,12 @@ afterEach(() => {
 function writer(script: string, fd: number): {exited: Promise<number | null>; running: () => boolean; blockedWriting: () => boolean} {
 	const child = spawn('bash', ['-c', script], {stdio: ['ignore', fd, 'inherit']});
 	let alive = true;
-	const exited = new Promise<number | null>(resolve => child.on('exit', code => {
-		alive = false;
-		resolve(code);
-	}));
+	const exited = new Promise<number | null>(resolve =>
+		child.on('exit', code => {
+			alive = false;
+			resolve(code);
+		}),
+	);
 	// Where the kernel has the writer wait (proc(5) wchan): in write(2) on a full pipe, `pipe_write`
 	// (`anon_pipe_write` on newer kernels). bash runs a lone command by exec, so its pid is the writer's.
 	const blockedWriting = (): boolean => {
@@ -97,10 +99,15 @@ test('every byte arrives, in order, and done resolves once the writer closed its
 	closeQuietly(fifo.writeFd);
 	let text = '';
 	let reads = 0;
-	const [reader] = readFifos([{fd: fifo.readFd, onBytes: bytes => {
-		reads++;
-		text += bytes.toString('latin1');
-	}}]);
+	const [reader] = readFifos([
+		{
+			fd: fifo.readFd,
+			onBytes: bytes => {
+				reads++;
+				text += bytes.toString('latin1');
+			},
+		},
+	]);
 	await reader.done;
 	expect(await w.exited).toBe(0);
 	const lines = text.trimEnd().split('\n');
@@ -158,10 +165,18 @@ test('a producer that keeps the pipe full is read as it writes, not every REST_M
 	let bytes = 0;
 	let reads = 0;
 	const enlarged: number[] = [];
-	const [reader] = readFifos([{fd: fifo.readFd, onBytes: chunk => {
-		bytes += chunk.length;
-		reads++;
-	}}], {onRest: () => rests++, onEnlarged: size => enlarged.push(size)});
+	const [reader] = readFifos(
+		[
+			{
+				fd: fifo.readFd,
+				onBytes: chunk => {
+					bytes += chunk.length;
+					reads++;
+				},
+			},
+		],
+		{onRest: () => rests++, onEnlarged: size => enlarged.push(size)},
+	);
 	const producer = writer('head -c 24M /dev/zero | base64', fifo.writeFd);
 	closeQuietly(fifo.writeFd);
 	expect(await producer.exited).toBe(0);

@@ -60,7 +60,7 @@ describe('a command found by its id', () => {
 				const text = existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '';
 				return /^\d+\n$/.test(text) ? Number(text) : undefined;
 			};
-			const outside = await waitForValue('the setsid\'d process to leave the group', () => readPid('outside'));
+			const outside = await waitForValue("the setsid'd process to leave the group", () => readPid('outside'));
 			const inside = await waitForValue('the process inside the group to start', () => readPid('inside'));
 			// bash, the process in the group, the setsid'd one.
 			expect(markedProcesses(id).sort((a, b) => a - b)).toEqual([group.pid!, inside, outside].sort((a, b) => a - b));

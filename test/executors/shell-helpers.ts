@@ -33,13 +33,7 @@ export interface Ran {
  * With `keep: false` the output is passed to `request.onOutput` but not collected
  * (for tests of memory).
  */
-export async function run(
-	dir: string,
-	script: string,
-	request: Partial<ShellRequest> = {},
-	options: ShellExecutorOptions = {},
-	keep = true,
-): Promise<Ran> {
+export async function run(dir: string, script: string, request: Partial<ShellRequest> = {}, options: ShellExecutorOptions = {}, keep = true): Promise<Ran> {
 	const chunks: OutputChunk[] = [];
 	const stdout: string[] = [];
 	const stderr: string[] = [];
@@ -71,4 +65,3 @@ export async function run(
 	}
 	return {result, stdout, stderr, chunks, log, logPath};
 }
-

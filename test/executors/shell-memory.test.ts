@@ -22,15 +22,21 @@ async function runMeasured(script: string) {
 	let peakRss = rss0;
 	let peakHeap = heap0;
 	let calls = 0;
-	const {result, logPath} = await run(dir, script, {
-		onOutput: chunk => {
-			tail.push(chunk);
-			if (++calls % 16 === 0) {
-				peakRss = Math.max(peakRss, process.memoryUsage.rss());
-				peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-			}
+	const {result, logPath} = await run(
+		dir,
+		script,
+		{
+			onOutput: chunk => {
+				tail.push(chunk);
+				if (++calls % 16 === 0) {
+					peakRss = Math.max(peakRss, process.memoryUsage.rss());
+					peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+				}
+			},
 		},
-	}, {}, false);
+		{},
+		false,
+	);
 	return {result, tail, logPath, rssGrowth: (peakRss - rss0) / MB, heapGrowth: (peakHeap - heap0) / MB};
 }
 
@@ -53,7 +59,7 @@ test('seq 1000000: the tail has 500 lines, the log all of them, memory stays fla
 test('200 MB of output: memory grows far less than the output (nothing accumulates)', async () => {
 	// 200,000 lines of 1,000 bytes plus a newline. Were the output kept (zx keeps it by
 	// default), memory would grow by at least 200 MB.
-	const script = "awk 'BEGIN { s = sprintf(\"%01000d\", 0); for (i = 0; i < 200000; i++) print s }'";
+	const script = 'awk \'BEGIN { s = sprintf("%01000d", 0); for (i = 0; i < 200000; i++) print s }\'';
 	const {result, tail, logPath, rssGrowth, heapGrowth} = await runMeasured(script);
 	expect(result.exitCode).toBe(0);
 	expect(tail.totalLines).toBe(200_000);

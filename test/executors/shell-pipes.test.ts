@@ -98,5 +98,4 @@ describe('FIFOs read lazily', () => {
 		// 2 ms takes hundreds of lines at once.
 		expect(chunks.length).toBeLessThan(lines / 10);
 	});
-
 });

@@ -56,7 +56,7 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 		expect(killed.error).toBeUndefined();
 	});
 
-	test('the environment is the step\'s (command id set, BASH_ENV of this process not passed)', async () => {
+	test("the environment is the step's (command id set, BASH_ENV of this process not passed)", async () => {
 		process.env.BASH_ENV = '/nonexistent/bash-env';
 		try {
 			const {stdout} = await run(dir, 'echo "id=${RUNBOOK_COMMAND_ID:+set} bash_env=${BASH_ENV:-none} name=$NAME"', {env: {NAME: 'db-1'}});

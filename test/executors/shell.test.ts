@@ -220,7 +220,7 @@ describe('the start gate', () => {
 		expect(existsSync(marker)).toBe(false);
 	});
 
-	test('after the gate, the script reads end-of-file from stdin, and its line numbers are the runbook\'s', async () => {
+	test("after the gate, the script reads end-of-file from stdin, and its line numbers are the runbook's", async () => {
 		const {result, stdout, stderr} = await run(dir, 'read -r line || echo "stdin: end of file"\nno-such-command-xyz');
 		expect(stdout).toEqual(['stdin: end of file']);
 		expect(result.exitCode).toBe(127);
@@ -290,7 +290,7 @@ describe('abort', () => {
 	test('a script that ignores SIGTERM gets SIGKILL after graceMs', async () => {
 		const controller = new AbortController();
 		const pid = pidReporter();
-		const running = run(dir, "trap '' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05; done", {
+		const running = run(dir, 'trap \'\' TERM\necho "pid $$"\nwhile true; do sleep 0.05; done', {
 			signal: controller.signal,
 			graceMs: 600,
 			onOutput: pid.onOutput,
@@ -308,7 +308,7 @@ describe('abort', () => {
 	test('a child that outlives bash with its output closed still gets SIGKILL', async () => {
 		const controller = new AbortController();
 		const pid = pidReporter();
-		const script = "(trap '' TERM; exec sleep 300) >/dev/null 2>&1 &\necho \"pid $$\"\nwait";
+		const script = '(trap \'\' TERM; exec sleep 300) >/dev/null 2>&1 &\necho "pid $$"\nwait';
 		const running = run(dir, script, {
 			signal: controller.signal,
 			graceMs: 500,
@@ -330,7 +330,7 @@ describe('abort', () => {
 		// The trap outlives SIGTERM and says so, so the test knows the signal arrived (the
 		// sleep it kills fails, which `|| :` absorbs under -e).
 		const lines: string[] = [];
-		const running = run(dir, "trap 'echo TERM received' TERM\necho \"pid $$\"\nwhile true; do sleep 0.05 || :; done", {
+		const running = run(dir, 'trap \'echo TERM received\' TERM\necho "pid $$"\nwhile true; do sleep 0.05 || :; done', {
 			signal: controller.signal,
 			kill: kill.signal,
 			// Longer than the test's timeout: an end at all means the kill ended it.
@@ -356,7 +356,7 @@ describe('abort', () => {
 		const controller = new AbortController();
 		const kill = new AbortController();
 		const pid = pidReporter();
-		const script = "(trap '' TERM; exec sleep 300) >/dev/null 2>&1 &\necho \"pid $$\"\nwait";
+		const script = '(trap \'\' TERM; exec sleep 300) >/dev/null 2>&1 &\necho "pid $$"\nwait';
 		const running = run(dir, script, {
 			signal: controller.signal,
 			kill: kill.signal,

@@ -147,7 +147,12 @@ async function handoverRun(): Promise<{state: RunState; journal: JournalEntry[];
 	clock.advance(30 * MINUTE);
 	const bob = new ScriptedOperator();
 	bob.answers.failure.push('skip');
-	const resumed = reconcileForResume(store.last, runbook.steps.map(s => s.id), 'h1', clock.now());
+	const resumed = reconcileForResume(
+		store.last,
+		runbook.steps.map(s => s.id),
+		'h1',
+		clock.now(),
+	);
 	const two = session({state: resumed.state, runDir, by: 'bob@db2', pid: 200, resumed: true, shell, clock, store, operator: bob});
 	expect(await two.runner.start()).toBe('completed');
 	two.journal.close();
@@ -209,9 +214,7 @@ describe('renderReport after a handover', () => {
 		const report = renderReport(state, journal, titles);
 		// 2 + 5 + 10 + 12 (alice) + 30 (nobody) + 1 + 1 + 2 (bob) = 63 minutes = 3780 s.
 		expect(runDowntime(state)).toEqual({startAt: '2026-11-20T22:00:00.000Z', endAt: '2026-11-20T23:03:00.000Z', ms: 63 * MINUTE});
-		expect(section(report, 'Downtime')).toContain(
-			"from the first step's start (2026-11-20 22:00:00 UTC) to the last step's end (2026-11-20 23:03:00 UTC): **1h03m (3780 s)**.",
-		);
+		expect(section(report, 'Downtime')).toContain("from the first step's start (2026-11-20 22:00:00 UTC) to the last step's end (2026-11-20 23:03:00 UTC): **1h03m (3780 s)**.");
 		expect(section(report, 'Downtime')).not.toContain('so far');
 	});
 
@@ -277,7 +280,10 @@ describe('renderReport edge cases', () => {
 		expect(operatorBlock(report, 'bob@db2')).toContain('resumed the run at 2026-11-20 22:59:00');
 
 		// A journal that begins with the resume (the run began before journals existed).
-		const later = renderReport(state, journal.filter(e => e.by === 'bob@db2'));
+		const later = renderReport(
+			state,
+			journal.filter(e => e.by === 'bob@db2'),
+		);
 		expect(operatorBlock(later, 'alice@db1')).toContain('sessions: started the run at 2026-11-20 22:00:00');
 		expect(operatorBlock(later, 'bob@db2')).toContain('sessions: resumed the run at 2026-11-20 22:59:00');
 	});

@@ -95,8 +95,8 @@ describe('malformed format 1.1 shapes', () => {
 		expect(problems(book('  - id: e\n    exec: { pod: db-0, command: [ls], stdout: "" }\n'))[0]?.[1]).toBe('steps[0].exec.stdout');
 	});
 
-	test('capture and exec.stdout together are refused: both take the command\'s stdout', () => {
-		expect(problems(book('  - id: e\n    exec: { pod: db-0, command: [ls], stdout: out.txt }\n    capture: OUT\n'))).toEqual([[9, 'steps[0].capture', 'capture and exec.stdout both take the command\'s stdout; a step has one or the other']]);
+	test("capture and exec.stdout together are refused: both take the command's stdout", () => {
+		expect(problems(book('  - id: e\n    exec: { pod: db-0, command: [ls], stdout: out.txt }\n    capture: OUT\n'))).toEqual([[9, 'steps[0].capture', "capture and exec.stdout both take the command's stdout; a step has one or the other"]]);
 	});
 
 	test('capture is allowed on exec but other run options are not', () => {

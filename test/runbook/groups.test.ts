@@ -62,9 +62,7 @@ describe('groups load', () => {
 	});
 
 	test('a group in a version 1 runbook: the loader says the feature needs version 1.1', () => {
-		expect(problems(book('  - id: g\n    steps:\n      - id: a\n        run: echo a\n', '1'))).toEqual([
-			[5, 5, 'steps[0].steps', 'a group (a step with steps:) needs format version 1.1, and this runbook says version: 1'],
-		]);
+		expect(problems(book('  - id: g\n    steps:\n      - id: a\n        run: echo a\n', '1'))).toEqual([[5, 5, 'steps[0].steps', 'a group (a step with steps:) needs format version 1.1, and this runbook says version: 1']]);
 	});
 
 	test('an unknown version names both', () => {
@@ -72,9 +70,7 @@ describe('groups load', () => {
 	});
 
 	test('a group with an action too', () => {
-		expect(problems(book('  - id: g\n    run: echo x\n    steps:\n      - id: a\n        run: echo a\n'))).toEqual([
-			[5, 5, 'steps[0].run', 'a group has steps instead of an action, and this one also has "run"'],
-		]);
+		expect(problems(book('  - id: g\n    run: echo x\n    steps:\n      - id: a\n        run: echo a\n'))).toEqual([[5, 5, 'steps[0].run', 'a group has steps instead of an action, and this one also has "run"']]);
 	});
 
 	test('a group with empty steps', () => {

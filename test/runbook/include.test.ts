@@ -76,7 +76,12 @@ describe('a runbook with nested includes', () => {
 
 	test('the hash covers the runbook and every fragment, in the order first included', async () => {
 		const loaded = await loadRunbook(valid);
-		expect(loaded.hash).toBe(expectedHash(valid, [['../fragments/backup-db.yaml', backupDb], ['../fragments/nested/check-space.yaml', checkSpace]]));
+		expect(loaded.hash).toBe(
+			expectedHash(valid, [
+				['../fragments/backup-db.yaml', backupDb],
+				['../fragments/nested/check-space.yaml', checkSpace],
+			]),
+		);
 		expect(loaded.hash).not.toBe(createHash('sha256').update(readFileSync(valid)).digest('hex'));
 	});
 
@@ -94,7 +99,12 @@ describe('a runbook with nested includes', () => {
 	test('parseRunbook reads the fragments relative to the file name it is given', () => {
 		const loaded = parseRunbook(readFileSync(valid, 'utf8'), valid);
 		expect(loaded.runbook.steps).toHaveLength(5);
-		expect(loaded.hash).toBe(expectedHash(valid, [['../fragments/backup-db.yaml', backupDb], ['../fragments/nested/check-space.yaml', checkSpace]]));
+		expect(loaded.hash).toBe(
+			expectedHash(valid, [
+				['../fragments/backup-db.yaml', backupDb],
+				['../fragments/nested/check-space.yaml', checkSpace],
+			]),
+		);
 	});
 });
 
@@ -114,9 +124,7 @@ describe('a fragment loaded on its own', () => {
 
 	test('an unknown top-level key of a fragment gets the fragment keys as hints', async () => {
 		const dir = folder({'f.yaml': 'version: 1\nfragment: true\nrequries: [A]\nsteps:\n  - id: a\n    run: echo\n'});
-		expect(await problemsOf(join(dir, 'f.yaml'))).toEqual([
-			{file: join(dir, 'f.yaml'), line: 3, col: 1, path: 'requries', message: 'unknown key', hint: 'did you mean "requires"?'},
-		]);
+		expect(await problemsOf(join(dir, 'f.yaml'))).toEqual([{file: join(dir, 'f.yaml'), line: 3, col: 1, path: 'requries', message: 'unknown key', hint: 'did you mean "requires"?'}]);
 	});
 });
 
@@ -154,9 +162,7 @@ describe('problems in fragments', () => {
 			'a.yaml': book('  - include: f.yaml\n'),
 			'f.yaml': 'version: 1\nfragment: true\nrequires: [MODE]\nsteps:\n  - id: x\n    when: { var: MODE, equals: fulll }\n    run: echo\n',
 		});
-		expect((await problemsOf(join(dir, 'a.yaml'))).map(p => [p.file, p.line, p.message, p.hint])).toEqual([
-			[join(dir, 'f.yaml'), 6, 'equals "fulll" is not one of the choices of MODE: "full" or "quick"', 'did you mean "full"?'],
-		]);
+		expect((await problemsOf(join(dir, 'a.yaml'))).map(p => [p.file, p.line, p.message, p.hint])).toEqual([[join(dir, 'f.yaml'), 6, 'equals "fulll" is not one of the choices of MODE: "full" or "quick"', 'did you mean "full"?']]);
 	});
 
 	test('what a fragment sets is known after the include, not before it', async () => {
@@ -164,9 +170,7 @@ describe('problems in fragments', () => {
 			'a.yaml': book('  - id: early\n    manual: Saved to $SAVED\n  - include: f.yaml\n  - id: late\n    manual: Saved to $SAVED\n'),
 			'f.yaml': 'version: 1\nfragment: true\nsteps:\n  - id: save\n    capture: SAVED\n    run: echo /tmp/x\n',
 		});
-		expect((await problemsOf(join(dir, 'a.yaml'))).map(p => [p.line, p.path, p.message, p.hint])).toEqual([
-			[9, 'steps[0].manual', '$SAVED is set by step "save" (f.yaml:5), which comes after this step', 'move step "save" before this one'],
-		]);
+		expect((await problemsOf(join(dir, 'a.yaml'))).map(p => [p.line, p.path, p.message, p.hint])).toEqual([[9, 'steps[0].manual', '$SAVED is set by step "save" (f.yaml:5), which comes after this step', 'move step "save" before this one']]);
 	});
 
 	test("a fragment does not see the runbook's variables it does not require, nor earlier captures of the runbook", async () => {

@@ -50,13 +50,9 @@ const corpus: Record<string, Expected[]> = {
 			hint: 'did you mean "deleted"? The wait kinds are command, deleted, exists, jsonpath, condition, rollout, jobComplete, podsReady or http',
 		},
 	],
-	'two-actions.yaml': [
-		{line: 6, col: 5, path: 'steps[0].manual', message: 'a step has exactly one action, and this one already has "run" (line 5)', hint: 'split it into two steps, each with its own id'},
-	],
+	'two-actions.yaml': [{line: 6, col: 5, path: 'steps[0].manual', message: 'a step has exactly one action, and this one already has "run" (line 5)', hint: 'split it into two steps, each with its own id'}],
 	'zero-actions.yaml': [{line: 4, col: 5, path: 'steps[0]', message: 'a step needs one action', hint: `add one of ${ACTIONS}`}],
-	'duplicate-ids.yaml': [
-		{line: 8, col: 9, path: 'steps[2].id', message: 'duplicate step id "stop" (first used by steps[0] on line 4)', hint: 'give each step its own id: resume finds steps by id'},
-	],
+	'duplicate-ids.yaml': [{line: 8, col: 9, path: 'steps[2].id', message: 'duplicate step id "stop" (first used by steps[0] on line 4)', hint: 'give each step its own id: resume finds steps by id'}],
 	'bad-id.yaml': [{line: 4, col: 9, path: 'steps[0].id', message: 'expected an id of lower-case letters, digits and dashes, such as stop-synapse'}],
 	'bad-duration.yaml': [{line: 7, col: 14, path: 'steps[0].timeout', message: 'expected a duration such as 500ms, 30s, 5m or 1h', hint: 'write 5m'}],
 	'bad-regex.yaml': [
@@ -77,9 +73,7 @@ const corpus: Record<string, Expected[]> = {
 			hint: 'declare it under params, or set it with ask or capture in an earlier step; write $$ for a literal $',
 		},
 	],
-	'capture-before-define.yaml': [
-		{line: 5, col: 25, path: 'steps[0].manual', message: '$DUMP_PATH is set by step "find-dump" (line 8), which comes after this step', hint: 'move step "find-dump" before this one'},
-	],
+	'capture-before-define.yaml': [{line: 5, col: 25, path: 'steps[0].manual', message: '$DUMP_PATH is set by step "find-dump" (line 8), which comes after this step', hint: 'move step "find-dump" before this one'}],
 	'unknown-var-run.yaml': [
 		{
 			line: 10,
@@ -89,9 +83,7 @@ const corpus: Record<string, Expected[]> = {
 			hint: 'declare it under params, set it in env, assign it in the script, or write ${SCHEMA:-default}; lower-case names are not checked',
 		},
 	],
-	'when-not-in-choices.yaml': [
-		{line: 8, col: 32, path: 'steps[0].when.equals', message: 'equals "recreat" is not one of the choices of MODE: "recreate" or "update"', hint: 'did you mean "recreate"?'},
-	],
+	'when-not-in-choices.yaml': [{line: 8, col: 32, path: 'steps[0].when.equals', message: 'equals "recreat" is not one of the choices of MODE: "recreate" or "update"', hint: 'did you mean "recreate"?'}],
 	'step-is-string.yaml': [
 		{
 			line: 6,
@@ -102,9 +94,7 @@ const corpus: Record<string, Expected[]> = {
 		},
 	],
 	'lowercase-param.yaml': [{line: 4, col: 3, path: 'params.namespace', message: 'expected a variable name in upper case, such as DB_NAME', hint: 'write NAMESPACE'}],
-	'run-option-on-manual.yaml': [
-		{line: 6, col: 5, path: 'steps[0].capture', message: '"capture" applies only to run steps, and this step\'s action is "manual"', hint: 'remove it, or make the step a run step'},
-	],
+	'run-option-on-manual.yaml': [{line: 6, col: 5, path: 'steps[0].capture', message: '"capture" applies only to run steps, and this step\'s action is "manual"', hint: 'remove it, or make the step a run step'}],
 	'wait-two-kinds.yaml': [{line: 7, col: 7, path: 'steps[0].wait.exists', message: 'a wait has exactly one kind, and this one already has "rollout" (line 6)', hint: 'split it into two wait steps'}],
 	'empty-confirm.yaml': [{line: 6, col: 14, path: 'steps[0].confirm', message: 'confirm is empty', hint: 'write the question to ask, such as "Delete the cluster?", or remove confirm'}],
 	'confirm-yes.yaml': [
@@ -117,9 +107,7 @@ const corpus: Record<string, Expected[]> = {
 		},
 	],
 	'unclosed-brace.yaml': [{line: 5, col: 18, path: 'steps[0].title', message: 'unclosed ${: no } closes it', hint: 'write ${NAME}, or $${ for a literal ${'}],
-	'confirm-on-manual.yaml': [
-		{line: 5, col: 5, path: 'steps[0].confirm', message: 'confirm does not apply to a manual step: the operator marks it done by hand', hint: 'remove confirm, or put the question in the instructions'},
-	],
+	'confirm-on-manual.yaml': [{line: 5, col: 5, path: 'steps[0].confirm', message: 'confirm does not apply to a manual step: the operator marks it done by hand', hint: 'remove confirm, or put the question in the instructions'}],
 	'several-problems.yaml': [
 		{line: 3, col: 1, path: 'colour', message: 'unknown key', hint: 'valid keys here: version, title, description, source, params, kubernetes, steps'},
 		{line: 7, col: 14, path: 'steps[0].timeout', message: 'expected a duration such as 500ms, 30s, 5m or 1h', hint: 'write a number and a unit: ms, s, m or h'},
@@ -217,7 +205,9 @@ const corpus: Record<string, Expected[]> = {
 
 describe('the broken corpus', () => {
 	test('every file in test/fixtures/broken has expectations, and there are at least 15', () => {
-		const files = readdirSync(join(fixtures, 'broken')).filter(f => f.endsWith('.yaml')).sort();
+		const files = readdirSync(join(fixtures, 'broken'))
+			.filter(f => f.endsWith('.yaml'))
+			.sort();
 		expect(files).toEqual(Object.keys(corpus).sort());
 		expect(files.length).toBeGreaterThanOrEqual(15);
 	});
@@ -251,12 +241,7 @@ describe('problems', () => {
 	test('formatProblems adds the offending line with a caret and the count', async () => {
 		const error = await problemsOf(broken('misspelt-wait.yaml'));
 		const text = formatRunbookError(error);
-		expect(text.split('\n')).toEqual([
-			`${broken('misspelt-wait.yaml')}:7:5: steps[1].wiat: unknown key (hint: did you mean "wait"? A step's action is one of ${ACTIONS})`,
-			'    7 |     wiat:',
-			'      |     ^',
-			`1 problem in ${broken('misspelt-wait.yaml')}`,
-		]);
+		expect(text.split('\n')).toEqual([`${broken('misspelt-wait.yaml')}:7:5: steps[1].wiat: unknown key (hint: did you mean "wait"? A step's action is one of ${ACTIONS})`, '    7 |     wiat:', '      |     ^', `1 problem in ${broken('misspelt-wait.yaml')}`]);
 		expect(formatRunbookError(error, false).split('\n')).toHaveLength(2);
 	});
 
@@ -267,9 +252,7 @@ describe('problems', () => {
 
 	test('a missing file is one problem without a position and no stack trace', async () => {
 		const error = await problemsOf('no/such/runbook.yaml');
-		expect(error.problems).toEqual([
-			{file: 'no/such/runbook.yaml', line: 0, col: 0, path: '', message: 'file not found', hint: 'check the path; a runbook is a YAML file such as runbooks/restore.yaml'},
-		]);
+		expect(error.problems).toEqual([{file: 'no/such/runbook.yaml', line: 0, col: 0, path: '', message: 'file not found', hint: 'check the path; a runbook is a YAML file such as runbooks/restore.yaml'}]);
 		expect(error.format()).toBe('no/such/runbook.yaml: file not found (hint: check the path; a runbook is a YAML file such as runbooks/restore.yaml)');
 		expect(formatRunbookError(error)).not.toMatch(/\n\s+at /);
 	});

@@ -26,17 +26,43 @@ const stepOf = (loaded: LoadedRunbook, id: string): Step => {
 /** The steps of the two shared fragments, in order. */
 const DOWNLOAD = ['dump-source', 'list-backups', 'choose-backup', 'download-dump', 'download-manifest', 'local-dump', 'local-manifest', 'check-dump'];
 const RESTORE = [
-	'save-cluster-definition', 'delete-cluster', 'cluster-pods-gone', 'create-single-instance-cluster', 'cluster-pod-started', 'cluster-running', 'copy-dump',
-	'restore-dump', 'secrets-mode', 'read-credentials', 'update-passwords', 'delete-secrets', 'recreate-secrets', 'restart-cluster', 'cluster-pod-restarted',
-	'scale-cluster-to-3', 'cluster-replicas-ready', 'cluster-running-again',
+	'save-cluster-definition',
+	'delete-cluster',
+	'cluster-pods-gone',
+	'create-single-instance-cluster',
+	'cluster-pod-started',
+	'cluster-running',
+	'copy-dump',
+	'restore-dump',
+	'secrets-mode',
+	'read-credentials',
+	'update-passwords',
+	'delete-secrets',
+	'recreate-secrets',
+	'restart-cluster',
+	'cluster-pod-restarted',
+	'scale-cluster-to-3',
+	'cluster-replicas-ready',
+	'cluster-running-again',
 ];
 
 describe('the three runbooks follow the document', () => {
 	test('Spire: every step of "Restore Postgres for Spire", in order', async () => {
 		const loaded = await book('spire');
 		expect(loaded.runbook.steps.map(s => s.id)).toEqual([
-			...DOWNLOAD, 'scale-down-spire', 'spire-pods-gone', ...RESTORE, 'scale-up-spire', 'spire-pods-started', 'restart-spire-agent', 'spire-agent-restarted',
-			'restart-spire-jwks', 'spire-jwks-restarted', 'restart-spire-agent-on-nodes', 'fix-spire-on-storage', 'verify-spire',
+			...DOWNLOAD,
+			'scale-down-spire',
+			'spire-pods-gone',
+			...RESTORE,
+			'scale-up-spire',
+			'spire-pods-started',
+			'restart-spire-agent',
+			'spire-agent-restarted',
+			'restart-spire-jwks',
+			'spire-jwks-restarted',
+			'restart-spire-agent-on-nodes',
+			'fix-spire-on-storage',
+			'verify-spire',
 		]);
 		expect(stepOf(loaded, 'scale-down-spire').scale).toEqual({kind: 'StatefulSet', name: '$CLIENT', replicas: 0});
 		expect(stepOf(loaded, 'scale-up-spire').scale).toEqual({kind: 'StatefulSet', name: '$CLIENT', replicas: 3});
@@ -49,12 +75,27 @@ describe('the three runbooks follow the document', () => {
 		const ids = loaded.runbook.steps.map(s => s.id);
 		expect(ids.slice(0, DOWNLOAD.length + 2 + RESTORE.length)).toEqual([...DOWNLOAD, 'scale-down-keycloak', 'keycloak-pods-gone', ...RESTORE]);
 		expect(ids.slice(DOWNLOAD.length + 2 + RESTORE.length)).toEqual([
-			'scale-up-keycloak', 'keycloak-pods-ready',
-			'save-keycloak-setup-job', 'delete-keycloak-setup-job', 'keycloak-setup-job-deleted', 'run-keycloak-setup-job', 'keycloak-setup-complete',
-			'save-users-localize-job', 'delete-users-localize-job', 'users-localize-job-deleted', 'run-users-localize-job', 'users-localize-complete',
-			'restart-oauth2-proxy-customer-access', 'restart-oauth2-proxy-customer-high-speed', 'restart-oauth2-proxy-customer-management',
-			'oauth2-proxy-customer-access-restarted', 'oauth2-proxy-customer-high-speed-restarted', 'oauth2-proxy-customer-management-restarted',
-			'verify-username', 'verify-password', 'verify-keycloak',
+			'scale-up-keycloak',
+			'keycloak-pods-ready',
+			'save-keycloak-setup-job',
+			'delete-keycloak-setup-job',
+			'keycloak-setup-job-deleted',
+			'run-keycloak-setup-job',
+			'keycloak-setup-complete',
+			'save-users-localize-job',
+			'delete-users-localize-job',
+			'users-localize-job-deleted',
+			'run-users-localize-job',
+			'users-localize-complete',
+			'restart-oauth2-proxy-customer-access',
+			'restart-oauth2-proxy-customer-high-speed',
+			'restart-oauth2-proxy-customer-management',
+			'oauth2-proxy-customer-access-restarted',
+			'oauth2-proxy-customer-high-speed-restarted',
+			'oauth2-proxy-customer-management-restarted',
+			'verify-username',
+			'verify-password',
+			'verify-keycloak',
 		]);
 		expect(stepOf(loaded, 'keycloak-pods-ready').wait?.podsReady).toEqual({selector: 'app.kubernetes.io/instance=$CLIENT', count: 3});
 		expect(stepOf(loaded, 'run-keycloak-setup-job').apply?.patch).toEqual({
@@ -84,7 +125,10 @@ describe('the three runbooks follow the document', () => {
 		expect(branch('update-passwords')).toEqual(['read-credentials', 'update-passwords']);
 		expect(branch('recreate-from-manifest')).toEqual(['delete-secrets', 'recreate-secrets']);
 		const destructive = steps.filter(s => s.destructive !== undefined).map(s => [s.id, s.destructive]);
-		expect(destructive).toEqual([['delete-cluster', true], ['delete-secrets', '$POSTGRESQL']]);
+		expect(destructive).toEqual([
+			['delete-cluster', true],
+			['delete-secrets', '$POSTGRESQL'],
+		]);
 		expect(stepOf(loaded, 'delete-cluster').delete).toMatchObject({kind: 'postgresql', apiVersion: 'acid.zalan.do/v1', name: '$POSTGRESQL'});
 		expect(steps.filter(s => s.continueOnError || s.okExitCodes)).toEqual([]);
 		for (const step of steps.filter(s => s.run !== undefined)) {
@@ -227,7 +271,7 @@ describe('the scripts of the shared steps, run with bash', () => {
 			.flatMap(p => [p, b64(p)])
 			.filter(secret => `${result.stdout}${result.stderr}`.includes(secret));
 
-	test('update-passwords sets each user\'s password from its Secret, exactly, without printing one', async () => {
+	test("update-passwords sets each user's password from its Secret, exactly, without printing one", async () => {
 		clearLogs();
 		const result = run(restore, 'update-passwords');
 		expect(result.stderr).toBe('');
@@ -236,7 +280,10 @@ describe('the scripts of the shared steps, run with bash', () => {
 		expect(result.stdout).toContain('secret service-account.spire-postgres.credentials: user service_account');
 		expect(leaks(result)).toEqual([]);
 		const stored = await psql(server, 'postgres', `SELECT rolname || '=' || rolpassword FROM pg_authid WHERE rolname IN ('postgres', 'service_account', 'spire', 'standby') ORDER BY rolname;`);
-		const md5 = (user: string) => `md5${createHash('md5').update(users[user]! + user, 'utf8').digest('hex')}`;
+		const md5 = (user: string) =>
+			`md5${createHash('md5')
+				.update(users[user]! + user, 'utf8')
+				.digest('hex')}`;
 		expect(stored.trim().split('\n')).toEqual(['postgres', 'service_account', 'spire', 'standby'].map(user => `${user}=${md5(user)}`));
 		expect(existsSync('/tmp/pwned')).toBe(false);
 		expect(log('kubectl.log')).toContain('--context test-context --namespace spire exec -i spire-postgres-0 -c postgres -- psql -X -v ON_ERROR_STOP=1 -U postgres -d postgres');
@@ -274,7 +321,12 @@ describe('the scripts of the shared steps, run with bash', () => {
 	test('delete-secrets deletes every Secret of the list in one kubectl call when the manifest has them all', () => {
 		clearLogs();
 		const manifest = join(fake, 'spire.manifest');
-		writeFileSync(manifest, Object.keys(users).map(u => `- metadata: {name: ${secretName(u)}}\n`).join(''));
+		writeFileSync(
+			manifest,
+			Object.keys(users)
+				.map(u => `- metadata: {name: ${secretName(u)}}\n`)
+				.join(''),
+		);
 		const result = run(restore, 'delete-secrets', {MANIFEST: manifest});
 		expect(result).toMatchObject({code: 0, stderr: ''});
 		expect(log('kubectl.log')).toBe(`--context test-context --namespace spire delete secret ${Object.keys(users).map(secretName).join(' ')} --ignore-not-found\n`);
@@ -302,10 +354,7 @@ describe('the scripts of the shared steps, run with bash', () => {
 		expect(readFileSync(join(fake, 'spire-postgres-2022-09-14T03-10-04.psql'), 'utf8')).toBe('content of spire-postgres-2022-09-14T03:10:04.psql\n');
 		const manifest = run(download, 'download-manifest', {BACKUP: 'spire-postgres-2022-09-14T03:10:04'});
 		expect(manifest.stdout).toBe('spire-postgres-2022-09-14T03:10:04.manifest\n');
-		expect(log('cray.log').trim().split('\n')).toEqual([
-			'artifacts get postgres-backup spire-postgres-2022-09-14T03:10:04.psql spire-postgres-2022-09-14T03-10-04.psql',
-			'artifacts get postgres-backup spire-postgres-2022-09-14T03:10:04.manifest spire-postgres-2022-09-14T03:10:04.manifest',
-		]);
+		expect(log('cray.log').trim().split('\n')).toEqual(['artifacts get postgres-backup spire-postgres-2022-09-14T03:10:04.psql spire-postgres-2022-09-14T03-10-04.psql', 'artifacts get postgres-backup spire-postgres-2022-09-14T03:10:04.manifest spire-postgres-2022-09-14T03:10:04.manifest']);
 	});
 
 	test('save-keycloak-setup-job saves the first Job of the label and prints its name', () => {
@@ -324,7 +373,12 @@ describe('the scripts of the shared steps, run with bash', () => {
 describe('the scripts use no kubectl flag newer than 1.20 (Debian 12 ships kubectl 1.20)', () => {
 	test.each(['spire', 'keycloak', 'vcs'])('%s', async name => {
 		const loaded = await book(name);
-		const flags = new Set(loaded.runbook.steps.flatMap(s => (s.run ?? '').match(/kubectl[^\n|]*/g) ?? []).flatMap(call => call.split(' -- ')[0]!.match(/\s--?[a-z][\w-]*/g) ?? []).map(f => f.trim()));
+		const flags = new Set(
+			loaded.runbook.steps
+				.flatMap(s => (s.run ?? '').match(/kubectl[^\n|]*/g) ?? [])
+				.flatMap(call => call.split(' -- ')[0]!.match(/\s--?[a-z][\w-]*/g) ?? [])
+				.map(f => f.trim()),
+		);
 		for (const flag of flags) expect(['--context', '--namespace', '-o', '-l', '-i', '-c', '--ignore-not-found']).toContain(flag);
 	});
 });

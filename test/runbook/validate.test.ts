@@ -36,7 +36,13 @@ steps:
 ${steps}`;
 
 /** A runbook whose only step runs `script` (a literal block). */
-const script = (body: string) => book(`  - id: s\n    run: |\n${body.split('\n').map(line => `      ${line}`).join('\n')}\n`);
+const script = (body: string) =>
+	book(
+		`  - id: s\n    run: |\n${body
+			.split('\n')
+			.map(line => `      ${line}`)
+			.join('\n')}\n`,
+	);
 
 describe('steps and actions', () => {
 	test('run options on a wait step are reported at each option key', () => {
@@ -270,7 +276,9 @@ cat <<-"END"
 		['echo "it\'s $FOO"', false],
 	];
 	test.each(cases)('bash agrees on %j', (body, accepted) => {
-		const names = scanShellScript(body).references.filter(r => /^[A-Z_][A-Z0-9_]*$/.test(r.name) && !r.optional).map(r => r.name);
+		const names = scanShellScript(body)
+			.references.filter(r => /^[A-Z_][A-Z0-9_]*$/.test(r.name) && !r.optional)
+			.map(r => r.name);
 		const loads = problems(script(body)).length === 0;
 		expect(loads).toBe(accepted);
 		const bash = spawnSync('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', body], {

@@ -14,7 +14,13 @@ export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 export type Cluster = Pick<RealCluster, 'api' | 'get'>;
 
 const API_VERSIONS: Record<string, string> = {
-	Pod: 'v1', Secret: 'v1', StatefulSet: 'apps/v1', Deployment: 'apps/v1', DaemonSet: 'apps/v1', Job: 'batch/v1', postgresql: 'acid.zalan.do/v1',
+	Pod: 'v1',
+	Secret: 'v1',
+	StatefulSet: 'apps/v1',
+	Deployment: 'apps/v1',
+	DaemonSet: 'apps/v1',
+	Job: 'batch/v1',
+	postgresql: 'acid.zalan.do/v1',
 };
 
 function pathOf(kind: string, namespace: string): string {
@@ -37,7 +43,9 @@ export async function mustGet(cluster: Cluster, kind: string, namespace: string,
 
 /** Pods of `namespace` whose labels match the equality selector `labels`. */
 export async function podsMatching(cluster: Cluster, namespace: string, labels: Record<string, string>): Promise<KubeObject[]> {
-	const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+	const selector = Object.entries(labels)
+		.map(([k, v]) => `${k}=${v}`)
+		.join(',');
 	const answer = await cluster.api('GET', `${pathOf('Pod', namespace)}?labelSelector=${encodeURIComponent(selector)}`);
 	if (answer.status !== 200) throw new Error(`listing pods ${selector} in ${namespace}: HTTP ${answer.status}`);
 	return answer.body.items;

@@ -51,11 +51,7 @@ export async function dropService(pg: PostgresServer, db: ServiceDatabase): Prom
  */
 export async function seedService(pg: PostgresServer, db: ServiceDatabase): Promise<RowsDigest> {
 	await dropService(pg, db);
-	const roles = Object.entries(db.roles).map(([role, password]) =>
-		role === 'postgres'
-			? `ALTER ROLE postgres PASSWORD ${literal(password)};`
-			: `CREATE ROLE ${ident(role)} LOGIN${role === 'standby' ? ' REPLICATION' : ''} PASSWORD ${literal(password)};`,
-	);
+	const roles = Object.entries(db.roles).map(([role, password]) => (role === 'postgres' ? `ALTER ROLE postgres PASSWORD ${literal(password)};` : `CREATE ROLE ${ident(role)} LOGIN${role === 'standby' ? ' REPLICATION' : ''} PASSWORD ${literal(password)};`));
 	await psql(pg, 'postgres', `${roles.join('\n')}\nCREATE DATABASE ${ident(db.database)} OWNER ${ident(db.owner)};`);
 	await psql(
 		pg,

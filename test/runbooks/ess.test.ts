@@ -36,8 +36,11 @@ const CHART_VERSION = '25.6.1';
 const RELEASE = 'ess';
 /** The tables seeded, with their row counts: database.table → rows. */
 const TABLES: Record<string, number> = {
-	'synapse.users': 25, 'synapse.rooms': 7, 'synapse.events': 400,
-	'matrixauthenticationservice.users': 25, 'matrixauthenticationservice.oauth2_sessions': 40,
+	'synapse.users': 25,
+	'synapse.rooms': 7,
+	'synapse.events': 400,
+	'matrixauthenticationservice.users': 25,
+	'matrixauthenticationservice.oauth2_sessions': 40,
 };
 
 const workspace = useWorkspaces();
@@ -57,27 +60,39 @@ afterEach(async () => {
 async function essPostgres(rows: boolean): Promise<PostgresServer> {
 	const pg = await startPostgres();
 	servers.push(pg);
-	await psql(pg, 'postgres', `CREATE ROLE synapse_user LOGIN PASSWORD 'synapse-password';
+	await psql(
+		pg,
+		'postgres',
+		`CREATE ROLE synapse_user LOGIN PASSWORD 'synapse-password';
 		CREATE ROLE matrixauthenticationservice_user LOGIN PASSWORD 'mas-password';
 		CREATE DATABASE synapse OWNER synapse_user ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
-		CREATE DATABASE matrixauthenticationservice OWNER matrixauthenticationservice_user;`);
+		CREATE DATABASE matrixauthenticationservice OWNER matrixauthenticationservice_user;`,
+	);
 	if (!rows) {
 		// What a fresh deployment's database holds before the restore replaces it.
 		await psql(pg, 'synapse', 'SET ROLE synapse_user; CREATE TABLE fresh_install (id integer);');
 		return pg;
 	}
-	await psql(pg, 'synapse', `SET ROLE synapse_user;
+	await psql(
+		pg,
+		'synapse',
+		`SET ROLE synapse_user;
 		CREATE TABLE users (name text PRIMARY KEY, creation_ts bigint NOT NULL);
 		INSERT INTO users SELECT '@user' || i || ':example.org', i FROM generate_series(1, ${TABLES['synapse.users']}) AS i;
 		CREATE TABLE rooms (room_id text PRIMARY KEY, creator text);
 		INSERT INTO rooms SELECT '!room' || i || ':example.org', '@user1:example.org' FROM generate_series(1, ${TABLES['synapse.rooms']}) AS i;
 		CREATE TABLE events (stream_ordering integer PRIMARY KEY, room_id text NOT NULL, body text NOT NULL);
-		INSERT INTO events SELECT i, '!room' || (i % 7 + 1) || ':example.org', md5(i::text) FROM generate_series(1, ${TABLES['synapse.events']}) AS i;`);
-	await psql(pg, 'matrixauthenticationservice', `SET ROLE matrixauthenticationservice_user;
+		INSERT INTO events SELECT i, '!room' || (i % 7 + 1) || ':example.org', md5(i::text) FROM generate_series(1, ${TABLES['synapse.events']}) AS i;`,
+	);
+	await psql(
+		pg,
+		'matrixauthenticationservice',
+		`SET ROLE matrixauthenticationservice_user;
 		CREATE TABLE users (user_id uuid PRIMARY KEY, username text NOT NULL);
 		INSERT INTO users SELECT md5(i::text)::uuid, 'user' || i FROM generate_series(1, ${TABLES['matrixauthenticationservice.users']}) AS i;
 		CREATE TABLE oauth2_sessions (id integer PRIMARY KEY, user_id uuid NOT NULL);
-		INSERT INTO oauth2_sessions SELECT i, md5((i % 25 + 1)::text)::uuid FROM generate_series(1, ${TABLES['matrixauthenticationservice.oauth2_sessions']}) AS i;`);
+		INSERT INTO oauth2_sessions SELECT i, md5((i % 25 + 1)::text)::uuid FROM generate_series(1, ${TABLES['matrixauthenticationservice.oauth2_sessions']}) AS i;`,
+	);
 	return pg;
 }
 
@@ -95,33 +110,40 @@ async function contents(pg: PostgresServer): Promise<Record<string, string>> {
 async function workloads(namespace: string): Promise<{synapse: number; mas: number; readyPods: number}> {
 	const synapse = await mustGet(cluster, 'StatefulSet', namespace, `${RELEASE}-synapse-main`);
 	const mas = await mustGet(cluster, 'Deployment', namespace, `${RELEASE}-matrix-authentication-service`);
-	const pods = [
-		...await podsMatching(cluster, namespace, {'app.kubernetes.io/component': 'matrix-server'}),
-		...await podsMatching(cluster, namespace, {'app.kubernetes.io/component': 'matrix-authentication'}),
-	];
+	const pods = [...(await podsMatching(cluster, namespace, {'app.kubernetes.io/component': 'matrix-server'})), ...(await podsMatching(cluster, namespace, {'app.kubernetes.io/component': 'matrix-authentication'}))];
 	return {synapse: synapse.spec.replicas, mas: mas.spec.replicas, readyPods: pods.filter(podReady).length};
 }
 
 /** Waits until `namespace` runs ready Postgres, Synapse and MAS pods. */
 async function deploymentReady(namespace: string): Promise<void> {
-	await waitFor('the postgres pod ready and 2 ready pods', async () => {
-		const pods = await podsMatching(cluster, namespace, {'app.kubernetes.io/instance': `${RELEASE}-postgres`});
-		return pods.some(podReady) && (await workloads(namespace)).readyPods === 2;
-	}, {timeoutMs: 120_000});
+	await waitFor(
+		'the postgres pod ready and 2 ready pods',
+		async () => {
+			const pods = await podsMatching(cluster, namespace, {'app.kubernetes.io/instance': `${RELEASE}-postgres`});
+			return pods.some(podReady) && (await workloads(namespace)).readyPods === 2;
+		},
+		{timeoutMs: 120_000},
+	);
 }
 
 /** A K3s local-path style volume bound to the media claim of `namespace`; returns its path on the "node". */
 async function mediaVolume(namespace: string): Promise<string> {
 	const hostPath = `/var/lib/rancher/k3s/storage/pvc-${namespace}-media_${namespace}_${RELEASE}-synapse-media`;
-	await cluster.create('', [{
-		apiVersion: 'v1', kind: 'PersistentVolume',
-		metadata: {name: `pvc-${namespace}-media`},
-		spec: {
-			capacity: {storage: '10Gi'}, accessModes: ['ReadWriteOnce'], storageClassName: '', persistentVolumeReclaimPolicy: 'Retain',
-			hostPath: {path: hostPath, type: 'DirectoryOrCreate'},
-			claimRef: {apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: `${RELEASE}-synapse-media`},
+	await cluster.create('', [
+		{
+			apiVersion: 'v1',
+			kind: 'PersistentVolume',
+			metadata: {name: `pvc-${namespace}-media`},
+			spec: {
+				capacity: {storage: '10Gi'},
+				accessModes: ['ReadWriteOnce'],
+				storageClassName: '',
+				persistentVolumeReclaimPolicy: 'Retain',
+				hostPath: {path: hostPath, type: 'DirectoryOrCreate'},
+				claimRef: {apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: `${RELEASE}-synapse-media`},
+			},
 		},
-	}]);
+	]);
 	return hostPath;
 }
 
@@ -162,9 +184,22 @@ describe('ess-backup.yaml', () => {
 		expect(result.code, shown(result)).toBe(0);
 		const statuses = stepStatuses(ws.state(ws.onlyRunId()));
 		expect(statuses).toEqual({
-			'check-release': 'succeeded', 'scale-down-synapse': 'succeeded', 'scale-down-mas': 'succeeded', 'synapse-stopped': 'succeeded', 'mas-stopped': 'succeeded',
-			'dump-database': 'succeeded', 'check-dump': 'succeeded', 'backup-external-database': 'skipped', 'save-values': 'succeeded', 'save-secrets': 'succeeded',
-			'save-configmaps': 'succeeded', 'locate-media': 'succeeded', 'copy-media': 'succeeded', redeploy: 'succeeded', 'synapse-ready': 'succeeded', 'mas-ready': 'succeeded',
+			'check-release': 'succeeded',
+			'scale-down-synapse': 'succeeded',
+			'scale-down-mas': 'succeeded',
+			'synapse-stopped': 'succeeded',
+			'mas-stopped': 'succeeded',
+			'dump-database': 'succeeded',
+			'check-dump': 'succeeded',
+			'backup-external-database': 'skipped',
+			'save-values': 'succeeded',
+			'save-secrets': 'succeeded',
+			'save-configmaps': 'succeeded',
+			'locate-media': 'succeeded',
+			'copy-media': 'succeeded',
+			redeploy: 'succeeded',
+			'synapse-ready': 'succeeded',
+			'mas-ready': 'succeeded',
 		});
 
 		// The dump: every database and role, complete, readable by the owner only.
@@ -196,7 +231,10 @@ describe('ess-backup.yaml', () => {
 		// Scaled back by helm upgrade --install of the same chart version: a second revision.
 		expect(await workloads(namespace)).toEqual({synapse: 1, mas: 1, readyPods: 2});
 		const revisions = await history(ws, cluster.kubeconfigPath, namespace, RELEASE);
-		expect(revisions.map(r => [r.revision, r.status, r.chart])).toEqual([[1, 'superseded', `matrix-stack-${CHART_VERSION}`], [2, 'deployed', `matrix-stack-${CHART_VERSION}`]]);
+		expect(revisions.map(r => [r.revision, r.status, r.chart])).toEqual([
+			[1, 'superseded', `matrix-stack-${CHART_VERSION}`],
+			[2, 'deployed', `matrix-stack-${CHART_VERSION}`],
+		]);
 	}, 600_000);
 });
 
@@ -223,11 +261,30 @@ describe('ess-restore.yaml', () => {
 		expect(result.code, shown(result)).toBe(0);
 		const restoreRun = ws.runIds().find(id => id !== backupRun)!;
 		expect(stepStatuses(ws.state(restoreRun))).toEqual({
-			'check-backup-files': 'succeeded', 'create-namespace': 'succeeded', 'apply-secrets': 'succeeded', 'apply-configmaps': 'succeeded', deploy: 'succeeded',
-			'postgres-ready': 'succeeded', 'scale-down-synapse': 'succeeded', 'scale-down-mas': 'succeeded', 'synapse-stopped': 'succeeded', 'mas-stopped': 'succeeded',
-			'drop-mas-database': 'succeeded', 'drop-synapse-database': 'succeeded', 'drop-synapse-role': 'succeeded', 'drop-mas-role': 'succeeded', 'copy-dump': 'succeeded',
-			'load-dump': 'succeeded', 'check-databases': 'succeeded', 'remove-dump-from-pod': 'succeeded', 'locate-media': 'succeeded', 'restore-media': 'succeeded',
-			redeploy: 'succeeded', 'synapse-ready': 'succeeded', 'mas-ready': 'succeeded', 'verify-login': 'succeeded',
+			'check-backup-files': 'succeeded',
+			'create-namespace': 'succeeded',
+			'apply-secrets': 'succeeded',
+			'apply-configmaps': 'succeeded',
+			deploy: 'succeeded',
+			'postgres-ready': 'succeeded',
+			'scale-down-synapse': 'succeeded',
+			'scale-down-mas': 'succeeded',
+			'synapse-stopped': 'succeeded',
+			'mas-stopped': 'succeeded',
+			'drop-mas-database': 'succeeded',
+			'drop-synapse-database': 'succeeded',
+			'drop-synapse-role': 'succeeded',
+			'drop-mas-role': 'succeeded',
+			'copy-dump': 'succeeded',
+			'load-dump': 'succeeded',
+			'check-databases': 'succeeded',
+			'remove-dump-from-pod': 'succeeded',
+			'locate-media': 'succeeded',
+			'restore-media': 'succeeded',
+			redeploy: 'succeeded',
+			'synapse-ready': 'succeeded',
+			'mas-ready': 'succeeded',
+			'verify-login': 'succeeded',
 		});
 
 		// The rows of the old server, in the new one; the new deployment's empty tables are gone.
@@ -242,7 +299,10 @@ describe('ess-restore.yaml', () => {
 		expect(await dataOf('ConfigMap', namespace, `${RELEASE}-markers`)).toEqual(markers);
 		// Deployed twice (step 2 and step 5), every workload back, the dump gone from the pod.
 		const revisions = await history(ws, cluster.kubeconfigPath, namespace, RELEASE);
-		expect(revisions.map(r => [r.revision, r.status])).toEqual([[1, 'superseded'], [2, 'deployed']]);
+		expect(revisions.map(r => [r.revision, r.status])).toEqual([
+			[1, 'superseded'],
+			[2, 'deployed'],
+		]);
 		expect(await workloads(namespace)).toEqual({synapse: 1, mas: 1, readyPods: 2});
 		expect(() => statSync(path.join(cluster.kubelet.pods.rootOf(namespace, `${RELEASE}-postgres-0`), 'tmp', 'dump.sql'))).toThrow(/ENOENT/);
 	}, 900_000);

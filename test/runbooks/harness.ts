@@ -85,12 +85,7 @@ export interface Backup {
  * both files go into the workspace (the manual dump) and into the stand-in bucket with the
  * CSM backup's names.
  */
-export async function prepareBackup(
-	ws: Workspace,
-	cluster: RealCluster,
-	pg: PostgresServer,
-	service: {namespace: string; postgresql: string; secrets: readonly string[]; database: string; owner: string},
-): Promise<Backup> {
+export async function prepareBackup(ws: Workspace, cluster: RealCluster, pg: PostgresServer, service: {namespace: string; postgresql: string; secrets: readonly string[]; database: string; owner: string}): Promise<Backup> {
 	const secrets = await credentials(cluster, service.namespace, service.secrets);
 	const roles: ServiceDatabase['roles'] = {};
 	const passwords: Record<string, string> = {};
@@ -105,11 +100,13 @@ export async function prepareBackup(
 	const manifestFile = `${name.replaceAll(':', '-')}.manifest`;
 	await dumpAll(pg, ws.path(dumpFile));
 	// As `kubectl get secret -o yaml` prints them: managedFields left out, uid and resourceVersion kept.
-	const items: KubeObject[] = await Promise.all(service.secrets.map(async secret => {
-		const object = await mustGet(cluster, 'Secret', service.namespace, secret);
-		const {managedFields: _, ...metadata} = object.metadata;
-		return {...object, metadata};
-	}));
+	const items: KubeObject[] = await Promise.all(
+		service.secrets.map(async secret => {
+			const object = await mustGet(cluster, 'Secret', service.namespace, secret);
+			const {managedFields: _, ...metadata} = object.metadata;
+			return {...object, metadata};
+		}),
+	);
 	writeFileSync(ws.path(manifestFile), toYaml({apiVersion: 'v1', kind: 'List', items, metadata: {resourceVersion: ''}}), {mode: 0o600});
 
 	const bucket = ws.path('bucket/postgres-backup');

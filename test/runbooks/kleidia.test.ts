@@ -48,7 +48,9 @@ let vaultDir: string;
 const savedPath = process.env.PATH;
 beforeAll(async () => {
 	vaultDir = mkdtempSync(path.join(tmpdir(), 'vault-stand-in-'));
-	writeFileSync(path.join(vaultDir, 'vault'), `#!/bin/bash
+	writeFileSync(
+		path.join(vaultDir, 'vault'),
+		`#!/bin/bash
 # Stand-in for the OpenBao CLI (vault) in the OpenBao pod: logs each call.
 printf '%s %s\\n' "\${POD_NAME:-?}" "$*" >> ${JSON.stringify(path.join(vaultDir, 'calls'))}
 case "$*" in
@@ -56,7 +58,8 @@ case "$*" in
   "operator raft snapshot save "*) head -c 8192 /dev/urandom > "$5" ;;
   *) echo "vault (test stand-in): unsupported: $*" >&2; exit 2 ;;
 esac
-`);
+`,
+	);
 	chmodSync(path.join(vaultDir, 'vault'), 0o755);
 	// The test kubelet runs exec commands with this process's PATH.
 	process.env.PATH = `${vaultDir}${path.delimiter}${savedPath ?? ''}`;
@@ -69,8 +72,12 @@ esac
 	healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/api/health`;
 	pg = await startPostgres();
 	await psql(pg, 'postgres', 'CREATE ROLE yubiuser SUPERUSER LOGIN; CREATE DATABASE kleidia OWNER yubiuser;');
-	await psql(pg, 'kleidia', `SET ROLE yubiuser; CREATE TABLE yubikeys (serial integer PRIMARY KEY, owner text NOT NULL);
-		INSERT INTO yubikeys SELECT 10000000 + i, 'user' || i FROM generate_series(1, ${ROWS}) AS i;`);
+	await psql(
+		pg,
+		'kleidia',
+		`SET ROLE yubiuser; CREATE TABLE yubikeys (serial integer PRIMARY KEY, owner text NOT NULL);
+		INSERT INTO yubikeys SELECT 10000000 + i, 'user' || i FROM generate_series(1, ${ROWS}) AS i;`,
+	);
 	cluster = await startRealCluster(FAST_KUBELET);
 }, 180_000);
 afterAll(async () => {
@@ -101,13 +108,17 @@ async function imageOf(kind: 'StatefulSet' | 'Deployment', namespace: string, na
 /** Waits until the OpenBao, PostgreSQL, backend and frontend pods of `namespace` are ready. */
 async function kleidiaReady(namespace: string): Promise<void> {
 	const selectors: Array<Record<string, string>> = [{'app.kubernetes.io/name': 'openbao'}, {app: 'postgres-cluster'}, {'app.kubernetes.io/name': 'kleidia-backend'}, {'app.kubernetes.io/name': 'kleidia-frontend'}];
-	await waitFor('the Kleidia pods to be ready', async () => {
-		for (const labels of selectors) {
-			const pods = await podsMatching(cluster, namespace, labels);
-			if (pods.length === 0 || !pods.every(podReady)) return false;
-		}
-		return true;
-	}, {timeoutMs: 120_000});
+	await waitFor(
+		'the Kleidia pods to be ready',
+		async () => {
+			for (const labels of selectors) {
+				const pods = await podsMatching(cluster, namespace, labels);
+				if (pods.length === 0 || !pods.every(podReady)) return false;
+			}
+			return true;
+		},
+		{timeoutMs: 120_000},
+	);
 }
 
 /**
@@ -132,7 +143,8 @@ function upgradeCharts(ws: Workspace, brokenServices: boolean): Record<Layer, st
 		platform: chartVersion(ws, 'kleidia-platform', '1.1.0', {openbao: {image: 'quay.io/openbao/openbao:2.4.1'}}),
 		data: chartVersion(ws, 'kleidia-data', '1.1.0', {postgres: {image: 'docker.io/library/postgres:15.10'}}),
 		services: chartVersion(ws, 'kleidia-services', '1.1.0', {
-			backend: {image: 'ghcr.io/kleidia/kleidia-backend:1.1.0'}, frontend: {image: 'ghcr.io/kleidia/kleidia-frontend:1.1.0'},
+			backend: {image: 'ghcr.io/kleidia/kleidia-backend:1.1.0'},
+			frontend: {image: 'ghcr.io/kleidia/kleidia-frontend:1.1.0'},
 			...(brokenServices ? {podAnnotations: {'test.runbook/hold': 'true'}, progressDeadlineSeconds: 3} : {}),
 		}),
 	};
@@ -180,7 +192,10 @@ describe('kleidia-upgrade.yaml', () => {
 		expect(state.vars.BACKUP_DATE).toMatch(/^\d{8}$/);
 
 		for (const layer of LAYERS) {
-			expect(await revisions(ws, namespace, layer), layer).toEqual([[1, 'superseded', `kleidia-${layer}-1.0.0`], [2, 'deployed', `kleidia-${layer}-1.1.0`]]);
+			expect(await revisions(ws, namespace, layer), layer).toEqual([
+				[1, 'superseded', `kleidia-${layer}-1.0.0`],
+				[2, 'deployed', `kleidia-${layer}-1.1.0`],
+			]);
 		}
 		expect(await imageOf('StatefulSet', namespace, 'kleidia-data-postgres-cluster')).toBe('docker.io/library/postgres:15.10');
 		expect(await imageOf('Deployment', namespace, 'kleidia-services-backend')).toBe('ghcr.io/kleidia/kleidia-backend:1.1.0');
@@ -199,10 +214,20 @@ describe('kleidia-upgrade.yaml', () => {
 		expect(result.stdout + result.stderr).toContain('rolled back');
 		const state = ws.state(ws.onlyRunId());
 		expect(stepStatuses(state)).toMatchObject({
-			'upgrade-platform': 'succeeded', 'platform-status': 'succeeded', 'upgrade-data': 'succeeded', 'data-version': 'succeeded',
-			'upgrade-services': 'succeeded', 'backend-rollout': 'failed', 'frontend-rollout': 'pending', 'services-health': 'pending',
-			'rollback-services': 'succeeded', 'rollback-backend-rollout': 'succeeded', 'rollback-frontend-rollout': 'succeeded', 'new-versions': 'pending',
-			'rollback-platform': 'pending', 'rollback-data': 'pending',
+			'upgrade-platform': 'succeeded',
+			'platform-status': 'succeeded',
+			'upgrade-data': 'succeeded',
+			'data-version': 'succeeded',
+			'upgrade-services': 'succeeded',
+			'backend-rollout': 'failed',
+			'frontend-rollout': 'pending',
+			'services-health': 'pending',
+			'rollback-services': 'succeeded',
+			'rollback-backend-rollout': 'succeeded',
+			'rollback-frontend-rollout': 'succeeded',
+			'new-versions': 'pending',
+			'rollback-platform': 'pending',
+			'rollback-data': 'pending',
 		});
 		expect(state.groups).toMatchObject({platform: {outcome: 'succeeded'}, data: {outcome: 'succeeded'}, services: {outcome: 'rolled-back', failedStep: 'backend-rollout'}});
 		expectBackups(ws, namespace, state.vars.BACKUP_DATE!);
@@ -210,11 +235,19 @@ describe('kleidia-upgrade.yaml', () => {
 		// helm rollback made a third revision of the services: 1.0.0 again; platform and data stay upgraded.
 		const services = await history(ws, cluster.kubeconfigPath, namespace, 'kleidia-services');
 		expect(services.map(r => [r.revision, r.status, r.chart])).toEqual([
-			[1, 'superseded', 'kleidia-services-1.0.0'], [2, 'superseded', 'kleidia-services-1.1.0'], [3, 'deployed', 'kleidia-services-1.0.0'],
+			[1, 'superseded', 'kleidia-services-1.0.0'],
+			[2, 'superseded', 'kleidia-services-1.1.0'],
+			[3, 'deployed', 'kleidia-services-1.0.0'],
 		]);
 		expect(services[2]!.description).toBe('Rollback to 1');
-		expect(await revisions(ws, namespace, 'platform')).toEqual([[1, 'superseded', 'kleidia-platform-1.0.0'], [2, 'deployed', 'kleidia-platform-1.1.0']]);
-		expect(await revisions(ws, namespace, 'data')).toEqual([[1, 'superseded', 'kleidia-data-1.0.0'], [2, 'deployed', 'kleidia-data-1.1.0']]);
+		expect(await revisions(ws, namespace, 'platform')).toEqual([
+			[1, 'superseded', 'kleidia-platform-1.0.0'],
+			[2, 'deployed', 'kleidia-platform-1.1.0'],
+		]);
+		expect(await revisions(ws, namespace, 'data')).toEqual([
+			[1, 'superseded', 'kleidia-data-1.0.0'],
+			[2, 'deployed', 'kleidia-data-1.1.0'],
+		]);
 		const backend = await mustGet(cluster, 'Deployment', namespace, 'kleidia-services-backend');
 		expect(backend.spec.template.spec.containers[0].image).toBe('ghcr.io/kleidia/kleidia-backend:1.0.0');
 		expect(backend.spec.template.metadata.annotations?.['test.runbook/hold']).toBeUndefined();
@@ -243,8 +276,13 @@ describe('kleidia-rollback.yaml', () => {
 		expect(Object.entries(statuses).filter(([, status]) => status !== 'succeeded')).toEqual([]);
 		for (const layer of LAYERS) {
 			const revs = await history(ws, cluster.kubeconfigPath, namespace, `kleidia-${layer}`);
-			expect(revs.map(r => [r.revision, r.status, r.chart]), layer).toEqual([
-				[1, 'superseded', `kleidia-${layer}-1.0.0`], [2, 'superseded', `kleidia-${layer}-1.1.0`], [3, 'deployed', `kleidia-${layer}-1.0.0`],
+			expect(
+				revs.map(r => [r.revision, r.status, r.chart]),
+				layer,
+			).toEqual([
+				[1, 'superseded', `kleidia-${layer}-1.0.0`],
+				[2, 'superseded', `kleidia-${layer}-1.1.0`],
+				[3, 'deployed', `kleidia-${layer}-1.0.0`],
 			]);
 			expect(revs[2]!.description, layer).toBe('Rollback to 1');
 		}
@@ -260,7 +298,14 @@ describe('kleidia-rollback.yaml', () => {
 		const result = await runHelmRunbook(ws, ROLLBACK, cluster.kubeconfigPath, {NAMESPACE: namespace});
 		expect(result.code, shown(result)).toBe(0);
 		expect(stepStatuses(ws.state(ws.onlyRunId()))).toMatchObject({'rollback-services': 'succeeded', 'rollback-platform': 'succeeded', 'data-decision': 'succeeded', 'data-history': 'skipped', 'rollback-data': 'skipped'});
-		expect(await revisions(ws, namespace, 'services')).toEqual([[1, 'superseded', 'kleidia-services-1.0.0'], [2, 'superseded', 'kleidia-services-1.1.0'], [3, 'deployed', 'kleidia-services-1.0.0']]);
-		expect(await revisions(ws, namespace, 'data')).toEqual([[1, 'superseded', 'kleidia-data-1.0.0'], [2, 'deployed', 'kleidia-data-1.1.0']]);
+		expect(await revisions(ws, namespace, 'services')).toEqual([
+			[1, 'superseded', 'kleidia-services-1.0.0'],
+			[2, 'superseded', 'kleidia-services-1.1.0'],
+			[3, 'deployed', 'kleidia-services-1.0.0'],
+		]);
+		expect(await revisions(ws, namespace, 'data')).toEqual([
+			[1, 'superseded', 'kleidia-data-1.0.0'],
+			[2, 'deployed', 'kleidia-data-1.1.0'],
+		]);
 	}, 900_000);
 });

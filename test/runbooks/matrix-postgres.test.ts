@@ -48,9 +48,13 @@ async function homeserver(): Promise<PostgresServer> {
 	const pg = await startPostgres();
 	servers.push(pg);
 	await psql(pg, 'postgres', 'CREATE DATABASE homeserver;');
-	await psql(pg, 'homeserver', `CREATE TABLE events (id integer PRIMARY KEY, body text NOT NULL);
+	await psql(
+		pg,
+		'homeserver',
+		`CREATE TABLE events (id integer PRIMARY KEY, body text NOT NULL);
 		INSERT INTO events SELECT i, md5(i::text) FROM generate_series(1, ${ROWS}) AS i;
-		CREATE TABLE rooms (id text PRIMARY KEY); INSERT INTO rooms VALUES ('!a:example.org'), ('!b:example.org'), ('!c:example.org');`);
+		CREATE TABLE rooms (id text PRIMARY KEY); INSERT INTO rooms VALUES ('!a:example.org'), ('!b:example.org'), ('!c:example.org');`,
+	);
 	return pg;
 }
 
@@ -124,10 +128,16 @@ function playbookCheckout(ws: Workspace, pg: PostgresServer): string {
 	cpSync(PLAYBOOK, path.join(dir, 'setup.yml'));
 	const runAs = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
 	const host = {
-		ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3',
+		ansible_connection: 'local',
+		ansible_python_interpreter: '/usr/bin/python3',
 		matrix_postgres_base_path: ws.path('matrix'),
-		matrix_postgres_data_path: pg.dataDir, matrix_postgres_log_file: path.join(pg.dir, 'server.log'), matrix_postgres_socket_dir: pg.dir,
-		matrix_postgres_bindir: pg.bindir, matrix_postgres_host: pg.host, matrix_postgres_port: pg.port, matrix_postgres_superuser: pg.user,
+		matrix_postgres_data_path: pg.dataDir,
+		matrix_postgres_log_file: path.join(pg.dir, 'server.log'),
+		matrix_postgres_socket_dir: pg.dir,
+		matrix_postgres_bindir: pg.bindir,
+		matrix_postgres_host: pg.host,
+		matrix_postgres_port: pg.port,
+		matrix_postgres_superuser: pg.user,
 		matrix_postgres_run_as: runAs,
 	};
 	writeFileSync(path.join(dir, 'inventory', 'hosts'), toYaml({all: {children: {matrix_servers: {hosts: {'matrix.example.com': host}}}}}));
@@ -151,14 +161,23 @@ describe('matrix-postgres-upgrade.yaml', () => {
 		const checkout = playbookCheckout(ws, pg);
 		const backupPath = ws.path('matrix/postgres-before-upgrade');
 		const params = {
-			PLAYBOOK_DIR: checkout, BACKUP_DATA_PATH: backupPath, DUMP_DIR: ws.path('dumps'), DATA_PATH: pg.dataDir,
-			PSQL: plainCommands(pg).PSQL, NEW_MAJOR: '15',
+			PLAYBOOK_DIR: checkout,
+			BACKUP_DATA_PATH: backupPath,
+			DUMP_DIR: ws.path('dumps'),
+			DATA_PATH: pg.dataDir,
+			PSQL: plainCommands(pg).PSQL,
+			NEW_MAJOR: '15',
 		};
 		const result = await runPlain(ws, UPGRADE, params, 180_000);
 		expect(result.code, shown(result)).toBe(0);
 		expect(stepStatuses(ws.state(ws.onlyRunId()))).toEqual({
-			'check-database': 'succeeded', 'check-other-databases': 'succeeded', 'check-disk-space': 'succeeded', 'upgrade-postgres': 'succeeded',
-			'verify-new-version': 'succeeded', 'start-matrix': 'succeeded', 'delete-auto-upgrade-backup-later': 'succeeded',
+			'check-database': 'succeeded',
+			'check-other-databases': 'succeeded',
+			'check-disk-space': 'succeeded',
+			'upgrade-postgres': 'succeeded',
+			'verify-new-version': 'succeeded',
+			'start-matrix': 'succeeded',
+			'delete-auto-upgrade-backup-later': 'succeeded',
 		});
 		// ansible-playbook ran only the upgrade-postgres tasks.
 		expect(result.stdout).toContain('Restore the dump into the new server');

@@ -77,10 +77,7 @@ async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local',
 	if (nodeTools) {
 		expect(result.code, shown(result)).toBe(0);
 		expectCompletedRun(state, c, 'spire', skipped);
-		expect(ws.lines('node-tools.calls')).toEqual([
-			'fix-spire-on-storage.sh ',
-			`heartbeat-spire-agent api fetch jwt -socketPath=${nodeTools.SPIRE_AGENT_SOCKET} -audience test`,
-		]);
+		expect(ws.lines('node-tools.calls')).toEqual(['fix-spire-on-storage.sh ', `heartbeat-spire-agent api fetch jwt -socketPath=${nodeTools.SPIRE_AGENT_SOCKET} -audience test`]);
 		expect(result.stdout).toContain('verify-spire| eyJhbGciOiJSUzI1NiJ9.test-token');
 	} else {
 		if (existsSync(FIX_SCRIPT)) throw new Error(`${FIX_SCRIPT} exists on this machine: this test expects to run off a CSM node`);
@@ -103,7 +100,10 @@ async function restore(ws: Workspace, mode: SecretsMode, source: 's3' | 'local',
 		pods: {'spire-server-0': true, 'spire-server-1': true, 'spire-server-2': true},
 	});
 	await expectRestored(c, suite.pg(), SERVICE, backup, was, mode);
-	for (const [kind, name] of [['DaemonSet', 'spire-agent'], ['Deployment', 'spire-jwks']] as const) {
+	for (const [kind, name] of [
+		['DaemonSet', 'spire-agent'],
+		['Deployment', 'spire-jwks'],
+	] as const) {
 		expect(Date.parse(await restartedAt(c, kind, 'spire', name)), `${kind} ${name} restarted`).toBeGreaterThanOrEqual(startedAt - 1000);
 		expect(await rolledOut(c, kind, 'spire', name), `${kind} ${name} rolled out`).toBe(true);
 	}
@@ -131,7 +131,12 @@ describe('Restore Postgres for Spire, end to end', () => {
 		await tui.leaveSummary(20_000);
 		expect(await tui.exitCode(20_000)).toBe(0);
 		expectCompletedRun(ws.state(runId), c, 'spire', [...skippedSteps('local', 'update-passwords'), ...NODE_STEPS]);
-		expect(ws.state(runId).decisions.filter(d => d.kind === 'skip').map(d => d.stepId)).toEqual(NODE_STEPS);
+		expect(
+			ws
+				.state(runId)
+				.decisions.filter(d => d.kind === 'skip')
+				.map(d => d.stepId),
+		).toEqual(NODE_STEPS);
 	}, 240_000);
 
 	it('recreate-from-manifest, from the postgres-backup bucket; the node programs given as params: the run completes', async () => {

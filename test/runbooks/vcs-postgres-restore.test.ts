@@ -36,11 +36,7 @@ async function restore(mode: SecretsMode, source: 's3' | 'local'): Promise<void>
 	expect(Object.values(pods)).toEqual([true]);
 	await expectRestored(cluster, pg, SERVICE, backup, was, mode);
 	if (source === 's3') {
-		expect(ws.lines('cray.calls')).toEqual([
-			'artifacts list postgres-backup --format json',
-			`artifacts get postgres-backup ${backup.name}.psql ${backup.dumpFile}`,
-			`artifacts get postgres-backup ${backup.name}.manifest ${backup.name}.manifest`,
-		]);
+		expect(ws.lines('cray.calls')).toEqual(['artifacts list postgres-backup --format json', `artifacts get postgres-backup ${backup.name}.psql ${backup.dumpFile}`, `artifacts get postgres-backup ${backup.name}.manifest ${backup.name}.manifest`]);
 	}
 }
 

@@ -267,10 +267,7 @@ steps:
 			const cli = ws.start(['run', file, '--plain', '--grace', String(grace), '--state-dir', ws.stateDir]);
 			try {
 				// A forked child shows as bash until it has exec'd sleep: wait for the three sleeps.
-				await waitUntil(
-					'the whole process tree',
-					() => processesWithEnv('MARKER', marker).length >= TREE_SIZE && processesWithEnv('MARKER', marker).filter(p => p.args.startsWith('sleep 300')).length === 3,
-				);
+				await waitUntil('the whole process tree', () => processesWithEnv('MARKER', marker).length >= TREE_SIZE && processesWithEnv('MARKER', marker).filter(p => p.args.startsWith('sleep 300')).length === 3);
 				const before = processesWithEnv('MARKER', marker);
 				expect(before.filter(p => p.args.startsWith('sleep 300'))).toHaveLength(3);
 				cli.child.kill(signal);

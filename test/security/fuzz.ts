@@ -40,10 +40,7 @@ steps:
 `;
 
 /** Hostile values put into runbooks and states. */
-const HOSTILE: readonly unknown[] = [
-	'', '..', '../../escaped', '/etc/passwd', '/dev/zero', '/proc/self/environ', 'a'.repeat(100_000), '\x1b]0;owned\x07', '\x1b[2J',
-	'$(touch PWNED)', '`touch PWNED`', '${HOME}', 'BASH_ENV', 'PATH', '\u0000', 'x\ny', -1, 0, 1, 2 ** 53, 1.5, null, true, [], {}, [1, 'a'], {'../x': 1},
-];
+const HOSTILE: readonly unknown[] = ['', '..', '../../escaped', '/etc/passwd', '/dev/zero', '/proc/self/environ', 'a'.repeat(100_000), '\x1b]0;owned\x07', '\x1b[2J', '$(touch PWNED)', '`touch PWNED`', '${HOME}', 'BASH_ENV', 'PATH', '\u0000', 'x\ny', -1, 0, 1, 2 ** 53, 1.5, null, true, [], {}, [1, 'a'], {'../x': 1}];
 
 /** Keys put into states (next to the schema's own). */
 const KEYS = ['runId', 'runbookPath', 'runbookHash', 'vars', 'secretVars', 'order', 'steps', 'pgid', 'commandId', 'status', 'host', 'startedAt', 'BASH_ENV', 'PATH', '__proto__', 'constructor'];
@@ -138,7 +135,9 @@ function cli(args: string[], cwd: string, timeoutMs: number): Promise<Outcome> {
 /** Every file and link under `dir`, relative. */
 function listing(dir: string): string[] {
 	if (!existsSync(dir)) return [];
-	return readdirSync(dir, {recursive: true, withFileTypes: true}).map(entry => path.relative(dir, path.join(entry.parentPath, entry.name))).sort();
+	return readdirSync(dir, {recursive: true, withFileTypes: true})
+		.map(entry => path.relative(dir, path.join(entry.parentPath, entry.name)))
+		.sort();
 }
 
 /** The template: a workspace with the base runbook and a run of it that failed at `four`. */
@@ -232,7 +231,10 @@ export function tally(results: readonly CaseResult[]): string {
 	const failed = results.filter(r => r.problems.length > 0);
 	return [
 		`cases: ${results.length}; passed: ${results.length - failed.length}; failed: ${failed.length}`,
-		`exit codes: ${[...codes].sort().map(([code, n]) => `${code}: ${n}`).join(', ')}`,
+		`exit codes: ${[...codes]
+			.sort()
+			.map(([code, n]) => `${code}: ${n}`)
+			.join(', ')}`,
 		...failed.map(r => `  case ${r.index} (${r.what}; runbook ${r.command}): ${r.problems.join('; ')}`),
 	].join('\n');
 }

@@ -101,7 +101,10 @@ describe('hostile files', () => {
 		writeFileSync(ws.path('blob.yaml'), binary);
 		const main = ws.write('main.yaml', 'version: 1\ntitle: Includes\nsteps:\n  - include: env.yaml\n  - include: blob.yaml\n');
 		for (const file of [main, ws.path('env.yaml'), ws.path('blob.yaml')]) {
-			for (const args of [['validate', file], ['run', file, '--plain', '--state-dir', ws.stateDir]]) {
+			for (const args of [
+				['validate', file],
+				['run', file, '--plain', '--state-dir', ws.stateDir],
+			]) {
 				const result = await ws.cli(args, {timeoutMs: 20_000});
 				expect(result.code).toBe(2);
 				expect(stackLines(result.stderr)).toEqual([]);

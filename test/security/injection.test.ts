@@ -28,18 +28,7 @@ import {filesUnder, ROOT, stackLines, useWorkspaces, type Workspace} from '../cl
 const workspace = useWorkspaces();
 
 /** The hostile values, in order; variable `<S><i>` holds HOSTILE[i - 1]. */
-const HOSTILE = [
-	'$(touch PWNED1)',
-	'`touch PWNED2`',
-	'; touch PWNED3',
-	'a\ntouch PWNED4',
-	`'"; touch PWNED5; echo "'`,
-	'*',
-	'--help',
-	'-rf',
-	'${HOME}',
-	'$OTHER',
-] as const;
+const HOSTILE = ['$(touch PWNED1)', '`touch PWNED2`', '; touch PWNED3', 'a\ntouch PWNED4', `'"; touch PWNED5; echo "'`, '*', '--help', '-rf', '${HOME}', '$OTHER'] as const;
 const INDEXES = HOSTILE.map((_, i) => i + 1);
 
 /** Where the values come from: V params (-p), A ask answers (-p presets), C captures. */
@@ -56,14 +45,7 @@ const expected = (template: (value: string) => string, separator = ' '): string 
 
 /** The runbook: every field that takes variables, for each source. */
 function runbook(): string {
-	const lines: string[] = [
-		'version: 1',
-		'title: Hostile values',
-		'params:',
-		'  OTHER: {default: expanded-twice}',
-		...INDEXES.map(i => `  V${i}: {required: true}`),
-		'steps:',
-	];
+	const lines: string[] = ['version: 1', 'title: Hostile values', 'params:', '  OTHER: {default: expanded-twice}', ...INDEXES.map(i => `  V${i}: {required: true}`), 'steps:'];
 	const step = (fields: Record<string, string>): void => {
 		const [first, ...rest] = Object.entries(fields);
 		lines.push(`  - ${first[0]}: ${first[1]}`, ...rest.map(([key, value]) => `    ${key}: ${value}`));
@@ -107,8 +89,12 @@ function pwnedFiles(ws: Workspace): string[] {
 	const pwned = (name: string): boolean => /^PWNED\d$/.test(name);
 	return [
 		...filesUnder(ws.dir).filter(file => pwned(path.basename(file))),
-		...readdirSync(ROOT).filter(pwned).map(name => path.join(ROOT, name)),
-		...readdirSync(tmpdir()).filter(pwned).map(name => path.join(tmpdir(), name)),
+		...readdirSync(ROOT)
+			.filter(pwned)
+			.map(name => path.join(ROOT, name)),
+		...readdirSync(tmpdir())
+			.filter(pwned)
+			.map(name => path.join(tmpdir(), name)),
 	];
 }
 
@@ -150,10 +136,17 @@ describe('injection: hostile values stay data', () => {
 			expect(readFileSync(ws.path(`out/env-${id}.bin`), 'utf8')).toBe(nulJoined(HOSTILE.map(v => `<${v}>`)));
 			expect(readFileSync(ws.path(`out/wait-${id}.bin`), 'utf8')).toBe(nulJoined(HOSTILE));
 			// ...and print literally (a value with a newline prints as two lines).
-			expect(out).toContain(HOSTILE.map(v => `<${v}>`).join('\n').replaceAll('\n', `\n${id}-quoted| `));
+			expect(out).toContain(
+				HOSTILE.map(v => `<${v}>`)
+					.join('\n')
+					.replaceAll('\n', `\n${id}-quoted| `),
+			);
 
 			// Unquoted: bash splits words and expands `*`, but runs nothing found in a value.
-			const unquoted = out.split('\n').filter(line => line.startsWith(`${id}-unquoted| `)).map(line => line.slice(`${id}-unquoted| `.length));
+			const unquoted = out
+				.split('\n')
+				.filter(line => line.startsWith(`${id}-unquoted| `))
+				.map(line => line.slice(`${id}-unquoted| `.length));
 			expect(unquoted.slice(0, 6)).toEqual(['<$(touch>', '<PWNED1)>', '<`touch>', '<PWNED2`>', '<;>', '<touch>']);
 			expect(unquoted).toContain('<injection.yaml>');
 			expect(unquoted).not.toContain('<*>');

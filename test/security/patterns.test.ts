@@ -27,10 +27,7 @@ describe('patterns', () => {
 
 	it('a catastrophic pattern against 40 characters (and 100,000) ends: the CLI refuses the -p value, exit 2', async () => {
 		const ws = workspace();
-		const file = ws.write(
-			'redos.yaml',
-			'version: 1\ntitle: ReDoS\nparams:\n  NAME:\n    required: true\n    pattern: "^(a+)+$"\nsteps:\n  - id: one\n    run: echo "$NAME"\n',
-		);
+		const file = ws.write('redos.yaml', 'version: 1\ntitle: ReDoS\nparams:\n  NAME:\n    required: true\n    pattern: "^(a+)+$"\nsteps:\n  - id: one\n    run: echo "$NAME"\n');
 		for (const value of ['a'.repeat(40) + '!', 'a'.repeat(100_000) + '!']) {
 			const result = await ws.cli(['run', file, '--plain', '-p', `NAME=${value}`, '--state-dir', ws.stateDir], {timeoutMs: 30_000});
 			expect(result.signal).toBeNull();

@@ -110,7 +110,10 @@ steps:
 
 /** Every file under the state dir must be free of the secrets; there must be files to search. */
 function expectStateDirClean(stateDir: string, secrets: string[]): void {
-	const {hits, searched} = filesContaining(stateDir, secrets.flatMap(secret => secretPieces(secret)));
+	const {hits, searched} = filesContaining(
+		stateDir,
+		secrets.flatMap(secret => secretPieces(secret)),
+	);
 	expect(searched).toBeGreaterThanOrEqual(2);
 	expect(hits).toEqual([]);
 }
@@ -128,9 +131,19 @@ describe('secrets', () => {
 		expect(stackLines(first.stderr)).toEqual([]);
 		const runId = ws.onlyRunId();
 		expect(stepStatuses(ws.state(runId))).toMatchObject({
-			'ask-pin': 'succeeded', echo: 'succeeded', 'to-file': 'succeeded', split: 'succeeded', capture: 'failed',
-			'show-capture': 'succeeded', env: 'succeeded', 'bad-cwd': 'failed', skipped: 'skipped', 'wait-check': 'succeeded', drop: 'succeeded',
-			fail: 'failed', after: 'pending',
+			'ask-pin': 'succeeded',
+			echo: 'succeeded',
+			'to-file': 'succeeded',
+			split: 'succeeded',
+			capture: 'failed',
+			'show-capture': 'succeeded',
+			env: 'succeeded',
+			'bad-cwd': 'failed',
+			skipped: 'skipped',
+			'wait-check': 'succeeded',
+			drop: 'succeeded',
+			fail: 'failed',
+			after: 'pending',
 		});
 		// The secrets did reach the commands: they wrote them to files in the work dir.
 		expect(ws.read('token.txt')).toBe(`${token}\n`);
@@ -207,7 +220,7 @@ steps:
 		expectStateDirClean(ws.stateDir, [token]);
 	});
 
-	it('--plain masks a known secret written literally in a step\'s command line and title (the step line and the summary)', async () => {
+	it("--plain masks a known secret written literally in a step's command line and title (the step line and the summary)", async () => {
 		// The runbook cannot know a literal is secret (README): it is masked once the value is a secret param's or answer's.
 		const ws = workspace();
 		const token = `canary-${randomUUID()}`;

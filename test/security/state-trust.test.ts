@@ -101,9 +101,7 @@ describe('a hostile state file', () => {
 		const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
 		expect(resumed.code).toBe(2);
 		expect(stackLines(resumed.stderr)).toEqual([]);
-		expect(resumed.stderr).toBe(
-			`runbook: run ${runId} has a damaged state: its runbookPath names another file (other.yaml) than the runbook the run was started with. Nothing was run. Check ${path.join(ws.stateDir, 'runs', runId)} (someone may have edited it); start anew with \`runbook run FILE --new\`\n`,
-		);
+		expect(resumed.stderr).toBe(`runbook: run ${runId} has a damaged state: its runbookPath names another file (other.yaml) than the runbook the run was started with. Nothing was run. Check ${path.join(ws.stateDir, 'runs', runId)} (someone may have edited it); start anew with \`runbook run FILE --new\`\n`);
 		expect(existsSync(ws.path('PWNED'))).toBe(false);
 		// A relative path is refused the same way.
 		editState(ws, runId, state => (state.runbookPath = 'vars.yaml'));
@@ -127,9 +125,7 @@ describe('a hostile state file', () => {
 			const resumed = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
 			expect(resumed.code).toBe(2);
 			expect(stackLines(resumed.stderr)).toEqual([]);
-			expect(resumed.stderr).toBe(
-				`runbook: run ${runId} was started on this account with the runbook ${original}, but its state now names ${swapped}: the state was changed by someone who can write the state directory. Nothing was run; check ${path.join(ws.stateDir, 'runs', runId)}\n`,
-			);
+			expect(resumed.stderr).toBe(`runbook: run ${runId} was started on this account with the runbook ${original}, but its state now names ${swapped}: the state was changed by someone who can write the state directory. Nothing was run; check ${path.join(ws.stateDir, 'runs', runId)}\n`);
 			expect(existsSync(ws.path('PWNED'))).toBe(false);
 		}
 		// Another operator's account (its own XDG_STATE_HOME: no record of this run) taking over the swapped state:
@@ -138,7 +134,9 @@ describe('a hostile state file', () => {
 		for (const forged of [false, true]) {
 			editState(ws, runId, state => {
 				state.runbookPath = swapped;
-				state.runbookHash = createHash('sha256').update(forged ? swap : VARS_RUNBOOK).digest('hex');
+				state.runbookHash = createHash('sha256')
+					.update(forged ? swap : VARS_RUNBOOK)
+					.digest('hex');
 			});
 			const handover = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir], {env: other});
 			expect(handover.code).toBe(2);
@@ -156,7 +154,7 @@ describe('a hostile state file', () => {
 		expect(existsSync(ws.path('PWNED'))).toBe(true);
 	});
 
-	it('a handover, even of the unchanged runbook, names the runbook once; the next operator\'s account then has the record', async () => {
+	it("a handover, even of the unchanged runbook, names the runbook once; the next operator's account then has the record", async () => {
 		const ws = workspace();
 		const runId = await failedRun(ws);
 		const other = {XDG_STATE_HOME: ws.path('other-operator')};
@@ -192,7 +190,10 @@ describe('a hostile state file', () => {
 		const ws = workspace();
 		const runId = await failedRun(ws);
 		const file = path.join(ws.dir, 'vars.yaml');
-		for (const [target, mode, restore] of [[file, 0o666, 0o644], [ws.dir, 0o777, statSync(ws.dir).mode & 0o7777]] as const) {
+		for (const [target, mode, restore] of [
+			[file, 0o666, 0o644],
+			[ws.dir, 0o777, statSync(ws.dir).mode & 0o7777],
+		] as const) {
 			chmodSync(target, mode);
 			const refused = await ws.cli(['resume', runId, '--plain', '--state-dir', ws.stateDir]);
 			chmodSync(target, restore);
@@ -207,7 +208,7 @@ describe('a hostile state file', () => {
 		expect(resumed.stdout).toContain('resumed');
 	});
 
-	it('copying another run\'s live command id into this run\'s state: the resume does not signal that command', async () => {
+	it("copying another run's live command id into this run's state: the resume does not signal that command", async () => {
 		const ws = workspace();
 		const runId = await failedRun(ws);
 		// As another run's step command: its id is made for that run (`<runId>.<uuid>`).
@@ -231,7 +232,7 @@ describe('a hostile state file', () => {
 		}
 	});
 
-	it('naming an unrelated process group as a running step\'s: the resume does not signal it', async () => {
+	it("naming an unrelated process group as a running step's: the resume does not signal it", async () => {
 		const ws = workspace();
 		const runId = await failedRun(ws);
 		const bystander = spawn('sleep', ['300'], {detached: true, stdio: 'ignore'});

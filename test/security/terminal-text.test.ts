@@ -28,16 +28,7 @@ describe('terminal text', () => {
 	});
 
 	it('EscapeStripper removes what stripTerminalEscapes removes, however the text is cut into pieces, and keeps nothing of a long sequence', () => {
-		const samples = [
-			'a\x1b]52;c;aGVsbG8=\x07b',
-			'\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\',
-			'x\x1b[2J\x1b[H\x1b[31mred\x1b[0m',
-			'\x1bP1$qm\x1b\\after',
-			'\x9b2Jc1 \x9d0;t\x07d',
-			'unterminated \x1b]0;title',
-			'lone \x1b\x01 and \x1b7 saved',
-			'tab\there\nline two \x1b[1mbold\x1b[m\n',
-		];
+		const samples = ['a\x1b]52;c;aGVsbG8=\x07b', '\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\', 'x\x1b[2J\x1b[H\x1b[31mred\x1b[0m', '\x1bP1$qm\x1b\\after', '\x9b2Jc1 \x9d0;t\x07d', 'unterminated \x1b]0;title', 'lone \x1b\x01 and \x1b7 saved', 'tab\there\nline two \x1b[1mbold\x1b[m\n'];
 		for (const sample of samples) {
 			const whole = new EscapeStripper();
 			expect(whole.push(sample) + whole.end(), JSON.stringify(sample)).toBe(terminalSafe(sample).replaceAll('\\x1b', '\x1b').replaceAll('\\x01', '\x01'));
@@ -84,9 +75,18 @@ steps:
 		expect(result.code, result.stderr).toBe(0);
 		const runDir = path.join(ws.stateDir, 'runs', ws.onlyRunId());
 		const log = readFileSync(path.join(runDir, 'logs', 'split.1.log'), 'utf8');
-		const shown = result.stdout.split('\n').filter(line => line.startsWith('split| ')).map(line => line.slice('split| '.length));
+		const shown = result.stdout
+			.split('\n')
+			.filter(line => line.startsWith('split| '))
+			.map(line => line.slice('split| '.length));
 		expect(shown.length).toBeGreaterThan(1); // the line was cut
-		for (const text of [shown.join(''), log.split('\n').filter(line => /^[xy*]/.test(line)).join('')]) {
+		for (const text of [
+			shown.join(''),
+			log
+				.split('\n')
+				.filter(line => /^[xy*]/.test(line))
+				.join(''),
+		]) {
 			expect(text).toBe(`${'x'.repeat(lead)}***${'y'.repeat(70000)}`);
 		}
 		for (const text of [result.stdout + result.stderr, log]) {
@@ -95,7 +95,7 @@ steps:
 		}
 	});
 
-	it('in --plain output: a secret split by an escape is masked; OSC, CSI and DCS never reach the terminal; a title\'s control bytes are shown', async () => {
+	it("in --plain output: a secret split by an escape is masked; OSC, CSI and DCS never reach the terminal; a title's control bytes are shown", async () => {
 		const ws = workspace();
 		const secret = `canary-${randomUUID()}`;
 		const file = ws.write(

@@ -107,9 +107,7 @@ describe('lockRun', () => {
 
 		const error = await rejection(lockRun(dir, currentOwner()));
 		expect(error).toBeInstanceOf(RunLockedError);
-		expect(error.message).toBe(
-			`run restore-20261120-231500-3fa2 is in use by pid ${process.pid} (${owner.user}@${os.hostname()}) since 2026-11-20 23:15:02 UTC; wait for it to finish, or stop that process`,
-		);
+		expect(error.message).toBe(`run restore-20261120-231500-3fa2 is in use by pid ${process.pid} (${owner.user}@${os.hostname()}) since 2026-11-20 23:15:02 UTC; wait for it to finish, or stop that process`);
 		expect((error as RunLockedError).owner).toEqual(owner);
 
 		await first.release();

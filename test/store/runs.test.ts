@@ -87,7 +87,7 @@ describe('saving a run state', () => {
 		expect(readdirSync(runDir).sort()).toEqual(['logs', 'state.json', 'state.log', 'state.prev.json']);
 	});
 
-	it('writes a snapshot when the run\'s status changes (its end), rotating the log to state.prev.log', () => {
+	it("writes a snapshot when the run's status changes (its end), rotating the log to state.prev.log", () => {
 		const {repo, runId, store, file, runDir} = setup();
 		const [s1, s2, s3] = states();
 		store.save(s1);

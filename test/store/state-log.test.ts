@@ -31,9 +31,7 @@ function setup(runId = 'demo-run') {
 /** Successive states of a real run of three steps, each one transition after the one before. */
 function history(runId = 'demo-run'): RunState[] {
 	const t = (s: number) => new Date(Date.parse('2026-11-20T23:15:00.000Z') + s * 1000);
-	const states = [
-		newRunState({runId, runbookPath: '/srv/runbooks/restore.yaml', runbookHash: 'sha256:abc', title: 'Restore', stepIds: ['a', 'b', 'c'], by: 'alice@db1', at: t(0), cwd: '/srv', vars: {}, secretVars: []}),
-	];
+	const states = [newRunState({runId, runbookPath: '/srv/runbooks/restore.yaml', runbookHash: 'sha256:abc', title: 'Restore', stepIds: ['a', 'b', 'c'], by: 'alice@db1', at: t(0), cwd: '/srv', vars: {}, secretVars: []})];
 	const next = (f: (s: RunState) => RunState) => states.push(f(states[states.length - 1]));
 	for (const [i, id] of ['a', 'b', 'c'].entries()) {
 		next(s => startAttempt(s, id, t(10 * i + 1), 'alice@db1', `logs/${id}.1.log`));
@@ -105,9 +103,7 @@ describe('the state log', () => {
 		writeFileSync(log, lines.join('\n'));
 		const error = thrown(() => repo.load(runId));
 		expect(error).toBeInstanceOf(StateError);
-		expect(error.message).toBe(
-			`the state of run ${runId} cannot be read: its state log is damaged (state.log line 2: checksum mismatch); the files are left as they are in ${runDir} for inspection`,
-		);
+		expect(error.message).toBe(`the state of run ${runId} cannot be read: its state log is damaged (state.log line 2: checksum mismatch); the files are left as they are in ${runDir} for inspection`);
 	});
 
 	/** Records that pass their checksum but must be refused; each appended after two good ones. */
@@ -234,7 +230,7 @@ describe('saves with `later` (issue 14: one fsync per step)', () => {
 		}
 	});
 
-	it('a timed fsync that failed is returned by close, even when close\'s own fsync then succeeds (Linux reports a writeback error once)', async () => {
+	it("a timed fsync that failed is returned by close, even when close's own fsync then succeeds (Linux reports a writeback error once)", async () => {
 		const {default: fs} = await import('node:fs');
 		const {runId, store} = setup();
 		const states = history(runId);
@@ -274,7 +270,11 @@ describe('saves with `later` (issue 14: one fsync per step)', () => {
 		const finished = finishAttempt(started, 'b', t, {outcome: {kind: 'succeeded', exitCode: 0}, exitCode: 0});
 		store.save(finished);
 		store.close();
-		const records = readFileSync(path.join(runDir, 'state.log'), 'utf8').trim().split('\n').slice(-2).map(line => JSON.parse(line.slice(9)) as StateRecord);
+		const records = readFileSync(path.join(runDir, 'state.log'), 'utf8')
+			.trim()
+			.split('\n')
+			.slice(-2)
+			.map(line => JSON.parse(line.slice(9)) as StateRecord);
 		expect(records.map(record => Object.keys(record.steps ?? {}))).toEqual([['b'], ['b']]);
 		expect(records[1]!.steps!.b!.status).toBe('succeeded');
 		expect(repo.load(runId).steps.b!.status).toBe('succeeded');

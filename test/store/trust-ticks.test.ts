@@ -28,20 +28,14 @@ steps:
 const step = (id: string, ticked: string[]): StepState => ({id, status: 'pending', attempts: [], ticked});
 
 describe('trustedTicks', () => {
-	test('keeps the runbook\'s items only, once each, in checklist order; a step inside a group too', () => {
-		const {ticked, dropped} = trustedTicks(
-			{steps: {checklist: step('checklist', ['Team on call', 'Backups taken', 'Backups taken']), inner: step('inner', ['Inner item'])}},
-			runbook,
-		);
+	test("keeps the runbook's items only, once each, in checklist order; a step inside a group too", () => {
+		const {ticked, dropped} = trustedTicks({steps: {checklist: step('checklist', ['Team on call', 'Backups taken', 'Backups taken']), inner: step('inner', ['Inner item'])}}, runbook);
 		expect(ticked).toEqual({checklist: ['Backups taken', 'Team on call'], inner: ['Inner item']});
 		expect(dropped).toEqual(['checklist']);
 	});
 
 	test('items the runbook does not have, ticks on a step that is no checklist, and unknown steps are dropped', () => {
-		const {ticked, dropped} = trustedTicks(
-			{steps: {checklist: step('checklist', ['Backups taken ', 'rm -rf /']), plain: step('plain', ['Do it.']), ghost: step('ghost', ['x'])}},
-			runbook,
-		);
+		const {ticked, dropped} = trustedTicks({steps: {checklist: step('checklist', ['Backups taken ', 'rm -rf /']), plain: step('plain', ['Do it.']), ghost: step('ghost', ['x'])}}, runbook);
 		expect(ticked).toEqual({});
 		expect(dropped).toEqual(['checklist', 'ghost', 'plain']);
 	});

@@ -4,23 +4,7 @@
  * are queued by the test.
  */
 import type {Ask, Param} from '../../source/runbook/schema.js';
-import type {
-	Clock,
-	ConfirmAnswer,
-	FailureAnswer,
-	FailureInfo,
-	GateAnswer,
-	InterruptedAnswer,
-	ManualAnswer,
-	ChecklistAnswer,
-	ChecklistItem,
-	Operator,
-	ShellPort,
-	ShellRequest,
-	ShellResult,
-	StateStore,
-	StepView,
-} from '../../source/engine/ports.js';
+import type {Clock, ConfirmAnswer, FailureAnswer, FailureInfo, GateAnswer, InterruptedAnswer, ManualAnswer, ChecklistAnswer, ChecklistItem, Operator, ShellPort, ShellRequest, ShellResult, StateStore, StepView} from '../../source/engine/ports.js';
 import type {RunState} from '../../source/engine/state.js';
 import type {KubeRequest, KubeResult, KubeTarget, KubernetesPort} from '../../source/engine/kubernetes-port.js';
 

@@ -131,10 +131,14 @@ export class TmuxSession {
 	 */
 	async waitFor(pattern: ScreenPattern, timeoutMs = 15_000): Promise<string> {
 		let screen = '';
-		await waitFor(`${String(pattern)} on the screen`, () => {
-			screen = this.capture();
-			return typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen);
-		}, {timeoutMs, intervalMs: 50, detail: () => `the last screen:\n${screen}`});
+		await waitFor(
+			`${String(pattern)} on the screen`,
+			() => {
+				screen = this.capture();
+				return typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen);
+			},
+			{timeoutMs, intervalMs: 50, detail: () => `the last screen:\n${screen}`},
+		);
 		return screen;
 	}
 
@@ -144,10 +148,14 @@ export class TmuxSession {
 	 */
 	async waitUntil(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
 		let screen = '';
-		await waitFor(what, () => {
-			screen = this.capture();
-			return check();
-		}, {timeoutMs, intervalMs: 50, detail: () => `the last screen:\n${screen}`});
+		await waitFor(
+			what,
+			() => {
+				screen = this.capture();
+				return check();
+			},
+			{timeoutMs, intervalMs: 50, detail: () => `the last screen:\n${screen}`},
+		);
 	}
 
 	/**

@@ -24,13 +24,25 @@ test('returns the first truthy value of a check, sync or async', async () => {
 
 test('a throwing check is not yet; the timeout names what, the last error and the detail', async () => {
 	let calls = 0;
-	expect(await waitFor('a check that threw twice', () => {
-		if (++calls < 3) throw new Error('not yet');
-		return true;
-	}, {intervalMs: 1})).toBe(true);
-	await expect(waitFor('the impossible', () => {
-		throw new Error('connection refused');
-	}, {timeoutMs: 30, intervalMs: 5, detail: () => 'log tail: nothing'})).rejects.toThrow(/^timed out after 30 ms waiting for the impossible\nlast error: connection refused\nlog tail: nothing$/);
+	expect(
+		await waitFor(
+			'a check that threw twice',
+			() => {
+				if (++calls < 3) throw new Error('not yet');
+				return true;
+			},
+			{intervalMs: 1},
+		),
+	).toBe(true);
+	await expect(
+		waitFor(
+			'the impossible',
+			() => {
+				throw new Error('connection refused');
+			},
+			{timeoutMs: 30, intervalMs: 5, detail: () => 'log tail: nothing'},
+		),
+	).rejects.toThrow(/^timed out after 30 ms waiting for the impossible\nlast error: connection refused\nlog tail: nothing$/);
 	await expect(waitUntil('never', () => false, 30)).rejects.toThrow('timed out after 30 ms waiting for never');
 	const list = ['a'];
 	await expect(waitForItem('b in the list', list, item => item === 'b', 30)).rejects.toThrow('have: ["a"]');
@@ -38,10 +50,16 @@ test('a throwing check is not yet; the timeout names what, the last error and th
 
 test('giveUp ends the wait at once with its message', async () => {
 	let calls = 0;
-	await expect(waitFor('a server', () => {
-		calls++;
-		return false;
-	}, {timeoutMs: 60_000, giveUp: () => (calls >= 2 ? 'the server exited (1)' : undefined)})).rejects.toThrow('the server exited (1) (waiting for a server)');
+	await expect(
+		waitFor(
+			'a server',
+			() => {
+				calls++;
+				return false;
+			},
+			{timeoutMs: 60_000, giveUp: () => (calls >= 2 ? 'the server exited (1)' : undefined)},
+		),
+	).rejects.toThrow('the server exited (1) (waiting for a server)');
 	expect(calls).toBe(2);
 });
 

@@ -66,10 +66,14 @@ export async function waitUntil(what: string, check: () => boolean, timeoutMs = 
  * @throws Error as {@link waitFor}.
  */
 export async function waitForValue<T>(what: string, read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-	const found = await waitFor(what, () => {
-		const value = read();
-		return value === undefined ? undefined : {value};
-	}, {timeoutMs});
+	const found = await waitFor(
+		what,
+		() => {
+			const value = read();
+			return value === undefined ? undefined : {value};
+		},
+		{timeoutMs},
+	);
 	return found.value;
 }
 

@@ -16,7 +16,6 @@ afterEach(() => {
 	vi.useRealTimers();
 });
 
-
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const waitStep = {id: 'ready', title: 'Wait for the database', timeout: '5m', wait: {command: {run: 'pg_isready', interval: '2s'}}};
 

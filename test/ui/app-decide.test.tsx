@@ -107,11 +107,7 @@ describe('at a destructive prompt', () => {
 
 describe('the details view (d)', () => {
 	test('shows the whole step with where each variable comes from; Esc returns', async () => {
-		const steps: Step[] = [
-			{id: 'pick', ask: {var: 'DB_NAME', prompt: 'Which database?'}},
-			{id: 'backup', title: 'Safety backup', run: 'echo /var/backups/x.sql.gz', capture: 'SAFETY_BACKUP'},
-			dropStep(DROP),
-		];
+		const steps: Step[] = [{id: 'pick', ask: {var: 'DB_NAME', prompt: 'Which database?'}}, {id: 'backup', title: 'Safety backup', run: 'echo /var/backups/x.sql.gz', capture: 'SAFETY_BACKUP'}, dropStep(DROP)];
 		app = startApp(steps, {columns: 80, rows: 24}, {headerLines: ['context: kind-prod · server: https://127.0.0.1:6443 · namespace: synapse']});
 		const {handle, t} = app;
 		handle.runbook.params = {PSQL: {description: 'How to reach the server'}, MAINTENANCE_DB: {default: 'postgres'}, PGPASSWORD: {secret: true}};
@@ -145,7 +141,11 @@ describe('a failed step', () => {
 		app = startApp([{id: 'restore', title: 'Restore the dump', description, run: 'pg_restore dump'}], {columns: 80, rows: 24});
 		const {handle, operator, t} = app;
 		handle.start('restore');
-		handle.output('restore', 'stderr', Array.from({length: 30}, (_, i) => `error line ${i + 1}`));
+		handle.output(
+			'restore',
+			'stderr',
+			Array.from({length: 30}, (_, i) => `error line ${i + 1}`),
+		);
 		handle.finish('restore', 'failed', {exitCode: 1, error: 'exit code 1'});
 		void operator.onFailure(handle.stepView('restore'), {error: 'exit code 1', exitCode: 1, attempt: 1});
 		const frame = plain(await waitForPrompt(t, 'r retry'));

@@ -66,7 +66,11 @@ describe('after the run completed', () => {
 		handle.start('dump');
 		handle.finish('dump', 'succeeded', {exitCode: 0});
 		handle.start('copy');
-		handle.output('copy', 'stdout', Array.from({length: 20}, (_, i) => `copied table ${i + 1}`));
+		handle.output(
+			'copy',
+			'stdout',
+			Array.from({length: 20}, (_, i) => `copied table ${i + 1}`),
+		);
 		handle.finish('copy', 'succeeded', {exitCode: 0});
 		handle.finish('notify', 'skipped', {note: 'when NOTIFY equals yes: it is ""'});
 		// A completed run is on no step (engine: transitions.ts).
@@ -91,12 +95,7 @@ describe('after the run completed', () => {
 		expect(quits.count).toBe(0);
 		await press(t.stdin, KEY.enter);
 		await t.waitUntilExit();
-		expect(quits.summary).toEqual([
-			expect.stringMatching(/^✔ Run completed in \S+\.$/),
-			'Runbook: Restore the test database',
-			'Steps: 3/3 done (1 skipped).',
-			'Run folder: /srv/state/runs/20250101-1200-test',
-		]);
+		expect(quits.summary).toEqual([expect.stringMatching(/^✔ Run completed in \S+\.$/), 'Runbook: Restore the test database', 'Steps: 3/3 done (1 skipped).', 'Run folder: /srv/state/runs/20250101-1200-test']);
 	});
 });
 

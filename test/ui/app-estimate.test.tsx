@@ -15,7 +15,6 @@ afterEach(() => {
 	vi.useRealTimers();
 });
 
-
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const steps = [
 	{id: 'stop', title: 'Stop the service', run: 'systemctl stop x'},

@@ -94,7 +94,7 @@ describe.each([
 	});
 });
 
-test('1,000,000 output lines in 2,000 separate chunks: one render for the first, none for the rest until the throttle\'s timer fires, then one shows the last line', async () => {
+test("1,000,000 output lines in 2,000 separate chunks: one render for the first, none for the rest until the throttle's timer fires, then one shows the last line", async () => {
 	// The throttle's timer and the clock's tick move only when the test moves them (vi.waitFor
 	// moves them too), so what is counted is renders caused by output, whatever the machine's
 	// load (the rate itself is a timing figure: npm run bench's output rows).
@@ -105,7 +105,11 @@ test('1,000,000 output lines in 2,000 separate chunks: one render for the first,
 	await waitForFrame(t, '1. Step number 1');
 	const before = t.stdout.frames.length;
 	for (let chunk = 0; chunk < 2000; chunk++) {
-		handle.output('step-1', 'stdout', Array.from({length: 500}, (_, i) => `line ${chunk * 500 + i + 1}`));
+		handle.output(
+			'step-1',
+			'stdout',
+			Array.from({length: 500}, (_, i) => `line ${chunk * 500 + i + 1}`),
+		);
 		// Each chunk in its own macrotask, as output from a process arrives.
 		await new Promise(resolve => setImmediate(resolve));
 	}

@@ -83,7 +83,10 @@ describe('the gate after a step ended', () => {
 		// The status wraps onto a second row rather than losing the note.
 		// Where the line wraps depends on the measured time's digits ("5ms", "13ms"): read the panel's
 		// rows joined, and check that the note is wrapped, not cut.
-		const panel = frame.split('\n').map(line => line.split('│ ')[1]?.trimEnd() ?? '').join(' ');
+		const panel = frame
+			.split('\n')
+			.map(line => line.split('│ ')[1]?.trimEnd() ?? '')
+			.join(' ');
 		expect(panel).toMatch(/attempt 1 · skipped in \d+ms · exit code 2 · skipped by the operator after a failure /);
 		expect(panel).not.toMatch(/skipped…|operator…/);
 		expect(frame).toContain('something went wrong');
@@ -108,7 +111,11 @@ describe('the gate after a step ended', () => {
 		const longScript = Array.from({length: 40}, (_, i) => `echo line ${i + 1}`).join('\n');
 		app = startApp([steps[0], {id: 'long', title: 'A long script', run: longScript}]);
 		const {handle, operator, t} = app;
-		await runStep(app, 'hello', Array.from({length: 200}, (_, i) => `out ${i + 1}`));
+		await runStep(
+			app,
+			'hello',
+			Array.from({length: 200}, (_, i) => `out ${i + 1}`),
+		);
 		void operator.beforeStep(handle.stepView('long'));
 		const frame = await waitForPrompt(t, '▶ Run step 2');
 		// The last output lines are there, at least two of them.

@@ -23,11 +23,7 @@ const runbook: Runbook = {
 	source: '004 Method 1',
 	kubernetes: {context: 'prod', namespace: 'synapse'},
 	params: {DB_NAME: {default: 'synapse'}, PASSWORD: {secret: true}, DUMP: {required: true}},
-	steps: [
-		{id: 'dump', title: 'Dump the database', run: 'pg_dump'},
-		{id: 'drop', title: 'Drop it', destructive: 'synapse', run: 'dropdb synapse'},
-		...Array.from({length: 3}, (_, i) => ({id: `check-${i + 1}`, title: `Check ${i + 1}`, run: 'true'})),
-	],
+	steps: [{id: 'dump', title: 'Dump the database', run: 'pg_dump'}, {id: 'drop', title: 'Drop it', destructive: 'synapse', run: 'dropdb synapse'}, ...Array.from({length: 3}, (_, i) => ({id: `check-${i + 1}`, title: `Check ${i + 1}`, run: 'true'}))],
 } as Runbook;
 
 /** The plan's lines as run.ts gives them to the TUI. */

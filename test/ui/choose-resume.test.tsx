@@ -51,9 +51,7 @@ describe('resumeLabel', () => {
 	});
 
 	test('the details hold what the label leaves out: the whole run id, start and last activity with seconds', () => {
-		expect(resumeDetails(failed, now)).toBe(
-			'run synapse-db-restore-20261120-234606-e49b: failed at step "one", 0 of 1 steps done; started 23:40:02 by root@vm, last active 23:41:19',
-		);
+		expect(resumeDetails(failed, now)).toBe('run synapse-db-restore-20261120-234606-e49b: failed at step "one", 0 of 1 steps done; started 23:40:02 by root@vm, last active 23:41:19');
 	});
 });
 

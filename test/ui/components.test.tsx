@@ -11,14 +11,7 @@ import {waitUntil} from '../support/wait.js';
 describe('StepList', () => {
 	test('each status has its own mark, readable without colour; durations are shown', () => {
 		const statuses: StepStatus[] = ['pending', 'succeeded', 'failed', 'skipped', 'interrupted'];
-		const {lastFrame, unmount} = render(
-			<StepList
-				steps={statuses.map((status, i) => ({id: `s${i}`, title: `Step ${status}`, status, durationMs: status === 'pending' ? undefined : 12_000}))}
-				currentId="s2"
-				height={10}
-				width={40}
-			/>,
-		);
+		const {lastFrame, unmount} = render(<StepList steps={statuses.map((status, i) => ({id: `s${i}`, title: `Step ${status}`, status, durationMs: status === 'pending' ? undefined : 12_000}))} currentId="s2" height={10} width={40} />);
 		const lines = (lastFrame() ?? '').split('\n');
 		expect(lines[0]).toMatch(/^ {2}○ 1\. Step pending\s*$/);
 		expect(lines[1]).toMatch(/^ {2}✔ 2\. Step succeeded +12s$/);
@@ -62,21 +55,7 @@ describe('StepPanel', () => {
 
 	test('title, description, command (cut with a count of rows), vars, status, progress and the output tail with stderr marked', () => {
 		const tail = Array.from({length: 30}, (_, i) => ({stream: (i % 5 === 4 ? 'stderr' : 'stdout') as 'stdout' | 'stderr', text: `out ${i + 1}`}));
-		const {lastFrame, unmount} = render(
-			<StepPanel
-				view={handle.stepView('dump')}
-				stepCount={4}
-				status="failed"
-				attempt={2}
-				outcome={{kind: 'exit-code', exitCode: 3}}
-				durationMs={65_000}
-				progress="attempt 3: exit 1"
-				tail={tail}
-				totalLines={12_345}
-				width={70}
-				height={20}
-			/>,
-		);
+		const {lastFrame, unmount} = render(<StepPanel view={handle.stepView('dump')} stepCount={4} status="failed" attempt={2} outcome={{kind: 'exit-code', exitCode: 3}} durationMs={65_000} progress="attempt 3: exit 1" tail={tail} totalLines={12_345} width={70} height={20} />);
 		const lines = (lastFrame() ?? '').split('\n');
 		expect(lines).toHaveLength(20);
 		expect(lines[0]).toBe('1/4 Dump the database [run]');
@@ -96,9 +75,7 @@ describe('StepPanel', () => {
 
 describe('Header and KeyHelp', () => {
 	test('the header shows title, run id, elapsed time, mode and extra rows', () => {
-		const {lastFrame, unmount} = render(
-			<Header title="Restore Postgres" runId="r-1" elapsedMs={125_000} mode="auto" status="in-progress" width={80} extra={['context: kind-test']} />,
-		);
+		const {lastFrame, unmount} = render(<Header title="Restore Postgres" runId="r-1" elapsedMs={125_000} mode="auto" status="in-progress" width={80} extra={['context: kind-test']} />);
 		expect(lastFrame()).toMatch(/^Restore Postgres +run r-1 · 02:05 · auto mode\ncontext: kind-test$/);
 		unmount();
 	});
@@ -122,9 +99,7 @@ describe('Header and KeyHelp', () => {
 	test('the Kubernetes target row fits 80 columns by cutting the server URL in its middle; context and namespace stay whole', () => {
 		const line = 'context: prod-eu1 · server: https://api.very-long-cluster-name.region-1.example.internal.corp:6443 · namespace: spire-system';
 		expect(line.length).toBeGreaterThan(80);
-		const {lastFrame, unmount} = render(
-			<Header title="Restore Postgres" runId="r-1" elapsedMs={0} mode="step" status="in-progress" width={80} extra={[line]} />,
-		);
+		const {lastFrame, unmount} = render(<Header title="Restore Postgres" runId="r-1" elapsedMs={0} mode="step" status="in-progress" width={80} extra={[line]} />);
 		const row = (lastFrame() ?? '').split('\n')[1];
 		expect(row).toHaveLength(80);
 		expect(row).toMatch(/^context: prod-eu1 · server: https:\/\/api\.\S*…\S*:6443 · namespace: spire-system$/);

@@ -136,12 +136,15 @@ export class FakeHandle implements RunHandle {
 		const finishedAt = new Date().toISOString();
 		const outcome = status === 'succeeded' || status === 'failed' || status === 'interrupted' ? status : undefined;
 		const result = legacyOutcome({outcome, exitCode: details.exitCode, error: details.error});
-		this.emit({type: 'step-status', stepId, status, ...details, ...(result ? {outcome: result} : {})}, this.setStep(stepId, st => {
-			const attempts = [...st.attempts];
-			const last = attempts.at(-1);
-			if (last && !last.finishedAt) attempts[attempts.length - 1] = {...last, finishedAt, outcome, exitCode: details.exitCode, error: details.error, ...(result ? {result} : {})};
-			return {...st, status, attempts, note: details.note};
-		}));
+		this.emit(
+			{type: 'step-status', stepId, status, ...details, ...(result ? {outcome: result} : {})},
+			this.setStep(stepId, st => {
+				const attempts = [...st.attempts];
+				const last = attempts.at(-1);
+				if (last && !last.finishedAt) attempts[attempts.length - 1] = {...last, finishedAt, outcome, exitCode: details.exitCode, error: details.error, ...(result ? {result} : {})};
+				return {...st, status, attempts, note: details.note};
+			}),
+		);
 	}
 
 	/** The run ends. */

@@ -116,11 +116,7 @@ export async function press(stdin: {write(data: string): void}, ...keys: string[
 }
 
 /** Waits until `lastFrame()` satisfies `check` (a substring or a predicate); throws with the frame after `timeoutMs`. */
-export async function waitForFrame(
-	terminal: {lastFrame(): string | undefined},
-	check: string | ((frame: string) => boolean),
-	timeoutMs = 10_000,
-): Promise<string> {
+export async function waitForFrame(terminal: {lastFrame(): string | undefined}, check: string | ((frame: string) => boolean), timeoutMs = 10_000): Promise<string> {
 	const test = typeof check === 'string' ? (frame: string) => frame.includes(check) : check;
 	return vi.waitFor(
 		() => {
@@ -186,10 +182,7 @@ export function startApp(
 		quits.count++;
 		quits.summary = summary;
 	};
-	const t = renderIn(
-		<App handle={handle} operator={operator} notices={options.notices} resumeCommand={options.resumeCommand} headerLines={options.headerLines} earlierSessions={options.earlierSessions} stepEstimates={options.stepEstimates} onQuit={onQuit} />,
-		size,
-	);
+	const t = renderIn(<App handle={handle} operator={operator} notices={options.notices} resumeCommand={options.resumeCommand} headerLines={options.headerLines} earlierSessions={options.earlierSessions} stepEstimates={options.stepEstimates} onQuit={onQuit} />, size);
 	return {handle, operator, t, quits};
 }
 

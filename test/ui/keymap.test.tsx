@@ -73,10 +73,7 @@ const SPECIAL: Press[] = [
 	{name: 'Delete', input: '', key: {...NO_KEY, delete: true}, typing: true},
 ];
 /** Every printable ASCII character and the special keys. */
-const PRESSES: Press[] = [
-	...Array.from({length: 0x7f - 0x20}, (_, i) => String.fromCharCode(0x20 + i)).map(char => ({name: char === ' ' ? 'Space' : char, input: char, key: NO_KEY, typing: true})),
-	...SPECIAL,
-];
+const PRESSES: Press[] = [...Array.from({length: 0x7f - 0x20}, (_, i) => String.fromCharCode(0x20 + i)).map(char => ({name: char === ' ' ? 'Space' : char, input: char, key: NO_KEY, typing: true})), ...SPECIAL];
 
 /** The key names of a key help item: `Enter/m done` → Enter, m; `type the word, Enter confirm` → Enter; `↑↓ choose` → ↑, ↓. */
 function namesOf(item: string): string[] {
@@ -145,7 +142,7 @@ describe.each(Object.entries(SAMPLES))('%s', (_name, sample) => {
 	});
 });
 
-test("every answer the key table gives is one the operator takes for that kind (prompt.ts isValidAnswer)", () => {
+test('every answer the key table gives is one the operator takes for that kind (prompt.ts isValidAnswer)', () => {
 	for (const kind of Object.keys(PROMPT_KEYMAP) as PromptKind[]) {
 		for (const entry of PROMPT_KEYMAP[kind].keys) if ('answer' in entry) expect(isValidAnswer(kind, entry.answer), `${kind}: ${String(entry.answer)}`).toBe(true);
 	}
@@ -168,7 +165,17 @@ test("README's key table names every key of the help screen", () => {
 	const readme = fs.readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
 	const section = readme.slice(readme.indexOf('### Keys'), readme.indexOf('### What you see'));
 	// The first cell of each row: `| `y` / `n` | …` → y, n.
-	const named = new Set(section.split('\n').flatMap(line => (line.startsWith('| ') ? line.split(' | ')[0]!.slice(2).replaceAll('`', '').split(/ \/ | /) : [])));
+	const named = new Set(
+		section.split('\n').flatMap(line =>
+			line.startsWith('| ')
+				? line
+						.split(' | ')[0]!
+						.slice(2)
+						.replaceAll('`', '')
+						.split(/ \/ | /)
+				: [],
+		),
+	);
 	for (const name of helpNames) expect(named.has(name), `README names ${name}`).toBe(true);
 });
 

@@ -89,14 +89,7 @@ describe('TuiOperator', () => {
 
 	test('auto mode still waits at confirmations, asks, manual steps, failures and interrupted steps', async () => {
 		const operator = new TuiOperator({auto: true});
-		const pending = [
-			operator.confirm(dump, 'Sure?'),
-			operator.confirmDestructive(dump, 'Destructive.', 'spire'),
-			operator.ask(dump, {var: 'X', prompt: 'X?'}),
-			operator.manual(dump, 'Do it'),
-			operator.onFailure(dump, {error: 'exit code 1', attempt: 1}),
-			operator.onInterrupted(dump),
-		];
+		const pending = [operator.confirm(dump, 'Sure?'), operator.confirmDestructive(dump, 'Destructive.', 'spire'), operator.ask(dump, {var: 'X', prompt: 'X?'}), operator.manual(dump, 'Do it'), operator.onFailure(dump, {error: 'exit code 1', attempt: 1}), operator.onInterrupted(dump)];
 		for (const promise of pending) expect(await settled(promise, 5)).toBe(false);
 		expect(operator.current()?.kind).toBe('confirm');
 	});

@@ -27,7 +27,19 @@ export const SAMPLES = {
 	gate: {kind: 'gate', step: view('plain')},
 	'gate of a step that asks first': {kind: 'gate', step: view('careful')},
 	manual: {kind: 'manual', step: view('manual'), instructions: 'Do it by hand.'},
-	checklist: {kind: 'checklist', step: view('list'), item: {index: 0, total: 2, text: 'One', items: [{text: 'One', ticked: false}, {text: 'Two', ticked: false}]}},
+	checklist: {
+		kind: 'checklist',
+		step: view('list'),
+		item: {
+			index: 0,
+			total: 2,
+			text: 'One',
+			items: [
+				{text: 'One', ticked: false},
+				{text: 'Two', ticked: false},
+			],
+		},
+	},
 	failure: {kind: 'failure', step: view('plain'), failure},
 	'failure of a wait that timed out, in a group with a rescue': {
 		kind: 'failure',
@@ -44,4 +56,3 @@ export const SAMPLES = {
 	'ask with more choices than are shown': {kind: 'ask', step: view('mode'), ask: {var: 'MODE', prompt: 'Which mode?', choices: ['a', 'b', 'c', 'd', 'e', 'f', 'g']}},
 	'secret param with a description': {kind: 'param', name: 'PASS', param: {required: false, secret: true, description: 'The passphrase of the backup, if it has one.'}},
 } as unknown as Record<string, Prompt>;
-

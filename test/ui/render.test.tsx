@@ -72,9 +72,7 @@ test('frames go to the alternate screen; after it is left, the summary is printe
 	const after = plain(all.slice(left));
 	expect(after).not.toContain('1. Dump the database');
 	const summary = after.slice(after.indexOf('✖'));
-	expect(summary).toMatch(
-		/^✖ Run failed after \S+: step dump failed: exit code 3\.\nRunbook: Restore the test database\nSteps: 0\/1 done\.\n✖ Step dump failed: exit code 3\nRun folder: \/srv\/state\/runs\/r-1\nResume with: runbook resume r-1 --state-dir \/srv\/state\n$/,
-	);
+	expect(summary).toMatch(/^✖ Run failed after \S+: step dump failed: exit code 3\.\nRunbook: Restore the test database\nSteps: 0\/1 done\.\n✖ Step dump failed: exit code 3\nRun folder: \/srv\/state\/runs\/r-1\nResume with: runbook resume r-1 --state-dir \/srv\/state\n$/);
 	// Waiting again prints nothing more.
 	await tui.waitUntilExit();
 	expect(stdout.frames.join('')).toBe(all);

@@ -7,7 +7,11 @@ describe('RunView', () => {
 		const handle = new FakeHandle(manySteps(2));
 		const view = new RunView(handle);
 		handle.start('step-1');
-		handle.output('step-1', 'stdout', Array.from({length: TAIL_LINES + 100}, (_, i) => `line ${i + 1}`));
+		handle.output(
+			'step-1',
+			'stdout',
+			Array.from({length: TAIL_LINES + 100}, (_, i) => `line ${i + 1}`),
+		);
 		handle.emit({type: 'progress', stepId: 'step-1', message: 'check 2'});
 		expect(view.tail('step-1').totalLines).toBe(TAIL_LINES + 100);
 		expect(view.tail('step-1').lines()).toHaveLength(TAIL_LINES);

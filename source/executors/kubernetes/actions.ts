@@ -46,7 +46,10 @@ export async function scale(ctx: PortContext, io: ActionIO): Promise<KubeResult>
 			query: {labelSelector: selector!},
 			signal: io.request.signal,
 		});
-		names = (list?.items ?? []).map(item => item.metadata?.name).filter((n): n is string => Boolean(n)).sort();
+		names = (list?.items ?? [])
+			.map(item => item.metadata?.name)
+			.filter((n): n is string => Boolean(n))
+			.sort();
 		if (names.length === 0) return {ok: false, error: `no ${info.plural} match ${selector} in namespace ${namespace}: nothing was scaled`};
 		io.note(`${names.length} ${names.length === 1 ? info.singular : info.plural} match: ${names.join(', ')}`);
 	}

@@ -33,10 +33,7 @@ import {formatBytes} from '../../engine/bytes.js';
  * The script run in the pod: `$1` is `to`, `$2` the file's name, `$3` its mode
  * (octal permission bits, such as `640`). Prints the bytes written.
  */
-export const COPY_SCRIPT =
-	'umask 077; dest=$1; case $dest in */) dest=$dest$2 ;; *) if [ -d "$dest" ]; then dest=$dest/$2; fi ;; esac; ' +
-	'part="$dest.runbook-part-$$"; ' +
-	'if cat > "$part" && n=$(wc -c < "$part") && chmod "$3" "$part" && mv -f "$part" "$dest"; then echo "$n"; else rm -f "$part"; exit 1; fi';
+export const COPY_SCRIPT = 'umask 077; dest=$1; case $dest in */) dest=$dest$2 ;; *) if [ -d "$dest" ]; then dest=$dest/$2; fi ;; esac; ' + 'part="$dest.runbook-part-$$"; ' + 'if cat > "$part" && n=$(wc -c < "$part") && chmod "$3" "$part" && mv -f "$part" "$dest"; then echo "$n"; else rm -f "$part"; exit 1; fi';
 
 /** Copies `from` (relative to the request's cwd) to `pod:to`, or with `direction: fromPod` `pod:from` to local `to`; byte counts must match. */
 export async function copy(ctx: PortContext, io: ActionIO): Promise<KubeResult> {

@@ -82,10 +82,7 @@ export class Discovery {
 
 	#looseMatch(resource: ResourceInfo, name: string): boolean {
 		const lower = name.toLowerCase();
-		return resource.kind.toLowerCase() === lower
-			|| resource.plural === lower
-			|| resource.singular === lower
-			|| (this.#shortNames.get(resource) ?? []).includes(lower);
+		return resource.kind.toLowerCase() === lower || resource.plural === lower || resource.singular === lower || (this.#shortNames.get(resource) ?? []).includes(lower);
 	}
 
 	/** `v1`, then the preferred version of every group in `/apis`. */
@@ -162,4 +159,3 @@ export function resourcePath(info: ResourceInfo, namespace: string | undefined, 
 	if (subresource) path += `/${subresource}`;
 	return path;
 }
-

@@ -150,13 +150,7 @@ export async function runExec(ctx: PortContext, io: ActionIO, plan: ExecPlan): P
 	}
 }
 
-async function stream(
-	ctx: PortContext,
-	io: ActionIO,
-	plan: ExecPlan,
-	container: string,
-	stdin: {handle: Awaited<ReturnType<typeof open>>; size: number} | undefined,
-): Promise<KubeResult> {
+async function stream(ctx: PortContext, io: ActionIO, plan: ExecPlan, container: string, stdin: {handle: Awaited<ReturnType<typeof open>>; size: number} | undefined): Promise<KubeResult> {
 	const {signal} = io.request;
 	const started = performance.now();
 	io.note(`exec in pod ${plan.pod} (container ${container}) in ${plan.namespace}: ${plan.command.map(quote).join(' ')}${stdin ? ` < ${plan.stdinFile} (${stdin.size} bytes)` : ''}`);
@@ -178,7 +172,12 @@ async function stream(
 	const deliver = sink.deliver;
 	const received = plan.stdoutTo ? new ReceiveProgress(plan.stdoutLabel ?? 'stdout', ctx.settings.progressIntervalMs, message => io.progress(message)) : undefined;
 	const stdout = plan.stdoutTo
-		? byteWritable(plan.stdoutTo, received!, () => socket?.pause(), () => socket?.resume())
+		? byteWritable(
+				plan.stdoutTo,
+				received!,
+				() => socket?.pause(),
+				() => socket?.resume(),
+			)
 		: lineWritable('stdout', deliver, io.request.cutLine);
 	const stderr = lineWritable('stderr', deliver, io.request.cutLine);
 	// Never sends: it only makes the request ask for stdin (see the file comment).

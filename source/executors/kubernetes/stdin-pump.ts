@@ -28,14 +28,7 @@ export interface PumpSizes {
  * has written it: no copy, no allocation per message, and at most
  * `windowBytes` waiting in the socket.
  */
-export async function pumpStdin(
-	ws: Socket,
-	handle: FileHandle,
-	sizes: PumpSizes,
-	progress: TransferProgress,
-	stop: () => boolean,
-	setWaker: (wake: () => void) => void,
-): Promise<boolean> {
+export async function pumpStdin(ws: Socket, handle: FileHandle, sizes: PumpSizes, progress: TransferProgress, stop: () => boolean, setWaker: (wake: () => void) => void): Promise<boolean> {
 	const chunk = Math.max(1024, sizes.chunkBytes);
 	const most = Math.max(READ_BATCH, Math.ceil(sizes.windowBytes / chunk));
 	const free: Buffer[] = [];

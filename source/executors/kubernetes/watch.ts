@@ -39,11 +39,7 @@ export const DEFAULT_WATCH_SETTINGS: WatchSettings = {quietMs: 30_000, retryDela
 const QUICK_END_MS = 1000;
 
 /** Things worth a line in the step log. */
-export type WatchNote =
-	| {type: 'listed'; count: number; resourceVersion: string}
-	| {type: 'restart'; why: 'ended' | 'broken' | 'quiet'; resourceVersion: string}
-	| {type: 'gone'}
-	| {type: 'retry'; error: string; delayMs: number};
+export type WatchNote = {type: 'listed'; count: number; resourceVersion: string} | {type: 'restart'; why: 'ended' | 'broken' | 'quiet'; resourceVersion: string} | {type: 'gone'} | {type: 'retry'; error: string; delayMs: number};
 
 /**
  * Lists and watches `target`, calling `check` with the current objects (keyed
@@ -53,14 +49,7 @@ export type WatchNote =
  * @throws KubeApiError for a failure waiting cannot fix (403 Forbidden, 404 of
  *   the resource type, 400 Bad Request such as a malformed selector).
  */
-export async function watchObjects(
-	client: KubeClient,
-	target: WatchTarget,
-	check: (objects: ReadonlyMap<string, KubeObject>) => boolean,
-	signal: AbortSignal,
-	settings: WatchSettings = DEFAULT_WATCH_SETTINGS,
-	onNote: (note: WatchNote) => void = () => {},
-): Promise<'done' | 'aborted'> {
+export async function watchObjects(client: KubeClient, target: WatchTarget, check: (objects: ReadonlyMap<string, KubeObject>) => boolean, signal: AbortSignal, settings: WatchSettings = DEFAULT_WATCH_SETTINGS, onNote: (note: WatchNote) => void = () => {}): Promise<'done' | 'aborted'> {
 	if (signal.aborted) return 'aborted';
 	// An abort answers at once; the request it aborts winds down behind (without calling back).
 	let onAbort: (() => void) | undefined;
@@ -79,14 +68,7 @@ export async function watchObjects(
 	}
 }
 
-async function listAndWatch(
-	client: KubeClient,
-	target: WatchTarget,
-	check: (objects: ReadonlyMap<string, KubeObject>) => boolean,
-	signal: AbortSignal,
-	settings: WatchSettings,
-	onNote: (note: WatchNote) => void,
-): Promise<'done' | 'aborted'> {
+async function listAndWatch(client: KubeClient, target: WatchTarget, check: (objects: ReadonlyMap<string, KubeObject>) => boolean, signal: AbortSignal, settings: WatchSettings, onNote: (note: WatchNote) => void): Promise<'done' | 'aborted'> {
 	const objects = new Map<string, KubeObject>();
 	let resourceVersion = '';
 	let failures = 0;

@@ -97,7 +97,7 @@ describe('delete', () => {
 		const ran = await h.run('delete', {kind: 'ConfigMap', name: 'settings', namespace: 'spire'});
 		expect(ran.result).toEqual({ok: true});
 		expect(ran.stdout).toEqual(['configmap/settings deleted']);
-		expect((await getObject(h.cluster, 'ConfigMap', 'spire', 'settings'))).toBeUndefined();
+		expect(await getObject(h.cluster, 'ConfigMap', 'spire', 'settings')).toBeUndefined();
 	});
 
 	test('a named object that does not exist is an error', async () => {
@@ -122,7 +122,7 @@ describe('delete', () => {
 		await putObject(h.cluster, 'postgresql', {apiVersion: 'acid.zalan.do/v1', kind: 'postgresql', metadata: {name: 'spire-postgres', namespace: 'spire'}, spec: {numberOfInstances: 1, teamId: 'spire', postgresql: {version: '14'}, volume: {size: '1Gi'}}});
 		const ran = await h.run('delete', {kind: 'postgresql', apiVersion: 'acid.zalan.do/v1', name: 'spire-postgres'}, {namespace: 'spire'});
 		expect(ran.stdout).toEqual(['postgresql.acid.zalan.do/spire-postgres deleted']);
-		expect((await getObject(h.cluster, 'postgresql', 'spire', 'spire-postgres'))).toBeUndefined();
+		expect(await getObject(h.cluster, 'postgresql', 'spire', 'spire-postgres')).toBeUndefined();
 	});
 
 	test('name and selector together, or neither, are refused', async () => {
@@ -133,23 +133,21 @@ describe('delete', () => {
 
 describe('apply', () => {
 	test('every document of a file (relative to cwd), server-side', async () => {
-		writeFileSync(join(h.dir, 'objects.yaml'), [
-			'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata:\n  k: v',
-			'apiVersion: v1\nkind: Secret\nmetadata:\n  name: two\n  namespace: spire\nstringData:\n  password: s3cret',
-		].join('\n---\n'));
+		writeFileSync(join(h.dir, 'objects.yaml'), ['apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata:\n  k: v', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: two\n  namespace: spire\nstringData:\n  password: s3cret'].join('\n---\n'));
 		const ran = await h.run('apply', {file: 'objects.yaml'});
 		expect(ran.result).toEqual({ok: true});
 		expect(ran.stdout).toEqual(['configmap/one serverside-applied', 'secret/two serverside-applied']);
 		expect((await getObject(h.cluster, 'ConfigMap', 'default', 'one'))?.data).toEqual({k: 'v'});
-		expect((await getObject(h.cluster, 'Secret', 'spire', 'two'))).toBeDefined();
+		expect(await getObject(h.cluster, 'Secret', 'spire', 'two')).toBeDefined();
 		expect(managers(await getObject(h.cluster, 'ConfigMap', 'default', 'one'))).toEqual(['Apply']);
 		expect(managers(await getObject(h.cluster, 'Secret', 'spire', 'two'))).toEqual(['Apply']);
 	});
 
-	test('an exported object, re-created after deletion, with a merge patch (the seed\'s jq edit)', async () => {
+	test("an exported object, re-created after deletion, with a merge patch (the seed's jq edit)", async () => {
 		// As `kubectl get postgresql spire-postgres -o json` saves it: server fields, status, selector.
 		const exported = {
-			apiVersion: 'acid.zalan.do/v1', kind: 'postgresql',
+			apiVersion: 'acid.zalan.do/v1',
+			kind: 'postgresql',
 			metadata: {name: 'spire-postgres', namespace: 'spire', uid: 'old-uid', resourceVersion: '4711', creationTimestamp: '2024-01-01T00:00:00Z', generation: 7, labels: {team: 'spire'}},
 			spec: {numberOfInstances: 3, teamId: 'spire', postgresql: {version: '14'}, volume: {size: '1Gi'}, selector: {matchLabels: {old: 'x'}}},
 			status: {PostgresClusterStatus: 'Running'},
@@ -157,7 +155,7 @@ describe('apply', () => {
 		writeFileSync(join(h.dir, 'postgres-cr.json'), JSON.stringify(exported));
 		const ran = await h.run('apply', {file: 'postgres-cr.json', patch: {spec: {numberOfInstances: 1, selector: null}, status: null}});
 		expect(ran.result).toEqual({ok: true});
-		const stored = (await getObject(h.cluster, 'postgresql', 'spire', 'spire-postgres'));
+		const stored = await getObject(h.cluster, 'postgresql', 'spire', 'spire-postgres');
 		expect(stored?.spec).toMatchObject({numberOfInstances: 1, teamId: 'spire'});
 		expect(stored?.spec.selector).toBeUndefined();
 		expect(stored?.metadata.uid).not.toBe('old-uid');
@@ -172,7 +170,7 @@ describe('apply', () => {
 		expect((await h.run('apply', {manifest: text, patch: 'data: {a: "2"}'})).result.ok).toBe(true);
 		expect((await getObject(h.cluster, 'ConfigMap', 'default', 'inline-text'))?.data).toEqual({a: '2'});
 		expect((await h.run('apply', {manifest: {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'inline-map'}}, namespace: 'spire'})).result.ok).toBe(true);
-		expect((await getObject(h.cluster, 'ConfigMap', 'spire', 'inline-map'))).toBeDefined();
+		expect(await getObject(h.cluster, 'ConfigMap', 'spire', 'inline-map')).toBeDefined();
 	});
 
 	test('errors: no such file, bad YAML, both sources, a namespace mismatch, a failing object among good ones', async () => {
@@ -181,12 +179,8 @@ describe('apply', () => {
 		expect((await h.run('apply', {file: 'bad.yaml'})).result.error).toMatch(new RegExp(`^${join(h.dir, 'bad.yaml')}: line \\d+: `));
 		expect((await h.run('apply', {file: 'a', manifest: 'b'})).result.error).toBe('apply takes file or manifest, not both');
 		const mismatch = await h.run('apply', {manifest: {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'x', namespace: 'spire'}}, namespace: 'default'});
-		expect(mismatch.result.error).toBe('ConfigMap/x: the object\'s namespace spire does not match apply.namespace default');
-		const mixed = await h.run('apply', {manifest: [
-			'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good-one}',
-			'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad-one, namespace: no-such-namespace}',
-			'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good-two}',
-		].join('\n---\n')});
+		expect(mismatch.result.error).toBe("ConfigMap/x: the object's namespace spire does not match apply.namespace default");
+		const mixed = await h.run('apply', {manifest: ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good-one}', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad-one, namespace: no-such-namespace}', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: good-two}'].join('\n---\n')});
 		expect(mixed.result).toEqual({ok: false, error: 'ConfigMap/bad-one: namespaces "no-such-namespace" not found'});
 		expect(mixed.stdout).toEqual(['configmap/good-one serverside-applied', 'configmap/good-two serverside-applied']);
 	});

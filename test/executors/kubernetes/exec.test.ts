@@ -22,7 +22,12 @@ beforeAll(async () => {
 	await putPod(h.cluster, runningPod('shell'));
 	await putPod(h.cluster, {
 		metadata: {name: 'two', namespace: 'default', annotations: {'kubectl.kubernetes.io/default-container': 'sidecar'}},
-		spec: {containers: [{name: 'main', image: 'x'}, {name: 'sidecar', image: 'y'}]},
+		spec: {
+			containers: [
+				{name: 'main', image: 'x'},
+				{name: 'sidecar', image: 'y'},
+			],
+		},
 	});
 	// The test kubelet leaves a pod annotated hold Pending, and runs one annotated completes to the end.
 	const pending = runningPod('pending');
@@ -44,7 +49,7 @@ describe('exec', () => {
 		expect(ran.result).toEqual({ok: true, exitCode: 0});
 		expect(ran.stdout).toEqual(['one', 'two', 'no newline']);
 		expect(ran.stderr).toEqual(['oops']);
-		expect(ran.log).toContain("=== runbook: exec in pod shell (container main) in default: sh -c 'printf \"one\\ntwo\\n\"; echo oops >&2; printf \"no newline\"' ===");
+		expect(ran.log).toContain('=== runbook: exec in pod shell (container main) in default: sh -c \'printf "one\\ntwo\\n"; echo oops >&2; printf "no newline"\' ===');
 		expect(ran.log).toMatch(/one\ntwo\n(oops\n)?no newline\n/);
 		expect(ran.log).toMatch(/=== runbook: exec exit code 0 after \d+ ms ===/);
 	});
@@ -62,10 +67,14 @@ describe('exec', () => {
 	});
 
 	test('capture keeps stdout as printed (the runner refuses one holding a secret); every shown and logged line is redacted', async () => {
-		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'echo token=hunter2; echo hunter2 >&2']}, {
-			capture: true,
-			redact: text => text.replaceAll('hunter2', '***'),
-		});
+		const ran = await h.run(
+			'exec',
+			{pod: 'shell', command: ['sh', '-c', 'echo token=hunter2; echo hunter2 >&2']},
+			{
+				capture: true,
+				redact: text => text.replaceAll('hunter2', '***'),
+			},
+		);
 		expect(ran.result).toEqual({ok: true, exitCode: 0, stdout: 'token=hunter2\n'});
 		expect(ran.stdout).toEqual(['token=***']);
 		expect(ran.stderr).toEqual(['***']);
@@ -113,9 +122,13 @@ describe('exec', () => {
 
 	test('stdin streams a local file byte-exact, with progress lines while it sends (their throttle: judging.test.ts)', async () => {
 		const progress: string[] = [];
-		const ran = await h.run('exec', {pod: 'shell', command: ['sh', '-c', 'sha256sum; wc -c < /dev/null'], stdin: 'dump.bin'}, {
-			onProgress: message => progress.push(message),
-		});
+		const ran = await h.run(
+			'exec',
+			{pod: 'shell', command: ['sh', '-c', 'sha256sum; wc -c < /dev/null'], stdin: 'dump.bin'},
+			{
+				onProgress: message => progress.push(message),
+			},
+		);
 		expect(ran.result).toEqual({ok: true, exitCode: 0});
 		expect(ran.stdout[0]).toBe(`${bigHash}  -`);
 		const during = progress.filter(m => m.includes(' of 50 MiB '));
@@ -141,7 +154,10 @@ describe('exec', () => {
 	});
 
 	test('abort closes the connection at once, while streaming stdin too', async () => {
-		for (const spec of [{pod: 'shell', command: ['sh', '-c', 'echo started; sleep 30']}, {pod: 'shell', command: ['sh', '-c', 'echo started; sleep 30; cat'], stdin: 'dump.bin'}]) {
+		for (const spec of [
+			{pod: 'shell', command: ['sh', '-c', 'echo started; sleep 30']},
+			{pod: 'shell', command: ['sh', '-c', 'echo started; sleep 30; cat'], stdin: 'dump.bin'},
+		]) {
 			const controller = new AbortController();
 			const running = h.start('exec', spec, {signal: controller.signal});
 			await waitFor('the command to print started', () => running.stdout.includes('started'), {timeoutMs: 30_000});
@@ -175,7 +191,12 @@ describe('copy', () => {
 
 	test('the file keeps its permission bits (0600 stays private, 0755 stays executable)', async () => {
 		const root = h.cluster.kubelet.pods.rootOf('default', 'shell');
-		for (const [name, mode] of [['private.sql', 0o600], ['script.sh', 0o755], ['shared.txt', 0o644], ['write-only.bin', 0o200]] as const) {
+		for (const [name, mode] of [
+			['private.sql', 0o600],
+			['script.sh', 0o755],
+			['shared.txt', 0o644],
+			['write-only.bin', 0o200],
+		] as const) {
 			writeFileSync(join(h.dir, name), 'data\n', {mode});
 			chmodSync(join(h.dir, name), mode);
 			expect((await h.run('copy', {from: name, pod: 'shell', to: `/tmp/${name}`})).result).toEqual({ok: true});
@@ -207,7 +228,7 @@ describe('copy', () => {
 const partFiles = (dir: string): string[] => readdirSync(dir).filter(name => name.includes('.runbook-part-'));
 
 describe('exec.stdout (format 1.1)', () => {
-	test('the command\'s stdout goes to a 0600 file, byte-exact; stderr is still shown; no part file is left', async () => {
+	test("the command's stdout goes to a 0600 file, byte-exact; stderr is still shown; no part file is left", async () => {
 		const root = h.cluster.kubelet.pods.rootOf('default', 'shell');
 		writeFileSync(join(root, 'tmp', 'big.bin'), readFileSync(bigFile));
 		mkdirSync(join(h.dir, 'out'), {recursive: true});
@@ -313,8 +334,7 @@ describe('exec into a workload (format 1.1)', () => {
 		conditions: [{type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z')}],
 	});
 	const setReady = (pod: string, ready: boolean) => h.cluster.api('PATCH', `/api/v1/namespaces/default/pods/${pod}/status`, {status: readyStatus(ready)}, 'application/strategic-merge-patch+json');
-	const podReady = async (pod: string, ready: boolean) =>
-		waitFor(`pod ${pod} Ready ${ready}`, async () => (await h.cluster.get(`/api/v1/namespaces/default/pods/${pod}`))?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === (ready ? 'True' : 'False')), {timeoutMs: 60_000, intervalMs: 50});
+	const podReady = async (pod: string, ready: boolean) => waitFor(`pod ${pod} Ready ${ready}`, async () => (await h.cluster.get(`/api/v1/namespaces/default/pods/${pod}`))?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === (ready ? 'True' : 'False')), {timeoutMs: 60_000, intervalMs: 50});
 
 	test('statefulset/NAME runs in the pod kubectl picks: a ready one before one that is not', async () => {
 		const labels = {app: 'web'};
@@ -335,12 +355,18 @@ describe('exec into a workload (format 1.1)', () => {
 
 	test('deployment/NAME; a missing workload or one without pods is a clear error', async () => {
 		const labels = {app: 'api', tier: 'backend'};
-		await h.cluster.create('default', [{apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'api'}, spec: {replicas: 1, selector: {matchLabels: labels, matchExpressions: [{key: 'tier', operator: 'In', values: ['backend']}]}, template: {metadata: {labels}, spec: {containers: [{name: 'main', image: 'busybox'}]}}}}]);
-		const ran = await waitFor('an exec in a ready pod of deployment/api', async () => {
-			const attempt = await h.run('exec', {pod: 'deployment/api', command: ['sh', '-c', 'echo "$POD_NAME"']});
-			// As kubectl, a pod is picked before it is ready; this test waits for the pick of a ready one.
-			return attempt.result.ok && attempt.log.includes('(ready;') ? attempt : undefined;
-		}, {timeoutMs: 60_000, intervalMs: 100});
+		await h.cluster.create('default', [
+			{apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'api'}, spec: {replicas: 1, selector: {matchLabels: labels, matchExpressions: [{key: 'tier', operator: 'In', values: ['backend']}]}, template: {metadata: {labels}, spec: {containers: [{name: 'main', image: 'busybox'}]}}}},
+		]);
+		const ran = await waitFor(
+			'an exec in a ready pod of deployment/api',
+			async () => {
+				const attempt = await h.run('exec', {pod: 'deployment/api', command: ['sh', '-c', 'echo "$POD_NAME"']});
+				// As kubectl, a pod is picked before it is ready; this test waits for the pick of a ready one.
+				return attempt.result.ok && attempt.log.includes('(ready;') ? attempt : undefined;
+			},
+			{timeoutMs: 60_000, intervalMs: 100},
+		);
 		expect(ran.stdout[0]).toMatch(/^api-[a-z0-9]+-[a-z0-9]+$/);
 		expect(ran.log).toMatch(/deployment\/api: pod api-\S+ \(ready; 1 pod matches app=api,tier=backend,tier in \(backend\)\)/);
 		expect((await h.run('exec', {pod: 'deployment/ghost', command: ['true']})).result).toEqual({ok: false, error: 'deployment ghost not found in namespace default'});

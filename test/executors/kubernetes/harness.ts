@@ -57,28 +57,30 @@ export function withPort<C extends {kubeconfigPath: string; stop(): Promise<void
 		const progress: string[] = [];
 		const logPath = request.logPath ?? join(dir, 'logs', `${++logCounter}-${kind}.log`);
 		const started = performance.now();
-		const done = port.execute({
-			stepId: 'test-step',
-			kind,
-			spec,
-			namespace: 'default',
-			cwd: dir,
-			signal: new AbortController().signal,
-			logPath,
-			onOutput: chunk => (chunk.stream === 'stdout' ? stdout : stderr).push(...chunk.lines),
-			onProgress: message => progress.push(message),
-			redact: text => text,
-			capture: false,
-			...request,
-		}).then(result => {
-			let log = '';
-			try {
-				log = readFileSync(logPath, 'utf8');
-			} catch {
-				// no log written
-			}
-			return {result, stdout, stderr, progress, log, ms: performance.now() - started};
-		});
+		const done = port
+			.execute({
+				stepId: 'test-step',
+				kind,
+				spec,
+				namespace: 'default',
+				cwd: dir,
+				signal: new AbortController().signal,
+				logPath,
+				onOutput: chunk => (chunk.stream === 'stdout' ? stdout : stderr).push(...chunk.lines),
+				onProgress: message => progress.push(message),
+				redact: text => text,
+				capture: false,
+				...request,
+			})
+			.then(result => {
+				let log = '';
+				try {
+					log = readFileSync(logPath, 'utf8');
+				} catch {
+					// no log written
+				}
+				return {result, stdout, stderr, progress, log, ms: performance.now() - started};
+			});
 		return {done, progress, stdout};
 	};
 	return {
@@ -110,17 +112,29 @@ export function runningPod(name: string, labels: Record<string, string> = {}, na
 export async function putPod(cluster: RealCluster, pod: KubeObject, phase = 'Running'): Promise<KubeObject> {
 	const namespace: string = pod.metadata.namespace ?? 'default';
 	await cluster.create(namespace, [{apiVersion: 'v1', kind: 'Pod', ...pod, status: undefined}]);
-	return waitFor(`pod ${pod.metadata.name} ${phase}`, async () => {
-		const got = await cluster.get(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
-		return got?.status?.phase === phase ? got : undefined;
-	}, {timeoutMs: 60_000, intervalMs: 50});
+	return waitFor(
+		`pod ${pod.metadata.name} ${phase}`,
+		async () => {
+			const got = await cluster.get(`/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`);
+			return got?.status?.phase === phase ? got : undefined;
+		},
+		{timeoutMs: 60_000, intervalMs: 50},
+	);
 }
 
 /** apiVersion of the kinds the tests create in a real cluster. */
 const API_VERSIONS: Record<string, string> = {
-	Pod: 'v1', ConfigMap: 'v1', Secret: 'v1', Namespace: 'v1', Service: 'v1',
-	StatefulSet: 'apps/v1', Deployment: 'apps/v1', DaemonSet: 'apps/v1', ReplicaSet: 'apps/v1',
-	Job: 'batch/v1', postgresql: 'acid.zalan.do/v1',
+	Pod: 'v1',
+	ConfigMap: 'v1',
+	Secret: 'v1',
+	Namespace: 'v1',
+	Service: 'v1',
+	StatefulSet: 'apps/v1',
+	Deployment: 'apps/v1',
+	DaemonSet: 'apps/v1',
+	ReplicaSet: 'apps/v1',
+	Job: 'batch/v1',
+	postgresql: 'acid.zalan.do/v1',
 };
 
 /** Creates an object in a real cluster (as another client would); resolves with the stored object. */
@@ -137,4 +151,3 @@ export async function getObject(cluster: RealCluster, kind: string, namespace: s
 	if (!apiVersion) throw new Error(`getObject: no apiVersion known for ${kind}`);
 	return cluster.get(`${collectionPath(apiVersion, kind, namespace)}/${name}`);
 }
-

@@ -13,7 +13,12 @@ const POD_NAMES: TypeNames = {kind: 'Pod', singular: 'pod', plural: 'pods'};
 const pod = (name: string, ready = true, extra: Record<string, unknown> = {}) => ({
 	metadata: {name, ...extra},
 	spec: {containers: [{name: 'a'}, {name: 'b'}]},
-	status: {containerStatuses: [{name: 'a', ready: true}, {name: 'b', ready}]},
+	status: {
+		containerStatuses: [
+			{name: 'a', ready: true},
+			{name: 'b', ready},
+		],
+	},
 });
 
 describe('rolloutStatus', () => {
@@ -81,8 +86,7 @@ describe('planWait and verdicts', () => {
 		const plan = planWait({condition: {kind: 'Deployment', name: 'web', type: 'Available'}});
 		const names = {kind: 'Deployment', singular: 'deployment', plural: 'deployments'};
 		expect(plan.judge([{metadata: {name: 'web'}}], names).message).toBe('condition Available: not reported yet (waiting for True)');
-		expect(plan.judge([{metadata: {name: 'web'}, status: {conditions: [{type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable'}]}}], names).message)
-			.toBe('condition Available: False, reason MinimumReplicasUnavailable (waiting for True)');
+		expect(plan.judge([{metadata: {name: 'web'}, status: {conditions: [{type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable'}]}}], names).message).toBe('condition Available: False, reason MinimumReplicasUnavailable (waiting for True)');
 		expect(plan.judge([{metadata: {name: 'web', generation: 3}, status: {conditions: [{type: 'Available', status: 'True', observedGeneration: 2}]}}], names).state).toBe('waiting');
 		expect(plan.judge([{metadata: {name: 'web'}, status: {conditions: [{type: 'Available', status: 'True'}]}}], names)).toEqual({state: 'ok', message: 'condition Available: True'});
 	});
@@ -91,8 +95,10 @@ describe('planWait and verdicts', () => {
 		const plan = planWait({jobComplete: {name: 'restore'}});
 		expect(plan.kind).toBe('Job');
 		expect(plan.judge([{metadata: {name: 'restore'}, status: {active: 1}}], POD_NAMES)).toEqual({state: 'waiting', message: 'job restore: 1 active, 0 succeeded, 0 failed'});
-		expect(plan.judge([{metadata: {name: 'restore'}, status: {failed: 1, conditions: [{type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'}]}}], POD_NAMES))
-			.toEqual({state: 'fail', message: 'job restore failed: BackoffLimitExceeded (Job has reached the specified backoff limit)'});
+		expect(plan.judge([{metadata: {name: 'restore'}, status: {failed: 1, conditions: [{type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit'}]}}], POD_NAMES)).toEqual({
+			state: 'fail',
+			message: 'job restore failed: BackoffLimitExceeded (Job has reached the specified backoff limit)',
+		});
 		expect(plan.judge([{metadata: {name: 'restore'}, status: {succeeded: 1, conditions: [{type: 'Complete', status: 'True'}]}}], POD_NAMES).state).toBe('ok');
 	});
 
@@ -117,7 +123,17 @@ describe('planWait and verdicts', () => {
 });
 
 describe('jsonpath', () => {
-	const object = {status: {phase: 'Running', conditions: [{type: 'Ready', status: 'True'}, {type: 'Initialized', status: 'False'}], n: 3, 'a.b': 'dotted'}};
+	const object = {
+		status: {
+			phase: 'Running',
+			conditions: [
+				{type: 'Ready', status: 'True'},
+				{type: 'Initialized', status: 'False'},
+			],
+			n: 3,
+			'a.b': 'dotted',
+		},
+	};
 	test('kubectl paths with or without braces', () => {
 		expect(toJsonPathPlus('.status.phase')).toBe('$.status.phase');
 		expect(toJsonPathPlus('{.status.phase}')).toBe('$.status.phase');

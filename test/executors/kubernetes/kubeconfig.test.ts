@@ -21,32 +21,56 @@ afterEach(() => rmSync(dir, {recursive: true, force: true}));
 function config(name: string, contexts: Array<{name: string; cluster: string; user?: string; namespace?: string}>, current?: string, servers: Record<string, string> = {}): string {
 	const path = join(dir, name);
 	const clusters = [...new Set(contexts.map(c => c.cluster))].map(cluster => ({name: cluster, cluster: {server: servers[cluster] ?? `https://${cluster}.example:6443`}}));
-	writeFileSync(path, stringify({
-		apiVersion: 'v1',
-		kind: 'Config',
-		clusters,
-		users: contexts.filter(c => c.user).map(c => ({name: c.user, user: {token: 't'}})),
-		contexts: contexts.map(c => ({name: c.name, context: {cluster: c.cluster, ...(c.user ? {user: c.user} : {}), ...(c.namespace ? {namespace: c.namespace} : {})}})),
-		...(current ? {'current-context': current} : {}),
-	}));
+	writeFileSync(
+		path,
+		stringify({
+			apiVersion: 'v1',
+			kind: 'Config',
+			clusters,
+			users: contexts.filter(c => c.user).map(c => ({name: c.user, user: {token: 't'}})),
+			contexts: contexts.map(c => ({name: c.name, context: {cluster: c.cluster, ...(c.user ? {user: c.user} : {}), ...(c.namespace ? {namespace: c.namespace} : {})}})),
+			...(current ? {'current-context': current} : {}),
+		}),
+	);
 	return path;
 }
 
 describe('loadKubeConfig', () => {
 	test('--kubeconfig: current context, its namespace, cluster, server, user', () => {
-		const path = config('a', [{name: 'prod', cluster: 'c1', user: 'admin', namespace: 'spire'}, {name: 'dev', cluster: 'c2'}], 'prod');
+		const path = config(
+			'a',
+			[
+				{name: 'prod', cluster: 'c1', user: 'admin', namespace: 'spire'},
+				{name: 'dev', cluster: 'c2'},
+			],
+			'prod',
+		);
 		expect(loadKubeConfig({kubeconfig: path}, {}).target).toEqual({context: 'prod', cluster: 'c1', server: 'https://c1.example:6443', namespace: 'spire', user: 'admin'});
 	});
 
 	test('--context and --namespace win; a context without namespace gives default', () => {
-		const path = config('a', [{name: 'prod', cluster: 'c1', user: 'admin', namespace: 'spire'}, {name: 'dev', cluster: 'c2'}], 'prod');
+		const path = config(
+			'a',
+			[
+				{name: 'prod', cluster: 'c1', user: 'admin', namespace: 'spire'},
+				{name: 'dev', cluster: 'c2'},
+			],
+			'prod',
+		);
 		expect(loadKubeConfig({kubeconfig: path, context: 'dev'}, {}).target).toEqual({context: 'dev', cluster: 'c2', server: 'https://c2.example:6443', namespace: 'default'});
 		expect(loadKubeConfig({kubeconfig: path, namespace: 'vault'}, {}).target.namespace).toBe('vault');
 	});
 
 	test('KUBECONFIG: files merged, the first naming a context or current-context wins, missing files skipped', () => {
 		const first = config('first', [{name: 'shared', cluster: 'from-first'}], 'shared');
-		const second = config('second', [{name: 'shared', cluster: 'from-second'}, {name: 'only-second', cluster: 'c3'}], 'only-second');
+		const second = config(
+			'second',
+			[
+				{name: 'shared', cluster: 'from-second'},
+				{name: 'only-second', cluster: 'c3'},
+			],
+			'only-second',
+		);
 		const env = {KUBECONFIG: [join(dir, 'missing'), first, second].join(':')};
 		expect(loadKubeConfig({}, env).target).toMatchObject({context: 'shared', cluster: 'from-first'});
 		expect(loadKubeConfig({context: 'only-second'}, env).target).toMatchObject({context: 'only-second', cluster: 'c3'});
@@ -59,7 +83,10 @@ describe('loadKubeConfig', () => {
 	});
 
 	test('errors say what is missing and what to do', () => {
-		const path = config('a', [{name: 'prod', cluster: 'c1'}, {name: 'dev', cluster: 'c2'}]);
+		const path = config('a', [
+			{name: 'prod', cluster: 'c1'},
+			{name: 'dev', cluster: 'c2'},
+		]);
 		expect(() => loadKubeConfig({kubeconfig: path, context: 'staging'}, {})).toThrow(`context staging not in kubeconfig ${path} (contexts: prod, dev)`);
 		expect(() => loadKubeConfig({kubeconfig: path}, {})).toThrow(`kubeconfig ${path} sets no current-context; name one with --context or the runbook's kubernetes.context (contexts: prod, dev)`);
 		expect(() => loadKubeConfig({kubeconfig: join(dir, 'nope')}, {})).toThrow(`kubeconfig ${join(dir, 'nope')} does not exist; check the --kubeconfig path`);
@@ -82,9 +109,17 @@ describe('a server that cannot be reached', () => {
 		const path = config('a', [{name: 'prod', cluster: 'c1'}], 'prod', {c1: `http://127.0.0.1:${closed}`});
 		const port = createKubernetesPort(stepLogFiles, {kubeconfig: path});
 		const result = await port.execute({
-			stepId: 's', kind: 'scale', spec: {kind: 'StatefulSet', name: 'x', replicas: 0}, namespace: 'default', cwd: dir,
-			signal: new AbortController().signal, logPath: join(dir, 'logs', 'x.log'),
-			onOutput: () => {}, onProgress: () => {}, redact: t => t, capture: false,
+			stepId: 's',
+			kind: 'scale',
+			spec: {kind: 'StatefulSet', name: 'x', replicas: 0},
+			namespace: 'default',
+			cwd: dir,
+			signal: new AbortController().signal,
+			logPath: join(dir, 'logs', 'x.log'),
+			onOutput: () => {},
+			onProgress: () => {},
+			redact: t => t,
+			capture: false,
 		});
 		expect(result.ok).toBe(false);
 		expect(result.error).toMatch(new RegExp(`^cannot reach the API server http://127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`));

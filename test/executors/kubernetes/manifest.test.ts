@@ -15,7 +15,11 @@ describe('mergePatch (RFC 7386, appendix A)', () => {
 		[{a: 'c'}, {a: ['b']}, {a: ['b']}],
 		[{a: {b: 'c'}}, {a: {b: 'd', c: null}}, {a: {b: 'd'}}],
 		[{a: [{b: 'c'}]}, {a: [1]}, {a: [1]}],
-		[['a', 'b'], ['c', 'd'], ['c', 'd']],
+		[
+			['a', 'b'],
+			['c', 'd'],
+			['c', 'd'],
+		],
 		[{a: 'b'}, ['c'], ['c']],
 		[{a: 'foo'}, null, null],
 		[{a: 'foo'}, 'bar', 'bar'],
@@ -42,9 +46,16 @@ describe('stripServerFields', () => {
 			apiVersion: 'acid.zalan.do/v1',
 			kind: 'postgresql',
 			metadata: {
-				name: 'spire-postgres', namespace: 'spire', labels: {team: 'spire'}, annotations: {a: 'b'},
-				resourceVersion: '123', uid: 'u-1', creationTimestamp: '2024-01-01T00:00:00Z', generation: 4,
-				managedFields: [{manager: 'kubectl'}], selfLink: '/x',
+				name: 'spire-postgres',
+				namespace: 'spire',
+				labels: {team: 'spire'},
+				annotations: {a: 'b'},
+				resourceVersion: '123',
+				uid: 'u-1',
+				creationTimestamp: '2024-01-01T00:00:00Z',
+				generation: 4,
+				managedFields: [{manager: 'kubectl'}],
+				selfLink: '/x',
 			},
 			spec: {numberOfInstances: 3},
 			status: {PostgresClusterStatus: 'Running'},
@@ -62,11 +73,7 @@ describe('stripServerFields', () => {
 
 describe('parseManifests', () => {
 	test('reads every document, skips empty ones, flattens a List', () => {
-		const text = [
-			'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}',
-			'',
-			'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Secret, metadata: {name: b}}\n  - {apiVersion: v1, kind: Secret, metadata: {name: c}}',
-		].join('\n---\n');
+		const text = ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}', '', 'apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Secret, metadata: {name: b}}\n  - {apiVersion: v1, kind: Secret, metadata: {name: c}}'].join('\n---\n');
 		expect(parseManifests(text, 'm.yaml').map(o => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/a', 'Secret/b', 'Secret/c']);
 	});
 
@@ -75,8 +82,7 @@ describe('parseManifests', () => {
 	});
 
 	test('an object without metadata.name names the document', () => {
-		expect(() => parseManifests('apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: Secret\nmetadata: {}\n', 'm.yaml'))
-			.toThrow('m.yaml, document 1: an object needs apiVersion, kind and metadata.name');
+		expect(() => parseManifests('apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: Secret\nmetadata: {}\n', 'm.yaml')).toThrow('m.yaml, document 1: an object needs apiVersion, kind and metadata.name');
 	});
 
 	test('an inline mapping is one object; a list is refused', () => {

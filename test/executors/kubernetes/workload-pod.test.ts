@@ -26,7 +26,7 @@ function pod(name: string, patch: {node?: string; phase?: string; ready?: boolea
 const names = (pods: PodFacts[]): string[] => byActivity(pods).map(p => p.metadata!.name!);
 
 describe('the pod kubectl picks from a workload', () => {
-	test('each rule, in kubectl\'s order', () => {
+	test("each rule, in kubectl's order", () => {
 		expect(names([pod('unscheduled', {node: ''}), pod('scheduled')])).toEqual(['scheduled', 'unscheduled']);
 		expect(names([pod('pending', {phase: 'Pending'}), pod('unknown', {phase: 'Unknown'}), pod('running')])).toEqual(['running', 'unknown', 'pending']);
 		expect(names([pod('not-ready', {ready: false}), pod('ready')])).toEqual(['ready', 'not-ready']);

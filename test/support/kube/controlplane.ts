@@ -132,7 +132,10 @@ function makeCertificates(dir: string): void {
 	openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3', '-subj', '/CN=runbook-tui-test-ca']);
 	writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc,IP:10.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
 	writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-	for (const [name, subj, ext] of [['server', '/CN=kube-apiserver', 'server.ext'], ['admin', '/O=system:masters/CN=admin', 'client.ext']] as const) {
+	for (const [name, subj, ext] of [
+		['server', '/CN=kube-apiserver', 'server.ext'],
+		['admin', '/O=system:masters/CN=admin', 'client.ext'],
+	] as const) {
 		openssl(dir, ['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subj]);
 		openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '3', '-extfile', ext]);
 	}
@@ -143,14 +146,19 @@ function makeCertificates(dir: string): void {
 function writeKubeconfig(dir: string, url: string): string {
 	const path = join(dir, 'kubeconfig');
 	const b64 = (file: string): string => readFileSync(join(dir, file)).toString('base64');
-	writeFileSync(path, toYaml({
-		apiVersion: 'v1', kind: 'Config',
-		clusters: [{name: 'test-cluster', cluster: {server: url, 'certificate-authority-data': b64('ca.crt')}}],
-		users: [{name: 'admin', user: {'client-certificate-data': b64('admin.crt'), 'client-key-data': b64('admin.key')}}],
-		contexts: [{name: 'test', context: {cluster: 'test-cluster', user: 'admin', namespace: 'default'}}],
-		'current-context': 'test',
-		preferences: {},
-	}), {mode: 0o600});
+	writeFileSync(
+		path,
+		toYaml({
+			apiVersion: 'v1',
+			kind: 'Config',
+			clusters: [{name: 'test-cluster', cluster: {server: url, 'certificate-authority-data': b64('ca.crt')}}],
+			users: [{name: 'admin', user: {'client-certificate-data': b64('admin.crt'), 'client-key-data': b64('admin.key')}}],
+			contexts: [{name: 'test', context: {cluster: 'test-cluster', user: 'admin', namespace: 'default'}}],
+			'current-context': 'test',
+			preferences: {},
+		}),
+		{mode: 0o600},
+	);
 	return path;
 }
 
@@ -165,7 +173,10 @@ function launch(dir: string, name: string, bin: string, args: string[]): ChildPr
 
 function logTail(dir: string, name: string): string {
 	try {
-		return readFileSync(join(dir, `${name}.log`), 'utf8').split('\n').slice(-15).join('\n');
+		return readFileSync(join(dir, `${name}.log`), 'utf8')
+			.split('\n')
+			.slice(-15)
+			.join('\n');
 	} catch {
 		return '(no log)';
 	}
@@ -185,15 +196,21 @@ async function until(check: () => Promise<boolean>, child: ChildProcess, what: s
 async function adminGet(url: string, dir: string, path: string): Promise<{status: number; body: string}> {
 	const {request} = await import('node:https');
 	return new Promise((done, fail) => {
-		const req = request(`${url}${path}`, {
-			ca: readFileSync(join(dir, 'ca.crt')), cert: readFileSync(join(dir, 'admin.crt')), key: readFileSync(join(dir, 'admin.key')),
-			timeout: 5000,
-		}, (res) => {
-			let body = '';
-			res.setEncoding('utf8');
-			res.on('data', (c: string) => (body += c));
-			res.on('end', () => done({status: res.statusCode ?? 0, body}));
-		});
+		const req = request(
+			`${url}${path}`,
+			{
+				ca: readFileSync(join(dir, 'ca.crt')),
+				cert: readFileSync(join(dir, 'admin.crt')),
+				key: readFileSync(join(dir, 'admin.key')),
+				timeout: 5000,
+			},
+			res => {
+				let body = '';
+				res.setEncoding('utf8');
+				res.on('data', (c: string) => (body += c));
+				res.on('end', () => done({status: res.statusCode ?? 0, body}));
+			},
+		);
 		req.on('error', fail);
 		req.on('timeout', () => req.destroy(new Error('timeout')));
 		req.end();
@@ -202,7 +219,7 @@ async function adminGet(url: string, dir: string, path: string): Promise<{status
 
 async function stopChild(child: ChildProcess): Promise<void> {
 	if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
-	const exited = new Promise<void>((done) => child.once('exit', () => done()));
+	const exited = new Promise<void>(done => child.once('exit', () => done()));
 	const signal = (sig: NodeJS.Signals): void => {
 		try {
 			process.kill(-child.pid!, sig);
@@ -218,11 +235,15 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /** kube-apiserver flags of an audit log of every request at `RequestReceived`, written before the request is served. */
 function audit(dir: string): string[] {
-	writeFileSync(join(dir, 'audit-policy.yaml'), toYaml({
-		apiVersion: 'audit.k8s.io/v1', kind: 'Policy',
-		omitStages: ['ResponseStarted', 'ResponseComplete', 'Panic'],
-		rules: [{level: 'Metadata'}],
-	}));
+	writeFileSync(
+		join(dir, 'audit-policy.yaml'),
+		toYaml({
+			apiVersion: 'audit.k8s.io/v1',
+			kind: 'Policy',
+			omitStages: ['ResponseStarted', 'ResponseComplete', 'Panic'],
+			rules: [{level: 'Metadata'}],
+		}),
+	);
 	return ['--audit-policy-file', join(dir, 'audit-policy.yaml'), '--audit-log-path', join(dir, 'audit.log'), '--audit-log-format', 'json', '--audit-log-mode', 'blocking', '--audit-log-maxsize', '0'];
 }
 
@@ -245,10 +266,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 		const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
 		const etcdUrl = `http://127.0.0.1:${etcdClient}`;
 		const etcd = launch(dir, 'etcd', join(bin, 'etcd'), [
-			'--name', 'test', '--data-dir', join(dir, 'etcd'), '--unsafe-no-fsync', '--log-level', 'warn',
-			'--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-			'--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
-			'--initial-cluster', `test=http://127.0.0.1:${etcdPeer}`,
+			'--name',
+			'test',
+			'--data-dir',
+			join(dir, 'etcd'),
+			'--unsafe-no-fsync',
+			'--log-level',
+			'warn',
+			'--listen-client-urls',
+			etcdUrl,
+			'--advertise-client-urls',
+			etcdUrl,
+			'--listen-peer-urls',
+			`http://127.0.0.1:${etcdPeer}`,
+			'--initial-advertise-peer-urls',
+			`http://127.0.0.1:${etcdPeer}`,
+			'--initial-cluster',
+			`test=http://127.0.0.1:${etcdPeer}`,
 		]);
 		children.push(etcd);
 		await until(async () => (await fetch(`${etcdUrl}/health`)).ok, etcd, 'answering /health', dir, 'etcd');
@@ -256,15 +290,46 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 		const url = `https://127.0.0.1:${apiPort}`;
 		const p = (file: string): string => join(dir, file);
 		const apiserver = launch(dir, 'kube-apiserver', join(bin, 'kube-apiserver'), [
-			'--etcd-servers', etcdUrl, '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
-			'--cert-dir', p('apiserver-certs'), '--tls-cert-file', p('server.crt'), '--tls-private-key-file', p('server.key'),
-			'--client-ca-file', p('ca.crt'), '--authorization-mode', 'RBAC',
-			'--service-account-issuer', 'https://kubernetes.default.svc.cluster.local', '--service-account-key-file', p('sa.pub'),
-			'--service-account-signing-key-file', p('sa.key'), '--service-cluster-ip-range', '10.0.0.0/24',
-			'--disable-admission-plugins', 'ServiceAccount', '--enable-priority-and-fairness=false',
-			'--kubelet-client-certificate', p('admin.crt'), '--kubelet-client-key', p('admin.key'),
-			'--kubelet-preferred-address-types', 'InternalIP', '--endpoint-reconciler-type', 'none',
-			`--watch-cache=${options.watchCache !== false}`, '--profiling=false', '--v=1',
+			'--etcd-servers',
+			etcdUrl,
+			'--bind-address',
+			'127.0.0.1',
+			'--advertise-address',
+			'127.0.0.1',
+			'--secure-port',
+			String(apiPort),
+			'--cert-dir',
+			p('apiserver-certs'),
+			'--tls-cert-file',
+			p('server.crt'),
+			'--tls-private-key-file',
+			p('server.key'),
+			'--client-ca-file',
+			p('ca.crt'),
+			'--authorization-mode',
+			'RBAC',
+			'--service-account-issuer',
+			'https://kubernetes.default.svc.cluster.local',
+			'--service-account-key-file',
+			p('sa.pub'),
+			'--service-account-signing-key-file',
+			p('sa.key'),
+			'--service-cluster-ip-range',
+			'10.0.0.0/24',
+			'--disable-admission-plugins',
+			'ServiceAccount',
+			'--enable-priority-and-fairness=false',
+			'--kubelet-client-certificate',
+			p('admin.crt'),
+			'--kubelet-client-key',
+			p('admin.key'),
+			'--kubelet-preferred-address-types',
+			'InternalIP',
+			'--endpoint-reconciler-type',
+			'none',
+			`--watch-cache=${options.watchCache !== false}`,
+			'--profiling=false',
+			'--v=1',
 			...(options.auditLog ? audit(dir) : []),
 		]);
 		children.push(apiserver);
@@ -274,19 +339,39 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
 		if (options.controllers !== false) {
 			const kcm = launch(dir, 'kube-controller-manager', join(bin, 'kube-controller-manager'), [
-				'--kubeconfig', kubeconfigPath, '--leader-elect=false', '--secure-port=0', '--controllers', '*,-nodelifecycle,-nodeipam',
-				'--service-account-private-key-file', p('sa.key'), '--root-ca-file', p('ca.crt'), '--cluster-signing-cert-file', p('ca.crt'),
-				'--cluster-signing-key-file', p('ca.key'), '--concurrent-gc-syncs', '5', '--profiling=false', '--v=1',
+				'--kubeconfig',
+				kubeconfigPath,
+				'--leader-elect=false',
+				'--secure-port=0',
+				'--controllers',
+				'*,-nodelifecycle,-nodeipam',
+				'--service-account-private-key-file',
+				p('sa.key'),
+				'--root-ca-file',
+				p('ca.crt'),
+				'--cluster-signing-cert-file',
+				p('ca.crt'),
+				'--cluster-signing-key-file',
+				p('ca.key'),
+				'--concurrent-gc-syncs',
+				'5',
+				'--profiling=false',
+				'--v=1',
 			]);
 			children.push(kcm);
 		}
 		return {
-			url, kubeconfigPath, dir,
+			url,
+			kubeconfigPath,
+			dir,
 			tls: {ca: readFileSync(p('ca.crt'), 'utf8'), cert: readFileSync(p('server.crt'), 'utf8'), key: readFileSync(p('server.key'), 'utf8')},
-			pids: () => children.map((c) => c.pid!).filter(Boolean),
+			pids: () => children.map(c => c.pid!).filter(Boolean),
 			auditEvents() {
 				if (!options.auditLog || !existsSync(p('audit.log'))) return [];
-				return readFileSync(p('audit.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEvent);
+				return readFileSync(p('audit.log'), 'utf8')
+					.split('\n')
+					.filter(Boolean)
+					.map(line => JSON.parse(line) as AuditEvent);
 			},
 			async compact() {
 				// etcd's JSON gateway (the gRPC KV API over HTTP): the current revision, then compact to it.
@@ -330,24 +415,30 @@ export async function apiRequest(cp: Pick<ControlPlane, 'url' | 'dir'>, method: 
 	const {request} = await import('node:https');
 	const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
 	return new Promise((done, fail) => {
-		const req = request(`${cp.url}${path}`, {
-			method, ...adminTls(cp), agent: false,
-			headers: {Accept: 'application/json', ...(payload ? {'Content-Type': contentType, 'Content-Length': payload.length} : {})},
-		}, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				let parsed: unknown = text;
-				try {
-					parsed = JSON.parse(text);
-				} catch {
-					// not JSON
-				}
-				done({status: res.statusCode ?? 0, body: parsed});
-			});
-			res.on('error', fail);
-		});
+		const req = request(
+			`${cp.url}${path}`,
+			{
+				method,
+				...adminTls(cp),
+				agent: false,
+				headers: {Accept: 'application/json', ...(payload ? {'Content-Type': contentType, 'Content-Length': payload.length} : {})},
+			},
+			res => {
+				const chunks: Buffer[] = [];
+				res.on('data', (c: Buffer) => chunks.push(c));
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					let parsed: unknown = text;
+					try {
+						parsed = JSON.parse(text);
+					} catch {
+						// not JSON
+					}
+					done({status: res.statusCode ?? 0, body: parsed});
+				});
+				res.on('error', fail);
+			},
+		);
 		req.on('error', fail);
 		req.end(payload);
 	});
@@ -362,30 +453,37 @@ export async function apiWatch(cp: Pick<ControlPlane, 'url' | 'dir'>, path: stri
 	const {request} = await import('node:https');
 	const sep = path.includes('?') ? '&' : '?';
 	return new Promise((done, fail) => {
-		const req = request(`${cp.url}${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${resourceVersion}`, {
-			method: 'GET', ...adminTls(cp), agent: false, headers: {Accept: 'application/json'},
-		}, (res) => {
-			if (res.statusCode !== 200) {
-				res.resume();
-				fail(new Error(`watch ${path}: HTTP ${res.statusCode}`));
-				return;
-			}
-			let rest = '';
-			res.setEncoding('utf8');
-			res.on('data', (chunk: string) => {
-				rest += chunk;
-				let nl;
-				while ((nl = rest.indexOf('\n')) >= 0) {
-					const line = rest.slice(0, nl);
-					rest = rest.slice(nl + 1);
-					if (line.trim()) onEvent(JSON.parse(line) as {type: string; object: any});
+		const req = request(
+			`${cp.url}${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${resourceVersion}`,
+			{
+				method: 'GET',
+				...adminTls(cp),
+				agent: false,
+				headers: {Accept: 'application/json'},
+			},
+			res => {
+				if (res.statusCode !== 200) {
+					res.resume();
+					fail(new Error(`watch ${path}: HTTP ${res.statusCode}`));
+					return;
 				}
-			});
-			res.on('end', () => onEnd());
-			res.on('error', (e) => onEnd(e));
-			done(() => req.destroy());
-		});
-		req.on('error', (e) => {
+				let rest = '';
+				res.setEncoding('utf8');
+				res.on('data', (chunk: string) => {
+					rest += chunk;
+					let nl;
+					while ((nl = rest.indexOf('\n')) >= 0) {
+						const line = rest.slice(0, nl);
+						rest = rest.slice(nl + 1);
+						if (line.trim()) onEvent(JSON.parse(line) as {type: string; object: any});
+					}
+				});
+				res.on('end', () => onEnd());
+				res.on('error', e => onEnd(e));
+				done(() => req.destroy());
+			},
+		);
+		req.on('error', e => {
 			fail(e);
 			onEnd(e);
 		});

@@ -49,7 +49,8 @@ export function exitStatus(code: number, command: string[]): KubeObject {
 		return {metadata: {}, status: 'Success'};
 	}
 	return {
-		metadata: {}, status: 'Failure',
+		metadata: {},
+		status: 'Failure',
 		message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
 		reason: 'NonZeroExitCode',
 		details: {causes: [{reason: 'ExitCode', message: String(code)}]},
@@ -60,7 +61,7 @@ export function exitStatus(code: number, command: string[]): KubeObject {
 export function runExec(pods: PodRuntime, request: ExecRequest, transport: ExecTransport): ExecInput {
 	const child = pods.spawn(request.namespace, request.pod, request.command);
 	let spawnError: Error | undefined;
-	child.on('error', (error) => {
+	child.on('error', error => {
 		spawnError = error;
 	});
 	const pump = (stream: NodeJS.ReadableStream, channel: 1 | 2, wanted: boolean): void => {
@@ -81,8 +82,7 @@ export function runExec(pods: PodRuntime, request: ExecRequest, transport: ExecT
 	}
 	child.on('close', (code, signal) => {
 		if (spawnError) {
-			const message = (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
-				? `exec: "${request.command[0]}": executable file not found in $PATH` : spawnError.message;
+			const message = (spawnError as NodeJS.ErrnoException).code === 'ENOENT' ? `exec: "${request.command[0]}": executable file not found in $PATH` : spawnError.message;
 			transport.write(2, Buffer.from(`${message}\n`));
 			transport.finish({...exitStatus(127, request.command), message});
 			return;
@@ -90,8 +90,8 @@ export function runExec(pods: PodRuntime, request: ExecRequest, transport: ExecT
 		transport.finish(exitStatus(code ?? (signal ? 128 + 9 : 1), request.command));
 	});
 	return {
-		writeStdin: (chunk) => child.stdin!.writable ? child.stdin!.write(chunk) : true,
-		onStdinDrain: (callback) => {
+		writeStdin: chunk => (child.stdin!.writable ? child.stdin!.write(chunk) : true),
+		onStdinDrain: callback => {
 			// Also when the process is gone: nothing will drain, but reading must go on.
 			const once = (): void => {
 				child.stdin!.off('drain', once);

@@ -43,7 +43,7 @@ export async function startFaultProxy(cluster: {url: string; kubeconfigPath: str
 	let resumeTimer: NodeJS.Timeout | undefined;
 	const waiting: Array<() => void> = [];
 
-	const server = createServer((client) => {
+	const server = createServer(client => {
 		const start = (): void => {
 			const upstream = connect(Number(target.port), target.hostname);
 			const pair: [Socket, Socket] = [client, upstream];
@@ -84,7 +84,8 @@ export async function startFaultProxy(cluster: {url: string; kubeconfigPath: str
 		for (const start of waiting.splice(0)) start();
 	};
 	return {
-		url, kubeconfigPath,
+		url,
+		kubeconfigPath,
 		connections: () => pairs.size,
 		dropAll() {
 			const n = pairs.size;
@@ -109,7 +110,7 @@ export async function startFaultProxy(cluster: {url: string; kubeconfigPath: str
 		resume,
 		async stop() {
 			clearTimeout(resumeTimer);
-			const closed = new Promise<void>((done) => server.close(() => done()));
+			const closed = new Promise<void>(done => server.close(() => done()));
 			for (const [a, b] of pairs) {
 				a.destroy();
 				b.destroy();

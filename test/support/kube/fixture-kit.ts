@@ -9,13 +9,14 @@ export type KubeObject = Record<string, any>;
 
 /** A container list: names (images are made up). */
 function containers(names: string[]): KubeObject[] {
-	return names.map((name) => ({name, image: `registry.local/${name}:1.0`}));
+	return names.map(name => ({name, image: `registry.local/${name}:1.0`}));
 }
 
 /** A workload's common shape: labels on the object, its selector and its pod template. */
 function workload(apiVersion: string, kind: string, namespace: string, name: string, labels: Record<string, string>, containerNames: string[], spec: KubeObject = {}): KubeObject {
 	return {
-		apiVersion, kind,
+		apiVersion,
+		kind,
 		metadata: {name, namespace, labels},
 		spec: {
 			selector: {matchLabels: labels},
@@ -48,7 +49,8 @@ export function daemonSet(namespace: string, name: string, labels: Record<string
 export function job(namespace: string, name: string, labels: Record<string, string>, fail = false): KubeObject {
 	const annotations = fail ? {annotations: {'test.runbook/fail': 'true'}} : {};
 	return {
-		apiVersion: 'batch/v1', kind: 'Job',
+		apiVersion: 'batch/v1',
+		kind: 'Job',
 		metadata: {name, namespace, labels, ...annotations},
 		spec: {backoffLimit: fail ? 0 : 6, template: {metadata: {labels, ...annotations}, spec: {restartPolicy: 'Never', containers: containers([name])}}},
 	};
@@ -57,11 +59,16 @@ export function job(namespace: string, name: string, labels: Record<string, stri
 /** A Zalando `postgresql` manifest (acid.zalan.do/v1) with `users` (name → flags). */
 export function postgresql(namespace: string, name: string, instances: number, users: Record<string, string[]>, teamId: string): KubeObject {
 	return {
-		apiVersion: 'acid.zalan.do/v1', kind: 'postgresql',
-		metadata: {name, namespace, labels: {'team': teamId}},
+		apiVersion: 'acid.zalan.do/v1',
+		kind: 'postgresql',
+		metadata: {name, namespace, labels: {team: teamId}},
 		spec: {
-			teamId, numberOfInstances: instances, users, databases: {},
-			postgresql: {version: '14'}, volume: {size: '10Gi'},
+			teamId,
+			numberOfInstances: instances,
+			users,
+			databases: {},
+			postgresql: {version: '14'},
+			volume: {size: '10Gi'},
 			resources: {requests: {cpu: '100m', memory: '100Mi'}, limits: {cpu: '1', memory: '1Gi'}},
 		},
 	};

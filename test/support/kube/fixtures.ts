@@ -56,16 +56,13 @@ export function keycloakObjects(): KubeObject[] {
 		postgresql('services', 'keycloak-postgres', 3, {service_account: ['superuser', 'createdb']}, 'keycloak'),
 		podsLabelled(job('services', 'keycloak-setup-2', {'app.kubernetes.io/instance': 'cray-keycloak', 'app.kubernetes.io/name': 'keycloak-setup'}), {'app.kubernetes.io/name': 'keycloak-setup'}),
 		podsLabelled(job('services', 'keycloak-users-localize-2', {'app.kubernetes.io/instance': 'cray-keycloak-users-localize', 'app.kubernetes.io/name': 'keycloak-users-localize'}), {'app.kubernetes.io/name': 'keycloak-users-localize'}),
-		...proxies.map((p) => deployment('services', `cray-oauth2-proxies-${p}`, 1, {'app.kubernetes.io/name': `cray-oauth2-proxies-${p}`, 'app.kubernetes.io/instance': 'cray-oauth2-proxies'})),
+		...proxies.map(p => deployment('services', `cray-oauth2-proxies-${p}`, 1, {'app.kubernetes.io/name': `cray-oauth2-proxies-${p}`, 'app.kubernetes.io/instance': 'cray-oauth2-proxies'})),
 	];
 }
 
 /** The VCS (Gitea) part of the document. */
 export function vcsObjects(): KubeObject[] {
-	return [
-		deployment('services', 'gitea-vcs', 1, {'app.kubernetes.io/name': 'vcs', 'app.kubernetes.io/instance': 'gitea'}),
-		postgresql('services', 'gitea-vcs-postgres', 3, {service_account: ['superuser', 'createdb']}, 'gitea'),
-	];
+	return [deployment('services', 'gitea-vcs', 1, {'app.kubernetes.io/name': 'vcs', 'app.kubernetes.io/instance': 'gitea'}), postgresql('services', 'gitea-vcs-postgres', 3, {service_account: ['superuser', 'createdb']}, 'gitea')];
 }
 
 /** The namespaces of the document. */
@@ -117,8 +114,12 @@ export async function seedCsmFixtures(cluster: Pick<RealCluster, 'api' | 'create
 	}
 	for (const object of [...spireObjects(), ...keycloakObjects(), ...vcsObjects()]) await cluster.create(object.metadata.namespace, [object]);
 	let left: string[] = [];
-	await waitFor('the CSM objects to settle', async () => {
-		left = (await Promise.all(CSM_NAMESPACES.map((ns) => unsettled(cluster, ns)))).flat();
-		return left.length === 0;
-	}, {timeoutMs, intervalMs: 100, detail: () => `not settled: ${left.join('; ')}`});
+	await waitFor(
+		'the CSM objects to settle',
+		async () => {
+			left = (await Promise.all(CSM_NAMESPACES.map(ns => unsettled(cluster, ns)))).flat();
+			return left.length === 0;
+		},
+		{timeoutMs, intervalMs: 100, detail: () => `not settled: ${left.join('; ')}`},
+	);
 }

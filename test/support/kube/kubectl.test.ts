@@ -54,8 +54,7 @@ describe('kubectl against the real test cluster', () => {
 		const text = await ok(['get', 'pods', '-n', 'services', '-l', 'app.kubernetes.io/instance=cray-keycloak']);
 		expect(text.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
 		expect(text).toMatch(/cray-keycloak-0\s+2\/2\s+Running\s+0\s+\d+s/);
-		expect(await ok(['get', 'pods', '-n', 'spire', '-l', 'app.kubernetes.io/name=spire-server', '-o', 'name']))
-			.toBe('pod/spire-server-0\npod/spire-server-1\npod/spire-server-2\n');
+		expect(await ok(['get', 'pods', '-n', 'spire', '-l', 'app.kubernetes.io/name=spire-server', '-o', 'name'])).toBe('pod/spire-server-0\npod/spire-server-1\npod/spire-server-2\n');
 		const pg = JSON.parse(await ok(['get', 'postgresql', 'spire-postgres', '-n', 'spire', '-o', 'json']));
 		expect(pg.status.PostgresClusterStatus).toBe('Running');
 		const user = await ok(['get', 'secret', 'spire.spire-postgres.credentials', '-n', 'spire', '-ojsonpath={.data.username}']);
@@ -78,7 +77,7 @@ describe('kubectl against the real test cluster', () => {
 		expect(status).toMatch(/rolling update complete 3 pods at revision spire-server-/);
 	});
 
-	it('delete -f and create -f a postgresql CR (the document\'s rebuild), patch --type=json', async () => {
+	it("delete -f and create -f a postgresql CR (the document's rebuild), patch --type=json", async () => {
 		const cr = JSON.parse(await ok(['get', 'postgresql', 'keycloak-postgres', '-n', 'services', '-o', 'json']));
 		cr.metadata = {name: cr.metadata.name, namespace: cr.metadata.namespace, labels: cr.metadata.labels};
 		delete cr.status;
@@ -98,12 +97,18 @@ describe('kubectl against the real test cluster', () => {
 	});
 
 	it('apply -f (client-side, twice) and apply --server-side of the secrets manifest', async () => {
-		const manifest = {apiVersion: 'v1', kind: 'List', items: ['postgres', 'service-account', 'standby'].map((u) => ({
-			apiVersion: 'v1', kind: 'Secret', metadata: {name: `${u}.gitea-vcs-postgres.credentials`, namespace: 'services'},
-			type: 'Opaque', data: {username: Buffer.from(u.replace('-', '_')).toString('base64'), password: Buffer.from('ABC123').toString('base64')},
-		}))};
-		expect(await ok(['delete', 'secret', 'postgres.gitea-vcs-postgres.credentials', 'service-account.gitea-vcs-postgres.credentials', 'standby.gitea-vcs-postgres.credentials', '-n', 'services']))
-			.toMatch(/secret "standby.gitea-vcs-postgres.credentials" deleted/);
+		const manifest = {
+			apiVersion: 'v1',
+			kind: 'List',
+			items: ['postgres', 'service-account', 'standby'].map(u => ({
+				apiVersion: 'v1',
+				kind: 'Secret',
+				metadata: {name: `${u}.gitea-vcs-postgres.credentials`, namespace: 'services'},
+				type: 'Opaque',
+				data: {username: Buffer.from(u.replace('-', '_')).toString('base64'), password: Buffer.from('ABC123').toString('base64')},
+			})),
+		};
+		expect(await ok(['delete', 'secret', 'postgres.gitea-vcs-postgres.credentials', 'service-account.gitea-vcs-postgres.credentials', 'standby.gitea-vcs-postgres.credentials', '-n', 'services'])).toMatch(/secret "standby.gitea-vcs-postgres.credentials" deleted/);
 		writeFileSync(join(dir, 'secrets.manifest'), JSON.stringify(manifest));
 		// The operator may have re-created them already (as the real one does): created or configured.
 		expect(await ok(['apply', '-f', 'secrets.manifest'])).toMatch(/secret\/standby.gitea-vcs-postgres.credentials (created|configured)/);
@@ -120,8 +125,7 @@ describe('kubectl against the real test cluster', () => {
 	it('rollout restart + rollout status of deployments and a daemonset', async () => {
 		const before = await ok(['get', 'pods', '-n', 'services', '-l', 'app.kubernetes.io/name=cray-oauth2-proxies-customer-access-ingress', '-o', 'name']);
 		await ok(['rollout', 'restart', '-n', 'services', 'deployment/cray-oauth2-proxies-customer-access-ingress']);
-		expect(await ok(['rollout', 'status', '-n', 'services', 'deployment/cray-oauth2-proxies-customer-access-ingress', '--timeout=60s']))
-			.toMatch(/successfully rolled out/);
+		expect(await ok(['rollout', 'status', '-n', 'services', 'deployment/cray-oauth2-proxies-customer-access-ingress', '--timeout=60s'])).toMatch(/successfully rolled out/);
 		const after = await ok(['get', 'pods', '-n', 'services', '-l', 'app.kubernetes.io/name=cray-oauth2-proxies-customer-access-ingress', '-o', 'name']);
 		expect(after).not.toBe(before);
 		await ok(['rollout', 'restart', 'daemonset', 'spire-agent', '-n', 'spire']);

@@ -54,7 +54,11 @@ export interface TestKubelet {
 	stop(): Promise<void>;
 }
 
-type Pod = {metadata: {name: string; namespace: string; uid: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number; annotations?: Record<string, string>; ownerReferences?: Array<{kind: string}>}; spec: {nodeName?: string; containers: Array<{name: string; image?: string}>; affinity?: any}; status?: {phase?: string}};
+type Pod = {
+	metadata: {name: string; namespace: string; uid: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number; annotations?: Record<string, string>; ownerReferences?: Array<{kind: string}>};
+	spec: {nodeName?: string; containers: Array<{name: string; image?: string}>; affinity?: any};
+	status?: {phase?: string};
+};
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -112,10 +116,15 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 		}
 		const flag = (name: string): boolean => ['1', 'true'].includes(url.searchParams.get(name) ?? '');
 		const request: ExecRequest = {
-			namespace: decodeURIComponent(m[1]!), pod: decodeURIComponent(m[2]!), command: url.searchParams.getAll('command'),
-			stdin: flag('input'), stdout: flag('output'), stderr: flag('error'), tty: flag('tty'),
+			namespace: decodeURIComponent(m[1]!),
+			pod: decodeURIComponent(m[2]!),
+			command: url.searchParams.getAll('command'),
+			stdin: flag('input'),
+			stdout: flag('output'),
+			stderr: flag('error'),
+			tty: flag('tty'),
 		};
-		serveSpdyExec(req, socket, head, (transport) => runExec(pods, request, transport), request);
+		serveSpdyExec(req, socket, head, transport => runExec(pods, request, transport), request);
 	});
 	const port = await freePort();
 	await new Promise<void>((done, fail) => {
@@ -125,7 +134,8 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 
 	for (const name of nodes) {
 		const created = await apiRequest(cp, 'POST', '/api/v1/nodes', {
-			apiVersion: 'v1', kind: 'Node',
+			apiVersion: 'v1',
+			kind: 'Node',
 			metadata: {name, labels: {'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64'}},
 		});
 		if (created.status !== 201 && created.status !== 409) throw new Error(`registering node ${name}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
@@ -133,13 +143,25 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 		// nodelifecycle controller runs to take the taint off.
 		await apiRequest(cp, 'PATCH', `/api/v1/nodes/${name}`, {spec: {taints: null}}, 'application/merge-patch+json');
 		const t = now();
-		const status = await apiRequest(cp, 'PATCH', `/api/v1/nodes/${name}/status`, {status: {
-			conditions: [{type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test kubelet', lastHeartbeatTime: t, lastTransitionTime: t}],
-			addresses: [{type: 'InternalIP', address: '127.0.0.1'}, {type: 'Hostname', address: name}],
-			daemonEndpoints: {kubeletEndpoint: {Port: port}},
-			capacity: {cpu: '8', memory: '32Gi', pods: '250'}, allocatable: {cpu: '8', memory: '32Gi', pods: '250'},
-			nodeInfo: {kubeletVersion: 'v1.37.2-test', containerRuntimeVersion: 'test://1', operatingSystem: 'linux', architecture: 'amd64', machineID: '', systemUUID: '', bootID: '', kernelVersion: '', osImage: 'test', kubeProxyVersion: ''},
-		}}, 'application/merge-patch+json');
+		const status = await apiRequest(
+			cp,
+			'PATCH',
+			`/api/v1/nodes/${name}/status`,
+			{
+				status: {
+					conditions: [{type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test kubelet', lastHeartbeatTime: t, lastTransitionTime: t}],
+					addresses: [
+						{type: 'InternalIP', address: '127.0.0.1'},
+						{type: 'Hostname', address: name},
+					],
+					daemonEndpoints: {kubeletEndpoint: {Port: port}},
+					capacity: {cpu: '8', memory: '32Gi', pods: '250'},
+					allocatable: {cpu: '8', memory: '32Gi', pods: '250'},
+					nodeInfo: {kubeletVersion: 'v1.37.2-test', containerRuntimeVersion: 'test://1', operatingSystem: 'linux', architecture: 'amd64', machineID: '', systemUUID: '', bootID: '', kernelVersion: '', osImage: 'test', kubeProxyVersion: ''},
+				},
+			},
+			'application/merge-patch+json',
+		);
 		if (status.status !== 200) throw new Error(`setting node ${name} Ready: HTTP ${status.status} ${JSON.stringify(status.body)}`);
 	}
 
@@ -149,13 +171,20 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 	const podPath = (pod: Pod): string => `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`;
 	const patchStatus = (pod: Pod, status: unknown): Promise<unknown> => apiRequest(cp, 'PATCH', `${podPath(pod)}/status`, {metadata: {uid: pod.metadata.uid}, status}, 'application/merge-patch+json');
 
-	const containerStatuses = (pod: Pod, state: object, ready: boolean): object[] => pod.spec.containers.map((c) => ({
-		name: c.name, image: c.image ?? 'test', imageID: `test://${c.image ?? 'test'}`, containerID: `test://${pod.metadata.uid}-${c.name}`,
-		ready, started: ready, restartCount: 0, state,
-	}));
+	const containerStatuses = (pod: Pod, state: object, ready: boolean): object[] =>
+		pod.spec.containers.map(c => ({
+			name: c.name,
+			image: c.image ?? 'test',
+			imageID: `test://${c.image ?? 'test'}`,
+			containerID: `test://${pod.metadata.uid}-${c.name}`,
+			ready,
+			started: ready,
+			restartCount: 0,
+			state,
+		}));
 	const conditions = (ready: boolean, reason?: string): object[] => {
 		const t = now();
-		return ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready', 'PodScheduled'].map((type) => {
+		return ['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready', 'PodScheduled'].map(type => {
 			const on = ready || type === 'Initialized' || type === 'PodScheduled' || type === 'PodReadyToStartContainers';
 			return {type, status: on ? 'True' : 'False', lastTransitionTime: t, ...(!on && reason ? {reason} : {})};
 		});
@@ -188,16 +217,22 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 			handled.set(uid, 'running');
 			const t = now();
 			await patchStatus(pod, {
-				phase: 'Running', hostIP: '127.0.0.1', hostIPs: [{ip: '127.0.0.1'}], podIP: `10.1.${(nextIp >> 8) & 255}.${nextIp & 255}`, startTime: t,
-				conditions: conditions(true), containerStatuses: containerStatuses(pod, {running: {startedAt: t}}, true),
+				phase: 'Running',
+				hostIP: '127.0.0.1',
+				hostIPs: [{ip: '127.0.0.1'}],
+				podIP: `10.1.${(nextIp >> 8) & 255}.${nextIp & 255}`,
+				startTime: t,
+				conditions: conditions(true),
+				containerStatuses: containerStatuses(pod, {running: {startedAt: t}}, true),
 			});
 			nextIp++;
-			if (pod.metadata.ownerReferences?.some((o) => o.kind === 'Job') || pod.metadata.annotations?.['test.runbook/completes'] === 'true') {
+			if (pod.metadata.ownerReferences?.some(o => o.kind === 'Job') || pod.metadata.annotations?.['test.runbook/completes'] === 'true') {
 				const fail = pod.metadata.annotations?.['test.runbook/fail'] === 'true';
 				later(jobRunMs, async () => {
 					const e = now();
 					await patchStatus(pod, {
-						phase: fail ? 'Failed' : 'Succeeded', conditions: conditions(false, 'PodCompleted'),
+						phase: fail ? 'Failed' : 'Succeeded',
+						conditions: conditions(false, 'PodCompleted'),
 						containerStatuses: containerStatuses(pod, {terminated: {exitCode: fail ? 1 : 0, reason: fail ? 'Error' : 'Completed', startedAt: t, finishedAt: e}}, false),
 					});
 				});
@@ -210,24 +245,32 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 		const list = await apiRequest(cp, 'GET', '/api/v1/pods');
 		if (list.status !== 200) throw new Error(`listing pods: HTTP ${list.status}`);
 		for (const pod of list.body.items as Pod[]) void react(pod).catch(() => {});
-		abortWatch = await apiWatch(cp, '/api/v1/pods', list.body.metadata.resourceVersion, (event) => {
-			if (event.type === 'ADDED' || event.type === 'MODIFIED') void react(event.object as Pod).catch(() => {});
-			if (event.type === 'DELETED') handled.delete(event.object.metadata.uid);
-		}, () => {
-			// The watch ended (timeout, a cut): list and watch again.
-			if (!stopped) later(50, watchPods);
-		});
+		abortWatch = await apiWatch(
+			cp,
+			'/api/v1/pods',
+			list.body.metadata.resourceVersion,
+			event => {
+				if (event.type === 'ADDED' || event.type === 'MODIFIED') void react(event.object as Pod).catch(() => {});
+				if (event.type === 'DELETED') handled.delete(event.object.metadata.uid);
+			},
+			() => {
+				// The watch ended (timeout, a cut): list and watch again.
+				if (!stopped) later(50, watchPods);
+			},
+		);
 	};
 	await watchPods();
 
 	return {
-		nodes, port, pods,
+		nodes,
+		port,
+		pods,
 		async stop() {
 			stopped = true;
 			for (const t of timers) clearTimeout(t);
 			abortWatch?.();
 			pods.stop();
-			const closed = new Promise<void>((done) => server.close(() => done()));
+			const closed = new Promise<void>(done => server.close(() => done()));
 			for (const s of sockets) s.destroy();
 			await closed;
 			rmSync(dir, {recursive: true, force: true});

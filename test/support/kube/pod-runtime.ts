@@ -80,11 +80,11 @@ export class PodRuntime {
 
 	/** The PostgreSQL a pod is bound to, if any. */
 	postgresOf(namespace: string, pod: string): PostgresTarget | undefined {
-		return this.bindings.find(({match}) => match.namespace === namespace && (
-			(match.name instanceof RegExp && match.name.test(pod))
-			|| (typeof match.name === 'string' && match.name === pod)
-			|| (match.cluster !== undefined && new RegExp(`^${match.cluster.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`).test(pod))
-			|| (match.name === undefined && match.cluster === undefined)))?.target;
+		return this.bindings.find(
+			({match}) =>
+				match.namespace === namespace &&
+				((match.name instanceof RegExp && match.name.test(pod)) || (typeof match.name === 'string' && match.name === pod) || (match.cluster !== undefined && new RegExp(`^${match.cluster.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`).test(pod)) || (match.name === undefined && match.cluster === undefined)),
+		)?.target;
 	}
 
 	/** Sets what `pods/<pod>/log` returns. */
@@ -119,7 +119,7 @@ export class PodRuntime {
 		}
 		const file = first.startsWith('/') && !existsSync(join(root, first)) ? basename(first) : first.startsWith('/') ? join(root, first) : first;
 		const isTar = basename(first) === 'tar';
-		const args = rest.map((arg) => {
+		const args = rest.map(arg => {
 			if (!arg.startsWith('/') || arg.startsWith(root)) {
 				return arg;
 			}

@@ -39,11 +39,15 @@ test('a postgresql becomes a running cluster; deleting it takes its objects', as
 	const pgPath = `/apis/acid.zalan.do/v1/namespaces/${ns}/postgresqls/spire-postgres`;
 	await waitFor('the postgresql to be Running', async () => (await cluster.get(pgPath))?.status?.PostgresClusterStatus === 'Running', {timeoutMs: 90_000, intervalMs: 100});
 	const pods = (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=cluster-name%3Dspire-postgres`)).body.items;
-	const roles = await waitFor('every pod to have a spilo-role', async () => {
-		const items = (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=cluster-name%3Dspire-postgres`)).body.items;
-		const all = items.map((p: any) => `${p.metadata.name}=${p.metadata.labels['spilo-role']}`).sort();
-		return all.every((r: string) => !r.endsWith('undefined')) ? all : undefined;
-	}, {timeoutMs: 30_000, intervalMs: 100});
+	const roles = await waitFor(
+		'every pod to have a spilo-role',
+		async () => {
+			const items = (await cluster.api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=cluster-name%3Dspire-postgres`)).body.items;
+			const all = items.map((p: any) => `${p.metadata.name}=${p.metadata.labels['spilo-role']}`).sort();
+			return all.every((r: string) => !r.endsWith('undefined')) ? all : undefined;
+		},
+		{timeoutMs: 30_000, intervalMs: 100},
+	);
 	expect(pods).toHaveLength(3);
 	expect(roles).toEqual(['spire-postgres-0=master', 'spire-postgres-1=replica', 'spire-postgres-2=replica']);
 	const secrets = (await cluster.api('GET', `/api/v1/namespaces/${ns}/secrets`)).body.items.map((s: any) => s.metadata.name).sort();

@@ -39,47 +39,95 @@ import {waitFor} from '../wait.js';
 
 /** The CustomResourceDefinition of `postgresql` (shape of the operator's manifests/postgresql.crd.yaml, trimmed). */
 export const POSTGRESQL_CRD = {
-	apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+	apiVersion: 'apiextensions.k8s.io/v1',
+	kind: 'CustomResourceDefinition',
 	metadata: {name: 'postgresqls.acid.zalan.do', labels: {app: 'postgres-operator'}},
 	spec: {
 		group: 'acid.zalan.do',
 		names: {kind: 'postgresql', listKind: 'postgresqlList', plural: 'postgresqls', singular: 'postgresql', shortNames: ['pg'], categories: ['all']},
 		scope: 'Namespaced',
-		versions: [{
-			name: 'v1', served: true, storage: true,
-			subresources: {status: {}},
-			additionalPrinterColumns: [
-				{name: 'Team', type: 'string', jsonPath: '.spec.teamId'},
-				{name: 'Version', type: 'string', jsonPath: '.spec.postgresql.version'},
-				{name: 'Pods', type: 'integer', jsonPath: '.spec.numberOfInstances'},
-				{name: 'Volume', type: 'string', jsonPath: '.spec.volume.size'},
-				{name: 'CPU-Request', type: 'string', jsonPath: '.spec.resources.requests.cpu'},
-				{name: 'Memory-Request', type: 'string', jsonPath: '.spec.resources.requests.memory'},
-				{name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp'},
-				{name: 'Status', type: 'string', jsonPath: '.status.PostgresClusterStatus'},
-			],
-			schema: {openAPIV3Schema: {
-				type: 'object', required: ['kind', 'apiVersion', 'spec'],
-				properties: {
-					kind: {type: 'string', enum: ['postgresql']},
-					apiVersion: {type: 'string', enum: ['acid.zalan.do/v1']},
-					spec: {
-						type: 'object', required: ['numberOfInstances', 'teamId', 'postgresql', 'volume'],
-						'x-kubernetes-preserve-unknown-fields': true,
+		versions: [
+			{
+				name: 'v1',
+				served: true,
+				storage: true,
+				subresources: {status: {}},
+				additionalPrinterColumns: [
+					{name: 'Team', type: 'string', jsonPath: '.spec.teamId'},
+					{name: 'Version', type: 'string', jsonPath: '.spec.postgresql.version'},
+					{name: 'Pods', type: 'integer', jsonPath: '.spec.numberOfInstances'},
+					{name: 'Volume', type: 'string', jsonPath: '.spec.volume.size'},
+					{name: 'CPU-Request', type: 'string', jsonPath: '.spec.resources.requests.cpu'},
+					{name: 'Memory-Request', type: 'string', jsonPath: '.spec.resources.requests.memory'},
+					{name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp'},
+					{name: 'Status', type: 'string', jsonPath: '.status.PostgresClusterStatus'},
+				],
+				schema: {
+					openAPIV3Schema: {
+						type: 'object',
+						required: ['kind', 'apiVersion', 'spec'],
 						properties: {
-							teamId: {type: 'string'},
-							numberOfInstances: {type: 'integer', minimum: 0},
-							users: {type: 'object', additionalProperties: {type: 'array', nullable: true, items: {type: 'string', enum: ['bypassrls', 'BYPASSRLS', 'nobypassrls', 'NOBYPASSRLS', 'createdb', 'CREATEDB', 'nocreatedb', 'NOCREATEDB', 'createrole', 'CREATEROLE', 'nocreaterole', 'NOCREATEROLE', 'inherit', 'INHERIT', 'noinherit', 'NOINHERIT', 'login', 'LOGIN', 'nologin', 'NOLOGIN', 'replication', 'REPLICATION', 'noreplication', 'NOREPLICATION', 'superuser', 'SUPERUSER', 'nosuperuser', 'NOSUPERUSER']}}},
-							databases: {type: 'object', additionalProperties: {type: 'string'}},
-							postgresql: {type: 'object', required: ['version'], properties: {version: {type: 'string', enum: ['13', '14', '15', '16', '17']}, parameters: {type: 'object', additionalProperties: {type: 'string'}}}},
-							volume: {type: 'object', required: ['size'], 'x-kubernetes-preserve-unknown-fields': true, properties: {size: {type: 'string', pattern: '^(\\d+(e\\d+)?|\\d+(\\.\\d+)?(e\\d+)?[EPTGMK]i?)$'}}},
-							resources: {type: 'object', 'x-kubernetes-preserve-unknown-fields': true},
+							kind: {type: 'string', enum: ['postgresql']},
+							apiVersion: {type: 'string', enum: ['acid.zalan.do/v1']},
+							spec: {
+								type: 'object',
+								required: ['numberOfInstances', 'teamId', 'postgresql', 'volume'],
+								'x-kubernetes-preserve-unknown-fields': true,
+								properties: {
+									teamId: {type: 'string'},
+									numberOfInstances: {type: 'integer', minimum: 0},
+									users: {
+										type: 'object',
+										additionalProperties: {
+											type: 'array',
+											nullable: true,
+											items: {
+												type: 'string',
+												enum: [
+													'bypassrls',
+													'BYPASSRLS',
+													'nobypassrls',
+													'NOBYPASSRLS',
+													'createdb',
+													'CREATEDB',
+													'nocreatedb',
+													'NOCREATEDB',
+													'createrole',
+													'CREATEROLE',
+													'nocreaterole',
+													'NOCREATEROLE',
+													'inherit',
+													'INHERIT',
+													'noinherit',
+													'NOINHERIT',
+													'login',
+													'LOGIN',
+													'nologin',
+													'NOLOGIN',
+													'replication',
+													'REPLICATION',
+													'noreplication',
+													'NOREPLICATION',
+													'superuser',
+													'SUPERUSER',
+													'nosuperuser',
+													'NOSUPERUSER',
+												],
+											},
+										},
+									},
+									databases: {type: 'object', additionalProperties: {type: 'string'}},
+									postgresql: {type: 'object', required: ['version'], properties: {version: {type: 'string', enum: ['13', '14', '15', '16', '17']}, parameters: {type: 'object', additionalProperties: {type: 'string'}}}},
+									volume: {type: 'object', required: ['size'], 'x-kubernetes-preserve-unknown-fields': true, properties: {size: {type: 'string', pattern: '^(\\d+(e\\d+)?|\\d+(\\.\\d+)?(e\\d+)?[EPTGMK]i?)$'}}},
+									resources: {type: 'object', 'x-kubernetes-preserve-unknown-fields': true},
+								},
+							},
+							status: {type: 'object', additionalProperties: {type: 'string'}},
 						},
 					},
-					status: {type: 'object', additionalProperties: {type: 'string'}},
 				},
-			}},
-		}],
+			},
+		],
 	},
 };
 
@@ -103,11 +151,15 @@ const b64 = (text: string): string => Buffer.from(text).toString('base64');
 export async function installPostgresqlCrd(cp: Pick<ControlPlane, 'url' | 'dir'>): Promise<void> {
 	const created = await apiRequest(cp, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', POSTGRESQL_CRD);
 	if (created.status !== 201 && created.status !== 409) throw new Error(`installing the postgresql CRD: HTTP ${created.status} ${JSON.stringify(created.body)}`);
-	await waitFor('the postgresql CRD to be established and served', async () => {
-		const crd = await apiRequest(cp, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/postgresqls.acid.zalan.do');
-		const list = await apiRequest(cp, 'GET', '/apis/acid.zalan.do/v1/postgresqls');
-		return list.status === 200 && crd.body?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True');
-	}, {timeoutMs: 60_000, intervalMs: 50});
+	await waitFor(
+		'the postgresql CRD to be established and served',
+		async () => {
+			const crd = await apiRequest(cp, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/postgresqls.acid.zalan.do');
+			const list = await apiRequest(cp, 'GET', '/apis/acid.zalan.do/v1/postgresqls');
+			return list.status === 200 && crd.body?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True');
+		},
+		{timeoutMs: 60_000, intervalMs: 50},
+	);
 }
 
 /**
@@ -132,7 +184,9 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 		const labels = {application: 'spilo', 'cluster-name': name, ...(pg.spec?.teamId ? {team: pg.spec.teamId} : {})};
 		for (const user of new Set(['postgres', 'standby', ...Object.keys(pg.spec?.users ?? {})])) {
 			await apiRequest(cp, 'POST', `/api/v1/namespaces/${namespace}/secrets`, {
-				apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+				apiVersion: 'v1',
+				kind: 'Secret',
+				type: 'Opaque',
 				metadata: {name: credentialsSecretName(user, name), namespace, labels},
 				data: {username: b64(user), password: b64(randomBytes(24).toString('base64url'))},
 			}); // 409 when it exists: kept
@@ -140,15 +194,20 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 		const stsPath = `/apis/apps/v1/namespaces/${namespace}/statefulsets/${name}`;
 		let sts = (await apiRequest(cp, 'GET', stsPath)).body;
 		if (sts?.kind !== 'StatefulSet') {
-			sts = (await apiRequest(cp, 'POST', `/apis/apps/v1/namespaces/${namespace}/statefulsets`, {
-				apiVersion: 'apps/v1', kind: 'StatefulSet',
-				metadata: {name, namespace, labels},
-				spec: {
-					replicas: instances, serviceName: name, podManagementPolicy: 'OrderedReady',
-					selector: {matchLabels: {application: 'spilo', 'cluster-name': name}},
-					template: {metadata: {labels}, spec: {containers: [{name: 'postgres', image: `spilo:${pg.spec?.postgresql?.version ?? '14'}`}]}},
-				},
-			})).body;
+			sts = (
+				await apiRequest(cp, 'POST', `/apis/apps/v1/namespaces/${namespace}/statefulsets`, {
+					apiVersion: 'apps/v1',
+					kind: 'StatefulSet',
+					metadata: {name, namespace, labels},
+					spec: {
+						replicas: instances,
+						serviceName: name,
+						podManagementPolicy: 'OrderedReady',
+						selector: {matchLabels: {application: 'spilo', 'cluster-name': name}},
+						template: {metadata: {labels}, spec: {containers: [{name: 'postgres', image: `spilo:${pg.spec?.postgresql?.version ?? '14'}`}]}},
+					},
+				})
+			).body;
 		} else if (sts.spec.replicas !== instances) {
 			sts = (await apiRequest(cp, 'PATCH', stsPath, {spec: {replicas: instances}}, 'application/merge-patch+json')).body;
 		}
@@ -160,9 +219,7 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 				await apiRequest(cp, 'PATCH', `/api/v1/namespaces/${namespace}/pods/${pod.metadata.name}`, {metadata: {labels: {'spilo-role': role}}}, 'application/merge-patch+json');
 			}
 		}
-		const rolledOut = sts?.status?.observedGeneration === sts?.metadata?.generation
-			&& (sts?.status?.readyReplicas ?? 0) === instances && sts?.status?.replicas === instances
-			&& pods.filter((p: any) => !p.metadata.deletionTimestamp).length === instances;
+		const rolledOut = sts?.status?.observedGeneration === sts?.metadata?.generation && (sts?.status?.readyReplicas ?? 0) === instances && sts?.status?.replicas === instances && pods.filter((p: any) => !p.metadata.deletionTimestamp).length === instances;
 		const previous: string | undefined = pg.status?.PostgresClusterStatus;
 		const next = rolledOut ? 'Running' : previous === 'Running' || previous === 'Updating' ? 'Updating' : 'Creating';
 		if (next !== previous) {
@@ -212,21 +269,33 @@ export async function startPostgresOperator(cp: ControlPlane): Promise<PostgresO
 			const name = key(o);
 			if (name) enqueue(o.metadata.namespace, name);
 		}
-		aborts.push(await apiWatch(cp, path, list.body.metadata.resourceVersion, (event) => {
-			if (event.type === 'DELETED' && onDeleted) onDeleted(event.object);
-			const name = event.object?.metadata ? key(event.object) : undefined;
-			if (name) enqueue(event.object.metadata.namespace, name);
-		}, () => {
-			if (!stopped) setTimeout(() => void watch(path, key, onDeleted).catch(() => {}), 50);
-		}));
+		aborts.push(
+			await apiWatch(
+				cp,
+				path,
+				list.body.metadata.resourceVersion,
+				event => {
+					if (event.type === 'DELETED' && onDeleted) onDeleted(event.object);
+					const name = event.object?.metadata ? key(event.object) : undefined;
+					if (name) enqueue(event.object.metadata.namespace, name);
+				},
+				() => {
+					if (!stopped) setTimeout(() => void watch(path, key, onDeleted).catch(() => {}), 50);
+				},
+			),
+		);
 	};
-	await watch('/apis/acid.zalan.do/v1/postgresqls', (o) => o.metadata.name, (o) => {
-		if (stopped) return;
-		deletes.push({namespace: o.metadata.namespace, name: o.metadata.name});
-		running ??= drain();
-	});
-	await watch('/apis/apps/v1/statefulsets?labelSelector=application%3Dspilo', (o) => o.metadata.labels?.['cluster-name']);
-	await watch('/api/v1/pods?labelSelector=application%3Dspilo', (o) => o.metadata.labels?.['cluster-name']);
+	await watch(
+		'/apis/acid.zalan.do/v1/postgresqls',
+		o => o.metadata.name,
+		o => {
+			if (stopped) return;
+			deletes.push({namespace: o.metadata.namespace, name: o.metadata.name});
+			running ??= drain();
+		},
+	);
+	await watch('/apis/apps/v1/statefulsets?labelSelector=application%3Dspilo', o => o.metadata.labels?.['cluster-name']);
+	await watch('/api/v1/pods?labelSelector=application%3Dspilo', o => o.metadata.labels?.['cluster-name']);
 	return {
 		stop() {
 			stopped = true;

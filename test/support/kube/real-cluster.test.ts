@@ -52,10 +52,14 @@ describe('real control plane', () => {
 	it('runs kubectl exec through the API server to the kubelet, exit code and all', async () => {
 		const ns = await cluster.namespace('exec');
 		await cluster.create(ns, [deployment(ns, 'shell', 1, {app: 'shell'})]);
-		const pod = await waitFor('a Running pod', async () => {
-			const list = await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`);
-			return list.body.items?.find((p: any) => p.status?.phase === 'Running')?.metadata.name as string | undefined;
-		}, {timeoutMs: 60_000, intervalMs: 100});
+		const pod = await waitFor(
+			'a Running pod',
+			async () => {
+				const list = await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`);
+				return list.body.items?.find((p: any) => p.status?.phase === 'Running')?.metadata.name as string | undefined;
+			},
+			{timeoutMs: 60_000, intervalMs: 100},
+		);
 		const ran = await runKubectl(kubectlPath(), cluster, ['exec', '-i', '-n', ns, pod, '--', 'sh', '-c', 'cat; echo done >&2; exit 4'], {input: 'hello\n'});
 		expect(ran).toMatchObject({code: 4, stdout: 'hello\n'});
 		expect(ran.stderr).toContain('done');

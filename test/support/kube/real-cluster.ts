@@ -68,7 +68,12 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
 	}
 	const api = (method: string, path: string, body?: unknown, contentType?: string): Promise<ApiAnswer> => apiRequest(cp, method, path, body, contentType);
 	return {
-		cp, kubelet, url: cp.url, kubeconfigPath: cp.kubeconfigPath, dir: cp.dir, api,
+		cp,
+		kubelet,
+		url: cp.url,
+		kubeconfigPath: cp.kubeconfigPath,
+		dir: cp.dir,
+		api,
 		async namespace(prefix) {
 			const name = `${prefix}-${++namespaceCounter}`;
 			const created = await api('POST', '/api/v1/namespaces', {apiVersion: 'v1', kind: 'Namespace', metadata: {name}});

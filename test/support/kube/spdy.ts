@@ -21,22 +21,83 @@ import type {Socket} from 'node:net';
 import zlib from 'node:zlib';
 import type {ExecInput, ExecRequest, ExecTransport} from './exec.js';
 
-const HEADER_NAMES = ['options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset', 'accept-encoding', 'accept-language',
-	'accept-ranges', 'age', 'allow', 'authorization', 'cache-control', 'connection', 'content-base', 'content-encoding', 'content-language',
-	'content-length', 'content-location', 'content-md5', 'content-range', 'content-type', 'date', 'etag', 'expect', 'expires', 'from', 'host',
-	'if-match', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'pragma',
-	'proxy-authenticate', 'proxy-authorization', 'range', 'referer', 'retry-after', 'server', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-	'user-agent', 'vary', 'via', 'warning', 'www-authenticate', 'method', 'get', 'status', '200 OK', 'version', 'HTTP/1.1', 'url', 'public',
-	'set-cookie', 'keep-alive', 'origin'];
-const DICTIONARY_TAIL = '100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505203 Non-Authoritative Information'
-	+ '204 No Content301 Moved Permanently400 Bad Request401 Unauthorized403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented'
-	+ '503 Service UnavailableJan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMTchunked,text/html,'
-	+ 'image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,text/javascript,publicprivatemax-age=gzip,deflate,sdch'
-	+ 'charset=utf-8charset=iso-8859-1,utf-,*,enq=0.';
+const HEADER_NAMES = [
+	'options',
+	'head',
+	'post',
+	'put',
+	'delete',
+	'trace',
+	'accept',
+	'accept-charset',
+	'accept-encoding',
+	'accept-language',
+	'accept-ranges',
+	'age',
+	'allow',
+	'authorization',
+	'cache-control',
+	'connection',
+	'content-base',
+	'content-encoding',
+	'content-language',
+	'content-length',
+	'content-location',
+	'content-md5',
+	'content-range',
+	'content-type',
+	'date',
+	'etag',
+	'expect',
+	'expires',
+	'from',
+	'host',
+	'if-match',
+	'if-modified-since',
+	'if-none-match',
+	'if-range',
+	'if-unmodified-since',
+	'last-modified',
+	'location',
+	'max-forwards',
+	'pragma',
+	'proxy-authenticate',
+	'proxy-authorization',
+	'range',
+	'referer',
+	'retry-after',
+	'server',
+	'te',
+	'trailer',
+	'transfer-encoding',
+	'upgrade',
+	'user-agent',
+	'vary',
+	'via',
+	'warning',
+	'www-authenticate',
+	'method',
+	'get',
+	'status',
+	'200 OK',
+	'version',
+	'HTTP/1.1',
+	'url',
+	'public',
+	'set-cookie',
+	'keep-alive',
+	'origin',
+];
+const DICTIONARY_TAIL =
+	'100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505203 Non-Authoritative Information' +
+	'204 No Content301 Moved Permanently400 Bad Request401 Unauthorized403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented' +
+	'503 Service UnavailableJan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMTchunked,text/html,' +
+	'image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,text/javascript,publicprivatemax-age=gzip,deflate,sdch' +
+	'charset=utf-8charset=iso-8859-1,utf-,*,enq=0.';
 
 /** The SPDY/3 header compression dictionary (draft 3, section 2.6.10.1; 1423 bytes). */
 export const SPDY_DICTIONARY = Buffer.concat([
-	...HEADER_NAMES.map((name) => {
+	...HEADER_NAMES.map(name => {
 		const b = Buffer.alloc(4 + name.length);
 		b.writeUInt32BE(name.length, 0);
 		b.write(name, 4, 'latin1');
@@ -116,14 +177,13 @@ export function serveSpdyExec(req: IncomingMessage, socket: Socket, head: Buffer
 	const inflater = zlib.createInflate({dictionary: SPDY_DICTIONARY});
 	const deflater = zlib.createDeflate({dictionary: SPDY_DICTIONARY});
 	const streams = new Map<string, number>();
-	const expected = ['error', ...(request.stdin ? ['stdin'] : []), ...(request.stdout ? ['stdout'] : []),
-		...(request.stderr && !request.tty ? ['stderr'] : []), ...(request.tty ? ['resize'] : [])];
+	const expected = ['error', ...(request.stdin ? ['stdin'] : []), ...(request.stdout ? ['stdout'] : []), ...(request.stderr && !request.tty ? ['stderr'] : []), ...(request.tty ? ['resize'] : [])];
 	let input: ExecInput | undefined;
 	let pendingStdin: Array<Buffer | null> = [];
 	let finished = false;
 	let lastStream = 0;
 
-	const send = (frame: Buffer): boolean => socket.writable ? socket.write(frame) : true;
+	const send = (frame: Buffer): boolean => (socket.writable ? socket.write(frame) : true);
 	const transport: ExecTransport = {
 		write(channel, chunk) {
 			const id = streams.get(channel === 1 ? 'stdout' : 'stderr') ?? streams.get('stdout');
@@ -183,7 +243,7 @@ export function serveSpdyExec(req: IncomingMessage, socket: Socket, head: Buffer
 		const reply = Buffer.alloc(4);
 		reply.writeUInt32BE(id, 0);
 		send(controlFrame(SYN_REPLY, 0, Buffer.concat([reply, await flushThrough(deflater, Buffer.alloc(4))])));
-		if (!input && expected.every((name) => streams.has(name))) {
+		if (!input && expected.every(name => streams.has(name))) {
 			input = start(transport);
 			const queued = pendingStdin;
 			pendingStdin = [];
@@ -209,10 +269,12 @@ export function serveSpdyExec(req: IncomingMessage, socket: Socket, head: Buffer
 			return;
 		}
 		queued++;
-		queue = queue.then(async () => {
-			await handleFrame(frame);
-			queued--;
-		}).catch(fail);
+		queue = queue
+			.then(async () => {
+				await handleFrame(frame);
+				queued--;
+			})
+			.catch(fail);
 	};
 	const handleFrame = (frame: Buffer): Promise<void> | void => {
 		const flags = frame[4]!;

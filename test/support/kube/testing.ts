@@ -27,14 +27,14 @@ export interface KubectlResult {
 
 /** Runs `kubectl --kubeconfig <cluster's> ...args` with optional stdin; never rejects. */
 export function runKubectl(kubectl: string, cluster: WithKubeconfig, args: string[], options: {input?: string | Buffer; cwd?: string; timeoutMs?: number} = {}): Promise<KubectlResult> {
-	return new Promise((resolve) => {
+	return new Promise(resolve => {
 		const child = spawn(kubectl, ['--kubeconfig', cluster.kubeconfigPath, ...args], {cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']});
 		const out: Buffer[] = [];
 		const err: Buffer[] = [];
 		child.stdout.on('data', (c: Buffer) => out.push(c));
 		child.stderr.on('data', (c: Buffer) => err.push(c));
 		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
-		child.on('close', (code) => {
+		child.on('close', code => {
 			clearTimeout(timer);
 			resolve({code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8')});
 		});
