@@ -143,6 +143,8 @@ interface Launched {
 	pid?: number;
 	child?: ChildProcess;
 	exited: Promise<BashExit>;
+	/** Started by the spawn helper: an end without exit code, signal or our abort means the helper died, not bash. */
+	viaHelper?: boolean;
 }
 
 /** zx's end of a command as a {@link BashExit}; never rejects. */
@@ -221,8 +223,10 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 			env,
 			stdio: [gate.readFd, outputs[0].writeFd, outputs[1].writeFd],
 		});
-		// The helper died before starting it: start it here instead.
-		if (start.pid !== undefined || readySpawnHelper()) launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited};
+		// Never a second bash here when the helper failed: one it started before dying (its pid
+		// message unread) holds this gate, which is closed unread below, so it exits 125 having
+		// run nothing, and this step reads as not started. The next step starts bash itself.
+		launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited, viaHelper: true};
 	}
 	if (!launched) {
 		let processPromise: ProcessPromise;
@@ -271,6 +275,14 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 			for (const ends of outputs ?? []) closeQuietly(ends.readFd);
 			return finishNotStarted(log, stepId, request.redact(`recording the command's process failed, so it was not run: ${oneLine((error as Error).message)}`));
 		}
+	}
+	// A stop that came while the helper was starting bash (an await zx's spawn does not have):
+	// the gate stays shut, so no command of the script runs.
+	if (pgid !== undefined && signal.aborted) {
+		endGate(false);
+		await exited;
+		for (const ends of outputs ?? []) closeQuietly(ends.readFd);
+		return finishAbortedBeforeStart(log, stepId);
 	}
 	// The start gate opens now that the group is recorded (onStart saves it).
 	if (pgid !== undefined) {
@@ -379,6 +391,12 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		mark('exited');
 		await Promise.all(readers.map(reader => reader.done));
 		mark('drained');
+		if (helperLost(launched, output, aborted) && command !== undefined) {
+			// bash's end is unknown, and it may still run (a script that closed its output):
+			// the step lasts until its processes are gone, as it would have with its exit known.
+			log.note(`the spawn helper ended while the command ran: its exit status is unknown; waiting for process group ${pgid} to end`);
+			await waitCommandGone(command, Number.POSITIVE_INFINITY, 100, signal);
+		}
 	} finally {
 		signal.removeEventListener('abort', onAbort);
 		request.kill?.removeEventListener('abort', onKill);
@@ -412,7 +430,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 
 	const durationMs = elapsed();
 	const cause = output.cause ?? undefined;
-	if (pgid === undefined || (cause && output.exitCode === null && output.signal === null && !aborted)) {
+	if (pgid === undefined || (cause && output.exitCode === null && output.signal === null && !aborted && !launched.viaHelper)) {
 		const reason = cause ? oneLine(cause.message) : 'no process id';
 		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${reason}`), durationMs);
 	}
@@ -432,6 +450,11 @@ export function describeShellResult(result: ShellResult): string {
 	if (result.error) return `could not start: ${result.error}`;
 	const how = result.exitCode !== null ? `exit code ${result.exitCode}` : `killed by ${result.signal ?? 'a signal'}`;
 	return result.aborted ? `${how} (aborted)` : how;
+}
+
+/** True when a command the spawn helper started ended without exit code or signal and unaborted: the helper died, bash may have run. */
+function helperLost(launched: Launched, output: BashExit, aborted: boolean): boolean {
+	return launched.viaHelper === true && launched.pid !== undefined && output.cause !== undefined && output.exitCode === null && output.signal === null && !aborted;
 }
 
 /** A zx output store that keeps nothing: zx would otherwise hold all output in memory. */

@@ -210,13 +210,19 @@ export class StepLog implements StepLogWriter {
 /**
  * Reads `path` for the log view: at most its last `limitBytes` bytes, so opening a
  * multi-gigabyte log costs a bounded read. Never throws: a missing or unreadable file
- * gives `error` and no text.
+ * gives `error` and no text. The run folder may be shared and written by others: a
+ * symbolic link (the file, or its `logs` folder) is not followed and anything but a
+ * regular file is refused, so a FIFO planted there cannot block the TUI and a link
+ * cannot show a file outside the run.
  */
 export function readStepLog(path: string, limitBytes: number): StepLogText {
 	let fd: number | undefined;
 	try {
-		fd = fs.openSync(path, 'r');
-		const size = fs.fstatSync(fd).size;
+		if (fs.lstatSync(dirname(path)).isSymbolicLink()) return refused(path, 'its folder is a symbolic link');
+		fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+		const stat = fs.fstatSync(fd);
+		if (!stat.isFile()) return refused(path, 'it is not a regular file');
+		const size = stat.size;
 		const length = Math.min(size, limitBytes);
 		const buffer = Buffer.alloc(length);
 		let read = 0;
@@ -234,11 +240,16 @@ export function readStepLog(path: string, limitBytes: number): StepLogText {
 		return {text, sizeBytes: size, truncated};
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		const message = code === 'ENOENT' ? `No log yet at ${path}` : `Cannot read the log ${path}: ${(error as Error).message}`;
+		const message = code === 'ENOENT' ? `No log yet at ${path}` : code === 'ELOOP' ? `Cannot read the log ${path}: it is a symbolic link` : `Cannot read the log ${path}: ${(error as Error).message}`;
 		return {text: '', sizeBytes: 0, truncated: false, error: message};
 	} finally {
 		if (fd !== undefined) fs.closeSync(fd);
 	}
+}
+
+/** A log the view will not read, and why. */
+function refused(path: string, why: string): StepLogText {
+	return {text: '', sizeBytes: 0, truncated: false, error: `Cannot read the log ${path}: ${why}`};
 }
 
 /** The step log files as the engine's port (wired by cli/). */

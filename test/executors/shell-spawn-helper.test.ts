@@ -6,11 +6,11 @@
  * codes and signals as they were, a missing bash named; and a helper that dies
  * costs the step it was running its exit status, never a later step.
  */
-import {readFileSync, statSync} from 'node:fs';
+import {existsSync, readFileSync, statSync} from 'node:fs';
 import {afterEach, beforeAll, beforeEach, describe, expect, test, vi} from 'vitest';
 import {createShellExecutor} from '../../source/executors/shell.js';
 import {stepLogFiles} from '../../source/store/step-logs.js';
-import {spawnHelperPid} from '../../source/executors/spawn-helper.js';
+import {readySpawnHelper, spawnHelperPid} from '../../source/executors/spawn-helper.js';
 import {groupProcesses} from '../support/processes.js';
 import {waitUntil} from '../support/wait.js';
 import {run, tempDir} from './shell-helpers.js';
@@ -77,7 +77,29 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 		expect(stdout).toEqual([`ppid ${process.pid}`]);
 	});
 
-	test('a helper killed while a step runs: that step ends with an error, not a success; the next step runs', async () => {
+	test('a stop while the helper is starting bash: the gate stays shut, so nothing of the script runs', async () => {
+		const helper = readySpawnHelper()!;
+		const controller = new AbortController();
+		const start = helper.start.bind(helper);
+		// The stop lands in the one await between the executor's checks and the gate: the helper's start.
+		const spy = vi.spyOn(helper, 'start').mockImplementation(request => {
+			const started = start(request);
+			controller.abort();
+			return started;
+		});
+		try {
+			const {result, log} = await run(dir, `echo ran > ${dir}/ran`, {signal: controller.signal});
+			expect(spy).toHaveBeenCalledOnce();
+			expect(result).toMatchObject({exitCode: null, aborted: true});
+			expect(log).toContain('aborted before it started');
+			expect(log).not.toContain('SIGTERM sent');
+			expect(existsSync(`${dir}/ran`)).toBe(false);
+		} finally {
+			spy.mockRestore();
+		}
+	});
+
+	test('a helper killed while a step runs: that step fails with its exit unknown (not "not started"), lasts until its group is gone; the next step runs', async () => {
 		const helperPid = spawnHelperPid()!;
 		let pgid = 0;
 		const running = run(dir, 'echo started\nread -r -t 30 line < <(sleep 30) || true\necho finished', {
@@ -90,9 +112,10 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 		await waitUntil('the helper to be gone', () => spawnHelperPid() === undefined);
 		// bash itself lives on (as it would without a helper): stop it, so the step ends.
 		process.kill(-pgid, 'SIGKILL');
-		const {result} = await running;
-		expect(result.exitCode).toBeNull();
-		expect(result.error).toMatch(/helper process that started it ended/);
+		const {result, log} = await running;
+		expect(result).toMatchObject({exitCode: null, aborted: false});
+		expect(result.error).toBeUndefined();
+		expect(log).toContain('the spawn helper ended while the command ran: its exit status is unknown');
 		// Reparented when the helper died, it is reaped by whoever adopted it.
 		await waitUntil('the group to end', () => groupProcesses(pgid).length === 0);
 		const next = await run(dir, 'echo "ppid $PPID"');

@@ -3,6 +3,7 @@
  * port, and the UI reads it back through the run handle (`RunHandle.readLog`), bounded, with
  * the same one-line errors as before the move. Real files in a temporary run folder.
  */
+import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import {Runner} from '../../source/engine/runner.js';
 import {newRunState} from '../../source/engine/transitions.js';
 import type {StepLogs} from '../../source/engine/step-log-port.js';
 import {runbookSchema} from '../../source/runbook/schema.js';
-import {LOG_NOTE_PREFIX, stepLogFiles} from '../../source/store/step-logs.js';
+import {LOG_NOTE_PREFIX, readStepLog, stepLogFiles} from '../../source/store/step-logs.js';
 import {FakeClock, FakeShell, MemoryStore, ScriptedOperator} from '../support/fake-ports.js';
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-step-logs-'));
@@ -64,5 +65,30 @@ describe('step logs through the store port and the run handle', () => {
 	test('a missing log and a run without the port give one-line errors, never a throw', () => {
 		expect(runner(stepLogFiles).readLog('dump', 9, 100)).toEqual({text: '', sizeBytes: 0, truncated: false, error: `No log yet at ${path.join(runDir, 'logs', 'dump.9.log')}`});
 		expect(runner().readLog('dump', 1, 100).error).toMatch(/^Cannot read the log .*dump\.1\.log: this run has no step log store$/);
+	});
+
+	test('a FIFO or a symbolic link put where a log goes (a shared run folder) is refused at once, never followed or waited on', () => {
+		const handle = runner(stepLogFiles);
+		const fifo = handle.logPath('dump', 3);
+		fs.mkdirSync(path.dirname(fifo), {recursive: true});
+		execFileSync('mkfifo', [fifo]);
+		expect(handle.readLog('dump', 3, 100)).toEqual({text: '', sizeBytes: 0, truncated: false, error: `Cannot read the log ${fifo}: it is not a regular file`});
+		const outside = path.join(runDir, 'outside.txt');
+		fs.writeFileSync(outside, 'not a log of this run\n');
+		fs.symlinkSync(outside, handle.logPath('dump', 4));
+		expect(handle.readLog('dump', 4, 100).error).toBe(`Cannot read the log ${handle.logPath('dump', 4)}: it is a symbolic link`);
+		// A logs folder that is itself a link (to a folder holding a log of that name).
+		const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-elsewhere-'));
+		try {
+			fs.writeFileSync(path.join(elsewhere, 'dump.1.log'), 'from elsewhere\n');
+			const linked = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-tui-linked-run-'));
+			fs.symlinkSync(elsewhere, path.join(linked, 'logs'));
+			const read = readStepLog(path.join(linked, 'logs', 'dump.1.log'), 100);
+			expect(read.text).toBe('');
+			expect(read.error).toMatch(/its folder is a symbolic link$/);
+			fs.rmSync(linked, {recursive: true, force: true});
+		} finally {
+			fs.rmSync(elsewhere, {recursive: true, force: true});
+		}
 	});
 });
