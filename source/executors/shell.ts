@@ -45,6 +45,7 @@
  */
 import {type ChildProcess, spawn, type SpawnOptions} from 'node:child_process';
 import {writeSync} from 'node:fs';
+import {resolve} from 'node:path';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
@@ -219,7 +220,8 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		const start = await helper.start({
 			file: settings.bash,
 			args: [...BASH_OPTIONS, '-c', `${prefix}${request.script}`],
-			cwd: request.cwd,
+			// Resolved here as zx would (against this process's folder): the helper runs in /.
+			cwd: resolve(request.cwd),
 			env,
 			stdio: [gate.readFd, outputs[0].writeFd, outputs[1].writeFd],
 		});

@@ -6,7 +6,8 @@
  * codes and signals as they were, a missing bash named; and a helper that dies
  * costs the step it was running its exit status, never a later step.
  */
-import {existsSync, readFileSync, statSync} from 'node:fs';
+import {existsSync, readFileSync, realpathSync, statSync} from 'node:fs';
+import {relative} from 'node:path';
 import {afterEach, beforeAll, beforeEach, describe, expect, test, vi} from 'vitest';
 import {createShellExecutor} from '../../source/executors/shell.js';
 import {stepLogFiles} from '../../source/store/step-logs.js';
@@ -75,6 +76,12 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 	test('without the helper (spawnHelper: false), this process starts bash', async () => {
 		const {stdout} = await run(dir, 'echo "ppid $PPID"', {}, {spawnHelper: false});
 		expect(stdout).toEqual([`ppid ${process.pid}`]);
+	});
+
+	test('a relative folder is this process\'s, as when it starts bash itself (the helper runs in /)', async () => {
+		const {result, stdout} = await run(dir, 'pwd', {cwd: relative(process.cwd(), dir)});
+		expect(result.exitCode).toBe(0);
+		expect(stdout).toEqual([realpathSync(dir)]);
 	});
 
 	test('a stop while the helper is starting bash: the gate stays shut, so nothing of the script runs', async () => {
