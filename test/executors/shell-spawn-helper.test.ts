@@ -78,7 +78,7 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 		expect(stdout).toEqual([`ppid ${process.pid}`]);
 	});
 
-	test('a relative folder is this process\'s, as when it starts bash itself (the helper runs in /)', async () => {
+	test("a relative folder is this process's, as when it starts bash itself (the helper runs in /)", async () => {
 		const {result, stdout} = await run(dir, 'pwd', {cwd: relative(process.cwd(), dir)});
 		expect(result.exitCode).toBe(0);
 		expect(stdout).toEqual([realpathSync(dir)]);
