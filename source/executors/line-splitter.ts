@@ -54,10 +54,10 @@ export class LineSplitter {
 		if (nl === -1) {
 			this.#partial += text;
 		} else {
-			lines.push(stripCr(this.#partial + text.slice(0, nl)));
+			this.#whole(lines, stripCr(this.#partial + text.slice(0, nl)));
 			let start = nl + 1;
 			while ((nl = text.indexOf('\n', start)) !== -1) {
-				lines.push(stripCr(text.slice(start, nl)));
+				this.#whole(lines, stripCr(text.slice(start, nl)));
 				start = nl + 1;
 			}
 			this.#partial = text.slice(start);
@@ -69,6 +69,20 @@ export class LineSplitter {
 			this.#partial = this.#partial.slice(cut);
 		}
 		return lines;
+	}
+
+	/**
+	 * Adds a complete line, cut as an unfinished one would be: a line that arrived whole in one
+	 * large read (1 MiB, output-reader.ts) is cut at the same length as one that arrived in pieces.
+	 */
+	#whole(lines: string[], line: string): void {
+		while (line.length > this.#maxPartial) {
+			const wanted = this.#cut?.at(line, this.#maxPartial) ?? this.#maxPartial;
+			const cut = wanted >= 1 && wanted <= this.#maxPartial ? wanted : this.#maxPartial;
+			lines.push(line.slice(0, cut));
+			line = line.slice(cut);
+		}
+		lines.push(line);
 	}
 
 	/** Ends the stream: returns the unfinished last line (if any) as a line of its own. */
