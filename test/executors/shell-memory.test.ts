@@ -64,6 +64,9 @@ test('200 MB of output: memory grows far less than the output (nothing accumulat
 	expect(result.exitCode).toBe(0);
 	expect(tail.totalLines).toBe(200_000);
 	expect(countLines(logPath)).toBe(200_000 + 2);
-	expect(rssGrowth).toBeLessThan(100);
+	// Kept output would grow both by 200 MB or more. The heap is what accumulates; the
+	// resident size also holds what a collector delayed by load has not yet freed (1 MiB reads
+	// of 1,000-byte lines: 105 MB was seen once under a CPU hog), so it gets the 150 MB budget.
+	expect(rssGrowth).toBeLessThan(150);
 	expect(heapGrowth).toBeLessThan(100);
 }, 120_000);
