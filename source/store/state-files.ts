@@ -14,8 +14,9 @@ import {runIdProblem} from './trust.js';
 import {BoundedReadError, readRegularFile} from '../security/bounded-read.js';
 import {applyRecord, parseLog, replayable, StateLogError, type ReadLog} from './state-log.js';
 
-/** File names inside a run's folder. */
+/** The state's file name inside a run's folder. */
 export const STATE_FILE = 'state.json';
+/** The last good copy of the state, read when `state.json` is damaged. */
 export const PREV_FILE = 'state.prev.json';
 /** The state log (store/state-log.ts): records since the snapshot in `state.json`... */
 export const LOG_FILE = 'state.log';

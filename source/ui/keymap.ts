@@ -74,8 +74,9 @@ export type KeysShown = 'row' | 'help' | 'both';
 export type PromptKeymap = {[K in PromptKind]: {shown: KeysShown; typed?: 'text' | 'letters'; keys: readonly PromptKey<K>[]}};
 
 const QUIT_HELP = 'quit, progress kept (asks; stops a running command)';
-/** The help screen's words for yes and no (a confirmation, a y/N question). */
+/** The help screen's words for yes (a confirmation, a y/N question). */
 export const YES_HELP = 'yes to a confirmation or a y/N question';
+/** The help screen's words for no, the default of a confirmation or a y/N question. */
 export const NO_HELP = 'no to a confirmation or a y/N question (the default)';
 /** `q` at every prompt but typed text; Ctrl-C too, which the rows do not list (the help screen does). */
 const QUIT = {keys: ['q'], also: ['Ctrl-C'], label: 'quit', answer: 'quit', asksFirst: 'quit', help: QUIT_HELP} as const;
