@@ -55,14 +55,14 @@ steps:
 describe('a Kubernetes wait in the TUI', () => {
 	it('shows what is left, live, and succeeds when the last pod is gone', async () => {
 		const ns = await rolledOutWeb();
-		const podsGone: number[] = [];
+		const podsGone: string[] = [];
 		const pods = await cluster.api('GET', `/api/v1/namespaces/${ns}/pods`);
 		const stopWatch = await apiWatch(
 			cluster.cp,
 			`/api/v1/namespaces/${ns}/pods`,
 			pods.body.metadata.resourceVersion,
 			event => {
-				if (event.type === 'DELETED') podsGone.push(Date.now());
+				if (event.type === 'DELETED') podsGone.push(event.object.metadata.name);
 			},
 			() => {},
 		);

@@ -18,7 +18,8 @@ test('returns the first truthy value of a check, sync or async', async () => {
 	expect(await waitFor('an async answer', async () => (++asyncCalls >= 2 ? {n: asyncCalls} : false), {intervalMs: 1})).toEqual({n: 2});
 	expect(await waitForValue('zero', () => 0)).toBe(0);
 	const list: string[] = [];
-	setTimeout(() => list.push('ready'), 5);
+	// Pushed on a later turn of the event loop: waitForItem must look again, not once.
+	setImmediate(() => list.push('ready'));
 	expect(await waitForItem('ready in the list', list, item => item === 'ready')).toBe('ready');
 });
 

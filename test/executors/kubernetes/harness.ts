@@ -23,8 +23,6 @@ export interface Ran {
 	progress: string[];
 	/** The log file's text. */
 	log: string;
-	/** Wall time of `execute`, ms. */
-	ms: number;
 }
 
 /** A cluster, a port on it, and a folder. */
@@ -56,7 +54,6 @@ export function withPort<C extends {kubeconfigPath: string; stop(): Promise<void
 		const stderr: string[] = [];
 		const progress: string[] = [];
 		const logPath = request.logPath ?? join(dir, 'logs', `${++logCounter}-${kind}.log`);
-		const started = performance.now();
 		const done = port
 			.execute({
 				stepId: 'test-step',
@@ -79,7 +76,7 @@ export function withPort<C extends {kubeconfigPath: string; stop(): Promise<void
 				} catch {
 					// no log written
 				}
-				return {result, stdout, stderr, progress, log, ms: performance.now() - started};
+				return {result, stdout, stderr, progress, log};
 			});
 		return {done, progress, stdout};
 	};
