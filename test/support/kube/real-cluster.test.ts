@@ -74,7 +74,10 @@ describe('real control plane', () => {
 			writeFileSync(join(chart, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  answer: "42"\n');
 			const helm = (...args: string[]) => spawnSync(helmPath(), ['--kubeconfig', cluster.kubeconfigPath, '-n', ns, ...args], {encoding: 'utf8', env: {...process.env, HELM_CACHE_HOME: join(chart, '.c'), HELM_CONFIG_HOME: join(chart, '.cfg'), HELM_DATA_HOME: join(chart, '.d')}});
 			const install = helm('install', 'probe', chart, '--wait');
-			expect(install.stderr).toBe('');
+			// client-go's klog info lines (`I1207 01:42:15.648933 ... "Warning: watch ended with error"
+			// ... context canceled`) are helm closing its own --wait watch, seen once in CI under load;
+			// anything else on stderr (warnings W, errors E, helm's own text) is a failure.
+			expect(install.stderr.split('\n').filter(line => line !== '' && !/^I\d{4} /.test(line))).toEqual([]);
 			expect(install.status).toBe(0);
 			expect((await cluster.get(`/api/v1/namespaces/${ns}/configmaps/probe-cm`))?.data).toEqual({answer: '42'});
 			expect(helm('list', '-o', 'json').stdout).toContain('"name":"probe"');
