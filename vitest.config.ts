@@ -20,6 +20,9 @@ export default defineConfig({
 				extends: true,
 				test: {
 					name: 'e2e',
+					// A safety net, not a bound any test asserts: a Kubernetes run of six steps took over 30 s
+					// at load 24 with a CPU hog on one core.
+					testTimeout: 120_000,
 					// Processes, terminals (tmux), PostgreSQL, the cluster, the built CLI.
 					include: TESTS,
 					exclude: UNIT,
