@@ -301,7 +301,8 @@ steps:
 		expect(operator.failures).toEqual([expect.objectContaining({error: 'timed out after 300ms', waitLonger: '300ms'})]);
 		expect(t.store.last.steps.ready.attempts.map(a => a.outcome)).toEqual(['timed-out', 'succeeded']);
 		expect(t.store.last.decisions.filter(d => d.kind === 'wait-longer')).toEqual([expect.objectContaining({stepId: 'ready', detail: 'waiting another 300ms'})]);
-		expect(checks).toBeGreaterThan(2);
+		// At least one check in each wait; how many fit in 300 ms depends on the machine's load.
+		expect(checks).toBeGreaterThanOrEqual(2);
 	});
 
 	it('a failed run step offers no "wait longer"; the answer, if given anyway, is a retry, never a mark done', async () => {
