@@ -43,6 +43,49 @@ export const yogaWithoutFetch: esbuild.Plugin = {
 	},
 };
 
+/**
+ * @inkjs/ui without side effects: its package.json does not say `sideEffects: false`,
+ * so esbuild kept all of its components (59 modules: inputs, lists, alerts, cli-spinners'
+ * table...) although the TUI uses four (Spinner, Select, TextInput, the theme); their
+ * top-level code ran before the first frame. Its modules only define components and themes.
+ */
+export const inkUiWithoutSideEffects: esbuild.Plugin = {
+	name: 'inkjs-ui-without-side-effects',
+	setup(build) {
+		build.onResolve({filter: /.*/}, async args => {
+			if (args.pluginData === 'inkjs-ui' || !(args.path === '@inkjs/ui' || /[\\/]node_modules[\\/]@inkjs[\\/]ui[\\/]/.test(args.importer))) return undefined;
+			const result = await build.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inkjs-ui'});
+			if (result.errors.length > 0 || !/[\\/]node_modules[\\/]@inkjs[\\/]ui[\\/]/.test(result.path)) return result.errors.length > 0 ? {errors: result.errors} : undefined;
+			return {path: result.path, sideEffects: false};
+		});
+	},
+};
+
+/** How React's CommonJS entry files (react, react-reconciler, scheduler: index.js and the like) pick their build. */
+const REACT_BUILD_TEST = "process.env.NODE_ENV === 'production'";
+
+/**
+ * React, its reconciler and scheduler in their production builds only. Their entry
+ * files pick a build from NODE_ENV when first required, so both builds were bundled,
+ * and the development ones (some 800 KB of react-reconciler) were read, hashed and
+ * decoded at every start though never run: cli/lazy-modules.ts sets NODE_ENV to
+ * `production` while the TUI loads, as the development build costs several times more
+ * per frame. The test becomes `true`, so esbuild leaves the development build out
+ * (NODE_ENV=development no longer brings it back). An entry file whose text differs
+ * fails the build.
+ */
+export const reactProductionBuild: esbuild.Plugin = {
+	name: 'react-production-build',
+	setup(build) {
+		build.onLoad({filter: /[\\/]node_modules[\\/](react|react-reconciler|scheduler)[\\/][\w.-]+\.js$/}, args => {
+			const text = readFileSync(args.path, 'utf8');
+			if (!text.includes('process.env.NODE_ENV')) return undefined;
+			if (text.split(REACT_BUILD_TEST).length !== 2) throw new Error(`${args.path} does not contain \`${REACT_BUILD_TEST}\` once: check scripts/bundle.ts against this React version`);
+			return {contents: text.replace(REACT_BUILD_TEST, 'true'), loader: 'js'};
+		});
+	},
+};
+
 /** Writes dist/cli.js, dist/chunks/ and their source maps, removing the previous ones first. Throws with esbuild's errors. */
 export async function bundle(): Promise<void> {
 	const dist = path.join(ROOT, 'dist');
@@ -60,7 +103,7 @@ export async function bundle(): Promise<void> {
 		external: ['react-devtools-core', '@kubernetes/client-node'],
 		// Bundled CommonJS libraries call require(): an ES module has none.
 		banner: {js: "import {createRequire as __bundleRequire} from 'node:module'; const require = __bundleRequire(import.meta.url);"},
-		plugins: [yogaWithoutFetch],
+		plugins: [yogaWithoutFetch, inkUiWithoutSideEffects, reactProductionBuild],
 		logLevel: 'warning',
 	});
 }
