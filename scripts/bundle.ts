@@ -10,7 +10,7 @@
  *
  * Run as TypeScript by Node (no vitest): `node scripts/bundle.ts`.
  */
-import {readFileSync, rmSync} from 'node:fs';
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -86,11 +86,44 @@ export const reactProductionBuild: esbuild.Plugin = {
 	},
 };
 
-/** Writes dist/cli.js, dist/chunks/ and their source maps, removing the previous ones first. Throws with esbuild's errors. */
+/**
+ * One `import` of a Node built-in module as esbuild prints it (one line):
+ * default, namespace and named bindings, `from "node:NAME"`.
+ */
+const BUILTIN_IMPORT = /^import (?:(\w+)(?:, )?)?(?:\{ ([\w$, ]*) \}|\* as (\w+))? from "(node:[\w/]+)";$/gm;
+
+/**
+ * `text` (a chunk as esbuild printed it) with its imports of Node's built-in modules
+ * made `require` calls (the bundle's banner defines `require`), on the same line so
+ * the source map still holds. An ES module's `import ... from 'node:util'` makes Node
+ * build the built-in's ES facade, which reads every export, and reading a lazy one
+ * loads more modules: `util`'s parseArgs, `fs`'s streams and promises, `crypto`'s
+ * webcrypto, `worker_threads` (15 modules the first frame never used, issue 14).
+ * @throws when an import of a built-in is left in a form this does not know.
+ */
+export function requireBuiltins(text: string, file: string): string {
+	const out = text.replace(BUILTIN_IMPORT, (_all, def: string | undefined, named: string | undefined, namespace: string | undefined, name: string) => {
+		const module = JSON.stringify(name);
+		const parts: string[] = [];
+		if (def) parts.push(`const ${def} = require(${module});`);
+		if (namespace) parts.push(`const ${namespace} = require(${module});`);
+		if (named) parts.push(`const { ${named.replaceAll(' as ', ': ')} } = require(${module});`);
+		return parts.join(' ');
+	});
+	const left = /^(?:import|export)\b[^;]*from "node:[^"]+";$/m.exec(out);
+	if (left) throw new Error(`${file}: an import of a built-in module that scripts/bundle.ts does not turn into require: ${left[0]}`);
+	return out;
+}
+
+/**
+ * Writes dist/cli.js, dist/chunks/ and their source maps, removing the previous ones
+ * first; the chunks load Node's built-ins with `require` ({@link requireBuiltins}).
+ * Throws with esbuild's errors.
+ */
 export async function bundle(): Promise<void> {
 	const dist = path.join(ROOT, 'dist');
 	for (const old of ['cli.js', 'cli.js.map', 'chunks']) rmSync(path.join(dist, old), {recursive: true, force: true});
-	await esbuild.build({
+	const result = await esbuild.build({
 		entryPoints: {cli: path.join(ROOT, 'source', 'bin.ts')},
 		bundle: true,
 		splitting: true,
@@ -105,7 +138,12 @@ export async function bundle(): Promise<void> {
 		banner: {js: "import {createRequire as __bundleRequire} from 'node:module'; const require = __bundleRequire(import.meta.url);"},
 		plugins: [yogaWithoutFetch, inkUiWithoutSideEffects, reactProductionBuild],
 		logLevel: 'warning',
+		write: false,
 	});
+	for (const output of result.outputFiles) {
+		mkdirSync(path.dirname(output.path), {recursive: true});
+		writeFileSync(output.path, output.path.endsWith('.js') ? requireBuiltins(output.text, output.path) : output.contents, {mode: output.path === path.join(dist, 'cli.js') ? 0o755 : 0o644});
+	}
 }
 
 if (import.meta.main) {

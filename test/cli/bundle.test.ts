@@ -6,11 +6,14 @@
  * bundle leaves out what the program never runs, which Node would still read,
  * hash and decode at every start: React's development builds, zod's locales
  * and JSON Schema reader, and the @inkjs/ui components the TUI does not use.
+ * Node's built-ins are loaded with `require`: an `import` of one makes Node build
+ * its ES facade, which loads the built-in's lazy parts (worker_threads, webcrypto).
  */
 import {execFileSync} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {requireBuiltins} from '../../scripts/bundle.ts';
 import {ROOT} from './helpers.js';
 
 /** The chunk of dist/ that holds Yoga's loader (found by the name of Yoga's Emscripten loader). */
@@ -62,5 +65,29 @@ process.stdout.write(JSON.stringify({loaded, fetchType: typeof fetch}));`;
 		expect(out.loaded).toEqual([]);
 		// fetch itself is left alone: asking for it afterwards still gets Node's.
 		expect(out.fetchType).toBe('function');
+	});
+
+	it('loads Node built-ins with require, not import', () => {
+		const chunks = [
+			path.join(ROOT, 'dist', 'cli.js'),
+			...readdirSync(path.join(ROOT, 'dist', 'chunks'))
+				.filter(name => name.endsWith('.js'))
+				.map(name => path.join(ROOT, 'dist', 'chunks', name)),
+		];
+		const imports = chunks.flatMap(file => readFileSync(file, 'utf8').match(/^import .* from "node:[^"]+";$/gm) ?? []);
+		expect(imports).toEqual([]);
+		const main = chunks.find(file => path.basename(file).startsWith('main-'));
+		expect(readFileSync(main!, 'utf8')).toMatch(/^const \{ [^}]*randomBytes[^}]* \} = require\("node:crypto"\);$/m);
+	});
+});
+
+describe('requireBuiltins', () => {
+	it("turns esbuild's imports of built-ins into require calls on the same line", () => {
+		const text = ['import fs from "node:fs";', 'import { a, b as c } from "node:util";', 'import * as os from "node:os";', 'import d, { e } from "node:path";', 'import { x } from "./chunk-A.js";', 'f();'].join('\n');
+		expect(requireBuiltins(text, 'chunk.js').split('\n')).toEqual(['const fs = require("node:fs");', 'const { a, b: c } = require("node:util");', 'const os = require("node:os");', 'const d = require("node:path"); const { e } = require("node:path");', 'import { x } from "./chunk-A.js";', 'f();']);
+	});
+
+	it('refuses an import of a built-in it does not know how to turn', () => {
+		expect(() => requireBuiltins('import {\n  a\n} from "node:fs";', 'chunk.js')).toThrow(/chunk\.js: an import of a built-in module .*from "node:fs";/s);
 	});
 });
