@@ -15,7 +15,9 @@
  *    reconciler awaits only for React devtools when DEV=true, which the binary
  *    cannot load anyway, so those two awaits are cut (exact text; the build fails
  *    if an Ink upgrade changes it, rather than shipping a binary that breaks);
- *    yoga's loader no longer asks for `fetch` (scripts/bundle.ts, as dist/cli.js).
+ *    yoga's loader no longer asks for `fetch`, React is bundled in its production
+ *    build only and @inkjs/ui without the components the TUI does not use
+ *    (scripts/bundle.ts, as dist/cli.js).
  * 2. `node --experimental-sea-config` writes the blob: a small main script
  *    (scripts/binary-main.ts, bundled the same way) and the CLI's bundle as an
  *    asset, which the main script runs with a V8 code cache kept in the user's
@@ -40,7 +42,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
 import * as esbuild from 'esbuild';
-import {yogaWithoutFetch} from './bundle.ts';
+import {inkUiWithoutSideEffects, reactProductionBuild, yogaWithoutFetch} from './bundle.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -112,7 +114,7 @@ export async function bundleForBinary(outfile: string): Promise<void> {
 		platform: 'node',
 		target: 'node24',
 		outfile,
-		plugins: [seaPlugin, yogaWithoutFetch],
+		plugins: [seaPlugin, yogaWithoutFetch, inkUiWithoutSideEffects, reactProductionBuild],
 		logLevel: 'warning',
 	});
 }

@@ -10,7 +10,7 @@
  *
  * Run as TypeScript by Node (no vitest): `node scripts/bundle.ts`.
  */
-import {readFileSync, rmSync} from 'node:fs';
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -43,11 +43,87 @@ export const yogaWithoutFetch: esbuild.Plugin = {
 	},
 };
 
-/** Writes dist/cli.js, dist/chunks/ and their source maps, removing the previous ones first. Throws with esbuild's errors. */
+/**
+ * @inkjs/ui without side effects: its package.json does not say `sideEffects: false`,
+ * so esbuild kept all of its components (59 modules: inputs, lists, alerts, cli-spinners'
+ * table...) although the TUI uses four (Spinner, Select, TextInput, the theme); their
+ * top-level code ran before the first frame. Its modules only define components and themes.
+ */
+export const inkUiWithoutSideEffects: esbuild.Plugin = {
+	name: 'inkjs-ui-without-side-effects',
+	setup(build) {
+		build.onResolve({filter: /.*/}, async args => {
+			if (args.pluginData === 'inkjs-ui' || !(args.path === '@inkjs/ui' || /[\\/]node_modules[\\/]@inkjs[\\/]ui[\\/]/.test(args.importer))) return undefined;
+			const result = await build.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inkjs-ui'});
+			if (result.errors.length > 0 || !/[\\/]node_modules[\\/]@inkjs[\\/]ui[\\/]/.test(result.path)) return result.errors.length > 0 ? {errors: result.errors} : undefined;
+			return {path: result.path, sideEffects: false};
+		});
+	},
+};
+
+/** How React's CommonJS entry files (react, react-reconciler, scheduler: index.js and the like) pick their build. */
+const REACT_BUILD_TEST = "process.env.NODE_ENV === 'production'";
+
+/**
+ * React, its reconciler and scheduler in their production builds only. Their entry
+ * files pick a build from NODE_ENV when first required, so both builds were bundled,
+ * and the development ones (some 800 KB of react-reconciler) were read, hashed and
+ * decoded at every start though never run: cli/lazy-modules.ts sets NODE_ENV to
+ * `production` while the TUI loads, as the development build costs several times more
+ * per frame. The test becomes `true`, so esbuild leaves the development build out
+ * (NODE_ENV=development no longer brings it back). An entry file whose text differs
+ * fails the build.
+ */
+export const reactProductionBuild: esbuild.Plugin = {
+	name: 'react-production-build',
+	setup(build) {
+		build.onLoad({filter: /[\\/]node_modules[\\/](react|react-reconciler|scheduler)[\\/][\w.-]+\.js$/}, args => {
+			const text = readFileSync(args.path, 'utf8');
+			if (!text.includes('process.env.NODE_ENV')) return undefined;
+			if (text.split(REACT_BUILD_TEST).length !== 2) throw new Error(`${args.path} does not contain \`${REACT_BUILD_TEST}\` once: check scripts/bundle.ts against this React version`);
+			return {contents: text.replace(REACT_BUILD_TEST, 'true'), loader: 'js'};
+		});
+	},
+};
+
+/**
+ * One `import` of a Node built-in module as esbuild prints it (one line):
+ * default, namespace and named bindings, `from "node:NAME"`.
+ */
+const BUILTIN_IMPORT = /^import (?:(\w+)(?:, )?)?(?:\{ ([\w$, ]*) \}|\* as (\w+))? from "(node:[\w/]+)";$/gm;
+
+/**
+ * `text` (a chunk as esbuild printed it) with its imports of Node's built-in modules
+ * made `require` calls (the bundle's banner defines `require`), on the same line so
+ * the source map still holds. An ES module's `import ... from 'node:util'` makes Node
+ * build the built-in's ES facade, which reads every export, and reading a lazy one
+ * loads more modules: `util`'s parseArgs, `fs`'s streams and promises, `crypto`'s
+ * webcrypto, `worker_threads` (15 modules the first frame never used, issue 14).
+ * @throws when an import of a built-in is left in a form this does not know.
+ */
+export function requireBuiltins(text: string, file: string): string {
+	const out = text.replace(BUILTIN_IMPORT, (_all, def: string | undefined, named: string | undefined, namespace: string | undefined, name: string) => {
+		const module = JSON.stringify(name);
+		const parts: string[] = [];
+		if (def) parts.push(`const ${def} = require(${module});`);
+		if (namespace) parts.push(`const ${namespace} = require(${module});`);
+		if (named) parts.push(`const { ${named.replaceAll(' as ', ': ')} } = require(${module});`);
+		return parts.join(' ');
+	});
+	const left = /^(?:import|export)\b[^;]*from "node:[^"]+";$/m.exec(out);
+	if (left) throw new Error(`${file}: an import of a built-in module that scripts/bundle.ts does not turn into require: ${left[0]}`);
+	return out;
+}
+
+/**
+ * Writes dist/cli.js, dist/chunks/ and their source maps, removing the previous ones
+ * first; the chunks load Node's built-ins with `require` ({@link requireBuiltins}).
+ * Throws with esbuild's errors.
+ */
 export async function bundle(): Promise<void> {
 	const dist = path.join(ROOT, 'dist');
 	for (const old of ['cli.js', 'cli.js.map', 'chunks']) rmSync(path.join(dist, old), {recursive: true, force: true});
-	await esbuild.build({
+	const result = await esbuild.build({
 		entryPoints: {cli: path.join(ROOT, 'source', 'bin.ts')},
 		bundle: true,
 		splitting: true,
@@ -60,9 +136,14 @@ export async function bundle(): Promise<void> {
 		external: ['react-devtools-core', '@kubernetes/client-node'],
 		// Bundled CommonJS libraries call require(): an ES module has none.
 		banner: {js: "import {createRequire as __bundleRequire} from 'node:module'; const require = __bundleRequire(import.meta.url);"},
-		plugins: [yogaWithoutFetch],
+		plugins: [yogaWithoutFetch, inkUiWithoutSideEffects, reactProductionBuild],
 		logLevel: 'warning',
+		write: false,
 	});
+	for (const output of result.outputFiles) {
+		mkdirSync(path.dirname(output.path), {recursive: true});
+		writeFileSync(output.path, output.path.endsWith('.js') ? requireBuiltins(output.text, output.path) : output.contents, {mode: output.path === path.join(dist, 'cli.js') ? 0o755 : 0o644});
+	}
 }
 
 if (import.meta.main) {

@@ -45,6 +45,8 @@ let uiModules: Promise<UiModules> | undefined;
  * more per frame (owner stacks, performance-track marks: a step printing a
  * million lines spent most of its time there), so an unset NODE_ENV reads
  * `production` while they load, then is unset again: steps must not inherit it.
+ * (The bundle holds React's production build only, scripts/bundle.ts; this matters
+ * when the program runs from source.)
  */
 export function loadUi(): Promise<UiModules> {
 	if (uiModules) return uiModules;

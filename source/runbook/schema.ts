@@ -10,7 +10,7 @@
  * Over 300 lines on purpose: one schema of the whole format, read top to bottom
  * as its reference; split into files it would scatter the format.
  */
-import {z} from 'zod';
+import * as z from 'zod';
 import {patternProblem} from '../security/patterns.js';
 import {hasVariable, namespaceProblem, objectNameProblem} from '../security/kube-names.js';
 import {SELECTOR_HINT, selectorProblem} from './label-selector.js';

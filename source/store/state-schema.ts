@@ -2,7 +2,7 @@
  * The saved run state's schema, checked whenever a state file is read, so that
  * a damaged or hand-edited file is reported plainly instead of crashing a run.
  */
-import {z} from 'zod';
+import * as z from 'zod';
 import type {RunState} from '../engine/state.js';
 import {DECISION_REASONS, legacyDecisionReason, legacyOutcome} from '../engine/outcome.js';
 
