@@ -15,9 +15,11 @@
  *    reconciler awaits only for React devtools when DEV=true, which the binary
  *    cannot load anyway, so those two awaits are cut (exact text; the build fails
  *    if an Ink upgrade changes it, rather than shipping a binary that breaks);
- *    yoga's loader no longer asks for `fetch`, React is bundled in its production
- *    build only and @inkjs/ui without the components the TUI does not use
- *    (scripts/bundle.ts, as dist/cli.js).
+ *    yoga's loader no longer asks for `fetch` and React is bundled in its
+ *    production build only (scripts/bundle.ts, as dist/cli.js). @inkjs/ui's
+ *    unused components stay in the binary: in a CommonJS bundle esbuild wraps the
+ *    package's index, which loads every component (the plugin drops only 7 of
+ *    62 modules here; in dist/cli.js's ES chunks it drops them all).
  * 2. `node --experimental-sea-config` writes the blob: a small main script
  *    (scripts/binary-main.ts, bundled the same way) and the CLI's bundle as an
  *    asset, which the main script runs with a V8 code cache kept in the user's

@@ -11,6 +11,7 @@
  * Run as TypeScript by Node (no vitest): `node scripts/bundle.ts`.
  */
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {isBuiltin} from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -87,10 +88,14 @@ export const reactProductionBuild: esbuild.Plugin = {
 };
 
 /**
- * One `import` of a Node built-in module as esbuild prints it (one line):
- * default, namespace and named bindings, `from "node:NAME"`.
+ * One `import` of a module as esbuild prints it (one line): default, namespace and
+ * named bindings, or none (`import "x";`); {@link requireBuiltins} rewrites those of
+ * Node's built-ins (`node:fs` or bare `fs`, as `isBuiltin` says) and leaves the rest.
  */
-const BUILTIN_IMPORT = /^import (?:(\w+)(?:, )?)?(?:\{ ([\w$, ]*) \}|\* as (\w+))? from "(node:[\w/]+)";$/gm;
+const ONE_LINE_IMPORT = /^import (?:(?:([\w$]+)(?:, )?)?(?:\{ ([\w$, ]*) \}|\* as ([\w$]+))? from )?"([^"]+)";$/gm;
+
+/** Any import or re-export of a module, to find the forms {@link ONE_LINE_IMPORT} missed. */
+const ANY_IMPORT = /^(?:import|export)\b[^;]*?["']([^"']+)["'];?$/gm;
 
 /**
  * `text` (a chunk as esbuild printed it) with its imports of Node's built-in modules
@@ -99,29 +104,43 @@ const BUILTIN_IMPORT = /^import (?:(\w+)(?:, )?)?(?:\{ ([\w$, ]*) \}|\* as (\w+)
  * build the built-in's ES facade, which reads every export, and reading a lazy one
  * loads more modules: `util`'s parseArgs, `fs`'s streams and promises, `crypto`'s
  * webcrypto, `worker_threads` (15 modules the first frame never used, issue 14).
+ *
+ * What changes with it: a `const` from `require` exists from its line on, where an
+ * import binding exists before the module runs (safe while no module cycle calls a
+ * built-in during evaluation: the chunks have none today); and a named binding a
+ * built-in lacks is `undefined` rather than a load error (so source/bin.ts checks
+ * the Node version every named binding needs).
  * @throws when an import of a built-in is left in a form this does not know.
  */
 export function requireBuiltins(text: string, file: string): string {
-	const out = text.replace(BUILTIN_IMPORT, (_all, def: string | undefined, named: string | undefined, namespace: string | undefined, name: string) => {
+	const out = text.replace(ONE_LINE_IMPORT, (all, def: string | undefined, named: string | undefined, namespace: string | undefined, name: string) => {
+		if (!isBuiltin(name)) return all;
 		const module = JSON.stringify(name);
 		const parts: string[] = [];
 		if (def) parts.push(`const ${def} = require(${module});`);
 		if (namespace) parts.push(`const ${namespace} = require(${module});`);
 		if (named) parts.push(`const { ${named.replaceAll(' as ', ': ')} } = require(${module});`);
+		if (parts.length === 0) parts.push(`require(${module});`);
 		return parts.join(' ');
 	});
-	const left = /^(?:import|export)\b[^;]*from "node:[^"]+";$/m.exec(out);
-	if (left) throw new Error(`${file}: an import of a built-in module that scripts/bundle.ts does not turn into require: ${left[0]}`);
+	for (const left of out.matchAll(ANY_IMPORT)) {
+		// The banner's own import of node:module is what defines `require`.
+		if (isBuiltin(left[1] ?? '') && !left[0].includes('__bundleRequire')) throw new Error(`${file}: an import of a built-in module that scripts/bundle.ts does not turn into require: ${left[0]}`);
+	}
 	return out;
 }
 
 /**
  * Writes dist/cli.js, dist/chunks/ and their source maps, removing the previous ones
  * first; the chunks load Node's built-ins with `require` ({@link requireBuiltins}).
- * Throws with esbuild's errors.
+ * Every output is rewritten before any is written, and cli.js is written last, so a
+ * failed build leaves no cli.js (scripts/dist.ts then sees dist/ as stale) rather
+ * than a fresh one beside missing chunks.
+ * @throws with esbuild's errors, or {@link requireBuiltins}'s.
  */
 export async function bundle(): Promise<void> {
 	const dist = path.join(ROOT, 'dist');
+	const cli = path.join(dist, 'cli.js');
 	for (const old of ['cli.js', 'cli.js.map', 'chunks']) rmSync(path.join(dist, old), {recursive: true, force: true});
 	const result = await esbuild.build({
 		entryPoints: {cli: path.join(ROOT, 'source', 'bin.ts')},
@@ -140,9 +159,11 @@ export async function bundle(): Promise<void> {
 		logLevel: 'warning',
 		write: false,
 	});
-	for (const output of result.outputFiles) {
+	const outputs = result.outputFiles.map(output => ({path: output.path, contents: output.path.endsWith('.js') ? requireBuiltins(output.text, output.path) : output.contents}));
+	outputs.sort((a, b) => Number(a.path === cli) - Number(b.path === cli));
+	for (const output of outputs) {
 		mkdirSync(path.dirname(output.path), {recursive: true});
-		writeFileSync(output.path, output.path.endsWith('.js') ? requireBuiltins(output.text, output.path) : output.contents, {mode: output.path === path.join(dist, 'cli.js') ? 0o755 : 0o644});
+		writeFileSync(output.path, output.contents, {mode: output.path === cli ? 0o755 : 0o644});
 	}
 }
 

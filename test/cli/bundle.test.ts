@@ -11,6 +11,7 @@
  */
 import {execFileSync} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
+import {isBuiltin} from 'node:module';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {requireBuiltins} from '../../scripts/bundle.ts';
@@ -74,7 +75,9 @@ process.stdout.write(JSON.stringify({loaded, fetchType: typeof fetch}));`;
 				.filter(name => name.endsWith('.js'))
 				.map(name => path.join(ROOT, 'dist', 'chunks', name)),
 		];
-		const imports = chunks.flatMap(file => readFileSync(file, 'utf8').match(/^import .* from "node:[^"]+";$/gm) ?? []);
+		// Prefixed or bare (`vm`, from jsonpath-plus), with bindings or for effect; the banner's
+		// import of node:module, which defines `require`, is the one allowed.
+		const imports = chunks.flatMap(file => [...readFileSync(file, 'utf8').matchAll(/^import (?:.* from )?["']([^"']+)["'];/gm)].filter(match => isBuiltin(match[1]!) && !match[0].includes('__bundleRequire')).map(match => match[0]));
 		expect(imports).toEqual([]);
 		const main = chunks.find(file => path.basename(file).startsWith('main-'));
 		expect(readFileSync(main!, 'utf8')).toMatch(/^const \{ [^}]*randomBytes[^}]* \} = require\("node:crypto"\);$/m);
@@ -87,7 +90,13 @@ describe('requireBuiltins', () => {
 		expect(requireBuiltins(text, 'chunk.js').split('\n')).toEqual(['const fs = require("node:fs");', 'const { a, b: c } = require("node:util");', 'const os = require("node:os");', 'const d = require("node:path"); const { e } = require("node:path");', 'import { x } from "./chunk-A.js";', 'f();']);
 	});
 
+	it('also turns bare built-in names, $ in names and imports for their effect; leaves packages alone', () => {
+		const text = ['import vm from "vm";', 'import $os, { $a } from "node:os";', 'import "node:process";', 'import yaml from "yaml";', 'import "./chunk-B.js";'].join('\n');
+		expect(requireBuiltins(text, 'chunk.js').split('\n')).toEqual(['const vm = require("vm");', 'const $os = require("node:os"); const { $a } = require("node:os");', 'require("node:process");', 'import yaml from "yaml";', 'import "./chunk-B.js";']);
+	});
+
 	it('refuses an import of a built-in it does not know how to turn', () => {
 		expect(() => requireBuiltins('import {\n  a\n} from "node:fs";', 'chunk.js')).toThrow(/chunk\.js: an import of a built-in module .*from "node:fs";/s);
+		expect(() => requireBuiltins('export { a } from "fs";', 'chunk.js')).toThrow(/export \{ a \} from "fs"/);
 	});
 });
