@@ -63,10 +63,13 @@ export class RunView {
 	lastEndedStepId: string | undefined;
 	/** Bumped by every applied event; lets React memoise on it. */
 	version = 0;
+	/** Steps whose latest status is `running`: kept from the events, so asking costs O(1), not a scan of every step per frame. */
+	private readonly runningSteps = new Set<string>();
 
 	constructor(handle: RunHandle) {
 		this.handle = handle;
 		this.latestState = handle.getState();
+		for (const id of this.latestState.order) if (this.latestState.steps[id]?.status === 'running') this.runningSteps.add(id);
 		this.unsubscribe = handle.subscribe((event, state) => {
 			this.apply(event, state);
 		});
@@ -75,6 +78,11 @@ export class RunView {
 	/** The run state after the latest event. */
 	get state(): RunState {
 		return this.latestState;
+	}
+
+	/** True while a step's latest status is `running` (O(1)). */
+	get running(): boolean {
+		return this.runningSteps.size > 0;
 	}
 
 	/** The bounded output tail of a step (created empty on first use). */
@@ -128,6 +136,8 @@ export class RunView {
 				this.patch(event.stepId, {progress: event.message});
 				break;
 			case 'step-status':
+				if (event.status === 'running') this.runningSteps.add(event.stepId);
+				else this.runningSteps.delete(event.stepId);
 				if (event.status !== 'running' && event.status !== 'pending') this.lastEndedStepId = event.stepId;
 				if (event.status !== 'running') {
 					this.patch(event.stepId, {
