@@ -32,7 +32,7 @@ import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
 import {PlanView} from './plan-view.js';
 import {SummaryView} from './summary-view.js';
-import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, timeLeftMs, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
+import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
 import {displayLine, displayText} from './format.js';
 import type {PanelMode} from './layout.js';
 import {visibleControls} from '../security/terminal-text.js';
@@ -170,9 +170,8 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const panelMode = shownData ? modeOf(prompt, shownData.view.id, shownData.status) : 'follow';
 	const maxScroll = shownData && panelMode === 'decide' ? layoutStepPanel({...shownData, width: columns, height: mainRows, mode: panelMode, scroll}).maxScroll : 0;
 
-	// Without estimates (a runbook never completed before) there is nothing to add up over the steps.
-	const estimated = useMemo(() => Object.keys(stepEstimates).length > 0, [stepEstimates]);
-	const left = estimated ? timeLeftMs(stepEstimates, state, now) : undefined;
+	// Kept from the events by the view: a frame does not add up every step's estimate.
+	const left = view.timeLeftMs(stepEstimates, now);
 
 	let endLines: string[] = [];
 	if (stays && finished) {
