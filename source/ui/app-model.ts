@@ -82,6 +82,23 @@ export function listRows(handle: RunHandle, state: RunState, now: number): StepR
 }
 
 /**
+ * The time the step list reads, ms: 0 while no step runs (its rows then do not
+ * depend on the time), else `now` rounded down to the last whole second of the
+ * running step's attempt, the step the list shows `running for` of (whole
+ * seconds, formatDuration's floor): the list's rows then change once a second,
+ * not at every frame, and show what `now` would. Should two steps run at once,
+ * the other one's seconds may lag by up to a second.
+ */
+export function listClock(view: RunView, now: number): number {
+	if (!view.running) return 0;
+	const id = view.lastStartedStepId;
+	const startedAt = id === undefined ? undefined : view.state.steps[id]?.attempts.at(-1)?.startedAt;
+	const started = startedAt === undefined ? Number.NaN : Date.parse(startedAt);
+	if (Number.isNaN(started) || now < started) return now;
+	return started + Math.floor((now - started) / 1000) * 1000;
+}
+
+/**
  * The step the run is on: the prompt's step, else the state's current step,
  * else the latest started, else the first. Once the run has completed it is on
  * no step of its own: the last step is shown (not the last one that ran a

@@ -6,11 +6,11 @@
  * handler (app-keys.ts) that answers with `operator.answer` and stops with
  * `handle.stopCommand`.
  */
-import {useEffect, useMemo, useRef, useState} from 'react';
+import {memo, useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, useWindowSize} from 'ink';
 import {ThemeProvider} from '@inkjs/ui';
 import type {RunHandle} from '../engine/handle.js';
-import {currentStepId, finalSummary, listRows, panelData, summaryLines} from './app-model.js';
+import {currentStepId, finalSummary, listClock, listRows, panelData, summaryLines} from './app-model.js';
 import {handleKey, type KeyScene} from './app-keys.js';
 import {commandScroll, openQuestion, useAppState} from './app-state.js';
 import {tint, uiTheme} from './color.js';
@@ -27,12 +27,12 @@ import type {Prompt} from './prompt.js';
 import {typesAnswers} from './keymap.js';
 import {PromptView, promptRows} from './prompt-view.js';
 import {entryFor} from './prompt-entry.js';
-import {StepList} from './step-list.js';
+import {SpinnerFrame, spinnerFrame, StepList} from './step-list.js';
 import {layoutStepPanel, statusText, StepPanel} from './step-panel.js';
 import {DetailsView} from './details-view.js';
 import {PlanView} from './plan-view.js';
 import {SummaryView} from './summary-view.js';
-import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, timeLeftMs, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
+import {NO_EARLIER_SESSIONS, summaryLines as runSummaryLines, type EarlierSessions, type StepEstimates} from '../engine/run-summary.js';
 import {displayLine, displayText} from './format.js';
 import type {PanelMode} from './layout.js';
 import {visibleControls} from '../security/terminal-text.js';
@@ -67,6 +67,14 @@ export interface AppProps {
 
 const NO_ESTIMATES: StepEstimates = {};
 
+/** The header drawn again only when what it shows changed (its clock shows whole seconds). */
+const MemoHeader = memo(Header);
+
+/** `ms` rounded down to a whole second: the header shows no less, and equal props let it skip a render. */
+function wholeSeconds(ms: number): number {
+	return Math.floor(ms / 1000) * 1000;
+}
+
 /**
  * What the step panel of `stepId` puts first: `decide` while a confirm or
  * destructive prompt waits on it, `failed` when it failed or was interrupted
@@ -94,12 +102,18 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const finishedAt = useRef<number | undefined>(undefined);
 	if (finished && finishedAt.current === undefined) finishedAt.current = Date.now();
 	const state = view.state;
-	const running = state.order.some(id => state.steps[id]?.status === 'running');
+	// From the view's events, not a scan of every step: a frame's cost must not grow with the runbook (issue 14).
+	const running = view.running;
 	const now = useClock(!finished, running);
 	const elapsed = earlier.ms + (finishedAt.current ?? now) - startedAt.current;
 	// A completed run's summary stays until a key; other ends (a quit, a signal) leave at once.
 	const stays = finished?.status === 'completed' && !ui.left;
 	const theme = useMemo(() => uiTheme(), []);
+	// The list's rows change with the state (a new object at each transition, not at output), and
+	// with the time only when a running step's whole seconds do: the same rows object otherwise, so
+	// the memoised list is not rendered again by an output tail or a clock tick (issue 15).
+	const listNow = listClock(view, now);
+	const stepRows = useMemo(() => listRows(handle, state, listNow), [handle, state, listNow]);
 
 	useEffect(() => {
 		const sync = () => {
@@ -155,6 +169,9 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	const shownData = shownId ? panelData(view, shownId, now) : undefined;
 	const panelMode = shownData ? modeOf(prompt, shownData.view.id, shownData.status) : 'follow';
 	const maxScroll = shownData && panelMode === 'decide' ? layoutStepPanel({...shownData, width: columns, height: mainRows, mode: panelMode, scroll}).maxScroll : 0;
+
+	// Kept from the events by the view: a frame does not add up every step's estimate.
+	const left = view.timeLeftMs(stepEstimates, now);
 
 	let endLines: string[] = [];
 	if (stays && finished) {
@@ -218,7 +235,9 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 				<Box height={mainRows}>{panel}</Box>
 			) : (
 				<Box height={mainRows}>
-					<StepList steps={listRows(handle, state, now)} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
+					<SpinnerFrame.Provider value={running ? spinnerFrame(now) : 0}>
+						<StepList steps={stepRows} currentId={currentId} selectedId={shownId} height={mainRows} width={listWidth} />
+					</SpinnerFrame.Provider>
 					<Box marginLeft={1} borderStyle="single" borderTop={false} borderBottom={false} borderRight={false} paddingLeft={1} height={mainRows}>
 						{panel}
 					</Box>
@@ -229,7 +248,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	return (
 		<ThemeProvider theme={theme}>
 			<Box flexDirection="column" width={columns} height={rows} overflow="hidden">
-				<Header title={title} runId={state.runId} elapsedMs={elapsed} leftMs={timeLeftMs(stepEstimates, state, now)} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
+				<MemoHeader title={title} runId={state.runId} elapsedMs={wholeSeconds(elapsed)} leftMs={left} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
 				{main}
 				{!overlay && question && (
 					<Text bold wrap="truncate-end">

@@ -6,11 +6,22 @@ import {useEffect, useRef, useState} from 'react';
 import type {RunHandle} from '../engine/handle.js';
 import {RunView} from './run-view.js';
 
-/** Fewest milliseconds between two re-renders caused by run events (at most 10 a second). */
-export const RENDER_INTERVAL_MS = 100;
+/**
+ * Fewest milliseconds between two re-renders caused by run events: at most 4 a
+ * second, whatever the run does (thousands of trivial steps, a step printing
+ * gigabytes). Each render is a whole Ink frame (React, Yoga layout, the frame's
+ * text): at 10 a second they took a fifth of a TUI run's CPU (issue 14), CPU the
+ * run's commands did not get on a loaded machine. Keys render at once.
+ */
+export const RENDER_INTERVAL_MS = 250;
 
-/** Clock tick while a step runs, ms: its `running for` label follows within a quarter of a second. */
-export const TICK_RUNNING_MS = 250;
+/**
+ * Clock tick while a step runs, ms: its `running for` label (whole seconds) and
+ * the spinner follow within a third of a second. Longer than
+ * {@link RENDER_INTERVAL_MS}: while run events keep coming, their renders
+ * re-arm the clock before it fires, so the two never add up to more frames.
+ */
+export const TICK_RUNNING_MS = 300;
 
 /** Clock tick otherwise, ms (the header's elapsed time). */
 export const TICK_IDLE_MS = 1000;

@@ -7,7 +7,8 @@
  */
 import type {NoticeEvent, RunEvent, RunFinishedEvent} from '../engine/events.js';
 import type {RunHandle} from '../engine/handle.js';
-import type {RunState} from '../engine/state.js';
+import type {RunState, StepStatus} from '../engine/state.js';
+import type {StepEstimates} from '../engine/run-summary.js';
 import type {AttemptOutcome} from '../engine/outcome.js';
 import {OutputTail} from './tail.js';
 
@@ -63,10 +64,13 @@ export class RunView {
 	lastEndedStepId: string | undefined;
 	/** Bumped by every applied event; lets React memoise on it. */
 	version = 0;
+	/** Steps whose latest status is `running`: kept from the events, so asking costs O(1), not a scan of every step per frame. */
+	private readonly runningSteps = new Set<string>();
 
 	constructor(handle: RunHandle) {
 		this.handle = handle;
 		this.latestState = handle.getState();
+		for (const id of this.latestState.order) if (this.latestState.steps[id]?.status === 'running') this.runningSteps.add(id);
 		this.unsubscribe = handle.subscribe((event, state) => {
 			this.apply(event, state);
 		});
@@ -75,6 +79,47 @@ export class RunView {
 	/** The run state after the latest event. */
 	get state(): RunState {
 		return this.latestState;
+	}
+
+	/** The estimates {@link timeLeftMs} added up, and what it keeps from them between events. */
+	private estimated: {estimates: StepEstimates; notDone: Set<string>; sum: number} | undefined;
+
+	/**
+	 * engine/run-summary.ts `timeLeftMs` (the same figure, ms, or undefined: no
+	 * estimate for any step left, or the run is no longer in progress), kept up
+	 * to date from the events: the steps are added up once per `estimates`
+	 * object, then each frame costs O(running steps), not O(steps) (issue 14).
+	 */
+	timeLeftMs(estimates: StepEstimates, now: number): number | undefined {
+		const state = this.latestState;
+		if (state.status !== 'in-progress') return undefined;
+		if (this.estimated?.estimates !== estimates) {
+			const notDone = new Set<string>();
+			let sum = 0;
+			for (const id of state.order) {
+				const estimate = estimates[id];
+				if (estimate === undefined || isDone(state.steps[id]?.status)) continue;
+				notDone.add(id);
+				sum += estimate;
+			}
+			this.estimated = {estimates, notDone, sum};
+		}
+		const {notDone, sum} = this.estimated;
+		if (notDone.size === 0) return undefined;
+		let left = sum;
+		for (const id of this.runningSteps) {
+			const estimate = estimates[id];
+			const attempt = state.steps[id]?.attempts.at(-1);
+			if (estimate === undefined || !notDone.has(id) || !attempt) continue;
+			const spent = now - Date.parse(attempt.startedAt);
+			left += Math.max(0, estimate - (Number.isFinite(spent) ? spent : 0)) - estimate;
+		}
+		return left;
+	}
+
+	/** True while a step's latest status is `running` (O(1)). */
+	get running(): boolean {
+		return this.runningSteps.size > 0;
 	}
 
 	/** The bounded output tail of a step (created empty on first use). */
@@ -106,6 +151,18 @@ export class RunView {
 		this.listeners.clear();
 	}
 
+	/** Keeps {@link timeLeftMs}'s sum: a step that is done no longer counts, one that is not (a retry) counts again. */
+	private countDone(stepId: string, status: StepStatus): void {
+		const kept = this.estimated;
+		const estimate = kept?.estimates[stepId];
+		if (!kept || estimate === undefined) return;
+		if (isDone(status) && kept.notDone.delete(stepId)) kept.sum -= estimate;
+		else if (!isDone(status) && !kept.notDone.has(stepId)) {
+			kept.notDone.add(stepId);
+			kept.sum += estimate;
+		}
+	}
+
 	private patch(stepId: string, change: Partial<StepLive>): void {
 		this.live.set(stepId, {...this.live.get(stepId), ...change});
 	}
@@ -128,6 +185,9 @@ export class RunView {
 				this.patch(event.stepId, {progress: event.message});
 				break;
 			case 'step-status':
+				if (event.status === 'running') this.runningSteps.add(event.stepId);
+				else this.runningSteps.delete(event.stepId);
+				this.countDone(event.stepId, event.status);
 				if (event.status !== 'running' && event.status !== 'pending') this.lastEndedStepId = event.stepId;
 				if (event.status !== 'running') {
 					this.patch(event.stepId, {
@@ -150,4 +210,9 @@ export class RunView {
 		}
 		for (const listener of [...this.listeners]) listener(event);
 	}
+}
+
+/** Succeeded or skipped: what the time left no longer counts (engine/run-summary.ts timeLeftMs). */
+function isDone(status: StepStatus | undefined): boolean {
+	return status === 'succeeded' || status === 'skipped';
 }

@@ -1,6 +1,6 @@
 /**
  * The running step's time: read at every render (a step that just started
- * reads 0s, not a stale clock's 0ms), ticking every 250 ms while it runs, in
+ * reads 0s, not a stale clock's 0ms), ticking every TICK_RUNNING_MS (300 ms) while it runs, in
  * whole seconds so the label does not jitter.
  */
 import {Text} from 'ink';

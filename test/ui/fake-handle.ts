@@ -122,9 +122,10 @@ export class FakeHandle implements RunHandle {
 		return n;
 	}
 
-	/** Output lines of the running step. */
+	/** Output lines of the running step; the state stays the same object, as the engine's does (output is not a transition). */
 	output(stepId: string, stream: 'stdout' | 'stderr', lines: string[]): void {
-		this.emit({type: 'output', stepId, stream, lines});
+		const event: RunEvent = {type: 'output', stepId, stream, lines};
+		for (const listener of [...this.listeners]) listener(event, this.state);
 	}
 
 	/**

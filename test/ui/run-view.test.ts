@@ -1,4 +1,5 @@
 import {describe, expect, test} from 'vitest';
+import {timeLeftMs} from '../../source/engine/run-summary.js';
 import {RunView, TAIL_LINES} from '../../source/ui/run-view.js';
 import {FakeHandle, manySteps} from './fake-handle.js';
 
@@ -44,5 +45,59 @@ describe('RunView', () => {
 		handle.finishRun('aborted', 'operator quit');
 		expect(view.finished).toEqual({type: 'run-finished', status: 'aborted', reason: 'operator quit'});
 		expect(seen).toEqual(['notice', 'step-started', 'step-status', 'step-started', 'step-status', 'run-finished']);
+	});
+
+	test("the time left is the engine's figure after every transition, and adds up the steps once, not at every ask", () => {
+		const n = 2000;
+		const handle = new FakeHandle(manySteps(n));
+		// Counts what reads the state's step order (a scan of every step) from here on.
+		let reads = 0;
+		const order = new Proxy(handle.getState().order as string[], {
+			get(target, key, receiver) {
+				reads++;
+				return Reflect.get(target, key, receiver);
+			},
+		});
+		handle.emit({type: 'notice', level: 'info', message: 'start'}, state => ({...state, order}));
+		const view = new RunView(handle);
+		const estimates: Record<string, number> = {};
+		for (let i = 1; i <= n; i += 2) estimates[`step-${i}`] = 1000 * i;
+		const t0 = Date.now();
+		expect(view.timeLeftMs(estimates, t0)).toBe(timeLeftMs(estimates, view.state, t0));
+		reads = 0;
+		const check = (now: number) => {
+			const ours = view.timeLeftMs(estimates, now);
+			const before = reads;
+			expect(ours).toBe(timeLeftMs(estimates, view.state, now));
+			reads = before;
+		};
+		handle.start('step-1');
+		check(t0 + 400);
+		check(t0 + 5000);
+		handle.finish('step-1', 'failed', {exitCode: 1, error: 'exit code 1'});
+		check(t0 + 6000);
+		handle.start('step-1');
+		handle.finish('step-1', 'succeeded');
+		handle.start('step-2');
+		handle.finish('step-2', 'skipped');
+		handle.start('step-3');
+		check(t0 + 7000);
+		handle.finish('step-3', 'succeeded');
+		check(t0 + 8000);
+		expect(reads).toBe(0);
+		// Every estimated step done: no estimate left.
+		const done = new RunView(handle);
+		for (let i = 5; i <= n; i += 2) {
+			handle.start(`step-${i}`);
+			handle.finish(`step-${i}`, 'succeeded');
+		}
+		expect(view.timeLeftMs(estimates, t0)).toBeUndefined();
+		expect(timeLeftMs(estimates, view.state, t0)).toBeUndefined();
+		// Another estimates object is added up afresh.
+		expect(done.timeLeftMs({'step-4': 3000}, t0)).toBe(3000);
+		handle.finishRun('completed');
+		expect(view.timeLeftMs(estimates, t0)).toBeUndefined();
+		view.dispose();
+		done.dispose();
 	});
 });
