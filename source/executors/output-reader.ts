@@ -57,10 +57,20 @@ export const REST_MS = 2;
 const FAST_SHARE = 0.5;
 
 /**
- * Receives each piece of output as it is read. The buffer may be reused after
- * the call returns: use its bytes at once (decode or copy them), keep no reference.
+ * Takes the buffer of a piece out of reuse, during the {@link OnBytes} call it
+ * was given to; returns the function that gives it back (call it once, when done
+ * with the bytes: the step log, once it has written them). The reader reads the
+ * next piece into another buffer meanwhile.
  */
-export type OnBytes = (bytes: Buffer) => void;
+export type KeepBuffer = () => () => void;
+
+/**
+ * Receives each piece of output as it is read. The buffer may be reused after
+ * the call returns: use its bytes at once (decode or copy them), keep no reference,
+ * unless `keep` is given and called (direct reads: the log then writes a flood
+ * from the buffer it was read into, without copying it).
+ */
+export type OnBytes = (bytes: Buffer, keep?: KeepBuffer) => void;
 
 /** One stream being read. */
 export interface OutputReader {
@@ -115,8 +125,21 @@ interface Member {
 	drain(limit: number): number;
 }
 
-/** The buffer of every direct read (see {@link READ_BYTES}); made on first use. */
+/** The buffer of the next direct read (see {@link READ_BYTES}); made on first use, replaced when kept. */
 let directBuffer: Buffer | undefined;
+
+/**
+ * Direct-read buffers given back after being kept ({@link KeepBuffer}), for reuse: as many
+ * as the step log keeps in flight (4 MiB, store/step-logs.ts) and a few more. A fresh
+ * buffer per read is garbage the collector frees late (external memory), tens of MB of RSS.
+ */
+const spareBuffers: Buffer[] = [];
+const SPARE_BUFFERS = 6;
+
+/** A direct-read buffer: a spare one, or a new one. */
+function takeBuffer(): Buffer {
+	return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
+}
 
 /**
  * Reads FIFO read ends lazily (see the file comment), calling each source's
@@ -215,8 +238,18 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 				else socket.resume();
 			},
 			drain: limit => {
-				directBuffer ??= Buffer.allocUnsafeSlow(READ_BYTES);
-				const buffer = directBuffer;
+				let buffer = (directBuffer ??= takeBuffer());
+				let kept = false;
+				const keep: KeepBuffer = () => {
+					kept = true;
+					const lent = buffer;
+					let given = false;
+					return () => {
+						if (given) return;
+						given = true;
+						if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(lent);
+					};
+				};
 				let total = 0;
 				while (!member.held && !member.finished && total < limit) {
 					let bytes: number;
@@ -232,7 +265,11 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 						break;
 					}
 					total += bytes;
-					onBytes(buffer.subarray(0, bytes));
+					onBytes(buffer.subarray(0, bytes), keep);
+					if (kept) {
+						kept = false;
+						buffer = directBuffer = takeBuffer();
+					}
 					if (bytes < READ_BYTES && bytes < member.pipeBytes) break; // took all there was
 				}
 				return total;
