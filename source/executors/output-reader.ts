@@ -58,9 +58,10 @@ const FAST_SHARE = 0.5;
 
 /**
  * Takes the buffer of a piece out of reuse, during the {@link OnBytes} call it
- * was given to; returns the function that gives it back (call it once, when done
- * with the bytes: the step log, once it has written them). The reader reads the
- * next piece into another buffer meanwhile.
+ * was given to; returns the function that gives it back (when done with the
+ * bytes: the step log, once it has written them; a second call does nothing).
+ * Each call is a holder of its own: the buffer is read into again only once
+ * every holder gave it back, and the reader reads into another one meanwhile.
  */
 export type KeepBuffer = () => () => void;
 
@@ -139,6 +140,34 @@ const SPARE_BUFFERS = 6;
 /** A direct-read buffer: a spare one, or a new one. */
 function takeBuffer(): Buffer {
 	return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
+}
+
+/**
+ * The lending of `buffer` for one piece: each `keep()` adds a holder, and each give-back
+ * (counted once) takes one away. `settle()`, once the piece was handed on: true when a
+ * holder remains, so the next read must go into another buffer; this one then goes back
+ * to the spares when the last holder gives it back. Before `settle()`, a buffer given back
+ * by every holder is simply the reader's again.
+ */
+function lender(buffer: Buffer): {keep: KeepBuffer; settle: () => boolean} {
+	let holders = 0;
+	let settled = false;
+	return {
+		keep: () => {
+			holders++;
+			let given = false;
+			return () => {
+				if (given) return;
+				given = true;
+				holders--;
+				if (settled && holders === 0 && spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+			};
+		},
+		settle: () => {
+			settled = true;
+			return holders > 0;
+		},
+	};
 }
 
 /**
@@ -239,17 +268,6 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 			},
 			drain: limit => {
 				let buffer = (directBuffer ??= takeBuffer());
-				let kept = false;
-				const keep: KeepBuffer = () => {
-					kept = true;
-					const lent = buffer;
-					let given = false;
-					return () => {
-						if (given) return;
-						given = true;
-						if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(lent);
-					};
-				};
 				let total = 0;
 				while (!member.held && !member.finished && total < limit) {
 					let bytes: number;
@@ -265,11 +283,9 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 						break;
 					}
 					total += bytes;
-					onBytes(buffer.subarray(0, bytes), keep);
-					if (kept) {
-						kept = false;
-						buffer = directBuffer = takeBuffer();
-					}
+					const piece = lender(buffer);
+					onBytes(buffer.subarray(0, bytes), piece.keep);
+					if (piece.settle()) buffer = directBuffer = takeBuffer();
 					if (bytes < READ_BYTES && bytes < member.pipeBytes) break; // took all there was
 				}
 				return total;
