@@ -49,9 +49,10 @@ export class LineSplitter {
 
 	/**
 	 * Splits text (escapes already removed) into the lines it completes; cuts an over-long partial line.
-	 * The complete lines are split natively (`String.split`), and looked at one by one only for a
-	 * `\r` or a length over the limit when the text holds a `\r` or is longer than the limit: a flood
-	 * of short lines (`yes`: 2 bytes a line) costs no JavaScript per line here (issue 15).
+	 * The complete lines are split natively (`String.split`); a CR is stripped only when the text
+	 * holds one, and lines are cut only when one is over the limit (a length check per line when
+	 * the text is longer than the limit): a flood of short lines (`yes`: 2 bytes a line) costs
+	 * little JavaScript per line here (issue 15).
 	 */
 	#split(text: string): string[] {
 		let lines: string[] = [];
@@ -62,10 +63,10 @@ export class LineSplitter {
 			const body = this.#partial + text.slice(0, last);
 			this.#partial = text.slice(last + 1);
 			lines = body.split('\n');
-			const cr = body.includes('\r');
-			if (cr || body.length > this.#maxPartial) {
+			if (body.includes('\r')) lines = lines.map(stripCr);
+			if (body.length > this.#maxPartial && lines.some(line => line.length > this.#maxPartial)) {
 				const whole: string[] = [];
-				for (const line of lines) this.#whole(whole, cr ? stripCr(line) : line);
+				for (const line of lines) this.#whole(whole, line);
 				lines = whole;
 			}
 		}
