@@ -27,8 +27,13 @@ export interface StepLogWriter {
 	onFailure(listener: (message: string) => void): void;
 	/** Appends lines (each gets `\n`). False: the buffer is full, wait for `onDrain`. */
 	writeLines(lines: readonly string[]): boolean;
-	/** Appends output bytes as they are (whole lines); copied at once. False: as `writeLines`. */
-	writeBytes(bytes: Buffer): boolean;
+	/**
+	 * Appends output bytes as they are (whole lines); copied at once, unless `keep` is given:
+	 * then a large piece may be written from `bytes` itself, taken out of its owner's reuse by
+	 * calling `keep()`, whose result is called once it is written (executors/output-reader.ts
+	 * KeepBuffer). False: as `writeLines`.
+	 */
+	writeBytes(bytes: Buffer, keep?: () => () => void): boolean;
 	/** Appends a note line: `=== runbook: <text> ===`. */
 	note(text: string): void;
 	/** Calls `listener` once when the buffer has drained (or at once after a failure). */

@@ -18,9 +18,10 @@
  *   the last lines of what was not shown are shown, so the command's last words
  *   are always on the screen.
  */
-import {isUtf8} from 'node:buffer';
+import {isAscii, isUtf8} from 'node:buffer';
 import type {OutputChunk} from '../engine/output.js';
 import {terminalSafe} from '../security/terminal-text.js';
+import type {KeepBuffer} from './output-reader.js';
 
 /**
  * Output shown at once before sampling starts, in bytes (256 KiB: a few thousand
@@ -48,8 +49,11 @@ const NEWLINE = Buffer.from('\n');
 
 /** What a {@link ByteOutput} writes to and shows on. */
 export interface ByteOutputTarget {
-	/** Appends bytes (whole lines) to the step's log; false: hold the source until the log drains. */
-	writeLog: (bytes: Buffer) => boolean;
+	/**
+	 * Appends bytes (whole lines) to the step's log; false: hold the source until the log drains.
+	 * `keep`, when given, lends the buffer `bytes` are in (see {@link KeepBuffer}).
+	 */
+	writeLog: (bytes: Buffer, keep?: KeepBuffer) => boolean;
 	/** Called when {@link ByteOutputTarget.writeLog} returned false. */
 	onLogFull: () => void;
 	/** Shows lines (the step's live output). */
@@ -76,9 +80,12 @@ function lines(bytes: Buffer): string[] {
  * Native byte searches and `isUtf8` (simdutf), so ordinary output keeps the fast
  * path. Other C0 controls (BEL, backspace) are not searched for (a search per byte
  * value costs a pass over the output each): on this path they reach the log as written.
+ * ASCII output (the usual flood: `base64`, `yes`, logs) is told apart in one more pass
+ * (`isAscii`), and then needs neither the C1 search nor UTF-8 validation.
  */
 function needsCleaning(bytes: Buffer): boolean {
 	if (bytes.includes(0x1b) || bytes.includes(0x0d) || bytes.includes(0)) return true;
+	if (isAscii(bytes)) return false;
 	for (let i = bytes.indexOf(0xc2); i !== -1 && i + 1 < bytes.length; i = bytes.indexOf(0xc2, i + 1)) {
 		if (bytes[i + 1]! >= 0x80 && bytes[i + 1]! <= 0x9f) return true;
 	}
@@ -109,8 +116,12 @@ export class ByteOutput {
 		return this.#omittedBytes;
 	}
 
-	/** Takes a piece read from `stream`; `bytes` may be reused after the call (nothing keeps a reference). */
-	push(stream: OutputChunk['stream'], bytes: Buffer): void {
+	/**
+	 * Takes a piece read from `stream`; `bytes` may be reused after the call (nothing keeps a
+	 * reference), unless `keep` is given: then the log may write its whole lines from `bytes`' buffer,
+	 * lent to it (see {@link KeepBuffer}).
+	 */
+	push(stream: OutputChunk['stream'], bytes: Buffer, keep?: KeepBuffer): void {
 		const nl = bytes.lastIndexOf(10);
 		if (nl === -1) {
 			this.#keepPartial(stream, bytes);
@@ -125,7 +136,7 @@ export class ByteOutput {
 			from = bytes.indexOf(10) + 1;
 			this.#emit(stream, Buffer.concat([...this.#takePartial(stream), bytes.subarray(0, from)]));
 		}
-		if (from <= nl) this.#emit(stream, bytes.subarray(from, nl + 1));
+		if (from <= nl) this.#emit(stream, bytes.subarray(from, nl + 1), keep);
 		if (nl + 1 < bytes.length) this.#keepPartial(stream, bytes.subarray(nl + 1));
 	}
 
@@ -157,12 +168,16 @@ export class ByteOutput {
 		return parts;
 	}
 
-	/** Writes whole lines to the log (which copies them) and offers them to the screen; `raw` may be the reader's buffer. */
-	#emit(stream: OutputChunk['stream'], raw: Buffer): void {
+	/**
+	 * Writes whole lines to the log (which copies them, or takes the buffer `keep` lends)
+	 * and offers them to the screen; `raw` may be the reader's buffer.
+	 */
+	#emit(stream: OutputChunk['stream'], raw: Buffer, keep?: KeepBuffer): void {
 		// Lines the line path would change get its cleaning (see needsCleaning): the log
 		// reads the same whichever path a step's output took.
-		const bytes = needsCleaning(raw) ? Buffer.from(`${lines(raw).map(terminalSafe).join('\n')}\n`) : raw;
-		if (!this.#target.writeLog(bytes)) this.#target.onLogFull();
+		const clean = needsCleaning(raw);
+		const bytes = clean ? Buffer.from(`${lines(raw).map(terminalSafe).join('\n')}\n`) : raw;
+		if (!this.#target.writeLog(bytes, clean ? undefined : keep)) this.#target.onLogFull();
 		this.#offer(stream, bytes);
 	}
 

@@ -41,26 +41,34 @@ export class LineSplitter {
 		this.#stripper = options.stripEscapes ? new EscapeStripper() : undefined;
 	}
 
-	/** Takes a chunk; returns the lines it completed (possibly none), without `\n`. */
+	/** Takes a chunk; returns the lines it completed (possibly none), without `\n`; the array is the caller's. */
 	push(chunk: Buffer | string): string[] {
 		const decoded = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
 		return this.#split(this.#stripper ? this.#stripper.push(decoded) : decoded);
 	}
 
-	/** Splits text (escapes already removed) into the lines it completes; cuts an over-long partial line. */
+	/**
+	 * Splits text (escapes already removed) into the lines it completes; cuts an over-long partial line.
+	 * The complete lines are split natively (`String.split`); a CR is stripped only when the text
+	 * holds one, and lines are cut only when one is over the limit (a length check per line when
+	 * the text is longer than the limit): a flood of short lines (`yes`: 2 bytes a line) costs
+	 * little JavaScript per line here (issue 15).
+	 */
 	#split(text: string): string[] {
-		const lines: string[] = [];
-		let nl = text.indexOf('\n');
-		if (nl === -1) {
+		let lines: string[] = [];
+		const last = text.lastIndexOf('\n');
+		if (last === -1) {
 			this.#partial += text;
 		} else {
-			this.#whole(lines, stripCr(this.#partial + text.slice(0, nl)));
-			let start = nl + 1;
-			while ((nl = text.indexOf('\n', start)) !== -1) {
-				this.#whole(lines, stripCr(text.slice(start, nl)));
-				start = nl + 1;
+			const body = this.#partial + text.slice(0, last);
+			this.#partial = text.slice(last + 1);
+			lines = body.split('\n');
+			if (body.includes('\r')) lines = lines.map(stripCr);
+			if (body.length > this.#maxPartial && lines.some(line => line.length > this.#maxPartial)) {
+				const whole: string[] = [];
+				for (const line of lines) this.#whole(whole, line);
+				lines = whole;
 			}
-			this.#partial = text.slice(start);
 		}
 		while (this.#partial.length > this.#maxPartial + (this.#cut?.lookahead ?? 0)) {
 			const wanted = this.#cut?.at(this.#partial, this.#maxPartial) ?? this.#maxPartial;

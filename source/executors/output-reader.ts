@@ -57,10 +57,21 @@ export const REST_MS = 2;
 const FAST_SHARE = 0.5;
 
 /**
- * Receives each piece of output as it is read. The buffer may be reused after
- * the call returns: use its bytes at once (decode or copy them), keep no reference.
+ * Takes the buffer of a piece out of reuse, during the {@link OnBytes} call it
+ * was given to; returns the function that gives it back (when done with the
+ * bytes: the step log, once it has written them; a second call does nothing).
+ * Each call is a holder of its own: the buffer is read into again only once
+ * every holder gave it back, and the reader reads into another one meanwhile.
  */
-export type OnBytes = (bytes: Buffer) => void;
+export type KeepBuffer = () => () => void;
+
+/**
+ * Receives each piece of output as it is read. The buffer may be reused after
+ * the call returns: use its bytes at once (decode or copy them), keep no reference,
+ * unless `keep` is given and called (direct reads: the log then writes a flood
+ * from the buffer it was read into, without copying it).
+ */
+export type OnBytes = (bytes: Buffer, keep?: KeepBuffer) => void;
 
 /** One stream being read. */
 export interface OutputReader {
@@ -115,8 +126,49 @@ interface Member {
 	drain(limit: number): number;
 }
 
-/** The buffer of every direct read (see {@link READ_BYTES}); made on first use. */
+/** The buffer of the next direct read (see {@link READ_BYTES}); made on first use, replaced when kept. */
 let directBuffer: Buffer | undefined;
+
+/**
+ * Direct-read buffers given back after being kept ({@link KeepBuffer}), for reuse: as many
+ * as the step log keeps in flight (4 MiB, store/step-logs.ts) and a few more. A fresh
+ * buffer per read is garbage the collector frees late (external memory), tens of MB of RSS.
+ */
+const spareBuffers: Buffer[] = [];
+const SPARE_BUFFERS = 6;
+
+/** A direct-read buffer: a spare one, or a new one. */
+function takeBuffer(): Buffer {
+	return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
+}
+
+/**
+ * The lending of `buffer` for one piece: each `keep()` adds a holder, and each give-back
+ * (counted once) takes one away. `settle()`, once the piece was handed on: true when a
+ * holder remains, so the next read must go into another buffer; this one then goes back
+ * to the spares when the last holder gives it back. Before `settle()`, a buffer given back
+ * by every holder is simply the reader's again.
+ */
+function lender(buffer: Buffer): {keep: KeepBuffer; settle: () => boolean} {
+	let holders = 0;
+	let settled = false;
+	return {
+		keep: () => {
+			holders++;
+			let given = false;
+			return () => {
+				if (given) return;
+				given = true;
+				holders--;
+				if (settled && holders === 0 && spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+			};
+		},
+		settle: () => {
+			settled = true;
+			return holders > 0;
+		},
+	};
+}
 
 /**
  * Reads FIFO read ends lazily (see the file comment), calling each source's
@@ -215,8 +267,7 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 				else socket.resume();
 			},
 			drain: limit => {
-				directBuffer ??= Buffer.allocUnsafeSlow(READ_BYTES);
-				const buffer = directBuffer;
+				let buffer = (directBuffer ??= takeBuffer());
 				let total = 0;
 				while (!member.held && !member.finished && total < limit) {
 					let bytes: number;
@@ -232,7 +283,9 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 						break;
 					}
 					total += bytes;
-					onBytes(buffer.subarray(0, bytes));
+					const piece = lender(buffer);
+					onBytes(buffer.subarray(0, bytes), piece.keep);
+					if (piece.settle()) buffer = directBuffer = takeBuffer();
 					if (bytes < READ_BYTES && bytes < member.pipeBytes) break; // took all there was
 				}
 				return total;

@@ -56,7 +56,7 @@ import {CaptureBuffer} from './capture-buffer.js';
 import {createOutputSink} from './output-sink.js';
 import {closeQuietly, type FifoEnds, openFifos} from './fifo.js';
 import {DEFAULT_MAX_PARTIAL_CHARS, LineSplitter} from './line-splitter.js';
-import {readFifos, readStream, type OutputReader} from './output-reader.js';
+import {readFifos, readStream, type OnBytes, type OutputReader} from './output-reader.js';
 import {newCommandId, type CommandProcesses, signalCommand, trackCommand, waitCommandGone} from './process-group.js';
 import type {StepLogs, StepLogWriter} from '../engine/step-log-port.js';
 import {readySpawnHelper, startSpawnHelper} from './spawn-helper.js';
@@ -314,7 +314,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const bytePath =
 		request.redactsNothing === true && !capture && request.sensitive !== true
 			? new ByteOutput({
-					writeLog: bytes => log.writeBytes(bytes),
+					writeLog: (bytes, keep) => log.writeBytes(bytes, keep),
 					onLogFull: () => {
 						if (bytesHeld) return;
 						bytesHeld = true;
@@ -328,15 +328,16 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 					maxPartialBytes: settings.maxPartial,
 				})
 			: undefined;
-	const toStdout = bytePath ? (data: Buffer): void => bytePath.push('stdout', data) : (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
-	const toStderr = bytePath ? (data: Buffer): void => bytePath.push('stderr', data) : (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
-	const onStdout = (data: Buffer): void => {
+	// The byte path may have the log write a direct read's buffer as it is (`keep`, output-reader.ts).
+	const toStdout: OnBytes = bytePath ? (data, keep) => bytePath.push('stdout', data, keep) : data => deliver('stdout', splitters.stdout.push(data), false);
+	const toStderr: OnBytes = bytePath ? (data, keep) => bytePath.push('stderr', data, keep) : data => deliver('stderr', splitters.stderr.push(data), false);
+	const onStdout: OnBytes = (data, keep) => {
 		if (phases.firstOutput === undefined) mark('firstOutput');
-		toStdout(data);
+		toStdout(data, keep);
 	};
-	const onStderr = (data: Buffer): void => {
+	const onStderr: OnBytes = (data, keep) => {
 		if (phases.firstOutput === undefined) mark('firstOutput');
-		toStderr(data);
+		toStderr(data, keep);
 	};
 	readers = outputs
 		? readFifos([

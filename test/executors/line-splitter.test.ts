@@ -38,6 +38,14 @@ describe('LineSplitter', () => {
 		const cut = secretSafeCut(['SECRET']);
 		expect(new LineSplitter(8, cut).push('abcdeSECRETxyz\n')).toEqual(['abcde', 'SECRETxy', 'z']);
 	});
+
+	test('a chunk far longer than the limit, of short lines (a flood), splits as it would line by line: CRs removed, nothing cut but the long line', () => {
+		const short = Array.from({length: 5000}, (_, i) => (i % 3 === 0 ? `y${i}\r` : `y${i}`));
+		const splitter = new LineSplitter(16);
+		// The unfinished line of one chunk ends in the next, after a CR at the chunk's end.
+		expect(splitter.push(`${short.join('\n')}\nhalf\r`)).toEqual(short.map(line => line.replace(/\r$/, '')));
+		expect(splitter.push(`\n${'z'.repeat(40)}\nend\n`)).toEqual(['half', 'z'.repeat(16), 'z'.repeat(16), 'z'.repeat(8), 'end']);
+	});
 });
 
 describe('CaptureBuffer', () => {

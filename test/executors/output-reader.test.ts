@@ -189,3 +189,37 @@ test('a producer that keeps the pipe full is read as it writes, not every REST_M
 	if (linuxWithPerl) await waitUntil('the pipe enlarged', () => enlarged.length > 0);
 	if (linuxWithPerl) expect(enlarged).toEqual([Math.min(Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8')), 1024 * 1024)]);
 });
+
+test('a kept direct-read buffer is not read into again until every holder gave it back (issue 15: the log writes a flood from it)', async () => {
+	const [fifo] = (await openFifos(1))!;
+	const kept: {bytes: Buffer; copy: Buffer; giveBack: () => void}[] = [];
+	let total = 0;
+	let offers = 0;
+	const [reader] = readFifos([
+		{
+			fd: fifo.readFd,
+			onBytes: (bytes, keep) => {
+				total += bytes.length;
+				if (!keep) return; // libuv's reads of a quiet pipe lend nothing
+				offers++;
+				// Keep every other piece a while, as the log does until its write is done.
+				if (offers % 2 === 0) return;
+				// Two holders: the first gives the buffer back at once, the second holds it on.
+				keep()();
+				const giveBack = keep();
+				kept.push({bytes, copy: Buffer.from(bytes), giveBack});
+				if (kept.length > 3) kept.shift()!.giveBack();
+			},
+		},
+	]);
+	const producer = writer('head -c 12M /dev/urandom | base64', fifo.writeFd);
+	closeQuietly(fifo.writeFd);
+	expect(await producer.exited).toBe(0);
+	await reader.done;
+	expect(total).toBe(16 * 1024 * 1024 + Math.ceil((16 * 1024 * 1024) / 76));
+	expect(offers).toBeGreaterThan(1);
+	// The pieces still kept hold what was read into them: later reads went to other buffers.
+	expect(kept.length).toBeGreaterThan(0);
+	for (const piece of kept) expect(piece.bytes.equals(piece.copy)).toBe(true);
+	for (const piece of kept) piece.giveBack();
+});

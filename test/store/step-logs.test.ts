@@ -50,6 +50,27 @@ describe('step logs through the store port and the run handle', () => {
 		expect(read).toEqual({text: `${LOG_NOTE_PREFIX}step "dump" started ===\nfirst\nsecond\nthird\n`, sizeBytes: fs.statSync(log.path).size, truncated: false});
 	});
 
+	test('a large piece lent with writeBytes (issue 15) is written from its own buffer, after what was gathered, and given back once written', async () => {
+		const log = await stepLogFiles.open(path.join(runDir, 'logs', 'lend.1.log'));
+		log.writeBytes(Buffer.from('small, gathered\n'), () => {
+			throw new Error('a small piece is copied, never lent');
+		});
+		const big = Buffer.alloc(256 * 1024, 'y\n');
+		let kept = 0;
+		let givenBack = 0;
+		log.writeBytes(big, () => {
+			kept++;
+			return () => givenBack++;
+		});
+		expect(kept).toBe(1);
+		log.writeLines(['after']);
+		await log.close();
+		expect(givenBack).toBe(1);
+		expect(log.failure).toBeUndefined();
+		const text = fs.readFileSync(log.path, 'utf8');
+		expect(text).toBe(`small, gathered\n${big.toString('utf8')}after\n`);
+	});
+
 	test('a log over the limit reads only its end, from the first whole line', () => {
 		const handle = runner(stepLogFiles);
 		const lines = Array.from({length: 200}, (_, i) => `line ${String(i).padStart(3, '0')}`);
