@@ -47,7 +47,10 @@ export async function runGroup(run: RunCore, group: Step, memory: LoopMemory, ru
 	if (isStepDone(saved.status)) return 'next';
 	let groupState = run.state.groups?.[group.id];
 	if (groupState?.phase === 'done') {
-		run.apply((s, at) => t.setGroup(t.resetSteps(s, [group.id, ...inside(group)], at), group.id, at, undefined));
+		const reset = [group.id, ...inside(group)];
+		// Each reset step is told as pending: a view that keeps counts from the events (the TUI's
+		// time left, ui/run-view.ts) counts it as not done again.
+		run.apply((s, at) => t.setGroup(t.resetSteps(s, reset, at), group.id, at, undefined), ...reset.map(id => ({type: 'step-status' as const, stepId: id, status: 'pending' as const})));
 		groupNote(run, group, 'it was rolled back (or ended failed) before: it runs again from its first step');
 		groupState = undefined;
 	}

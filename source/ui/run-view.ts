@@ -87,8 +87,10 @@ export class RunView {
 	/**
 	 * engine/run-summary.ts `timeLeftMs` (the same figure, ms, or undefined: no
 	 * estimate for any step left, or the run is no longer in progress), kept up
-	 * to date from the events: the steps are added up once per `estimates`
-	 * object, then each frame costs O(running steps), not O(steps) (issue 14).
+	 * to date from the events (a step back to pending, as a rolled-back group's
+	 * on resume, is told by a `step-status` event too): the steps are added up
+	 * once per `estimates` object, then each frame costs O(running steps), not
+	 * O(steps) (issue 14).
 	 */
 	timeLeftMs(estimates: StepEstimates, now: number): number | undefined {
 		const state = this.latestState;

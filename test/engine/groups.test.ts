@@ -45,7 +45,7 @@ async function go(runbook: Runbook, options: Go = {}) {
 	const status = await runner.start();
 	const finished = events.find(e => e.type === 'run-finished');
 	const statuses = Object.fromEntries(Object.entries(store.last.steps).map(([id, s]) => [id, s.status]));
-	return {status, ran: shell.ran(), asked: operator.asked, failures: operator.failures, state: store.last, statuses, reason: finished?.type === 'run-finished' ? finished.reason : undefined};
+	return {status, ran: shell.ran(), asked: operator.asked, failures: operator.failures, state: store.last, statuses, events, reason: finished?.type === 'run-finished' ? finished.reason : undefined};
 }
 
 const upgrade = book(`
@@ -187,6 +187,9 @@ describe('groups: resume', () => {
 		const first = await go(upgrade, {exits: {verify: [1]}, failure: ['roll-back']});
 		const r = await go(upgrade, {from: first.state});
 		expect(r.ran).toEqual(['upgrade', 'verify', 'cleanup', 'done']);
+		// The reset is told step by step (the TUI keeps its time left from these events).
+		const pending = r.events.flatMap(e => (e.type === 'step-status' && e.status === 'pending' ? [e.stepId] : []));
+		expect(pending).toEqual(['services', 'upgrade', 'verify', 'rollback', 'rollback-verify', 'cleanup']);
 		expect(r.status).toBe('completed');
 		expect(r.statuses.services).toBe('succeeded');
 	});

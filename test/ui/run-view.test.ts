@@ -84,6 +84,12 @@ describe('RunView', () => {
 		check(t0 + 7000);
 		handle.finish('step-3', 'succeeded');
 		check(t0 + 8000);
+		// A step set back to pending (a rolled-back group on resume) counts as not done again.
+		handle.emit({type: 'step-status', stepId: 'step-1', status: 'pending'}, s => ({...s, steps: {...s.steps, 'step-1': {...s.steps['step-1']!, status: 'pending'}}}));
+		check(t0 + 8000);
+		handle.start('step-1');
+		handle.finish('step-1', 'succeeded');
+		check(t0 + 9000);
 		expect(reads).toBe(0);
 		// Every estimated step done: no estimate left.
 		const done = new RunView(handle);
