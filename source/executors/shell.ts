@@ -228,7 +228,8 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		// Never a second bash here when the helper failed: one it started before dying (its pid
 		// message unread) holds this gate, which is closed unread below, so it exits 125 having
 		// run nothing, and this step reads as not started. The next step starts bash itself.
-		launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited, viaHelper: true};
+		// Except when it says it could not open our descriptors: then it started nothing.
+		if (!start.startHere) launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited, viaHelper: true};
 	}
 	if (!launched) {
 		let processPromise: ProcessPromise;
