@@ -67,6 +67,8 @@ export class StepLog implements StepLogWriter {
 	readonly #stream: WriteStream;
 	/** The file's descriptor (the stream's): idle notes are written to it directly. */
 	readonly #fd: number;
+	/** Set by close: a direct write after it could meet another file given the same number. */
+	#closed = false;
 	readonly #path: string;
 	#onFailure: ((message: string) => void) | undefined;
 	#drainWaiters: (() => void)[] = [];
@@ -168,7 +170,7 @@ export class StepLog implements StepLogWriter {
 
 	/** Appends a note line: `=== runbook: <text> ===` (after any output gathered before it). */
 	note(text: string): void {
-		if (this.failure) return;
+		if (this.failure || this.#closed) return;
 		const line = `${LOG_NOTE_PREFIX}${text} ===\n`;
 		// Nothing gathered: the line goes alone. A batch (1 MiB, external memory) taken for
 		// it cost a trivial step two such buffers and V8 a full collection every few steps (issue 14).
@@ -225,6 +227,7 @@ export class StepLog implements StepLogWriter {
 	 */
 	async close(): Promise<void> {
 		this.#flush();
+		this.#closed = true;
 		if (this.#stream.closed || this.#stream.destroyed) return;
 		if (this.#idle) return void this.#stream.destroy();
 		await new Promise<void>(resolve => {
