@@ -43,25 +43,51 @@ const MKFIFO_TIMEOUT_MS = 10_000;
  * How many calls' worth of FIFOs one `mkfifo` makes. Starting `mkfifo` costs a
  * process start (some 5 ms of this process's time: Node forks synchronously), more
  * than a trivial step's own command (issue 14); made ahead, the FIFOs wait unopened
- * in the private folder until a call takes them.
+ * in the private folder until a call takes them. The next batch is made while half
+ * of one is left, so a step rarely waits for `mkfifo`.
  */
-const BATCH_CALLS = 16;
+const BATCH_CALLS = 32;
 
-/** FIFOs made ahead and not yet taken: their private folder and names. */
-let spare: {dir: string; names: string[]} | undefined;
+/** A batch of FIFOs made ahead: its private folder and the names not yet taken. */
+interface Batch {
+	dir: string;
+	names: string[];
+}
+
+/** Batches made ahead, oldest first (names are taken from the front). */
+let batches: Batch[] = [];
 /** The `mkfifo` under way, shared by calls that need a batch meanwhile. */
 let making: Promise<void> | undefined;
 
-/** Removes the folder of the spare FIFOs (when the process exits, or once all are taken). */
-function dropSpare(): void {
-	if (!spare) return;
-	const {dir} = spare;
-	spare = undefined;
+/** Names not yet taken, over all batches. */
+function spareCount(): number {
+	let count = 0;
+	for (const batch of batches) count += batch.names.length;
+	return count;
+}
+
+/** Removes a batch's folder. */
+function removeBatch(batch: Batch): void {
 	try {
-		rmSync(dir, {recursive: true, force: true});
+		rmSync(batch.dir, {recursive: true, force: true});
 	} catch {
 		// an empty private folder left in the temporary folder: harmless (swept later)
 	}
+}
+
+/** Removes the folders of all spare FIFOs (when the process exits, or when they were removed under us). */
+function dropSpare(): void {
+	const dropped = batches;
+	batches = [];
+	for (const batch of dropped) removeBatch(batch);
+}
+
+/** Removes the folders whose FIFOs are all taken (and opened and unlinked by now). */
+function dropTaken(): void {
+	const taken = batches.filter(batch => batch.names.length === 0);
+	if (taken.length === 0) return;
+	batches = batches.filter(batch => batch.names.length > 0);
+	for (const batch of taken) removeBatch(batch);
 }
 
 /** Makes a batch of `count` FIFOs (mode 0600) in a new private folder (mode 0700); rejects when it cannot. */
@@ -76,8 +102,7 @@ async function makeBatch(count: number): Promise<void> {
 		rmSync(dir, {recursive: true, force: true});
 		throw error;
 	}
-	dropSpare();
-	spare = {dir, names};
+	batches.push({dir, names});
 	if (!exitHookSet) {
 		exitHookSet = true;
 		process.once('exit', dropSpare);
@@ -87,12 +112,19 @@ let exitHookSet = false;
 
 /** Takes `count` FIFO names made ahead, making a batch when there are too few (or the temporary folder changed). */
 async function takeNames(count: number): Promise<string[]> {
-	if (spare && dirname(spare.dir) !== tmpdir()) dropSpare();
-	while (!spare || spare.names.length < count) {
+	if (batches.some(batch => dirname(batch.dir) !== tmpdir())) dropSpare();
+	while (spareCount() < count) {
 		making ??= makeBatch(count * BATCH_CALLS).finally(() => (making = undefined));
 		await making;
 	}
-	return spare.names.splice(0, count);
+	const names: string[] = [];
+	for (const batch of batches) names.push(...batch.names.splice(0, count - names.length));
+	// Half a batch left: the next one is made now, while steps run (a failure shows at the next wait).
+	if (!making && spareCount() < (count * BATCH_CALLS) / 2) {
+		making = makeBatch(count * BATCH_CALLS).finally(() => (making = undefined));
+		making.catch(() => {});
+	}
+	return names;
 }
 
 /**
@@ -158,7 +190,7 @@ async function openSome(count: number, inputs: number): Promise<FifoEnds[] | und
 				// gone already
 			}
 		}
-		if (spare && spare.names.length === 0) dropSpare();
+		dropTaken();
 	}
 }
 

@@ -178,8 +178,11 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	mark('logOpen');
 	// The cwd may hold a variable's value (`cwd: $DIR`): notes and errors are redacted like output.
 	log.note(request.redact(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`));
-	const cwdProblem = await checkCwd(request.cwd, stepId);
-	if (cwdProblem) return finishNotStarted(log, stepId, request.redact(cwdProblem));
+	// Looked at only when bash could not start (a missing cwd fails its start): awaited before
+	// the start, this stat's trip through the thread pool cost every step a wake-up (issue 14).
+	const cwdChecked = checkCwd(request.cwd, stepId);
+	/** Why bash could not start: the cwd's problem when it has one (clearer than spawn's ENOENT), else `fallback`. */
+	const whyNotStarted = async (fallback: string): Promise<string> => request.redact((await cwdChecked) ?? fallback);
 	if (signal.aborted) return finishAbortedBeforeStart(log, stepId);
 
 	// The start gate's pipe, then stdout and stderr.
@@ -228,7 +231,8 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		// Never a second bash here when the helper failed: one it started before dying (its pid
 		// message unread) holds this gate, which is closed unread below, so it exits 125 having
 		// run nothing, and this step reads as not started. The next step starts bash itself.
-		launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited, viaHelper: true};
+		// Except when it says it could not open our descriptors: then it started nothing.
+		if (!start.startHere) launched = {...(start.pid !== undefined ? {pid: start.pid} : {}), exited: start.exited, viaHelper: true};
 	}
 	if (!launched) {
 		let processPromise: ProcessPromise;
@@ -236,7 +240,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 			processPromise = $(zxOptions)(pieces);
 		} catch (error) {
 			for (const ends of fifos ?? []) closeFifo(ends);
-			return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
+			return finishNotStarted(log, stepId, await whyNotStarted(`could not start ${settings.bash} for step "${stepId}": ${oneLine((error as Error).message)}`));
 		}
 		const zxChild = processPromise.child;
 		launched = {...(zxChild?.pid !== undefined ? {pid: zxChild.pid} : {}), ...(zxChild ? {child: zxChild} : {}), exited: zxExit(processPromise)};
@@ -435,7 +439,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const cause = output.cause ?? undefined;
 	if (pgid === undefined || (cause && output.exitCode === null && output.signal === null && !aborted && !launched.viaHelper)) {
 		const reason = cause ? oneLine(cause.message) : 'no process id';
-		return finishNotStarted(log, stepId, request.redact(`could not start ${settings.bash} for step "${stepId}": ${reason}`), durationMs);
+		return finishNotStarted(log, stepId, await whyNotStarted(`could not start ${settings.bash} for step "${stepId}": ${reason}`), durationMs);
 	}
 	const result: ShellResult = aborted ? {exitCode: null, signal: output.signal ?? sentSignal, durationMs, aborted: true} : {exitCode: output.exitCode, durationMs, aborted: false, ...(output.signal ? {signal: output.signal} : {})};
 	if (capture) result.stdout = capture.text();

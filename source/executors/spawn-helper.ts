@@ -25,7 +25,11 @@
  * they would have without it (they are detached either way). It is used only
  * once it has said it is ready, only on Linux, and not in the single executable
  * (whose binary does not run `-e`); until then, and if it dies, the shell
- * executor starts bash itself.
+ * executor starts bash itself. It is never ready when it cannot read
+ * `/proc/<our pid>/fd` (the kernel hides it for a non-dumpable process: an
+ * execute-only node binary, file capabilities), and is not used again once it
+ * could not open one of our descriptors: it started nothing then, and the shell
+ * executor starts that step's bash itself. `ps` shows it as `runbook-spawn-helper`.
  */
 import {type ChildProcess, spawn} from 'node:child_process';
 import {isSea} from 'node:sea';
@@ -55,28 +59,48 @@ export interface HelperStart {
 	/** Resolves once it has ended (at once, with `error`, when it did not start); never rejects. */
 	exited: Promise<HelperExit>;
 	error?: Error;
+	/**
+	 * Set with `error` when the helper could not open this process's descriptors
+	 * (`/proc/<pid>/fd/<fd>`): it started nothing, so the caller starts the command
+	 * itself; the helper is not used again.
+	 */
+	startHere?: true;
 }
 
 /**
  * The helper's program, run with `node -e` (CommonJS). Messages in: `{id, file,
  * args, cwd, env, stdio}`; out: `{ready}`, then per request `{id, pid}` and `{id,
- * exitCode, signal}`, or `{id, error, code}` when it could not start.
+ * exitCode, signal}`, or `{id, error, code, stage}` when it could not start (`stage: 'open'`:
+ * it could not open our descriptors, nothing was started). It exits at once, never
+ * ready, when it cannot read `/proc/<our pid>/fd` at all.
  */
 const HELPER_SOURCE = `'use strict';
 const {spawn} = require('node:child_process');
-const {openSync, closeSync, constants} = require('node:fs');
+const {openSync, closeSync, readdirSync, constants} = require('node:fs');
 const parent = process.ppid;
+// What ps shows instead of this source.
+process.title = 'runbook-spawn-helper';
+// A process the kernel marks non-dumpable (an execute-only node binary, file capabilities)
+// keeps its /proc/<pid>/fd from us: then never ready, and the runbook process forks itself.
+try { readdirSync('/proc/' + parent + '/fd'); } catch { process.exit(0); }
 process.on('disconnect', () => process.exit(0));
 process.on('message', m => {
 	// Our parent's descriptors only: when it has gone, /proc/<ppid> is another process.
 	if (process.ppid !== parent) process.exit(0);
 	const fds = [];
-	const fail = e => process.send({id: m.id, error: String(e && e.message), code: e && e.code});
+	const fail = (e, stage) => process.send({id: m.id, error: String(e && e.message), code: e && e.code, stage});
 	let child;
 	try {
 		fds.push(openSync('/proc/' + parent + '/fd/' + m.stdio[0], constants.O_RDONLY));
 		fds.push(openSync('/proc/' + parent + '/fd/' + m.stdio[1], constants.O_WRONLY));
 		fds.push(openSync('/proc/' + parent + '/fd/' + m.stdio[2], constants.O_WRONLY));
+	} catch (e) {
+		for (const fd of fds) try { closeSync(fd); } catch {}
+		// Nothing started: the runbook process starts this command itself.
+		fail(e, 'open');
+		return;
+	}
+	try {
 		child = spawn(m.file, m.args, {cwd: m.cwd, env: m.env, stdio: fds, detached: true});
 	} catch (e) {
 		fail(e);
@@ -85,7 +109,7 @@ process.on('message', m => {
 		for (const fd of fds) try { closeSync(fd); } catch {}
 	}
 	if (child.pid === undefined) {
-		child.on('error', fail);
+		child.on('error', e => fail(e));
 		return;
 	}
 	child.on('error', () => {});
@@ -100,13 +124,15 @@ interface Pending {
 	ended?: (exit: HelperExit) => void;
 }
 
-type HelperMessage = {ready?: boolean; id?: number; pid?: number; exitCode?: number | null; signal?: NodeJS.Signals | null; error?: string; code?: string};
+type HelperMessage = {ready?: boolean; id?: number; pid?: number; exitCode?: number | null; signal?: NodeJS.Signals | null; error?: string; code?: string; stage?: string};
 
 /** One helper process; see the module comment. */
 class SpawnHelper {
 	#child: ChildProcess;
 	#ready = false;
 	#broken = false;
+	/** It could not open this process's descriptors once: not asked again (it would fail the same way). */
+	#refused = false;
 	#nextId = 1;
 	#pending = new Map<number, Pending>();
 
@@ -120,7 +146,7 @@ class SpawnHelper {
 
 	/** True once the helper has started and while it lives. */
 	get usable(): boolean {
-		return this.#ready && !this.#broken;
+		return this.#ready && !this.#broken && !this.#refused;
 	}
 
 	/** True once the helper has died (or could not start). */
@@ -159,7 +185,8 @@ class SpawnHelper {
 		if (message.error !== undefined) {
 			this.#done(message.id!);
 			const error = Object.assign(new Error(message.error), message.code ? {code: message.code} : {});
-			pending.started(notStarted(error));
+			if (message.stage === 'open') this.#refused = true;
+			pending.started(message.stage === 'open' ? {...notStarted(error), startHere: true} : notStarted(error));
 		} else if (message.pid !== undefined) {
 			const exited = new Promise<HelperExit>(resolve => (pending.ended = resolve));
 			pending.started({pid: message.pid, exited});

@@ -73,6 +73,10 @@ export class StepLog implements StepLogWriter {
 	/** The first write error, as a one-line message; undefined while all is well. */
 	failure: string | undefined;
 	readonly #stream: WriteStream;
+	/** The file's descriptor (the stream's): idle notes are written to it directly. */
+	readonly #fd: number;
+	/** Set by close: a direct write after it could meet another file given the same number. */
+	#closed = false;
 	readonly #path: string;
 	#onFailure: ((message: string) => void) | undefined;
 	#drainWaiters: (() => void)[] = [];
@@ -83,17 +87,11 @@ export class StepLog implements StepLogWriter {
 	readonly #spare: Buffer[] = [];
 	#flushTimer: NodeJS.Timeout | undefined;
 
-	private constructor(stream: WriteStream, path: string) {
+	private constructor(stream: WriteStream, fd: number, path: string) {
 		this.#stream = stream;
+		this.#fd = fd;
 		this.#path = path;
-		stream.on('error', error => {
-			if (this.failure) return;
-			this.failure = `writing the log file ${path} failed: ${error.message}`;
-			this.#batch = undefined;
-			this.#used = 0;
-			this.#onFailure?.(this.failure);
-			this.#releaseWaiters();
-		});
+		stream.on('error', error => this.#fail(error));
 		stream.on('drain', () => this.#releaseWaiters());
 	}
 
@@ -105,11 +103,27 @@ export class StepLog implements StepLogWriter {
 		try {
 			makePrivateDir(dirname(path));
 			// Mode 0600; a symbolic link or FIFO planted in its place is refused (platform/safe-file.ts).
-			const stream = createWriteStream(path, {fd: openAppend(path), highWaterMark: HIGH_WATER_MARK});
-			return new StepLog(stream, path);
+			const fd = openAppend(path);
+			const stream = createWriteStream(path, {fd, highWaterMark: HIGH_WATER_MARK});
+			return new StepLog(stream, fd, path);
 		} catch (error) {
 			throw new Error(`cannot open the log file ${path}: ${(error as Error).message}`);
 		}
+	}
+
+	/** The first write error: kept, later writes dropped, the listener told once. */
+	#fail(error: Error): void {
+		if (this.failure) return;
+		this.failure = `writing the log file ${this.#path} failed: ${error.message}`;
+		this.#batch = undefined;
+		this.#used = 0;
+		this.#onFailure?.(this.failure);
+		this.#releaseWaiters();
+	}
+
+	/** True when no write is queued or under way: a write made here now keeps the order. */
+	get #idle(): boolean {
+		return this.#used === 0 && this.#stream.writableLength === 0;
 	}
 
 	/** Called once with the message when a write fails. */
@@ -173,10 +187,14 @@ export class StepLog implements StepLogWriter {
 
 	/** Appends a note line: `=== runbook: <text> ===` (after any output gathered before it). */
 	note(text: string): void {
-		if (this.failure) return;
+		if (this.failure || this.#closed) return;
 		const line = `${LOG_NOTE_PREFIX}${text} ===\n`;
 		// Nothing gathered: the line goes alone. A batch (1 MiB, external memory) taken for
 		// it cost a trivial step two such buffers and V8 a full collection every few steps (issue 14).
+		// Idle (a trivial step's start and end), the line is written here and now: a write through
+		// the thread pool is a wake-up of another thread and of this one, which on a loaded machine
+		// cost a trivial step more than the write (issue 14). The log is a local file, as state.log.
+		if (this.#idle) return void this.#writeNow(line);
 		if (this.#used === 0) return void this.#stream.write(line);
 		this.#addText(line);
 		this.#flush();
@@ -208,10 +226,27 @@ export class StepLog implements StepLogWriter {
 		for (const waiter of waiters) waiter();
 	}
 
-	/** Flushes and closes the file; never rejects (a failure is in `failure`). */
+	/** One synchronous write of `line` (the stream is idle); a failure is kept as the stream's would be. */
+	#writeNow(line: string): void {
+		try {
+			const bytes = Buffer.from(line);
+			for (let done = 0; done < bytes.length; ) done += fs.writeSync(this.#fd, bytes, done);
+		} catch (error) {
+			this.#fail(error as Error);
+		}
+	}
+
+	/**
+	 * Flushes and closes the file; never rejects (a failure is in `failure`). With
+	 * nothing queued (a trivial step, whose notes were written directly) everything is
+	 * in the file already: it resolves at once, and the descriptor closes in the
+	 * background, without making the step wait for a trip through the thread pool.
+	 */
 	async close(): Promise<void> {
 		this.#flush();
-		if (this.#stream.closed) return;
+		this.#closed = true;
+		if (this.#stream.closed || this.#stream.destroyed) return;
+		if (this.#idle) return void this.#stream.destroy();
 		await new Promise<void>(resolve => {
 			this.#stream.end(() => resolve());
 			this.#stream.once('error', () => resolve());

@@ -49,13 +49,13 @@ function writer(script: string, fd: number): {exited: Promise<number | null>; ru
 test('openFifos: the FIFOs it opened have no names left; those made ahead wait unopened in a private folder (issue 14)', async () => {
 	const fifos = await openFifos(2);
 	expect(fifos).toHaveLength(2);
-	// One mkfifo made 16 calls' worth: the folder (mode 0700) holds the 30 not taken (mode 0600).
+	// One mkfifo made 32 calls' worth: the folder (mode 0700) holds the 62 not taken (mode 0600).
 	const [folder, ...others] = readdirSync(tmp);
 	expect(others).toEqual([]);
 	expect(folder).toMatch(new RegExp(`^runbook-pipes-${process.pid}-`));
 	expect(statSync(join(tmp, folder!)).mode & 0o777).toBe(0o700);
 	const spare = readdirSync(join(tmp, folder!));
-	expect(spare).toHaveLength(30);
+	expect(spare).toHaveLength(62);
 	expect(spare).not.toContain('out0');
 	expect(spare).not.toContain('out1');
 	for (const name of spare) {
@@ -66,12 +66,33 @@ test('openFifos: the FIFOs it opened have no names left; those made ahead wait u
 	// The next call takes the next two, with no new folder.
 	const next = await openFifos(2);
 	expect(readdirSync(tmp)).toEqual([folder]);
-	expect(readdirSync(join(tmp, folder!))).toHaveLength(28);
+	expect(readdirSync(join(tmp, folder!))).toHaveLength(60);
 	// Removed from under it (a cleaner of the temporary folder): a new batch, not a failure.
 	rmSync(join(tmp, folder!), {recursive: true, force: true});
 	const after = await openFifos(2);
 	expect(after).toHaveLength(2);
 	for (const {readFd, writeFd} of [...fifos!, ...next!, ...after!]) {
+		closeQuietly(readFd);
+		closeQuietly(writeFd);
+	}
+});
+
+test('openFifos: the next batch is made while half of one is left, and the older names go first', async () => {
+	const opened = [];
+	// 32 calls' worth of 2: after 17 calls 30 are left, under half of 64.
+	opened.push(...(await openFifos(2))!);
+	const [first, ...more] = readdirSync(tmp);
+	expect(more).toEqual([]);
+	for (let call = 1; call < 17; call++) opened.push(...(await openFifos(2))!);
+	const others = (): string[] => readdirSync(tmp).filter(name => name !== first);
+	await waitUntil('a second batch of 64 FIFOs', () => others().length === 1 && readdirSync(join(tmp, others()[0]!)).length === 64);
+	const second = others()[0]!;
+	expect(readdirSync(join(tmp, first!))).toHaveLength(30);
+	// The older batch is used up first; its folder goes once all its names are taken.
+	for (let call = 0; call < 15; call++) opened.push(...(await openFifos(2))!);
+	expect(readdirSync(tmp)).toEqual([second]);
+	expect(readdirSync(join(tmp, second))).toHaveLength(64);
+	for (const {readFd, writeFd} of opened) {
 		closeQuietly(readFd);
 		closeQuietly(writeFd);
 	}

@@ -67,6 +67,27 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 		}
 	});
 
+	test('the environment holds the same variables as when this process starts bash (nothing of the helper, no BASH_FUNC_* or SHELLOPTS)', async () => {
+		process.env['BASH_FUNC_stray%%'] = '() { echo stray; }';
+		process.env.SHELLOPTS = 'xtrace';
+		try {
+			const names = async (spawnHelper: boolean) => (await run(dir, 'env -0 | tr "\\0\\n" "\\n " | cut -d= -f1 | grep -v "^_$" | sort', {}, {spawnHelper})).stdout;
+			const viaHelper = await names(true);
+			const direct = await names(false);
+			expect(viaHelper).toEqual(direct);
+			expect(viaHelper).toContain('RUNBOOK_COMMAND_ID');
+			expect(viaHelper.filter(name => /^(BASH_FUNC_|SHELLOPTS$|NODE_CHANNEL)/.test(name))).toEqual([]);
+		} finally {
+			delete process.env['BASH_FUNC_stray%%'];
+			delete process.env.SHELLOPTS;
+		}
+	});
+
+	test('ps shows the helper by a short name, not its source', () => {
+		const args = readFileSync(`/proc/${spawnHelperPid()}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+		expect(args).toBe('runbook-spawn-helper');
+	});
+
 	test('a missing bash is named, with the reason', async () => {
 		const {result} = await run(dir, 'true', {}, {bash: `${dir}/no-bash`});
 		expect(result.exitCode).toBeNull();

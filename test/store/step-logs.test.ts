@@ -7,7 +7,7 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {afterAll, describe, expect, test} from 'vitest';
+import {afterAll, describe, expect, test, vi} from 'vitest';
 import {Runner} from '../../source/engine/runner.js';
 import {newRunState} from '../../source/engine/transitions.js';
 import type {StepLogs} from '../../source/engine/step-log-port.js';
@@ -111,5 +111,32 @@ describe('step logs through the store port and the run handle', () => {
 		} finally {
 			fs.rmSync(elsewhere, {recursive: true, force: true});
 		}
+	});
+
+	test('notes written directly (nothing queued) and output through the stream keep their order; a note after close is dropped, and the file closes', async () => {
+		const file = path.join(runDir, 'logs', 'order.1.log');
+		const log = await stepLogFiles.open(file);
+		const fds = () =>
+			fs.readdirSync('/proc/self/fd').filter(fd => {
+				try {
+					return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+				} catch {
+					return false;
+				}
+			});
+		expect(fds()).toHaveLength(1);
+		log.note('started');
+		// Written at once, before any turn of the event loop: nothing was queued.
+		expect(fs.readFileSync(file, 'utf8')).toBe(`${LOG_NOTE_PREFIX}started ===\n`);
+		log.writeLines(['out 1', 'out 2']);
+		log.note('between');
+		log.writeLines(['out 3']);
+		log.note('ended');
+		await log.close();
+		log.note('after close');
+		const expected = [`${LOG_NOTE_PREFIX}started ===`, 'out 1', 'out 2', `${LOG_NOTE_PREFIX}between ===`, 'out 3', `${LOG_NOTE_PREFIX}ended ===`, ''].join('\n');
+		expect(fs.readFileSync(file, 'utf8')).toBe(expected);
+		if (process.platform === 'linux') await vi.waitFor(() => expect(fds()).toEqual([]));
+		expect(fs.readFileSync(file, 'utf8')).toBe(expected);
 	});
 });
