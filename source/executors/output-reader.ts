@@ -38,8 +38,9 @@ const WATCH_READ_BYTES = 64 * 1024;
 
 /**
  * Bytes read at most at once directly from a FIFO (1 MiB, an enlarged pipe's
- * size: it is emptied in one read). One buffer for every FIFO: direct reads
- * are synchronous and the bytes are handed on before the next one.
+ * size: it is emptied in one read). One buffer for every FIFO while none is lent:
+ * direct reads are synchronous and the bytes are handed on before the next one;
+ * a buffer the step log keeps ({@link KeepBuffer}) is replaced by another.
  */
 export const READ_BYTES = 1024 * 1024;
 
@@ -137,6 +138,16 @@ let directBuffer: Buffer | undefined;
 const spareBuffers: Buffer[] = [];
 const SPARE_BUFFERS = 6;
 
+/**
+ * At most this many direct-read buffers are lent at once (6 MiB); past it a piece is
+ * offered without `keep`, so the log copies it. The log's back-pressure counts the
+ * bytes of its pieces, and a small lent piece holds a whole 1 MiB buffer: without a
+ * cap a slow disk could hold 64 of them (a second read of this code measured 32).
+ */
+const MAX_LENT = 6;
+/** Buffers lent now: settled with a holder left, not yet given back by the last one. */
+let lentBuffers = 0;
+
 /** A direct-read buffer: a spare one, or a new one. */
 function takeBuffer(): Buffer {
 	return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
@@ -160,11 +171,14 @@ function lender(buffer: Buffer): {keep: KeepBuffer; settle: () => boolean} {
 				if (given) return;
 				given = true;
 				holders--;
-				if (settled && holders === 0 && spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+				if (!settled || holders > 0) return;
+				lentBuffers--;
+				if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
 			};
 		},
 		settle: () => {
 			settled = true;
+			if (holders > 0) lentBuffers++;
 			return holders > 0;
 		},
 	};
@@ -283,9 +297,9 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 						break;
 					}
 					total += bytes;
-					const piece = lender(buffer);
-					onBytes(buffer.subarray(0, bytes), piece.keep);
-					if (piece.settle()) buffer = directBuffer = takeBuffer();
+					const piece = lentBuffers < MAX_LENT ? lender(buffer) : undefined;
+					onBytes(buffer.subarray(0, bytes), piece?.keep);
+					if (piece?.settle()) buffer = directBuffer = takeBuffer();
 					if (bytes < READ_BYTES && bytes < member.pipeBytes) break; // took all there was
 				}
 				return total;

@@ -7,13 +7,7 @@
 import type {OutputChunk} from '../engine/output.js';
 import type {CaptureBuffer} from './capture-buffer.js';
 import type {StepLogWriter} from '../engine/step-log-port.js';
-import {terminalSafe} from '../security/terminal-text.js';
-
-/**
- * A character {@link terminalSafe} would change: an escape sequence's start or any control
- * but tab and newline (C0, DEL, C1), so text without one is terminal-safe as it is.
- */
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+import {isTerminalSafe, terminalSafe} from '../security/terminal-text.js';
 
 /** What {@link createOutputSink} needs. */
 export interface OutputSinkOptions {
@@ -67,7 +61,7 @@ export function createOutputSink(options: OutputSinkOptions): OutputSink {
 			// A batch with no control character (nothing to clean) in which masking finds nothing is
 			// written as it is: one search over the batch instead of two per line (a flood of short lines).
 			const batch = lines.length > 1 ? lines.join('\n') : undefined;
-			const clean = batch !== undefined && !CONTROL.test(batch) && redact(batch) === batch;
+			const clean = batch !== undefined && isTerminalSafe(batch) && redact(batch) === batch;
 			if (!clean) for (let i = 0; i < lines.length; i++) lines[i] = redact(terminalSafe(lines[i]));
 			if (!(clean ? log.writeLines([batch]) : log.writeLines(lines)) && !held) {
 				held = true;

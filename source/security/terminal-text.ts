@@ -18,9 +18,22 @@
 // eslint-disable-next-line no-control-regex
 const ESCAPES = /\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)|\x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c|$)|[\x90\x98\x9e\x9f][^\x1b\x9c]*(?:\x1b\\|\x9c|$)|\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]/g;
 
-// C0 controls but tab and newline, DEL, C1 controls.
+// C0 controls but tab and newline, DEL, C1 controls, and Unicode's invisible format
+// characters (category Cf: zero-width space and joiners, bidirectional overrides, BOM): a
+// terminal shows `S3cr\u200bet` as the secret, which masking would not see, and bidi
+// overrides make text read differently from what it is ("Trojan Source", CVE-2021-42574).
 // eslint-disable-next-line no-control-regex
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\p{Cf}]/gu;
+
+/**
+ * True when {@link terminalSafe} would leave `text` as it is: no escape sequence's
+ * start, no control but tab and newline, no invisible format character. One test for
+ * every caller that skips the cleaning (executors/output-sink.ts writes such a batch whole).
+ */
+export function isTerminalSafe(text: string): boolean {
+	CONTROLS.lastIndex = 0;
+	return !CONTROLS.test(text);
+}
 
 /** `text` without terminal escape sequences (see the module comment); other characters as they are. */
 export function stripTerminalEscapes(text: string): string {
@@ -175,9 +188,15 @@ function groundEnd(c: number): State {
 	return State.Ground;
 }
 
-/** `text` with every control character but tab and newline written `\xNN` (ESC is `\x1b`). */
+/**
+ * `text` with every control character but tab and newline written `\xNN` (ESC is
+ * `\x1b`), and every invisible format character `\u{HEX}` (zero-width space `\u{200b}`).
+ */
 export function visibleControls(text: string): string {
-	return text.replace(CONTROLS, c => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+	return text.replace(CONTROLS, c => {
+		const code = c.codePointAt(0)!;
+		return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+	});
 }
 
 /**

@@ -75,6 +75,11 @@ function wholeSeconds(ms: number): number {
 	return Math.floor(ms / 1000) * 1000;
 }
 
+/** The time left as header.tsx's `leftLabel` shows it (ms, whole seconds), so the memoised header redraws only when its text changes. */
+function shownLeft(ms: number): number {
+	return ms < 1000 ? 0 : Math.round(ms / 1000) * 1000;
+}
+
 /**
  * What the step panel of `stepId` puts first: `decide` while a confirm or
  * destructive prompt waits on it, `failed` when it failed or was interrupted
@@ -248,7 +253,7 @@ export function App({handle, operator, onQuit, headerLines, notices = [], resume
 	return (
 		<ThemeProvider theme={theme}>
 			<Box flexDirection="column" width={columns} height={rows} overflow="hidden">
-				<MemoHeader title={title} runId={state.runId} elapsedMs={wholeSeconds(elapsed)} leftMs={left} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
+				<MemoHeader title={title} runId={state.runId} elapsedMs={wholeSeconds(elapsed)} leftMs={left === undefined ? undefined : shownLeft(left)} mode={auto ? 'auto' : 'step'} status={state.status} width={columns} extra={headerLines} />
 				{main}
 				{!overlay && question && (
 					<Text bold wrap="truncate-end">

@@ -244,3 +244,39 @@ test('a kept direct-read buffer is not read into again until every holder gave i
 	for (const piece of kept) expect(piece.bytes.equals(piece.copy)).toBe(true);
 	for (const piece of kept) piece.giveBack();
 });
+
+test('at most six direct-read buffers are lent at once; past that a piece comes without keep (the log copies it)', async () => {
+	const run = async (holdAll: boolean) => {
+		const [fifo] = (await openFifos(1))!;
+		const held: {bytes: Buffer; copy: Buffer; giveBack: () => void}[] = [];
+		let lent = 0;
+		let total = 0;
+		const [reader] = readFifos([
+			{
+				fd: fifo.readFd,
+				onBytes: (bytes, keep) => {
+					total += bytes.length;
+					if (!keep) return;
+					lent++;
+					const giveBack = keep();
+					if (holdAll) held.push({bytes, copy: Buffer.from(bytes), giveBack});
+					else giveBack();
+				},
+			},
+		]);
+		const producer = writer('head -c 12M /dev/urandom | base64', fifo.writeFd);
+		closeQuietly(fifo.writeFd);
+		expect(await producer.exited).toBe(0);
+		await reader.done;
+		expect(total).toBe(16 * 1024 * 1024 + Math.ceil((16 * 1024 * 1024) / 76));
+		return {held, lent};
+	};
+	// A log that never gives back (a stuck disk): six buffers, not one per read.
+	const stuck = await run(true);
+	expect(stuck.lent).toBe(6);
+	for (const piece of stuck.held) expect(piece.bytes.equals(piece.copy)).toBe(true);
+	for (const piece of stuck.held) piece.giveBack();
+	// Given back, they count no more: a log that gives back at once is lent every direct read.
+	const prompt = await run(false);
+	expect(prompt.lent).toBeGreaterThan(6);
+});

@@ -9,7 +9,7 @@ import {randomUUID} from 'node:crypto';
 import {appendFileSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {EscapeStripper, stripTerminalEscapes, terminalSafe, visibleControls} from '../../source/security/terminal-text.js';
+import {EscapeStripper, isTerminalSafe, stripTerminalEscapes, terminalSafe, visibleControls} from '../../source/security/terminal-text.js';
 import {useWorkspaces} from '../cli/helpers.js';
 
 const workspace = useWorkspaces();
@@ -23,6 +23,10 @@ describe('terminal text', () => {
 		expect(stripTerminalEscapes('\x9b2Jc1')).toBe('c1');
 		expect(stripTerminalEscapes('unterminated \x1b]0;title')).toBe('unterminated ');
 		expect(visibleControls('tab\there\nbell\x07 nul\x00 del\x7f')).toBe('tab\there\nbell\\x07 nul\\x00 del\\x7f');
+		// Invisible format characters: a zero-width space inside a secret, a bidi override.
+		expect(visibleControls('S3cr3t\u200bToken \u202egnp.exe\u202c')).toBe('S3cr3t\\u{200b}Token \\u{202e}gnp.exe\\u{202c}');
+		expect(isTerminalSafe('plain text, tabs\tand emoji 🙂')).toBe(true);
+		for (const unsafe of ['a\x1b[0mb', 'bell\x07', 'c1\x9b', 'zero\u200bwidth', 'bom\ufeff']) expect(isTerminalSafe(unsafe)).toBe(false);
 		expect(terminalSafe('lone \x1b')).toBe('lone \\x1b');
 		expect(terminalSafe('é ü 日本')).toBe('é ü 日本');
 	});
