@@ -82,6 +82,23 @@ function dropSpare(): void {
 	for (const batch of dropped) removeBatch(batch);
 }
 
+/** At exit: the spare batches, and the folder of a batch whose mkfifo still runs (made ahead while the last step ran). */
+function dropAllAtExit(): void {
+	dropSpare();
+	// mkfifo may add a FIFO while the folder is being removed (ENOTEMPTY): tried again.
+	for (const dir of pendingDirs) {
+		try {
+			rmSync(dir, {recursive: true, force: true, maxRetries: 5, retryDelay: 10});
+		} catch {
+			// left in the temporary folder: the next run's removeLeftovers sweeps it (its process is gone)
+		}
+	}
+	pendingDirs.clear();
+}
+
+/** Folders made for a batch whose `mkfifo` has not finished: removed at exit with the rest. */
+const pendingDirs = new Set<string>();
+
 /** Removes the folders whose FIFOs are all taken (and opened and unlinked by now). */
 function dropTaken(): void {
 	const taken = batches.filter(batch => batch.names.length === 0);
@@ -93,20 +110,24 @@ function dropTaken(): void {
 /** Makes a batch of `count` FIFOs (mode 0600) in a new private folder (mode 0700); rejects when it cannot. */
 async function makeBatch(count: number): Promise<void> {
 	const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+	// The exit hook is set with the folder, not after mkfifo: the process may exit while it runs.
+	pendingDirs.add(dir);
+	if (!exitHookSet) {
+		exitHookSet = true;
+		process.once('exit', dropAllAtExit);
+	}
 	const names = Array.from({length: count}, (_, i) => join(dir, `out${i}`));
 	try {
 		await new Promise<void>((resolve, reject) => {
 			execFile('mkfifo', ['-m', '600', ...names], {timeout: MKFIFO_TIMEOUT_MS}, error => (error ? reject(error) : resolve()));
 		});
 	} catch (error) {
+		pendingDirs.delete(dir);
 		rmSync(dir, {recursive: true, force: true});
 		throw error;
 	}
+	pendingDirs.delete(dir);
 	batches.push({dir, names});
-	if (!exitHookSet) {
-		exitHookSet = true;
-		process.once('exit', dropSpare);
-	}
 }
 let exitHookSet = false;
 

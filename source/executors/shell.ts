@@ -178,11 +178,10 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	mark('logOpen');
 	// The cwd may hold a variable's value (`cwd: $DIR`): notes and errors are redacted like output.
 	log.note(request.redact(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`));
-	// Looked at only when bash could not start (a missing cwd fails its start): awaited before
-	// the start, this stat's trip through the thread pool cost every step a wake-up (issue 14).
-	const cwdChecked = checkCwd(request.cwd, stepId);
+	// Looked at only when bash could not start (a missing cwd fails its start): a stat before
+	// every start, through the thread pool, cost every step a wake-up (issue 14).
 	/** Why bash could not start: the cwd's problem when it has one (clearer than spawn's ENOENT), else `fallback`. */
-	const whyNotStarted = async (fallback: string): Promise<string> => request.redact((await cwdChecked) ?? fallback);
+	const whyNotStarted = async (fallback: string): Promise<string> => request.redact((await checkCwd(request.cwd, stepId)) ?? fallback);
 	if (signal.aborted) return finishAbortedBeforeStart(log, stepId);
 
 	// The start gate's pipe, then stdout and stderr.

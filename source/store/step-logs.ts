@@ -126,9 +126,15 @@ export class StepLog implements StepLogWriter {
 		return this.#used === 0 && this.#stream.writableLength === 0;
 	}
 
-	/** Called once with the message when a write fails. */
+	/**
+	 * Called once with the message when a write fails; at once (in a microtask) when one
+	 * already failed: the first note is written before the executor listens, and a failure
+	 * there (disk full) would otherwise drop the whole log unsaid.
+	 */
 	onFailure(listener: (message: string) => void): void {
 		this.#onFailure = listener;
+		const failure = this.failure;
+		if (failure) queueMicrotask(() => listener(failure));
 	}
 
 	/** Appends lines (each gets `\n`). False: the buffer is full, wait for {@link onDrain}. */

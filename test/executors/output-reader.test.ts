@@ -280,3 +280,12 @@ test('at most six direct-read buffers are lent at once; past that a piece comes 
 	const prompt = await run(false);
 	expect(prompt.lent).toBeGreaterThan(6);
 });
+
+test('openFifos: a process that exits while a batch is made ahead leaves no FIFO folder behind', () => {
+	// 17 calls of 2 start the batch ahead (see above); the process exits at once, mkfifo still running.
+	const script = `const {openFifos} = await import(${JSON.stringify(join(process.cwd(), 'source/executors/fifo.ts'))}); for (let call = 0; call < 17; call++) await openFifos(2); process.exit(0);`;
+	const ran = spawnSync(process.execPath, ['--import', join(process.cwd(), 'scripts/source-hooks.ts'), '--input-type=module', '-e', script], {env: {...process.env, TMPDIR: tmp}, encoding: 'utf8'});
+	expect(ran.stderr).toBe('');
+	expect(ran.status).toBe(0);
+	expect(readdirSync(tmp)).toEqual([]);
+});

@@ -71,6 +71,18 @@ describe('step logs through the store port and the run handle', () => {
 		expect(text).toBe(`small, gathered\n${big.toString('utf8')}after\n`);
 	});
 
+	test('a write that failed before anyone listened (the first note, on a full disk) is still told', async () => {
+		const log = await stepLogFiles.open(path.join(runDir, 'logs', 'full.1.log'));
+		const full = vi.spyOn(fs, 'writeSync').mockImplementationOnce(() => {
+			throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'});
+		});
+		log.note('step "full" started');
+		full.mockRestore();
+		const told = await new Promise<string>(resolve => log.onFailure(resolve));
+		expect(told).toBe(`writing the log file ${path.join(runDir, 'logs', 'full.1.log')} failed: ENOSPC: no space left on device, write`);
+		await log.close();
+	});
+
 	test('a log over the limit reads only its end, from the first whole line', () => {
 		const handle = runner(stepLogFiles);
 		const lines = Array.from({length: 200}, (_, i) => `line ${String(i).padStart(3, '0')}`);
