@@ -14,6 +14,10 @@
  *
  * The engine's `StepLogs` port (engine/step-log-port.ts) is {@link stepLogFiles}: executors
  * open logs through it and the UI reads them back through the run handle ({@link readStepLog}).
+ *
+ * Over 300 lines on purpose: the writer and the bounded reader of one file format, with the
+ * writer's three write paths (direct notes, gathered lines, lent buffers) whose order is kept
+ * only if they stay side by side.
  */
 import fs, {createWriteStream, type WriteStream} from 'node:fs';
 import {makePrivateDir, openAppend} from '../platform/safe-file.js';

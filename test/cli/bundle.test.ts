@@ -55,7 +55,7 @@ describe('the bundle', () => {
 
 	it('holds only the @inkjs/ui components the TUI uses', () => {
 		const components = new Set([...bundledSources()].flatMap(source => /^node_modules\/@inkjs\/ui\/build\/components\/([^/]+)\/(?!theme\.js$)/.exec(source)?.[1] ?? []));
-		expect([...components].sort()).toEqual(['select', 'spinner', 'text-input']);
+		expect([...components].sort()).toEqual(['select', 'text-input']);
 	});
 
 	it("loads Ink and Yoga without loading Node's fetch", () => {

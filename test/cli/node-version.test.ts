@@ -1,5 +1,5 @@
 /**
- * The built CLI under a Node older than it needs (>= 22, source/bin.ts):
+ * The built CLI under a Node older than it needs (>= 22.2, source/bin.ts):
  * it must say so in one line and exit 2 before loading anything that would fail
  * with a stack trace (under Node 20 the Kubernetes client's undici did). The old
  * Node is the machine's own /usr/bin/node (Node 20 on the development machine;
@@ -35,7 +35,7 @@ describe.skipIf(oldMajor === undefined || oldMajor >= 22)(`the CLI under ${OLD_N
 			expect(stackLines(result.stderr)).toEqual([]);
 			const lines = result.stderr.split('\n').filter(line => line !== '');
 			expect(lines).toHaveLength(1);
-			expect(lines[0]).toMatch(/^runbook needs Node\.js 22 or later; this is Node\.js \d+\./);
+			expect(lines[0]).toMatch(/^runbook needs Node\.js 22\.2 or later; this is Node\.js \d+\./);
 			expect(lines[0]).toContain(OLD_NODE);
 			expect(lines[0]).toContain('https://nodejs.org/');
 			expect(result.status).toBe(2);

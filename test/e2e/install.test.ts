@@ -79,7 +79,7 @@ describe('npm pack, then npm install -g of the tarball', () => {
 			if (oldMajor < 22) {
 				const old = inElsewhere(['validate', path.join(shipped, 'synapse-db-restore.yaml')], path.dirname(OLD_NODE));
 				expect(old.stdout).toBe('');
-				expect(old.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^runbook needs Node\.js 22 or later; this is Node\.js \d+\..*https:\/\/nodejs\.org\//)]);
+				expect(old.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^runbook needs Node\.js 22\.2 or later; this is Node\.js \d+\..*https:\/\/nodejs\.org\//)]);
 				expect(old.status).toBe(2);
 			}
 		}
