@@ -189,6 +189,24 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 	return {ok: false, exitCode: result.exitCode, ...(result.signal ? {signal: result.signal} : {}), failure, ...phases};
 }
 
+/** The abort reason of an attempt whose step timeout passed (engine/attempt.ts). */
+export class StepTimedOut extends Error {
+	constructor() {
+		super('timeout');
+	}
+}
+
+/** A signal that follows `signal` except for a step timeout ({@link StepTimedOut}). */
+function unlessTimedOut(signal: AbortSignal): AbortSignal {
+	const followed = new AbortController();
+	const follow = () => {
+		if (!(signal.reason instanceof StepTimedOut)) followed.abort(signal.reason);
+	};
+	if (signal.aborted) follow();
+	else signal.addEventListener('abort', follow, {once: true});
+	return followed.signal;
+}
+
 /** `wait.command`: runs the check until it exits 0, every `interval` (default 2s). */
 async function waitCommand(step: Step, ctx: ActionContext): Promise<ActionOutcome> {
 	const spec = step.wait!.command!;
@@ -220,7 +238,9 @@ async function waitHttp(step: Step, ctx: ActionContext): Promise<ActionOutcome> 
 	const probe = resolveDeep(written, ctx.env) as HttpProbe;
 	const tls = written.insecure ? ' (insecure: TLS not verified)' : '';
 	for (let check = 1; ; check++) {
-		const result = await ctx.http.probe(probe, ctx.signal);
+		// The first check is not cut by the step's timeout (a stop still cuts it): a wait that
+		// timed out says what it saw, however slow the machine (the probe has its own request limit).
+		const result = await ctx.http.probe(probe, check === 1 ? unlessTimedOut(ctx.signal) : ctx.signal);
 		const body = result.excerpt ? ` — ${JSON.stringify(result.excerpt)}` : '';
 		const seen = ctx.redact(`${result.message}${body}`);
 		if (result.holds) {
@@ -228,8 +248,8 @@ async function waitHttp(step: Step, ctx: ActionContext): Promise<ActionOutcome> 
 			return {ok: true};
 		}
 		if (result.final) return failed(ctx.redact(`wait.http: ${result.message}`));
-		if (ctx.signal.aborted) return failed(`condition did not hold (last check: ${seen})`);
 		ctx.emit({type: 'progress', stepId: step.id, message: `check ${check}: ${seen}${tls}; next check in ${interval}`});
+		if (ctx.signal.aborted) return failed(`condition did not hold (last check: ${seen})`);
 		await ctx.clock.sleep(intervalMs, ctx.signal);
 		if (ctx.signal.aborted) return failed(`condition did not hold (last check: ${seen})`);
 	}

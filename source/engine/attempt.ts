@@ -8,7 +8,7 @@ import type {Step} from '../runbook/schema.js';
 import {parseDuration} from '../runbook/duration.js';
 import {interpolate, secretSafeCut} from '../runbook/variables.js';
 import {captureProblem} from '../security/secrets.js';
-import {type ActionOutcome, executeAction} from './actions.js';
+import {type ActionOutcome, executeAction, StepTimedOut} from './actions.js';
 import {type AttemptOutcome, describeOutcome, outcomeStatus} from './outcome.js';
 import type {FailureInfo} from './ports.js';
 import {stepLogRel} from './step-log-port.js';
@@ -60,7 +60,7 @@ async function runAttempt(run: RunCore, step: Step): Promise<AttemptsEnd> {
 		void run.ports.clock.sleep(timeoutMs, timer.signal).then(() => {
 			if (timer.signal.aborted) return;
 			timedOut = true;
-			controller.abort(new Error('timeout'));
+			controller.abort(new StepTimedOut());
 		});
 	}
 	const secrets = Object.values(run.secrets);

@@ -109,9 +109,9 @@ describe('wait.http', () => {
 		const ws = workspace();
 		const port = await listen(createServer());
 		await new Promise(done => servers.pop()!.close(done));
-		// Timeouts of 8 s here, not 1 s: the first check loads Node's fetch, which took over a second
-		// at load 24 with a CPU hog on one core (the step timed out before its first check).
-		const file = ws.write('refused.yaml', book(`      http: { url: "http://127.0.0.1:${port}/" }\n      interval: 50ms`).replace('timeout: 2m', 'timeout: 8s'));
+		// The first check ends whatever the machine's speed (a step timeout does not cut it; it loads
+		// Node's fetch, which took over a second at load 24), so a 1 s timeout still shows check 1.
+		const file = ws.write('refused.yaml', book(`      http: { url: "http://127.0.0.1:${port}/" }\n      interval: 50ms`).replace('timeout: 2m', 'timeout: 1s'));
 		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir]);
 		expect(result.code).toBe(1);
 		expect(result.stdout).toContain('check 1: connection refused; next check in 50ms');
@@ -123,7 +123,7 @@ describe('wait.http', () => {
 		execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', ws.path('key.pem'), '-out', ws.path('cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], {stdio: 'ignore'});
 		const seen: Seen = {authorization: []};
 		const port = await listen(createHttpsServer({key: readFileSync(ws.path('key.pem')), cert: readFileSync(ws.path('cert.pem'))}, answering([[200, 'ok']], seen)) as unknown as Server);
-		const strict = ws.write('strict.yaml', book(`      http: { url: "https://127.0.0.1:${port}/" }\n      interval: 50ms`).replace('timeout: 2m', 'timeout: 8s'));
+		const strict = ws.write('strict.yaml', book(`      http: { url: "https://127.0.0.1:${port}/" }\n      interval: 50ms`).replace('timeout: 2m', 'timeout: 1s'));
 		const refused = await ws.cli(['run', strict, '--plain', '--state-dir', ws.stateDir]);
 		expect(refused.code).toBe(1);
 		expect(refused.stdout).toMatch(/check 1: the server's TLS certificate is self-signed \(insecure: true skips the check\)/);
