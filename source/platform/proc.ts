@@ -28,14 +28,20 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * `/proc/<pid>/environ`, or undefined when it cannot be read (ended, another user's).
- * A process in the middle of `execve` reads as empty: the kernel has switched to the
- * new image but not yet set up its stack, so `env_end` (proc(5) field 51) is still 0
- * (seen once in 10 reads right after a shell wrote its pid and ran `exec sleep`). Such
- * a process is read again, 1 ms apart, until its exec is done (at most
- * {@link EXEC_SETTLE_MS}): otherwise a stop that scans at that moment misses it.
- * Zombies and kernel threads (no memory of their own, also 0) are not waited for.
+ * A process in the middle of `execve` can read as empty in two ways, and both are
+ * waited out, or a stop that scans at that moment misses it:
+ * - the kernel has switched to the new image but not yet set up its stack, so
+ *   `env_end` (proc(5) field 51) is still 0: read again, 1 ms apart, until its exec
+ *   is done (at most {@link EXEC_SETTLE_MS});
+ * - the file was opened on the old image, which the exec released before the read
+ *   (the kernel then reads nothing: fs/proc/base.c environ_read), while stat already
+ *   shows the new one set up: read once more, opened afresh (13 misses in 300 reads
+ *   right after a shell wrote its pid and ran `exec sleep`, none in 1,500 with it).
+ * An empty read twice in a row with no exec between is a truly empty environment
+ * (`env -i`). Zombies and kernel threads (no memory of their own) are not waited for.
  */
 export function readEnviron(pid: number | string): Buffer | undefined {
+	let emptyOnce = false;
 	for (const giveUp = Date.now() + EXEC_SETTLE_MS; ; ) {
 		let environ: Buffer;
 		try {
@@ -43,19 +49,33 @@ export function readEnviron(pid: number | string): Buffer | undefined {
 		} catch {
 			return undefined;
 		}
-		if (environ.length > 0 || !inExec(pid) || Date.now() >= giveUp) return environ;
-		Atomics.wait(pause, 0, 0, 1);
+		if (environ.length > 0) return environ;
+		const state = execState(pid);
+		if (state === 'in-exec') {
+			if (Date.now() >= giveUp) return environ;
+			emptyOnce = false;
+			Atomics.wait(pause, 0, 0, 1);
+		} else if (state === 'no-memory' || emptyOnce) {
+			return environ;
+		} else {
+			emptyOnce = true;
+		}
 	}
 }
 
 /** PF_KTHREAD of the flags in /proc/<pid>/stat (include/linux/sched.h). */
 const PF_KTHREAD = 0x00200000;
 
-/** True while `pid` is live, not a kernel thread, and its environment's end is not set yet (in execve). */
-function inExec(pid: number | string): boolean {
+/**
+ * Where process `pid` is with its memory: `in-exec` while its environment's end is
+ * not set yet (in execve), `set-up` when it is, `no-memory` for an ended process, a
+ * zombie or a kernel thread (nothing to read, nothing to wait for).
+ */
+function execState(pid: number | string): 'in-exec' | 'set-up' | 'no-memory' {
 	const fields = statFields(pid);
-	if (!fields || fields[0] === 'Z' || fields[0] === 'X' || fields.length < 49) return false;
-	return (Number(fields[6]) & PF_KTHREAD) === 0 && fields[48] === '0';
+	if (!fields || fields[0] === 'Z' || fields[0] === 'X' || fields.length < 49) return 'no-memory';
+	if ((Number(fields[6]) & PF_KTHREAD) !== 0) return 'no-memory';
+	return fields[48] === '0' ? 'in-exec' : 'set-up';
 }
 
 /** True when process `pid` exists, ours or another user's (`kill(pid, 0)`; EPERM means it exists). */

@@ -78,11 +78,12 @@ describe('a command found by its id', () => {
 
 	test('a process in the middle of exec is found (its environment reads empty until the new image is set up)', () => {
 		// Right after a shell writes its pid it runs `exec sleep`; for a moment the kernel
-		// shows the new image without its environment. Before markedProcesses waited that
-		// out, about 1 read in 10 at this point missed the process (a stop would too).
+		// shows the new image without its environment, or a read opened on the old image
+		// finds it released. Before markedProcesses waited both out, about 1 read in 25 at
+		// this point missed the process (a stop would too): 150 rounds miss one almost surely.
 		const dir = mkdtempSync(join(tmpdir(), 'process-group-'));
 		try {
-			for (let round = 0; round < 40; round++) {
+			for (let round = 0; round < 150; round++) {
 				const id = randomUUID();
 				const file = join(dir, `pid-${round}`);
 				const shell = startGroup(`sh -c 'echo $$ > "${file}"; exec sleep 300'`, {[COMMAND_ID_VAR]: id});
