@@ -43,7 +43,7 @@ function waitWith(answer: HttpProbeResult) {
 describe('wait.http: the first check and the timeout', () => {
 	test('a timeout during the first check lets it end; the wait fails with what it saw', async () => {
 		const wait = waitWith({holds: false, message: 'connection refused'});
-		await expect.poll(() => wait.probeSignal()).toBeDefined();
+		await expect.poll(() => wait.probeSignal(), {timeout: 10_000}).toBeDefined();
 		wait.controller.abort(new StepTimedOut());
 		expect(wait.probeSignal()!.aborted).toBe(false);
 		wait.release();
@@ -53,7 +53,7 @@ describe('wait.http: the first check and the timeout', () => {
 
 	test('a stop during the first check cuts it', async () => {
 		const wait = waitWith({holds: false, message: 'aborted'});
-		await expect.poll(() => wait.probeSignal()).toBeDefined();
+		await expect.poll(() => wait.probeSignal(), {timeout: 10_000}).toBeDefined();
 		wait.controller.abort(new Error('stopped'));
 		expect(wait.probeSignal()!.aborted).toBe(true);
 		wait.release();

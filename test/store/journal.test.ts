@@ -159,7 +159,7 @@ describe('appending', () => {
 		expect(asyncFsyncs).toHaveBeenCalledTimes(1);
 		// An entry with no syncNow is fsynced by the timer (within 50 ms) without blocking.
 		journal.append(entry(3));
-		await vi.waitFor(() => expect(asyncFsyncs).toHaveBeenCalledTimes(2));
+		await vi.waitFor(() => expect(asyncFsyncs).toHaveBeenCalledTimes(2), {timeout: 10_000});
 		journal.close();
 		expect(fsyncs).toHaveBeenCalledTimes(1);
 		expect(fsyncs.mock.invocationCallOrder[0]).toBeGreaterThan(appends.mock.invocationCallOrder[3]);

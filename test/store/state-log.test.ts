@@ -223,7 +223,7 @@ describe('saves with `later` (issue 14: one fsync per step)', () => {
 		try {
 			store.save(states[2], {later: true});
 			expect(fsyncs).toBe(0);
-			await vi.waitFor(() => expect(fsyncs).toBe(1));
+			await vi.waitFor(() => expect(fsyncs).toBe(1), {timeout: 10_000});
 		} finally {
 			(fs as {fsyncSync: typeof fs.fsyncSync}).fsyncSync = real;
 			store.close();
@@ -244,7 +244,7 @@ describe('saves with `later` (issue 14: one fsync per step)', () => {
 		};
 		try {
 			store.save(states[2], {later: true});
-			await vi.waitFor(() => expect(failed).toBe(1));
+			await vi.waitFor(() => expect(failed).toBe(1), {timeout: 10_000});
 			const error = store.close();
 			expect(failed).toBeGreaterThan(1); // close fsynced again, and that one succeeded
 			expect(error?.code).toBe('EIO');

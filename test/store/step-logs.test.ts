@@ -148,7 +148,7 @@ describe('step logs through the store port and the run handle', () => {
 		log.note('after close');
 		const expected = [`${LOG_NOTE_PREFIX}started ===`, 'out 1', 'out 2', `${LOG_NOTE_PREFIX}between ===`, 'out 3', `${LOG_NOTE_PREFIX}ended ===`, ''].join('\n');
 		expect(fs.readFileSync(file, 'utf8')).toBe(expected);
-		if (process.platform === 'linux') await vi.waitFor(() => expect(fds()).toEqual([]));
+		if (process.platform === 'linux') await vi.waitFor(() => expect(fds()).toEqual([]), {timeout: 10_000});
 		expect(fs.readFileSync(file, 'utf8')).toBe(expected);
 	});
 });
