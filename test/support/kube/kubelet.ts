@@ -13,7 +13,9 @@
  *   `test.runbook/completes: "true"` runs to the end the same way); a pod annotated
  *   `test.runbook/hold: "true"` is bound but stays Pending (an image that never pulls);
  * - a deleted pod (deletionTimestamp) goes after min(its grace period, `terminationDelayMs`)
- *   with the final `gracePeriodSeconds=0` delete a kubelet makes;
+ *   with the final `gracePeriodSeconds=0` delete a kubelet makes; with `holdDeletions`, it
+ *   stays Terminating until the test releases it (`releasePod`), so a test that reads what
+ *   a screen shows meanwhile does not race a timer on a loaded machine;
  * - serves exec at `/exec/NS/POD/CONTAINER` over SPDY/3.1 (what the API server speaks to a
  *   kubelet, also when it translates a client's WebSocket): spdy.ts; the command runs as a
  *   local process in the pod's root folder, with a real PostgreSQL for bound pods
@@ -41,6 +43,8 @@ export interface KubeletOptions {
 	terminationDelayMs?: number;
 	/** From Running to Succeeded/Failed for a Job's pod. Default 200. */
 	jobRunMs?: number;
+	/** Deleted pods stay Terminating until {@link TestKubelet.releasePod} names them. Default false. */
+	holdDeletions?: boolean;
 }
 
 /** A running test kubelet. */
@@ -50,6 +54,11 @@ export interface TestKubelet {
 	port: number;
 	/** Per-pod exec environments: root folders, PostgreSQL bindings, logs. */
 	pods: PodRuntime;
+	/**
+	 * With `holdDeletions`: lets pod `name` of `namespace` finish terminating, now if it is
+	 * already Terminating, else as soon as it is deleted (after `terminationDelayMs` either way).
+	 */
+	releasePod(namespace: string, name: string): void;
 	/** Stops watching, serving and every exec process; removes the pods' folders. Leaves the API objects. */
 	stop(): Promise<void>;
 }
@@ -81,6 +90,9 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 	const nodes = options.nodes ?? ['node-1', 'node-2', 'node-3'];
 	const terminationDelayMs = options.terminationDelayMs ?? 200;
 	const jobRunMs = options.jobRunMs ?? 200;
+	/** Pods released by name, and the final deletes of held pods waiting for their release. */
+	const released = new Set<string>();
+	const heldDeletions = new Map<string, () => void>();
 	const dir = mkdtempSync(join(tmpdir(), 'kubelet-'));
 	const pods = new PodRuntime(join(dir, 'pods'));
 	const sockets = new Set<Socket>();
@@ -196,10 +208,14 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 			if (handled.get(uid) === 'deleting') return;
 			handled.set(uid, 'deleting');
 			const grace = (pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000;
-			later(Math.min(grace, terminationDelayMs), async () => {
-				await apiRequest(cp, 'DELETE', podPath(pod), {apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: {uid}});
-				handled.delete(uid);
-			});
+			const finish = (): void =>
+				later(Math.min(grace, terminationDelayMs), async () => {
+					await apiRequest(cp, 'DELETE', podPath(pod), {apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: {uid}});
+					handled.delete(uid);
+				});
+			const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+			if (options.holdDeletions && !released.has(key)) heldDeletions.set(key, finish);
+			else finish();
 			return;
 		}
 		const nodeName = pod.spec.nodeName;
@@ -265,6 +281,13 @@ export async function startKubelet(cp: ControlPlane, options: KubeletOptions = {
 		nodes,
 		port,
 		pods,
+		releasePod(namespace, name) {
+			const key = `${namespace}/${name}`;
+			released.add(key);
+			const finish = heldDeletions.get(key);
+			heldDeletions.delete(key);
+			finish?.();
+		},
 		async stop() {
 			stopped = true;
 			for (const t of timers) clearTimeout(t);
