@@ -39,10 +39,13 @@ describe('test/support/tmux.ts', () => {
 	});
 
 	it('keeps the last screen of a command that has ended, and says when it has', async () => {
-		const term = startTmux({command: ['sh', '-c', 'sleep 0.2; echo bye; sleep 1; exit 7'], width: 100, height: 30});
+		// The command ends when the test presses Enter, not after a time: a test that reads the
+		// screen first must still find it running however slow the machine is.
+		const term = startTmux({command: ['sh', '-c', 'echo bye; read line; exit 7'], width: 100, height: 30});
 		try {
 			await term.waitFor('bye');
 			expect(term.ended()).toBe(false);
+			term.sendKeys('Enter');
 			await term.waitUntil('the command to end', () => term.ended());
 			// The last screen is kept (tmux's "Pane is dead" row, when it comes, scrolls
 			// the screen: bye is then in the history).
