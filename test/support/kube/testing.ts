@@ -25,7 +25,7 @@ export interface KubectlResult {
 	stderr: string;
 }
 
-/** Runs `kubectl --kubeconfig <cluster's> ...args` with optional stdin; never rejects. */
+/** Runs `kubectl --kubeconfig <cluster's> ...args` with optional stdin; never rejects (a kubectl still running after `timeoutMs`, default 60,000, is killed: code null). */
 export function runKubectl(kubectl: string, cluster: WithKubeconfig, args: string[], options: {input?: string | Buffer; cwd?: string; timeoutMs?: number} = {}): Promise<KubectlResult> {
 	return new Promise(resolve => {
 		const child = spawn(kubectl, ['--kubeconfig', cluster.kubeconfigPath, ...args], {cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']});
@@ -33,7 +33,8 @@ export function runKubectl(kubectl: string, cluster: WithKubeconfig, args: strin
 		const err: Buffer[] = [];
 		child.stdout.on('data', (c: Buffer) => out.push(c));
 		child.stderr.on('data', (c: Buffer) => err.push(c));
-		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15_000);
+		// A guard against a hung kubectl, not a bound: 60 s by default (a loaded machine).
+		const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
 		child.on('close', code => {
 			clearTimeout(timer);
 			resolve({code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8')});
