@@ -46,14 +46,15 @@ describe('runbook resume', () => {
 
 	it('after SIGKILL: the state is valid JSON, the interrupted step re-runs only with --rerun-interrupted', async () => {
 		const ws = workspace();
-		ws.write('seconds', '30');
+		// Until stopped: the checks below must find it running however slow the machine is.
+		ws.write('seconds', '3600');
 		const file = ws.write('killed.yaml', sleeperRunbook('Killed'));
 		const cli = ws.start(['run', file, '--plain', '--state-dir', ws.stateDir]);
 		await waitUntil('the long step to start', () => /^\d+\n$/.test(ws.read('long.pgid')));
 		const pgid = Number(ws.read('long.pgid'));
 		let orphans: string[];
 		try {
-			await waitUntil('the sleep of the long step', () => groupProcesses(pgid).some(line => line.includes('sleep 30')));
+			await waitUntil('the sleep of the long step', () => groupProcesses(pgid).some(line => line.includes('sleep 3600')));
 			process.kill(cli.child.pid!, 'SIGKILL');
 			const killed = await cli.done;
 			expect(killed.signal).toBe('SIGKILL');
@@ -62,7 +63,7 @@ describe('runbook resume', () => {
 		} finally {
 			killGroup(pgid);
 		}
-		expect(orphans.some(line => line.includes('sleep 30'))).toBe(true);
+		expect(orphans.some(line => line.includes('sleep 3600'))).toBe(true);
 		await waitUntil('the orphaned group to be killed', () => groupProcesses(pgid).length === 0);
 		const runId = ws.onlyRunId();
 		// As loaded (the snapshot plus the records appended after it): state.json alone may lag.
