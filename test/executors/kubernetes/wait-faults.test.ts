@@ -118,14 +118,15 @@ describe('paused API server', () => {
 describe('a server that does not answer when the wait starts', () => {
 	test('discovery and the list are tried again until it answers', async () => {
 		await putObject(cluster, 'ConfigMap', {metadata: {name: 'there', namespace: 'default'}});
-		const fresh = portWith({requestTimeoutMs: 300, watch: {retryDelayMs: 50, maxRetryDelayMs: 100}});
+		// 2 s per request: the requests after the resume go through the proxy to a loaded API server.
+		const fresh = portWith({requestTimeoutMs: 2000, watch: {retryDelayMs: 50, maxRetryDelayMs: 100}});
 		proxy.pause();
 		const running = fresh.start('wait', {exists: {kind: 'ConfigMap', name: 'there'}});
 		await waitUntil('progress saying the API server failed', () => running.progress.some(m => m.startsWith('the API server failed')), 30_000);
 		proxy.resume();
 		const ran = await running.done;
 		expect(ran.result).toEqual({ok: true});
-		expect(ran.progress).toContain(`the API server failed: the API server ${proxy.url} did not answer within 300 ms; retrying`);
+		expect(ran.progress).toContain(`the API server failed: the API server ${proxy.url} did not answer within 2s; retrying`);
 		expect(ran.progress.at(-1)).toBe('configmap there exists');
 		expect(ran.log).toMatch(/discovery failed: .*; retrying in \d+ ms/);
 	});
@@ -147,7 +148,9 @@ describe('quiet watches', () => {
 
 describe('API requests', () => {
 	test('a healthy wait makes one list and one watch, whatever else changes meanwhile', async () => {
-		const {waiting} = await waitingForPod(h, 'patient');
+		// No quiet restart of the watch (30 s by default) however long the changes take to make.
+		const patient = portWith({watch: {quietMs: 3_600_000}});
+		const {waiting} = await waitingForPod(patient, 'patient');
 		for (let i = 0; i < 5; i++) await putObject(cluster, 'ConfigMap', {metadata: {name: `noise-${i}`, namespace: 'default'}});
 		await putObject(cluster, 'Pod', heldPod('unrelated'));
 		await removePod('patient');
