@@ -248,6 +248,87 @@ function audit(dir: string): string[] {
 }
 
 /**
+ * Starts etcd and kube-apiserver on free ports of 127.0.0.1 (pushed to `launched` as they
+ * start); resolves when the API server is ready and has namespace default.
+ * @throws Error when either exits or is not ready within 120 s, with its log's tail.
+ */
+async function startServers(dir: string, bin: string, options: ControlPlaneOptions, launched: ChildProcess[]): Promise<{etcdUrl: string; url: string}> {
+	const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+	const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+	const etcd = launch(dir, 'etcd', join(bin, 'etcd'), [
+		'--name',
+		'test',
+		'--data-dir',
+		join(dir, 'etcd'),
+		'--unsafe-no-fsync',
+		'--log-level',
+		'warn',
+		'--listen-client-urls',
+		etcdUrl,
+		'--advertise-client-urls',
+		etcdUrl,
+		'--listen-peer-urls',
+		`http://127.0.0.1:${etcdPeer}`,
+		'--initial-advertise-peer-urls',
+		`http://127.0.0.1:${etcdPeer}`,
+		'--initial-cluster',
+		`test=http://127.0.0.1:${etcdPeer}`,
+	]);
+	launched.push(etcd);
+	await until(async () => (await fetch(`${etcdUrl}/health`)).ok, etcd, 'answering /health', dir, 'etcd');
+
+	const url = `https://127.0.0.1:${apiPort}`;
+	const p = (file: string): string => join(dir, file);
+	const apiserver = launch(dir, 'kube-apiserver', join(bin, 'kube-apiserver'), [
+		'--etcd-servers',
+		etcdUrl,
+		'--bind-address',
+		'127.0.0.1',
+		'--advertise-address',
+		'127.0.0.1',
+		'--secure-port',
+		String(apiPort),
+		'--cert-dir',
+		p('apiserver-certs'),
+		'--tls-cert-file',
+		p('server.crt'),
+		'--tls-private-key-file',
+		p('server.key'),
+		'--client-ca-file',
+		p('ca.crt'),
+		'--authorization-mode',
+		'RBAC',
+		'--service-account-issuer',
+		'https://kubernetes.default.svc.cluster.local',
+		'--service-account-key-file',
+		p('sa.pub'),
+		'--service-account-signing-key-file',
+		p('sa.key'),
+		'--service-cluster-ip-range',
+		'10.0.0.0/24',
+		'--disable-admission-plugins',
+		'ServiceAccount',
+		'--enable-priority-and-fairness=false',
+		'--kubelet-client-certificate',
+		p('admin.crt'),
+		'--kubelet-client-key',
+		p('admin.key'),
+		'--kubelet-preferred-address-types',
+		'InternalIP',
+		'--endpoint-reconciler-type',
+		'none',
+		`--watch-cache=${options.watchCache !== false}`,
+		'--profiling=false',
+		'--v=1',
+		...(options.auditLog ? audit(dir) : []),
+	]);
+	launched.push(apiserver);
+	await until(async () => (await adminGet(url, dir, '/readyz')).status === 200, apiserver, 'answering /readyz', dir, 'kube-apiserver');
+	await until(async () => (await adminGet(url, dir, '/api/v1/namespaces/default')).status === 200, apiserver, 'making namespace default', dir, 'kube-apiserver');
+	return {etcdUrl, url};
+}
+
+/**
  * Starts etcd, kube-apiserver and (unless `controllers: false`) kube-controller-manager;
  * resolves once the API server answers `/readyz` and the `default` namespace exists.
  * @throws Error naming the process and the tail of its log when one exits or is not ready
@@ -263,78 +344,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 	};
 	try {
 		makeCertificates(dir);
-		const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
-		const etcdUrl = `http://127.0.0.1:${etcdClient}`;
-		const etcd = launch(dir, 'etcd', join(bin, 'etcd'), [
-			'--name',
-			'test',
-			'--data-dir',
-			join(dir, 'etcd'),
-			'--unsafe-no-fsync',
-			'--log-level',
-			'warn',
-			'--listen-client-urls',
-			etcdUrl,
-			'--advertise-client-urls',
-			etcdUrl,
-			'--listen-peer-urls',
-			`http://127.0.0.1:${etcdPeer}`,
-			'--initial-advertise-peer-urls',
-			`http://127.0.0.1:${etcdPeer}`,
-			'--initial-cluster',
-			`test=http://127.0.0.1:${etcdPeer}`,
-		]);
-		children.push(etcd);
-		await until(async () => (await fetch(`${etcdUrl}/health`)).ok, etcd, 'answering /health', dir, 'etcd');
-
-		const url = `https://127.0.0.1:${apiPort}`;
+		// A port picked free can be taken before etcd or the API server binds it (another test
+		// file's server, a client's ephemeral port): then both start again on new ports.
+		let servers: {etcdUrl: string; url: string} | undefined;
+		for (let attempt = 1; !servers; attempt++) {
+			const launched: ChildProcess[] = [];
+			try {
+				servers = await startServers(dir, bin, options, launched);
+				children.push(...launched);
+			} catch (error) {
+				await Promise.all(launched.map(stopChild));
+				if (attempt >= 3 || !/address already in use/.test(`${logTail(dir, 'etcd')}\n${logTail(dir, 'kube-apiserver')}`)) throw error;
+				rmSync(join(dir, 'etcd'), {recursive: true, force: true});
+				for (const name of ['etcd', 'kube-apiserver']) rmSync(join(dir, `${name}.log`), {force: true});
+			}
+		}
+		const {etcdUrl, url} = servers;
 		const p = (file: string): string => join(dir, file);
-		const apiserver = launch(dir, 'kube-apiserver', join(bin, 'kube-apiserver'), [
-			'--etcd-servers',
-			etcdUrl,
-			'--bind-address',
-			'127.0.0.1',
-			'--advertise-address',
-			'127.0.0.1',
-			'--secure-port',
-			String(apiPort),
-			'--cert-dir',
-			p('apiserver-certs'),
-			'--tls-cert-file',
-			p('server.crt'),
-			'--tls-private-key-file',
-			p('server.key'),
-			'--client-ca-file',
-			p('ca.crt'),
-			'--authorization-mode',
-			'RBAC',
-			'--service-account-issuer',
-			'https://kubernetes.default.svc.cluster.local',
-			'--service-account-key-file',
-			p('sa.pub'),
-			'--service-account-signing-key-file',
-			p('sa.key'),
-			'--service-cluster-ip-range',
-			'10.0.0.0/24',
-			'--disable-admission-plugins',
-			'ServiceAccount',
-			'--enable-priority-and-fairness=false',
-			'--kubelet-client-certificate',
-			p('admin.crt'),
-			'--kubelet-client-key',
-			p('admin.key'),
-			'--kubelet-preferred-address-types',
-			'InternalIP',
-			'--endpoint-reconciler-type',
-			'none',
-			`--watch-cache=${options.watchCache !== false}`,
-			'--profiling=false',
-			'--v=1',
-			...(options.auditLog ? audit(dir) : []),
-		]);
-		children.push(apiserver);
-		await until(async () => (await adminGet(url, dir, '/readyz')).status === 200, apiserver, 'answering /readyz', dir, 'kube-apiserver');
-		await until(async () => (await adminGet(url, dir, '/api/v1/namespaces/default')).status === 200, apiserver, 'making namespace default', dir, 'kube-apiserver');
 		const kubeconfigPath = writeKubeconfig(dir, url);
 
 		if (options.controllers !== false) {
