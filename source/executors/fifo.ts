@@ -40,13 +40,21 @@ const DIR_PREFIX = 'runbook-pipes-';
 const MKFIFO_TIMEOUT_MS = 10_000;
 
 /**
- * How many calls' worth of FIFOs one `mkfifo` makes. Starting `mkfifo` costs a
+ * How many calls' worth of FIFOs the first `mkfifo` makes. Starting `mkfifo` costs a
  * process start (some 5 ms of this process's time: Node forks synchronously), more
  * than a trivial step's own command (issue 14); made ahead, the FIFOs wait unopened
  * in the private folder until a call takes them. The next batch is made while half
- * of one is left, so a step rarely waits for `mkfifo`.
+ * of one is left, so a step rarely waits for `mkfifo`. Each batch is twice the one
+ * before, up to {@link MAX_BATCH_CALLS}: a short run makes few FIFOs it does not use
+ * (removed at exit), a long one starts `mkfifo` once per 128 steps instead of per 16.
  */
 const BATCH_CALLS = 32;
+
+/** Most calls' worth of FIFOs one `mkfifo` makes (768 FIFOs for a step's three). */
+const MAX_BATCH_CALLS = 256;
+
+/** Calls' worth of the batch made last (see {@link BATCH_CALLS}); 0 before the first. */
+let lastBatchCalls = 0;
 
 /** A batch of FIFOs made ahead: its private folder and the names not yet taken. */
 interface Batch {
@@ -135,17 +143,23 @@ let exitHookSet = false;
 async function takeNames(count: number): Promise<string[]> {
 	if (batches.some(batch => dirname(batch.dir) !== tmpdir())) dropSpare();
 	while (spareCount() < count) {
-		making ??= makeBatch(count * BATCH_CALLS).finally(() => (making = undefined));
+		making ??= nextBatch(count);
 		await making;
 	}
 	const names: string[] = [];
 	for (const batch of batches) names.push(...batch.names.splice(0, count - names.length));
 	// Half a batch left: the next one is made now, while steps run (a failure shows at the next wait).
-	if (!making && spareCount() < (count * BATCH_CALLS) / 2) {
-		making = makeBatch(count * BATCH_CALLS).finally(() => (making = undefined));
+	if (!making && spareCount() < (count * lastBatchCalls) / 2) {
+		making = nextBatch(count);
 		making.catch(() => {});
 	}
 	return names;
+}
+
+/** Makes the next batch: `count` FIFOs times {@link BATCH_CALLS} first, then twice the last batch's calls, up to {@link MAX_BATCH_CALLS}. */
+function nextBatch(count: number): Promise<void> {
+	lastBatchCalls = lastBatchCalls === 0 ? BATCH_CALLS : Math.min(lastBatchCalls * 2, MAX_BATCH_CALLS);
+	return makeBatch(count * lastBatchCalls).finally(() => (making = undefined));
 }
 
 /**
