@@ -6,12 +6,12 @@
  * codes and signals as they were, a missing bash named; and a helper that dies
  * costs the step it was running its exit status, never a later step.
  */
-import {existsSync, readFileSync, realpathSync, statSync} from 'node:fs';
-import {relative} from 'node:path';
+import {existsSync, readFileSync, realpathSync, statSync, writeFileSync} from 'node:fs';
+import {join, relative} from 'node:path';
 import {afterEach, beforeAll, beforeEach, describe, expect, test, vi} from 'vitest';
 import {createShellExecutor} from '../../source/executors/shell.js';
 import {stepLogFiles} from '../../source/store/step-logs.js';
-import {readySpawnHelper, spawnHelperPid} from '../../source/executors/spawn-helper.js';
+import {type HelperStart, readySpawnHelper, spawnHelperPid} from '../../source/executors/spawn-helper.js';
 import {groupProcesses} from '../support/processes.js';
 import {waitUntil} from '../support/wait.js';
 import {run, tempDir} from './shell-helpers.js';
@@ -121,6 +121,34 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 			expect(result).toMatchObject({exitCode: null, aborted: true});
 			expect(log).toContain('aborted before it started');
 			expect(log).not.toContain('SIGTERM sent');
+			expect(existsSync(`${dir}/ran`)).toBe(false);
+		} finally {
+			spy.mockRestore();
+		}
+	});
+
+	test("a log that cannot be opened (it opens while the helper starts bash): that bash ends at its gate, exit 125, before the step's result, having run nothing", async () => {
+		const helper = readySpawnHelper()!;
+		const start = helper.start.bind(helper);
+		let started: Promise<HelperStart> | undefined;
+		let endedBeforeResult = false;
+		const spy = vi.spyOn(helper, 'start').mockImplementation(request => {
+			started = start(request);
+			void started.then(bash => bash.exited.then(() => (endedBeforeResult = true)));
+			return started;
+		});
+		try {
+			writeFileSync(join(dir, 'a-file'), '');
+			const logPath = join(dir, 'a-file', 'step.log');
+			const {result} = await run(dir, `echo ran > ${dir}/ran`, {logPath});
+			const ended = endedBeforeResult;
+			expect(spy).toHaveBeenCalledOnce();
+			expect(result).toMatchObject({exitCode: null, aborted: false});
+			expect(result.error).toContain(`cannot open the log file ${logPath}`);
+			const bash = await started!;
+			expect(bash.pid).toBeGreaterThan(0);
+			expect(await bash.exited).toMatchObject({exitCode: 125, signal: null});
+			expect(ended).toBe(true);
 			expect(existsSync(`${dir}/ran`)).toBe(false);
 		} finally {
 			spy.mockRestore();
