@@ -87,6 +87,8 @@ function removeBatch(batch: Batch): void {
 function dropSpare(): void {
 	const dropped = batches;
 	batches = [];
+	// The batches start small again (BATCH_CALLS) in the new folder.
+	lastBatchCalls = 0;
 	for (const batch of dropped) removeBatch(batch);
 }
 
