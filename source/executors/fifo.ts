@@ -9,12 +9,11 @@
  * are named pipes (FIFOs) made by `mkfifo` (coreutils) in a private folder
  * (mode 0700, FIFOs mode 0600), several calls' worth at a time (a process start
  * per step cost more than a trivial step, issue 14), and each unlinked as soon as
- * both its ends are open: nothing else can open it. The folder is in /dev/shm (a
- * memory file system) unless TMPDIR is set, else in the temporary folder
- * ({@link fifoFolder}). The folder goes once all its
- * FIFOs are taken, or when the process exits. (A process killed before that leaves
- * its folder behind: the folder's name holds the pid, and the next process that
- * makes FIFOs removes the folders of processes that are gone.)
+ * both its ends are open: nothing else can open it. The folder is in /dev/shm (tmpfs)
+ * unless TMPDIR is set ({@link fifoFolder}); it goes once all its FIFOs are taken, or
+ * when the process exits. (A process killed before that leaves its folder behind: the
+ * folder's name holds the pid, and the next process that makes FIFOs removes the
+ * folders of processes that are gone.)
  */
 import {execFile} from 'node:child_process';
 import {accessSync, closeSync, constants, mkdtempSync, openSync, rmSync, statSync, unlinkSync} from 'node:fs';
@@ -35,19 +34,16 @@ export interface FifoEnds {
 	writeFd: number;
 }
 
-/** Linux's memory file system for everyone (tmpfs), where the FIFOs go when TMPDIR is not set. */
+/** Linux's tmpfs for everyone; whether we may make folders in it (looked at once; false once a batch failed there). */
 const SHM = '/dev/shm';
-
-/** Whether {@link SHM} is a folder this process may make folders in: looked at once; false once a batch failed there. */
 let shmUsable: boolean | undefined;
 
 /**
- * The folder the FIFOs' private folders are made in: TMPDIR when it is set (the
- * operator's choice), else /dev/shm when it is a folder we may write (Linux, a
- * tmpfs), else the temporary folder. A FIFO is a file: making one on a disk file
- * system took some 0.35 ms of kernel time (ext4 on the 2-core VM; three per step),
- * on tmpfs a few µs (issue 14). A batch that cannot be made in /dev/shm (full, or
- * mounted read-only) is made in the temporary folder, and so are the later ones.
+ * The folder the FIFOs' private folders are made in: TMPDIR when it is set (the operator's
+ * choice), else /dev/shm when it is a folder we may write (Linux, a tmpfs), else the temporary
+ * folder. A FIFO is a file: making one on a disk file system took some 0.35 ms of kernel time
+ * (ext4 on the 2-core VM; three per step), on tmpfs a few µs (issue 14). A batch that cannot
+ * be made in /dev/shm (full, read-only) is made in the temporary folder, and the later ones.
  */
 export function fifoFolder(): string {
 	if (process.env.TMPDIR || process.platform !== 'linux') return tmpdir();
@@ -69,19 +65,17 @@ const DIR_PREFIX = 'runbook-pipes-';
 const MKFIFO_TIMEOUT_MS = 10_000;
 
 /**
- * How many calls' worth of FIFOs the first `mkfifo` makes. Starting `mkfifo` costs a
- * process start (some 5 ms of this process's time: Node forks synchronously), more
- * than a trivial step's own command (issue 14); made ahead, the FIFOs wait unopened
- * in the private folder until a call takes them. The next batch is made while half
- * of one is left, so a step rarely waits for `mkfifo`. Each batch is twice the one
- * before, up to {@link MAX_BATCH_CALLS}: a short run makes few FIFOs it does not use
- * (removed at exit), a long one starts `mkfifo` once per 128 steps instead of per 16.
+ * How many calls' worth of FIFOs the first `mkfifo` makes. Starting `mkfifo` costs a process
+ * start (some 5 ms of this process's time: Node forks synchronously), more than a trivial
+ * step's own command (issue 14); made ahead, the FIFOs wait unopened in the private folder
+ * until a call takes them. The next batch is made while half of one is left, so a step rarely
+ * waits for `mkfifo`; each is twice the one before, up to {@link MAX_BATCH_CALLS}: a short run
+ * makes few FIFOs it does not use, a long one starts `mkfifo` once per 128 steps, not per 16.
  */
 const BATCH_CALLS = 32;
 
 /** Most calls' worth of FIFOs one `mkfifo` makes (768 FIFOs for a step's three). */
 const MAX_BATCH_CALLS = 256;
-
 /** Calls' worth of the batch made last (see {@link BATCH_CALLS}); 0 before the first. */
 let lastBatchCalls = 0;
 
