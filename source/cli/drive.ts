@@ -54,12 +54,15 @@ export async function drive(plan: RunPlan, target: SessionTarget, options: RunOp
 	}
 
 	let runJournal: RunJournal | undefined;
-	// The runner's flush before a command starts also starts the journal's fsync (off the main thread).
+	// The runner's flush before a command starts also starts the journal's fsync (off the main
+	// thread), once the flushing task is done: for a shell step, after its start gate opened. The
+	// fsync is not waited for either way; waking a pool thread just before the gate could take
+	// this thread's core on a loaded machine and delay the gate (issue 14).
 	const runStore: StateStore = {
 		save: (next, saveOptions) => store.save(next, saveOptions),
 		flush: () => {
 			store.flush();
-			runJournal?.journal?.syncNow();
+			queueMicrotask(() => runJournal?.journal?.syncNow());
 		},
 	};
 	// A secret named only by steps that may not run (the passphrase of an encrypted backup) is asked before the first of them that runs, not up front (engine/secret-timing.ts).

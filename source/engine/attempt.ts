@@ -96,7 +96,9 @@ async function runAttempt(run: RunCore, step: Step): Promise<AttemptsEnd> {
 			text => run.redactText(text),
 		);
 	} finally {
-		timer.abort();
+		// Only a timeout's sleep listens; an abort without a reason builds a DOMException (a
+		// stack trace) per step (issue 14).
+		if (timeoutMs !== undefined) timer.abort();
 		run.current = undefined;
 		run.commandRunning = false;
 	}

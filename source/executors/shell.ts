@@ -28,7 +28,9 @@
  * - Who forks: once the spawn helper (spawn-helper.ts) is ready, it starts bash
  *   for us, with the same program, arguments, cwd, environment and descriptors
  *   (forking this process costs in proportion to its memory, more than a trivial
- *   step, issue 14); before that, with Node's pipes, or if it dies, zx here.
+ *   step, issue 14); before that, with Node's pipes, or if it dies, zx here. Its request goes
+ *   out before the step log opens, so the two overlap; a log that cannot be opened then
+ *   closes that bash's gate unread (exit 125, nothing run).
  * - stdout and stderr are real pipes (FIFOs, fifo.ts), read lazily
  *   (output-reader.ts): a command printing line by line costs a few thousand
  *   reads per million lines. When FIFOs cannot be made, Node's own pipes are used.
@@ -44,8 +46,8 @@
  * so they read best in one place. The environment and the start gate are shell-env.ts.
  */
 import {type ChildProcess, spawn, type SpawnOptions} from 'node:child_process';
-import {writeSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {accessSync, constants, statSync, writeSync} from 'node:fs';
+import {isAbsolute, join, resolve} from 'node:path';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
@@ -169,27 +171,8 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		phases[phase] ??= Math.round(performance.now() - entered);
 	};
 
-	let log: StepLogWriter;
-	try {
-		log = await settings.logs.open(request.logPath);
-	} catch (error) {
-		return notStarted(`step "${stepId}": ${(error as Error).message}; check that its folder is writable`);
-	}
-	mark('logOpen');
-	// The cwd may hold a variable's value (`cwd: $DIR`): notes and errors are redacted like output.
-	log.note(request.redact(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`));
-	// Looked at only when bash could not start (a missing cwd fails its start): a stat before
-	// every start, through the thread pool, cost every step a wake-up (issue 14).
-	/** Why bash could not start: the cwd's problem when it has one (clearer than spawn's ENOENT), else `fallback`. */
-	const whyNotStarted = async (fallback: string): Promise<string> => request.redact((await checkCwd(request.cwd, stepId)) ?? fallback);
-	if (signal.aborted) return finishAbortedBeforeStart(log, stepId);
-
 	// The start gate's pipe, then stdout and stderr.
 	const fifos = settings.pipes === 'fifo' ? await openFifos(3, 1) : undefined;
-	if (signal.aborted) {
-		for (const ends of fifos ?? []) closeFifo(ends);
-		return finishAbortedBeforeStart(log, stepId);
-	}
 	const gate = fifos?.[0];
 	const outputs = fifos?.slice(1);
 
@@ -215,18 +198,55 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		timeout: 0,
 		store: discardingStore(),
 	};
-	// The helper (spawn-helper.ts) forks for us when it is ready, else zx here.
-	const helper = gate && outputs && settings.spawnHelper ? readySpawnHelper() : undefined;
+	// The helper (spawn-helper.ts) forks for us when it is ready, else zx here (below). Its request
+	// goes first, and the step log opens while the helper forks (on the other core): one step's
+	// start waits for the two one after the other no more (issue 14). Nothing of the script runs
+	// before the gate opens, which is after the log is open and the process group recorded.
+	const helper = gate && outputs && settings.spawnHelper && !signal.aborted ? readySpawnHelper() : undefined;
+	const starting =
+		helper && gate && outputs
+			? helper.start({
+					file: resolveProgram(settings.bash, env.PATH),
+					argv0: settings.bash,
+					args: [...BASH_OPTIONS, '-c', `${prefix}${request.script}`],
+					// Resolved here as zx would (against this process's folder): the helper runs in /.
+					cwd: resolve(request.cwd),
+					env,
+					stdio: [gate.readFd, outputs[0].writeFd, outputs[1].writeFd],
+				})
+			: undefined;
+	/**
+	 * Gives up this step before its start gate: a bash the helper started waits at the
+	 * gate, closed unread here, so it exits 125 having run nothing; the FIFOs close.
+	 */
+	const dropStart = async (): Promise<void> => {
+		const start = await starting;
+		for (const ends of fifos ?? []) closeFifo(ends);
+		if (start?.pid !== undefined) await start.exited;
+	};
+
+	let log: StepLogWriter;
+	try {
+		log = await settings.logs.open(request.logPath);
+	} catch (error) {
+		await dropStart();
+		return notStarted(`step "${stepId}": ${(error as Error).message}; check that its folder is writable`);
+	}
+	mark('logOpen');
+	// The cwd may hold a variable's value (`cwd: $DIR`): notes and errors are redacted like output.
+	log.note(request.redact(`step "${stepId}" started ${new Date().toISOString()} in ${request.cwd}`));
+	// Looked at only when bash could not start (a missing cwd fails its start): a stat before
+	// every start, through the thread pool, cost every step a wake-up (issue 14).
+	/** Why bash could not start: the cwd's problem when it has one (clearer than spawn's ENOENT), else `fallback`. */
+	const whyNotStarted = async (fallback: string): Promise<string> => request.redact((await checkCwd(request.cwd, stepId)) ?? fallback);
+	if (signal.aborted && !starting) {
+		for (const ends of fifos ?? []) closeFifo(ends);
+		return finishAbortedBeforeStart(log, stepId);
+	}
+
 	let launched: Launched | undefined;
-	if (helper && gate && outputs) {
-		const start = await helper.start({
-			file: settings.bash,
-			args: [...BASH_OPTIONS, '-c', `${prefix}${request.script}`],
-			// Resolved here as zx would (against this process's folder): the helper runs in /.
-			cwd: resolve(request.cwd),
-			env,
-			stdio: [gate.readFd, outputs[0].writeFd, outputs[1].writeFd],
-		});
+	if (starting) {
+		const start = await starting;
 		// Never a second bash here when the helper failed: one it started before dying (its pid
 		// message unread) holds this gate, which is closed unread below, so it exits 125 having
 		// run nothing, and this step reads as not started. The next step starts bash itself.
@@ -461,6 +481,41 @@ export function describeShellResult(result: ShellResult): string {
 /** True when a command the spawn helper started ended without exit code or signal and unaborted: the helper died, bash may have run. */
 function helperLost(launched: Launched, output: BashExit, aborted: boolean): boolean {
 	return launched.viaHelper === true && launched.pid !== undefined && output.cause !== undefined && output.exitCode === null && output.signal === null && !aborted;
+}
+
+/** Programs found by {@link resolveProgram}, by name and PATH. */
+const resolved = new Map<string, string>();
+
+/**
+ * Where `execvp` would find `name` in `path` (the step's PATH): the first entry
+ * holding an executable regular file of that name. The spawn helper is given
+ * that path, so that bash's start does not try each entry before it in turn (an
+ * exec that fails, per entry, in the forked child, on every step: ten on this
+ * VM's PATH, issue 14); `argv[0]` stays the name. Kept for the process, by name
+ * and PATH. The name as it is (the child's own lookup, as before) when it holds
+ * a `/`, when PATH has a relative entry up to the match (relative to the step's
+ * cwd), or when nothing matches (the child's exec then fails as it would have).
+ */
+export function resolveProgram(name: string, path: string | undefined): string {
+	if (name.includes('/') || path === undefined) return name;
+	const key = `${name}\0${path}`;
+	const known = resolved.get(key);
+	if (known !== undefined) return known;
+	let found = name;
+	for (const dir of path.split(':')) {
+		if (!isAbsolute(dir)) break;
+		const candidate = join(dir, name);
+		try {
+			accessSync(candidate, constants.X_OK);
+			if (!statSync(candidate).isFile()) continue;
+		} catch {
+			continue;
+		}
+		found = candidate;
+		break;
+	}
+	resolved.set(key, found);
+	return found;
 }
 
 /** A zx output store that keeps nothing: zx would otherwise hold all output in memory. */

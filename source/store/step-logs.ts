@@ -108,7 +108,8 @@ export class StepLog implements StepLogWriter {
 			makePrivateDir(dirname(path));
 			// Mode 0600; a symbolic link or FIFO planted in its place is refused (platform/safe-file.ts).
 			const fd = openAppend(path);
-			const stream = createWriteStream(path, {fd, highWaterMark: HIGH_WATER_MARK});
+			// The descriptor is ours to close (close()): the stream's own close goes through the thread pool.
+			const stream = createWriteStream(path, {fd, highWaterMark: HIGH_WATER_MARK, autoClose: false});
 			return new StepLog(stream, fd, path);
 		} catch (error) {
 			throw new Error(`cannot open the log file ${path}: ${(error as Error).message}`);
@@ -249,18 +250,26 @@ export class StepLog implements StepLogWriter {
 	/**
 	 * Flushes and closes the file; never rejects (a failure is in `failure`). With
 	 * nothing queued (a trivial step, whose notes were written directly) everything is
-	 * in the file already: it resolves at once, and the descriptor closes in the
-	 * background, without making the step wait for a trip through the thread pool.
+	 * in the file already: it resolves at once. The descriptor is closed here, in this
+	 * thread, once no write is queued: a close through libuv's thread pool (the stream's)
+	 * cost a trivial step a wake-up of a pool thread and then of this one (issue 14).
+	 * A second call does nothing.
 	 */
 	async close(): Promise<void> {
 		this.#flush();
+		if (this.#closed) return;
 		this.#closed = true;
-		if (this.#stream.closed || this.#stream.destroyed) return;
-		if (this.#idle) return void this.#stream.destroy();
-		await new Promise<void>(resolve => {
-			this.#stream.end(() => resolve());
-			this.#stream.once('error', () => resolve());
-		});
+		if (!this.#idle && !this.#stream.destroyed) {
+			await new Promise<void>(resolve => {
+				this.#stream.end(() => resolve());
+				this.#stream.once('error', () => resolve());
+			});
+		}
+		try {
+			fs.closeSync(this.#fd);
+		} catch {
+			// nothing left to do with it
+		}
 	}
 
 	/** The file's absolute path. */

@@ -85,13 +85,14 @@ test('openFifos: the next batch is made while half of one is left, and the older
 	expect(more).toEqual([]);
 	for (let call = 1; call < 17; call++) opened.push(...(await openFifos(2))!);
 	const others = (): string[] => readdirSync(tmp).filter(name => name !== first);
-	await waitUntil('a second batch of 64 FIFOs', () => others().length === 1 && readdirSync(join(tmp, others()[0]!)).length === 64);
+	// Twice the first: 64 calls' worth (fifo.ts, batches double).
+	await waitUntil('a second batch of 128 FIFOs', () => others().length === 1 && readdirSync(join(tmp, others()[0]!)).length === 128);
 	const second = others()[0]!;
 	expect(readdirSync(join(tmp, first!))).toHaveLength(30);
 	// The older batch is used up first; its folder goes once all its names are taken.
 	for (let call = 0; call < 15; call++) opened.push(...(await openFifos(2))!);
 	expect(readdirSync(tmp)).toEqual([second]);
-	expect(readdirSync(join(tmp, second))).toHaveLength(64);
+	expect(readdirSync(join(tmp, second))).toHaveLength(128);
 	for (const {readFd, writeFd} of opened) {
 		closeQuietly(readFd);
 		closeQuietly(writeFd);

@@ -151,4 +151,42 @@ describe('step logs through the store port and the run handle', () => {
 		if (process.platform === 'linux') await vi.waitFor(() => expect(fds()).toEqual([]), {timeout: 10_000});
 		expect(fs.readFileSync(file, 'utf8')).toBe(expected);
 	});
+
+	test.runIf(process.platform === 'linux')('close() closes the descriptor itself (not later, through the thread pool), after queued writes; a second close() leaves a file that took the same number open', async () => {
+		/** This process's descriptors open on `file`. */
+		const fdsOn = (file: string) =>
+			fs.readdirSync('/proc/self/fd').filter(fd => {
+				try {
+					return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+				} catch {
+					return false;
+				}
+			});
+		const idle = path.join(runDir, 'logs', 'idle.1.log');
+		const idleLog = await stepLogFiles.open(idle);
+		idleLog.note('started');
+		idleLog.note('ended');
+		await idleLog.close();
+		expect(fdsOn(idle)).toEqual([]);
+
+		const busy = path.join(runDir, 'logs', 'busy.1.log');
+		const busyLog = await stepLogFiles.open(busy);
+		busyLog.writeLines(Array.from({length: 1000}, (_, i) => `line ${i}`));
+		busyLog.note('ended');
+		await busyLog.close();
+		expect(fdsOn(busy)).toEqual([]);
+		expect(fs.readFileSync(busy, 'utf8').split('\n')).toHaveLength(1002);
+
+		// The number the closed log had is given to the next file opened: a second close must not close it.
+		const other = path.join(runDir, 'other.txt');
+		const otherFd = fs.openSync(other, 'w');
+		try {
+			await idleLog.close();
+			await busyLog.close();
+			fs.writeSync(otherFd, 'still open');
+			expect(fdsOn(other)).toEqual([String(otherFd)]);
+		} finally {
+			fs.closeSync(otherFd);
+		}
+	});
 });
