@@ -46,8 +46,8 @@
  * so they read best in one place. The environment and the start gate are shell-env.ts.
  */
 import {type ChildProcess, spawn, type SpawnOptions} from 'node:child_process';
-import {accessSync, constants, statSync, writeSync} from 'node:fs';
-import {isAbsolute, join, resolve} from 'node:path';
+import {writeSync} from 'node:fs';
+import {resolve} from 'node:path';
 import {stat} from 'node:fs/promises';
 import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
@@ -206,8 +206,7 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const starting =
 		helper && gate && outputs
 			? helper.start({
-					file: resolveProgram(settings.bash, env.PATH),
-					argv0: settings.bash,
+					file: settings.bash,
 					args: [...BASH_OPTIONS, '-c', `${prefix}${request.script}`],
 					// Resolved here as zx would (against this process's folder): the helper runs in /.
 					cwd: resolve(request.cwd),
@@ -481,41 +480,6 @@ export function describeShellResult(result: ShellResult): string {
 /** True when a command the spawn helper started ended without exit code or signal and unaborted: the helper died, bash may have run. */
 function helperLost(launched: Launched, output: BashExit, aborted: boolean): boolean {
 	return launched.viaHelper === true && launched.pid !== undefined && output.cause !== undefined && output.exitCode === null && output.signal === null && !aborted;
-}
-
-/** Programs found by {@link resolveProgram}, by name and PATH. */
-const resolved = new Map<string, string>();
-
-/**
- * Where `execvp` would find `name` in `path` (the step's PATH): the first entry
- * holding an executable regular file of that name. The spawn helper is given
- * that path, so that bash's start does not try each entry before it in turn (an
- * exec that fails, per entry, in the forked child, on every step: ten on this
- * VM's PATH, issue 14); `argv[0]` stays the name. Kept for the process, by name
- * and PATH. The name as it is (the child's own lookup, as before) when it holds
- * a `/`, when PATH has a relative entry up to the match (relative to the step's
- * cwd), or when nothing matches (the child's exec then fails as it would have).
- */
-export function resolveProgram(name: string, path: string | undefined): string {
-	if (name.includes('/') || path === undefined) return name;
-	const key = `${name}\0${path}`;
-	const known = resolved.get(key);
-	if (known !== undefined) return known;
-	let found = name;
-	for (const dir of path.split(':')) {
-		if (!isAbsolute(dir)) break;
-		const candidate = join(dir, name);
-		try {
-			accessSync(candidate, constants.X_OK);
-			if (!statSync(candidate).isFile()) continue;
-		} catch {
-			continue;
-		}
-		found = candidate;
-		break;
-	}
-	resolved.set(key, found);
-	return found;
 }
 
 /** A zx output store that keeps nothing: zx would otherwise hold all output in memory. */

@@ -38,8 +38,6 @@ import {isSea} from 'node:sea';
 export interface HelperSpawnRequest {
 	/** The program (a path, or a name looked up in `env.PATH`, as Node's spawn does). */
 	file: string;
-	/** The child's `argv[0]` (default `file`), as Node's spawn option `argv0`. */
-	argv0?: string;
 	args: string[];
 	cwd: string;
 	env: Record<string, string>;
@@ -71,7 +69,7 @@ export interface HelperStart {
 
 /**
  * The helper's program, run with `node -e` (CommonJS). Messages in: `{id, file,
- * argv0?, args, cwd, env, stdio}`; out: `{ready}`, then per request `{id, pid}` and `{id,
+ * args, cwd, env, stdio}`; out: `{ready}`, then per request `{id, pid}` and `{id,
  * exitCode, signal}`, or `{id, error, code, stage}` when it could not start (`stage: 'open'`:
  * it could not open our descriptors, nothing was started). It exits at once, never
  * ready, when it cannot read `/proc/<our pid>/fd` at all.
@@ -103,7 +101,7 @@ process.on('message', m => {
 		return;
 	}
 	try {
-		child = spawn(m.file, m.args, {cwd: m.cwd, env: m.env, stdio: fds, detached: true, ...(m.argv0 === undefined ? {} : {argv0: m.argv0})});
+		child = spawn(m.file, m.args, {cwd: m.cwd, env: m.env, stdio: fds, detached: true});
 	} catch (e) {
 		fail(e);
 		return;

@@ -6,10 +6,10 @@
  * codes and signals as they were, a missing bash named; and a helper that dies
  * costs the step it was running its exit status, never a later step.
  */
-import {chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, realpathSync, statSync, writeFileSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import {afterEach, beforeAll, beforeEach, describe, expect, test, vi} from 'vitest';
-import {createShellExecutor, resolveProgram} from '../../source/executors/shell.js';
+import {createShellExecutor} from '../../source/executors/shell.js';
 import {stepLogFiles} from '../../source/store/step-logs.js';
 import {type HelperStart, readySpawnHelper, spawnHelperPid} from '../../source/executors/spawn-helper.js';
 import {groupProcesses} from '../support/processes.js';
@@ -81,39 +81,6 @@ describe.runIf(process.platform === 'linux')('bash started by the spawn helper',
 			delete process.env['BASH_FUNC_stray%%'];
 			delete process.env.SHELLOPTS;
 		}
-	});
-
-	test("bash is found in the step's PATH, as bash's exec would find it; its $0 stays the name", async () => {
-		const fake = join(dir, 'bin');
-		mkdirSync(fake);
-		writeFileSync(join(fake, 'bash'), '#!/bin/sh\necho "fake bash"\n');
-		chmodSync(join(fake, 'bash'), 0o755);
-		const path = process.env.PATH ?? '/usr/bin:/bin';
-		const viaFake = await run(dir, 'echo real', {env: {PATH: `${fake}:${path}`}});
-		expect(viaFake.stdout).toEqual(['fake bash']);
-		const real = await run(dir, 'echo "$0"', {env: {PATH: path}});
-		expect(real.result).toMatchObject({exitCode: 0});
-		expect(real.stdout).toEqual(['bash']);
-	});
-
-	test('resolveProgram: the first executable file of that name in PATH; the name itself for a path, a relative entry before the match, or no match', () => {
-		const first = join(dir, 'first');
-		const second = join(dir, 'second');
-		mkdirSync(first);
-		mkdirSync(second);
-		mkdirSync(join(first, 'tool-dir-only'));
-		writeFileSync(join(first, 'tool'), 'not executable');
-		writeFileSync(join(second, 'tool'), '#!/bin/sh\n');
-		chmodSync(join(second, 'tool'), 0o755);
-		writeFileSync(join(second, 'tool-dir-only'), '#!/bin/sh\n');
-		chmodSync(join(second, 'tool-dir-only'), 0o755);
-		expect(resolveProgram('tool', `${first}:${second}`)).toBe(join(second, 'tool'));
-		expect(resolveProgram('tool-dir-only', `${first}:${second}`)).toBe(join(second, 'tool-dir-only'));
-		expect(resolveProgram('tool', `relative:${second}`)).toBe('tool');
-		expect(resolveProgram('tool', `${second}:relative`)).toBe(join(second, 'tool'));
-		expect(resolveProgram('tool', `${first}`)).toBe('tool');
-		expect(resolveProgram('./tool', `${second}`)).toBe('./tool');
-		expect(resolveProgram('tool', undefined)).toBe('tool');
 	});
 
 	test('ps shows the helper by a short name, not its source', () => {
