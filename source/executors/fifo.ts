@@ -16,11 +16,10 @@
  * folders of processes that are gone.)
  */
 import {execFile} from 'node:child_process';
-import {accessSync, closeSync, constants, mkdtempSync, openSync, rmSync, statSync, unlinkSync} from 'node:fs';
-import {lstat, readdir, rm} from 'node:fs/promises';
+import {closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
-import {pidExists} from '../platform/proc.js';
+import {fifoFolder, folderPrefix, leaveShm, removeLeftovers} from './fifo-folder.js';
 
 /**
  * One pipe: both ends as file descriptors (close-on-exec, as Node opens every file).
@@ -33,33 +32,6 @@ export interface FifoEnds {
 	/** Write end, blocking: the child's stdout or stderr for output, then closed here; ours for input. */
 	writeFd: number;
 }
-
-/** Linux's tmpfs for everyone; whether we may make folders in it (looked at once; false once a batch failed there). */
-const SHM = '/dev/shm';
-let shmUsable: boolean | undefined;
-
-/**
- * The folder the FIFOs' private folders are made in: TMPDIR when it is set (the operator's
- * choice), else /dev/shm when it is a folder we may write (Linux, a tmpfs), else the temporary
- * folder. A FIFO is a file: making one on a disk file system took some 0.35 ms of kernel time
- * (ext4 on the 2-core VM; three per step), on tmpfs a few µs (issue 14). A batch that cannot
- * be made in /dev/shm (full, read-only) is made in the temporary folder, and the later ones.
- */
-export function fifoFolder(): string {
-	if (process.env.TMPDIR || process.platform !== 'linux') return tmpdir();
-	if (shmUsable === undefined) {
-		try {
-			accessSync(SHM, constants.W_OK | constants.X_OK);
-			shmUsable = statSync(SHM).isDirectory();
-		} catch {
-			shmUsable = false;
-		}
-	}
-	return shmUsable ? SHM : tmpdir();
-}
-
-/** Start of the name of a batch's folder (in {@link fifoFolder}); the pid and random characters follow. */
-const DIR_PREFIX = 'runbook-pipes-';
 
 /** How long `mkfifo` may take before we give up on FIFOs, in ms. */
 const MKFIFO_TIMEOUT_MS = 10_000;
@@ -145,10 +117,9 @@ async function makeBatch(count: number): Promise<void> {
 	const folder = fifoFolder();
 	let dir: string;
 	try {
-		dir = mkdtempSync(join(folder, `${DIR_PREFIX}${process.pid}-`));
+		dir = mkdtempSync(join(folder, folderPrefix()));
 	} catch (error) {
-		if (folder !== SHM) throw error;
-		shmUsable = false;
+		if (!leaveShm(folder)) throw error;
 		return makeBatch(count);
 	}
 	// The exit hook is set with the folder, not after mkfifo: the process may exit while it runs.
@@ -165,8 +136,8 @@ async function makeBatch(count: number): Promise<void> {
 	} catch (error) {
 		pendingDirs.delete(dir);
 		rmSync(dir, {recursive: true, force: true});
-		if (folder !== SHM) throw error;
-		shmUsable = false;
+		// Once only: /dev/shm is not chosen again, and a failure in the temporary folder is final.
+		if (!leaveShm(folder)) throw error;
 		return makeBatch(count);
 	}
 	pendingDirs.delete(dir);
@@ -269,26 +240,6 @@ async function openSome(count: number, inputs: number): Promise<FifoEnds[] | und
 
 /** Whether this process has started its one sweep of leftover FIFO folders. */
 let sweptLeftovers = false;
-
-/**
- * Removes the FIFO folders in `dir` left by processes of this user that are
- * gone (the pid in the name no longer runs). Never rejects. Exported for tests.
- */
-export async function removeLeftovers(dir: string): Promise<void> {
-	try {
-		const uid = process.getuid?.();
-		for (const name of await readdir(dir)) {
-			const match = /^runbook-pipes-(\d+)-/.exec(name);
-			if (!match || Number(match[1]) === process.pid || pidExists(Number(match[1]))) continue;
-			const path = join(dir, name);
-			const info = await lstat(path);
-			if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
-			await rm(path, {recursive: true, force: true});
-		}
-	} catch {
-		// a folder left behind: harmless
-	}
-}
 
 /** Closes `fd`, ignoring errors (already closed). */
 export function closeQuietly(fd: number): void {

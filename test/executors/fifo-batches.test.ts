@@ -4,11 +4,13 @@
  * instead of once every 16 steps; real `mkfifo`, real FIFOs in a private temporary
  * folder (TMPDIR) of this test, or in /dev/shm when TMPDIR is not set.
  */
+import {execFileSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {afterEach, beforeEach, expect, test, vi} from 'vitest';
 import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
+import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 
 let tmp: string;
 let savedTmpdir: string | undefined;
@@ -64,12 +66,26 @@ test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('without TMPD
 	const inTmp = await openFifos(3, 1);
 	try {
 		expect(inShm?.map(ends => madeIn(ends.readFd))).toEqual(['/dev/shm', '/dev/shm', '/dev/shm']);
-		expect(readlinkSync(`/proc/self/fd/${inShm![0]!.readFd}`)).toMatch(/^\/dev\/shm\/runbook-pipes-\d+-\w+\/out\d+ \(deleted\)$/);
+		expect(readlinkSync(`/proc/self/fd/${inShm![0]!.readFd}`)).toMatch(/^\/dev\/shm\/runbook-pipes-\d+-[\w-]+\/out\d+ \(deleted\)$/);
 		expect(inTmp?.map(ends => madeIn(ends.writeFd))).toEqual([tmp, tmp, tmp]);
 	} finally {
 		for (const ends of [...(inShm ?? []), ...(inTmp ?? [])]) {
 			closeQuietly(ends.readFd);
 			closeQuietly(ends.writeFd);
 		}
+	}
+});
+
+test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('with the temporary folder at /dev/shm and no mkfifo, openFifos gives up at once (the caller uses Node pipes) rather than trying /dev/shm again and again', () => {
+	// A child process: the choice of folder is made once per process. Its PATH has no mkfifo.
+	const program = `const {openFifos} = await import(${JSON.stringify(sourceModule('executors/fifo.ts'))}); console.log(String(await openFifos(3, 1)));`;
+	const empty = mkdtempSync(join(tmp, 'no-mkfifo-'));
+	for (const variable of ['TMPDIR', 'TMP']) {
+		const env = {...process.env, PATH: empty, TMPDIR: '', TMP: '', [variable]: '/dev/shm'};
+		if (variable === 'TMP') delete env.TMPDIR;
+		// Looped for ever before (each retry made its folder in /dev/shm again); the timeout is a
+		// guard against that hang (a synchronous call: vitest's own cannot fire), not a bound.
+		const out = execFileSync(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program], {env, encoding: 'utf8', timeout: 60_000});
+		expect(out).toBe('undefined\n');
 	}
 });

@@ -3,11 +3,12 @@
  * (output-reader.ts), with real processes writing into them.
  */
 import {spawn, spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, expect, test} from 'vitest';
-import {closeQuietly, openFifos, removeLeftovers} from '../../source/executors/fifo.js';
+import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
+import {removeLeftovers} from '../../source/executors/fifo-folder.js';
 import {readFifos} from '../../source/executors/output-reader.js';
 import {waitUntil} from '../support/wait.js';
 
@@ -99,15 +100,20 @@ test('openFifos: the next batch is made while half of one is left, and the older
 	}
 });
 
-test('removeLeftovers removes the FIFO folders of processes that are gone, and only those', async () => {
+test('removeLeftovers removes the FIFO folders of processes that are gone, and only those; a folder of another PID namespace is left alone', async () => {
 	const gone = spawnSync('true').pid!; // has exited
-	const folders = [`runbook-pipes-${gone}-abc123`, `runbook-pipes-${process.pid}-def456`, `runbook-pipes-${process.ppid}-ghi789`, 'runbook-pipes-old', 'other-folder'];
-	for (const name of folders) {
+	const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1];
+	// Gone: named by an older version, and by this one in this PID namespace.
+	const removed = [`runbook-pipes-${gone}-abc123`, `runbook-pipes-${gone}-n${namespace}-jkl012`];
+	// Ours, the parent's (live), not ours by name, and a pid of another namespace (a container
+	// sharing /dev/shm: its process cannot be seen from here).
+	const kept = [`runbook-pipes-${process.pid}-def456`, `runbook-pipes-${process.ppid}-ghi789`, 'runbook-pipes-old', 'other-folder', `runbook-pipes-${gone}-n1${namespace}-mno345`];
+	for (const name of [...removed, ...kept]) {
 		mkdirSync(join(tmp, name));
 		writeFileSync(join(tmp, name, 'out0'), '');
 	}
 	await removeLeftovers(tmp);
-	expect(readdirSync(tmp).sort()).toEqual(folders.slice(1).sort());
+	expect(readdirSync(tmp).sort()).toEqual(kept.sort());
 });
 
 test('openFifos resolves undefined, leaving nothing, when no FIFO can be made', async () => {
