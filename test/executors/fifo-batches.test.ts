@@ -81,7 +81,7 @@ test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('with the tem
 	const program = `const {openFifos} = await import(${JSON.stringify(sourceModule('executors/fifo.ts'))}); console.log(String(await openFifos(3, 1)));`;
 	const empty = mkdtempSync(join(tmp, 'no-mkfifo-'));
 	for (const variable of ['TMPDIR', 'TMP']) {
-		const env = {...process.env, PATH: empty, TMPDIR: '', TMP: '', [variable]: '/dev/shm'};
+		const env: NodeJS.ProcessEnv = {...process.env, PATH: empty, TMPDIR: '', TMP: '', [variable]: '/dev/shm'};
 		if (variable === 'TMP') delete env.TMPDIR;
 		// Looped for ever before (each retry made its folder in /dev/shm again); the timeout is a
 		// guard against that hang (a synchronous call: vitest's own cannot fire), not a bound.
