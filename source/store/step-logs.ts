@@ -144,7 +144,7 @@ export class StepLog implements StepLogWriter {
 
 	/** Appends lines (each gets `\n`). False: the buffer is full, wait for {@link onDrain}. */
 	writeLines(lines: readonly string[]): boolean {
-		if (this.failure || lines.length === 0) return true;
+		if (this.failure || this.#closed || lines.length === 0) return true;
 		this.#addText(lines.join('\n') + '\n');
 		return this.#scheduled();
 	}
@@ -157,7 +157,7 @@ export class StepLog implements StepLogWriter {
 	 * reuse until the write is done. False: as {@link writeLines}.
 	 */
 	writeBytes(bytes: Buffer, keep?: () => () => void): boolean {
-		if (this.failure || bytes.length === 0) return true;
+		if (this.failure || this.#closed || bytes.length === 0) return true;
 		if (keep && bytes.length >= LEND_BYTES) {
 			this.#flush();
 			const release = keep();
@@ -217,7 +217,7 @@ export class StepLog implements StepLogWriter {
 		this.#flushTimer = undefined;
 		const batch = this.#batch;
 		const used = this.#used;
-		if (this.failure || !batch || used === 0) return;
+		if (this.failure || this.#closed || !batch || used === 0) return;
 		this.#batch = undefined;
 		this.#used = 0;
 		this.#stream.write(batch.subarray(0, used), () => {
@@ -253,17 +253,22 @@ export class StepLog implements StepLogWriter {
 	 * in the file already: it resolves at once. The descriptor is closed here, in this
 	 * thread, once no write is queued: a close through libuv's thread pool (the stream's)
 	 * cost a trivial step a wake-up of a pool thread and then of this one (issue 14).
-	 * A second call does nothing.
+	 * A second call does nothing, and so do writes and notes after the first.
 	 */
 	async close(): Promise<void> {
-		this.#flush();
 		if (this.#closed) return;
+		this.#flush();
+		// Closed from here on: a write after close is dropped (never sent to the descriptor's
+		// number, which the next file opened may hold), and the stream is ended either way.
 		this.#closed = true;
 		if (!this.#idle && !this.#stream.destroyed) {
 			await new Promise<void>(resolve => {
 				this.#stream.end(() => resolve());
 				this.#stream.once('error', () => resolve());
 			});
+		} else if (!this.#stream.destroyed) {
+			// Nothing queued: ending does no I/O (autoClose is off, so it does not close the fd either).
+			this.#stream.end();
 		}
 		try {
 			fs.closeSync(this.#fd);

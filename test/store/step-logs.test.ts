@@ -183,8 +183,25 @@ describe('step logs through the store port and the run handle', () => {
 		try {
 			await idleLog.close();
 			await busyLog.close();
+			// Nor may a write after close reach that number: the flush timer a write arms would send
+			// it there. The timer is fired at once (faked), then a file operation queued after any
+			// write it made in the thread pool is awaited.
+			vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout']});
+			try {
+				for (const log of [idleLog, busyLog]) {
+					log.writeLines(['LATE LINE']);
+					log.writeBytes(Buffer.from('LATE BYTES\n'));
+					log.note('late note');
+				}
+				vi.runOnlyPendingTimers();
+			} finally {
+				vi.useRealTimers();
+			}
+			await fs.promises.stat(other);
 			fs.writeSync(otherFd, 'still open');
 			expect(fdsOn(other)).toEqual([String(otherFd)]);
+			expect(fs.readFileSync(other, 'utf8')).toBe('still open');
+			expect(idleLog.failure).toBeUndefined();
 		} finally {
 			fs.closeSync(otherFd);
 		}
