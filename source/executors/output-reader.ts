@@ -26,7 +26,7 @@
  * on a loaded machine: a program that waits in read(2) is woken the moment the
  * producer writes, and kept `yes | head -c 512M` at the speed of writing a file,
  * where non-blocking reads on the event loop took twice that, even without rests
- * (bench/, issue 15). So once a pipe was found filling fast and enlarged, it is
+ * (bench/, issue 15). So once an enlarged pipe is found full after a rest, it is
  * read by blocking reads in libuv's thread pool (`fs.read` on a second, blocking
  * read end: pipe-size.ts preparePipe), one after another, while they return
  * {@link POOL_MIN_BYTES} on average; then back to rests. One pipe at a time is
@@ -282,7 +282,9 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 				// The producer (nearly) filled the pipe since the last read: it outruns the rests.
 				fast = true;
 				if (!member.enlarging) enlarge(member);
-				else if (member.blockingFd !== undefined && poolReaders < MAX_POOL_READERS) startPool(member);
+				// Found full: the producer waited on us. Pool reads; a producer that only nearly fills
+				// the pipe in a rest (base64, CPU-bound) is slower than they would wake us.
+				else if (bytes >= member.pipeBytes && member.blockingFd !== undefined && poolReaders < MAX_POOL_READERS) startPool(member);
 			}
 		}
 		schedule(fast);

@@ -308,7 +308,9 @@ test.runIf(linuxWithPerl)('a pool read waiting on a pipe a quiet process holds o
 	let received = 0;
 	const [reader] = readFifos([{fd: fifo.readFd, onBytes: bytes => void (received += bytes.length)}], {onPoolRead: bytes => void (poolBytes += bytes)});
 	// A flood, then the writer stays, quiet, with the pipe open (as a process that survived SIGKILL).
-	const child = spawn('bash', ['-c', 'head -c 48M /dev/zero; exec cat'], {stdio: ['pipe', fifo.writeFd, 'inherit']});
+	// Writes of 1 MiB: each pool read returns much, so the pool reads go on to the end of the flood
+	// (a writer of 8 KiB writes, read as it writes, may send the reader back to rests first).
+	const child = spawn('bash', ['-c', 'dd if=/dev/zero bs=1M count=48 status=none; exec cat'], {stdio: ['pipe', fifo.writeFd, 'inherit']});
 	closeQuietly(fifo.writeFd);
 	try {
 		await waitUntil('all 48 MiB read', () => received === 48 * 1024 * 1024);
