@@ -316,7 +316,7 @@ test.runIf(linuxWithPerl)('a pool read waiting on a pipe a quiet process holds o
 	closeQuietly(fifo.writeFd);
 	try {
 		await waitUntil('the pipe enlarged', () => enlarged);
-		child.stdin.write('go\n');
+		child.stdin!.write('go\n');
 		await waitUntil('all 64 MiB read', () => received === 64 * 1024 * 1024);
 		expect(poolBytes).toBeGreaterThan(0);
 		// The flood went to the pool; its last read now waits in a pool thread for more.
