@@ -21,17 +21,32 @@
  * Never through libuv's watch meanwhile: that would wake us at each of the
  * producer's writes (4 KiB for stdio), tens of thousands of wake-ups a second.
  *
+ * Even so, a producer faster than us (`yes | head`: 1 GB/s) fills 1 MiB in a
+ * millisecond and then waits on the pipe until our next read, which comes late
+ * on a loaded machine: a program that waits in read(2) is woken the moment the
+ * producer writes, and kept `yes | head -c 512M` at the speed of writing a file,
+ * where non-blocking reads on the event loop took twice that, even without rests
+ * (bench/, issue 15). So once an enlarged pipe is found full after a rest, it is
+ * read by blocking reads in libuv's thread pool (`fs.read` on a second, blocking
+ * read end: pipe-size.ts preparePipe), one after another, while they return
+ * {@link POOL_MIN_BYTES} on average; then back to rests. One pipe at a time is
+ * read so ({@link MAX_POOL_READERS}): the pool also writes the step logs. A pool
+ * read that waits on a pipe a process holds open without writing is ended by
+ * `destroy`, which writes a byte into the pipe (dropped).
+ *
  * Resting does not work with Node's socket pairs: a socket buffer fills after
  * a few hundred one-line writes and the writer blocks (bench/);
  * {@link readStream} reads those as they come.
  *
- * Over 300 lines on purpose: the watch, the rest and the direct reads hand one
- * pipe between them; their order is the point, and reads best in one place.
+ * Over 300 lines on purpose: the watch, the rest, the direct reads and the pool
+ * reads hand one pipe between them; their order is the point, and reads best in
+ * one place. Never two at once: a direct read while a pool read is under way could
+ * hand on later bytes before the pool read's.
  */
-import {readSync} from 'node:fs';
+import {closeSync, constants, openSync, read, readSync, writeSync} from 'node:fs';
 import {Socket} from 'node:net';
 import type {Readable} from 'node:stream';
-import {DEFAULT_PIPE_BYTES, enlargePipe} from './pipe-size.js';
+import {DEFAULT_PIPE_BYTES, preparePipe} from './pipe-size.js';
 
 /** Bytes libuv reads at most at once from a watched FIFO (a quiet pipe: the first writes after a pause). */
 const WATCH_READ_BYTES = 64 * 1024;
@@ -56,6 +71,27 @@ export const REST_MS = 2;
 
 /** A rest's reads are ones of a fast producer when they took at least this share of the pipe's size. */
 const FAST_SHARE = 0.5;
+
+/**
+ * Pool reads (see {@link readFifos}) go on while they return this many bytes on
+ * average (32 KiB; a moving average over about {@link POOL_AVERAGE_READS} reads). A pool
+ * read returns as soon as the writer has written: a producer slower than us (`base64`,
+ * CPU-bound, writes 4 KiB at a time) would cost a round trip through the thread pool
+ * per write, where a rest reads hundreds of them at once.
+ */
+const POOL_MIN_BYTES = 32 * 1024;
+
+/** The moving average of {@link POOL_MIN_BYTES} weighs the latest read 1 in this many. */
+const POOL_AVERAGE_READS = 8;
+
+/**
+ * Pipes read in libuv's thread pool at once, over every group (one): a pool read
+ * waits in a pool thread while its pipe is empty, and the pool (4 threads) also
+ * writes the step logs. The other pipes are read as before.
+ */
+const MAX_POOL_READERS = 1;
+/** Pipes being read in the pool now (see {@link MAX_POOL_READERS}). */
+let poolReaders = 0;
 
 /**
  * Takes the buffer of a piece out of reuse, during the {@link OnBytes} call it
@@ -96,6 +132,8 @@ export interface ReaderWatch {
 	onRest?: () => void;
 	/** Called with the pipe's new size in bytes when a FIFO found full was enlarged (pipe-size.ts). */
 	onEnlarged?: (bytes: number) => void;
+	/** Called with the bytes of each pool read (see {@link readFifos}), after they were handed on. */
+	onPoolRead?: (bytes: number) => void;
 }
 
 /** One FIFO of a group and what receives its bytes. */
@@ -120,11 +158,21 @@ interface Member {
 	pipeBytes: number;
 	/** An enlargement was asked for (once per pipe). */
 	enlarging: boolean;
+	/** A second, blocking read end of the pipe, for pool reads (pipe-size.ts preparePipe); undefined: none (yet). */
+	blockingFd: number | undefined;
+	/** Read in the thread pool (a flood): neither watched by libuv nor read directly. */
+	pooled: boolean;
+	/** A pool read is under way (it may be waiting in the kernel for the writer). */
+	poolBusy: boolean;
+	/** Moving average of the pool reads' sizes, bytes (see {@link POOL_MIN_BYTES}). */
+	poolAverage: number;
 	finished: boolean;
-	/** Pauses or resumes libuv's reads to match `held` and `resting`. */
+	/** Pauses or resumes libuv's reads to match `held`, `resting` and `pooled`. */
 	update(): void;
 	/** Reads what is in the pipe now (at most `limit` bytes), directly, handing it on; returns the bytes read. */
 	drain(limit: number): number;
+	/** Starts the next pool read, when pooled and neither held, finished nor already reading. */
+	poolRead(): void;
 }
 
 /** The buffer of the next direct read (see {@link READ_BYTES}); made on first use, replaced when kept. */
@@ -152,6 +200,14 @@ let lentBuffers = 0;
 function takeBuffer(): Buffer {
 	return spareBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BYTES);
 }
+
+/** Gives a buffer that was not lent back for reuse. */
+function giveBack(buffer: Buffer): void {
+	if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+}
+
+/** One byte written to wake a pool read that waits on an empty pipe (see `destroy`): read, and dropped. */
+const WAKE = Buffer.from([0]);
 
 /**
  * The lending of `buffer` for one piece: each `keep()` adds a holder, and each give-back
@@ -192,7 +248,10 @@ function lender(buffer: Buffer): {keep: KeepBuffer; settle: () => boolean} {
  * output that libuv reads on one pipe is handed on only after what is waiting
  * in the resting ones (written earlier, most likely), and resting pipes are
  * read in the order given: with stdout first, a script's output and then its
- * error message keep that order.
+ * error message keep that order. A pipe read in the pool hands on its bytes when
+ * the pool read returns: a read that returned just before another pipe's bytes
+ * came (the pool thread not yet done) may be handed on after them, as two pipes
+ * read by any program may.
  */
 export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {}): OutputReader[] {
 	let restTimer: NodeJS.Timeout | undefined;
@@ -223,9 +282,31 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 				// The producer (nearly) filled the pipe since the last read: it outruns the rests.
 				fast = true;
 				if (!member.enlarging) enlarge(member);
+				// Found full: the producer waited on us. Pool reads; a producer that only nearly fills
+				// the pipe in a rest (base64, CPU-bound) is slower than they would wake us.
+				else if (bytes >= member.pipeBytes && member.blockingFd !== undefined && poolReaders < MAX_POOL_READERS) startPool(member);
 			}
 		}
 		schedule(fast);
+	};
+	/** From direct reads to pool reads: a flood (see the file comment). */
+	const startPool = (member: Member): void => {
+		poolReaders++;
+		member.pooled = true;
+		member.poolAverage = member.pipeBytes * FAST_SHARE;
+		member.resting = false;
+		member.update();
+		member.poolRead();
+	};
+	/** Ends the pool reads of `member`: back to resting (`rest`: the producer slowed down) or to libuv's watch. */
+	const stopPool = (member: Member, rest: boolean): void => {
+		if (!member.pooled) return;
+		member.pooled = false;
+		poolReaders--;
+		if (member.finished) return;
+		member.resting = rest;
+		member.update();
+		if (rest) schedule(false);
 	};
 	/** Arranges the next direct read of the resting pipes: on the next turn when `soon`, else after a rest. */
 	const schedule = (soon: boolean): void => {
@@ -239,7 +320,11 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 	};
 	const enlarge = (member: Member): void => {
 		member.enlarging = true;
-		void enlargePipe(member.fd).then(bytes => {
+		void preparePipe(member.fd, true).then(({bytes, blockingFd}) => {
+			if (blockingFd !== undefined) {
+				if (member.finished) closeQuietly(blockingFd);
+				else member.blockingFd = blockingFd;
+			}
 			if (bytes === undefined) return;
 			member.pipeBytes = bytes;
 			watch.onEnlarged?.(bytes);
@@ -264,21 +349,61 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 			finish = () => {
 				if (member.finished) return;
 				member.finished = true;
+				stopPool(member, false);
+				// A pool read under way closes it when it returns (its descriptor is in use).
+				if (!member.poolBusy) closeBlocking();
 				memberEnded();
 				resolve();
 			};
 		});
+		const closeBlocking = (): void => {
+			if (member.blockingFd === undefined) return;
+			closeQuietly(member.blockingFd);
+			member.blockingFd = undefined;
+		};
 		const member: Member = {
 			fd,
 			held: false,
 			resting: false,
 			pipeBytes: DEFAULT_PIPE_BYTES,
 			enlarging: false,
+			blockingFd: undefined,
+			pooled: false,
+			poolBusy: false,
+			poolAverage: 0,
 			finished: false,
 			update: () => {
 				if (member.finished) return;
-				if (member.held || member.resting) socket.pause();
+				if (member.held || member.resting || member.pooled) socket.pause();
 				else socket.resume();
+			},
+			poolRead: () => {
+				if (member.poolBusy || !member.pooled || member.held || member.finished || member.blockingFd === undefined) return;
+				member.poolBusy = true;
+				const buffer = takeBuffer();
+				read(member.blockingFd, buffer, 0, READ_BYTES, null, (error, bytes) => {
+					member.poolBusy = false;
+					if (member.finished) {
+						giveBack(buffer);
+						closeBlocking();
+						return;
+					}
+					if (error || bytes === 0) {
+						// The end (every writer closed it), or an error: libuv's watch reads it again and reports it.
+						giveBack(buffer);
+						stopPool(member, false);
+						return;
+					}
+					// Written earlier, most likely: what waits in the other (resting) pipes goes first.
+					drainOthers(member);
+					const piece = lentBuffers < MAX_LENT ? lender(buffer) : undefined;
+					onBytes(buffer.subarray(0, bytes), piece?.keep);
+					if (!piece?.settle()) giveBack(buffer);
+					watch.onPoolRead?.(bytes);
+					member.poolAverage += (bytes - member.poolAverage) / POOL_AVERAGE_READS;
+					if (member.poolAverage < POOL_MIN_BYTES) stopPool(member, true);
+					else member.poolRead();
+				});
 			},
 			drain: limit => {
 				let buffer = (directBuffer ??= takeBuffer());
@@ -349,13 +474,46 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 			release: () => {
 				member.held = false;
 				member.update();
+				member.poolRead();
 			},
 			destroy: () => {
+				// A pool read waiting on the empty pipe (a process that survived SIGKILL holds it open)
+				// would wait for good, holding a pool thread: a byte written into the pipe ends it.
+				if (member.poolBusy && member.blockingFd !== undefined) wake(member.blockingFd);
 				finish();
 				socket.destroy();
 			},
 		};
 	});
+}
+
+/**
+ * Writes {@link WAKE} into the pipe `fd` is a read end of, through a write end opened for it
+ * (`/proc/self/fd`): a read waiting on the empty pipe returns. Best effort: a full pipe
+ * (EAGAIN) has no reader waiting.
+ */
+function wake(fd: number): void {
+	try {
+		const end = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
+		try {
+			writeSync(end, WAKE);
+		} catch {
+			// full: the read returns anyway
+		} finally {
+			closeSync(end);
+		}
+	} catch {
+		// no /proc: the read waits for the writer
+	}
+}
+
+/** Closes `fd`, ignoring errors (already closed). */
+function closeQuietly(fd: number): void {
+	try {
+		closeSync(fd);
+	} catch {
+		// already closed
+	}
 }
 
 /**

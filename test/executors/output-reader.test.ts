@@ -296,3 +296,85 @@ test('openFifos: a process that exits while a batch is made ahead leaves no FIFO
 	expect(ran.status).toBe(0);
 	expect(readdirSync(tmp)).toEqual([]);
 });
+
+/** Whether a thread of this process waits in read(2) on an empty pipe (proc(5) wchan: `pipe_read`, `anon_pipe_read` on newer kernels). */
+function threadWaitsOnPipe(): boolean {
+	for (const task of readdirSync('/proc/self/task')) {
+		try {
+			if (/pipe_read$/.test(readFileSync(`/proc/self/task/${task}/wchan`, 'utf8'))) return true;
+		} catch {
+			// the thread ended
+		}
+	}
+	return false;
+}
+
+test.runIf(linuxWithPerl)('a pool read waiting on a pipe a quiet process holds open ends with destroy: no pool thread is left waiting (issue 15)', async () => {
+	const [fifo] = (await openFifos(1))!;
+	let poolBytes = 0;
+	let received = 0;
+	let enlarged = false;
+	const [reader] = readFifos([{fd: fifo.readFd, onBytes: bytes => void (received += bytes.length)}], {onPoolRead: bytes => void (poolBytes += bytes), onEnlarged: () => void (enlarged = true)});
+	// A burst that gets the pipe enlarged (and its blocking end opened: perl takes longer than a flood
+	// of tens of MiB), a line from us, then the flood; then the writer stays, quiet, with the pipe open
+	// (as a process that survived SIGKILL). Writes of 1 MiB: each pool read returns much, so the pool
+	// reads go on to the end of the flood (8 KiB writes, read as they come, could end them first).
+	const child = spawn('bash', ['-c', 'dd if=/dev/zero bs=1M count=16 status=none; read go; dd if=/dev/zero bs=1M count=48 status=none; exec cat'], {stdio: ['pipe', fifo.writeFd, 'inherit']});
+	closeQuietly(fifo.writeFd);
+	try {
+		await waitUntil('the pipe enlarged', () => enlarged);
+		child.stdin!.write('go\n');
+		await waitUntil('all 64 MiB read', () => received === 64 * 1024 * 1024);
+		expect(poolBytes).toBeGreaterThan(0);
+		// The flood went to the pool; its last read now waits in a pool thread for more.
+		await waitUntil('a pool thread waiting on the empty pipe', threadWaitsOnPipe);
+		reader.destroy();
+		await reader.done;
+		await waitUntil('no thread waiting on the pipe', () => !threadWaitsOnPipe());
+	} finally {
+		child.kill('SIGKILL');
+	}
+	// The byte that woke the read is not output.
+	expect(received).toBe(64 * 1024 * 1024);
+});
+
+test.runIf(linuxWithPerl)('a flood is read in the thread pool, from a blocking read end, every byte in order; a producer that slows down is read directly again (issue 15)', async () => {
+	const [fifo] = (await openFifos(1))!;
+	let text = '';
+	let poolBytes = 0;
+	let restsAfterPool = 0;
+	let enlarged = false;
+	const [reader] = readFifos(
+		[
+			{
+				fd: fifo.readFd,
+				onBytes: bytes => {
+					text += bytes.toString('latin1');
+				},
+			},
+		],
+		{onPoolRead: bytes => void (poolBytes += bytes), onRest: () => void (poolBytes > 0 && restsAfterPool++), onEnlarged: () => void (enlarged = true)},
+	);
+	// A burst that gets the pipe enlarged (see above), a line from us, then cat of a file in the page
+	// cache, which fills the pipe faster than any rest (1 MiB in a millisecond): a rest finds it full.
+	// Then a line at a time, each its own write.
+	const numbers = join(tmp, 'numbers');
+	expect(spawnSync('bash', ['-c', `seq 1 6000000 > ${numbers}`]).status).toBe(0);
+	const child = spawn('bash', ['-c', `head -c 4M /dev/zero | tr '\\0' '\\n'; read go; cat ${numbers}; for i in $(seq 1 20000); do echo "slow $i"; done`], {stdio: ['pipe', fifo.writeFd, 'inherit']});
+	const exited = new Promise<number | null>(resolve => child.on('exit', resolve));
+	closeQuietly(fifo.writeFd);
+	await waitUntil('the pipe enlarged', () => enlarged);
+	child.stdin!.end('go\n');
+	expect(await exited).toBe(0);
+	await reader.done;
+	const lines = text
+		.trimEnd()
+		.split('\n')
+		.slice(4 * 1024 * 1024);
+	expect(lines).toHaveLength(6_020_000);
+	for (let i = 0; i < 6_000_000; i += 1) if (lines[i] !== String(i + 1)) throw new Error(`line ${i + 1} reads ${lines[i]}`);
+	expect(lines.at(-1)).toBe('slow 20000');
+	expect(poolBytes).toBeGreaterThan(0);
+	// The line-at-a-time end went back to rests (a pool read per line would be a round trip per line).
+	expect(restsAfterPool).toBeGreaterThan(0);
+});

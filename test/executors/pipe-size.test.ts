@@ -3,12 +3,12 @@
  * making the fcntl call; the size is read back with F_GETPIPE_SZ by another perl.
  */
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, readSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, readSync, rmSync, writeSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, expect, test} from 'vitest';
 import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
-import {DEFAULT_PIPE_BYTES, enlargePipe, LARGE_PIPE_BYTES} from '../../source/executors/pipe-size.js';
+import {DEFAULT_PIPE_BYTES, enlargePipe, LARGE_PIPE_BYTES, preparePipe} from '../../source/executors/pipe-size.js';
 
 let tmp: string;
 let savedTmpdir: string | undefined;
@@ -69,4 +69,31 @@ test.runIf(linuxWithPerl)('enlargePipe makes a FIFO hold 1 MiB (or pipe-max-size
 
 test('enlargePipe resolves undefined, not a rejection, for a descriptor that is not a pipe', async () => {
 	expect(await enlargePipe(0x7ffffff0)).toBeUndefined();
+});
+
+test.runIf(linuxWithPerl)('preparePipe also opens a second read end of the same pipe that blocks, and leaves ours non-blocking (issue 15: pool reads)', async () => {
+	const [fifo] = (await openFifos(1))!;
+	const prepared = await preparePipe(fifo.readFd, true);
+	try {
+		expect(prepared.bytes).toBe(Math.min(Number(readFileSync('/proc/sys/fs/pipe-max-size', 'utf8')), LARGE_PIPE_BYTES));
+		expect(prepared.blockingFd).toBeTypeOf('number');
+		const second = prepared.blockingFd!;
+		expect(second).not.toBe(fifo.readFd);
+		expect(nonBlocking(second)).toBe(false);
+		expect(nonBlocking(fifo.readFd)).toBe(true);
+		// The same pipe: what is written is read from either end, once.
+		writeSync(fifo.writeFd, 'first\nsecond\n');
+		const buffer = Buffer.alloc(64);
+		expect(buffer.subarray(0, readSync(second, buffer, 0, 6, null)).toString()).toBe('first\n');
+		expect(buffer.subarray(0, readSync(fifo.readFd, buffer)).toString()).toBe('second\n');
+		expect(() => readSync(fifo.readFd, buffer)).toThrow(/EAGAIN/);
+	} finally {
+		if (prepared.blockingFd !== undefined) closeQuietly(prepared.blockingFd);
+		closeQuietly(fifo.readFd);
+		closeQuietly(fifo.writeFd);
+	}
+});
+
+test('preparePipe resolves with neither, not a rejection, for a descriptor that is not a pipe', async () => {
+	expect(await preparePipe(0x7ffffff0, true)).toEqual({bytes: undefined, blockingFd: undefined});
 });
