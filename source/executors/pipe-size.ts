@@ -92,7 +92,12 @@ export function preparePipe(fd: number, blocking: boolean): Promise<PreparedPipe
 		}
 	}
 	return new Promise(resolve => {
+		// Once: a spawn that fails emits 'error' and then 'close', and the second end must be
+		// closed once only (its number may be another file's by the second event).
+		let settled = false;
 		const done = (bytes: number | undefined, madeBlocking: boolean): void => {
+			if (settled) return;
+			settled = true;
 			if (second !== undefined && !madeBlocking) closeQuietly(second);
 			resolve({bytes, blockingFd: madeBlocking ? second : undefined});
 		};

@@ -10,6 +10,7 @@ import {afterEach, beforeEach, expect, test} from 'vitest';
 import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
 import {removeLeftovers} from '../../source/executors/fifo-folder.js';
 import {readFifos} from '../../source/executors/output-reader.js';
+import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 import {waitUntil} from '../support/wait.js';
 
 let tmp: string;
@@ -377,4 +378,45 @@ test.runIf(linuxWithPerl)('a flood is read in the thread pool, from a blocking r
 	expect(poolBytes).toBeGreaterThan(0);
 	// The line-at-a-time end went back to rests (a pool read per line would be a round trip per line).
 	expect(restsAfterPool).toBeGreaterThan(0);
+});
+
+test.runIf(linuxWithPerl)('a process exits while a pool read waits on a silent pipe that a step ignoring SIGTERM holds open (libuv joins its pool threads at exit)', async () => {
+	// A child node reads a flood in the pool, then the producer keeps the pipe open and silent
+	// (trap '' TERM; sleep 3600). Before the exit hook woke the read, exit waited for the sleep.
+	const program = `
+		import {spawn} from 'node:child_process';
+		import {closeSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+		const {openFifos} = await import(${JSON.stringify(sourceModule('executors/fifo.ts'))});
+		const {readFifos} = await import(${JSON.stringify(sourceModule('executors/output-reader.ts'))});
+		const [fifo] = await openFifos(1);
+		let pooled = 0;
+		readFifos([{fd: fifo.readFd, onBytes: () => {}}], {onPoolRead: bytes => void (pooled += bytes)});
+		const step = spawn('bash', ['-c', "trap '' TERM; yes | head -c 256M; exec sleep 3600"], {stdio: ['ignore', fifo.writeFd, 'ignore'], detached: true});
+		closeSync(fifo.writeFd);
+		writeFileSync(process.argv[1], String(step.pid));
+		const waiting = () => readdirSync('/proc/self/task').some(task => { try { return /pipe_read$/.test(readFileSync('/proc/self/task/' + task + '/wchan', 'utf8')); } catch { return false; } });
+		while (!(pooled > 0 && waiting() && /sleep/.test(readFileSync('/proc/' + step.pid + '/cmdline', 'utf8')))) await new Promise(resolve => setTimeout(resolve, 20));
+		console.log('pool read waiting');
+		process.exit(0);
+	`;
+	const pidFile = join(tmp, 'step.pid');
+	const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program, pidFile], {stdio: ['ignore', 'pipe', 'inherit']});
+	let out = '';
+	child.stdout.setEncoding('utf8').on('data', text => (out += text));
+	const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+	try {
+		await waitUntil('the child to exit', () => child.exitCode !== null || child.signalCode !== null, 100_000);
+		expect(await exited).toBe(0);
+		expect(out).toBe('pool read waiting\n');
+	} finally {
+		child.kill('SIGKILL');
+		const stepPid = Number(readFileSync(pidFile, 'utf8'));
+		if (stepPid > 0) {
+			try {
+				process.kill(-stepPid, 'SIGKILL');
+			} catch {
+				// gone
+			}
+		}
+	}
 });

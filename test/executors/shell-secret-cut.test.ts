@@ -48,7 +48,7 @@ test.each([0, 2, 4])('a secret split by an escape sequence that the 64 KiB cut f
 
 const linuxWithPerl = process.platform === 'linux' && spawnSync('perl', ['-e', '1']).status === 0;
 
-test.runIf(linuxWithPerl)('a flood of lines holding the secret, read in large pieces and by pool reads, is masked in every line, in order (issue 15)', async () => {
+test.runIf(linuxWithPerl)('a flood of lines holding the secret, read in large pieces (by pool reads when the machine lets the producer fill the pipe), is masked in every line, in order (issue 15)', async () => {
 	// A burst gets the pipe enlarged (and its blocking read end opened); the script waits until it
 	// is (F_GETPIPE_SZ on its stdout), then cats a file from the page cache, faster than the line
 	// path reads: a rest finds the pipe full and pool reads take over. Pieces end anywhere in a
