@@ -5,33 +5,23 @@
  * folder (TMPDIR) of this test, or in /dev/shm when TMPDIR is not set.
  */
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {existsSync, mkdtempSync, readdirSync, readlinkSync} from 'node:fs';
 import {dirname, join} from 'node:path';
-import {afterEach, beforeEach, expect, test, vi} from 'vitest';
+import {expect, test, vi} from 'vitest';
 import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
+import {useTmpdir} from '../support/tmpdir.js';
 
-let tmp: string;
-let savedTmpdir: string | undefined;
-beforeEach(() => {
-	tmp = mkdtempSync(join(tmpdir(), 'runbook-fifo-batches-test-'));
-	savedTmpdir = process.env.TMPDIR;
-	process.env.TMPDIR = tmp;
-});
-afterEach(() => {
-	if (savedTmpdir === undefined) delete process.env.TMPDIR;
-	else process.env.TMPDIR = savedTmpdir;
-	rmSync(tmp, {recursive: true, force: true});
-});
+// The FIFOs are made in this test's own folder (TMPDIR).
+const testTmp = useTmpdir('runbook-fifo-batches-test-');
 
 /** This process's batch folders in the test's temporary folder, with how many FIFOs each holds now. */
 function batchFolders(): Map<string, number> {
 	const folders = new Map<string, number>();
-	for (const name of readdirSync(tmp)) {
+	for (const name of readdirSync(testTmp())) {
 		if (!name.startsWith(`runbook-pipes-${process.pid}-`)) continue;
 		try {
-			folders.set(name, readdirSync(join(tmp, name)).length);
+			folders.set(name, readdirSync(join(testTmp(), name)).length);
 		} catch {
 			// removed meanwhile (all its FIFOs taken)
 		}
@@ -62,12 +52,12 @@ test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('without TMPD
 	const madeIn = (fd: number) => dirname(dirname(readlinkSync(`/proc/self/fd/${fd}`)));
 	delete process.env.TMPDIR;
 	const inShm = await openFifos(3, 1);
-	process.env.TMPDIR = tmp;
+	process.env.TMPDIR = testTmp();
 	const inTmp = await openFifos(3, 1);
 	try {
 		expect(inShm?.map(ends => madeIn(ends.readFd))).toEqual(['/dev/shm', '/dev/shm', '/dev/shm']);
 		expect(readlinkSync(`/proc/self/fd/${inShm![0]!.readFd}`)).toMatch(/^\/dev\/shm\/runbook-pipes-\d+-[\w-]+\/out\d+ \(deleted\)$/);
-		expect(inTmp?.map(ends => madeIn(ends.writeFd))).toEqual([tmp, tmp, tmp]);
+		expect(inTmp?.map(ends => madeIn(ends.writeFd))).toEqual([testTmp(), testTmp(), testTmp()]);
 	} finally {
 		for (const ends of [...(inShm ?? []), ...(inTmp ?? [])]) {
 			closeQuietly(ends.readFd);
@@ -79,7 +69,7 @@ test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('without TMPD
 test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('with the temporary folder at /dev/shm and no mkfifo, openFifos gives up at once (the caller uses Node pipes) rather than trying /dev/shm again and again', () => {
 	// A child process: the choice of folder is made once per process. Its PATH has no mkfifo.
 	const program = `const {openFifos} = await import(${JSON.stringify(sourceModule('executors/fifo.ts'))}); console.log(String(await openFifos(3, 1)));`;
-	const empty = mkdtempSync(join(tmp, 'no-mkfifo-'));
+	const empty = mkdtempSync(join(testTmp(), 'no-mkfifo-'));
 	for (const variable of ['TMPDIR', 'TMP']) {
 		const env: NodeJS.ProcessEnv = {...process.env, PATH: empty, TMPDIR: '', TMP: '', [variable]: '/dev/shm'};
 		if (variable === 'TMP') delete env.TMPDIR;

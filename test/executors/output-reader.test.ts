@@ -3,28 +3,18 @@
  * (output-reader.ts), with real processes writing into them.
  */
 import {spawn, spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, expect, test} from 'vitest';
+import {expect, test} from 'vitest';
 import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
 import {removeLeftovers} from '../../source/executors/fifo-folder.js';
 import {readFifos} from '../../source/executors/output-reader.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 import {waitUntil} from '../support/wait.js';
+import {useTmpdir} from '../support/tmpdir.js';
 
-let tmp: string;
-let savedTmpdir: string | undefined;
-beforeEach(() => {
-	tmp = mkdtempSync(join(tmpdir(), 'runbook-fifo-test-'));
-	savedTmpdir = process.env.TMPDIR;
-	process.env.TMPDIR = tmp; // os.tmpdir() reads it: the FIFOs are made in our folder
-});
-afterEach(() => {
-	if (savedTmpdir === undefined) delete process.env.TMPDIR;
-	else process.env.TMPDIR = savedTmpdir;
-	rmSync(tmp, {recursive: true, force: true});
-});
+// The FIFOs are made in this test's own folder (TMPDIR).
+const testTmp = useTmpdir('runbook-fifo-test-');
 
 /** Starts `bash -c script` writing its stdout into `fd`; resolves with its exit code. */
 function writer(script: string, fd: number): {exited: Promise<number | null>; running: () => boolean; blockedWriting: () => boolean} {
@@ -52,25 +42,25 @@ test('openFifos: the FIFOs it opened have no names left; those made ahead wait u
 	const fifos = await openFifos(2);
 	expect(fifos).toHaveLength(2);
 	// One mkfifo made 32 calls' worth: the folder (mode 0700) holds the 62 not taken (mode 0600).
-	const [folder, ...others] = readdirSync(tmp);
+	const [folder, ...others] = readdirSync(testTmp());
 	expect(others).toEqual([]);
 	expect(folder).toMatch(new RegExp(`^runbook-pipes-${process.pid}-`));
-	expect(statSync(join(tmp, folder!)).mode & 0o777).toBe(0o700);
-	const spare = readdirSync(join(tmp, folder!));
+	expect(statSync(join(testTmp(), folder!)).mode & 0o777).toBe(0o700);
+	const spare = readdirSync(join(testTmp(), folder!));
 	expect(spare).toHaveLength(62);
 	expect(spare).not.toContain('out0');
 	expect(spare).not.toContain('out1');
 	for (const name of spare) {
-		const info = statSync(join(tmp, folder!, name));
+		const info = statSync(join(testTmp(), folder!, name));
 		expect(info.isFIFO()).toBe(true);
 		expect(info.mode & 0o777).toBe(0o600);
 	}
 	// The next call takes the next two, with no new folder.
 	const next = await openFifos(2);
-	expect(readdirSync(tmp)).toEqual([folder]);
-	expect(readdirSync(join(tmp, folder!))).toHaveLength(60);
+	expect(readdirSync(testTmp())).toEqual([folder]);
+	expect(readdirSync(join(testTmp(), folder!))).toHaveLength(60);
 	// Removed from under it (a cleaner of the temporary folder): a new batch, not a failure.
-	rmSync(join(tmp, folder!), {recursive: true, force: true});
+	rmSync(join(testTmp(), folder!), {recursive: true, force: true});
 	const after = await openFifos(2);
 	expect(after).toHaveLength(2);
 	for (const {readFd, writeFd} of [...fifos!, ...next!, ...after!]) {
@@ -83,18 +73,18 @@ test('openFifos: the next batch is made while half of one is left, and the older
 	const opened = [];
 	// 32 calls' worth of 2: after 17 calls 30 are left, under half of 64.
 	opened.push(...(await openFifos(2))!);
-	const [first, ...more] = readdirSync(tmp);
+	const [first, ...more] = readdirSync(testTmp());
 	expect(more).toEqual([]);
 	for (let call = 1; call < 17; call++) opened.push(...(await openFifos(2))!);
-	const others = (): string[] => readdirSync(tmp).filter(name => name !== first);
+	const others = (): string[] => readdirSync(testTmp()).filter(name => name !== first);
 	// Twice the first: 64 calls' worth (fifo.ts, batches double).
-	await waitUntil('a second batch of 128 FIFOs', () => others().length === 1 && readdirSync(join(tmp, others()[0]!)).length === 128);
+	await waitUntil('a second batch of 128 FIFOs', () => others().length === 1 && readdirSync(join(testTmp(), others()[0]!)).length === 128);
 	const second = others()[0]!;
-	expect(readdirSync(join(tmp, first!))).toHaveLength(30);
+	expect(readdirSync(join(testTmp(), first!))).toHaveLength(30);
 	// The older batch is used up first; its folder goes once all its names are taken.
 	for (let call = 0; call < 15; call++) opened.push(...(await openFifos(2))!);
-	expect(readdirSync(tmp)).toEqual([second]);
-	expect(readdirSync(join(tmp, second))).toHaveLength(128);
+	expect(readdirSync(testTmp())).toEqual([second]);
+	expect(readdirSync(join(testTmp(), second))).toHaveLength(128);
 	for (const {readFd, writeFd} of opened) {
 		closeQuietly(readFd);
 		closeQuietly(writeFd);
@@ -110,15 +100,15 @@ test('removeLeftovers removes the FIFO folders of processes that are gone, and o
 	// sharing /dev/shm: its process cannot be seen from here).
 	const kept = [`runbook-pipes-${process.pid}-def456`, `runbook-pipes-${process.ppid}-ghi789`, 'runbook-pipes-old', 'other-folder', `runbook-pipes-${gone}-n1${namespace}-mno345`];
 	for (const name of [...removed, ...kept]) {
-		mkdirSync(join(tmp, name));
-		writeFileSync(join(tmp, name, 'out0'), '');
+		mkdirSync(join(testTmp(), name));
+		writeFileSync(join(testTmp(), name, 'out0'), '');
 	}
-	await removeLeftovers(tmp);
-	expect(readdirSync(tmp).sort()).toEqual(kept.sort());
+	await removeLeftovers(testTmp());
+	expect(readdirSync(testTmp()).sort()).toEqual(kept.sort());
 });
 
 test('openFifos resolves undefined, leaving nothing, when no FIFO can be made', async () => {
-	process.env.TMPDIR = join(tmp, 'missing', 'folder');
+	process.env.TMPDIR = join(testTmp(), 'missing', 'folder');
 	expect(await openFifos(2)).toBeUndefined();
 });
 
@@ -292,10 +282,10 @@ test('at most six direct-read buffers are lent at once; past that a piece comes 
 test('openFifos: a process that exits while a batch is made ahead leaves no FIFO folder behind', () => {
 	// 17 calls of 2 start the batch ahead (see above); the process exits at once, mkfifo still running.
 	const script = `const {openFifos} = await import(${JSON.stringify(join(process.cwd(), 'source/executors/fifo.ts'))}); for (let call = 0; call < 17; call++) await openFifos(2); process.exit(0);`;
-	const ran = spawnSync(process.execPath, ['--import', join(process.cwd(), 'scripts/source-hooks.ts'), '--input-type=module', '-e', script], {env: {...process.env, TMPDIR: tmp}, encoding: 'utf8'});
+	const ran = spawnSync(process.execPath, ['--import', join(process.cwd(), 'scripts/source-hooks.ts'), '--input-type=module', '-e', script], {env: {...process.env, TMPDIR: testTmp()}, encoding: 'utf8'});
 	expect(ran.stderr).toBe('');
 	expect(ran.status).toBe(0);
-	expect(readdirSync(tmp)).toEqual([]);
+	expect(readdirSync(testTmp())).toEqual([]);
 });
 
 /** Whether a thread of this process waits in read(2) on an empty pipe (proc(5) wchan: `pipe_read`, `anon_pipe_read` on newer kernels). */
@@ -359,7 +349,7 @@ test.runIf(linuxWithPerl)('a flood is read in the thread pool, from a blocking r
 	// A burst that gets the pipe enlarged (see above), a line from us, then cat of a file in the page
 	// cache, which fills the pipe faster than any rest (1 MiB in a millisecond): a rest finds it full.
 	// Then a line at a time, each its own write.
-	const numbers = join(tmp, 'numbers');
+	const numbers = join(testTmp(), 'numbers');
 	expect(spawnSync('bash', ['-c', `seq 1 6000000 > ${numbers}`]).status).toBe(0);
 	const child = spawn('bash', ['-c', `head -c 4M /dev/zero | tr '\\0' '\\n'; read go; cat ${numbers}; for i in $(seq 1 20000); do echo "slow $i"; done`], {stdio: ['pipe', fifo.writeFd, 'inherit']});
 	const exited = new Promise<number | null>(resolve => child.on('exit', resolve));
@@ -399,7 +389,7 @@ test.runIf(linuxWithPerl)('a process exits while a pool read waits on a silent p
 		console.log('pool read waiting');
 		process.exit(0);
 	`;
-	const pidFile = join(tmp, 'step.pid');
+	const pidFile = join(testTmp(), 'step.pid');
 	const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program, pidFile], {stdio: ['ignore', 'pipe', 'inherit']});
 	let out = '';
 	child.stdout.setEncoding('utf8').on('data', text => (out += text));

@@ -3,25 +3,14 @@
  * making the fcntl call; the size is read back with F_GETPIPE_SZ by another perl.
  */
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, readSync, rmSync, writeSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {afterEach, beforeEach, expect, test} from 'vitest';
+import {readFileSync, readSync, writeSync} from 'node:fs';
+import {expect, test} from 'vitest';
 import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
 import {DEFAULT_PIPE_BYTES, enlargePipe, LARGE_PIPE_BYTES, preparePipe} from '../../source/executors/pipe-size.js';
+import {useTmpdir} from '../support/tmpdir.js';
 
-let tmp: string;
-let savedTmpdir: string | undefined;
-beforeEach(() => {
-	tmp = mkdtempSync(join(tmpdir(), 'runbook-pipe-size-test-'));
-	savedTmpdir = process.env.TMPDIR;
-	process.env.TMPDIR = tmp;
-});
-afterEach(() => {
-	if (savedTmpdir === undefined) delete process.env.TMPDIR;
-	else process.env.TMPDIR = savedTmpdir;
-	rmSync(tmp, {recursive: true, force: true});
-});
+// The FIFOs are made in this test's own folder (TMPDIR).
+useTmpdir('runbook-pipe-size-test-');
 
 /**
  * Runs a perl `script` with `fd` as its fd 3 (not its stdin: a child's fds 0-2 are
