@@ -54,7 +54,8 @@ export function ConfirmTarget({changes, word, onDone, words = TARGET_WORDS}: Con
 				<TextInput
 					key={round}
 					onSubmit={value => {
-						if (value === word) return onDone(true);
+						// A line pasted with its newline keeps the CR or LF in the field, invisible: not the operator's word.
+						if (value.replace(/[\r\n]/g, '') === word) return onDone(true);
 						setError(`That is not "${word}".`);
 						setRound(r => r + 1);
 					}}

@@ -72,7 +72,22 @@ export function entryFor(prompt: Prompt, entry: Entry | undefined): Entry {
 /** True for prompts whose keys go to their entry (typed text or a choice list; the key table's `typed: 'text'`). */
 export const takesEntry: (prompt: Prompt | undefined) => prompt is TextPrompt = takesText;
 
-/** Text editing: ←/→, Backspace/Delete, printable input (a paste is inserted whole). */
+/**
+ * `input` without C0 control characters and DEL: a paste of a line copied with its
+ * newline (`synapse\r`) arrives as one input, and its CR or LF would be kept in the value,
+ * invisible: a confirmation word then never matched, a passphrase was wrong. The paste's
+ * Enter still answers nothing (app-keys.ts); the operator presses Enter.
+ */
+function printable(input: string): string {
+	let text = '';
+	for (const char of input) {
+		const code = char.charCodeAt(0);
+		if (code >= 0x20 && code !== 0x7f) text += char;
+	}
+	return text;
+}
+
+/** Text editing: ←/→, Backspace/Delete, printable input (a paste is inserted whole, without its control characters). */
 function edit(entry: Entry, input: string, key: Key): Entry {
 	if (key.leftArrow) return {...entry, cursor: Math.max(0, entry.cursor - 1)};
 	if (key.rightArrow) return {...entry, cursor: Math.min(entry.value.length, entry.cursor + 1)};
@@ -80,8 +95,10 @@ function edit(entry: Entry, input: string, key: Key): Entry {
 		if (entry.cursor === 0) return entry;
 		return {...entry, value: entry.value.slice(0, entry.cursor - 1) + entry.value.slice(entry.cursor), cursor: entry.cursor - 1};
 	}
-	if (key.upArrow || key.downArrow || key.tab || key.ctrl || key.meta || key.escape || input === '') return entry;
-	return {...entry, value: entry.value.slice(0, entry.cursor) + input + entry.value.slice(entry.cursor), cursor: entry.cursor + input.length};
+	if (key.upArrow || key.downArrow || key.tab || key.ctrl || key.meta || key.escape) return entry;
+	const text = printable(input);
+	if (text === '') return entry;
+	return {...entry, value: entry.value.slice(0, entry.cursor) + text + entry.value.slice(entry.cursor), cursor: entry.cursor + text.length};
 }
 
 /**
