@@ -396,7 +396,7 @@ export function readFifos(sources: readonly FifoSource[], watch: ReaderWatch = {
 				poolReading.add(fd);
 				if (!exitWakeSet) {
 					exitWakeSet = true;
-					process.once('exit', wakePoolReadsAtExit);
+					process.on('exit', wakePoolReadsAtExit);
 				}
 				const buffer = takeBuffer();
 				read(fd, buffer, 0, READ_BYTES, null, (error, bytes) => {

@@ -4,6 +4,7 @@
  * (process groups, FIFO writers) and the run lock (is the holder the same process).
  */
 import {readFileSync} from 'node:fs';
+import {performance} from 'node:perf_hooks';
 
 /**
  * The fields of `/proc/<pid>/stat` after the command name, so `[0]` is the state
@@ -24,6 +25,8 @@ export function statFields(pid: number | string): string[] | undefined {
 
 /** Longest wait for a process's exec to finish before its environment is read as it is (ms). */
 const EXEC_SETTLE_MS = 2000;
+/** Execs (`pid:start time`) waited for {@link EXEC_SETTLE_MS} once already: not waited for again. */
+const stuckInExec = new Set<string>();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -42,7 +45,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  */
 export function readEnviron(pid: number | string): Buffer | undefined {
 	let emptyOnce = false;
-	for (const giveUp = Date.now() + EXEC_SETTLE_MS; ; ) {
+	for (const giveUp = performance.now() + EXEC_SETTLE_MS; ; ) {
 		let environ: Buffer;
 		try {
 			environ = readFileSync(`/proc/${pid}/environ`);
@@ -52,7 +55,15 @@ export function readEnviron(pid: number | string): Buffer | undefined {
 		if (environ.length > 0) return environ;
 		const state = execState(pid);
 		if (state === 'in-exec') {
-			if (Date.now() >= giveUp) return environ;
+			// One wait per exec: a process stuck in it (a binary on a hung network mount) is not
+			// waited for again by the next scan, which a stop makes every 250 ms.
+			const exec = `${pid}:${statFields(pid)?.[19]}`;
+			if (stuckInExec.has(exec)) return environ;
+			if (performance.now() >= giveUp) {
+				if (stuckInExec.size >= 1000) stuckInExec.clear();
+				stuckInExec.add(exec);
+				return environ;
+			}
 			emptyOnce = false;
 			Atomics.wait(pause, 0, 0, 1);
 		} else if (state === 'no-memory' || emptyOnce) {
