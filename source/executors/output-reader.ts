@@ -46,6 +46,7 @@
 import {closeSync, constants, openSync, read, readSync, writeSync} from 'node:fs';
 import {Socket} from 'node:net';
 import type {Readable} from 'node:stream';
+import {closeQuietly} from './fifo.js';
 import {DEFAULT_PIPE_BYTES, preparePipe} from './pipe-size.js';
 
 /** Bytes libuv reads at most at once from a watched FIFO (a quiet pipe: the first writes after a pause). */
@@ -240,7 +241,7 @@ function lender(buffer: Buffer): {keep: KeepBuffer; settle: () => boolean} {
 				holders--;
 				if (!settled || holders > 0) return;
 				lentBuffers--;
-				if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+				giveBack(buffer);
 			};
 		},
 		settle: () => {
@@ -525,15 +526,6 @@ function wake(fd: number): void {
 		}
 	} catch {
 		// no /proc: the read waits for the writer
-	}
-}
-
-/** Closes `fd`, ignoring errors (already closed). */
-function closeQuietly(fd: number): void {
-	try {
-		closeSync(fd);
-	} catch {
-		// already closed
 	}
 }
 

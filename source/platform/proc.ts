@@ -53,11 +53,12 @@ export function readEnviron(pid: number | string): Buffer | undefined {
 			return undefined;
 		}
 		if (environ.length > 0) return environ;
-		const state = execState(pid);
+		const fields = statFields(pid);
+		const state = execState(fields);
 		if (state === 'in-exec') {
 			// One wait per exec: a process stuck in it (a binary on a hung network mount) is not
 			// waited for again by the next scan, which a stop makes every 250 ms.
-			const exec = `${pid}:${statFields(pid)?.[19]}`;
+			const exec = `${pid}:${fields?.[19]}`;
 			if (stuckInExec.has(exec)) return environ;
 			if (performance.now() >= giveUp) {
 				if (stuckInExec.size >= 1000) stuckInExec.clear();
@@ -78,12 +79,11 @@ export function readEnviron(pid: number | string): Buffer | undefined {
 const PF_KTHREAD = 0x00200000;
 
 /**
- * Where process `pid` is with its memory: `in-exec` while its environment's end is
- * not set yet (in execve), `set-up` when it is, `no-memory` for an ended process, a
- * zombie or a kernel thread (nothing to read, nothing to wait for).
+ * Where a process is with its memory, from its {@link statFields}: `in-exec` while its
+ * environment's end is not set yet (in execve), `set-up` when it is, `no-memory` for an
+ * ended process, a zombie or a kernel thread (nothing to read, nothing to wait for).
  */
-function execState(pid: number | string): 'in-exec' | 'set-up' | 'no-memory' {
-	const fields = statFields(pid);
+function execState(fields: string[] | undefined): 'in-exec' | 'set-up' | 'no-memory' {
 	if (!fields || fields[0] === 'Z' || fields[0] === 'X' || fields.length < 49) return 'no-memory';
 	if ((Number(fields[6]) & PF_KTHREAD) !== 0) return 'no-memory';
 	return fields[48] === '0' ? 'in-exec' : 'set-up';

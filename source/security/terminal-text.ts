@@ -35,6 +35,20 @@ export function isTerminalSafe(text: string): boolean {
 	return !CONTROLS.test(text);
 }
 
+// Every C0 control (tab, CR and LF too), DEL and C1: none belongs in a one-line field.
+// eslint-disable-next-line no-control-regex
+const FIELD_CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text typed or pasted into a one-line field (a prompt's answer, a confirmation word):
+ * escape sequences and every control character removed, so that the value is what the
+ * field shows. A line pasted with its newline (`synapse\r`) keeps an invisible CR
+ * otherwise: the word never matched, a passphrase was wrong by a byte.
+ */
+export function fieldText(text: string): string {
+	return stripTerminalEscapes(text).replace(FIELD_CONTROLS, '');
+}
+
 /** `text` without terminal escape sequences (see the module comment); other characters as they are. */
 export function stripTerminalEscapes(text: string): string {
 	return text.includes('\x1b') || /[\x90-\x9f]/.test(text) ? text.replace(ESCAPES, '') : text;

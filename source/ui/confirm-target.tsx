@@ -9,7 +9,7 @@ import {useState} from 'react';
 import {Box, Text, render, useInput} from 'ink';
 import {TextInput} from '@inkjs/ui';
 import {tint} from './color.js';
-import {visibleControls} from '../security/terminal-text.js';
+import {fieldText, visibleControls} from '../security/terminal-text.js';
 
 /** Props of {@link ConfirmTarget}. */
 export interface ConfirmTargetProps {
@@ -54,8 +54,7 @@ export function ConfirmTarget({changes, word, onDone, words = TARGET_WORDS}: Con
 				<TextInput
 					key={round}
 					onSubmit={value => {
-						// A line pasted with its newline keeps the CR or LF in the field, invisible: not the operator's word.
-						if (value.replace(/[\r\n]/g, '') === word) return onDone(true);
+						if (fieldText(value) === word) return onDone(true);
 						setError(`That is not "${word}".`);
 						setRound(r => r + 1);
 					}}

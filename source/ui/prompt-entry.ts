@@ -17,6 +17,7 @@ import type {Prompt, PromptAnswer} from './prompt.js';
 import {takesText, type TextPrompt} from './keymap.js';
 import {checkAnswer} from '../engine/answers.js';
 import {matchesPattern} from '../security/patterns.js';
+import {fieldText} from '../security/terminal-text.js';
 
 /** Most choices shown at once in a choice list. */
 export const MAX_CHOICES = 5;
@@ -72,21 +73,6 @@ export function entryFor(prompt: Prompt, entry: Entry | undefined): Entry {
 /** True for prompts whose keys go to their entry (typed text or a choice list; the key table's `typed: 'text'`). */
 export const takesEntry: (prompt: Prompt | undefined) => prompt is TextPrompt = takesText;
 
-/**
- * `input` without C0 control characters and DEL: a paste of a line copied with its
- * newline (`synapse\r`) arrives as one input, and its CR or LF would be kept in the value,
- * invisible: a confirmation word then never matched, a passphrase was wrong. The paste's
- * Enter still answers nothing (app-keys.ts); the operator presses Enter.
- */
-function printable(input: string): string {
-	let text = '';
-	for (const char of input) {
-		const code = char.charCodeAt(0);
-		if (code >= 0x20 && code !== 0x7f) text += char;
-	}
-	return text;
-}
-
 /** Text editing: ←/→, Backspace/Delete, printable input (a paste is inserted whole, without its control characters). */
 function edit(entry: Entry, input: string, key: Key): Entry {
 	if (key.leftArrow) return {...entry, cursor: Math.max(0, entry.cursor - 1)};
@@ -96,7 +82,8 @@ function edit(entry: Entry, input: string, key: Key): Entry {
 		return {...entry, value: entry.value.slice(0, entry.cursor - 1) + entry.value.slice(entry.cursor), cursor: entry.cursor - 1};
 	}
 	if (key.upArrow || key.downArrow || key.tab || key.ctrl || key.meta || key.escape) return entry;
-	const text = printable(input);
+	// A paste of a line copied with its newline: its CR stays out (its Enter answers nothing, app-keys.ts).
+	const text = fieldText(input);
 	if (text === '') return entry;
 	return {...entry, value: entry.value.slice(0, entry.cursor) + text + entry.value.slice(entry.cursor), cursor: entry.cursor + text.length};
 }
