@@ -4,13 +4,14 @@
  * instead of once every 16 steps; real `mkfifo`, real FIFOs in a private temporary
  * folder (TMPDIR) of this test, or in /dev/shm when TMPDIR is not set.
  */
-import {execFileSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, readlinkSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {expect, test, vi} from 'vitest';
 import {closeQuietly, openFifos} from '../../source/executors/fifo.js';
 import {SOURCE_NODE_ARGS, sourceModule} from '../support/source-node.js';
 import {useTmpdir} from '../support/tmpdir.js';
+import {waitUntil} from '../support/wait.js';
 
 // The FIFOs are made in this test's own folder (TMPDIR).
 const testTmp = useTmpdir('runbook-fifo-batches-test-');
@@ -66,16 +67,24 @@ test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('without TMPD
 	}
 });
 
-test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('with the temporary folder at /dev/shm and no mkfifo, openFifos gives up at once (the caller uses Node pipes) rather than trying /dev/shm again and again', () => {
+test.runIf(process.platform === 'linux' && existsSync('/dev/shm'))('with the temporary folder at /dev/shm and no mkfifo, openFifos gives up at once (the caller uses Node pipes) rather than trying /dev/shm again and again', async () => {
 	// A child process: the choice of folder is made once per process. Its PATH has no mkfifo.
 	const program = `const {openFifos} = await import(${JSON.stringify(sourceModule('executors/fifo.ts'))}); console.log(String(await openFifos(3, 1)));`;
 	const empty = mkdtempSync(join(testTmp(), 'no-mkfifo-'));
 	for (const variable of ['TMPDIR', 'TMP']) {
 		const env: NodeJS.ProcessEnv = {...process.env, PATH: empty, TMPDIR: '', TMP: '', [variable]: '/dev/shm'};
 		if (variable === 'TMP') delete env.TMPDIR;
-		// Looped for ever before (each retry made its folder in /dev/shm again); the timeout is a
-		// guard against that hang (a synchronous call: vitest's own cannot fire), not a bound.
-		const out = execFileSync(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program], {env, encoding: 'utf8', timeout: 60_000});
+		// Looped for ever before (each retry made its folder in /dev/shm again).
+		const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program], {env, stdio: ['ignore', 'pipe', 'inherit']});
+		let out = '';
+		child.stdout.setEncoding('utf8').on('data', text => (out += text));
+		let closed = false; // exited, and its output read
+		child.once('close', () => (closed = true));
+		try {
+			await waitUntil('openFifos to give up', () => closed, 60_000);
+		} finally {
+			child.kill('SIGKILL');
+		}
 		expect(out).toBe('undefined\n');
 	}
 });

@@ -375,37 +375,54 @@ test.runIf(linuxWithPerl)('a process exits while a pool read waits on a silent p
 	// (trap '' TERM; sleep 3600). Before the exit hook woke the read, exit waited for the sleep.
 	const program = `
 		import {spawn} from 'node:child_process';
-		import {closeSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+		import {closeSync, writeFileSync} from 'node:fs';
 		const {openFifos} = await import(${JSON.stringify(sourceModule('executors/fifo.ts'))});
 		const {readFifos} = await import(${JSON.stringify(sourceModule('executors/output-reader.ts'))});
 		const [fifo] = await openFifos(1);
-		let pooled = 0;
-		let reads = 0;
-		readFifos([{fd: fifo.readFd, onBytes: () => {}}], {onPoolRead: bytes => { pooled += bytes; reads++; }});
+		let poolRead;
+		const pooled = new Promise(resolve => (poolRead = resolve));
+		readFifos([{fd: fifo.readFd, onBytes: () => {}}], {onPoolRead: () => poolRead()});
 		const step = spawn('bash', ['-c', "trap '' TERM; yes | head -c 256M; exec sleep 3600"], {stdio: ['ignore', fifo.writeFd, 'ignore'], detached: true});
 		closeSync(fifo.writeFd);
 		writeFileSync(process.argv[1], String(step.pid));
-		const waiting = () => readdirSync('/proc/self/task').some(task => { try { return /pipe_read$/.test(readFileSync('/proc/self/task/' + task + '/wchan', 'utf8')); } catch { return false; } });
-		while (!(pooled > 0 && waiting() && /sleep/.test(readFileSync('/proc/' + step.pid + '/cmdline', 'utf8')))) await new Promise(resolve => setTimeout(resolve, 20));
-		console.log('pool read waiting');
+		await pooled;
+		console.log('pool read');
+		// The test says go once a pool read waits on the silent pipe.
+		await new Promise(resolve => process.stdin.once('data', resolve));
 		// The exit hooks first, as process.exit runs them: the waiting read must return (exit itself
 		// hung only some of the time without the hook: libuv's join raced the read). The loop goes
 		// on here, so another read waits after it, which process.exit's own hooks wake again.
-		const before = reads;
+		const woken = new Promise(resolve => (poolRead = resolve));
 		process.emit('exit', 0);
-		while (reads === before) await new Promise(resolve => setTimeout(resolve, 20));
+		await woken;
 		console.log('pool read woken');
 		process.exit(0);
 	`;
 	const pidFile = join(testTmp(), 'step.pid');
-	const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program, pidFile], {stdio: ['ignore', 'pipe', 'inherit']});
+	const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, '--input-type=module', '-e', program, pidFile], {stdio: ['pipe', 'pipe', 'inherit']});
 	let out = '';
 	child.stdout.setEncoding('utf8').on('data', text => (out += text));
-	const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+	/** Whether a thread of `pid` waits in read(2) on an empty pipe (/proc/<pid>/task/<tid>/wchan). */
+	const waitsOnPipe = (pid: number) =>
+		readdirSync(`/proc/${pid}/task`).some(task => {
+			try {
+				return readFileSync(`/proc/${pid}/task/${task}/wchan`, 'utf8').endsWith('pipe_read');
+			} catch {
+				return false;
+			}
+		});
+	// 'close': exited, and its output read.
+	let closed = false;
+	const exited = new Promise<number | null>(resolve => child.once('close', code => resolve(code)));
+	void exited.then(() => (closed = true));
 	try {
-		await waitUntil('the child to exit', () => child.exitCode !== null || child.signalCode !== null, 100_000);
+		await waitUntil('the flood read in the pool', () => out.includes('pool read\n'), 60_000);
+		const stepPid = Number(readFileSync(pidFile, 'utf8'));
+		await waitUntil('a pool read waiting on the silent pipe', () => readFileSync(`/proc/${stepPid}/cmdline`, 'utf8').startsWith('sleep\0') && waitsOnPipe(child.pid!), 60_000);
+		child.stdin.write('go\n');
+		await waitUntil('the child to exit', () => closed, 60_000);
 		expect(await exited).toBe(0);
-		expect(out).toBe('pool read waiting\npool read woken\n');
+		expect(out).toBe('pool read\npool read woken\n');
 	} finally {
 		child.kill('SIGKILL');
 		const stepPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;

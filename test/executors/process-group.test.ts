@@ -10,20 +10,12 @@ import {randomUUID} from 'node:crypto';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterEach, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import {COMMAND_ID_VAR, commandAlive, groupAlive, markedProcesses, stopLeftoverCommand} from '../../source/executors/process-group.js';
 import {waitForValue, waitUntil} from '../support/wait.js';
+import {useStartedGroups} from '../support/started-groups.js';
 
-const started: ChildProcess[] = [];
-afterEach(() => {
-	for (const child of started.splice(0)) {
-		try {
-			process.kill(-child.pid!, 'SIGKILL');
-		} catch {
-			// gone
-		}
-	}
-});
+const started = useStartedGroups();
 
 /** The state letter of `pid` (/proc/<pid>/stat), or `gone`. */
 function processState(pid: number): string {

@@ -4,25 +4,17 @@
  * set up yet, or a read opened on the old image that the exec released). A stop scans
  * /proc at any moment, so a miss there leaves a process of the command running.
  */
-import {spawn, type ChildProcess} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterEach, expect, test} from 'vitest';
+import {expect, test} from 'vitest';
 import {readEnviron, statFields} from '../../source/platform/proc.js';
 import {waitUntil} from '../support/wait.js';
+import {useStartedGroups} from '../support/started-groups.js';
 
-const started: ChildProcess[] = [];
-afterEach(() => {
-	for (const child of started.splice(0)) {
-		try {
-			process.kill(-child.pid!, 'SIGKILL');
-		} catch {
-			// gone
-		}
-	}
-});
+const started = useStartedGroups();
 
 test('a process read the moment it execs shows its environment, not an empty one', () => {
 	// Read directly (not after a scan of /proc, which mostly arrives after the exec): before
