@@ -39,6 +39,8 @@ export interface ActionContext {
 	redact: (text: string) => string;
 	/** True when `redact` changes nothing (no secret values): see ShellRequest.redactsNothing. */
 	redactsNothing?: boolean;
+	/** True when output bytes hold a secret value: see ShellRequest.holdsSecret. */
+	holdsSecret?: (bytes: Buffer) => boolean;
 	/** Where to cut an over-long output line: see ShellRequest.cutLine. */
 	cutLine?: LineCut;
 	emit: (event: RunEvent) => void;
@@ -178,6 +180,7 @@ async function runScript(step: Step, script: string, ctx: ActionContext, okExitC
 			onOutput: chunk => ctx.emit({type: 'output', stepId: step.id, ...chunk}),
 			redact: ctx.redact,
 			...(ctx.redactsNothing ? {redactsNothing: true} : {}),
+			...(ctx.holdsSecret ? {holdsSecret: ctx.holdsSecret} : {}),
 			...(ctx.cutLine ? {cutLine: ctx.cutLine} : {}),
 			...(ctx.onProcess ? {onStart: ctx.onProcess} : {}),
 		})

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type {Step} from '../runbook/schema.js';
 import {parseDuration} from '../runbook/duration.js';
-import {interpolate, secretSafeCut} from '../runbook/variables.js';
+import {interpolate, secretFinder, secretSafeCut} from '../runbook/variables.js';
 import {captureProblem} from '../security/secrets.js';
 import {type ActionOutcome, executeAction, StepTimedOut} from './actions.js';
 import {type AttemptOutcome, describeOutcome, outcomeStatus} from './outcome.js';
@@ -78,6 +78,7 @@ async function runAttempt(run: RunCore, step: Step): Promise<AttemptsEnd> {
 				kill: run.kill.signal,
 				redact: text => run.redactText(text),
 				redactsNothing: secrets.every(value => value === ''),
+				holdsSecret: secretFinder(secrets),
 				cutLine: secretSafeCut(secrets),
 				// A progress line of a step with a timeout says how long is left (issue 10 item 4).
 				emit: event => run.emit(event.type === 'progress' && timeoutMs !== undefined && step.timeout ? {...event, leftMs: timeoutMs - (run.now().getTime() - started), timeout: step.timeout} : event),

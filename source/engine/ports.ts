@@ -53,6 +53,13 @@ export interface ShellRequest {
 	 */
 	redactsNothing?: boolean;
 	/**
+	 * With secret values in the run: true when raw output bytes hold a value `redact` hides
+	 * (runbook/variables.ts secretFinder). The executor may then log whole lines of printable
+	 * ASCII that hold none as bytes and sample what it shows, as with nothing to redact
+	 * (executors/masked-output.ts); every other piece is redacted line by line.
+	 */
+	holdsSecret?: (bytes: Buffer) => boolean;
+	/**
 	 * Where to cut a line longer than the executor's limit (64 Ki UTF-16 units), so
 	 * that no secret spans the cut (runbook/variables.ts secretSafeCut): each piece is
 	 * redacted on its own. Default: at the limit.

@@ -14,9 +14,16 @@
  * - What is shown is sampled: whole output up to a budget of
  *   {@link SHOW_BURST_BYTES}, refilled at {@link SHOW_BYTES_PER_SECOND}; beyond it,
  *   pieces are not decoded at all, and the next shown piece is preceded by a
- *   `runbook: … N bytes not shown (the step log has all of it)` line. At the end
- *   the last lines of what was not shown are shown, so the command's last words
- *   are always on the screen.
+ *   `runbook: … N bytes not shown (the step log has all of it)` line. Once output is
+ *   being skipped, a piece is shown only when a quarter of a second's budget has built
+ *   up ({@link MIN_SHOW_BYTES}), so a flood of small reads is not a flood of notes. When
+ *   the output pauses for {@link IDLE_SHOW_MS}, and at the end, the last lines of what
+ *   was not shown are shown (the end of a line longer than {@link END_TAIL_BYTES}, after
+ *   `…`), so the command's latest words are on the screen while it waits, and its last
+ *   words when it ends.
+ * - A run with secret values uses this sampler too (masked-output.ts): its secret-free
+ *   plain lines come here as bytes, its other lines, already redacted, through
+ *   {@link ByteOutput.showLines}.
  */
 import {isAscii, isUtf8} from 'node:buffer';
 import type {OutputChunk} from '../engine/output.js';
@@ -42,7 +49,14 @@ export const SHOW_BYTES_PER_SECOND = 64 * 1024;
 const MIN_SHOW_BYTES = SHOW_BYTES_PER_SECOND / 4;
 
 /** At most this many bytes of the last output not shown are kept to show at the end. */
-const END_TAIL_BYTES = 4 * 1024;
+export const END_TAIL_BYTES = 4 * 1024;
+
+/**
+ * A pause in the output after which what was skipped is summed up on the screen (the
+ * note, then the last lines not shown), in ms: a command that floods, then waits (for a
+ * lock, a server), shows where it is instead of the sample it skipped past a while ago.
+ */
+export const IDLE_SHOW_MS = 250;
 
 /** A line end, for an unfinished last line. */
 const NEWLINE = Buffer.from('\n');
@@ -102,8 +116,12 @@ export class ByteOutput {
 	#refilled: number;
 	#omittedBytes = 0;
 	/** The last lines of what was not shown, copied (see {@link END_TAIL_BYTES}); undefined: none. */
-	#endTail: {stream: OutputChunk['stream']; length: number} | undefined;
+	#endTail: {stream: OutputChunk['stream']; length: number; cut: boolean} | undefined;
 	readonly #endTailBytes = Buffer.allocUnsafe(END_TAIL_BYTES);
+	/** When a piece was last offered to the screen (the clock's ms). */
+	#offeredAt = 0;
+	/** Shows what was skipped after a pause ({@link IDLE_SHOW_MS}); set while output is being skipped. */
+	#idleTimer: NodeJS.Timeout | undefined;
 
 	constructor(target: ByteOutputTarget) {
 		this.#target = target;
@@ -145,15 +163,43 @@ export class ByteOutput {
 		if (this.#partialBytes[stream] > 0) this.#emit(stream, Buffer.concat([...this.#takePartial(stream), NEWLINE]));
 	}
 
+	/**
+	 * Shows lines that took another path (a run with secrets: cleaned and redacted
+	 * already, masked-output.ts) within the same budget as the bytes; the array may be
+	 * kept. Lines the budget has no room for are counted as not shown, as bytes are.
+	 */
+	showLines(stream: OutputChunk['stream'], shown: string[]): void {
+		if (shown.length === 0) return;
+		let size = shown.length;
+		for (const line of shown) size += line.length;
+		if (this.#omittedBytes === 0 && size <= this.#refill()) {
+			this.#tokens -= size;
+			this.#offeredAt = this.#now();
+			this.#target.show({stream, lines: shown});
+			return;
+		}
+		this.#offer(stream, Buffer.from(`${shown.join('\n')}\n`));
+	}
+
 	/** At the end of the command: shows the last lines of what was not shown, after the note. */
 	finish(): void {
+		clearTimeout(this.#idleTimer);
+		this.#idleTimer = undefined;
+		this.#showSkipped();
+	}
+
+	/** The note for what was not shown, then the last lines of it; nothing when all was shown. */
+	#showSkipped(): void {
 		const tail = this.#endTail;
 		this.#endTail = undefined;
 		if (this.#omittedBytes === 0) return;
 		const omitted = this.#omittedBytes - (tail?.length ?? 0);
 		this.#omittedBytes = 0;
 		if (omitted > 0) this.#note(omitted);
-		if (tail && tail.length > 0) this.#target.show({stream: tail.stream, lines: lines(this.#endTailBytes.subarray(0, tail.length))});
+		if (!tail || tail.length === 0) return;
+		const shown = lines(this.#endTailBytes.subarray(0, tail.length));
+		if (tail.cut) shown[0] = `…${shown[0]}`;
+		this.#target.show({stream: tail.stream, lines: shown});
 	}
 
 	#keepPartial(stream: OutputChunk['stream'], bytes: Buffer): void {
@@ -187,11 +233,20 @@ export class ByteOutput {
 		this.#target.show({stream: 'stderr', lines: [`runbook: … ${count} bytes of output not shown (the step log has all of it)`]});
 	}
 
-	#offer(stream: OutputChunk['stream'], bytes: Buffer): void {
+	/** The budget refilled up to now; returns it, in bytes. */
+	#refill(): number {
 		const now = this.#now();
 		this.#tokens = Math.min(SHOW_BURST_BYTES, this.#tokens + ((now - this.#refilled) * SHOW_BYTES_PER_SECOND) / 1000);
 		this.#refilled = now;
-		if (bytes.length <= this.#tokens) {
+		return this.#tokens;
+	}
+
+	#offer(stream: OutputChunk['stream'], bytes: Buffer): void {
+		this.#refill();
+		this.#offeredAt = this.#now();
+		// While output is being skipped, a piece waits for a quarter second's budget even when
+		// it would fit: each piece shown is a note and a frame (851 notes a second were seen).
+		if (bytes.length <= this.#tokens && (this.#omittedBytes === 0 || this.#tokens >= MIN_SHOW_BYTES)) {
 			this.#tokens -= bytes.length;
 			this.#flushOmitted();
 			this.#target.show({stream, lines: lines(bytes)});
@@ -201,17 +256,43 @@ export class ByteOutput {
 		const allowed = this.#tokens < MIN_SHOW_BYTES ? 0 : Math.floor(this.#tokens);
 		const start = allowed <= 0 ? bytes.length : bytes.indexOf(10, bytes.length - allowed - 1) + 1;
 		this.#omittedBytes += start;
-		const skipped = bytes.subarray(0, start);
-		// The last line(s) of what is skipped, kept for the end.
-		if (skipped.length > 0) {
-			const from = skipped.length > END_TAIL_BYTES ? skipped.indexOf(10, skipped.length - END_TAIL_BYTES - 1) + 1 : 0;
-			this.#endTail = {stream, length: skipped.copy(this.#endTailBytes, 0, from)};
-		}
+		if (start > 0) this.#keepEndTail(stream, bytes.subarray(0, start));
 		if (start < bytes.length && start > 0) {
 			this.#tokens -= bytes.length - start;
 			this.#flushOmitted();
 			this.#target.show({stream, lines: lines(bytes.subarray(start))});
 		}
+		if (this.#omittedBytes > 0) this.#armIdle();
+	}
+
+	/**
+	 * Keeps the last lines of `skipped` (whole lines) to show later, at most
+	 * {@link END_TAIL_BYTES}: whole lines, or when the last line alone is longer, its end
+	 * (from a character's first byte), marked as cut.
+	 */
+	#keepEndTail(stream: OutputChunk['stream'], skipped: Buffer): void {
+		let from = skipped.length > END_TAIL_BYTES ? skipped.indexOf(10, skipped.length - END_TAIL_BYTES - 1) + 1 : 0;
+		const cut = from >= skipped.length;
+		if (cut) {
+			from = skipped.length - END_TAIL_BYTES;
+			// Not inside a UTF-8 character: past its continuation bytes (10xxxxxx).
+			while (from < skipped.length - 1 && (skipped[from]! & 0xc0) === 0x80) from++;
+		}
+		this.#endTail = {stream, length: skipped.copy(this.#endTailBytes, 0, from), cut};
+	}
+
+	/** Starts the wait for a pause in the output (see {@link IDLE_SHOW_MS}), unless it runs. */
+	#armIdle(delay = IDLE_SHOW_MS): void {
+		if (this.#idleTimer) return;
+		this.#idleTimer = setTimeout(() => {
+			this.#idleTimer = undefined;
+			if (this.#omittedBytes === 0) return;
+			const quiet = this.#now() - this.#offeredAt;
+			if (quiet >= IDLE_SHOW_MS) this.#showSkipped();
+			else this.#armIdle(IDLE_SHOW_MS - quiet);
+		}, delay);
+		// Never what keeps the process alive: the command's pipes do that.
+		this.#idleTimer.unref();
 	}
 
 	/** Before shown output: the note for what was skipped since the last shown piece. */

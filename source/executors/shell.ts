@@ -53,6 +53,7 @@ import {performance} from 'node:perf_hooks';
 import {$, type Options, ProcessOutput, type ProcessPromise} from 'zx/core';
 import {CAPTURE_LIMIT_BYTES, type ShellPort, type ShellRequest, type ShellResult, type StepPhases} from '../engine/ports.js';
 import {ByteOutput} from './byte-output.js';
+import {MaskedOutput} from './masked-output.js';
 import {BASH_OPTIONS, bashPrefix, stepEnvironment} from './shell-env.js';
 import {CaptureBuffer} from './capture-buffer.js';
 import {createOutputSink} from './output-sink.js';
@@ -318,6 +319,10 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	const splitters = {stdout: new LineSplitter(settings.maxPartial, request.cutLine, {stripEscapes: true}), stderr: new LineSplitter(settings.maxPartial, request.cutLine, {stripEscapes: true})};
 	// Assigned below, before any output can arrive (reads start in a later tick).
 	let readers: OutputReader[] = [];
+	// Assigned below: with secret values, the line path's lines are shown through the byte
+	// path's sampler (masked-output.ts).
+	let byteOutput: ByteOutput | undefined;
+	let masked: MaskedOutput | undefined;
 	const sink = createOutputSink({
 		redact: request.redact,
 		capture,
@@ -325,16 +330,18 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 		log,
 		hold: () => readers.forEach(reader => reader.hold()),
 		release: () => readers.forEach(reader => reader.release()),
-		show: request.onOutput,
+		show: chunk => (masked && byteOutput ? byteOutput.showLines(chunk.stream, chunk.lines) : request.onOutput(chunk)),
 		...(request.sensitive ? {sensitive: true} : {}),
 	});
 	const deliver = sink.deliver;
 	log.onFailure(message => request.onOutput({stream: 'stderr', lines: [`runbook: ${message}`]}));
-	// Nothing to redact and nothing to capture: the byte path (byte-output.ts).
+	// Nothing to redact and nothing to capture: the byte path (byte-output.ts); with secret
+	// values, for the pieces that hold none (masked-output.ts). A sensitive step's output goes
+	// through the sink, which counts it and shows none of it.
 	let bytesHeld = false;
-	// A sensitive step's output goes through the sink, which counts it and shows none of it.
-	const bytePath =
-		request.redactsNothing === true && !capture && request.sensitive !== true
+	const redactsNothing = request.redactsNothing === true;
+	byteOutput =
+		!capture && request.sensitive !== true && (redactsNothing || request.holdsSecret)
 			? new ByteOutput({
 					writeLog: (bytes, keep) => log.writeBytes(bytes, keep),
 					onLogFull: () => {
@@ -350,9 +357,13 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 					maxPartialBytes: settings.maxPartial,
 				})
 			: undefined;
+	const lineStdout = (data: Buffer): void => deliver('stdout', splitters.stdout.push(data), false);
+	const lineStderr = (data: Buffer): void => deliver('stderr', splitters.stderr.push(data), false);
+	if (byteOutput && !redactsNothing && request.holdsSecret) masked = new MaskedOutput(byteOutput, {stdout: lineStdout, stderr: lineStderr}, request.holdsSecret);
 	// The byte path may have the log write a direct read's buffer as it is (`keep`, output-reader.ts).
-	const toStdout: OnBytes = bytePath ? (data, keep) => bytePath.push('stdout', data, keep) : data => deliver('stdout', splitters.stdout.push(data), false);
-	const toStderr: OnBytes = bytePath ? (data, keep) => bytePath.push('stderr', data, keep) : data => deliver('stderr', splitters.stderr.push(data), false);
+	const split = masked ?? byteOutput;
+	const toStdout: OnBytes = split ? (data, keep) => split.push('stdout', data, keep) : lineStdout;
+	const toStderr: OnBytes = split ? (data, keep) => split.push('stderr', data, keep) : lineStderr;
 	const onStdout: OnBytes = (data, keep) => {
 		if (phases.firstOutput === undefined) mark('firstOutput');
 		toStdout(data, keep);
@@ -442,15 +453,16 @@ async function runScript(request: ShellRequest, settings: Settings): Promise<She
 	clearTimeout(giveUpTimer);
 	untrack?.();
 	sink.releaseIfHeld();
-	if (bytePath) {
+	if (byteOutput) {
 		if (bytesHeld) readers.forEach(reader => reader.release());
-		bytePath.end('stdout');
-		bytePath.end('stderr');
-		bytePath.finish();
-	} else {
+		byteOutput.end('stdout');
+		byteOutput.end('stderr');
+	}
+	if (!byteOutput || masked) {
 		deliver('stdout', splitters.stdout.end(), true);
 		deliver('stderr', splitters.stderr.end(), true);
 	}
+	byteOutput?.finish();
 	sink.summarizeSensitive();
 
 	const durationMs = elapsed();

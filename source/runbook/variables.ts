@@ -163,6 +163,20 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
 	return text => text.replace(pattern, '***');
 }
 
+/**
+ * Returns a test of raw output bytes: true when they hold, as UTF-8, a value {@link redactor}
+ * hides (the same values: each secret, and each long line of a multi-line secret). For bytes
+ * that are printable ASCII text (executors/masked-output.ts isPlainText) it is exact: false
+ * means `redactor` would leave every line of them as it is, so they may be logged and shown
+ * without decoding (issue 15). One native byte search per value; with no secrets it is always
+ * false.
+ */
+export function secretFinder(secrets: readonly string[]): (bytes: Buffer) => boolean {
+	const values = hiddenValues(secrets).map(value => Buffer.from(value, 'utf8'));
+	if (values.length === 0) return () => false;
+	return bytes => values.some(value => bytes.includes(value));
+}
+
 /** The values {@link redactor} hides, longest first. */
 function hiddenValues(secrets: readonly string[]): string[] {
 	const hidden = new Set<string>();

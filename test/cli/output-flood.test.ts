@@ -1,7 +1,7 @@
 /**
  * A step that floods its output (issue 15), through the built CLI with --plain:
- * without secrets the screen gets a sample and the step log every line; with a
- * secret value in the run, every line goes the redacting line path.
+ * the screen gets a sample and the step log every line, with or without a secret
+ * value in the run (then its lines that hold the secret are masked: masked-output.ts).
  */
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
@@ -40,14 +40,18 @@ describe('a step that floods its output', () => {
 		expect(logged.at(-1)).toBe('last line');
 	});
 
-	it('with a secret value in the run: every line is shown and logged, redacted', async () => {
+	it('with a secret value in the run: the screen a sample too, the log every line, the secret masked in both', async () => {
 		const ws = workspace();
 		const file = ws.write('flood.yaml', FLOOD('params:\n  TOKEN:\n    secret: true\n'));
 		const result = await ws.cli(['run', file, '--plain', '--state-dir', ws.stateDir], {env: {RUNBOOK_SECRET_TOKEN: 'last line'}});
 		expect(result.code).toBe(0);
 		const shown = result.stdout.split('\n').filter(line => line.startsWith('flood'));
-		expect(shown).toHaveLength(2 * 1024 * 1024 + 1);
+		expect(shown.length).toBeLessThan(2 * 1024 * 1024);
+		expect(shown.some(line => /^flood! runbook: … [\d,]+ bytes of output not shown/.test(line))).toBe(true);
 		expect(shown.at(-1)).toBe('flood| ***');
-		expect(logLines(ws.stateDir, ws.onlyRunId()).at(-1)).toBe('***');
+		expect(result.stdout).not.toContain('last line');
+		const logged = logLines(ws.stateDir, ws.onlyRunId());
+		expect(logged).toHaveLength(2 * 1024 * 1024 + 1);
+		expect(logged.at(-1)).toBe('***');
 	});
 });

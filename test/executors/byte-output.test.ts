@@ -6,9 +6,9 @@
  */
 import {createHash} from 'node:crypto';
 import {readFileSync, statSync} from 'node:fs';
-import {afterEach, beforeEach, expect, test} from 'vitest';
+import {afterEach, beforeEach, expect, test, vi} from 'vitest';
 import type {OutputChunk} from '../../source/engine/output.js';
-import {ByteOutput, SHOW_BURST_BYTES, SHOW_BYTES_PER_SECOND} from '../../source/executors/byte-output.js';
+import {ByteOutput, END_TAIL_BYTES, SHOW_BURST_BYTES, SHOW_BYTES_PER_SECOND} from '../../source/executors/byte-output.js';
 import {LOG_NOTE_PREFIX} from '../../source/store/step-logs.js';
 import {run, tempDir} from './shell-helpers.js';
 
@@ -126,4 +126,77 @@ test('a flood through the byte path reuses its batch buffers: peak memory grows 
 	const lines = Math.ceil((384 * 1024 * 1024) / 57);
 	expect(statSync(logPath).size).toBeGreaterThan(lines * 77);
 	expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+});
+
+/** A ByteOutput on a hand-driven clock that collects what it shows and logs. */
+function sampler(): {output: ByteOutput; shown: OutputChunk[]; logged: Buffer[]; tick: (ms: number) => void} {
+	let now = 0;
+	const shown: OutputChunk[] = [];
+	const logged: Buffer[] = [];
+	const output = new ByteOutput({
+		writeLog: bytes => {
+			logged.push(Buffer.from(bytes));
+			return true;
+		},
+		onLogFull: () => {},
+		show: chunk => shown.push(chunk),
+		maxPartialBytes: 64 * 1024,
+		now: () => now,
+	});
+	return {output, shown, logged, tick: ms => void (now += ms)};
+}
+
+const NOTE = /^runbook: … [\d,]+ bytes of output not shown \(the step log has all of it\)$/;
+
+test('once output is skipped, small reads wait for a quarter second of budget: a few notes a second, not one per read', () => {
+	const {output, shown, tick} = sampler();
+	output.push('stdout', Buffer.alloc(SHOW_BURST_BYTES + 1024, 'y\n'));
+	// A thousand 32-byte reads a millisecond apart: each fits the budget refilled since the last
+	// (64 bytes a ms), so shown one by one they would each come with a note.
+	for (let i = 0; i < 1000; i++) {
+		tick(1);
+		output.push('stdout', Buffer.from(`${String(i).padStart(30, '0')}\n`));
+	}
+	output.finish();
+	const notes = shown.flatMap(chunk => chunk.lines).filter(line => NOTE.test(line));
+	// One second of reads: about four shown, each after a note, and the one at the end.
+	expect(notes.length).toBeGreaterThan(0);
+	expect(notes.length).toBeLessThanOrEqual(6);
+	expect(shown.flatMap(chunk => chunk.lines).at(-1)).toBe(`${String(999).padStart(30, '0')}`);
+});
+
+test('a pause in the output shows what was skipped: the note, then the last lines not shown', async () => {
+	// The hand-driven clock says how long the output has been quiet; the timer that looks is real.
+	const {output, shown, tick} = sampler();
+	const lines = (): string[] => shown.flatMap(chunk => chunk.lines);
+	output.push('stdout', Buffer.alloc(SHOW_BURST_BYTES + 64 * 1024, 'y\n'));
+	output.push('stdout', Buffer.concat([Buffer.alloc(8 * 1024, 'z\n'), Buffer.from('skipped one\nskipped two\nlatest words\n')]));
+	expect(lines().at(-1)).toBe('y');
+	// Nothing more is pushed, and finish is not called: the command is still running, quiet.
+	tick(1000);
+	await vi.waitFor(() => expect(lines().at(-1)).toBe('latest words'), {timeout: 60_000, interval: 20});
+	expect(lines().slice(-3)).toEqual(['skipped one', 'skipped two', 'latest words']);
+	// The note for the 8 KiB not shown comes first, after the last line shown before the pause.
+	const note = lines().findLastIndex(line => NOTE.test(line));
+	expect(note).toBeGreaterThan(lines().lastIndexOf('y'));
+	expect(
+		lines()
+			.slice(note + 1, -3)
+			.every(line => line === 'z'),
+	).toBe(true);
+	output.finish();
+});
+
+test('a skipped last line longer than the kept end: its end is shown after …, cut at a character', () => {
+	const {output, shown} = sampler();
+	output.push('stdout', Buffer.alloc(SHOW_BURST_BYTES, 'y\n'));
+	const long = `${'é'.repeat(5000)}END`;
+	output.push('stdout', Buffer.from(`${long}\n`));
+	output.finish();
+	const last = shown.flatMap(chunk => chunk.lines).at(-1)!;
+	expect(last.startsWith('…é')).toBe(true);
+	expect(last.endsWith('éEND')).toBe(true);
+	expect(last).not.toContain('\uFFFD');
+	expect(Buffer.byteLength(last)).toBeLessThanOrEqual(END_TAIL_BYTES + Buffer.byteLength('…'));
+	expect(long.endsWith(last.slice(1))).toBe(true);
 });
