@@ -42,7 +42,16 @@ export interface OutputCase {
 	drainRuns: number;
 	/** Where the baseline's stdout goes: `devnull` (default) or `file` (the bulk cases: the log is a file too). */
 	baseline?: 'devnull' | 'file';
+	/**
+	 * Run with a secret param (`TOKEN`, given as RUNBOOK_SECRET_TOKEN, a value the output
+	 * never holds): a real runbook's run has secrets, and its output is then searched for
+	 * them (executors/masked-output.ts).
+	 */
+	secret?: boolean;
 }
+
+/** The secret param's value in a {@link OutputCase.secret} run. */
+const SECRET_VALUE = 'bench-secret-Zq8#not-in-the-output';
 
 /** Figures of one way of running a case. Wall times in ms, RSS in MB. */
 export interface WayFigures {
@@ -80,7 +89,8 @@ function runbookText(c: OutputCase): string {
 		.split('\n')
 		.map(line => `      ${line}`)
 		.join('\n');
-	return `version: 1\ntitle: Bench ${c.name} (${c.lines} lines)\nsteps:\n  - id: print\n    title: Print ${c.lines} lines\n    run: |\n${body}\n`;
+	const params = c.secret ? 'params:\n  TOKEN:\n    secret: true\n' : '';
+	return `version: 1\ntitle: Bench ${c.name} (${c.lines} lines)\n${params}steps:\n  - id: print\n    title: Print ${c.lines} lines\n    run: |\n${body}\n`;
 }
 
 /** Spawns `argv` with stdout on /dev/null; resolves with the wall time; rejects on a non-zero exit. */
@@ -158,12 +168,13 @@ async function runOnce(c: OutputCase, way: Way, root: string, cliFile: string, w
 	const stateDir = path.join(work, `state-${way}-${round}`);
 	const rssFile = path.join(work, `rss-${way}-${round}`);
 	const cli = [process.execPath, '--import', path.join(root, 'bench', 'rss-probe.js'), cliFile, 'run', runbook, '--new', '--state-dir', stateDir];
+	const secret: NodeJS.ProcessEnv = c.secret ? {RUNBOOK_SECRET_TOKEN: SECRET_VALUE} : {};
 	try {
 		let wallMs: number;
 		if (way === 'plain') {
-			wallMs = await timeDevNull([...cli, '--plain'], work, {...process.env, BENCH_RSS_FILE: rssFile});
+			wallMs = await timeDevNull([...cli, '--plain'], work, {...process.env, ...secret, BENCH_RSS_FILE: rssFile});
 		} else {
-			const result = await runInPty({command: [...cli, '--auto'].map(q).join(' '), cwd: work, env: {BENCH_RSS_FILE: rssFile}, timeoutMs: 300_000, type: [{marker: 'Enter starts the run', keys: '\r'}], leave: {marker: 'Run completed', keys: 'q'}});
+			const result = await runInPty({command: [...cli, '--auto'].map(q).join(' '), cwd: work, env: {...secret, BENCH_RSS_FILE: rssFile}, timeoutMs: 300_000, type: [{marker: 'Enter starts the run', keys: '\r'}], leave: {marker: 'Run completed', keys: 'q'}});
 			if (result.exitMs === undefined || result.exitCode !== 0) {
 				throw new Error(`the TUI run ${result.timedOut ? 'timed out' : `exited with ${result.exitCode}`}; its screen ended with:\n${result.tail}`);
 			}

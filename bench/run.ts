@@ -14,7 +14,8 @@
  *
  * 2c. bulk output (issue 15): a step printing `head -c SIZE /dev/zero | base64`,
  *    and one printing `yes | head -c SIZE` (short lines), against the same
- *    command writing to a file on the same disk, target 2x, peak RSS 150 MB.
+ *    command writing to a file on the same disk, target 2x, peak RSS 150 MB; 2e and 2f:
+ *    the same two in a run with a secret param (its output searched for the secret).
  *
  * 4. scale (issue 14, bench/scale.ts): runs of N trivial steps (`run: "true"`, --plain --yes)
  *    against a bash loop of N `bash -c true`: wall time, per-step overhead, peak RSS, state and
@@ -28,7 +29,7 @@
  *    (dist/runbook-linux-x64, built first when older than source/) against `node dist/cli.js`.
  *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
- *   --only startup,plan,binary,seq,chatty,bulk-base64,bulk-yes,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale,validate
+ *   --only startup,plan,binary,seq,chatty,bulk-base64,bulk-yes,bulk-base64-secret,bulk-yes-secret,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale,validate
  *                               run only these measures (kubernetes = the four kube-* parts)
  *   --scale-sizes N,N,...       step counts of the scale measure (default 10,100,1000,5000)
  *   --scale-tui N,N,...         of those, the ones also run in the TUI (--auto, pty) for the ratio to plain (default: the largest; 0: none)
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
 			'scale-tui': {type: 'string'},
 		},
 	});
-	const measures = ['startup', 'plan', 'binary', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'kubernetes', ...KUBE_PARTS, 'scale', 'validate'];
+	const measures = ['startup', 'plan', 'binary', 'seq', 'chatty', 'bulk-base64', 'bulk-yes', 'bulk-base64-secret', 'bulk-yes-secret', 'kubernetes', ...KUBE_PARTS, 'scale', 'validate'];
 	// scale is long (N = 5,000): only when asked for.
 	const only = new Set((values.only ?? measures.filter(m => m !== 'scale').join(',')).split(',').map(s => s.trim()));
 	for (const name of only) if (!measures.includes(name)) throw new Error(`--only: unknown measure "${name}" (${measures.join(', ')})`);
@@ -208,6 +209,8 @@ async function main(): Promise<void> {
 			baseline: 'file',
 		},
 	];
+	// The two bulk cases again in a run with a secret param (executors/masked-output.ts).
+	for (const name of ['bulk-base64', 'bulk-yes']) cases.push({...cases.find(c => c.name === name)!, name: `${name}-secret`, secret: true});
 	checkTools();
 	const build = snapshotBuild();
 	try {
@@ -277,7 +280,7 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, ro
 	for (const c of cases) {
 		if (!only.has(c.name)) continue;
 		log('');
-		const number = {seq: '2a', chatty: '2b', 'bulk-base64': '2c', 'bulk-yes': '2d'}[c.name] ?? '2';
+		const number = {seq: '2a', chatty: '2b', 'bulk-base64': '2c', 'bulk-yes': '2d', 'bulk-base64-secret': '2e', 'bulk-yes-secret': '2f'}[c.name] ?? '2';
 		log(`${number}. A step printing ${c.lines.toLocaleString('en')} lines, ${c.name}: ${c.script}`);
 		const result = await benchOutput(root, cli, c, log);
 		printOutput(result);

@@ -76,7 +76,7 @@ export function summaryRows(startup: StartupResult | undefined, outputs: readonl
 	}
 	for (const result of outputs) {
 		if (result.case.baseline === 'file') {
-			const label = `${result.case.name} (${result.case.lines.toLocaleString('en')} lines): ${result.case.script}`;
+			const label = `${result.case.name} (${result.case.lines.toLocaleString('en')} lines${result.case.secret ? ', a run with a secret param' : ''}): ${result.case.script}`;
 			rows.push(wallRow(`${label}: TUI wall time`, result.tui, result.baseline, 'bash > file', true, BULK_TARGET));
 			rows.push(wallRow(`${label}: --plain wall time`, result.plain, result.baseline, 'bash > file', true, BULK_TARGET));
 			rows.push(rssRow(`${label}: TUI peak RSS`, result.tui));
