@@ -382,7 +382,7 @@ test.runIf(linuxWithPerl)('a process exits while a pool read waits on a silent p
 		let poolRead;
 		const pooled = new Promise(resolve => (poolRead = resolve));
 		readFifos([{fd: fifo.readFd, onBytes: () => {}}], {onPoolRead: () => poolRead()});
-		const step = spawn('bash', ['-c', "trap '' TERM; yes | head -c 256M; exec sleep 3600"], {stdio: ['ignore', fifo.writeFd, 'ignore'], detached: true});
+		const step = spawn('bash', ['-c', "trap '' TERM; dd if=/dev/zero bs=1M count=256 status=none; exec sleep 3600"], {stdio: ['ignore', fifo.writeFd, 'ignore'], detached: true});
 		closeSync(fifo.writeFd);
 		writeFileSync(process.argv[1], String(step.pid));
 		await pooled;
