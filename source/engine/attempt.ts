@@ -78,6 +78,8 @@ async function runAttempt(run: RunCore, step: Step): Promise<AttemptsEnd> {
 				kill: run.kill.signal,
 				redact: text => run.redactText(text),
 				redactsNothing: secrets.every(value => value === ''),
+				// Per attempt, as redactsNothing and cutLine are: secret values change only between
+				// steps (an ask's answer), never while a command runs.
 				holdsSecret: secretFinder(secrets),
 				cutLine: secretSafeCut(secrets),
 				// A progress line of a step with a timeout says how long is left (issue 10 item 4).

@@ -2,6 +2,9 @@
  * The engine's ports: everything a run needs from the world, as interfaces.
  * Adapters implement them (executors/, store/, ui/, report/); tests use fakes.
  * Nothing here imports React, zx, the file system or the Kubernetes client.
+ *
+ * Over 300 lines on purpose: every port with its contract (units, errors, who calls
+ * what when) in one file, so that an adapter's author reads one place.
  */
 import type {Ask, Param, Step} from '../runbook/schema.js';
 import type {KubernetesPort} from './kubernetes-port.js';
@@ -44,7 +47,10 @@ export interface ShellRequest {
 	sensitive?: boolean;
 	/** Called with batches of complete lines as they arrive (already redacted). */
 	onOutput: (chunk: OutputChunk) => void;
-	/** Replaces secret values with `***`; applied to every line before it is logged or shown. */
+	/**
+	 * Replaces secret values with `***`; applied to every line the executor decodes before it
+	 * is logged or shown (output logged as bytes holds none: see `redactsNothing`, `holdsSecret`).
+	 */
 	redact: (text: string) => string;
 	/**
 	 * True when `redact` changes nothing (the run has no secret values): the executor

@@ -1,6 +1,7 @@
 /**
- * The byte path of a shell step's output (issue 15), taken when nothing needs
- * redacting (the run has no secret values) and the step does not `capture`:
+ * The byte path of a shell step's output (issue 15), for a step that does not
+ * `capture`: all its output when the run has no secret values, and with secret
+ * values the reads of plain text that hold none (masked-output.ts).
  *
  * - The log gets the bytes as the command wrote them, whole lines at a time
  *   (the bytes after a stream's last newline wait for the next piece, so stdout
@@ -15,8 +16,8 @@
  *   {@link SHOW_BURST_BYTES}, refilled at {@link SHOW_BYTES_PER_SECOND}; beyond it,
  *   pieces are not decoded at all, and the next shown piece is preceded by a
  *   `runbook: … N bytes not shown (the step log has all of it)` line. Once output is
- *   being skipped, a piece is shown only when a quarter of a second's budget has built
- *   up ({@link MIN_SHOW_BYTES}), so a flood of small reads is not a flood of notes. When
+ *   being skipped, the next piece is shown only when a quarter of a second's budget has
+ *   built up ({@link MIN_SHOW_BYTES}), so a flood of small reads is not a flood of notes. When
  *   the output pauses for {@link IDLE_SHOW_MS}, and at the end, the last lines of what
  *   was not shown are shown (the end of a line longer than {@link END_TAIL_BYTES}, after
  *   `…`), so the command's latest words are on the screen while it waits, and its last
@@ -24,6 +25,10 @@
  * - A run with secret values uses this sampler too (masked-output.ts): its secret-free
  *   plain lines come here as bytes, its other lines, already redacted, through
  *   {@link ByteOutput.showLines}.
+ *
+ * Over 300 lines on purpose: the log's bytes, the sampler's budget, its notes and the
+ * tail it keeps for a pause and the end are one piece of state per command, changed
+ * together on every read; split, each part would need the others' fields.
  */
 import {isAscii, isUtf8} from 'node:buffer';
 import type {OutputChunk} from '../engine/output.js';
@@ -41,10 +46,12 @@ export const SHOW_BYTES_PER_SECOND = 64 * 1024;
 
 /**
  * Least budget worth showing a piece's last lines for, in bytes (a quarter of a
- * second's worth): below it the piece is skipped whole, so a flood is shown about
- * four times a second, the pace of the TUI's clock, rather than at every read.
- * Each piece shown makes the TUI draw a frame, and a frame costs it more than
- * reading a MiB of output (issue 15).
+ * second's worth): below it a piece over the budget is skipped whole, so a flood in
+ * large reads is shown about four times a second, the pace of the TUI's clock, rather
+ * than at every read (a frame costs the TUI more than reading a MiB of output, issue 15).
+ * Once output is being skipped, a piece that fits waits for it too: a flood of small
+ * reads then brings a note about four times a second, not one per read (851 a second
+ * were seen). Between notes, small reads within the budget are shown as they come.
  */
 const MIN_SHOW_BYTES = SHOW_BYTES_PER_SECOND / 4;
 
