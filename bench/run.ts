@@ -26,7 +26,8 @@
  * 6. plan (issue 10, bench/plan.ts): `runbook plan` on the Synapse runbook against
  *    `runbook validate` of it, wall time, target 1.2x.
  * 7. binary (issue 10, bench/binary.ts): the single executable's start-up to first frame
- *    (dist/runbook-linux-x64, built first when older than source/) against `node dist/cli.js`.
+ *    (dist/runbook-linux-x64, built first when older than source/) against `node dist/cli.js`,
+ *    and against the Ink hello-world in the same rounds (issue 14's goal: at most 0.7x).
  *
  * Ends with a Markdown table for README.md. Options (after `npm run bench --`):
  *   --only startup,plan,binary,seq,chatty,bulk-base64,bulk-yes,bulk-base64-secret,bulk-yes-secret,kubernetes,kube-wait,kube-requests,kube-exec,kube-restore,scale,validate
@@ -60,7 +61,7 @@ import {benchPlan, PLAN_TARGET, type PlanResult} from './plan.ts';
 import {benchBinaryStartup, type BinaryStartupResult} from './binary.ts';
 import {BINARY, buildBinaryIfStale} from '../scripts/binary.ts';
 import {formatRatio, formatSummaryMs, type Summary} from './stats.ts';
-import {binaryRow, BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, planRow, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
+import {binaryHelloRow, binaryRow, BULK_TARGET, machineLine, markdownTable, OUTPUT_TARGET, planRow, RSS_TARGET_MB, STARTUP_TARGET, summaryRows, type Row} from './summary.ts';
 import {KUBE_PARTS, type KubernetesOptions} from './kubernetes.ts';
 import {benchScale, scaleTable} from './scale.ts';
 import {benchValidate} from './validate.ts';
@@ -274,6 +275,7 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, ro
 		log(`  node dist/cli.js:   ${formatSummaryMs(binary.npm)}`);
 		log(`  single executable:  ${formatSummaryMs(binary.binary)}`);
 		log(`  ratio single executable/npm-installed (medians): ${formatRatio(binary.ratio)} (not judged)`);
+		log(`  Ink hello-world:    ${formatSummaryMs(binary.hello)}; single executable/hello (medians): ${formatRatio(binary.helloRatio)} (issue 14's goal: at most 0.7x)`);
 	}
 
 	const outputs: OutputResult[] = [];
@@ -316,7 +318,7 @@ async function measure(only: Set<string>, cases: OutputCase[], build: string, ro
 	log('');
 	log('Summary (Markdown, for README.md):');
 	log('');
-	const issue10Rows = [...(plan ? [planRow(plan)] : []), ...(binary ? [binaryRow(binary)] : [])];
+	const issue10Rows = [...(plan ? [planRow(plan)] : []), ...(binary ? [binaryRow(binary), binaryHelloRow(binary)] : [])];
 	log(markdownTable([...summaryRows(startup, outputs, JUDGED_CASE), ...issue10Rows, ...kubeRows, ...validateRows]));
 	if (scale) log('\n' + scale);
 	log('');

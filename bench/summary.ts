@@ -13,6 +13,9 @@ import {formatMs, formatRatio, type Summary} from './stats.ts';
 export const STARTUP_TARGET = 1.2;
 /** Most ours/baseline wall-time ratio for a step printing 1,000,000 lines. */
 export const OUTPUT_TARGET = 1.3;
+/** Most ratio of the first frame to the Ink hello-world's (issue 14, item 4: its goal). */
+export const BINARY_HELLO_TARGET = 0.7;
+
 /** Most ours/baseline wall-time ratio for a step printing bulk output, against the command writing to a file (issue 15). */
 export const BULK_TARGET = 2;
 /** Most peak RSS of the runbook process while a step prints 1,000,000 lines, in MB. */
@@ -115,6 +118,18 @@ export function binaryRow(result: BinaryStartupResult): Row {
 		ratio: formatRatio(result.ratio),
 		target: '-',
 		met: '(not judged)',
+	};
+}
+
+/** The single executable's first frame against the Ink hello-world of the same rounds (issue 14's goal, {@link BINARY_HELLO_TARGET}). */
+export function binaryHelloRow(result: BinaryStartupResult): Row {
+	return {
+		measure: 'Start-up to first frame, single executable, against the Ink hello-world',
+		ours: medianP90(result.binary, formatMs),
+		baseline: `Ink hello-world: ${medianP90(result.hello, formatMs)}`,
+		ratio: formatRatio(result.helloRatio),
+		target: `<= ${BINARY_HELLO_TARGET}x`,
+		met: verdict(result.helloRatio <= BINARY_HELLO_TARGET, true),
 	};
 }
 
