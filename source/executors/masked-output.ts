@@ -1,9 +1,9 @@
 /**
  * A shell step's output when the run has secret values (issue 15): most output of
  * a real runbook's step holds no secret, yet every byte of it used to be decoded,
- * split, cleaned and redacted line by line, so a step printing a flood in a run
- * with one secret param went as slowly as before the byte path existed (256 MiB
- * of `yes`: 10.9 s and 197 MB RSS, against 0.6 s and 83 MB).
+ * split, cleaned and redacted line by line, and every line shown: 256 MiB of `yes`
+ * in a run with one secret param took 10.9 s at 197 MB RSS (2 GiB now takes 1.22x
+ * of writing it to a file, at most 127 MB: README, Benchmarks).
  *
  * Each piece read is looked at once, whole lines at a time:
  *
@@ -12,14 +12,15 @@
  * - The whole lines after it (up to the piece's last `\n`) take the byte path
  *   (byte-output.ts: logged as bytes, a sample shown) when they are plain text
  *   ({@link isPlainText}: printable ASCII, tab and newline only) and hold no secret
- *   value (`holdsSecret`, a byte search per value: runbook/variables.ts secretFinder). For such bytes the line path's cleaning changes nothing
- *   and its redaction finds nothing in any line, so both paths log and show the same
- *   lines: no secret can get past this test that masking would have hidden.
- * - Anything else (a control character, an escape sequence, a byte that is not ASCII,
- *   a secret) goes the line path (line-splitter.ts,
- *   then output-sink.ts: cleaned, then redacted line by line), and its lines are shown
- *   through the same sampler ({@link ByteOutput.showLines}). A piece's bytes after its
- *   last newline go the line path too, so a line is never split between the two paths.
+ *   value (`holdsSecret`, a byte search per value: runbook/variables.ts
+ *   secretFinder). For such bytes the line path's cleaning changes nothing and its
+ *   masking finds nothing in any line, so both paths log and show the same lines:
+ *   no secret that masking would have hidden can get past this test.
+ * - Anything else (a control character, an escape sequence, a byte that is not
+ *   ASCII, a secret) goes the line path (line-splitter.ts, then output-sink.ts:
+ *   cleaned, then masked line by line), and its lines are shown through the same
+ *   sampler ({@link ByteOutput.showLines}). A piece's bytes after its last newline
+ *   go the line path too, so a line is never split between the two paths.
  *
  * The choice is per piece (a read of up to 1 MiB): one colour code or secret in a
  * piece sends all of it the slow way; the next piece is looked at afresh.
