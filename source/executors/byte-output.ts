@@ -120,13 +120,12 @@ export class ByteOutput {
 	readonly #partial: Record<OutputChunk['stream'], Buffer[]> = {stdout: [], stderr: []};
 	readonly #partialBytes: Record<OutputChunk['stream'], number> = {stdout: 0, stderr: 0};
 	#tokens = SHOW_BURST_BYTES;
+	/** When the budget was last refilled (the clock's ms): when a piece was last offered to the screen. */
 	#refilled: number;
 	#omittedBytes = 0;
 	/** The last lines of what was not shown, copied (see {@link END_TAIL_BYTES}); undefined: none. */
 	#endTail: {stream: OutputChunk['stream']; length: number; cut: boolean} | undefined;
 	readonly #endTailBytes = Buffer.allocUnsafe(END_TAIL_BYTES);
-	/** When a piece was last offered to the screen (the clock's ms). */
-	#offeredAt = 0;
 	/** Shows what was skipped after a pause ({@link IDLE_SHOW_MS}); set while output is being skipped. */
 	#idleTimer: NodeJS.Timeout | undefined;
 
@@ -181,7 +180,6 @@ export class ByteOutput {
 		for (const line of shown) size += line.length;
 		if (this.#omittedBytes === 0 && size <= this.#refill()) {
 			this.#tokens -= size;
-			this.#offeredAt = this.#now();
 			this.#target.show({stream, lines: shown});
 			return;
 		}
@@ -250,7 +248,6 @@ export class ByteOutput {
 
 	#offer(stream: OutputChunk['stream'], bytes: Buffer): void {
 		this.#refill();
-		this.#offeredAt = this.#now();
 		// While output is being skipped, a piece waits for a quarter second's budget even when
 		// it would fit: each piece shown is a note and a frame (851 notes a second were seen).
 		if (bytes.length <= this.#tokens && (this.#omittedBytes === 0 || this.#tokens >= MIN_SHOW_BYTES)) {
@@ -294,7 +291,7 @@ export class ByteOutput {
 		this.#idleTimer = setTimeout(() => {
 			this.#idleTimer = undefined;
 			if (this.#omittedBytes === 0) return;
-			const quiet = this.#now() - this.#offeredAt;
+			const quiet = this.#now() - this.#refilled;
 			if (quiet >= IDLE_SHOW_MS) this.#showSkipped();
 			else this.#armIdle(IDLE_SHOW_MS - quiet);
 		}, delay);
