@@ -8,7 +8,7 @@ import {createHash} from 'node:crypto';
 import {readFileSync, statSync} from 'node:fs';
 import {afterEach, beforeEach, expect, test, vi} from 'vitest';
 import type {OutputChunk} from '../../source/engine/output.js';
-import {ByteOutput, END_TAIL_BYTES, SHOW_BURST_BYTES, SHOW_BYTES_PER_SECOND} from '../../source/executors/byte-output.js';
+import {ByteOutput, END_TAIL_BYTES, IDLE_SHOW_MS, SHOW_BURST_BYTES, SHOW_BYTES_PER_SECOND} from '../../source/executors/byte-output.js';
 import {LOG_NOTE_PREFIX} from '../../source/store/step-logs.js';
 import {run, tempDir} from './shell-helpers.js';
 
@@ -167,26 +167,32 @@ test('once output is skipped, small reads wait for a quarter second of budget: a
 	expect(shown.flatMap(chunk => chunk.lines).at(-1)).toBe(line(999).toString().trimEnd());
 });
 
-test('a pause in the output shows what was skipped: the note, then the last lines not shown', async () => {
-	// The hand-driven clock says how long the output has been quiet; the timer that looks is real.
-	const {output, shown, tick} = sampler();
-	const lines = (): string[] => shown.flatMap(chunk => chunk.lines);
-	output.push('stdout', Buffer.alloc(SHOW_BURST_BYTES + 64 * 1024, 'y\n'));
-	output.push('stdout', Buffer.concat([Buffer.alloc(8 * 1024, 'z\n'), Buffer.from('skipped one\nskipped two\nlatest words\n')]));
-	expect(lines().at(-1)).toBe('y');
-	// Nothing more is pushed, and finish is not called: the command is still running, quiet.
-	tick(1000);
-	await vi.waitFor(() => expect(lines().at(-1)).toBe('latest words'), {timeout: 60_000, interval: 20});
-	expect(lines().slice(-3)).toEqual(['skipped one', 'skipped two', 'latest words']);
-	// The note for the 8 KiB not shown comes first, after the last line shown before the pause.
-	const note = lines().findLastIndex(line => NOTE.test(line));
-	expect(note).toBeGreaterThan(lines().lastIndexOf('y'));
-	expect(
-		lines()
-			.slice(note + 1, -3)
-			.every(line => line === 'z'),
-	).toBe(true);
-	output.finish();
+test('a pause in the output shows what was skipped: the note, then the last lines not shown', () => {
+	// The hand-driven clock says how long the output has been quiet; vitest's fake timers fire
+	// the pause's timer, so nothing here waits on the wall clock.
+	vi.useFakeTimers();
+	try {
+		const {output, shown, tick} = sampler();
+		const lines = (): string[] => shown.flatMap(chunk => chunk.lines);
+		output.push('stdout', Buffer.alloc(SHOW_BURST_BYTES + 64 * 1024, 'y\n'));
+		output.push('stdout', Buffer.concat([Buffer.alloc(8 * 1024, 'z\n'), Buffer.from('skipped one\nskipped two\nlatest words\n')]));
+		expect(lines().at(-1)).toBe('y');
+		// Nothing more is pushed, and finish is not called: the command is still running, quiet.
+		tick(1000);
+		vi.advanceTimersByTime(IDLE_SHOW_MS);
+		expect(lines().slice(-3)).toEqual(['skipped one', 'skipped two', 'latest words']);
+		// The note for the 8 KiB not shown comes first, after the last line shown before the pause.
+		const note = lines().findLastIndex(line => NOTE.test(line));
+		expect(note).toBeGreaterThan(lines().lastIndexOf('y'));
+		expect(
+			lines()
+				.slice(note + 1, -3)
+				.every(line => line === 'z'),
+		).toBe(true);
+		output.finish();
+	} finally {
+		vi.useRealTimers();
+	}
 });
 
 test('a skipped last line longer than the kept end: its end is shown after …, cut at a character', () => {
